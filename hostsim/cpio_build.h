@@ -1,0 +1,37 @@
+/* In-memory writer for cpio "newc" archives (host side).
+ *
+ * The output is what GNU cpio (`cpio -H newc -o`) and the Linux initramfs unpacker
+ * read: uid/gid 0, mtime 0, one unique inode per entry, names without a leading "/".
+ * Errors are sticky: after any failed call, every later call (and cpio_finish) returns
+ * -1, so a caller may check only the result of cpio_finish. */
+#ifndef HOSTSIM_CPIO_BUILD_H
+#define HOSTSIM_CPIO_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct cpio_builder {
+	uint8_t *buf; /* the archive so far: buf[0..len) */
+	size_t len, cap;
+	uint32_t next_ino;
+	int failed;
+};
+
+void cpio_builder_init(struct cpio_builder *b);
+
+/* Adds a regular file. mode: permission bits (others are dropped); S_IFREG is added.
+ * Leading "/" and "./" are stripped from name, which must not then be empty. size must
+ * be < 4 GiB (the newc limit). 0 or -1. */
+int cpio_add_file(struct cpio_builder *b, const char *name, const void *data, size_t size,
+                  uint32_t mode);
+
+/* Adds a directory (S_IFDIR is added to the permission bits). 0 or -1. */
+int cpio_add_dir(struct cpio_builder *b, const char *name, uint32_t mode);
+
+/* Appends the TRAILER!!! entry. 0, or -1 if this or any earlier call failed. */
+int cpio_finish(struct cpio_builder *b);
+
+/* Frees the buffer; b is then as after cpio_builder_init. */
+void cpio_builder_free(struct cpio_builder *b);
+
+#endif

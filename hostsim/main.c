@@ -1,0 +1,62 @@
+/* exosim: boot the exokernel in a KVM VM and run one program.
+ *
+ *   options -> initramfs (program + arguments) -> VM + kernel ELF -> PVH start
+ *   state -> run the vCPU until the guest's exit device fires. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "console.h"
+#include "fail.h"
+#include "initramfs.h"
+#include "kernel_loader.h"
+#include "options.h"
+#include "pvh.h"
+#include "run.h"
+#include "stats.h"
+#include "vm.h"
+
+static void pack(const struct options *o, const struct initramfs *r)
+{
+	FILE *f = fopen(o->pack, "wb");
+	if (!f || fwrite(r->data, 1, r->size, f) != r->size || fclose(f) != 0)
+		fail(EXOSIM_EXIT_NOFILE, "%s: cannot write: %s", o->pack, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	stats_mark(PHASE_START);
+	fail_set_flush_hook(console_flush);
+	struct options o;
+	options_parse(&o, argc, argv);
+
+	struct initramfs initrd;
+	if (o.initrd)
+		initramfs_read(&initrd, o.initrd);
+	else
+		initramfs_build(&initrd, o.argc, o.argv);
+	if (o.pack) {
+		pack(&o, &initrd);
+		return 0;
+	}
+
+	struct vm vm;
+	vm_create(&vm, o.mem);
+	struct kernel_image k;
+	kernel_load(o.kernel, &vm.mem, &k);
+	char cmdline[4096];
+	snprintf(cmdline, sizeof(cmdline), "exosim.tsc_khz=%u %s", vm.tsc_khz, o.append);
+	uint64_t start_info = pvh_setup(&vm.mem, &k, &initrd, cmdline);
+	initramfs_free(&initrd);
+	vm_set_pvh_state(&vm, (uint32_t)k.entry32, (uint32_t)start_info);
+
+	stats_mark(PHASE_GUEST);
+	int status = vm_run(&vm, o.timeout);
+	stats_mark(PHASE_TEARDOWN);
+	console_flush();
+	vm_destroy(&vm);
+	stats_mark(PHASE_END);
+	if (o.stats)
+		stats_print(vm.irqchip);
+	return status;
+}

@@ -1,0 +1,24 @@
+/* exosim's command line. */
+#ifndef HOSTSIM_OPTIONS_H
+#define HOSTSIM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct options {
+	const char *kernel;   /* --kernel, default: kernel.elf next to exosim */
+	const char *initrd;   /* --initrd: an archive instead of PROGRAM */
+	const char *pack;     /* --pack: write the initramfs and stop */
+	const char *append;   /* --append: more kernel command line */
+	uint64_t mem;         /* --mem, bytes */
+	double timeout;       /* --timeout, seconds; 0 = none */
+	bool stats;           /* --stats */
+	int argc;             /* PROGRAM ARGS... */
+	char **argv;
+};
+
+/* Parses argv; prints help or version and exits 0, or fails with
+ * EXOSIM_EXIT_USAGE and one line. */
+void options_parse(struct options *o, int argc, char **argv);
+
+#endif

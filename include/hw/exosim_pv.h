@@ -1,0 +1,39 @@
+/* The paravirtual devices exosim offers the guest, beyond standard hardware.
+ * Shared by hostsim/ and kernel/.  QEMU has none of them; the kernel detects
+ * them and falls back to COM1, the Bochs debug port and isa-debug-exit. */
+#ifndef HW_EXOSIM_PV_H
+#define HW_EXOSIM_PV_H
+
+#include <stdint.h>
+
+/* isa-debug-exit, as QEMU's `-device isa-debug-exit,iobase=0xf4`: a write
+ * of v ends the VM.  QEMU exits with (v << 1) | 1, exosim with v. */
+#define PV_EXIT_PORT 0xf4
+
+/* COM1 (16550 transmit register only) and the Bochs/QEMU debug console. */
+#define PV_COM1_PORT 0x3f8
+#define PV_DEBUGCON_PORT 0xe9
+#define PV_DEBUGCON_READBACK 0xe9
+
+/* Paravirtual console: one VM exit per buffer instead of one per byte.
+ * `inl` from the port returns PV_CONSOLE_MAGIC under exosim (all ones on
+ * other machines).  `outl` of the guest-physical address of a struct
+ * pv_console_req writes every segment, in order, to the stream. */
+#define PV_CONSOLE_PORT 0x700
+#define PV_CONSOLE_MAGIC 0x534f5845u /* "EXOS" */
+#define PV_CONSOLE_MAX_SEGS 32
+#define PV_CONSOLE_MAX_SEG_LEN (1u << 20)
+
+struct pv_console_seg {
+	uint64_t paddr;
+	uint32_t len;
+	uint32_t reserved;
+};
+
+struct pv_console_req {
+	uint32_t stream; /* 1 = stdout, 2 = stderr */
+	uint32_t nsegs;  /* <= PV_CONSOLE_MAX_SEGS */
+	struct pv_console_seg seg[PV_CONSOLE_MAX_SEGS];
+};
+
+#endif

@@ -1,0 +1,118 @@
+/* The console: exosim's paravirtual console where it exists (one VM exit per
+ * buffer), else COM1 for stdout and the Bochs/QEMU debug port for stderr (one
+ * exit per byte, which only QEMU's TCG can afford). */
+#include <exo/errno.h>
+#include <exo/memlayout.h>
+#include <exo/syscall.h>
+#include <hw/exosim_pv.h>
+
+#include "arch.h"
+#include "kernel.h"
+#include "vm.h"
+
+static bool paravirtual;
+static bool have_debugcon;
+static struct pv_console_req pv_req __attribute__((aligned(64)));
+
+#define COM1_LSR (PV_COM1_PORT + 5)
+#define LSR_THRE 0x20
+
+void console_init(void)
+{
+	paravirtual = inl(PV_CONSOLE_PORT) == PV_CONSOLE_MAGIC;
+	if (!paravirtual)
+		have_debugcon = inb(PV_DEBUGCON_PORT) == PV_DEBUGCON_READBACK;
+}
+
+bool console_is_paravirtual(void)
+{
+	return paravirtual;
+}
+
+static void port_write(int stream, const char *p, size_t len)
+{
+	bool debugcon = stream == EXO_STDERR && have_debugcon;
+	for (size_t i = 0; i < len; i++) {
+		if (debugcon) {
+			outb(PV_DEBUGCON_PORT, (uint8_t)p[i]);
+			continue;
+		}
+		while (!(inb(COM1_LSR) & LSR_THRE))
+			;
+		outb(PV_COM1_PORT, (uint8_t)p[i]);
+	}
+}
+
+static void pv_flush(void)
+{
+	if (pv_req.nsegs)
+		outl(PV_CONSOLE_PORT, (uint32_t)kpa(&pv_req));
+	pv_req.nsegs = 0;
+}
+
+/* Queue [pa, pa+len) for the paravirtual console, merging with the previous
+ * segment when physically contiguous. */
+static void pv_add(uint64_t pa, uint32_t len)
+{
+	if (pv_req.nsegs) {
+		struct pv_console_seg *last = &pv_req.seg[pv_req.nsegs - 1];
+		if (last->paddr + last->len == pa && last->len + len <= PV_CONSOLE_MAX_SEG_LEN) {
+			last->len += len;
+			return;
+		}
+	}
+	if (pv_req.nsegs == PV_CONSOLE_MAX_SEGS)
+		pv_flush();
+	pv_req.seg[pv_req.nsegs].paddr = pa;
+	pv_req.seg[pv_req.nsegs].len = len;
+	pv_req.nsegs++;
+}
+
+/* Kernel buffers only (they live in the direct map). */
+void console_write(int stream, const char *buf, size_t len)
+{
+	if (!paravirtual) {
+		port_write(stream, buf, len);
+		return;
+	}
+	pv_req.stream = (uint32_t)stream;
+	pv_req.nsegs = 0;
+	pv_add(kpa(buf), (uint32_t)len);
+	pv_flush();
+}
+
+/* Write a user buffer.  Every page is checked (mapped, user-accessible) before
+ * a byte is written, so a bad buffer writes nothing.  EXO_CONSOLE_WRITE_MAX
+ * spans at most 17 pages, fewer than PV_CONSOLE_MAX_SEGS, so the request is
+ * never flushed before the whole buffer has been checked. */
+_Static_assert(EXO_CONSOLE_WRITE_MAX / 4096 + 1 <= PV_CONSOLE_MAX_SEGS, "segments");
+
+long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len)
+{
+	if (stream != EXO_STDOUT && stream != EXO_STDERR)
+		return -EXO_EINVAL;
+	if (len > EXO_CONSOLE_WRITE_MAX)
+		return -EXO_EINVAL;
+	if (!vm_user_range_ok(buf, len))
+		return -EXO_EFAULT;
+	pv_req.stream = (uint32_t)stream;
+	pv_req.nsegs = 0;
+	uint64_t end = buf + len;
+	for (uint64_t va = buf; va < end;) {
+		uint64_t page_end = ROUNDDOWN(va, EXO_PAGE_SIZE) + EXO_PAGE_SIZE;
+		uint64_t chunk = (page_end < end ? page_end : end) - va;
+		uint64_t pa = vm_user_translate(pml4, va, false);
+		if (pa == VM_NO_PAGE) {
+			pv_req.nsegs = 0;
+			return -EXO_EFAULT;
+		}
+		if (paravirtual)
+			pv_add(pa, (uint32_t)chunk);
+		va += chunk;
+	}
+	if (paravirtual)
+		pv_flush();
+	else /* the buffer is in the current address space and was just checked */
+		port_write(stream, (const char *)buf, len);
+	return (long)len;
+}

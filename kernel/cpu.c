@@ -1,0 +1,84 @@
+/* Per-CPU hardware state: the TSS, the IDT, and the syscall MSRs. */
+#include <stddef.h>
+
+#include "arch.h"
+#include "kernel.h"
+#include "trap.h"
+#include "x86.h"
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct idt_gate {
+	uint16_t off_lo, sel;
+	uint8_t ist, type;
+	uint16_t off_mid;
+	uint32_t off_hi, zero;
+};
+
+#define NVECTORS 32
+#define GATE_INTR 0x8e      /* present, DPL 0, 64-bit interrupt gate */
+#define GATE_INTR_USER 0xee /* the same, reachable from ring 3 with `int` */
+
+extern uint64_t gdt[GDT_ENTRIES];
+extern const uint64_t trap_entries[NVECTORS];
+extern char boot_stack_top[], syscall_entry[];
+
+static struct tss tss;
+static struct idt_gate idt[NVECTORS];
+static char df_stack[4096] __attribute__((aligned(16)));
+
+static void tss_init(void)
+{
+	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	tss.rsp[0] = (uint64_t)boot_stack_top;
+	tss.ist[0] = (uint64_t)df_stack + sizeof(df_stack); /* IST1: double fault */
+	tss.iomap_base = sizeof(tss);                         /* no I/O bitmap: no ports for ring 3 */
+	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
+			   ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	gdt[SEL_TSS / 8 + 1] = base >> 32;
+	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
+}
+
+static void idt_init(void)
+{
+	for (int v = 0; v < NVECTORS; v++) {
+		uint64_t off = trap_entries[v];
+		idt[v] = (struct idt_gate){
+			.off_lo = (uint16_t)off,
+			.sel = SEL_KCODE,
+			.ist = v == T_DF ? 1 : 0,
+			.type = v == T_BP ? GATE_INTR_USER : GATE_INTR,
+			.off_mid = (uint16_t)(off >> 16),
+			.off_hi = (uint32_t)(off >> 32),
+		};
+	}
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)idt};
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+/* SYSCALL lands in syscall_entry with CS = SEL_KCODE; SYSRET returns to
+ * SEL_UCODE32 + 16 = SEL_UCODE.  FMASK clears IF, TF, DF and AC on entry. */
+static void syscall_msr_init(void)
+{
+	wrmsr(MSR_STAR, ((uint64_t)SEL_UCODE32 << 48) | ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, 0x40700);
+}
+
+void cpu_init(void)
+{
+	tss_init();
+	idt_init();
+	syscall_msr_init();
+}

@@ -1,0 +1,41 @@
+/* Kernel-wide declarations. */
+#ifndef KERNEL_KERNEL_H
+#define KERNEL_KERNEL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ROUNDDOWN(x, a) ((x) & ~((uint64_t)(a)-1))
+#define ROUNDUP(x, a) ROUNDDOWN((x) + (a)-1, (a))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Boot options, from the command line. */
+struct boot_options {
+	bool verbose;
+	uint64_t tsc_khz;
+};
+extern struct boot_options boot_options;
+
+/* console.c: stream 1 is the program's stdout, 2 is stderr (and kernel messages). */
+void console_init(void);
+void console_write(int stream, const char *buf, size_t len);
+long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len);
+bool console_is_paravirtual(void);
+
+/* printf.c: kernel messages go to stderr. */
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define kverbose(...)                                                                      \
+	do {                                                                               \
+		if (boot_options.verbose)                                                  \
+			kprintf(__VA_ARGS__);                                              \
+	} while (0)
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* machine.c: leave the VM with a status (isa-debug-exit). */
+_Noreturn void machine_exit(int status);
+
+#endif

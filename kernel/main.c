@@ -1,0 +1,134 @@
+/* The exokernel's boot: from the PVH start state to the first environment.
+ *
+ * Every ring-0 instruction is emulated (~275 ns) on KVM-on-PVM, so boot does only
+ * what the first environment needs and prints nothing unless `verbose` is on the
+ * command line. */
+#include <exo/memlayout.h>
+#include <exo/status.h>
+#include <hw/pvh.h>
+
+#include "arch.h"
+#include "cmdline.h"
+#include "cpio.h"
+#include "env.h"
+#include "gate.h"
+#include "kernel.h"
+#include "kstring.h"
+#include "load.h"
+#include "memmap.h"
+#include "pmem.h"
+
+#define MAX_CMDLINE 4096
+#define MAX_RESERVED 16
+#define MAX_USABLE 32
+
+struct boot_options boot_options;
+extern char kernel_start[], kernel_end[];
+
+/* A physical range the kernel reads at boot must lie in the boot direct map. */
+static const void *boot_ptr(uint64_t pa, uint64_t len)
+{
+	if (pa + len < pa || pa + len > PMEM_DIRECT_MAP_END)
+		panic("boot data at 0x%lx+0x%lx is outside the direct map", pa, len);
+	return kva(pa);
+}
+
+static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *res, int *nres)
+{
+	if (!si->cmdline_paddr)
+		return 0;
+	const char *cmd = boot_ptr(si->cmdline_paddr, 1);
+	size_t len = 0;
+	while (len < MAX_CMDLINE && si->cmdline_paddr + len < PMEM_DIRECT_MAP_END && cmd[len])
+		len++;
+	res[(*nres)++] = (struct mem_range){si->cmdline_paddr, si->cmdline_paddr + len + 1};
+	struct cmdline_word w;
+	boot_options.verbose = cmdline_find(cmd, len, "verbose", &w);
+	if (cmdline_find(cmd, len, "exosim.tsc_khz", &w) && w.has_value)
+		cmdline_parse_u64(w.value, w.vlen, &boot_options.tsc_khz);
+	return len;
+}
+
+static void memory_init(const struct hvm_start_info *si, struct mem_range *res, int nres)
+{
+	if (si->version < 1 || !si->memmap_entries)
+		panic("the boot loader passed no memory map");
+	uint64_t mapsize = si->memmap_entries * sizeof(struct hvm_memmap_table_entry);
+	const struct hvm_memmap_table_entry *map = boot_ptr(si->memmap_paddr, mapsize);
+	res[nres++] = (struct mem_range){si->memmap_paddr, si->memmap_paddr + mapsize};
+	res[nres++] = (struct mem_range){kpa(kernel_start), kpa(kernel_end)};
+
+	static struct mem_range usable[MAX_USABLE];
+	int n = memmap_usable(map, si->memmap_entries, res, nres, 1ul << 20, usable, MAX_USABLE);
+	if (n <= 0)
+		panic("no usable memory in the memory map");
+	/* exosim promises fresh RAM reads as zero; QEMU's firmware may have used it. */
+	pmem_init(usable, n, console_is_paravirtual());
+	kverbose("exo: %lu MiB free in %d ranges\n", pmem_free_pages() >> 8, n);
+}
+
+static struct strlist initrd_file(const void *initrd, size_t len, const char *path)
+{
+	struct cpio_entry e;
+	if (cpio_find(initrd, len, path, &e) != CPIO_OK)
+		return (struct strlist){0, 0};
+	return (struct strlist){(const char *)e.data, e.size};
+}
+
+/* The initramfs names the first program in exosim/init and its arguments and
+ * environment in exosim/argv and exosim/envp (NUL-separated). */
+static _Noreturn void start_first_env(const void *initrd, size_t len)
+{
+	static char path[256];
+	struct strlist init = initrd_file(initrd, len, "exosim/init");
+	if (!init.len || init.len >= sizeof(path))
+		panic("the initramfs names no program (exosim/init)");
+	memcpy(path, init.data, init.len);
+
+	struct cpio_entry prog;
+	int err = cpio_find(initrd, len, path, &prog);
+	if (err != CPIO_OK) {
+		kprintf("exo: cannot run %s: %s\n", path,
+			err == CPIO_END ? "not in the initramfs" : cpio_strerror(err));
+		machine_exit(EXOSIM_EXIT_NOFILE);
+	}
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	struct env *e = env_create(base);
+	if (!e)
+		panic("out of memory creating the first environment");
+	int status = load_program(e, path, prog.data, prog.size, initrd_file(initrd, len, "exosim/argv"),
+				  initrd_file(initrd, len, "exosim/envp"));
+	if (status)
+		machine_exit(status);
+	env_run(e);
+}
+
+_Noreturn void kmain(uint32_t start_info_pa)
+{
+	console_init();
+	const struct hvm_start_info *si = boot_ptr(start_info_pa, sizeof(*si));
+	if (si->magic != XEN_HVM_START_MAGIC_VALUE)
+		panic("not booted by a PVH loader (start_info magic 0x%x)", si->magic);
+
+	struct mem_range res[MAX_RESERVED];
+	int nres = 0;
+	res[nres++] = (struct mem_range){start_info_pa, start_info_pa + sizeof(*si)};
+	parse_cmdline(si, res, &nres);
+	cpu_init();
+	gate_init();
+
+	if (si->nr_modules < 1)
+		panic("no initramfs: the boot loader passed no module");
+	uint64_t nmod = si->nr_modules < 8 ? si->nr_modules : 8;
+	const struct hvm_modlist_entry *mods =
+		boot_ptr(si->modlist_paddr, nmod * sizeof(struct hvm_modlist_entry));
+	res[nres++] = (struct mem_range){si->modlist_paddr, si->modlist_paddr + nmod * sizeof(*mods)};
+	for (uint64_t i = 0; i < nmod; i++)
+		res[nres++] = (struct mem_range){mods[i].paddr, mods[i].paddr + mods[i].size};
+	memory_init(si, res, nres);
+
+	start_first_env(boot_ptr(mods[0].paddr, mods[0].size), mods[0].size);
+}

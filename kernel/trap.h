@@ -1,0 +1,25 @@
+/* Traps: the saved user state and exception dispatch. */
+#ifndef KERNEL_TRAP_H
+#define KERNEL_TRAP_H
+
+#include <stdint.h>
+
+/* Layout fixed by entry.S: general registers, then vector and error code, then
+ * the frame the CPU pushes. */
+struct trapframe {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, err;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* Bits every ring-3 RFLAGS has: bit 1 (always set).  Interrupts stay off in
+ * ring 3 until the kernel programs the timer. */
+#define USER_RFLAGS_FIXED 0x2
+
+_Noreturn void trap_return(const struct trapframe *tf); /* entry.S: resume tf */
+void trap(struct trapframe *tf);                          /* called by entry.S */
+
+/* cpu.c */
+void cpu_init(void);
+
+#endif

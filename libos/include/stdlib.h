@@ -1,0 +1,28 @@
+/* A small freestanding stdlib.h. */
+#ifndef EXOS_STDLIB_H
+#define EXOS_STDLIB_H
+
+#include <stddef.h>
+
+#define EXIT_SUCCESS 0
+#define EXIT_FAILURE 1
+
+extern char **environ;
+
+/* Flushes stdio, then ends the program with status & 0xff (as Linux does).
+ * A status exosim reserves (120..127, <exo/status.h>) is refused by the
+ * kernel: exit() then reports it on stderr and exits with status 1. */
+_Noreturn void exit(int status);
+_Noreturn void abort(void); /* flushes, then status 134 (128 + SIGABRT) */
+
+int atoi(const char *s);
+long atol(const char *s);
+long strtol(const char *s, char **end, int base);
+unsigned long strtoul(const char *s, char **end, int base);
+long long strtoll(const char *s, char **end, int base);
+unsigned long long strtoull(const char *s, char **end, int base);
+int abs(int x);
+long labs(long x);
+char *getenv(const char *name);
+
+#endif

@@ -1,0 +1,12 @@
+/* The suites of the unit_tests program, one per source file. */
+#ifndef UNIT_H
+#define UNIT_H
+
+#include <check.h>
+
+Suite *cpio_suite(void);
+Suite *cmdline_suite(void);
+Suite *memmap_suite(void);
+Suite *elf64_suite(void);
+
+#endif
