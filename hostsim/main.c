@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 		initramfs_build(&initrd, o.argc, o.argv);
 	if (o.pack) {
 		pack(&o, &initrd);
+		initramfs_free(&initrd);
 		return 0;
 	}
 
