@@ -67,12 +67,39 @@ static void memory_init(const struct hvm_start_info *si, struct mem_range *res, 
 	kverbose("exo: %lu MiB free in %d ranges\n", pmem_free_pages() >> 8, n);
 }
 
-static struct strlist initrd_file(const void *initrd, size_t len, const char *path)
+/* The initramfs, read once: each entry costs ~80 us to parse in emulated ring 0,
+ * so boot makes one pass and looks names up in this index. */
+#define MAX_BOOT_FILES 64
+static struct cpio_entry boot_files[MAX_BOOT_FILES];
+static int nboot_files;
+
+static void index_initrd(const void *initrd, size_t len)
 {
-	struct cpio_entry e;
-	if (cpio_find(initrd, len, path, &e) != CPIO_OK)
-		return (struct strlist){0, 0};
-	return (struct strlist){(const char *)e.data, e.size};
+	size_t pos = 0;
+	int r;
+	while (nboot_files < MAX_BOOT_FILES &&
+	       (r = cpio_next(initrd, len, &pos, &boot_files[nboot_files])) == CPIO_OK)
+		nboot_files++;
+	if (nboot_files < MAX_BOOT_FILES && r != CPIO_END)
+		panic("bad initramfs: %s", cpio_strerror(r));
+}
+
+static const struct cpio_entry *boot_file(const char *path)
+{
+	size_t n = strlen(path);
+	for (int i = 0; i < nboot_files; i++) {
+		const struct cpio_entry *e = &boot_files[i];
+		size_t skip = e->namelen && e->name[0] == '/';
+		if (e->namelen - skip == n && memcmp(e->name + skip, path, n) == 0)
+			return e;
+	}
+	return 0;
+}
+
+static struct strlist boot_strings(const char *path)
+{
+	const struct cpio_entry *e = boot_file(path);
+	return e ? (struct strlist){(const char *)e->data, e->size} : (struct strlist){0, 0};
 }
 
 /* The initramfs names the first program in exosim/init and its arguments and
@@ -80,16 +107,15 @@ static struct strlist initrd_file(const void *initrd, size_t len, const char *pa
 static _Noreturn void start_first_env(const void *initrd, size_t len)
 {
 	static char path[256];
-	struct strlist init = initrd_file(initrd, len, "exosim/init");
+	index_initrd(initrd, len);
+	struct strlist init = boot_strings("exosim/init");
 	if (!init.len || init.len >= sizeof(path))
 		panic("the initramfs names no program (exosim/init)");
 	memcpy(path, init.data, init.len);
 
-	struct cpio_entry prog;
-	int err = cpio_find(initrd, len, path, &prog);
-	if (err != CPIO_OK) {
-		kprintf("exo: cannot run %s: %s\n", path,
-			err == CPIO_END ? "not in the initramfs" : cpio_strerror(err));
+	const struct cpio_entry *prog = boot_file(path);
+	if (!prog) {
+		kprintf("exo: cannot run %s: not in the initramfs\n", path);
 		machine_exit(EXOSIM_EXIT_NOFILE);
 	}
 	const char *base = path;
@@ -99,8 +125,8 @@ static _Noreturn void start_first_env(const void *initrd, size_t len)
 	struct env *e = env_create(base);
 	if (!e)
 		panic("out of memory creating the first environment");
-	int status = load_program(e, path, prog.data, prog.size, initrd_file(initrd, len, "exosim/argv"),
-				  initrd_file(initrd, len, "exosim/envp"));
+	int status = load_program(e, path, prog->data, prog->size, boot_strings("exosim/argv"),
+				  boot_strings("exosim/envp"));
 	if (status)
 		machine_exit(status);
 	env_run(e);

@@ -1,7 +1,7 @@
 /* Guest-only implementations of the kstring.h functions (host builds use libc's).
  *
  * Ring-0 code is emulated one instruction at a time (~275 ns each), so the bulk
- * operations use a single "rep movsb"/"rep stosb" instead of a loop. Using asm
+ * operations use "rep movsq"/"rep stosq" (plus a byte tail) instead of a loop. Using asm
  * also stops gcc from recognising a byte loop as memcpy/memset and compiling it
  * into a call to itself. */
 #include "kstring.h"
@@ -11,8 +11,12 @@
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	void *d = dst;
+	size_t words = n / 8, tail = n % 8;
 
-	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	/* KVM-on-PVM emulates a rep string instruction one iteration at a time, so
+	 * eight bytes an iteration is eight times faster than one. */
+	asm volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
 	return dst;
 }
 
@@ -35,8 +39,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *d = dst;
+	size_t words = n / 8, tail = n % 8;
+	uint64_t pattern = (uint8_t)c * 0x0101010101010101ull;
 
-	asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	asm volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+	asm volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(pattern) : "memory");
 	return dst;
 }
 
