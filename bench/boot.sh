@@ -49,7 +49,7 @@ time_runs() {
 }
 
 echo "Host: $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "kvm module: $(lsmod 2>/dev/null | awk '/^kvm/ { printf "%s ", $1 }')"
+echo "KVM: $(ls -d /sys/module/kvm* 2>/dev/null | sed 's|.*/||' | tr '\n' ' ')"
 echo
 echo "| VM | runs | median ms | min ms | max ms | VM exits/run |"
 echo "|---|---|---|---|---|---|"

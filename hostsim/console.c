@@ -10,7 +10,7 @@
 
 #include "console.h"
 
-#define COM1_LSR (PV_COM1_PORT + 5)
+#define COM1_LSR      (PV_COM1_PORT + 5)
 #define LSR_THRE_TEMT 0x60 /* transmitter empty: a guest may always write */
 
 struct linebuf {

@@ -7,7 +7,7 @@
 
 /* RAM above this is moved above 4 GiB, leaving a hole for device MMIO
  * (virtio-mmio at 0xfeb00000, the IOAPIC, the LAPIC), as QEMU does. */
-#define GUEST_LOW_RAM_MAX 0xc0000000ull
+#define GUEST_LOW_RAM_MAX   0xc0000000ull
 #define GUEST_HIGH_RAM_BASE 0x100000000ull
 
 struct guest_mem {

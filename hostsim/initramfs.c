@@ -84,10 +84,10 @@ void initramfs_build(struct initramfs *out, int argc, char *const argv[])
 	struct cpio_builder b;
 	cpio_builder_init(&b);
 	int bad = cpio_add_dir(&b, "bin", 0755) | cpio_add_dir(&b, "exosim", 0755) |
-		  cpio_add_file(&b, guest_path, image, size, 0755) |
-		  cpio_add_file(&b, "exosim/init", guest_path, strlen(guest_path), 0644) |
-		  cpio_add_file(&b, "exosim/argv", args, args_len, 0644) |
-		  cpio_add_file(&b, "exosim/envp", "", 0, 0644) | cpio_finish(&b);
+	          cpio_add_file(&b, guest_path, image, size, 0755) |
+	          cpio_add_file(&b, "exosim/init", guest_path, strlen(guest_path), 0644) |
+	          cpio_add_file(&b, "exosim/argv", args, args_len, 0644) |
+	          cpio_add_file(&b, "exosim/envp", "", 0, 0644) | cpio_finish(&b);
 	if (bad)
 		fail(EXOSIM_EXIT_INTERNAL, "cannot build the initramfs (out of memory?)");
 	free(args);

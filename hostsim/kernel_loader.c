@@ -42,7 +42,7 @@ static uint64_t note_entry(const char *path, Elf *elf, const GElf_Phdr *ph)
 }
 
 static void load_segment(const char *path, int fd, struct guest_mem *mem, const GElf_Phdr *ph,
-			 struct kernel_image *img)
+                         struct kernel_image *img)
 {
 	if (ph->p_filesz > ph->p_memsz)
 		fail(EXOSIM_EXIT_BADELF, "%s: a segment's file size exceeds its memory size", path);

@@ -6,14 +6,14 @@
 #include <stdint.h>
 
 struct options {
-	const char *kernel;   /* --kernel, default: kernel.elf next to exosim */
-	const char *initrd;   /* --initrd: an archive instead of PROGRAM */
-	const char *pack;     /* --pack: write the initramfs and stop */
-	const char *append;   /* --append: more kernel command line */
-	uint64_t mem;         /* --mem, bytes */
-	double timeout;       /* --timeout, seconds; 0 = none */
-	bool stats;           /* --stats */
-	int argc;             /* PROGRAM ARGS... */
+	const char *kernel; /* --kernel, default: kernel.elf next to exosim */
+	const char *initrd; /* --initrd: an archive instead of PROGRAM */
+	const char *pack;   /* --pack: write the initramfs and stop */
+	const char *append; /* --append: more kernel command line */
+	uint64_t mem;       /* --mem, bytes */
+	double timeout;     /* --timeout, seconds; 0 = none */
+	bool stats;         /* --stats */
+	int argc;           /* PROGRAM ARGS... */
 	char **argv;
 };
 

@@ -15,7 +15,7 @@ struct boot_page {
 _Static_assert(sizeof(struct boot_page) <= PAGE, "boot data fits one page");
 
 static uint64_t place_initrd(struct guest_mem *mem, const struct kernel_image *k,
-			     const struct initramfs *initrd)
+                             const struct initramfs *initrd)
 {
 	uint64_t size = (initrd->size + PAGE - 1) & ~(PAGE - 1);
 	uint64_t top = mem->low_end & ~(PAGE - 1);
@@ -31,11 +31,12 @@ static uint64_t place_initrd(struct guest_mem *mem, const struct kernel_image *k
 }
 
 uint64_t pvh_setup(struct guest_mem *mem, const struct kernel_image *k,
-		   const struct initramfs *initrd, const char *cmdline)
+                   const struct initramfs *initrd, const char *cmdline)
 {
 	size_t cmdlen = strlen(cmdline) + 1;
 	if (cmdlen > PVH_CMDLINE_MAX)
-		fail(EXOSIM_EXIT_USAGE, "kernel command line longer than %d bytes", PVH_CMDLINE_MAX - 1);
+		fail(EXOSIM_EXIT_USAGE, "kernel command line longer than %d bytes",
+		     PVH_CMDLINE_MAX - 1);
 	if (k->lo < PVH_CMDLINE_GPA + PVH_CMDLINE_MAX)
 		fail(EXOSIM_EXIT_BADELF, "the kernel is loaded below 0x%llx, over the boot data",
 		     PVH_CMDLINE_GPA + PVH_CMDLINE_MAX);
@@ -49,16 +50,16 @@ uint64_t pvh_setup(struct guest_mem *mem, const struct kernel_image *k,
 	bp->map[n++] = (struct hvm_memmap_table_entry){0, mem->low_end, XEN_HVM_MEMMAP_TYPE_RAM, 0};
 	if (mem->size > mem->low_end)
 		bp->map[n++] = (struct hvm_memmap_table_entry){
-			GUEST_HIGH_RAM_BASE, mem->size - mem->low_end, XEN_HVM_MEMMAP_TYPE_RAM, 0};
+		        GUEST_HIGH_RAM_BASE, mem->size - mem->low_end, XEN_HVM_MEMMAP_TYPE_RAM, 0};
 	uint64_t base = PVH_START_INFO_GPA;
 	bp->si = (struct hvm_start_info){
-		.magic = XEN_HVM_START_MAGIC_VALUE,
-		.version = 1,
-		.nr_modules = 1,
-		.modlist_paddr = base + offsetof(struct boot_page, mod),
-		.cmdline_paddr = PVH_CMDLINE_GPA,
-		.memmap_paddr = base + offsetof(struct boot_page, map),
-		.memmap_entries = n,
+	        .magic = XEN_HVM_START_MAGIC_VALUE,
+	        .version = 1,
+	        .nr_modules = 1,
+	        .modlist_paddr = base + offsetof(struct boot_page, mod),
+	        .cmdline_paddr = PVH_CMDLINE_GPA,
+	        .memmap_paddr = base + offsetof(struct boot_page, map),
+	        .memmap_entries = n,
 	};
 	return base;
 }

@@ -11,13 +11,13 @@
 
 /* Guest-physical layout of what exosim writes below the kernel. */
 #define PVH_START_INFO_GPA 0x1000ull /* start_info, modlist, memmap: one page */
-#define PVH_CMDLINE_GPA 0x2000ull
-#define PVH_CMDLINE_MAX 4096 /* bytes, including the NUL */
+#define PVH_CMDLINE_GPA    0x2000ull
+#define PVH_CMDLINE_MAX    4096 /* bytes, including the NUL */
 
 /* Writes everything and returns the start_info address (for %ebx).  The
  * initramfs is placed at the top of low RAM.  Exits with EXOSIM_EXIT_NOMEM or
  * EXOSIM_EXIT_USAGE and one line if something does not fit. */
 uint64_t pvh_setup(struct guest_mem *mem, const struct kernel_image *k,
-		   const struct initramfs *initrd, const char *cmdline);
+                   const struct initramfs *initrd, const char *cmdline);
 
 #endif

@@ -34,8 +34,8 @@ static void arm_timeout(struct kvm_run *run, double seconds)
 	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM};
 	if (timer_create(CLOCK_MONOTONIC, &ev, &t) < 0)
 		fail(EXOSIM_EXIT_INTERNAL, "timer_create: %s", strerror(errno));
-	struct itimerspec its = {.it_value = {(time_t)seconds,
-					      (long)((seconds - (time_t)seconds) * 1e9)}};
+	struct itimerspec its = {
+	        .it_value = {(time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9)}};
 	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
 		its.it_value.tv_nsec = 1;
 	timer_settime(t, 0, &its, NULL);
@@ -44,8 +44,8 @@ static void arm_timeout(struct kvm_run *run, double seconds)
 static const char *exception_name(unsigned nr)
 {
 	static const char *const names[32] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF(9)", "#TS",
-		"#NP", "#SS", "#GP", "#PF", "#15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP"};
+	        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF(9)", "#TS",
+	        "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE",    "#CP"};
 	return nr < 32 && names[nr] ? names[nr] : "?";
 }
 
@@ -57,15 +57,17 @@ static int guest_died(struct vm *vm, const char *what)
 	struct kvm_regs r;
 	struct kvm_sregs s;
 	struct kvm_vcpu_events ev;
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0 && ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) == 0) {
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &r) == 0 &&
+	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) == 0) {
 		fprintf(stderr,
-			"exosim:   rip=0x%llx rsp=0x%llx rflags=0x%llx cr0=0x%llx cr2=0x%llx "
-			"cr3=0x%llx cs=0x%x",
-			r.rip, r.rsp, r.rflags, s.cr0, s.cr2, s.cr3, s.cs.selector);
+		        "exosim:   rip=0x%llx rsp=0x%llx rflags=0x%llx cr0=0x%llx cr2=0x%llx "
+		        "cr3=0x%llx cs=0x%x",
+		        r.rip, r.rsp, r.rflags, s.cr0, s.cr2, s.cr3, s.cs.selector);
 		if (ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &ev) == 0 &&
 		    (ev.exception.injected || ev.exception.pending))
-			fprintf(stderr, " last-exception=%s(%u) error=0x%x", exception_name(ev.exception.nr),
-				ev.exception.nr, ev.exception.error_code);
+			fprintf(stderr, " last-exception=%s(%u) error=0x%x",
+			        exception_name(ev.exception.nr), ev.exception.nr,
+			        ev.exception.error_code);
 		fputc('\n', stderr);
 	}
 	return EXOSIM_EXIT_CRASH;
@@ -101,9 +103,10 @@ static int handle_io(struct vm *vm)
 		if (out)
 			console_port_out(port, d[0]);
 		else /* unassigned ports read as all ones, as on real hardware */
-			memset(d, port == PV_COM1_PORT + 5 || port == PV_DEBUGCON_PORT
-					  ? console_port_in(port)
-					  : 0xff,
+			memset(d,
+			       port == PV_COM1_PORT + 5 || port == PV_DEBUGCON_PORT
+			               ? console_port_in(port)
+			               : 0xff,
 			       run->io.size);
 	}
 	return -1;
@@ -126,8 +129,9 @@ int vm_run(struct vm *vm, double timeout_s)
 				return guest_died(vm, "could not be run (KVM_RUN failed)");
 			if (timed_out) {
 				console_flush();
-				fprintf(stderr, "exosim: timeout: the guest ran for more than %g s\n",
-					timeout_s);
+				fprintf(stderr,
+				        "exosim: timeout: the guest ran for more than %g s\n",
+				        timeout_s);
 				return EXOSIM_EXIT_TIMEOUT;
 			}
 			continue;
@@ -156,7 +160,7 @@ int vm_run(struct vm *vm, double timeout_s)
 		default: {
 			char what[64];
 			snprintf(what, sizeof(what), "took an unexpected VM exit (reason %u)",
-				 run->exit_reason);
+			         run->exit_reason);
 			return guest_died(vm, what);
 		}
 		}

@@ -10,14 +10,21 @@
 #define NREASONS 64
 
 static const char *const reason_names[NREASONS] = {
-	[KVM_EXIT_UNKNOWN] = "unknown",     [KVM_EXIT_EXCEPTION] = "exception",
-	[KVM_EXIT_IO] = "io",               [KVM_EXIT_HYPERCALL] = "hypercall",
-	[KVM_EXIT_DEBUG] = "debug",         [KVM_EXIT_HLT] = "hlt",
-	[KVM_EXIT_MMIO] = "mmio",           [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
-	[KVM_EXIT_SHUTDOWN] = "shutdown",   [KVM_EXIT_FAIL_ENTRY] = "fail_entry",
-	[KVM_EXIT_INTR] = "intr",           [KVM_EXIT_SET_TPR] = "set_tpr",
-	[KVM_EXIT_INTERNAL_ERROR] = "internal_error",
-	[KVM_EXIT_SYSTEM_EVENT] = "system_event", [KVM_EXIT_IOAPIC_EOI] = "ioapic_eoi",
+        [KVM_EXIT_UNKNOWN] = "unknown",
+        [KVM_EXIT_EXCEPTION] = "exception",
+        [KVM_EXIT_IO] = "io",
+        [KVM_EXIT_HYPERCALL] = "hypercall",
+        [KVM_EXIT_DEBUG] = "debug",
+        [KVM_EXIT_HLT] = "hlt",
+        [KVM_EXIT_MMIO] = "mmio",
+        [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq_window_open",
+        [KVM_EXIT_SHUTDOWN] = "shutdown",
+        [KVM_EXIT_FAIL_ENTRY] = "fail_entry",
+        [KVM_EXIT_INTR] = "intr",
+        [KVM_EXIT_SET_TPR] = "set_tpr",
+        [KVM_EXIT_INTERNAL_ERROR] = "internal_error",
+        [KVM_EXIT_SYSTEM_EVENT] = "system_event",
+        [KVM_EXIT_IOAPIC_EOI] = "ioapic_eoi",
 };
 
 static uint64_t by_reason[NREASONS], total, bad_requests;
@@ -62,17 +69,17 @@ static void print_ports(const char *dir, const uint32_t *counts)
 void stats_print(const char *irqchip)
 {
 	fprintf(stderr,
-		"exosim-stats: time_setup_ms=%.3f time_guest_ms=%.3f time_teardown_ms=%.3f "
-		"time_total_ms=%.3f\n",
-		marks[PHASE_GUEST] - marks[PHASE_START], marks[PHASE_TEARDOWN] - marks[PHASE_GUEST],
-		marks[PHASE_END] - marks[PHASE_TEARDOWN], marks[PHASE_END] - marks[PHASE_START]);
+	        "exosim-stats: time_setup_ms=%.3f time_guest_ms=%.3f time_teardown_ms=%.3f "
+	        "time_total_ms=%.3f\n",
+	        marks[PHASE_GUEST] - marks[PHASE_START], marks[PHASE_TEARDOWN] - marks[PHASE_GUEST],
+	        marks[PHASE_END] - marks[PHASE_TEARDOWN], marks[PHASE_END] - marks[PHASE_START]);
 	fprintf(stderr, "exosim-stats: exits_total=%llu bad_guest_requests=%llu irqchip=%s\n",
-		(unsigned long long)total, (unsigned long long)bad_requests, irqchip);
+	        (unsigned long long)total, (unsigned long long)bad_requests, irqchip);
 	fprintf(stderr, "exosim-stats: exits_by_reason");
 	for (int r = 0; r < NREASONS; r++)
 		if (by_reason[r])
 			fprintf(stderr, " %s=%llu", reason_names[r] ? reason_names[r] : "other",
-				(unsigned long long)by_reason[r]);
+			        (unsigned long long)by_reason[r]);
 	fprintf(stderr, "\nexosim-stats: exits_by_port");
 	print_ports("out", port_out);
 	print_ports("in", port_in);

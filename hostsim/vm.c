@@ -19,10 +19,11 @@ static void open_kvm(struct vm *vm)
 	if (vm->kvm_fd < 0) {
 		if (errno == ENOENT)
 			fail(EXOSIM_EXIT_NOKVM, "/dev/kvm does not exist: load the kvm module "
-						"(modprobe kvm_intel or kvm_amd) or run on a host "
-						"with virtualization enabled");
-		fail(EXOSIM_EXIT_NOKVM, "/dev/kvm: %s: add yourself to the kvm group "
-					"(sudo usermod -aG kvm $USER, then log in again)",
+			                        "(modprobe kvm_intel or kvm_amd) or run on a host "
+			                        "with virtualization enabled");
+		fail(EXOSIM_EXIT_NOKVM,
+		     "/dev/kvm: %s: add yourself to the kvm group "
+		     "(sudo usermod -aG kvm $USER, then log in again)",
 		     strerror(errno));
 	}
 	int version = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
@@ -34,8 +35,10 @@ static void open_kvm(struct vm *vm)
 static void add_memory(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *host)
 {
 	struct kvm_userspace_memory_region r = {
-		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
-		.userspace_addr = (uint64_t)host,
+	        .slot = slot,
+	        .guest_phys_addr = gpa,
+	        .memory_size = size,
+	        .userspace_addr = (uint64_t)host,
 	};
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
 		fail(EXOSIM_EXIT_INTERNAL, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
@@ -86,7 +89,7 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 	add_memory(vm, 0, 0, vm->mem.low_end, vm->mem.host);
 	if (mem_size > vm->mem.low_end)
 		add_memory(vm, 1, GUEST_HIGH_RAM_BASE, mem_size - vm->mem.low_end,
-			   vm->mem.host + vm->mem.low_end);
+		           vm->mem.host + vm->mem.low_end);
 	create_irqchip(vm);
 
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
@@ -107,8 +110,16 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 static struct kvm_segment flat_segment(uint16_t selector, uint8_t type)
 {
 	return (struct kvm_segment){
-		.base = 0, .limit = 0xffffffff, .selector = selector, .type = type,
-		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	        .base = 0,
+	        .limit = 0xffffffff,
+	        .selector = selector,
+	        .type = type,
+	        .present = 1,
+	        .dpl = 0,
+	        .db = 1,
+	        .s = 1,
+	        .l = 0,
+	        .g = 1,
 	};
 }
 
@@ -117,7 +128,7 @@ void vm_set_pvh_state(struct vm *vm, uint32_t entry, uint32_t start_info)
 	struct kvm_sregs s;
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &s) < 0)
 		fail(EXOSIM_EXIT_INTERNAL, "KVM_GET_SREGS: %s", strerror(errno));
-	s.cs = flat_segment(0x10, 0xb); /* execute/read, accessed */
+	s.cs = flat_segment(0x10, 0xb);                             /* execute/read, accessed */
 	s.ds = s.es = s.fs = s.gs = s.ss = flat_segment(0x18, 0x3); /* read/write, accessed */
 	s.tr = (struct kvm_segment){.limit = 0x67, .type = 0xb, .present = 1};
 	s.cr0 = 0x11; /* PE | ET */

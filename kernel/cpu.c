@@ -23,8 +23,8 @@ struct idt_gate {
 	uint32_t off_hi, zero;
 };
 
-#define NVECTORS 32
-#define GATE_INTR 0x8e      /* present, DPL 0, 64-bit interrupt gate */
+#define NVECTORS       32
+#define GATE_INTR      0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define GATE_INTR_USER 0xee /* the same, reachable from ring 3 with `int` */
 
 extern uint64_t gdt[GDT_ENTRIES];
@@ -40,9 +40,9 @@ static void tss_init(void)
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
 	tss.rsp[0] = (uint64_t)boot_stack_top;
 	tss.ist[0] = (uint64_t)df_stack + sizeof(df_stack); /* IST1: double fault */
-	tss.iomap_base = sizeof(tss);                         /* no I/O bitmap: no ports for ring 3 */
+	tss.iomap_base = sizeof(tss);                       /* no I/O bitmap: no ports for ring 3 */
 	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
-			   ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
+	                   ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
 	gdt[SEL_TSS / 8 + 1] = base >> 32;
 	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
 }
@@ -52,12 +52,12 @@ static void idt_init(void)
 	for (int v = 0; v < NVECTORS; v++) {
 		uint64_t off = trap_entries[v];
 		idt[v] = (struct idt_gate){
-			.off_lo = (uint16_t)off,
-			.sel = SEL_KCODE,
-			.ist = v == T_DF ? 1 : 0,
-			.type = v == T_BP ? GATE_INTR_USER : GATE_INTR,
-			.off_mid = (uint16_t)(off >> 16),
-			.off_hi = (uint32_t)(off >> 32),
+		        .off_lo = (uint16_t)off,
+		        .sel = SEL_KCODE,
+		        .ist = v == T_DF ? 1 : 0,
+		        .type = v == T_BP ? GATE_INTR_USER : GATE_INTR,
+		        .off_mid = (uint16_t)(off >> 16),
+		        .off_hi = (uint32_t)(off >> 32),
 		};
 	}
 	struct {

@@ -46,7 +46,7 @@ _Noreturn void env_run(struct env *e)
 _Noreturn void env_exit(struct env *e, int status)
 {
 	kverbose("exo: env %d (%s) exited with status %d after %lu kernel crossings\n", e->id,
-		 e->name, status, kinfo_page.syscalls);
+	         e->name, status, kinfo_page.syscalls);
 	e->alive = false;
 	/* One environment for now: when it ends, the machine ends. */
 	machine_exit(status);

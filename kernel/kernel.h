@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #define ROUNDDOWN(x, a) ((x) & ~((uint64_t)(a)-1))
-#define ROUNDUP(x, a) ROUNDDOWN((x) + (a)-1, (a))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ROUNDUP(x, a)   ROUNDDOWN((x) + (a)-1, (a))
+#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
 
 /* Boot options, from the command line. */
 struct boot_options {
@@ -28,10 +28,10 @@ bool console_is_paravirtual(void);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-#define kverbose(...)                                                                      \
-	do {                                                                               \
-		if (boot_options.verbose)                                                  \
-			kprintf(__VA_ARGS__);                                              \
+#define kverbose(...)                                                                              \
+	do {                                                                                       \
+		if (boot_options.verbose)                                                          \
+			kprintf(__VA_ARGS__);                                                      \
 	} while (0)
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

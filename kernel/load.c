@@ -15,14 +15,25 @@
 #include "vm.h"
 #include "x86.h"
 
-
-
 #define MAX_ARGS 1024
 
 enum {
-	AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
-	AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
-	AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25, AT_EXECFN = 31,
+	AT_NULL = 0,
+	AT_PHDR = 3,
+	AT_PHENT = 4,
+	AT_PHNUM = 5,
+	AT_PAGESZ = 6,
+	AT_BASE = 7,
+	AT_FLAGS = 8,
+	AT_ENTRY = 9,
+	AT_UID = 11,
+	AT_EUID = 12,
+	AT_GID = 13,
+	AT_EGID = 14,
+	AT_CLKTCK = 17,
+	AT_SECURE = 23,
+	AT_RANDOM = 25,
+	AT_EXECFN = 31,
 };
 
 /* Maps a zeroed page at va, or merges permissions if one is there already (two
@@ -62,7 +73,8 @@ static int load_segments(struct env *e, const struct elf64_image *img, const uin
 		const struct elf64_load *l = &img->load[i];
 		uint64_t flags = PTE_U | (l->flags & 2 ? PTE_W : 0) | (l->flags & 1 ? 0 : PTE_NX);
 		uint64_t end = l->vaddr + l->memsz;
-		for (uint64_t va = ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE); va < end; va += EXO_PAGE_SIZE)
+		for (uint64_t va = ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE); va < end;
+		     va += EXO_PAGE_SIZE)
 			if (!map_user_page(e->pml4, va, flags))
 				return -EXO_ENOMEM;
 		copy_to_user(e->pml4, l->vaddr, file + l->offset, l->filesz);
@@ -108,7 +120,7 @@ static size_t bounded_len(const char *s, const char *limit)
 }
 
 static int build_stack(struct env *e, const struct elf64_image *img, struct strlist argv,
-		       struct strlist envp)
+                       struct strlist envp)
 {
 	for (uint64_t va = EXO_USTACK_BOTTOM; va < EXO_USTACK_TOP; va += EXO_PAGE_SIZE)
 		if (!map_user_page(e->pml4, va, PTE_U | PTE_W | PTE_NX))
@@ -124,9 +136,11 @@ static int build_stack(struct env *e, const struct elf64_image *img, struct strl
 		return -EXO_ENOMEM;
 
 	for (int i = 0; i < argc; i++)
-		uargs[i] = push_bytes(e, &sp, args[i], bounded_len(args[i], argv.data + argv.len) + 1);
+		uargs[i] =
+		        push_bytes(e, &sp, args[i], bounded_len(args[i], argv.data + argv.len) + 1);
 	for (int i = 0; i < envc; i++)
-		uenvs[i] = push_bytes(e, &sp, envs[i], bounded_len(envs[i], envp.data + envp.len) + 1);
+		uenvs[i] =
+		        push_bytes(e, &sp, envs[i], bounded_len(envs[i], envp.data + envp.len) + 1);
 	uint64_t seed[2] = {rdtsc() * 0x9e3779b97f4a7c15ul, (uint64_t)e * 0xbf58476d1ce4e5b9ul};
 	uint64_t urandom = push_bytes(e, &sp, seed, sizeof(seed));
 
@@ -139,12 +153,22 @@ static int build_stack(struct env *e, const struct elf64_image *img, struct strl
 		vec[n++] = uenvs[i];
 	vec[n++] = 0;
 	const uint64_t aux[][2] = {
-		{AT_PHDR, img->phdr_vaddr}, {AT_PHENT, img->phentsize}, {AT_PHNUM, img->phnum},
-		{AT_PAGESZ, EXO_PAGE_SIZE}, {AT_BASE, 0},                {AT_FLAGS, 0},
-		{AT_ENTRY, img->entry},     {AT_UID, 0},                 {AT_EUID, 0},
-		{AT_GID, 0},                {AT_EGID, 0},                {AT_CLKTCK, 100},
-		{AT_SECURE, 0},             {AT_RANDOM, urandom},        {AT_EXECFN, argc ? uargs[0] : 0},
-		{AT_NULL, 0},
+	        {AT_PHDR, img->phdr_vaddr},
+	        {AT_PHENT, img->phentsize},
+	        {AT_PHNUM, img->phnum},
+	        {AT_PAGESZ, EXO_PAGE_SIZE},
+	        {AT_BASE, 0},
+	        {AT_FLAGS, 0},
+	        {AT_ENTRY, img->entry},
+	        {AT_UID, 0},
+	        {AT_EUID, 0},
+	        {AT_GID, 0},
+	        {AT_EGID, 0},
+	        {AT_CLKTCK, 100},
+	        {AT_SECURE, 0},
+	        {AT_RANDOM, urandom},
+	        {AT_EXECFN, argc ? uargs[0] : 0},
+	        {AT_NULL, 0},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(aux); i++)
 		vec[n++] = aux[i][0], vec[n++] = aux[i][1];
@@ -155,7 +179,7 @@ static int build_stack(struct env *e, const struct elf64_image *img, struct strl
 }
 
 int load_program(struct env *e, const char *path, const uint8_t *file, size_t len,
-		 struct strlist argv, struct strlist envp)
+                 struct strlist argv, struct strlist envp)
 {
 	struct elf64_image img;
 	int err = elf64_parse(file, len, EXO_PIE_BASE, EXO_USTACK_BOTTOM, &img);

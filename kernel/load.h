@@ -17,6 +17,6 @@ struct strlist {
  * pages, and points e's registers at the entry.  Returns 0, or an exosim exit
  * status (EXOSIM_EXIT_BADELF, EXOSIM_EXIT_NOMEM) after printing why. */
 int load_program(struct env *e, const char *path, const uint8_t *file, size_t len,
-		 struct strlist argv, struct strlist envp);
+                 struct strlist argv, struct strlist envp);
 
 #endif

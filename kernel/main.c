@@ -18,9 +18,9 @@
 #include "memmap.h"
 #include "pmem.h"
 
-#define MAX_CMDLINE 4096
+#define MAX_CMDLINE  4096
 #define MAX_RESERVED 16
-#define MAX_USABLE 32
+#define MAX_USABLE   32
 
 struct boot_options boot_options;
 extern char kernel_start[], kernel_end[];
@@ -126,7 +126,7 @@ static _Noreturn void start_first_env(const void *initrd, size_t len)
 	if (!e)
 		panic("out of memory creating the first environment");
 	int status = load_program(e, path, prog->data, prog->size, boot_strings("exosim/argv"),
-				  boot_strings("exosim/envp"));
+	                          boot_strings("exosim/envp"));
 	if (status)
 		machine_exit(status);
 	env_run(e);
@@ -150,8 +150,9 @@ _Noreturn void kmain(uint32_t start_info_pa)
 		panic("no initramfs: the boot loader passed no module");
 	uint64_t nmod = si->nr_modules < 8 ? si->nr_modules : 8;
 	const struct hvm_modlist_entry *mods =
-		boot_ptr(si->modlist_paddr, nmod * sizeof(struct hvm_modlist_entry));
-	res[nres++] = (struct mem_range){si->modlist_paddr, si->modlist_paddr + nmod * sizeof(*mods)};
+	        boot_ptr(si->modlist_paddr, nmod * sizeof(struct hvm_modlist_entry));
+	res[nres++] =
+	        (struct mem_range){si->modlist_paddr, si->modlist_paddr + nmod * sizeof(*mods)};
 	for (uint64_t i = 0; i < nmod; i++)
 		res[nres++] = (struct mem_range){mods[i].paddr, mods[i].paddr + mods[i].size};
 	memory_init(si, res, nres);

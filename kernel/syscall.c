@@ -9,9 +9,9 @@
 #include "kernel.h"
 #include "syscall.h"
 
-#define SYSCALL(name)                                                                      \
-	static long name(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,  \
-			 uint64_t a6)
+#define SYSCALL(name)                                                                              \
+	static long name(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,          \
+	                 uint64_t a6)
 #define UNUSED_ARGS(...) (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6
 
 SYSCALL(sys_null)
@@ -36,13 +36,13 @@ SYSCALL(sys_exit)
 }
 
 const syscall_fn syscall_table[EXO_NSYSCALLS] = {
-	[EXO_SYS_NULL] = sys_null,
-	[EXO_SYS_CONSOLE_WRITE] = sys_console_write,
-	[EXO_SYS_EXIT] = sys_exit,
+        [EXO_SYS_NULL] = sys_null,
+        [EXO_SYS_CONSOLE_WRITE] = sys_console_write,
+        [EXO_SYS_EXIT] = sys_exit,
 };
 
-long syscall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-		      uint64_t a5, uint64_t a6)
+long syscall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+                      uint64_t a6)
 {
 	if (nr >= EXO_NSYSCALLS)
 		return -EXO_ENOSYS;

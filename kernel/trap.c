@@ -14,13 +14,24 @@
 extern char syscall_entry[];
 
 static const char *const vector_names[32] = {
-	[T_DE] = "divide error",     [T_DB] = "debug exception",  [T_NMI] = "NMI",
-	[T_BP] = "breakpoint",       [T_OF] = "overflow",         [T_BR] = "bound range exceeded",
-	[T_UD] = "invalid opcode",   [T_NM] = "device not available",
-	[T_DF] = "double fault",     [T_TS] = "invalid TSS",      [T_NP] = "segment not present",
-	[T_SS] = "stack fault",      [T_GP] = "general protection fault",
-	[T_PF] = "page fault",       [T_MF] = "x87 floating-point error",
-	[T_AC] = "alignment check",  [T_MC] = "machine check",    [T_XM] = "SIMD floating-point error",
+        [T_DE] = "divide error",
+        [T_DB] = "debug exception",
+        [T_NMI] = "NMI",
+        [T_BP] = "breakpoint",
+        [T_OF] = "overflow",
+        [T_BR] = "bound range exceeded",
+        [T_UD] = "invalid opcode",
+        [T_NM] = "device not available",
+        [T_DF] = "double fault",
+        [T_TS] = "invalid TSS",
+        [T_NP] = "segment not present",
+        [T_SS] = "stack fault",
+        [T_GP] = "general protection fault",
+        [T_PF] = "page fault",
+        [T_MF] = "x87 floating-point error",
+        [T_AC] = "alignment check",
+        [T_MC] = "machine check",
+        [T_XM] = "SIMD floating-point error",
 };
 
 /* The signal Linux would send for each exception (for the exit status). */
@@ -53,11 +64,11 @@ static const char *vector_name(uint64_t v)
 static void dump_frame(const struct trapframe *tf)
 {
 	kprintf("exo:   rip %016lx  rsp %016lx  rflags %016lx  cs %lx  err %lx\n", tf->rip, tf->rsp,
-		tf->rflags, tf->cs, tf->err);
-	kprintf("exo:   rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx, tf->rcx,
-		tf->rdx);
+	        tf->rflags, tf->cs, tf->err);
+	kprintf("exo:   rax %016lx  rbx %016lx  rcx %016lx  rdx %016lx\n", tf->rax, tf->rbx,
+	        tf->rcx, tf->rdx);
 	kprintf("exo:   rsi %016lx  rdi %016lx  rbp %016lx  cr2 %016lx  cr3 %016lx\n", tf->rsi,
-		tf->rdi, tf->rbp, rcr2(), rcr3());
+	        tf->rdi, tf->rbp, rcr2(), rcr3());
 }
 
 /* On KVM-on-PVM `syscall` from ring 3 jumps to LSTAR without leaving ring 3, so
@@ -71,10 +82,11 @@ static void syscall_from_fault(struct trapframe *tf)
 	/* Anything below the kernel slot is canonical, so iretq cannot fault in ring 0;
 	 * a bad user address just faults again in ring 3. */
 	if (resume >= EXO_KERNBASE)
-		env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV), "syscall with a bad return address");
+		env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
+		         "syscall with a bad return address");
 	kinfo_page.syscalls++;
 	tf->rax = (uint64_t)syscall_dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8,
-					     tf->r9);
+	                                     tf->r9);
 	tf->rip = resume;
 	tf->rflags = (tf->r11 & RFLAGS_USER_MASK) | USER_RFLAGS_FIXED;
 	tf->cs = SEL_UCODE;
@@ -86,12 +98,14 @@ static _Noreturn void user_fault(struct trapframe *tf)
 	char why[160];
 	if (tf->vector == T_PF)
 		snprintf(why, sizeof(why), "%s at rip 0x%lx: address 0x%lx (%s, %s)",
-			       vector_name(tf->vector), tf->rip, rcr2(),
-			       tf->err & 0x10 ? "exec" : tf->err & 2 ? "write" : "read",
-			       tf->err & 1 ? "protection" : "not present");
+		         vector_name(tf->vector), tf->rip, rcr2(),
+		         tf->err & 0x10 ? "exec"
+		         : tf->err & 2  ? "write"
+		                        : "read",
+		         tf->err & 1 ? "protection" : "not present");
 	else
 		snprintf(why, sizeof(why), "%s at rip 0x%lx (error code 0x%lx)",
-			       vector_name(tf->vector), tf->rip, tf->err);
+		         vector_name(tf->vector), tf->rip, tf->err);
 	env_kill(curenv, EXO_STATUS_SIGNALED(vector_signal(tf->vector)), why);
 }
 

@@ -17,7 +17,7 @@ struct trapframe {
 #define USER_RFLAGS_FIXED 0x2
 
 _Noreturn void trap_return(const struct trapframe *tf); /* entry.S: resume tf */
-void trap(struct trapframe *tf);                          /* called by entry.S */
+void trap(struct trapframe *tf);                        /* called by entry.S */
 
 /* cpu.c */
 void cpu_init(void);

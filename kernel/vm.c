@@ -11,7 +11,7 @@
 
 extern uint64_t boot_pml4[512];
 
-#define KERNEL_SLOT 255
+#define KERNEL_SLOT         255
 #define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
 uint64_t vm_new_pml4(void)

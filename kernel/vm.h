@@ -7,7 +7,8 @@
 
 #define VM_NO_PAGE (~0ul)
 
-uint64_t vm_new_pml4(void); /* an empty user address space sharing the kernel slot; 0 if no memory */
+uint64_t
+vm_new_pml4(void); /* an empty user address space sharing the kernel slot; 0 if no memory */
 int vm_map_page(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
 uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create);
 uint64_t vm_user_translate(uint64_t pml4, uint64_t va, bool write);

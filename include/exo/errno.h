@@ -3,11 +3,11 @@
 #ifndef EXO_ERRNO_H
 #define EXO_ERRNO_H
 
-#define EXO_EPERM 1
+#define EXO_EPERM  1
 #define EXO_ENOENT 2
 #define EXO_ENOMEM 12
 #define EXO_EFAULT 14
-#define EXO_EBUSY 16
+#define EXO_EBUSY  16
 #define EXO_EINVAL 22
 #define EXO_ENOSYS 38
 

@@ -5,7 +5,7 @@
 
 /* How the gate enters the kernel on this machine. */
 #define EXO_ENTRY_SYSCALL 1 /* the `syscall` instruction reaches ring 0 */
-#define EXO_ENTRY_INT3 2    /* fallback: a breakpoint trap (KVM on PVM) */
+#define EXO_ENTRY_INT3    2 /* fallback: a breakpoint trap (KVM on PVM) */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -23,10 +23,10 @@
 #endif
 
 #define EXO_PAGE_SIZE EXO_UL(4096)
-#define EXO_KERNBASE EXO_UL(0x7f8000000000) /* phys p is mapped at KERNBASE + p */
-#define EXO_UVPT EXO_UL(0x7f0000000000)
-#define EXO_UEXPORT EXO_UL(0x7e8000000000)
-#define EXO_USER_TOP EXO_UEXPORT /* user addresses are < this */
+#define EXO_KERNBASE  EXO_UL(0x7f8000000000) /* phys p is mapped at KERNBASE + p */
+#define EXO_UVPT      EXO_UL(0x7f0000000000)
+#define EXO_UEXPORT   EXO_UL(0x7e8000000000)
+#define EXO_USER_TOP  EXO_UEXPORT /* user addresses are < this */
 
 /* The syscall gate (see syscall.h): call it like a function. */
 #define EXO_GATE_SYSCALL EXO_UEXPORT
@@ -38,7 +38,7 @@
 /* Where the kernel places a static-pie (ET_DYN) program. */
 #define EXO_PIE_BASE EXO_UL(0x400000)
 
-#define EXO_USTACK_PAGES 16
+#define EXO_USTACK_PAGES  16
 #define EXO_USTACK_BOTTOM (EXO_USTACK_TOP - EXO_USTACK_PAGES * EXO_PAGE_SIZE)
 
 #endif

@@ -16,21 +16,21 @@
 #define EXO_STATUS_RESERVED_HI 127
 
 /* exosim's own exit statuses (documented in `exosim --help`). */
-#define EXOSIM_EXIT_USAGE 120    /* bad command line */
-#define EXOSIM_EXIT_NOKVM 121    /* /dev/kvm missing or not accessible */
-#define EXOSIM_EXIT_NOFILE 122   /* a named file does not exist or is unreadable */
-#define EXOSIM_EXIT_BADELF 123   /* not an ELF, not x86-64, no PVH note, bad segments */
-#define EXOSIM_EXIT_TIMEOUT 124  /* --timeout reached */
-#define EXOSIM_EXIT_CRASH 125    /* triple fault, unexpected VM exit, guest died */
-#define EXOSIM_EXIT_NOMEM 126    /* kernel or programs do not fit in guest memory */
+#define EXOSIM_EXIT_USAGE    120 /* bad command line */
+#define EXOSIM_EXIT_NOKVM    121 /* /dev/kvm missing or not accessible */
+#define EXOSIM_EXIT_NOFILE   122 /* a named file does not exist or is unreadable */
+#define EXOSIM_EXIT_BADELF   123 /* not an ELF, not x86-64, no PVH note, bad segments */
+#define EXOSIM_EXIT_TIMEOUT  124 /* --timeout reached */
+#define EXOSIM_EXIT_CRASH    125 /* triple fault, unexpected VM exit, guest died */
+#define EXOSIM_EXIT_NOMEM    126 /* kernel or programs do not fit in guest memory */
 #define EXOSIM_EXIT_INTERNAL 127 /* a host-side failure (KVM ioctl, out of memory) */
 
 /* Status of an environment killed by an unhandled exception. */
 #define EXO_STATUS_SIGNALED(sig) (128 + (sig))
-#define EXO_SIGILL 4
-#define EXO_SIGTRAP 5
-#define EXO_SIGBUS 7
-#define EXO_SIGFPE 8
-#define EXO_SIGSEGV 11
+#define EXO_SIGILL               4
+#define EXO_SIGTRAP              5
+#define EXO_SIGBUS               7
+#define EXO_SIGFPE               8
+#define EXO_SIGSEGV              11
 
 #endif

@@ -15,10 +15,10 @@
 #ifndef EXO_SYSCALL_H
 #define EXO_SYSCALL_H
 
-#define EXO_SYS_NULL 0          /* () -> 0; for measuring a crossing */
+#define EXO_SYS_NULL          0 /* () -> 0; for measuring a crossing */
 #define EXO_SYS_CONSOLE_WRITE 1 /* (int stream, const void *buf, size_t len) -> len */
-#define EXO_SYS_EXIT 2          /* (int status) -> does not return */
-#define EXO_NSYSCALLS 3
+#define EXO_SYS_EXIT          2 /* (int status) -> does not return */
+#define EXO_NSYSCALLS         3
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

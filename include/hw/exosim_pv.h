@@ -11,17 +11,17 @@
 #define PV_EXIT_PORT 0xf4
 
 /* COM1 (16550 transmit register only) and the Bochs/QEMU debug console. */
-#define PV_COM1_PORT 0x3f8
-#define PV_DEBUGCON_PORT 0xe9
+#define PV_COM1_PORT         0x3f8
+#define PV_DEBUGCON_PORT     0xe9
 #define PV_DEBUGCON_READBACK 0xe9
 
 /* Paravirtual console: one VM exit per buffer instead of one per byte.
  * `inl` from the port returns PV_CONSOLE_MAGIC under exosim (all ones on
  * other machines).  `outl` of the guest-physical address of a struct
  * pv_console_req writes every segment, in order, to the stream. */
-#define PV_CONSOLE_PORT 0x700
-#define PV_CONSOLE_MAGIC 0x534f5845u /* "EXOS" */
-#define PV_CONSOLE_MAX_SEGS 32
+#define PV_CONSOLE_PORT        0x700
+#define PV_CONSOLE_MAGIC       0x534f5845u /* "EXOS" */
+#define PV_CONSOLE_MAX_SEGS    32
 #define PV_CONSOLE_MAX_SEG_LEN (1u << 20)
 
 struct pv_console_seg {

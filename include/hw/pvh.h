@@ -5,11 +5,11 @@
 
 #include <stdint.h>
 
-#define XEN_ELFNOTE_PHYS32_ENTRY 18
+#define XEN_ELFNOTE_PHYS32_ENTRY  18
 #define XEN_HVM_START_MAGIC_VALUE 0x336ec578u
 
 /* Memory map entry types (E820 numbering). */
-#define XEN_HVM_MEMMAP_TYPE_RAM 1
+#define XEN_HVM_MEMMAP_TYPE_RAM      1
 #define XEN_HVM_MEMMAP_TYPE_RESERVED 2
 
 struct hvm_start_info {

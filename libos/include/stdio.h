@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #define EOF    (-1)
-#define BUFSIZ 1024
+#define BUFSIZ 4096
 
 typedef struct exo_file FILE;
 

@@ -49,7 +49,10 @@ done
 [ -n "$exosim" ] || die "--exosim is required"
 case "$vm" in exosim | qemu) ;; *) die "--vm must be exosim or qemu" ;; esac
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/run_guest.XXXXXX") || die "mktemp failed"
+# Scratch files go under $RUN_GUEST_TMP (ctest sets it inside the build tree).
+tmpbase=${RUN_GUEST_TMP:-${TMPDIR:-/tmp}}
+mkdir -p "$tmpbase" || die "cannot create $tmpbase"
+tmp=$(mktemp -d "$tmpbase/run_guest.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$tmp"' EXIT
 
 program=$1
@@ -74,9 +77,15 @@ esac
 run_limited() {
 	"$@" </dev/null >"$tmp/out" 2>"$tmp/err" &
 	local pid=$!
-	(sleep "$timeout" && touch "$tmp/timed_out" && kill -KILL "$pid") >/dev/null 2>&1 &
+	# The watchdog kills its own sleep when it is told to stop (TERM).
+	(
+		trap 'kill "$s" 2>/dev/null; exit 0' TERM
+		sleep "$timeout" &
+		s=$!
+		wait "$s" && touch "$tmp/timed_out" && kill -KILL "$pid"
+	) >/dev/null 2>&1 &
 	local wd=$!
-	wait "$pid"
+	wait "$pid" 2>/dev/null
 	st=$?
 	kill "$wd" 2>/dev/null
 	wait "$wd" 2>/dev/null
@@ -127,6 +136,10 @@ fi
 
 run_limited "${cmd[@]}"
 fail=0
+# clip: at most 40 lines of at most 300 characters, for the failure report.
+clip() {
+	cut -c1-300 | sed '40q'
+}
 report() {
 	echo "FAIL: $*"
 	fail=1
@@ -154,7 +167,7 @@ file) cp "$stdout_file" "$tmp/want" || die "cannot read $stdout_file" ;;
 esac
 if [ "$stdout_mode" != any ] && ! cmp -s "$tmp/want" "$tmp/out"; then
 	report "stdout differs (--- expected, +++ actual):"
-	diff -u "$tmp/want" "$tmp/out" | sed '1,2d'
+	diff -u "$tmp/want" "$tmp/out" | sed '1,2d' | clip
 fi
 
 for s in "${stderr_has[@]+"${stderr_has[@]}"}"; do
@@ -168,12 +181,12 @@ fi
 if [ "$fail" = 1 ]; then
 	echo "command: $(printf "%q " "${cmd[@]}")"
 	echo "--- stdout:"
-	cat "$tmp/out"
+	clip <"$tmp/out"
 	echo "--- stderr${vm:+ ($vm)}:"
-	cat "$errfile"
+	clip <"$errfile"
 	if [ "$vm" = qemu ] && [ -s "$tmp/err" ]; then
 		echo "--- QEMU's own stderr:"
-		cat "$tmp/err"
+		clip <"$tmp/err"
 	fi
 	exit 1
 fi
