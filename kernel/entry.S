@@ -13,6 +13,18 @@
 
 #define GATE_RIP (EXO_GATE_SYSCALL + GATE_INT3_RESUME)
 
+/* Counts the crossing and calls syscall_table[rax] with the C argument registers
+ * (the fourth argument arrives in r10, as with `syscall`); jumps to \bad for an
+ * out-of-range number.  rcx and r11 are scratch: the ABI clobbers them. */
+.macro SYSCALL_DISPATCH bad
+	incq kinfo_page + KINFO_OFF_SYSCALLS(%rip)
+	cmpq $EXO_NSYSCALLS, %rax
+	jae \bad
+	movq %r10, %rcx
+	leaq syscall_table(%rip), %r11
+	call *(%r11, %rax, 8)
+.endm
+
 	.text
 /* The `syscall` instruction, where it reaches ring 0 (VT-x KVM, QEMU).  One CPU:
  * the user stack pointer is parked in a global, then kept on the kernel stack. */
@@ -24,12 +36,7 @@ syscall_entry:
 	pushq %rcx
 	pushq %r11
 	movl $EXO_ENTRY_SYSCALL, kinfo_page + KINFO_OFF_ENTRY_METHOD(%rip)
-	incq kinfo_page + KINFO_OFF_SYSCALLS(%rip)
-	cmpq $EXO_NSYSCALLS, %rax
-	jae 2f
-	movq %r10, %rcx
-	leaq syscall_table(%rip), %r11
-	call *(%r11, %rax, 8)
+	SYSCALL_DISPATCH 2f
 1:	popq %r11
 	popq %rcx
 	popq %rsp
@@ -44,12 +51,7 @@ trap_entry_3:
 	jne 3f
 	cmpl $(GATE_RIP >> 32), 4(%rsp)
 	jne 3f
-	incq kinfo_page + KINFO_OFF_SYSCALLS(%rip)
-	cmpq $EXO_NSYSCALLS, %rax
-	jae 2f
-	movq %r10, %rcx
-	leaq syscall_table(%rip), %r11
-	call *(%r11, %rax, 8)
+	SYSCALL_DISPATCH 2f
 	iretq
 2:	movq $-EXO_ENOSYS, %rax
 	iretq
