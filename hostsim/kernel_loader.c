@@ -54,7 +54,8 @@ static void load_segment(const char *path, int fd, struct guest_mem *mem, const 
 	ssize_t n = pread(fd, dst, ph->p_filesz, (off_t)ph->p_offset);
 	if (n < 0 || (uint64_t)n != ph->p_filesz)
 		fail(EXOSIM_EXIT_BADELF, "%s: truncated segment", path);
-	memset(dst + ph->p_filesz, 0, ph->p_memsz - ph->p_filesz);
+	/* The rest (.bss) is left alone: guest RAM is fresh anonymous memory, already
+	 * zero, and touching it would fault in every page of it for nothing. */
 	if (!img->hi || ph->p_paddr < img->lo)
 		img->lo = ph->p_paddr;
 	if (ph->p_paddr + ph->p_memsz > img->hi)

@@ -8,7 +8,9 @@
 #include <exo/kinfo.h>
 #include <exo/memlayout.h>
 #include <exo/syscall.h>
+#include <exo/trap.h>
 #include "gate.h"
+#include "trap.h"
 #include "x86.h"
 
 #define GATE_RIP (EXO_GATE_SYSCALL + GATE_INT3_RESUME)
@@ -57,38 +59,47 @@ trap_entry_3:
 	iretq
 3:	pushq $0
 	pushq $T_BP
-	jmp trap_common
+	jmp trap_save
 
+/* Exceptions a handler may see go through trap_user_check; NMI, #DF and #MC
+ * are never delivered to an environment. */
 .macro TRAP_NOERR vec
 trap_entry_\vec:
 	pushq $0
 	pushq $\vec
-	jmp trap_common
+	jmp trap_user_check
 .endm
 .macro TRAP_ERR vec
 trap_entry_\vec:
 	pushq $\vec
-	jmp trap_common
+	jmp trap_user_check
+.endm
+.macro TRAP_FATAL vec, err
+trap_entry_\vec:
+	.if \err == 0
+	pushq $0
+	.endif
+	pushq $\vec
+	jmp trap_save
 .endm
 
 TRAP_NOERR 0
 TRAP_NOERR 1
-TRAP_NOERR 2
+TRAP_FATAL 2, 0
 TRAP_NOERR 4
 TRAP_NOERR 5
 TRAP_NOERR 6
 TRAP_NOERR 7
-TRAP_ERR 8
+TRAP_FATAL 8, 1
 TRAP_NOERR 9
 TRAP_ERR 10
 TRAP_ERR 11
 TRAP_ERR 12
 TRAP_ERR 13
-TRAP_ERR 14
 TRAP_NOERR 15
 TRAP_NOERR 16
 TRAP_ERR 17
-TRAP_NOERR 18
+TRAP_FATAL 18, 0
 TRAP_NOERR 19
 TRAP_NOERR 20
 TRAP_ERR 21
@@ -103,7 +114,75 @@ TRAP_ERR 29
 TRAP_ERR 30
 TRAP_NOERR 31
 
-trap_common:
+/* #PF.  On KVM-on-PVM a `syscall` from ring 3 arrives here as a fault at
+ * syscall_entry: that goes to trap() in C, which serves the call. */
+trap_entry_14:
+	pushq $T_PF
+	pushq %rax
+	leaq syscall_entry(%rip), %rax
+	cmpq %rax, 24(%rsp)
+	popq %rax
+	je trap_save
+
+/* Exception upcall: the Aegis "few stores and a jump".  With a handler
+ * registered, write a struct exo_xframe on the environment's exception stack
+ * (below the interrupted rsp if it was already on it) and return to the handler
+ * with rsp = frame.  Every other register keeps its faulting value.  A store
+ * into an unmapped or read-only exception stack faults in ring 0 between
+ * upcall_store_begin and upcall_store_end; trap() then kills the environment.
+ * Stack here: rdx rcx rax vector err | rip cs rflags rsp ss. */
+trap_user_check:
+	testb $3, 24(%rsp)
+	jz trap_save
+	cmpq $0, upcall_handler(%rip)
+	je trap_save
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	movq 64(%rsp), %rax
+	movq upcall_xstack_hi(%rip), %rcx
+	cmpq %rcx, %rax
+	jae 1f
+	cmpq upcall_xstack_lo(%rip), %rax
+	jb 1f
+	leaq -EXO_XFRAME_GAP(%rax), %rcx /* nested: below the interrupted frame */
+1:	subq $EXO_XF_SIZE, %rcx
+	andq $-16, %rcx
+	cmpq upcall_xstack_lo(%rip), %rcx
+	jb upcall_abort /* exception stack overflow */
+	.globl upcall_store_begin, upcall_store_end
+upcall_store_begin:
+	movq 24(%rsp), %rdx
+	movq %rdx, EXO_XF_VECTOR(%rcx)
+	movq 32(%rsp), %rdx
+	movq %rdx, EXO_XF_ERR(%rcx)
+	movq %cr2, %rdx
+	movq %rdx, EXO_XF_ADDR(%rcx)
+	movq 40(%rsp), %rdx
+	movq %rdx, EXO_XF_RIP(%rcx)
+	movq 56(%rsp), %rdx
+	movq %rdx, EXO_XF_RFLAGS(%rcx)
+	movq %rax, EXO_XF_RSP(%rcx)
+	movq 16(%rsp), %rdx
+	movq %rdx, EXO_XF_RAX(%rcx)
+	movq 8(%rsp), %rdx
+	movq %rdx, EXO_XF_RCX(%rcx)
+	movq (%rsp), %rdx
+	movq %rdx, EXO_XF_RDX(%rcx)
+upcall_store_end:
+	movq %rcx, 64(%rsp)
+	movq upcall_handler(%rip), %rdx
+	movq %rdx, 40(%rsp)
+	andq $~0x40500, 56(%rsp) /* the handler runs with TF, DF and AC clear */
+	incq kinfo_page + KINFO_OFF_UPCALLS(%rip)
+	addq $40, %rsp
+	iretq
+upcall_abort:
+	popq %rdx
+	popq %rcx
+	popq %rax
+
+trap_save:
 	pushq %rax
 	pushq %rbx
 	pushq %rcx
@@ -122,6 +201,20 @@ trap_common:
 	movq %rsp, %rdi
 	call trap
 	jmp trap_pop /* trap() returned: resume the (possibly edited) frame */
+
+/* The syscall_table entry for EXO_SYS_YIELD: it may switch environments, so
+ * first park the caller's callee-saved registers in its trapframe (the fast
+ * paths save nothing); sys_yield() saves the rest. */
+	.globl sys_yield_entry
+sys_yield_entry:
+	movq cur_tf(%rip), %rax
+	movq %rbx, TF_RBX(%rax)
+	movq %rbp, TF_RBP(%rax)
+	movq %r12, TF_R12(%rax)
+	movq %r13, TF_R13(%rax)
+	movq %r14, TF_R14(%rax)
+	movq %r15, TF_R15(%rax)
+	jmp sys_yield
 
 /* trap_return(tf): load the saved state and return to it. */
 	.globl trap_return
@@ -162,5 +255,14 @@ gate_page:
 kinfo_page:
 	.skip 4096
 	.balign 8
+	.globl upcall_handler, upcall_xstack_lo, upcall_xstack_hi, cur_tf
+upcall_handler:
+	.quad 0
+upcall_xstack_lo:
+	.quad 0
+upcall_xstack_hi:
+	.quad 0
+cur_tf:
+	.quad 0
 syscall_user_rsp:
 	.quad 0

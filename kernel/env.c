@@ -1,59 +1,265 @@
-/* Environments.  This is the first cut: one environment, run until it exits. */
+/* Environments.  Scheduling is cooperative for now (the timer comes with the
+ * CPU-slice issue): an environment runs until it yields, exits or dies.  When
+ * none is runnable the machine ends with the first environment's status.
+ *
+ * The table of environments is exported read-only at EXO_ENVS, so a libOS
+ * waits for a child by reading its state, not by asking the kernel. */
+#include <exo/cap.h>
+#include <exo/errno.h>
+#include <exo/memlayout.h>
 #include <exo/status.h>
 
 #include "arch.h"
+#include "captab.h"
 #include "env.h"
 #include "gate.h"
 #include "kernel.h"
 #include "kstring.h"
+#include "pmem.h"
+#include "uaccess.h"
+#include "upcall.h"
 #include "vm.h"
 #include "x86.h"
 
-#define NENV 64
+#define ENV_TABLE_BYTES ROUNDUP(sizeof(struct exo_env_info) * EXO_NENV, EXO_PAGE_SIZE)
 
-static struct env envs[NENV];
-static int nenvs;
+/* Whole pages, so exporting them shows nothing else of the kernel. */
+static union {
+	struct exo_env_info e[EXO_NENV];
+	uint8_t pages[ENV_TABLE_BYTES];
+} env_table __attribute__((aligned(4096)));
+
+static struct env envs[EXO_NENV];
+static uint32_t generation[EXO_NENV];
 struct env *curenv;
+extern uint64_t boot_pml4[512];
 
-struct env *env_create(const char *name)
+void env_init(void)
 {
-	if (nenvs == NENV)
+	export_map_range(EXO_ENVS, kpa(env_table.pages), ENV_TABLE_BYTES, PTE_NX);
+}
+
+static bool alive(const struct env *e)
+{
+	return e->info && (e->info->state == EXO_ENV_CREATED || e->info->state == EXO_ENV_RUNNABLE);
+}
+
+/* Slot 0 is never used, so id 0 names no environment.  A slot whose
+ * environment has exited keeps its status until the slot is needed again:
+ * free slots first, then the longest-dead. */
+static int free_slot(void)
+{
+	int best = -1;
+	for (int s = 1; s < EXO_NENV; s++) {
+		uint32_t st = env_table.e[s].state;
+		if (st == EXO_ENV_FREE)
+			return s;
+		if (st == EXO_ENV_EXITED && (best < 0 || env_table.e[s].id < env_table.e[best].id))
+			best = s;
+	}
+	return best;
+}
+
+struct env *env_create(const char *name, struct env *parent, int *parent_slot)
+{
+	int s = free_slot();
+	if (s < 0)
 		return 0;
-	struct env *e = &envs[nenvs];
-	e->pml4 = vm_new_pml4();
-	if (!e->pml4)
-		return 0;
-	e->id = ++nenvs;
-	e->alive = true;
+	struct env *e = &envs[s];
+	struct exo_env_info *info = &env_table.e[s];
+	uint32_t id = generation[s]++ * EXO_NENV + (uint32_t)s;
+	*e = (struct env){.id = id, .slot = (uint16_t)s, .info = info};
+	e->pml4 = vm_new_pml4(e->slot);
+	int64_t root = cap_create_kernel(&caps, EXO_CAP_ENV, EXO_RIGHTS_ALL, id);
+	if (!e->pml4 || root <= 0)
+		goto fail;
+	e->root_cap = (uint32_t)root;
+	if (cap_derive(&caps, (uint32_t)root - 1, e->slot, EXO_RIGHTS_ALL) != EXO_CAP_SELF)
+		goto fail;
+	if (parent) {
+		*parent_slot = cap_derive(&caps, (uint32_t)root - 1, parent->slot, EXO_RIGHTS_ALL);
+		if (*parent_slot < 0)
+			goto fail;
+	}
+	*info = (struct exo_env_info){
+	        .id = id, .state = EXO_ENV_CREATED, .parent = parent ? parent->id : 0};
 	size_t n = strlen(name);
-	if (n >= sizeof(e->name))
-		n = sizeof(e->name) - 1;
-	memcpy(e->name, name, n);
+	memcpy(info->name, name, n < sizeof(info->name) ? n : sizeof(info->name) - 1);
 	e->tf.cs = SEL_UCODE;
 	e->tf.ss = SEL_UDATA;
 	e->tf.rflags = USER_RFLAGS_FIXED;
 	return e;
+fail:
+	if (e->root_cap)
+		cap_destroy(&caps, e->root_cap - 1, cap_unbind, 0);
+	if (e->pml4)
+		page_free(e->pml4);
+	*info = (struct exo_env_info){.state = EXO_ENV_FREE};
+	return 0;
+}
+
+struct env *env_by_slot(uint16_t slot)
+{
+	return slot < EXO_NENV && alive(&envs[slot]) ? &envs[slot] : 0;
+}
+
+struct env *env_from_cap(struct env *cur, int64_t cap, uint32_t rights, int *err)
+{
+	const struct cap_node *n = cap_of(cur, cap, EXO_CAP_ENV, rights);
+	if (IS_CAP_ERR(n)) {
+		*err = CAP_ERR(n);
+		return 0;
+	}
+	struct env *e = env_by_slot((uint16_t)(n->object % EXO_NENV));
+	if (!e || e->id != n->object) {
+		*err = -EXO_ENOENT;
+		return 0;
+	}
+	return e;
+}
+
+void env_start(struct env *e)
+{
+	e->info->state = EXO_ENV_RUNNABLE;
+}
+
+void env_destroy(struct env *e, int status)
+{
+	kverbose("exo: env %u (%s) exited with status %d; %lu kernel crossings so far\n", e->id,
+	         e->info->name, status, kinfo_page.syscalls);
+	if (e == curenv && rcr3() == e->pml4)
+		lcr3(kpa(boot_pml4)); /* its page tables are about to be freed */
+	vm_teardown(e);
+	cap_destroy_all(&caps, e->slot, cap_unbind, 0);
+	cap_destroy(&caps, e->root_cap - 1, cap_unbind, 0); /* everyone's caps to it */
+	e->info->state = EXO_ENV_EXITED;
+	e->info->status = status;
+	e->info->handler = e->info->xstack_lo = e->info->xstack_hi = 0;
 }
 
 _Noreturn void env_run(struct env *e)
 {
 	curenv = e;
+	kinfo_page.cur_env = e->id;
+	upcall_load(e);
 	if (rcr3() != e->pml4)
 		lcr3(e->pml4);
 	trap_return(&e->tf);
 }
 
+_Noreturn void sched_yield(void)
+{
+	int start = curenv ? curenv->slot : 0;
+	for (int i = 1; i <= EXO_NENV; i++) {
+		struct env *e = &envs[(start + i) % EXO_NENV];
+		if (e->info && e->info->state == EXO_ENV_RUNNABLE)
+			env_run(e);
+	}
+	/* Nothing left to run: the machine ends with the first environment's status. */
+	machine_exit(env_table.e[1].state == EXO_ENV_EXITED ? env_table.e[1].status
+	                                                    : EXOSIM_EXIT_CRASH);
+}
+
+static bool others_alive(const struct env *e)
+{
+	for (int s = 1; s < EXO_NENV; s++)
+		if (&envs[s] != e && alive(&envs[s]))
+			return true;
+	return false;
+}
+
 _Noreturn void env_exit(struct env *e, int status)
 {
-	kverbose("exo: env %d (%s) exited with status %d after %lu kernel crossings\n", e->id,
-	         e->name, status, kinfo_page.syscalls);
-	e->alive = false;
-	/* One environment for now: when it ends, the machine ends. */
-	machine_exit(status);
+	/* The last environment: the machine ends now.  Tearing down its page tables
+	 * would scan thousands of entries at ~275 ns an instruction, for nothing. */
+	if (!others_alive(e) && e->slot == 1) {
+		kverbose("exo: env %u (%s) exited with status %d; %lu kernel crossings\n", e->id,
+		         e->info->name, status, kinfo_page.syscalls);
+		machine_exit(status);
+	}
+	env_destroy(e, status);
+	sched_yield();
 }
 
 _Noreturn void env_kill(struct env *e, int status, const char *why)
 {
-	kprintf("exo: env %d (%s) killed: %s\n", e->id, e->name, why);
+	kprintf("exo: env %u (%s) killed: %s\n", e->id, e->info->name, why);
 	env_exit(e, status);
+}
+
+long sys_env_create(uint64_t uname)
+{
+	char name[sizeof(((struct exo_env_info *)0)->name)] = {0};
+	for (size_t i = 0; uname && i < sizeof(name) - 1; i++) {
+		if (copy_from_user(curenv->pml4, &name[i], uname + i, 1))
+			return -EXO_EFAULT;
+		if (!name[i])
+			break;
+	}
+	int slot;
+	struct env *e = env_create(name[0] ? name : "child", curenv, &slot);
+	return e ? slot : -EXO_ENOMEM;
+}
+
+long sys_env_set_regs(uint64_t cap, uint64_t uregs)
+{
+	int err;
+	struct env *e = env_from_cap(curenv, (int64_t)cap, EXO_RIGHT_WRITE, &err);
+	if (!e)
+		return err;
+	if (e == curenv)
+		return -EXO_EINVAL; /* a running environment sets its own registers */
+	struct exo_regs r;
+	if (copy_from_user(curenv->pml4, &r, uregs, sizeof(r)))
+		return -EXO_EFAULT;
+	if (r.rip >= EXO_KERNBASE || r.rsp >= EXO_KERNBASE)
+		return -EXO_EINVAL;
+	struct trapframe *tf = &e->tf;
+	tf->rax = r.rax, tf->rbx = r.rbx, tf->rcx = r.rcx, tf->rdx = r.rdx;
+	tf->rsi = r.rsi, tf->rdi = r.rdi, tf->rbp = r.rbp, tf->rsp = r.rsp;
+	tf->r8 = r.r8, tf->r9 = r.r9, tf->r10 = r.r10, tf->r11 = r.r11;
+	tf->r12 = r.r12, tf->r13 = r.r13, tf->r14 = r.r14, tf->r15 = r.r15;
+	tf->rip = r.rip;
+	tf->rflags = (r.rflags & RFLAGS_USER_MASK) | USER_RFLAGS_FIXED;
+	return 0;
+}
+
+long sys_env_start(uint64_t cap)
+{
+	int err;
+	struct env *e = env_from_cap(curenv, (int64_t)cap, EXO_RIGHT_WRITE, &err);
+	if (!e)
+		return err;
+	if (e->info->state != EXO_ENV_CREATED)
+		return -EXO_EBUSY;
+	env_start(e);
+	return 0;
+}
+
+long sys_env_destroy(uint64_t cap)
+{
+	int err;
+	struct env *e = env_from_cap(curenv, (int64_t)cap, EXO_RIGHT_WRITE, &err);
+	if (!e)
+		return err;
+	if (e == curenv)
+		env_exit(e, EXO_STATUS_SIGNALED(9)); /* as if SIGKILLed */
+	env_destroy(e, EXO_STATUS_SIGNALED(9));
+	return 0;
+}
+
+/* Give the CPU to the environment env_cap names, or to the next runnable one
+ * (-1).  The entry stub has saved the callee-saved registers. */
+long sys_yield(uint64_t cap)
+{
+	syscall_save_state(curenv);
+	if ((int64_t)cap >= 0) {
+		int err;
+		struct env *e = env_from_cap(curenv, (int64_t)cap, 0, &err);
+		if (!e)
+			return err;
+		if (e->info->state == EXO_ENV_RUNNABLE)
+			env_run(e);
+	}
+	sched_yield();
 }

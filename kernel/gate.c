@@ -2,7 +2,12 @@
  * environment (mapped by the loader at EXO_GATE_SYSCALL and EXO_KINFO). */
 #include <exo/kinfo.h>
 
+#include <exo/memlayout.h>
+
+#include "arch.h"
 #include "gate.h"
+#include "vm.h"
+#include "x86.h"
 #include "kernel.h"
 
 /* gate_page and kinfo_page are whole pages of their own (entry.S), so mapping
@@ -21,6 +26,8 @@ static void gate_write(const uint8_t code[3])
  * first call faults at LSTAR and the trap handler switches to the fallback. */
 void gate_init(void)
 {
+	export_map(EXO_GATE_SYSCALL, kpa(gate_page), 0);
+	export_map(EXO_KINFO, kpa(&kinfo_page), PTE_NX);
 	kinfo_page.version = 1;
 	kinfo_page.tsc_khz = boot_options.tsc_khz;
 	gate_write(gate_syscall);

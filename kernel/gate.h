@@ -10,6 +10,7 @@
 #define GATE_INT3_RESUME       GATE_RET
 #define KINFO_OFF_ENTRY_METHOD 4
 #define KINFO_OFF_SYSCALLS     16
+#define KINFO_OFF_UPCALLS      24
 
 #ifndef __ASSEMBLER__
 #include <exo/kinfo.h>

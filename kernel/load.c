@@ -6,6 +6,7 @@
 #include <exo/status.h>
 
 #include "arch.h"
+#include "captab.h"
 #include "elf64.h"
 #include "gate.h"
 #include "kernel.h"
@@ -36,27 +37,28 @@ enum {
 	AT_EXECFN = 31,
 };
 
-/* Maps a zeroed page at va, or merges permissions if one is there already (two
+/* Gives e a zeroed page at va, through a capability in e's own table like any
+ * page a libOS acquires, or merges permissions if one is there already (two
  * segments may share a page). */
-static uint64_t map_user_page(uint64_t pml4, uint64_t va, uint64_t flags)
+static bool map_user_page(struct env *e, uint64_t va, uint64_t perm)
 {
-	uint64_t *pte = vm_walk(pml4, va, true);
-	if (!pte)
-		return 0;
-	if (*pte & PTE_P) {
-		*pte |= flags & PTE_W;
-		if (!(flags & PTE_NX))
+	uint64_t *pte = vm_walk(e->pml4, va, false, 0);
+	if (pte && (*pte & PTE_P)) {
+		*pte |= perm & PTE_W;
+		if (!(perm & PTE_NX))
 			*pte &= ~PTE_NX;
-		return *pte & PTE_ADDR_MASK;
+		return true;
 	}
-	uint64_t pa = page_alloc();
-	if (pa)
-		*pte = pa | flags | PTE_P;
-	return pa;
+	uint64_t pfn;
+	int slot = cap_acquire_page(e, EXO_ANY, &pfn);
+	if (slot < 0)
+		return false;
+	return vm_map(e, va, pfn, perm, (uint32_t)cap_lookup(&caps, e->slot, slot)) == 0;
 }
 
-/* Copies into user memory that the kernel itself has just mapped. */
-static void copy_to_user(uint64_t pml4, uint64_t va, const void *src, size_t len)
+/* Copies into user memory that the kernel itself has just mapped (it may be
+ * read-only to the program). */
+static void load_bytes(uint64_t pml4, uint64_t va, const void *src, size_t len)
 {
 	const uint8_t *s = src;
 	while (len) {
@@ -71,22 +73,14 @@ static int load_segments(struct env *e, const struct elf64_image *img, const uin
 {
 	for (size_t i = 0; i < img->nloads; i++) {
 		const struct elf64_load *l = &img->load[i];
-		uint64_t flags = PTE_U | (l->flags & 2 ? PTE_W : 0) | (l->flags & 1 ? 0 : PTE_NX);
+		uint64_t perm = (l->flags & 2 ? PTE_W : 0) | (l->flags & 1 ? 0 : PTE_NX);
 		uint64_t end = l->vaddr + l->memsz;
 		for (uint64_t va = ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE); va < end;
 		     va += EXO_PAGE_SIZE)
-			if (!map_user_page(e->pml4, va, flags))
+			if (!map_user_page(e, va, perm))
 				return -EXO_ENOMEM;
-		copy_to_user(e->pml4, l->vaddr, file + l->offset, l->filesz);
+		load_bytes(e->pml4, l->vaddr, file + l->offset, l->filesz);
 	}
-	return 0;
-}
-
-static int map_exports(struct env *e)
-{
-	if (vm_map_page(e->pml4, EXO_GATE_SYSCALL, kpa(gate_page), PTE_U) ||
-	    vm_map_page(e->pml4, EXO_KINFO, kpa(&kinfo_page), PTE_U | PTE_NX))
-		return -EXO_ENOMEM;
 	return 0;
 }
 
@@ -107,7 +101,7 @@ static int split(struct strlist l, const char **out, int max)
 static uint64_t push_bytes(struct env *e, uint64_t *sp, const void *p, size_t n)
 {
 	*sp -= n;
-	copy_to_user(e->pml4, *sp, p, n);
+	load_bytes(e->pml4, *sp, p, n);
 	return *sp;
 }
 
@@ -123,7 +117,7 @@ static int build_stack(struct env *e, const struct elf64_image *img, struct strl
                        struct strlist envp)
 {
 	for (uint64_t va = EXO_USTACK_BOTTOM; va < EXO_USTACK_TOP; va += EXO_PAGE_SIZE)
-		if (!map_user_page(e->pml4, va, PTE_U | PTE_W | PTE_NX))
+		if (!map_user_page(e, va, PTE_W | PTE_NX))
 			return -EXO_ENOMEM;
 
 	static const char *args[MAX_ARGS], *envs[MAX_ARGS];
@@ -173,7 +167,7 @@ static int build_stack(struct env *e, const struct elf64_image *img, struct strl
 	for (size_t i = 0; i < ARRAY_SIZE(aux); i++)
 		vec[n++] = aux[i][0], vec[n++] = aux[i][1];
 	sp = ROUNDDOWN(sp - n * 8, 16); /* rsp is 16-byte aligned at entry, as on Linux */
-	copy_to_user(e->pml4, sp, vec, n * 8);
+	load_bytes(e->pml4, sp, vec, n * 8);
 	e->tf.rsp = sp;
 	return 0;
 }
@@ -187,7 +181,7 @@ int load_program(struct env *e, const char *path, const uint8_t *file, size_t le
 		kprintf("exo: cannot run %s: %s\n", path, elf64_strerror(err));
 		return EXOSIM_EXIT_BADELF;
 	}
-	if (load_segments(e, &img, file) || map_exports(e) || build_stack(e, &img, argv, envp)) {
+	if (load_segments(e, &img, file) || build_stack(e, &img, argv, envp)) {
 		kprintf("exo: cannot run %s: it does not fit in memory\n", path);
 		return EXOSIM_EXIT_NOMEM;
 	}

@@ -8,6 +8,7 @@
 #include <hw/pvh.h>
 
 #include "arch.h"
+#include "captab.h"
 #include "cmdline.h"
 #include "cpio.h"
 #include "env.h"
@@ -17,6 +18,8 @@
 #include "load.h"
 #include "memmap.h"
 #include "pmem.h"
+#include "vm.h"
+#include "x86.h"
 
 #define MAX_CMDLINE  4096
 #define MAX_RESERVED 16
@@ -64,6 +67,9 @@ static void memory_init(const struct hvm_start_info *si, struct mem_range *res, 
 		panic("no usable memory in the memory map");
 	/* exosim promises fresh RAM reads as zero; QEMU's firmware may have used it. */
 	pmem_init(usable, n, console_is_paravirtual());
+	vm_init();
+	export_map_range(EXO_PAGES, pmem_table_pa(), pmem_table_bytes(), PTE_NX);
+	kinfo_page.npages = npages;
 	kverbose("exo: %lu MiB free in %d ranges\n", pmem_free_pages() >> 8, n);
 }
 
@@ -122,13 +128,14 @@ static _Noreturn void start_first_env(const void *initrd, size_t len)
 	for (const char *p = path; *p; p++)
 		if (*p == '/')
 			base = p + 1;
-	struct env *e = env_create(base);
+	struct env *e = env_create(base, 0, 0);
 	if (!e)
 		panic("out of memory creating the first environment");
 	int status = load_program(e, path, prog->data, prog->size, boot_strings("exosim/argv"),
 	                          boot_strings("exosim/envp"));
 	if (status)
 		machine_exit(status);
+	env_start(e);
 	env_run(e);
 }
 
@@ -144,7 +151,6 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	res[nres++] = (struct mem_range){start_info_pa, start_info_pa + sizeof(*si)};
 	parse_cmdline(si, res, &nres);
 	cpu_init();
-	gate_init();
 
 	if (si->nr_modules < 1)
 		panic("no initramfs: the boot loader passed no module");
@@ -156,6 +162,9 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	for (uint64_t i = 0; i < nmod; i++)
 		res[nres++] = (struct mem_range){mods[i].paddr, mods[i].paddr + mods[i].size};
 	memory_init(si, res, nres);
+	captab_init();
+	gate_init();
+	env_init();
 
 	start_first_env(boot_ptr(mods[0].paddr, mods[0].size), mods[0].size);
 }

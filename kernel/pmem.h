@@ -1,18 +1,38 @@
-/* Physical page allocator. */
+/* Physical pages: the allocator and the page-info table it keeps, which every
+ * environment sees read-only at EXO_PAGES. */
 #ifndef KERNEL_PMEM_H
 #define KERNEL_PMEM_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <exo/page.h>
+
 #include "memmap.h"
 
-/* The pages the kernel may hand out are those below this (the boot direct map). */
+/* Pages the kernel may hand out lie below this (the boot direct map). */
 #define PMEM_DIRECT_MAP_END (4ul << 30)
+#define PFN(pa)             ((pa) >> 12)
+#define PA(pfn)             ((uint64_t)(pfn) << 12)
 
+extern struct exo_page *page_info; /* [npages], exported */
+extern uint32_t *page_rmap;        /* [npages], kernel-private: see rmap.c */
+extern uint64_t npages;
+
+/* Takes the free ranges (the memory map minus everything reserved) and carves
+ * the page-info table out of them. */
 void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero);
-uint64_t page_alloc(void); /* a zeroed page's physical address, or 0 */
+
+/* A zeroed page now owned by `owner` with `type`; its physical address, or 0. */
+uint64_t page_alloc(uint16_t owner, uint8_t type);
+/* The same for one page named by its frame number: -EXO_EINVAL if there is no
+ * such page, -EXO_EPERM if it is the kernel's, -EXO_EBUSY if it is taken. */
+int page_alloc_at(uint64_t pfn, uint16_t owner, uint8_t type);
 void page_free(uint64_t pa);
 uint64_t pmem_free_pages(void);
+
+/* The page-info table's physical extent, for mapping it into environments. */
+uint64_t pmem_table_pa(void);
+uint64_t pmem_table_bytes(void);
 
 #endif

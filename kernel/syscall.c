@@ -5,9 +5,12 @@
 #include <exo/status.h>
 #include <exo/syscall.h>
 
+#include "captab.h"
 #include "env.h"
 #include "kernel.h"
 #include "syscall.h"
+#include "upcall.h"
+#include "vm.h"
 
 #define SYSCALL(name)                                                                              \
 	static long name(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,          \
@@ -35,11 +38,56 @@ SYSCALL(sys_exit)
 	env_exit(curenv, (int)a1);
 }
 
+/* Adapters from the table's six-argument type to each call's own. */
+#define ARGS1 a1
+#define ARGS2 a1, a2
+#define ARGS3 a1, a2, a3
+#define ARGS4 a1, a2, a3, a4
+#define ADAPT(fn, args)                                                                            \
+	SYSCALL(call_##fn)                                                                         \
+	{                                                                                          \
+		UNUSED_ARGS();                                                                     \
+		return fn(args);                                                                   \
+	}
+ADAPT(sys_cap_acquire, ARGS2)
+ADAPT(sys_cap_release, ARGS1)
+ADAPT(sys_cap_grant, ARGS3)
+ADAPT(sys_cap_revoke, ARGS1)
+ADAPT(sys_cap_info, ARGS2)
+ADAPT(sys_map, ARGS3)
+ADAPT(sys_unmap, ARGS3)
+ADAPT(sys_protect, ARGS4)
+ADAPT(sys_env_create, ARGS1)
+ADAPT(sys_env_set_regs, ARGS2)
+ADAPT(sys_env_start, ARGS1)
+ADAPT(sys_env_destroy, ARGS1)
+ADAPT(sys_set_handler, ARGS4)
+
+/* entry.S: saves callee-saved registers, then sys_yield(). */
+long sys_yield_entry(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
 const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_NULL] = sys_null,
         [EXO_SYS_CONSOLE_WRITE] = sys_console_write,
         [EXO_SYS_EXIT] = sys_exit,
+        [EXO_SYS_YIELD] = sys_yield_entry,
+        [EXO_SYS_CAP_ACQUIRE] = call_sys_cap_acquire,
+        [EXO_SYS_CAP_RELEASE] = call_sys_cap_release,
+        [EXO_SYS_CAP_GRANT] = call_sys_cap_grant,
+        [EXO_SYS_CAP_REVOKE] = call_sys_cap_revoke,
+        [EXO_SYS_CAP_INFO] = call_sys_cap_info,
+        [EXO_SYS_MAP] = call_sys_map,
+        [EXO_SYS_UNMAP] = call_sys_unmap,
+        [EXO_SYS_PROTECT] = call_sys_protect,
+        [EXO_SYS_ENV_CREATE] = call_sys_env_create,
+        [EXO_SYS_ENV_SET_REGS] = call_sys_env_set_regs,
+        [EXO_SYS_ENV_START] = call_sys_env_start,
+        [EXO_SYS_ENV_DESTROY] = call_sys_env_destroy,
+        [EXO_SYS_SET_HANDLER] = call_sys_set_handler,
 };
+
+/* A NULL entry would be a jump to 0 in ring 0. */
+_Static_assert(sizeof(syscall_table) / sizeof(syscall_table[0]) == EXO_NSYSCALLS, "table");
 
 long syscall_dispatch(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
                       uint64_t a6)

@@ -9,7 +9,13 @@
 #include "kernel.h"
 #include "syscall.h"
 #include "trap.h"
+#include "upcall.h"
 #include "x86.h"
+
+_Static_assert(TF_RBX == __builtin_offsetof(struct trapframe, rbx), "TF_RBX");
+_Static_assert(TF_RBP == __builtin_offsetof(struct trapframe, rbp), "TF_RBP");
+_Static_assert(TF_R12 == __builtin_offsetof(struct trapframe, r12), "TF_R12");
+_Static_assert(TF_R15 == __builtin_offsetof(struct trapframe, r15), "TF_R15");
 
 extern char syscall_entry[];
 
@@ -75,6 +81,10 @@ static void dump_frame(const struct trapframe *tf)
  * it arrives here as an instruction-fetch page fault at syscall_entry with RCX
  * and R11 as SYSCALL set them.  Serve the call and return to RCX.  A program can
  * also jump to syscall_entry with forged RCX/R11: both are checked. */
+/* The trapframe of a system call that came in through a page fault, while it
+ * is being served (syscall_save_state copies it). */
+static struct trapframe *fault_syscall_tf;
+
 static void syscall_from_fault(struct trapframe *tf)
 {
 	gate_use_int3();
@@ -85,12 +95,43 @@ static void syscall_from_fault(struct trapframe *tf)
 		env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
 		         "syscall with a bad return address");
 	kinfo_page.syscalls++;
-	tf->rax = (uint64_t)syscall_dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8,
-	                                     tf->r9);
 	tf->rip = resume;
 	tf->rflags = (tf->r11 & RFLAGS_USER_MASK) | USER_RFLAGS_FIXED;
 	tf->cs = SEL_UCODE;
 	tf->ss = SEL_UDATA;
+	fault_syscall_tf = tf;
+	tf->rax = (uint64_t)syscall_dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8,
+	                                     tf->r9);
+	fault_syscall_tf = 0;
+}
+
+/* The top of the kernel stack, where every entry from ring 3 starts (opaque to
+ * the compiler, which would otherwise object to the negative indexes below). */
+static const uint64_t *kstack_top(void)
+{
+	const uint64_t *p;
+	__asm__("leaq boot_stack_top(%%rip), %0" : "=r"(p));
+	return p;
+}
+
+void syscall_save_state(struct env *e)
+{
+	struct trapframe *tf = &e->tf;
+	if (fault_syscall_tf) {
+		*tf = *fault_syscall_tf;
+	} else if (kinfo_page.entry_method == EXO_ENTRY_INT3) {
+		const uint64_t *f = kstack_top() - 5; /* the CPU's iret frame */
+		tf->rip = f[0], tf->rflags = f[2], tf->rsp = f[3];
+	} else { /* syscall_entry pushed rsp, rcx (rip), r11 (rflags) */
+		const uint64_t *top = kstack_top();
+		tf->rsp = top[-1], tf->rip = top[-2], tf->rflags = top[-3];
+	}
+	tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | USER_RFLAGS_FIXED;
+	tf->cs = SEL_UCODE;
+	tf->ss = SEL_UDATA;
+	/* Scratch registers are clobbered by a call: give back zeros, not kernel values. */
+	tf->rcx = tf->rdx = tf->rsi = tf->rdi = tf->r8 = tf->r9 = tf->r10 = tf->r11 = 0;
+	tf->rax = 0;
 }
 
 static _Noreturn void user_fault(struct trapframe *tf)
@@ -112,6 +153,10 @@ static _Noreturn void user_fault(struct trapframe *tf)
 void trap(struct trapframe *tf)
 {
 	if ((tf->cs & 3) == 0) {
+		if (tf->vector == T_PF && tf->rip >= (uint64_t)upcall_store_begin &&
+		    tf->rip < (uint64_t)upcall_store_end)
+			env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
+			         "exception stack is not mapped writable");
 		kprintf("exo: %s in the kernel\n", vector_name(tf->vector));
 		dump_frame(tf);
 		panic("unexpected exception in ring 0");
@@ -120,5 +165,7 @@ void trap(struct trapframe *tf)
 		syscall_from_fault(tf);
 		return;
 	}
+	if (upcall_handler && tf->vector != T_NMI && tf->vector != T_DF && tf->vector != T_MC)
+		env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV), "exception stack overflow");
 	user_fault(tf);
 }

@@ -2,6 +2,15 @@
 #ifndef KERNEL_TRAP_H
 #define KERNEL_TRAP_H
 
+/* Offsets in struct trapframe, for entry.S (checked in trap.c). */
+#define TF_R15 0
+#define TF_R14 8
+#define TF_R13 16
+#define TF_R12 24
+#define TF_RBP 64
+#define TF_RBX 104
+
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 /* Layout fixed by entry.S: general registers, then vector and error code, then
@@ -21,5 +30,12 @@ void trap(struct trapframe *tf);                        /* called by entry.S */
 
 /* cpu.c */
 void cpu_init(void);
+
+/* Saves the calling environment's user state after a fast-path system call
+ * (sys_yield_entry has stored the callee-saved registers), so it can be
+ * switched away from and later resumed with the call returning 0. */
+struct env;
+void syscall_save_state(struct env *e);
+#endif
 
 #endif

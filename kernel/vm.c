@@ -1,36 +1,93 @@
-/* Four-level x86-64 page tables for environments.  The kernel slot (PML4 entry
- * 255) is shared by every address space and is supervisor-only. */
+/* Four-level page tables for environments.  The libOS decides what is mapped
+ * where; the kernel only checks each request against the caller's capabilities
+ * and records the binding (rmap.c) so revocation can undo it.
+ *
+ * Every address space shares three PML4 slots: 255 (the kernel, supervisor
+ * only), 253 (pages the kernel exports read-only: gate, info, tables) and 254,
+ * which points back at the PML4 itself, read-only, so the environment reads its
+ * own page tables at EXO_UVPT without a kernel crossing (JOS's UVPT). */
+#include <exo/cap.h>
 #include <exo/errno.h>
 #include <exo/memlayout.h>
+#include <exo/page.h>
 
 #include "arch.h"
+#include "cap.h"
+#include "captab.h"
+#include "env.h"
 #include "kernel.h"
 #include "pmem.h"
+#include "rmap.h"
+#include "uaccess.h"
 #include "vm.h"
 #include "x86.h"
 
 extern uint64_t boot_pml4[512];
 
 #define KERNEL_SLOT         255
+#define UVPT_SLOT           254
+#define EXPORT_SLOT         253
 #define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & 511)
+#define USER_PTE            (PTE_P | PTE_U)
 
-uint64_t vm_new_pml4(void)
+uint64_t export_pml4e;
+static uint64_t export_root; /* a PML4 page used only for slot 253's tree */
+
+void vm_init(void)
 {
-	uint64_t pa = page_alloc();
-	if (pa)
-		((uint64_t *)kva(pa))[KERNEL_SLOT] = boot_pml4[KERNEL_SLOT];
+	export_root = page_alloc(0, EXO_PAGE_KERNEL);
+	if (!export_root)
+		panic("out of memory for the exported tables");
+}
+
+void export_map(uint64_t va, uint64_t pa, uint64_t flags)
+{
+	uint64_t *pte = vm_walk(export_root, va, true, 0);
+	if (!pte)
+		panic("out of memory for the exported tables");
+	*pte = pa | flags | USER_PTE;
+	export_pml4e = ((uint64_t *)kva(export_root))[EXPORT_SLOT];
+}
+
+/* A physically contiguous range: one walk per page-table page, then a tight
+ * loop over its entries. */
+void export_map_range(uint64_t va, uint64_t pa, uint64_t bytes, uint64_t flags)
+{
+	for (uint64_t off = 0; off < bytes;) {
+		uint64_t *pte = vm_walk(export_root, va + off, true, 0);
+		if (!pte)
+			panic("out of memory for the exported tables");
+		uint64_t n = 512 - PT_INDEX(va + off, 0);
+		for (uint64_t i = 0; i < n && off < bytes; i++, off += EXO_PAGE_SIZE)
+			pte[i] = (pa + off) | flags | USER_PTE;
+	}
+	export_pml4e = ((uint64_t *)kva(export_root))[EXPORT_SLOT];
+}
+
+uint64_t vm_new_pml4(uint16_t owner)
+{
+	uint64_t pa = page_alloc(owner, EXO_PAGE_PT);
+	if (pa) {
+		uint64_t *t = kva(pa);
+		t[KERNEL_SLOT] = boot_pml4[KERNEL_SLOT];
+		t[EXPORT_SLOT] = export_pml4e;
+		t[UVPT_SLOT] = pa | USER_PTE | PTE_NX;
+	}
 	return pa;
 }
 
-/* The leaf PTE for va, creating intermediate tables when asked.  Intermediate
- * entries allow everything; the leaf decides. */
-uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create)
+/* The leaf PTE for va, creating intermediate tables (owned by `owner`, or the
+ * kernel's if 0) when asked.  Intermediate entries allow everything; the leaf
+ * decides. */
+uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create, uint16_t owner)
 {
 	uint64_t *table = kva(pml4);
 	for (int level = 3; level > 0; level--) {
 		uint64_t *e = &table[PT_INDEX(va, level)];
 		if (!(*e & PTE_P)) {
-			uint64_t pa = create ? page_alloc() : 0;
+			uint64_t pa =
+			        create ? page_alloc(owner, owner ? EXO_PAGE_PT : EXO_PAGE_KERNEL)
+			               : 0;
 			if (!pa)
 				return 0;
 			*e = pa | PTE_P | PTE_W | PTE_U;
@@ -40,17 +97,6 @@ uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create)
 		table = kva(*e & PTE_ADDR_MASK);
 	}
 	return &table[PT_INDEX(va, 0)];
-}
-
-int vm_map_page(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags)
-{
-	if (va >= EXO_KERNBASE)
-		return -EXO_EINVAL;
-	uint64_t *pte = vm_walk(pml4, va, true);
-	if (!pte)
-		return -EXO_ENOMEM;
-	*pte = pa | flags | PTE_P;
-	return 0;
 }
 
 bool vm_user_range_ok(uint64_t va, uint64_t len)
@@ -77,27 +123,158 @@ uint64_t vm_user_translate(uint64_t pml4, uint64_t va, bool write)
 	return VM_NO_PAGE;
 }
 
-static void free_table(uint64_t pa, int level, bool free_leaves)
+static void flush(struct env *e, uint64_t va)
+{
+	if (e == curenv)
+		invlpg(va);
+}
+
+/* Clears a present PTE whose rmap record is already gone. */
+static void clear_pte(struct env *e, uint64_t *pte, uint64_t va)
+{
+	page_info[PFN(*pte & PTE_ADDR_MASK)].refs--;
+	*pte = 0;
+	flush(e, va);
+}
+
+int vm_map(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, uint32_t node)
+{
+	uint64_t *pte = vm_walk(e->pml4, va, true, e->slot);
+	if (!pte)
+		return -EXO_ENOMEM;
+	if (*pte & PTE_P) {
+		rmap_remove(PFN(*pte & PTE_ADDR_MASK), e->slot, va);
+		clear_pte(e, pte, va);
+	}
+	if (rmap_add(pfn, e->slot, va, node))
+		return -EXO_ENOMEM;
+	*pte = PA(pfn) | perm | USER_PTE;
+	page_info[pfn].refs++;
+	return 0;
+}
+
+void vm_unmap(struct env *e, uint64_t va)
+{
+	uint64_t *pte = vm_walk(e->pml4, va, false, 0);
+	if (!pte || !(*pte & PTE_P))
+		return;
+	rmap_remove(PFN(*pte & PTE_ADDR_MASK), e->slot, va);
+	clear_pte(e, pte, va);
+}
+
+void vm_unbind(uint16_t env_slot, uint64_t va)
+{
+	struct env *e = env_by_slot(env_slot);
+	uint64_t *pte = e ? vm_walk(e->pml4, va, false, 0) : 0;
+	if (pte && (*pte & PTE_P))
+		clear_pte(e, pte, va);
+}
+
+static void teardown_table(struct env *e, uint64_t pa, int level, uint64_t base)
 {
 	uint64_t *t = kva(pa);
-	for (int i = 0; i < 512; i++) {
+	for (uint64_t i = 0; i < 512; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level)
-			free_table(t[i] & PTE_ADDR_MASK, level - 1, free_leaves);
-		else if (free_leaves)
-			page_free(t[i] & PTE_ADDR_MASK);
+		uint64_t va = base | (i << (12 + 9 * level));
+		if (level) {
+			teardown_table(e, t[i] & PTE_ADDR_MASK, level - 1, va);
+		} else {
+			rmap_remove(PFN(t[i] & PTE_ADDR_MASK), e->slot, va);
+			page_info[PFN(t[i] & PTE_ADDR_MASK)].refs--;
+		}
 	}
 	page_free(pa);
 }
 
-void vm_free_user(uint64_t pml4)
+void vm_teardown(struct env *e)
 {
-	uint64_t *t = kva(pml4);
-	/* The exported slot maps kernel-owned pages (gate, info): free only its tables. */
-	int export_slot = PT_INDEX(EXO_UEXPORT, 3);
-	for (int i = 0; i < KERNEL_SLOT; i++)
+	uint64_t *t = kva(e->pml4);
+	for (uint64_t i = 0; i < EXPORT_SLOT; i++)
 		if (t[i] & PTE_P)
-			free_table(t[i] & PTE_ADDR_MASK, 2, i < export_slot);
-	page_free(pml4);
+			teardown_table(e, t[i] & PTE_ADDR_MASK, 2, i << 39);
+	page_free(e->pml4);
+	e->pml4 = 0;
+}
+
+/* One map operation on behalf of curenv, with a capability from its table. */
+static int map_one(struct env *target, const struct exo_map_op *op)
+{
+	if (op->va & (EXO_PAGE_SIZE - 1) || op->va >= EXO_USER_TOP || op->perm & ~EXO_PERM_MASK)
+		return -EXO_EINVAL;
+	const struct cap_node *n = cap_of(curenv, op->cap, EXO_CAP_PAGE,
+	                                  EXO_RIGHT_MAP | (op->perm & PTE_W ? EXO_RIGHT_WRITE : 0));
+	if (IS_CAP_ERR(n))
+		return CAP_ERR(n);
+	return vm_map(target, op->va, n->object, op->perm, cap_node_index(n));
+}
+
+#define MAP_CHUNK 16
+
+long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n)
+{
+	int err;
+	struct env *t = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_MAP, &err);
+	if (!t)
+		return err;
+	if (n > EXO_MAP_BATCH)
+		return -EXO_EINVAL;
+	struct exo_map_op buf[MAP_CHUNK];
+	long done = 0;
+	while ((uint64_t)done < n) {
+		uint64_t chunk = n - done < MAP_CHUNK ? n - done : MAP_CHUNK;
+		err = copy_from_user(curenv->pml4, buf, ops + done * sizeof(buf[0]),
+		                     chunk * sizeof(buf[0]));
+		for (uint64_t i = 0; !err && i < chunk; i++, done++)
+			err = map_one(t, &buf[i]);
+		if (err)
+			return done ? done : err;
+	}
+	return done;
+}
+
+static int check_range(uint64_t va, uint64_t npages)
+{
+	if (va & (EXO_PAGE_SIZE - 1) || npages > EXO_MAP_BATCH ||
+	    !vm_user_range_ok(va, npages * EXO_PAGE_SIZE))
+		return -EXO_EINVAL;
+	return 0;
+}
+
+long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
+{
+	int err;
+	struct env *t = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_MAP, &err);
+	if (!t)
+		return err;
+	if ((err = check_range(va, npages)))
+		return err;
+	for (uint64_t i = 0; i < npages; i++)
+		vm_unmap(t, va + i * EXO_PAGE_SIZE);
+	return 0;
+}
+
+/* Changing permissions keeps the page and its binding; making it writable
+ * needs EXO_RIGHT_WRITE on the capability the binding was made with. */
+long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
+{
+	int err;
+	struct env *t = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_MAP, &err);
+	if (!t)
+		return err;
+	if ((err = check_range(va, npages)))
+		return err;
+	if (perm & ~EXO_PERM_MASK)
+		return -EXO_EINVAL;
+	for (uint64_t i = 0; i < npages; i++, va += EXO_PAGE_SIZE) {
+		uint64_t *pte = vm_walk(t->pml4, va, false, 0);
+		if (!pte || !(*pte & PTE_P))
+			continue;
+		uint64_t pfn = PFN(*pte & PTE_ADDR_MASK);
+		if (perm & PTE_W && !cap_node_has(rmap_find(pfn, t->slot, va), EXO_RIGHT_WRITE))
+			return -EXO_EPERM;
+		*pte = (*pte & PTE_ADDR_MASK) | perm | USER_PTE;
+		flush(t, va);
+	}
+	return 0;
 }

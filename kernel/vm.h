@@ -1,4 +1,4 @@
-/* Page tables of environments. */
+/* Page tables of environments, written only through checked calls. */
 #ifndef KERNEL_VM_H
 #define KERNEL_VM_H
 
@@ -7,12 +7,33 @@
 
 #define VM_NO_PAGE (~0ul)
 
-uint64_t
-vm_new_pml4(void); /* an empty user address space sharing the kernel slot; 0 if no memory */
-int vm_map_page(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
-uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create);
+struct env;
+
+void vm_init(void); /* builds the exported slot shared by every address space */
+/* An address space with the kernel slot, the exported slot and its own page
+ * tables visible read-only at EXO_UVPT; owned (page-table pages) by env id. */
+uint64_t vm_new_pml4(uint16_t owner);
+uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create, uint16_t owner);
 uint64_t vm_user_translate(uint64_t pml4, uint64_t va, bool write);
 bool vm_user_range_ok(uint64_t va, uint64_t len);
-void vm_free_user(uint64_t pml4); /* frees the user page tables and the pages they map */
+
+/* Maps pfn at va in e, recording that capability node made the binding;
+ * replaces what was there.  0 or -EXO_ENOMEM. */
+int vm_map(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, uint32_t node);
+void vm_unmap(struct env *e, uint64_t va);
+/* Drops every user mapping and frees e's page tables (not the pages mapped:
+ * those belong to capabilities). */
+void vm_teardown(struct env *e);
+/* Unmaps (env slot, va) when the capability behind it is revoked. */
+void vm_unbind(uint16_t env_slot, uint64_t va);
+
+/* Exported pages every address space maps (export.c). */
+void export_map(uint64_t va, uint64_t pa, uint64_t flags);
+void export_map_range(uint64_t va, uint64_t pa, uint64_t bytes, uint64_t flags);
+extern uint64_t export_pml4e;
+
+long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n);
+long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages);
+long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm);
 
 #endif

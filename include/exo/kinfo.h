@@ -15,6 +15,10 @@ struct exo_kinfo {
 	uint32_t entry_method; /* EXO_ENTRY_*; 0 until the first call */
 	uint64_t tsc_khz;      /* 0 if unknown */
 	uint64_t syscalls;     /* kernel crossings served so far */
+	uint64_t upcalls;      /* exceptions delivered to handlers so far */
+	uint64_t npages;       /* entries in the page-info table (EXO_PAGES) */
+	uint32_t cur_env;      /* id of the running environment */
+	uint32_t reserved;
 };
 #endif
 

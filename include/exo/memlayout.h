@@ -32,6 +32,10 @@
 #define EXO_GATE_SYSCALL EXO_UEXPORT
 /* The kernel info page (struct exo_kinfo, kinfo.h), read-only. */
 #define EXO_KINFO (EXO_UEXPORT + EXO_PAGE_SIZE)
+/* The environment table (struct exo_env_info[EXO_NENV], env.h), read-only. */
+#define EXO_ENVS (EXO_UEXPORT + EXO_UL(0x200000))
+/* The page-info table (struct exo_page[npages], page.h), read-only. */
+#define EXO_PAGES (EXO_UEXPORT + EXO_UL(0x40000000))
 
 /* Where the kernel puts the first environment's stack. */
 #define EXO_USTACK_TOP EXO_UL(0x7ffff000000)

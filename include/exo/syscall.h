@@ -18,7 +18,28 @@
 #define EXO_SYS_NULL          0 /* () -> 0; for measuring a crossing */
 #define EXO_SYS_CONSOLE_WRITE 1 /* (int stream, const void *buf, size_t len) -> len */
 #define EXO_SYS_EXIT          2 /* (int status) -> does not return */
-#define EXO_NSYSCALLS         3
+#define EXO_SYS_YIELD         3 /* (int env_cap or -1) -> 0: run another environment */
+
+/* Capabilities (cap.h).  `cap` arguments are slots in the caller's table. */
+#define EXO_SYS_CAP_ACQUIRE 4 /* (type, arg) -> new slot: EXO_CAP_PAGE arg = pfn or EXO_ANY */
+#define EXO_SYS_CAP_RELEASE 5 /* (cap) -> 0; revokes everything derived from it */
+#define EXO_SYS_CAP_GRANT   6 /* (cap, env_cap, rights) -> slot in the target's table */
+#define EXO_SYS_CAP_REVOKE  7 /* (cap) -> number of capabilities revoked */
+#define EXO_SYS_CAP_INFO    8 /* (cap, struct exo_cap_info *out) -> 0 */
+
+/* Page tables, written by the libOS through checked, batched calls (page.h). */
+#define EXO_SYS_MAP     9  /* (env_cap, const struct exo_map_op *ops, n) -> ops done */
+#define EXO_SYS_UNMAP   10 /* (env_cap, va, npages) -> 0 */
+#define EXO_SYS_PROTECT 11 /* (env_cap, va, npages, perm) -> 0 */
+
+/* Environments (env.h). */
+#define EXO_SYS_ENV_CREATE   12 /* (const char *name) -> env_cap: an empty address space */
+#define EXO_SYS_ENV_SET_REGS 13 /* (env_cap, const struct exo_regs *) -> 0 */
+#define EXO_SYS_ENV_START    14 /* (env_cap) -> 0 */
+#define EXO_SYS_ENV_DESTROY  15 /* (env_cap) -> 0 */
+#define EXO_SYS_SET_HANDLER  16 /* (env_cap, handler, xstack_lo, xstack_hi) -> 0 (trap.h) */
+
+#define EXO_NSYSCALLS 17
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

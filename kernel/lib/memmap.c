@@ -70,87 +70,78 @@ static bool removed_range(const struct sweep *s, size_t i, struct mem_range *r)
 	return true;
 }
 
-typedef bool (*range_fn)(const struct sweep *s, size_t i, struct mem_range *r);
+/* Inputs beyond this many ranges (map entries + reserved + 1) are refused. */
+#define MAX_INPUT 128
 
-/* The end of the run of ranges that covers x (chains of overlapping or adjacent
- * ranges are followed), or x itself if no range contains x. Passes repeat only while
- * they make progress, which for sorted input means one or two passes. */
-static uint64_t cover_end(const struct sweep *s, range_fn get, size_t count, uint64_t x)
+/* Insertion sort by base: the lists are a handful of entries long. */
+static void sort_ranges(struct mem_range *r, size_t n)
 {
-	bool moved = true;
+	for (size_t i = 1; i < n; i++) {
+		struct mem_range x = r[i];
+		size_t j = i;
+		for (; j > 0 && r[j - 1].base > x.base; j--)
+			r[j] = r[j - 1];
+		r[j] = x;
+	}
+}
 
-	while (moved) {
-		moved = false;
-		for (size_t i = 0; i < count; i++) {
-			struct mem_range r;
-
-			if (get(s, i, &r) && r.base <= x && x < r.end) {
-				x = r.end;
-				moved = true;
-			}
+/* Sorts and coalesces overlapping or adjacent ranges; returns the new count. */
+static size_t merge_ranges(struct mem_range *r, size_t n)
+{
+	if (!n)
+		return 0;
+	sort_ranges(r, n);
+	size_t out = 0;
+	for (size_t i = 1; i < n; i++) {
+		if (r[i].base <= r[out].end) {
+			if (r[i].end > r[out].end)
+				r[out].end = r[i].end;
+		} else {
+			r[++out] = r[i];
 		}
 	}
-	return x;
+	return out + 1;
 }
 
-/* The lowest base > x among the ranges, or UINT64_MAX if none. */
-static uint64_t next_base(const struct sweep *s, range_fn get, size_t count, uint64_t x)
-{
-	uint64_t best = UINT64_MAX;
-
-	for (size_t i = 0; i < count; i++) {
-		struct mem_range r;
-
-		if (get(s, i, &r) && r.base > x && r.base < best)
-			best = r.base;
-	}
-	return best;
-}
-
-/* Advances x to the lowest usable address >= x; false if there is none. */
-static bool skip_unusable(const struct sweep *s, uint64_t *x)
-{
-	size_t nrem = s->n + s->nres;
-
-	for (;;) {
-		uint64_t y = *x < s->min_end ? s->min_end : *x;
-
-		y = cover_end(s, removed_range, nrem, y);
-		/* UINT64_MAX stands for 2^64 here; RAM never reaches past 2^64-4096. */
-		if (y == UINT64_MAX)
-			return false;
-		if (cover_end(s, ram_range, s->n, y) != y) {
-			*x = y;
-			return true;
-		}
-		*x = next_base(s, ram_range, s->n, y);
-		if (*x == UINT64_MAX)
-			return false;
-	}
-}
-
+/* Sort both lists, coalesce each, then one merge pass subtracts the removed
+ * ranges from RAM.  The kernel runs this at boot in emulated ring 0 (~275 ns an
+ * instruction), so it is a few hundred instructions for a typical map. */
 int memmap_usable(const struct hvm_memmap_table_entry *map, size_t n,
                   const struct mem_range *reserved, size_t nreserved, uint64_t min_addr,
                   struct mem_range *out, size_t max)
 {
 	struct sweep s = {map, n, reserved, nreserved, round_out(0, min_addr).end};
-	uint64_t x = 0;
-	size_t count = 0;
+	struct mem_range ram[MAX_INPUT], rem[MAX_INPUT];
+	size_t nram = 0, nrem = 0;
+	if (n > MAX_INPUT - 1 || nreserved > MAX_INPUT - 1 - n)
+		return -1;
+	for (size_t i = 0; i < n + nreserved; i++) {
+		if (i < n && ram_range(&s, i, &ram[nram]))
+			nram++;
+		else if (removed_range(&s, i, &rem[nrem]))
+			nrem++;
+	}
+	if (s.min_end)
+		rem[nrem++] = (struct mem_range){0, s.min_end};
+	nram = merge_ranges(ram, nram);
+	nrem = merge_ranges(rem, nrem);
 
-	while (skip_unusable(&s, &x)) {
-		/* x is usable: the range runs to the end of its RAM run or to the next
-		 * removed range, whichever is first. Both ends are page-aligned. */
-		uint64_t end = cover_end(&s, ram_range, n, x);
-		uint64_t cut = next_base(&s, removed_range, n + nreserved, x);
-
-		if (cut < end)
-			end = cut;
-		if (count == max || count == (size_t)INT32_MAX)
-			return -1;
-		out[count].base = x;
-		out[count].end = end;
-		count++;
-		x = end;
+	size_t count = 0, j = 0;
+	for (size_t i = 0; i < nram; i++) {
+		uint64_t x = ram[i].base, e = ram[i].end;
+		while (x < e) {
+			while (j < nrem && rem[j].end <= x)
+				j++;
+			if (j < nrem && rem[j].base <= x) { /* x is removed: skip the range */
+				x = rem[j].end;
+				continue;
+			}
+			uint64_t end = j < nrem && rem[j].base < e ? rem[j].base : e;
+			if (count == max)
+				return -1;
+			out[count++] = (struct mem_range){x, end};
+			x = end;
+		}
 	}
 	return (int)count;
 }

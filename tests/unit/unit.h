@@ -8,5 +8,6 @@ Suite *cpio_suite(void);
 Suite *cmdline_suite(void);
 Suite *memmap_suite(void);
 Suite *elf64_suite(void);
+Suite *cap_suite(void);
 
 #endif

@@ -17,11 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <exo/cap.h>
+#include <exo/env.h>
 #include <exo/errno.h>
 #include <exo/kinfo.h>
 #include <exo/memlayout.h>
+#include <exo/page.h>
 #include <exo/status.h>
 #include <exo/syscall.h>
+#include <exo/trap.h>
 
 static inline long exo_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
@@ -63,9 +67,19 @@ static inline long exo_syscall1(long nr, long a1)
 	return exo_syscall6(nr, a1, 0, 0, 0, 0, 0);
 }
 
+static inline long exo_syscall2(long nr, long a1, long a2)
+{
+	return exo_syscall6(nr, a1, a2, 0, 0, 0, 0);
+}
+
 static inline long exo_syscall3(long nr, long a1, long a2, long a3)
 {
 	return exo_syscall6(nr, a1, a2, a3, 0, 0, 0);
+}
+
+static inline long exo_syscall4(long nr, long a1, long a2, long a3, long a4)
+{
+	return exo_syscall6(nr, a1, a2, a3, a4, 0, 0);
 }
 
 static inline long exo_syscall_raw0(long nr)
@@ -127,6 +141,184 @@ static inline uint64_t exo_rdtsc(void)
 	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
 	return ((uint64_t)hi << 32) | lo;
 }
+
+/* ---- Exokernel core I (syscall.h, cap.h, page.h, env.h, trap.h) ----
+ * Every wrapper is one gate call and returns the kernel's result unchanged:
+ * >= 0 on success, -EXO_E* on failure.  `cap` / `env_cap` are slots in the
+ * calling environment's capability table (EXO_CAP_SELF = 0 is always us). */
+
+/* EXO_SYS_YIELD: let another environment run (the kernel picks one). */
+static inline long exo_yield(void)
+{
+	return exo_syscall1(EXO_SYS_YIELD, -1);
+}
+
+/* EXO_SYS_YIELD with a target: run the environment named by env_cap next. */
+static inline long exo_yield_to(int env_cap)
+{
+	return exo_syscall1(EXO_SYS_YIELD, env_cap);
+}
+
+/* EXO_SYS_CAP_ACQUIRE: type EXO_CAP_PAGE, arg = pfn or EXO_ANY.  Returns the
+ * new slot. */
+static inline long exo_cap_acquire(int type, uint64_t arg)
+{
+	return exo_syscall2(EXO_SYS_CAP_ACQUIRE, type, (long)arg);
+}
+
+/* EXO_SYS_CAP_RELEASE: drops the slot and revokes everything derived from it. */
+static inline long exo_cap_release(int cap)
+{
+	return exo_syscall1(EXO_SYS_CAP_RELEASE, cap);
+}
+
+/* EXO_SYS_CAP_GRANT: derives a capability with `rights` (a subset of cap's)
+ * in env_cap's table; returns the slot there. */
+static inline long exo_cap_grant(int cap, int env_cap, unsigned rights)
+{
+	return exo_syscall3(EXO_SYS_CAP_GRANT, cap, env_cap, (long)rights);
+}
+
+/* EXO_SYS_CAP_REVOKE: revokes everything derived from cap (transitively, with
+ * their mappings); returns how many capabilities were revoked. */
+static inline long exo_cap_revoke(int cap)
+{
+	return exo_syscall1(EXO_SYS_CAP_REVOKE, cap);
+}
+
+/* EXO_SYS_CAP_INFO: type, rights and object of a slot. */
+static inline long exo_cap_info(int cap, struct exo_cap_info *out)
+{
+	return exo_syscall2(EXO_SYS_CAP_INFO, cap, (long)out);
+}
+
+/* EXO_SYS_MAP: n <= EXO_MAP_BATCH mappings into env_cap's address space with
+ * our page capabilities; returns the number of ops done. */
+static inline long exo_map(int env_cap, const struct exo_map_op *ops, size_t n)
+{
+	return exo_syscall3(EXO_SYS_MAP, env_cap, (long)ops, (long)n);
+}
+
+/* EXO_SYS_UNMAP: npages <= EXO_MAP_BATCH pages from va in env_cap's space. */
+static inline long exo_unmap(int env_cap, uint64_t va, size_t npages)
+{
+	return exo_syscall3(EXO_SYS_UNMAP, env_cap, (long)va, (long)npages);
+}
+
+/* EXO_SYS_PROTECT: new permissions (EXO_PERM_MASK bits) for mapped pages. */
+static inline long exo_protect(int env_cap, uint64_t va, size_t npages, uint64_t perm)
+{
+	return exo_syscall4(EXO_SYS_PROTECT, env_cap, (long)va, (long)npages, (long)perm);
+}
+
+/* EXO_SYS_ENV_CREATE: a new, empty environment; returns our cap for it. */
+static inline long exo_env_create(const char *name)
+{
+	return exo_syscall1(EXO_SYS_ENV_CREATE, (long)name);
+}
+
+static inline long exo_env_set_regs(int env_cap, const struct exo_regs *regs)
+{
+	return exo_syscall2(EXO_SYS_ENV_SET_REGS, env_cap, (long)regs);
+}
+
+static inline long exo_env_start(int env_cap)
+{
+	return exo_syscall1(EXO_SYS_ENV_START, env_cap);
+}
+
+static inline long exo_env_destroy(int env_cap)
+{
+	return exo_syscall1(EXO_SYS_ENV_DESTROY, env_cap);
+}
+
+/* EXO_SYS_SET_HANDLER: the exception upcall entry and its stack [lo, hi). */
+static inline long exo_set_handler(int env_cap, const void *handler, uint64_t xstack_lo,
+                                   uint64_t xstack_hi)
+{
+	return exo_syscall4(EXO_SYS_SET_HANDLER, env_cap, (long)handler, (long)xstack_lo,
+	                    (long)xstack_hi);
+}
+
+/* ---- The kernel's exported tables, read without a crossing ---- */
+
+/* The page-info table: exo_kinfo()->npages entries, indexed by pfn. */
+static inline const struct exo_page *exos_pages(void)
+{
+	return (const struct exo_page *)EXO_PAGES;
+}
+
+static inline uint64_t exos_npages(void)
+{
+	return exo_kinfo()->npages;
+}
+
+/* The environment table: EXO_NENV entries; environment `id` is in slot
+ * id % EXO_NENV (check .id: slots are reused). */
+static inline const volatile struct exo_env_info *exos_envs(void)
+{
+	return (const volatile struct exo_env_info *)EXO_ENVS;
+}
+
+static inline const volatile struct exo_env_info *exos_env_info(uint32_t id)
+{
+	return &exos_envs()[id % EXO_NENV];
+}
+
+/* Our own environment id. */
+static inline uint32_t exos_self_id(void)
+{
+	return exo_kinfo()->cur_env;
+}
+
+/* The page tables, through the recursive entry the kernel keeps in PML4 slot
+ * EXOS_UVPT_SLOT (254; EXO_UVPT = 254 << 39).  With R = 254, the entry that maps
+ * va at each level is at
+ *   PTE    EXO_UVPT + (va >> 12) * 8                                 (= EXOS_UVPT_PT)
+ *   PDE    EXO_UVPT + (R << 30) + (va >> 21) * 8                     (EXOS_UVPT_PD)
+ *   PDPTE  EXO_UVPT + (R << 30) + (R << 21) + (va >> 30) * 8         (EXOS_UVPT_PDPT)
+ *   PML4E  EXO_UVPT + (R << 30) + (R << 21) + (R << 12) + (va >> 39) * 8
+ * (each extra R makes the MMU walk the recursive entry once more, so one level
+ * fewer remains).  A read at one level faults unless every level above it is
+ * present (and user), so exos_pte() reads from the top down. */
+#define EXOS_UVPT_SLOT 254ul
+#define EXOS_UVPT_PT   EXO_UVPT
+#define EXOS_UVPT_PD   (EXOS_UVPT_PT + (EXOS_UVPT_SLOT << 30))
+#define EXOS_UVPT_PDPT (EXOS_UVPT_PD + (EXOS_UVPT_SLOT << 21))
+#define EXOS_UVPT_PML4 (EXOS_UVPT_PDPT + (EXOS_UVPT_SLOT << 12))
+
+/* The leaf PTE for a user address, or 0 if va is not a user address or an
+ * upper level is absent.  Never faults. */
+static inline uint64_t exos_pte(uint64_t va)
+{
+	const uint64_t pu = EXO_PTE_P | EXO_PTE_U;
+	const uint64_t ps = 0x80; /* a large page: not ours */
+	uint64_t e;
+
+	if (va >= EXO_USER_TOP)
+		return 0;
+	e = *(const volatile uint64_t *)(EXOS_UVPT_PML4 + (va >> 39) * 8);
+	if ((e & pu) != pu)
+		return 0;
+	e = *(const volatile uint64_t *)(EXOS_UVPT_PDPT + (va >> 30) * 8);
+	if ((e & pu) != pu || (e & ps))
+		return 0;
+	e = *(const volatile uint64_t *)(EXOS_UVPT_PD + (va >> 21) * 8);
+	if ((e & pu) != pu || (e & ps))
+		return 0;
+	return *(const volatile uint64_t *)(EXOS_UVPT_PT + (va >> 12) * 8);
+}
+
+/* The physical frame va is mapped to, or 0 if none (pfn 0 is never a user page). */
+static inline uint64_t exos_pfn(uint64_t va)
+{
+	uint64_t e = exos_pte(va);
+
+	return e & EXO_PTE_P ? (e & EXO_PTE_ADDR) >> 12 : 0;
+}
+
+/* Short name of an error result (-EXO_EPERM -> "EPERM"), for messages. */
+const char *exos_strerror(long err);
 
 /* The stack pointer the kernel handed to _start (points at argc). */
 extern long *__exo_initial_sp;

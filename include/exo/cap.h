@@ -1,0 +1,44 @@
+/* Capabilities: unforgeable references to hardware resources, held by the
+ * kernel in a per-environment table and named by their slot index.
+ *
+ * A capability is either a root (acquired: EXO_SYS_CAP_ACQUIRE, or made by the
+ * kernel for a new environment) or derived from another by a grant.  Revoking
+ * or releasing a capability revokes every capability derived from it,
+ * transitively, and every page mapping made with them. */
+#ifndef EXO_CAP_H
+#define EXO_CAP_H
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#endif
+
+/* Types. */
+#define EXO_CAP_NONE 0
+#define EXO_CAP_PAGE 1 /* one physical page; object = page frame number */
+#define EXO_CAP_ENV 2  /* an environment; object = env id */
+
+/* Rights. */
+#define EXO_RIGHT_READ 0x01   /* map readable; read an environment's state */
+#define EXO_RIGHT_WRITE 0x02  /* map writable; change an environment (map into it, start, destroy) */
+#define EXO_RIGHT_MAP 0x04    /* use in a page-table call */
+#define EXO_RIGHT_GRANT 0x08  /* derive a capability for another environment */
+#define EXO_RIGHT_REVOKE 0x10 /* revoke what was derived from it */
+#define EXO_RIGHTS_ALL 0x1f
+
+/* EXO_SYS_CAP_ACQUIRE's arg for "any free page". */
+#define EXO_ANY (~0ul)
+
+/* Every environment finds a capability for itself in slot 0. */
+#define EXO_CAP_SELF 0
+/* Slots per environment. */
+#define EXO_CAP_SLOTS 4096
+
+#ifndef __ASSEMBLER__
+struct exo_cap_info {
+	uint32_t type;   /* EXO_CAP_* */
+	uint32_t rights; /* EXO_RIGHT_* */
+	uint64_t object; /* pfn or env id */
+};
+#endif
+
+#endif

@@ -1,0 +1,139 @@
+/* Capabilities as the kernel uses them.  A page capability's root is created
+ * when a page is acquired and its holder owns the page; when the root dies the
+ * page is freed.  Every mapping is a binding recorded in the rmap under the
+ * capability that made it, so revoking a capability unmaps exactly what was
+ * mapped with it and with everything derived from it. */
+#include <exo/cap.h>
+#include <exo/env.h>
+#include <exo/errno.h>
+
+#include "captab.h"
+#include "env.h"
+#include "kernel.h"
+#include "pmem.h"
+#include "rmap.h"
+#include "uaccess.h"
+#include "vm.h"
+
+#define CAP_NODES 32768
+
+struct cap_system caps;
+static struct cap_node cap_pool[CAP_NODES];
+static struct cap_table cap_tables[EXO_NENV];
+
+void captab_init(void)
+{
+	cap_system_init(&caps, cap_pool, CAP_NODES, cap_tables, EXO_NENV);
+}
+
+const struct cap_node *cap_of(const struct env *e, int64_t slot, uint32_t type, uint32_t rights)
+{
+	int64_t i = cap_lookup(&caps, e->slot, slot);
+	if (i < 0)
+		return (const struct cap_node *)(intptr_t)-EXO_EBADF;
+	const struct cap_node *n = &caps.nodes[i];
+	if (n->type != type)
+		return (const struct cap_node *)(intptr_t)-EXO_EINVAL;
+	if ((n->rights & rights) != rights)
+		return (const struct cap_node *)(intptr_t)-EXO_EPERM;
+	return n;
+}
+
+uint32_t cap_node_index(const struct cap_node *n)
+{
+	return (uint32_t)(n - caps.nodes);
+}
+
+bool cap_node_has(uint32_t node_plus1, uint32_t rights)
+{
+	return node_plus1 && (caps.nodes[node_plus1 - 1].rights & rights) == rights;
+}
+
+void cap_unbind(struct cap_system *cs, uint32_t node, void *ctx)
+{
+	(void)ctx;
+	const struct cap_node *n = &cs->nodes[node];
+	if (n->type != EXO_CAP_PAGE)
+		return;
+	rmap_unbind_node(n->object, node, vm_unbind);
+	if (!n->parent) { /* the root: its holder owned the page */
+		struct env *owner = env_by_slot(n->holder);
+		if (owner)
+			owner->info->pages--;
+		page_free(PA(n->object));
+	}
+}
+
+int cap_acquire_page(struct env *e, uint64_t want, uint64_t *pfn_out)
+{
+	uint64_t pfn;
+	if (want == EXO_ANY) {
+		uint64_t pa = page_alloc(e->slot, EXO_PAGE_USER);
+		if (!pa)
+			return -EXO_ENOMEM;
+		pfn = PFN(pa);
+	} else {
+		int err = page_alloc_at(want, e->slot, EXO_PAGE_USER);
+		if (err)
+			return err;
+		pfn = want;
+	}
+	int slot = cap_create(&caps, e->slot, EXO_CAP_PAGE, EXO_RIGHTS_ALL, pfn);
+	if (slot < 0) {
+		page_free(PA(pfn));
+		return slot;
+	}
+	e->info->pages++;
+	*pfn_out = pfn;
+	return slot;
+}
+
+long sys_cap_acquire(uint64_t type, uint64_t arg)
+{
+	if (type != EXO_CAP_PAGE)
+		return -EXO_EINVAL; /* environments are created, not acquired */
+	uint64_t pfn;
+	return cap_acquire_page(curenv, arg, &pfn);
+}
+
+long sys_cap_release(uint64_t slot)
+{
+	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
+	if (node < 0)
+		return -EXO_EBADF;
+	return cap_destroy(&caps, (uint32_t)node, cap_unbind, 0);
+}
+
+long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights)
+{
+	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
+	if (node < 0)
+		return -EXO_EBADF;
+	if (!(caps.nodes[node].rights & EXO_RIGHT_GRANT) || rights & ~EXO_RIGHTS_ALL)
+		return -EXO_EPERM;
+	int err;
+	struct env *target = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_WRITE, &err);
+	if (!target)
+		return err;
+	return cap_derive(&caps, (uint32_t)node, target->slot, (uint32_t)rights);
+}
+
+long sys_cap_revoke(uint64_t slot)
+{
+	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
+	if (node < 0)
+		return -EXO_EBADF;
+	if (!(caps.nodes[node].rights & EXO_RIGHT_REVOKE))
+		return -EXO_EPERM;
+	return cap_revoke(&caps, (uint32_t)node, cap_unbind, 0);
+}
+
+long sys_cap_info(uint64_t slot, uint64_t out)
+{
+	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
+	if (node < 0)
+		return -EXO_EBADF;
+	const struct cap_node *n = &caps.nodes[node];
+	struct exo_cap_info info = {n->type, n->rights, n->object};
+	return copy_to_user(curenv->pml4, out, &info, sizeof(info));
+}

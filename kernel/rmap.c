@@ -1,0 +1,86 @@
+/* Reverse-map records live in a fixed pool, linked per physical page from
+ * page_rmap[pfn] (index + 1; 0 = none).  A page is rarely mapped more than a
+ * few times, so the per-page lists are short.  All state is valid zero-filled. */
+#include <exo/errno.h>
+
+#include "kernel.h"
+#include "pmem.h"
+#include "rmap.h"
+
+#define RMAP_RECS 65536
+
+struct rmap_rec {
+	uint64_t va_env; /* page-aligned va | env slot in the low 12 bits */
+	uint32_t node;   /* capability node the mapping was made with */
+	uint32_t next;   /* index + 1 */
+};
+
+static struct rmap_rec recs[RMAP_RECS];
+static uint32_t bump, free_head;
+
+static uint64_t key(uint16_t env_slot, uint64_t va)
+{
+	return va | env_slot;
+}
+
+int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node)
+{
+	uint32_t i;
+	if (free_head) {
+		i = free_head - 1;
+		free_head = recs[i].next;
+	} else if (bump < RMAP_RECS) {
+		i = bump++;
+	} else {
+		return -EXO_ENOMEM;
+	}
+	recs[i] = (struct rmap_rec){key(env_slot, va), node, page_rmap[pfn]};
+	page_rmap[pfn] = i + 1;
+	return 0;
+}
+
+static void release(uint32_t i)
+{
+	recs[i].next = free_head;
+	free_head = i + 1;
+}
+
+uint32_t rmap_remove(uint64_t pfn, uint16_t env_slot, uint64_t va)
+{
+	uint64_t k = key(env_slot, va);
+	for (uint32_t *link = &page_rmap[pfn]; *link; link = &recs[*link - 1].next) {
+		uint32_t i = *link - 1;
+		if (recs[i].va_env == k) {
+			uint32_t node = recs[i].node;
+			*link = recs[i].next;
+			release(i);
+			return node + 1;
+		}
+	}
+	return 0;
+}
+
+uint32_t rmap_find(uint64_t pfn, uint16_t env_slot, uint64_t va)
+{
+	uint64_t k = key(env_slot, va);
+	for (uint32_t r = page_rmap[pfn]; r; r = recs[r - 1].next)
+		if (recs[r - 1].va_env == k)
+			return recs[r - 1].node + 1;
+	return 0;
+}
+
+void rmap_unbind_node(uint64_t pfn, uint32_t node, void (*unmap)(uint16_t env_slot, uint64_t va))
+{
+	uint32_t *link = &page_rmap[pfn];
+	while (*link) {
+		uint32_t i = *link - 1;
+		if (recs[i].node != node) {
+			link = &recs[i].next;
+			continue;
+		}
+		*link = recs[i].next;
+		uint64_t k = recs[i].va_env;
+		release(i);
+		unmap((uint16_t)(k & 0xfff), k & ~0xffful);
+	}
+}

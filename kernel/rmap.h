@@ -1,0 +1,17 @@
+/* The reverse map: for every mapped physical page, which environment maps it
+ * where, and through which capability.  Revoking a capability finds the
+ * mappings made with it here. */
+#ifndef KERNEL_RMAP_H
+#define KERNEL_RMAP_H
+
+#include <stdint.h>
+
+int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node);
+/* Removes the record for (env_slot, va); returns its capability node + 1, or 0. */
+uint32_t rmap_remove(uint64_t pfn, uint16_t env_slot, uint64_t va);
+/* The capability node + 1 behind (env_slot, va), or 0. */
+uint32_t rmap_find(uint64_t pfn, uint16_t env_slot, uint64_t va);
+/* Removes every record made with node, calling unmap for each. */
+void rmap_unbind_node(uint64_t pfn, uint32_t node, void (*unmap)(uint16_t env_slot, uint64_t va));
+
+#endif

@@ -1,0 +1,170 @@
+/* Exception upcalls: registration and dispatch (see <exos/exception.h>;
+ * the entry and resume path is in xentry.S). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <exos/exception.h>
+#include <exos/vm.h>
+
+volatile uint64_t exos_exception_count;
+volatile int exos_exception_depth;
+
+static exos_exception_handler handlers[32];
+static int initialized;
+
+static const char *const names[32] = {
+        [0] = "divide error",
+        [1] = "debug exception",
+        [2] = "NMI",
+        [3] = "breakpoint",
+        [4] = "overflow",
+        [5] = "bound range exceeded",
+        [6] = "invalid opcode",
+        [7] = "device not available",
+        [8] = "double fault",
+        [10] = "invalid TSS",
+        [11] = "segment not present",
+        [12] = "stack fault",
+        [13] = "general protection fault",
+        [14] = "page fault",
+        [16] = "x87 floating-point error",
+        [17] = "alignment check",
+        [18] = "machine check",
+        [19] = "SIMD floating-point error",
+};
+
+const char *exos_exception_name(uint64_t v)
+{
+	return v < 32 && names[v] ? names[v] : "reserved exception";
+}
+
+/* The signal Linux would send, as the kernel maps it (kernel/trap.c). */
+int exos_exception_signal(uint64_t v)
+{
+	switch (v) {
+	case 0:
+	case 16:
+	case 19:
+		return EXO_SIGFPE;
+	case 1:
+	case 3:
+		return EXO_SIGTRAP;
+	case 6:
+		return EXO_SIGILL;
+	case 11:
+	case 12:
+	case 17:
+		return EXO_SIGBUS;
+	default:
+		return EXO_SIGSEGV;
+	}
+}
+
+const char *exos_strerror(long err)
+{
+	switch (-err) {
+	case 0:
+		return "OK";
+	case EXO_EPERM:
+		return "EPERM";
+	case EXO_ENOENT:
+		return "ENOENT";
+	case EXO_ENOMEM:
+		return "ENOMEM";
+	case EXO_EFAULT:
+		return "EFAULT";
+	case EXO_EBUSY:
+		return "EBUSY";
+	case EXO_EINVAL:
+		return "EINVAL";
+#ifdef EXO_EBADF
+	case EXO_EBADF:
+		return "EBADF";
+#endif
+#ifdef EXO_ENOSPC
+	case EXO_ENOSPC:
+		return "ENOSPC";
+#endif
+	case EXO_ENOSYS:
+		return "ENOSYS";
+	default:
+		return err >= 0 ? "OK" : "E?";
+	}
+}
+
+exos_exception_handler exos_set_exception_handler(int vector, exos_exception_handler fn)
+{
+	exos_exception_handler old;
+
+	if (vector < 0 || vector >= 32)
+		return 0;
+	old = handlers[vector];
+	handlers[vector] = fn;
+	return old;
+}
+
+long exos_exceptions_init(void)
+{
+	long r;
+
+	if (initialized)
+		return 0;
+	r = exos_map_range(EXOS_XSTACK_LO, EXOS_XSTACK_PAGES, EXO_PTE_W | EXO_PTE_NX);
+	if (r < 0)
+		return r;
+	r = exo_set_handler(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO,
+	                    EXOS_XSTACK_HI);
+	if (r < 0)
+		return r;
+	initialized = 1;
+	return 0;
+}
+
+/* A spawned environment starts with the parent's memory image but none of its
+ * kernel state: forget the registration (libos/env.c). */
+void exos_exceptions_forget(void)
+{
+	initialized = 0;
+	exos_exception_depth = 0;
+	for (int i = 0; i < 32; i++)
+		handlers[i] = 0;
+}
+
+static _Noreturn void unhandled(const struct exo_xframe *f)
+{
+	const volatile struct exo_env_info *e = exos_env_info(exos_self_id());
+	char name[sizeof(e->name) + 1];
+
+	for (size_t i = 0; i < sizeof(e->name); i++)
+		name[i] = e->name[i];
+	name[sizeof(e->name)] = 0;
+	if (f->vector == 14)
+		fprintf(stderr,
+		        "exos: env %u (%s) killed: page fault at rip 0x%lx: address 0x%lx (%s, %s)\n",
+		        exos_self_id(), name, (unsigned long)f->rip, (unsigned long)f->addr,
+		        f->err & 0x10  ? "exec"
+		        : f->err & 2 ? "write"
+		                     : "read",
+		        f->err & 1 ? "protection" : "not present");
+	else
+		fprintf(stderr, "exos: env %u (%s) killed: %s at rip 0x%lx (error code 0x%lx)\n",
+		        exos_self_id(), name, exos_exception_name(f->vector), (unsigned long)f->rip,
+		        (unsigned long)f->err);
+	exit(EXO_STATUS_SIGNALED(exos_exception_signal(f->vector)));
+}
+
+void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r)
+{
+	uint64_t v = f->vector;
+	int done = 0;
+
+	exos_exception_depth++;
+	exos_exception_count++;
+	if (v < 32 && handlers[v])
+		done = handlers[v](f, r);
+	if (!done && v == 14)
+		done = exos_vm_fault(f, r);
+	if (!done)
+		unhandled(f);
+	exos_exception_depth--;
+}

@@ -1,0 +1,76 @@
+/* Virtual memory in the libOS: page allocation with capabilities, and the
+ * page-fault policies (demand-zero regions, copy-on-write).  See docs/libos.md.
+ *
+ * Every physical page the libOS allocates is named by a page capability in our
+ * table; the libOS remembers which slot holds the capability for which pfn (a
+ * small hash keyed by pfn, at most EXO_CAP_SLOTS entries), so it can share,
+ * free or copy a page found through the page tables (exos_pte). */
+#ifndef EXOS_VM_H
+#define EXOS_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <exos/exception.h>
+#include <exos/sys.h>
+
+/* Fixed libOS regions (below EXO_USER_TOP, far above programs and the stack):
+ *   EXOS_XSTACK_LO  0x7d00_0000_0000  exception stack (exception.h), 4 pages
+ *   EXOS_SCRATCH    0x7d00_0010_0000  copy-on-write scratch, one page per
+ *                                     nesting level (EXOS_SCRATCH_PAGES)
+ *   EXOS_SPAWN_WIN  0x7d00_0020_0000  exos_env_spawn's copy window (2 MiB) */
+#define EXOS_SCRATCH       EXO_UL(0x7d0000100000)
+#define EXOS_SCRATCH_PAGES 16
+#define EXOS_SPAWN_WIN     EXO_UL(0x7d0000200000)
+#define EXOS_SPAWN_WIN_PAGES 512
+
+/* Our copy-on-write PTE bit (a software bit the kernel keeps for us). */
+#define EXOS_PTE_COW EXO_PTE_SW0
+
+/* Acquires any free page and maps it at va (page-aligned) in our own space with
+ * perm (EXO_PERM_MASK bits).  2 crossings.  Returns the capability slot or
+ * -EXO_E*. */
+long exos_page_map(uint64_t va, uint64_t perm);
+
+/* npages fresh pages at va: one acquire per page, then ONE EXO_SYS_MAP per
+ * EXO_MAP_BATCH pages.  Returns 0 or -EXO_E* (pages acquired for a failed
+ * batch are released). */
+long exos_map_range(uint64_t va, size_t npages, uint64_t perm);
+
+/* Unmaps npages from va (one EXO_SYS_UNMAP per EXO_MAP_BATCH pages) and
+ * releases our capability for every page no longer mapped anywhere.
+ * Returns 0 or -EXO_E*. */
+long exos_unmap_range(uint64_t va, size_t npages);
+
+/* The libOS's pfn -> slot table. */
+long exos_page_cap(uint64_t pfn);                 /* slot, or -EXO_ENOENT */
+void exos_page_cap_record(uint64_t pfn, int slot);
+void exos_page_cap_forget(uint64_t pfn);
+/* Our slot for pfn.  On the first miss, learns the slots of the capabilities
+ * the kernel gave us at load (exos_page_caps_import); then tries
+ * EXO_SYS_CAP_ACQUIRE(page, pfn). */
+void exos_page_caps_import(void);
+long exos_page_cap_get(uint64_t pfn);
+
+/* Demand-zero: [va, va+len) (page-aligned) is mapped page by page with perm
+ * on first touch, by the #PF policy.  Installs the exception upcall. */
+long exos_vm_demand_zero(uint64_t va, size_t len, uint64_t perm);
+
+/* Maps the npages at src also at dst, both read-only + EXOS_PTE_COW (one
+ * EXO_SYS_MAP and one EXO_SYS_PROTECT per batch); the first write to either
+ * copies.  The pages at src must be ones the libOS allocated (it needs their
+ * capabilities).  Installs the exception upcall. */
+long exos_vm_share_cow(uint64_t dst, uint64_t src, size_t npages);
+
+/* The #PF policy, called by exos_exception_dispatch after the program's own
+ * handler declined: demand-zero regions, then copy-on-write. */
+int exos_vm_fault(struct exo_xframe *f, struct exos_regs *r);
+
+/* Faults served so far. */
+extern volatile uint64_t exos_vm_zero_faults, exos_vm_cow_faults;
+
+/* For exos_env_main: a new environment forgets the parent's libOS state. */
+void exos_vm_forget(void);
+void exos_exceptions_forget(void);
+
+#endif

@@ -1,0 +1,368 @@
+/* libOS virtual memory: page capabilities, batched mapping, and the page-fault
+ * policies (demand-zero, copy-on-write).  See <exos/vm.h>. */
+#include <string.h>
+
+#include <exos/vm.h>
+
+volatile uint64_t exos_vm_zero_faults, exos_vm_cow_faults;
+
+/* pfn -> slot: open addressing, linear probing, backward-shift deletion.
+ * slot_pfn[slot] = pfn + 1 (0: the libOS has no record for this slot);
+ * bucket[i] = slot + 1 (0: empty).  At most EXO_CAP_SLOTS records, so a
+ * table of twice that stays at most half full. */
+#define NBUCKET 2048
+static uint32_t slot_pfn[EXO_CAP_SLOTS];
+static uint16_t bucket[NBUCKET];
+
+static unsigned hash(uint64_t pfn)
+{
+	return (unsigned)((pfn * 0x9e3779b97f4a7c15ull) >> 53) & (NBUCKET - 1);
+}
+
+static int find(uint64_t pfn)
+{
+	for (unsigned i = hash(pfn);; i = (i + 1) & (NBUCKET - 1)) {
+		if (!bucket[i])
+			return -1;
+		if (slot_pfn[bucket[i] - 1] == pfn + 1)
+			return (int)i;
+	}
+}
+
+long exos_page_cap(uint64_t pfn)
+{
+	int i = find(pfn);
+
+	return i < 0 ? -EXO_ENOENT : bucket[i] - 1;
+}
+
+void exos_page_cap_forget(uint64_t pfn)
+{
+	int i = find(pfn);
+
+	if (i < 0)
+		return;
+	slot_pfn[bucket[i] - 1] = 0;
+	bucket[i] = 0;
+	/* Backward shift: move later entries of the run into the hole. */
+	for (unsigned j = ((unsigned)i + 1) & (NBUCKET - 1); bucket[j]; j = (j + 1) & (NBUCKET - 1)) {
+		unsigned h = hash(slot_pfn[bucket[j] - 1] - 1);
+		/* Entry j may move to the hole i unless its home lies in (i, j]. */
+		if (((j - h) & (NBUCKET - 1)) >= ((j - (unsigned)i) & (NBUCKET - 1))) {
+			bucket[i] = bucket[j];
+			bucket[j] = 0;
+			i = (int)j;
+		}
+	}
+}
+
+void exos_page_cap_record(uint64_t pfn, int slot)
+{
+	if (slot < 0 || slot >= EXO_CAP_SLOTS)
+		return;
+	exos_page_cap_forget(pfn);
+	if (slot_pfn[slot]) /* the slot was recorded for another page: drop that */
+		exos_page_cap_forget(slot_pfn[slot] - 1);
+	unsigned i = hash(pfn);
+	while (bucket[i])
+		i = (i + 1) & (NBUCKET - 1);
+	bucket[i] = (uint16_t)(slot + 1);
+	slot_pfn[slot] = (uint32_t)(pfn + 1);
+}
+
+static int imported;
+
+/* The kernel gives the first environment its program and stack pages through
+ * page capabilities in its table, like any page a libOS acquires, but does not
+ * say which slot names which page: learn it once, with EXO_SYS_CAP_INFO, from
+ * slot 1 until 64 slots in a row are empty. */
+void exos_page_caps_import(void)
+{
+	struct exo_cap_info info;
+	int empty = 0;
+
+	imported = 1;
+	for (int slot = 1; slot < EXO_CAP_SLOTS && empty < 64; slot++) {
+		if (exo_cap_info(slot, &info) < 0) {
+			empty++;
+			continue;
+		}
+		empty = 0;
+		if (info.type == EXO_CAP_PAGE && exos_page_cap(info.object) < 0)
+			exos_page_cap_record(info.object, slot);
+	}
+}
+
+long exos_page_cap_get(uint64_t pfn)
+{
+	long slot = exos_page_cap(pfn);
+
+	if (slot >= 0)
+		return slot;
+	if (!imported) {
+		exos_page_caps_import();
+		if ((slot = exos_page_cap(pfn)) >= 0)
+			return slot;
+	}
+	slot = exo_cap_acquire(EXO_CAP_PAGE, pfn);
+	if (slot >= 0)
+		exos_page_cap_record(pfn, (int)slot);
+	return slot;
+}
+
+/* Records the pfn now mapped at each op's va. */
+static void record_ops(const struct exo_map_op *ops, long n)
+{
+	for (long i = 0; i < n; i++) {
+		uint64_t pfn = exos_pfn(ops[i].va);
+
+		if (pfn)
+			exos_page_cap_record(pfn, ops[i].cap);
+	}
+}
+
+static long map_range_with(struct exo_map_op *ops, size_t max, uint64_t va, size_t npages,
+                           uint64_t perm)
+{
+	while (npages > 0) {
+		size_t n = npages < max ? npages : max;
+		long r = 0;
+		size_t k;
+
+		for (k = 0; k < n; k++) {
+			r = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
+			if (r < 0)
+				break;
+			ops[k].va = va + k * EXO_PAGE_SIZE;
+			ops[k].cap = (int32_t)r;
+			ops[k].pad = 0;
+			ops[k].perm = perm;
+		}
+		if (k == n) {
+			r = exo_map(EXO_CAP_SELF, ops, n);
+			if (r >= 0 && (size_t)r != n)
+				r = -EXO_EINVAL;
+		}
+		if (r < 0) {
+			/* Undo this batch: releasing a cap also removes the
+			 * mappings made with it. */
+			for (size_t i = 0; i < k; i++)
+				exo_cap_release(ops[i].cap);
+			return r;
+		}
+		record_ops(ops, (long)n);
+		va += n * EXO_PAGE_SIZE;
+		npages -= n;
+	}
+	return 0;
+}
+
+long exos_map_range(uint64_t va, size_t npages, uint64_t perm)
+{
+	/* The full batch lives on the stack (12 KiB): fine on the program's stack,
+	 * too much for the 16 KiB exception stack. */
+	if (exos_exception_depth == 0) {
+		struct exo_map_op ops[EXO_MAP_BATCH];
+
+		return map_range_with(ops, EXO_MAP_BATCH, va, npages, perm);
+	} else {
+		struct exo_map_op ops[8];
+
+		return map_range_with(ops, 8, va, npages, perm);
+	}
+}
+
+long exos_page_map(uint64_t va, uint64_t perm)
+{
+	struct exo_map_op op = {.va = va, .perm = perm};
+	long slot = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
+	long r;
+
+	if (slot < 0)
+		return slot;
+	op.cap = (int32_t)slot;
+	r = exo_map(EXO_CAP_SELF, &op, 1);
+	if (r != 1) {
+		exo_cap_release((int)slot);
+		return r < 0 ? r : -EXO_EINVAL;
+	}
+	record_ops(&op, 1);
+	return slot;
+}
+
+long exos_unmap_range(uint64_t va, size_t npages)
+{
+	while (npages > 0) {
+		size_t n = npages < 64 ? npages : 64;
+		uint64_t pfns[64];
+		long r;
+
+		for (size_t i = 0; i < n; i++)
+			pfns[i] = exos_pfn(va + i * EXO_PAGE_SIZE);
+		r = exo_unmap(EXO_CAP_SELF, va, n);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++) {
+			long slot = pfns[i] ? exos_page_cap(pfns[i]) : -1;
+
+			if (slot >= 0 && exos_pages()[pfns[i]].refs == 0) {
+				exo_cap_release((int)slot);
+				exos_page_cap_forget(pfns[i]);
+			}
+		}
+		va += n * EXO_PAGE_SIZE;
+		npages -= n;
+	}
+	return 0;
+}
+
+/* ---- page-fault policies ---- */
+
+#define NREGION 16
+static struct region {
+	uint64_t lo, hi, perm;
+} regions[NREGION];
+
+void exos_vm_forget(void)
+{
+	memset(slot_pfn, 0, sizeof(slot_pfn));
+	memset(bucket, 0, sizeof(bucket));
+	memset(regions, 0, sizeof(regions));
+	imported = 1; /* a spawned environment holds no capabilities but ours */
+	exos_vm_zero_faults = exos_vm_cow_faults = 0;
+}
+
+long exos_vm_demand_zero(uint64_t va, size_t len, uint64_t perm)
+{
+	uint64_t end = va + len;
+
+	if ((va | len) & (EXO_PAGE_SIZE - 1) || end < va || end > EXO_USER_TOP)
+		return -EXO_EINVAL;
+	for (int i = 0; i < NREGION; i++) {
+		if (regions[i].hi == 0) {
+			long r = exos_exceptions_init();
+
+			if (r < 0)
+				return r;
+			regions[i] = (struct region){va, end, perm};
+			return 0;
+		}
+	}
+	return -EXO_ENOMEM;
+}
+
+long exos_vm_share_cow(uint64_t dst, uint64_t src, size_t npages)
+{
+	long r = exos_exceptions_init();
+
+	if (r < 0)
+		return r;
+	while (npages > 0) {
+		struct exo_map_op ops[32];
+		size_t n = npages < 32 ? npages : 32;
+		uint64_t perm = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t pte = exos_pte(src + i * EXO_PAGE_SIZE);
+			long slot = exos_page_cap((pte & EXO_PTE_ADDR) >> 12);
+
+			if (!(pte & EXO_PTE_P) || slot < 0)
+				return -EXO_ENOENT;
+			perm = ((pte & (EXO_PTE_NX | EXO_PTE_SW)) | EXOS_PTE_COW);
+			ops[i] = (struct exo_map_op){.va = dst + i * EXO_PAGE_SIZE,
+			                             .cap = (int32_t)slot,
+			                             .perm = perm};
+		}
+		r = exo_map(EXO_CAP_SELF, ops, n);
+		if (r < 0)
+			return r;
+		r = exo_protect(EXO_CAP_SELF, src, n, perm);
+		if (r < 0)
+			return r;
+		src += n * EXO_PAGE_SIZE;
+		dst += n * EXO_PAGE_SIZE;
+		npages -= n;
+	}
+	return 0;
+}
+
+static int zero_fault(uint64_t addr)
+{
+	for (int i = 0; i < NREGION; i++) {
+		if (addr >= regions[i].lo && addr < regions[i].hi) {
+			if (exos_page_map(addr & ~(EXO_PAGE_SIZE - 1), regions[i].perm) < 0)
+				return 0;
+			exos_vm_zero_faults++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int cow_fault(uint64_t addr)
+{
+	uint64_t page = addr & ~(EXO_PAGE_SIZE - 1);
+	uint64_t pte = exos_pte(page);
+	uint64_t old = (pte & EXO_PTE_ADDR) >> 12;
+	uint64_t perm = (pte & (EXO_PTE_NX | EXO_PTE_SW) & ~EXOS_PTE_COW) | EXO_PTE_W;
+	int depth = exos_exception_depth;
+	uint64_t scratch;
+	struct exo_map_op op;
+	long slot, r;
+
+	if (!(pte & EXO_PTE_P) || (pte & EXO_PTE_W) || !(pte & EXOS_PTE_COW))
+		return 0;
+	/* Only mapping left: make it writable in place (one crossing). */
+	if (exos_pages()[old].refs == 1 && exo_protect(EXO_CAP_SELF, page, 1, perm) == 0) {
+		exos_vm_cow_faults++;
+		return 1;
+	}
+	if (depth < 1 || depth > EXOS_SCRATCH_PAGES)
+		return 0;
+	scratch = EXOS_SCRATCH + (uint64_t)(depth - 1) * EXO_PAGE_SIZE;
+	slot = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
+	if (slot < 0)
+		return 0;
+	op = (struct exo_map_op){.va = scratch, .cap = (int32_t)slot, .perm = EXO_PTE_W | EXO_PTE_NX};
+	if (exo_map(EXO_CAP_SELF, &op, 1) != 1) {
+		exo_cap_release((int)slot);
+		return 0;
+	}
+	memcpy((void *)scratch, (const void *)page, EXO_PAGE_SIZE);
+	op.va = page;
+	op.perm = perm;
+	r = exo_map(EXO_CAP_SELF, &op, 1);
+	if (r != 1) { /* in case the kernel will not replace a mapping */
+		exo_unmap(EXO_CAP_SELF, page, 1);
+		r = exo_map(EXO_CAP_SELF, &op, 1);
+	}
+	exo_unmap(EXO_CAP_SELF, scratch, 1);
+	if (r != 1) {
+		exo_cap_release((int)slot);
+		return 0;
+	}
+	exos_page_cap_record(exos_pfn(page), (int)slot);
+	/* The old page: ours and mapped nowhere now?  Give it back. */
+	if (exos_pages()[old].refs == 0) {
+		long oslot = exos_page_cap(old);
+
+		if (oslot >= 0) {
+			exo_cap_release((int)oslot);
+			exos_page_cap_forget(old);
+		}
+	}
+	exos_vm_cow_faults++;
+	return 1;
+}
+
+int exos_vm_fault(struct exo_xframe *f, struct exos_regs *r)
+{
+	(void)r;
+	if (f->vector != 14 || f->addr >= EXO_USER_TOP)
+		return 0;
+	if (!(f->err & 1))
+		return zero_fault(f->addr);
+	if ((f->err & 2) && !(f->err & 0x10))
+		return cow_fault(f->addr);
+	return 0;
+}
