@@ -36,9 +36,14 @@ long exos_env_cap(uint32_t id)
 
 static void release_child(struct child *c)
 {
+	struct exo_cap_info info;
+
 	for (int i = 0; i < c->npages; i++)
 		exo_cap_release(c->pages[i]);
-	exo_cap_release(c->cap);
+	/* The kernel revokes every capability for an environment when it ends, so
+	 * the slot may be empty or, by now, hold something else. */
+	if (exo_cap_info(c->cap, &info) == 0 && info.type == EXO_CAP_ENV && info.object == c->id)
+		exo_cap_release(c->cap);
 	memset(c, 0, sizeof(*c));
 }
 

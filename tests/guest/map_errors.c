@@ -16,6 +16,16 @@ static long map1(int env, uint64_t va, long cap, uint64_t perm)
 	return exo_map(env, &op, 1);
 }
 
+/* A one-op map that must fail with -err and leave no mapping at va. */
+#define MAPERR(va, cap, perm, err, what)                                                  \
+	do {                                                                              \
+		uint64_t va_ = (va);                                                      \
+		long r_ = map1(EXO_CAP_SELF, va_, cap, perm);                             \
+		int none_ = va_ >= EXO_USER_TOP || !(exos_pte(va_ & ~0xffful) & EXO_PTE_P);  \
+		CHECK(r_ == -(long)(err) && none_, "%s -> %ld (%s)%s", what, r_,          \
+		      exos_strerror(r_), none_ ? "" : ", and it MAPPED the page");       \
+	} while (0)
+
 int main(void)
 {
 	struct exo_cap_info info;
@@ -27,10 +37,10 @@ int main(void)
 	      "the new capability is a page with all rights");
 
 	/* Slots. */
-	ERR(map1(EXO_CAP_SELF, VA, 1000, PERMS), EXO_EBADF, "map with empty slot 1000");
-	ERR(map1(EXO_CAP_SELF, VA, -1, PERMS), EXO_EBADF, "map with slot -1");
-	ERR(map1(EXO_CAP_SELF, VA, EXO_CAP_SLOTS, PERMS), EXO_EBADF, "map with slot EXO_CAP_SLOTS");
-	ERR(map1(EXO_CAP_SELF, VA, EXO_CAP_SLOTS + 1, PERMS), EXO_EBADF,
+	MAPERR(VA, 1000, PERMS, EXO_EBADF, "map with empty slot 1000");
+	MAPERR(VA, -1, PERMS, EXO_EBADF, "map with slot -1");
+	MAPERR(VA, EXO_CAP_SLOTS, PERMS, EXO_EBADF, "map with slot EXO_CAP_SLOTS");
+	MAPERR(VA, EXO_CAP_SLOTS + 1, PERMS, EXO_EBADF,
 	    "map with slot EXO_CAP_SLOTS+1");
 	ERR(exo_cap_release(1000), EXO_EBADF, "release empty slot 1000");
 	ERR(exo_cap_release(-1), EXO_EBADF, "release slot -1");
@@ -40,7 +50,7 @@ int main(void)
 	ERR(exo_cap_grant((int)p, 1000, EXO_RIGHT_READ), EXO_EBADF, "grant to empty env slot 1000");
 
 	/* Types. */
-	ERR(map1(EXO_CAP_SELF, VA, EXO_CAP_SELF, PERMS), EXO_EINVAL,
+	MAPERR(VA, EXO_CAP_SELF, PERMS, EXO_EINVAL,
 	    "map with an env capability as the page");
 	ERR(map1((int)p, VA, p, PERMS), EXO_EINVAL, "map into a page capability as the env");
 	ERR(exo_unmap((int)p, VA, 1), EXO_EINVAL, "unmap with a page capability as the env");
@@ -51,15 +61,15 @@ int main(void)
 	ERR(exo_cap_acquire(EXO_CAP_NONE, EXO_ANY), EXO_EINVAL, "acquire type EXO_CAP_NONE");
 
 	/* Addresses and operations. */
-	ERR(map1(EXO_CAP_SELF, EXO_USER_TOP, p, PERMS), EXO_EINVAL, "map at EXO_USER_TOP");
-	ERR(map1(EXO_CAP_SELF, EXO_UVPT, p, 0), EXO_EINVAL, "map at EXO_UVPT");
-	ERR(map1(EXO_CAP_SELF, EXO_KERNBASE, p, 0), EXO_EINVAL, "map at EXO_KERNBASE");
-	ERR(map1(EXO_CAP_SELF, 0x800000000000ul, p, 0), EXO_EINVAL, "map at a non-canonical address");
-	ERR(map1(EXO_CAP_SELF, VA + 8, p, PERMS), EXO_EINVAL, "map at an unaligned address");
-	ERR(map1(EXO_CAP_SELF, VA, p, EXO_PTE_P | EXO_PTE_W), EXO_EINVAL, "map with perm P set");
-	ERR(map1(EXO_CAP_SELF, VA, p, EXO_PTE_U), EXO_EINVAL, "map with perm U set");
-	ERR(map1(EXO_CAP_SELF, VA, p, 0x80), EXO_EINVAL, "map with perm PS set");
-	ERR(map1(EXO_CAP_SELF, VA, p, 0x10), EXO_EINVAL, "map with perm PCD set");
+	MAPERR(EXO_USER_TOP, p, PERMS, EXO_EINVAL, "map at EXO_USER_TOP");
+	MAPERR(EXO_UVPT, p, 0, EXO_EINVAL, "map at EXO_UVPT");
+	MAPERR(EXO_KERNBASE, p, 0, EXO_EINVAL, "map at EXO_KERNBASE");
+	MAPERR(0x800000000000ul, p, 0, EXO_EINVAL, "map at a non-canonical address");
+	MAPERR(VA + 8, p, PERMS, EXO_EINVAL, "map at an unaligned address");
+	MAPERR(VA, p, EXO_PTE_P | EXO_PTE_W, EXO_EINVAL, "map with perm P set");
+	MAPERR(VA, p, EXO_PTE_U, EXO_EINVAL, "map with perm U set");
+	MAPERR(VA, p, 0x80, EXO_EINVAL, "map with perm PS set");
+	MAPERR(VA, p, 0x10, EXO_EINVAL, "map with perm PCD set");
 	{
 		static struct exo_map_op ops[EXO_MAP_BATCH + 1];
 
@@ -103,9 +113,9 @@ int main(void)
 		CHECK(ro > 0 && nomap > 0, "grant p to ourselves: read+map, read+write");
 		CHECK(exo_cap_info((int)ro, &info) == 0 && info.rights == (EXO_RIGHT_READ | EXO_RIGHT_MAP),
 		      "the derived capability has exactly read+map");
-		ERR(map1(EXO_CAP_SELF, ro_va, ro, EXO_PTE_W), EXO_EPERM,
+		MAPERR(ro_va, ro, EXO_PTE_W, EXO_EPERM,
 		    "map writable with the read-only derived capability");
-		ERR(map1(EXO_CAP_SELF, ro_va, nomap, 0), EXO_EPERM,
+		MAPERR(ro_va, nomap, 0, EXO_EPERM,
 		    "map with a capability without EXO_RIGHT_MAP");
 		RET(map1(EXO_CAP_SELF, ro_va, ro, EXO_PTE_NX), 1, "map read-only with it");
 		CHECK(*(volatile uint64_t *)ro_va == 0x1234, "it shows the same page");
@@ -126,7 +136,7 @@ int main(void)
 		RET(exo_cap_revoke((int)p), 3, "revoke p (three derived capabilities)");
 		CHECK(!(exos_pte(ro_va) & EXO_PTE_P), "the mapping made with the derived one is gone");
 		CHECK(exos_pte(VA) & EXO_PTE_P, "p's own mapping stays");
-		ERR(map1(EXO_CAP_SELF, ro_va, ro, 0), EXO_EBADF, "map with the revoked slot");
+		MAPERR(ro_va, ro, 0, EXO_EBADF, "map with the revoked slot");
 		ERR(exo_cap_info((int)ro, &info), EXO_EBADF, "info on the revoked slot");
 	}
 
