@@ -225,8 +225,11 @@ long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n)
 		uint64_t chunk = n - done < MAP_CHUNK ? n - done : MAP_CHUNK;
 		err = copy_from_user(curenv->pml4, buf, ops + done * sizeof(buf[0]),
 		                     chunk * sizeof(buf[0]));
-		for (uint64_t i = 0; !err && i < chunk; i++, done++)
+		for (uint64_t i = 0; !err && i < chunk; i++) {
 			err = map_one(t, &buf[i]);
+			if (!err)
+				done++;
+		}
 		if (err)
 			return done ? done : err;
 	}
