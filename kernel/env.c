@@ -140,6 +140,7 @@ void env_destroy(struct env *e, int status)
 _Noreturn void env_run(struct env *e)
 {
 	curenv = e;
+	fault_syscall_tf = 0;
 	kinfo_page.cur_env = e->id;
 	upcall_load(e);
 	if (rcr3() != e->pml4)

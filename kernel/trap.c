@@ -82,8 +82,10 @@ static void dump_frame(const struct trapframe *tf)
  * and R11 as SYSCALL set them.  Serve the call and return to RCX.  A program can
  * also jump to syscall_entry with forged RCX/R11: both are checked. */
 /* The trapframe of a system call that came in through a page fault, while it
- * is being served (syscall_save_state copies it). */
-static struct trapframe *fault_syscall_tf;
+ * is being served (syscall_save_state copies it).  A call that switches
+ * environments never returns to clear it, so env_run clears it too: a stale
+ * one would hand one environment another's registers. */
+struct trapframe *fault_syscall_tf;
 
 static void syscall_from_fault(struct trapframe *tf)
 {
@@ -119,6 +121,7 @@ void syscall_save_state(struct env *e)
 	struct trapframe *tf = &e->tf;
 	if (fault_syscall_tf) {
 		*tf = *fault_syscall_tf;
+		fault_syscall_tf = 0;
 	} else if (kinfo_page.entry_method == EXO_ENTRY_INT3) {
 		const uint64_t *f = kstack_top() - 5; /* the CPU's iret frame */
 		tf->rip = f[0], tf->rflags = f[2], tf->rsp = f[3];

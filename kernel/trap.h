@@ -36,6 +36,7 @@ void cpu_init(void);
  * switched away from and later resumed with the call returning 0. */
 struct env;
 void syscall_save_state(struct env *e);
+extern struct trapframe *fault_syscall_tf;
 #endif
 
 #endif
