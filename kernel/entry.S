@@ -59,7 +59,7 @@ trap_entry_3:
 	iretq
 3:	pushq $0
 	pushq $T_BP
-	jmp trap_save
+	jmp trap_user_check
 
 /* Exceptions a handler may see go through trap_user_check; NMI, #DF and #MC
  * are never delivered to an environment. */

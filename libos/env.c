@@ -101,7 +101,8 @@ static long add_fresh(struct spawn *s, uint64_t va, uint64_t perm, uint64_t src)
 		return slot;
 	s->c->pages[s->c->npages++] = (int16_t)slot;
 	if (src) {
-		s->win[s->nwin] = (struct exo_map_op){.va = EXOS_SPAWN_WIN + (uint64_t)s->nwin * EXO_PAGE_SIZE,
+		s->win[s->nwin] = (struct exo_map_op){.va = EXOS_SPAWN_WIN +
+		                                            (uint64_t)s->nwin * EXO_PAGE_SIZE,
 		                                      .cap = (int32_t)slot,
 		                                      .perm = EXO_PTE_W | EXO_PTE_NX};
 		s->src[s->nwin++] = src;

@@ -140,11 +140,12 @@ static _Noreturn void unhandled(const struct exo_xframe *f)
 	name[sizeof(e->name)] = 0;
 	if (f->vector == 14)
 		fprintf(stderr,
-		        "exos: env %u (%s) killed: page fault at rip 0x%lx: address 0x%lx (%s, %s)\n",
+		        "exos: env %u (%s) killed: page fault at rip 0x%lx: address 0x%lx (%s, "
+		        "%s)\n",
 		        exos_self_id(), name, (unsigned long)f->rip, (unsigned long)f->addr,
-		        f->err & 0x10  ? "exec"
-		        : f->err & 2 ? "write"
-		                     : "read",
+		        f->err & 0x10 ? "exec"
+		        : f->err & 2  ? "write"
+		                      : "read",
 		        f->err & 1 ? "protection" : "not present");
 	else
 		fprintf(stderr, "exos: env %u (%s) killed: %s at rip 0x%lx (error code 0x%lx)\n",

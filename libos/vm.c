@@ -45,7 +45,8 @@ void exos_page_cap_forget(uint64_t pfn)
 	slot_pfn[bucket[i] - 1] = 0;
 	bucket[i] = 0;
 	/* Backward shift: move later entries of the run into the hole. */
-	for (unsigned j = ((unsigned)i + 1) & (NBUCKET - 1); bucket[j]; j = (j + 1) & (NBUCKET - 1)) {
+	for (unsigned j = ((unsigned)i + 1) & (NBUCKET - 1); bucket[j];
+	     j = (j + 1) & (NBUCKET - 1)) {
 		unsigned h = hash(slot_pfn[bucket[j] - 1] - 1);
 		/* Entry j may move to the hole i unless its home lies in (i, j]. */
 		if (((j - h) & (NBUCKET - 1)) >= ((j - (unsigned)i) & (NBUCKET - 1))) {
@@ -269,9 +270,8 @@ long exos_vm_share_cow(uint64_t dst, uint64_t src, size_t npages)
 			if (!(pte & EXO_PTE_P) || slot < 0)
 				return -EXO_ENOENT;
 			perm = ((pte & (EXO_PTE_NX | EXO_PTE_SW)) | EXOS_PTE_COW);
-			ops[i] = (struct exo_map_op){.va = dst + i * EXO_PAGE_SIZE,
-			                             .cap = (int32_t)slot,
-			                             .perm = perm};
+			ops[i] = (struct exo_map_op){
+			        .va = dst + i * EXO_PAGE_SIZE, .cap = (int32_t)slot, .perm = perm};
 		}
 		r = exo_map(EXO_CAP_SELF, ops, n);
 		if (r < 0)
@@ -323,7 +323,8 @@ static int cow_fault(uint64_t addr)
 	slot = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
 	if (slot < 0)
 		return 0;
-	op = (struct exo_map_op){.va = scratch, .cap = (int32_t)slot, .perm = EXO_PTE_W | EXO_PTE_NX};
+	op = (struct exo_map_op){
+	        .va = scratch, .cap = (int32_t)slot, .perm = EXO_PTE_W | EXO_PTE_NX};
 	if (exo_map(EXO_CAP_SELF, &op, 1) != 1) {
 		exo_cap_release((int)slot);
 		return 0;

@@ -40,7 +40,7 @@
 
 #ifndef __ASSEMBLER__
 struct exo_page {
-	uint16_t owner; /* env id (EXO_PAGE_USER, EXO_PAGE_PT), else 0 */
+	uint16_t owner; /* the owning environment's slot in EXO_ENVS (id % EXO_NENV), else 0 */
 	uint16_t refs;  /* how many page-table entries map it */
 	uint8_t type;   /* EXO_PAGE_* */
 	uint8_t flags;  /* EXO_PAGE_DIRTY */

@@ -25,12 +25,14 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "unmapped";
 
 	if (strcmp(mode, "unmapped") == 0) {
-		RET(exo_set_handler(EXO_CAP_SELF, (void *)exos_xentry, XLO, XLO + 4 * EXO_PAGE_SIZE), 0,
-		    "register a handler with an unmapped exception stack");
+		RET(exo_set_handler(EXO_CAP_SELF, (void *)exos_xentry, XLO,
+		                    XLO + 4 * EXO_PAGE_SIZE),
+		    0, "register a handler with an unmapped exception stack");
 	} else if (strcmp(mode, "readonly") == 0) {
 		RET(exos_map_range(XLO, 4, EXO_PTE_NX), 0, "map the exception stack read-only");
-		RET(exo_set_handler(EXO_CAP_SELF, (void *)exos_xentry, XLO, XLO + 4 * EXO_PAGE_SIZE), 0,
-		    "register it");
+		RET(exo_set_handler(EXO_CAP_SELF, (void *)exos_xentry, XLO,
+		                    XLO + 4 * EXO_PAGE_SIZE),
+		    0, "register it");
 	} else {
 		RET(exos_exceptions_init(), 0, "register the libOS exception stack");
 		exos_set_exception_handler(14, recurse);

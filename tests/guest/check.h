@@ -13,28 +13,28 @@
 
 static int check_failures;
 
-#define CHECK(cond, ...)                                                                  \
-	do {                                                                              \
-		int ok_ = !!(cond);                                                       \
-		printf("%s: %s: ", TEST_NAME, ok_ ? "ok" : "FAIL");                     \
-		printf(__VA_ARGS__);                                                      \
-		printf("\n");                                                             \
-		if (!ok_)                                                                 \
-			check_failures++;                                                 \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		int ok_ = !!(cond);                                                                \
+		printf("%s: %s: ", TEST_NAME, ok_ ? "ok" : "FAIL");                                \
+		printf(__VA_ARGS__);                                                               \
+		printf("\n");                                                                      \
+		if (!ok_)                                                                          \
+			check_failures++;                                                          \
 	} while (0)
 
 /* A call that must fail with exactly -err; the output documents the errno. */
-#define ERR(expr, err, what)                                                              \
-	do {                                                                              \
-		long r_ = (long)(expr);                                                   \
-		CHECK(r_ == -(long)(err), "%s -> %ld (%s)", what, r_, exos_strerror(r_)); \
+#define ERR(expr, err, what)                                                                       \
+	do {                                                                                       \
+		long r_ = (long)(expr);                                                            \
+		CHECK(r_ == -(long)(err), "%s -> %ld (%s)", what, r_, exos_strerror(r_));          \
 	} while (0)
 
 /* A call that must return exactly want. */
-#define RET(expr, want, what)                                                             \
-	do {                                                                              \
-		long r_ = (long)(expr);                                                   \
-		CHECK(r_ == (long)(want), "%s -> %ld", what, r_);                        \
+#define RET(expr, want, what)                                                                      \
+	do {                                                                                       \
+		long r_ = (long)(expr);                                                            \
+		CHECK(r_ == (long)(want), "%s -> %ld", what, r_);                                  \
 	} while (0)
 
 static inline int check_done(void)
@@ -75,7 +75,7 @@ static int probe_handler(struct exo_xframe *f, struct exos_regs *r)
 		return 0;
 	probe_last_err = f->err;
 	probe_last_addr = f->addr;
-	f->rax = (uint64_t)-(long)f->vector;
+	f->rax = (uint64_t) - (long)f->vector;
 	/* read: skip the load and the xor that follows (2 + 2 bytes); write: 2. */
 	f->rip += f->rip == (uint64_t)probe_read_insn ? 4 : 2;
 	return 1;

@@ -36,8 +36,10 @@ int main(void)
 	CHECK(exos_vm_cow_faults - f0 == 1, "writing A: one COW fault");
 	CHECK(a[7] == 0xdead && a[8] == 0x5150008u, "A has the new value and the copied rest");
 	CHECK(b[7] == 0x5150007u, "B is unchanged");
-	CHECK(exos_pfn(A) != exos_pfn(B) && exos_pfn(B) == pb, "A now has its own page; B kept the old one");
-	CHECK((exos_pte(A) & (EXO_PTE_W | EXOS_PTE_COW)) == EXO_PTE_W, "A is writable, COW bit clear");
+	CHECK(exos_pfn(A) != exos_pfn(B) && exos_pfn(B) == pb,
+	      "A now has its own page; B kept the old one");
+	CHECK((exos_pte(A) & (EXO_PTE_W | EXOS_PTE_COW)) == EXO_PTE_W,
+	      "A is writable, COW bit clear");
 	CHECK(exos_pages()[pb].refs == 1, "page-info: the old page has refs = 1");
 
 	b[9] = 0xbeef;

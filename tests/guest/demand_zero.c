@@ -45,7 +45,8 @@ int main(void)
 	{
 		uint64_t pte = exos_pte(REGION);
 
-		CHECK((pte & (EXO_PTE_P | EXO_PTE_W | EXO_PTE_U)) == (EXO_PTE_P | EXO_PTE_W | EXO_PTE_U) &&
+		CHECK((pte & (EXO_PTE_P | EXO_PTE_W | EXO_PTE_U)) ==
+		                      (EXO_PTE_P | EXO_PTE_W | EXO_PTE_U) &&
 		              (pte & EXO_PTE_NX),
 		      "UVPT: the pages are present, user, writable, NX");
 		CHECK(exos_pages()[exos_pfn(REGION)].type == EXO_PAGE_USER &&

@@ -11,7 +11,7 @@
 
 #include "check.h"
 
-static int counter = 5;          /* .data: copied into children */
+static int counter = 5;                    /* .data: copied into children */
 static const char motto[] = "shared text"; /* .rodata: shared read-only */
 
 struct childarg {
@@ -71,7 +71,8 @@ int main(void)
 	      "env table: runnable, our child, named \"child\"");
 	e2 = exos_env_cap((uint32_t)e);
 	st = exos_env_wait((uint32_t)e);
-	CHECK(st == 42, "the child shares our text and rodata, has its own data: exit status %ld", st);
+	CHECK(st == 42, "the child shares our text and rodata, has its own data: exit status %ld",
+	      st);
 	CHECK(counter == 5, "our copy of the data is unchanged");
 	CHECK(exos_env_info((uint32_t)e)->state == EXO_ENV_EXITED, "env table: exited");
 	ERR(exo_env_start((int)e2), EXO_EBADF, "start the exited child with our old capability");
@@ -95,7 +96,8 @@ int main(void)
 	      "env_create -> an env capability; state CREATED");
 	ERR(exo_env_set_regs(EXO_CAP_SELF, &regs), EXO_EINVAL, "set_regs on ourselves (running)");
 	ERR(exo_env_set_regs((int)e, 0), EXO_EFAULT, "set_regs with regs = NULL");
-	ERR(exo_env_set_regs((int)e, (void *)EXO_KERNBASE), EXO_EFAULT, "set_regs with regs in the kernel");
+	ERR(exo_env_set_regs((int)e, (void *)EXO_KERNBASE), EXO_EFAULT,
+	    "set_regs with regs in the kernel");
 	regs.rip = EXO_KERNBASE;
 	ERR(exo_env_set_regs((int)e, &regs), EXO_EINVAL, "set_regs with rip in the kernel");
 	regs.rip = 0;
@@ -103,7 +105,8 @@ int main(void)
 	ERR(exo_env_set_regs((int)e, &regs), EXO_EINVAL, "set_regs with rsp in the kernel");
 	regs.rsp = 0;
 	ERR(exo_env_start(EXO_CAP_SELF), EXO_EBUSY, "start ourselves (running)");
-	ERR(exo_env_create((const char *)EXO_KERNBASE), EXO_EFAULT, "env_create with the name in the kernel");
+	ERR(exo_env_create((const char *)EXO_KERNBASE), EXO_EFAULT,
+	    "env_create with the name in the kernel");
 	ERR(exo_set_handler(EXO_CAP_SELF, (void *)EXO_KERNBASE, 0x1000, 0x2000), EXO_EINVAL,
 	    "set_handler with the handler in the kernel");
 	ERR(exo_set_handler(EXO_CAP_SELF, (void *)exos_xentry, 0x2000, 0x1000), EXO_EINVAL,
@@ -134,7 +137,8 @@ int main(void)
 
 	/* A second start is refused. */
 	e2 = exos_env_spawn(yield_forever, 0, "spinner");
-	ERR(exo_env_start((int)exos_env_cap((uint32_t)e2)), EXO_EBUSY, "start a started environment");
+	ERR(exo_env_start((int)exos_env_cap((uint32_t)e2)), EXO_EBUSY,
+	    "start a started environment");
 	RET(exos_env_kill((uint32_t)e2), 0, "destroy it");
 
 	/* The environment table fills up. */
@@ -145,8 +149,9 @@ int main(void)
 
 		while (n < EXO_NENV && (r = exo_env_create("filler")) > 0)
 			caps[n++] = r;
-		CHECK(n > 50 && n < EXO_NENV, "created %s environments until the table is full",
-		      n > 50 ? "more than 50" : "too few");
+		CHECK(n > 50 && n<EXO_NENV, "created %s environments until the table is full", n> 50
+		              ? "more than 50"
+		              : "too few");
 		ERR(r, EXO_ENOMEM, "the next env_create");
 		for (int i = 0; i < n; i++)
 			if (exo_env_destroy((int)caps[i]) != 0)

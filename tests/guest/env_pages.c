@@ -57,7 +57,8 @@ int main(void)
 		exo_yield();
 	exo_yield();
 	during = free_pages();
-	CHECK(exos_env_info((uint32_t)id)->pages >= NPAGES, "env table: the child owns >= 64 pages");
+	CHECK(exos_env_info((uint32_t)id)->pages >= NPAGES,
+	      "env table: the child owns >= 64 pages");
 	CHECK(before - during >= NPAGES, "free pages dropped by >= 64 (by %s)",
 	      before - during >= NPAGES ? "enough" : "too few");
 	{

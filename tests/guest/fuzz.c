@@ -4,7 +4,10 @@
  * exported and non-canonical addresses, huge lengths, bad permission bits),
  * reproducibly from SEED (xorshift64*), while a second environment computes a
  * checksum over a fixed buffer again and again, yielding every 4 rounds.  At
- * the end the kernel must still work and the checksum environment must exit 0.
+ * the end (after dropping any exception handler the run registered for us and
+ * releasing the capabilities it left in our table, which may be full) the
+ * kernel must still work and the checksum environment must exit 0.  COUNT
+ * counts calls made; the skipped ones below are not counted.
  *
  * What is NOT fuzzed, so that the fuzzer attacks the kernel rather than
  * committing suicide with the capabilities it legitimately holds:
@@ -19,6 +22,9 @@
  *  - cap_info's output pointer never points at the fuzzer's own data;
  *  - console writes with a valid stream get an unreadable buffer or length 0
  *    (so nothing is printed).
+ * One call in 16 enters through a bare `syscall` instead of the gate.
+ * Options after COUNT: `verbose` prints every call on stderr before making
+ * it; `gate-only` never uses the bare `syscall`.
  * Everything else goes through, including destroying environments it created
  * during the run and starting them with random registers (they die). */
 #define TEST_NAME "fuzz"
@@ -91,34 +97,62 @@ static long last_slot;
 static uint64_t pick_slot(void)
 {
 	switch (rnd() % 16) {
-	case 0: return 0;
-	case 1: return (uint64_t)-1;
-	case 2: return EXO_CAP_SLOTS;
-	case 3: return EXO_CAP_SLOTS + 1;
-	case 4: return 1ul << 32; /* slot 0 if truncated to 32 bits */
-	case 5: case 6: case 7: case 8: return rnd() % 16;
-	case 9: case 10: case 11: return rnd() % EXO_CAP_SLOTS;
-	case 12: case 13: return (uint64_t)last_slot;
-	case 14: return (uint64_t)(int)rnd();
-	default: return rnd();
+	case 0:
+		return 0;
+	case 1:
+		return (uint64_t)-1;
+	case 2:
+		return EXO_CAP_SLOTS;
+	case 3:
+		return EXO_CAP_SLOTS + 1;
+	case 4:
+		return 1ul << 32; /* slot 0 if truncated to 32 bits */
+	case 5:
+	case 6:
+	case 7:
+	case 8:
+		return rnd() % 16;
+	case 9:
+	case 10:
+	case 11:
+		return rnd() % EXO_CAP_SLOTS;
+	case 12:
+	case 13:
+		return (uint64_t)last_slot;
+	case 14:
+		return (uint64_t)(int)rnd();
+	default:
+		return rnd();
 	}
 }
 
 static uint64_t pick_num(void)
 {
 	switch (rnd() % 14) {
-	case 0: return 0;
-	case 1: return 1;
-	case 2: return 2;
-	case 3: return (uint64_t)-1;
-	case 4: return EXO_MAP_BATCH;
-	case 5: return EXO_MAP_BATCH + 1;
-	case 6: return 1ul << 32;
-	case 7: return 0x7fffffff;
-	case 8: return 0x80000000;
-	case 9: return rnd();
-	case 10: return rnd() % 600;
-	default: return rnd() % 8;
+	case 0:
+		return 0;
+	case 1:
+		return 1;
+	case 2:
+		return 2;
+	case 3:
+		return (uint64_t)-1;
+	case 4:
+		return EXO_MAP_BATCH;
+	case 5:
+		return EXO_MAP_BATCH + 1;
+	case 6:
+		return 1ul << 32;
+	case 7:
+		return 0x7fffffff;
+	case 8:
+		return 0x80000000;
+	case 9:
+		return rnd();
+	case 10:
+		return rnd() % 600;
+	default:
+		return rnd() % 8;
 	}
 }
 
@@ -127,31 +161,48 @@ static uint64_t pick_addr(void)
 	uint64_t a;
 
 	switch (rnd() % 18) {
-	case 0: return 0;
-	case 1: return (uint64_t)-1;
-	case 2: return EXO_KERNBASE + (rnd() % 0x10000000);
-	case 3: return 0x800000000000ul + (rnd() % 0x10000);
-	case 4: return 0xffff800000000000ul;
-	case 5: return EXO_USER_TOP - (rnd() % 2 ? 8 : EXO_PAGE_SIZE);
-	case 6: return EXO_UVPT + (rnd() % 0x8000000000ul);
-	case 7: return EXO_KINFO;
-	case 8: return EXO_PAGES + (rnd() % 0x10000);
-	case 9: return EXO_ENVS;
-	case 10: return EXO_GATE_SYSCALL;
-	case 11: case 12:
+	case 0:
+		return 0;
+	case 1:
+		return (uint64_t)-1;
+	case 2:
+		return EXO_KERNBASE + (rnd() % 0x10000000);
+	case 3:
+		return 0x800000000000ul + (rnd() % 0x10000);
+	case 4:
+		return 0xffff800000000000ul;
+	case 5:
+		return EXO_USER_TOP - (rnd() % 2 ? 8 : EXO_PAGE_SIZE);
+	case 6:
+		return EXO_UVPT + (rnd() % 0x8000000000ul);
+	case 7:
+		return EXO_KINFO;
+	case 8:
+		return EXO_PAGES + (rnd() % 0x10000);
+	case 9:
+		return EXO_ENVS;
+	case 10:
+		return EXO_GATE_SYSCALL;
+	case 11:
+	case 12:
 		a = ARENA + rnd() % ARENA_SIZE;
 		return rnd() % 4 ? a & ~(EXO_PAGE_SIZE - 1) : a;
-	case 13: return (uint64_t)main;
-	case 14: return EXO_USER_TOP;
-	case 15: return rnd();
-	default: return (rnd() & 0x7ffffffff000ul);
+	case 13:
+		return (uint64_t)main;
+	case 14:
+		return EXO_USER_TOP;
+	case 15:
+		return rnd();
+	default:
+		return (rnd() & 0x7ffffffff000ul);
 	}
 }
 
 static uint64_t pick_perm(void)
 {
-	static const uint64_t v[] = {0, EXO_PTE_W, EXO_PTE_NX, EXO_PTE_W | EXO_PTE_NX, EXO_PTE_SW,
-	                             EXO_PTE_P, EXO_PTE_U, 0x80, 0x18, EXO_PTE_W | EXO_PTE_SW0};
+	static const uint64_t v[] = {
+	        0,         EXO_PTE_W, EXO_PTE_NX, EXO_PTE_W | EXO_PTE_NX, EXO_PTE_SW, EXO_PTE_P,
+	        EXO_PTE_U, 0x80,      0x18,       EXO_PTE_W | EXO_PTE_SW0};
 	return rnd() % 8 ? v[rnd() % (sizeof(v) / sizeof(v[0]))] : rnd();
 }
 
@@ -182,6 +233,7 @@ static uint64_t fold(uint64_t va)
 	return va;
 }
 
+static int verbose, gate_only;
 static long calls, skipped, created, results[64], positive;
 
 static void one(void)
@@ -204,7 +256,8 @@ static void one(void)
 			if (rnd() % 2)
 				a[2] = 0;
 			else
-				a[1] = rnd() % 2 ? EXO_KERNBASE + rnd() % 0x1000000 : 0x900000000000ul;
+				a[1] = rnd() % 2 ? EXO_KERNBASE + rnd() % 0x1000000
+				                 : 0x900000000000ul;
 		}
 		break;
 	case EXO_SYS_YIELD:
@@ -234,11 +287,22 @@ static void one(void)
 	case EXO_SYS_CAP_INFO:
 		a[0] = pick_slot();
 		switch (rnd() % 6) {
-		case 0: a[1] = (uint64_t)&infobuf; break;
-		case 1: a[1] = (uint64_t)main; break;        /* read-only */
-		case 2: a[1] = EXO_KINFO; break;              /* read-only */
-		case 3: a[1] = ARENA + rnd() % ARENA_SIZE; break;
-		default: a[1] = pick_addr(); if (a[1] == (uint64_t)main || a[1] < EXO_USER_TOP) a[1] = EXO_KERNBASE;
+		case 0:
+			a[1] = (uint64_t)&infobuf;
+			break;
+		case 1:
+			a[1] = (uint64_t)main;
+			break; /* read-only */
+		case 2:
+			a[1] = EXO_KINFO;
+			break; /* read-only */
+		case 3:
+			a[1] = ARENA + rnd() % ARENA_SIZE;
+			break;
+		default:
+			a[1] = pick_addr();
+			if (a[1] == (uint64_t)main || a[1] < EXO_USER_TOP)
+				a[1] = EXO_KERNBASE;
 		}
 		break;
 	case EXO_SYS_MAP:
@@ -248,8 +312,10 @@ static void one(void)
 		a[1] = rnd() % 4 ? (uint64_t)opsbuf : pick_addr();
 		if (prot_env && a[1] < EXO_USER_TOP && a[1] != 0)
 			a[1] = (uint64_t)opsbuf;
-		for (uint64_t i = 0; i < (a[2] < EXO_MAP_BATCH + 8 ? a[2] : EXO_MAP_BATCH + 8); i++) {
-			uint64_t va = rnd() % 3 ? ARENA + (rnd() % ARENA_SIZE & ~0xffful) : pick_addr();
+		for (uint64_t i = 0; i < (a[2] < EXO_MAP_BATCH + 8 ? a[2] : EXO_MAP_BATCH + 8);
+		     i++) {
+			uint64_t va =
+			        rnd() % 3 ? ARENA + (rnd() % ARENA_SIZE & ~0xffful) : pick_addr();
 
 			opsbuf[i].va = prot_env ? fold(va) : va;
 			opsbuf[i].cap = (int32_t)(rnd() % 3 ? last_slot : (long)pick_slot());
@@ -288,16 +354,22 @@ static void one(void)
 	default:
 		break;
 	}
-	if (rnd() % 16 == 0)
-		r = exo_syscall_raw6((long)nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4],
-		                     (long)a[5]);
+	if (verbose)
+		fprintf(stderr, "fuzz: call %ld: nr %lu (%lx, %lx, %lx, %lx, %lx, %lx)\n", calls,
+		        (unsigned long)nr, (unsigned long)a[0], (unsigned long)a[1],
+		        (unsigned long)a[2], (unsigned long)a[3], (unsigned long)a[4],
+		        (unsigned long)a[5]);
+	if (rnd() % 16 == 0 && !gate_only)
+		r = exo_syscall_raw6((long)nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3],
+		                     (long)a[4], (long)a[5]);
 	else
-		r = exo_syscall6((long)nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3], (long)a[4],
-		                 (long)a[5]);
+		r = exo_syscall6((long)nr, (long)a[0], (long)a[1], (long)a[2], (long)a[3],
+		                 (long)a[4], (long)a[5]);
 	calls++;
 	if (r >= 0) {
 		positive++;
-		if (nr == EXO_SYS_CAP_ACQUIRE || nr == EXO_SYS_CAP_GRANT || nr == EXO_SYS_ENV_CREATE)
+		if (nr == EXO_SYS_CAP_ACQUIRE || nr == EXO_SYS_CAP_GRANT ||
+		    nr == EXO_SYS_ENV_CREATE)
 			last_slot = r;
 		created += nr == EXO_SYS_ENV_CREATE;
 	} else if (r > -64) {
@@ -311,6 +383,11 @@ int main(int argc, char **argv)
 {
 	uint64_t seed = argc > 1 ? strtoull(argv[1], 0, 0) : 1;
 	long count = argc > 2 ? atol(argv[2]) : 2000;
+
+	for (int i = 3; i < argc; i++) {
+		verbose |= strcmp(argv[i], "verbose") == 0;
+		gate_only |= strcmp(argv[i], "gate-only") == 0;
+	}
 	struct mailbox *mb = (struct mailbox *)MAILBOX;
 	struct exo_cap_info info;
 	uint64_t t0, t1, khz = exo_kinfo()->tsc_khz;
@@ -324,8 +401,8 @@ int main(int argc, char **argv)
 	CHECK(mcap > 0 && id > 0, "spawned the checksum environment");
 	child_id = (uint32_t)id;
 	RET(exo_map((int)exos_env_cap(child_id),
-	            &(struct exo_map_op){.va = MAILBOX, .cap = (int32_t)mcap,
-	                                 .perm = EXO_PTE_W | EXO_PTE_NX},
+	            &(struct exo_map_op){
+	                    .va = MAILBOX, .cap = (int32_t)mcap, .perm = EXO_PTE_W | EXO_PTE_NX},
 	            1),
 	    1, "mapped the mailbox into it");
 	for (int s = 0; s < EXO_CAP_SLOTS; s++)
@@ -335,12 +412,16 @@ int main(int argc, char **argv)
 	printf("fuzz: seed %lu, %ld calls\n", (unsigned long)seed, count);
 	fflush(stdout);
 	t0 = exo_rdtsc();
-	for (long i = 0; i < count; i++) {
+	for (long i = 0; calls < count; i++) { /* COUNT calls made, not counting skips */
 		one();
 		if (i % 16 == 15)
 			exo_yield();
 	}
 	t1 = exo_rdtsc();
+
+	/* The run may have registered a random exception handler for us: drop it,
+	 * so a fault from here on gets the kernel's diagnostic. */
+	exo_set_handler(EXO_CAP_SELF, 0, 0, 0);
 
 	/* The kernel survived? */
 	RET(exo_null(), 0, "the null call still works");
@@ -348,9 +429,19 @@ int main(int argc, char **argv)
 	              info.object == self_id,
 	      "slot 0 still names us");
 	{
-		long p = exos_page_map(0x4f0000100000ul, EXO_PTE_W | EXO_PTE_NX);
+		long held = 0, released = 0, p;
 
-		CHECK(p > 0, "a fresh page can still be acquired and mapped");
+		/* Our table may be full after the run: give back what the run acquired. */
+		for (int sl = 0; sl < EXO_CAP_SLOTS; sl++) {
+			if (prot[sl] || exo_cap_info(sl, &info) < 0)
+				continue;
+			held++;
+			released += exo_cap_release(sl) == 0;
+		}
+		CHECK(released == held, "released the capabilities the run left us (%s)",
+		      held ? "some" : "none");
+		p = exos_page_map(0x4f0000100000ul, EXO_PTE_W | EXO_PTE_NX);
+		CHECK(p > 0, "a fresh page can still be acquired and mapped (%ld)", p);
 		if (p > 0) {
 			*(volatile uint64_t *)0x4f0000100000ul = 0x1234;
 			CHECK(*(volatile uint64_t *)0x4f0000100000ul == 0x1234, "and used");
@@ -362,7 +453,8 @@ int main(int argc, char **argv)
 	      mb->rounds);
 	CHECK(mb->rounds > 0, "it ran while we fuzzed");
 
-	printf("fuzz: %ld calls made, %ld skipped as self-harm, %ld succeeded, %ld environments created\n",
+	printf("fuzz: %ld calls made, %ld skipped as self-harm, %ld succeeded, %ld environments "
+	       "created\n",
 	       calls, skipped, positive, created);
 	printf("fuzz: errors:");
 	for (int e = 0; e < 64; e++)

@@ -24,7 +24,8 @@ int main(void)
 
 	probe_install();
 	CHECK(np > 0x100, "page-info table has %s entries", np > 0x100 ? "enough" : "too few");
-	CHECK(pg[0x100].type == EXO_PAGE_KERNEL, "pfn 0x100 (the kernel image at 1 MiB) is EXO_PAGE_KERNEL");
+	CHECK(pg[0x100].type == EXO_PAGE_KERNEL,
+	      "pfn 0x100 (the kernel image at 1 MiB) is EXO_PAGE_KERNEL");
 	CHECK(pg[0].type == EXO_PAGE_KERNEL, "pfn 0 is EXO_PAGE_KERNEL");
 	ERR(exo_cap_acquire(EXO_CAP_PAGE, 0x100), EXO_EPERM, "acquire pfn 0x100 (kernel image)");
 	ERR(exo_cap_acquire(EXO_CAP_PAGE, 0), EXO_EPERM, "acquire pfn 0");
@@ -33,7 +34,8 @@ int main(void)
 	CHECK(pt > 0, "found a page-table page in page-info");
 	ERR(exo_cap_acquire(EXO_CAP_PAGE, (uint64_t)pt), EXO_EBUSY, "acquire a page-table page");
 	CHECK(my > 0 && pg[my].type == EXO_PAGE_USER, "our text page is EXO_PAGE_USER");
-	ERR(exo_cap_acquire(EXO_CAP_PAGE, (uint64_t)my), EXO_EBUSY, "acquire our own text page again");
+	ERR(exo_cap_acquire(EXO_CAP_PAGE, (uint64_t)my), EXO_EBUSY,
+	    "acquire our own text page again");
 	table_pfn = exos_pfn(EXO_PAGES);
 	CHECK(table_pfn == 0, "UVPT does not show the exported tables as user pages");
 
@@ -55,15 +57,18 @@ int main(void)
 	{
 		long p = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
 
-		ERR(exo_console_write(EXO_STDOUT, (void *)(EXO_KERNBASE + 0x100000), 16), EXO_EFAULT,
-		    "console_write from the kernel image");
+		ERR(exo_console_write(EXO_STDOUT, (void *)(EXO_KERNBASE + 0x100000), 16),
+		    EXO_EFAULT, "console_write from the kernel image");
 		ERR(exo_cap_info((int)p, (void *)(EXO_KERNBASE + 0x100000)), EXO_EFAULT,
 		    "cap_info into the kernel image");
-		ERR(exo_cap_info((int)p, (void *)EXO_KINFO), EXO_EFAULT, "cap_info into the read-only info page");
-		ERR(exo_cap_info((int)p, (void *)(uint64_t)main), EXO_EFAULT, "cap_info into our read-only text");
+		ERR(exo_cap_info((int)p, (void *)EXO_KINFO), EXO_EFAULT,
+		    "cap_info into the read-only info page");
+		ERR(exo_cap_info((int)p, (void *)(uint64_t)main), EXO_EFAULT,
+		    "cap_info into our read-only text");
 		ERR(exo_cap_info((int)p, (void *)EXO_UVPT), EXO_EFAULT, "cap_info into UVPT");
 		RET(exo_cap_info((int)p, &info), 0, "cap_info into our stack");
-		ERR(exo_env_create((const char *)EXO_KERNBASE), EXO_EFAULT, "env_create with the name in the kernel");
+		ERR(exo_env_create((const char *)EXO_KERNBASE), EXO_EFAULT,
+		    "env_create with the name in the kernel");
 	}
 	return check_done();
 }

@@ -17,13 +17,13 @@ static long map1(int env, uint64_t va, long cap, uint64_t perm)
 }
 
 /* A one-op map that must fail with -err and leave no mapping at va. */
-#define MAPERR(va, cap, perm, err, what)                                                  \
-	do {                                                                              \
-		uint64_t va_ = (va);                                                      \
-		long r_ = map1(EXO_CAP_SELF, va_, cap, perm);                             \
-		int none_ = va_ >= EXO_USER_TOP || !(exos_pte(va_ & ~0xffful) & EXO_PTE_P);  \
-		CHECK(r_ == -(long)(err) && none_, "%s -> %ld (%s)%s", what, r_,          \
-		      exos_strerror(r_), none_ ? "" : ", and it MAPPED the page");       \
+#define MAPERR(va, cap, perm, err, what)                                                           \
+	do {                                                                                       \
+		uint64_t va_ = (va);                                                               \
+		long r_ = map1(EXO_CAP_SELF, va_, cap, perm);                                      \
+		int none_ = va_ >= EXO_USER_TOP || !(exos_pte(va_ & ~0xffful) & EXO_PTE_P);        \
+		CHECK(r_ == -(long)(err) && none_, "%s -> %ld (%s)%s", what, r_,                   \
+		      exos_strerror(r_), none_ ? "" : ", and it MAPPED the page");                 \
 	} while (0)
 
 int main(void)
@@ -40,8 +40,7 @@ int main(void)
 	MAPERR(VA, 1000, PERMS, EXO_EBADF, "map with empty slot 1000");
 	MAPERR(VA, -1, PERMS, EXO_EBADF, "map with slot -1");
 	MAPERR(VA, EXO_CAP_SLOTS, PERMS, EXO_EBADF, "map with slot EXO_CAP_SLOTS");
-	MAPERR(VA, EXO_CAP_SLOTS + 1, PERMS, EXO_EBADF,
-	    "map with slot EXO_CAP_SLOTS+1");
+	MAPERR(VA, EXO_CAP_SLOTS + 1, PERMS, EXO_EBADF, "map with slot EXO_CAP_SLOTS+1");
 	ERR(exo_cap_release(1000), EXO_EBADF, "release empty slot 1000");
 	ERR(exo_cap_release(-1), EXO_EBADF, "release slot -1");
 	ERR(exo_cap_info(EXO_CAP_SLOTS, &info), EXO_EBADF, "info slot EXO_CAP_SLOTS");
@@ -50,8 +49,7 @@ int main(void)
 	ERR(exo_cap_grant((int)p, 1000, EXO_RIGHT_READ), EXO_EBADF, "grant to empty env slot 1000");
 
 	/* Types. */
-	MAPERR(VA, EXO_CAP_SELF, PERMS, EXO_EINVAL,
-	    "map with an env capability as the page");
+	MAPERR(VA, EXO_CAP_SELF, PERMS, EXO_EINVAL, "map with an env capability as the page");
 	ERR(map1((int)p, VA, p, PERMS), EXO_EINVAL, "map into a page capability as the env");
 	ERR(exo_unmap((int)p, VA, 1), EXO_EINVAL, "unmap with a page capability as the env");
 	ERR(exo_cap_grant((int)p, (int)p, EXO_RIGHT_READ), EXO_EINVAL,
@@ -78,12 +76,14 @@ int main(void)
 		RET(exo_map(EXO_CAP_SELF, ops, 0), 0, "map 0 ops");
 	}
 	ERR(exo_map(EXO_CAP_SELF, 0, 1), EXO_EFAULT, "map with ops = NULL");
-	ERR(exo_map(EXO_CAP_SELF, (void *)EXO_KERNBASE, 1), EXO_EFAULT, "map with ops in the kernel");
+	ERR(exo_map(EXO_CAP_SELF, (void *)EXO_KERNBASE, 1), EXO_EFAULT,
+	    "map with ops in the kernel");
 	ERR(exo_map(EXO_CAP_SELF, (void *)(EXO_USER_TOP - 8), 1), EXO_EFAULT,
 	    "map with ops crossing EXO_USER_TOP");
 	ERR(exo_unmap(EXO_CAP_SELF, EXO_USER_TOP - EXO_PAGE_SIZE, 2), EXO_EINVAL,
 	    "unmap a range crossing EXO_USER_TOP");
-	ERR(exo_unmap(EXO_CAP_SELF, VA, EXO_MAP_BATCH + 1), EXO_EINVAL, "unmap EXO_MAP_BATCH+1 pages");
+	ERR(exo_unmap(EXO_CAP_SELF, VA, EXO_MAP_BATCH + 1), EXO_EINVAL,
+	    "unmap EXO_MAP_BATCH+1 pages");
 	ERR(exo_unmap(EXO_CAP_SELF, VA + 1, 1), EXO_EINVAL, "unmap an unaligned address");
 	ERR(exo_protect(EXO_CAP_SELF, EXO_KERNBASE, 1, 0), EXO_EINVAL, "protect in the kernel");
 	ERR(exo_protect(EXO_CAP_SELF, VA, 1, EXO_PTE_U), EXO_EINVAL, "protect with perm U");
@@ -111,12 +111,12 @@ int main(void)
 		uint64_t ro_va = VA + 4 * EXO_PAGE_SIZE;
 
 		CHECK(ro > 0 && nomap > 0, "grant p to ourselves: read+map, read+write");
-		CHECK(exo_cap_info((int)ro, &info) == 0 && info.rights == (EXO_RIGHT_READ | EXO_RIGHT_MAP),
+		CHECK(exo_cap_info((int)ro, &info) == 0 &&
+		              info.rights == (EXO_RIGHT_READ | EXO_RIGHT_MAP),
 		      "the derived capability has exactly read+map");
 		MAPERR(ro_va, ro, EXO_PTE_W, EXO_EPERM,
-		    "map writable with the read-only derived capability");
-		MAPERR(ro_va, nomap, 0, EXO_EPERM,
-		    "map with a capability without EXO_RIGHT_MAP");
+		       "map writable with the read-only derived capability");
+		MAPERR(ro_va, nomap, 0, EXO_EPERM, "map with a capability without EXO_RIGHT_MAP");
 		RET(map1(EXO_CAP_SELF, ro_va, ro, EXO_PTE_NX), 1, "map read-only with it");
 		CHECK(*(volatile uint64_t *)ro_va == 0x1234, "it shows the same page");
 		CHECK(exos_pfn(ro_va) == exos_pfn(VA), "same pfn in UVPT");
@@ -124,9 +124,11 @@ int main(void)
 		    "protect that mapping writable");
 		ERR(exo_cap_grant((int)ro, EXO_CAP_SELF, EXO_RIGHT_READ), EXO_EPERM,
 		    "grant from a capability without EXO_RIGHT_GRANT");
-		ERR(exo_cap_revoke((int)ro), EXO_EPERM, "revoke with a capability without EXO_RIGHT_REVOKE");
+		ERR(exo_cap_revoke((int)ro), EXO_EPERM,
+		    "revoke with a capability without EXO_RIGHT_REVOKE");
 		{
-			long g = exo_cap_grant((int)p, EXO_CAP_SELF, EXO_RIGHT_READ | EXO_RIGHT_GRANT);
+			long g = exo_cap_grant((int)p, EXO_CAP_SELF,
+			                       EXO_RIGHT_READ | EXO_RIGHT_GRANT);
 
 			ERR(exo_cap_grant((int)g, EXO_CAP_SELF, EXO_RIGHT_READ | EXO_RIGHT_WRITE),
 			    EXO_EPERM, "grant more rights than the capability has");
@@ -134,7 +136,8 @@ int main(void)
 			    "grant an unknown right bit");
 		}
 		RET(exo_cap_revoke((int)p), 3, "revoke p (three derived capabilities)");
-		CHECK(!(exos_pte(ro_va) & EXO_PTE_P), "the mapping made with the derived one is gone");
+		CHECK(!(exos_pte(ro_va) & EXO_PTE_P),
+		      "the mapping made with the derived one is gone");
 		CHECK(exos_pte(VA) & EXO_PTE_P, "p's own mapping stays");
 		MAPERR(ro_va, ro, 0, EXO_EBADF, "map with the revoked slot");
 		ERR(exo_cap_info((int)ro, &info), EXO_EBADF, "info on the revoked slot");
@@ -149,7 +152,8 @@ int main(void)
 		      "page-info: the page is a user page of ours");
 		CHECK(exos_pages()[pfn].refs == 2, "page-info: refs = 2 (two mappings)");
 		RET(exo_cap_release((int)p), 0, "release p");
-		CHECK(!(exos_pte(VA) & EXO_PTE_P) && !(exos_pte(EXO_USER_TOP - EXO_PAGE_SIZE) & EXO_PTE_P),
+		CHECK(!(exos_pte(VA) & EXO_PTE_P) &&
+		              !(exos_pte(EXO_USER_TOP - EXO_PAGE_SIZE) & EXO_PTE_P),
 		      "both mappings are gone");
 		CHECK(exos_pages()[pfn].type == EXO_PAGE_FREE && exos_pages()[pfn].refs == 0,
 		      "page-info: the page is free again");

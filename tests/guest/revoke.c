@@ -14,15 +14,16 @@
 
 #include "check.h"
 
-#define MB  0x600000000ul /* mailbox, shared writable */
-#define VP  0x600100000ul /* P in the parent */
-#define VX  0x600200000ul /* P in the child, with s */
-#define VY  0x600300000ul /* ... writable attempt */
-#define VZ  0x600400000ul /* ... with s2 */
+#define MB    0x600000000ul /* mailbox, shared writable */
+#define VP    0x600100000ul /* P in the parent */
+#define VX    0x600200000ul /* P in the child, with s */
+#define VY    0x600300000ul /* ... writable attempt */
+#define VZ    0x600400000ul /* ... with s2 */
 #define MAGIC 0x5eedf00dcafe1234ul
 
 struct mailbox {
-	volatile int state; /* 0 wait, 1 parent: go, 2 child: mapped, 3 parent: revoked, 4 child: done */
+	volatile int
+	        state; /* 0 wait, 1 parent: go, 2 child: mapped, 3 parent: revoked, 4 child: done */
 	volatile int slot;
 	volatile long map_s, map_w, grant_s2, map_s2, read_x, read_z;
 	volatile long pte_x, pte_z, map_after, info_s, info_s2;
@@ -110,7 +111,8 @@ int main(void)
 		uint64_t pfn = exos_pfn(VP);
 		long d = exo_cap_grant((int)p, EXO_CAP_SELF, EXO_RIGHT_READ | EXO_RIGHT_MAP);
 
-		RET(map1(EXO_CAP_SELF, VX, d, EXO_PTE_NX), 1, "map P again with a derived capability d");
+		RET(map1(EXO_CAP_SELF, VX, d, EXO_PTE_NX), 1,
+		    "map P again with a derived capability d");
 		ERR(exo_cap_revoke((int)d), EXO_EPERM, "revoke with d (no EXO_RIGHT_REVOKE)");
 		RET(exo_cap_release((int)p), 0, "release P itself");
 		CHECK(!(exos_pte(VP) & EXO_PTE_P) && !(exos_pte(VX) & EXO_PTE_P),

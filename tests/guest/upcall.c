@@ -170,10 +170,11 @@ int main(int argc, char **argv)
 	exos_set_exception_handler(13, gp_handler);
 	for (int i = 0; i < 3; i++) {
 		__asm__ volatile("hlt");
-		__asm__ volatile("xor %%edx, %%edx; xor %%ecx, %%ecx; div %%rcx" ::: "rax", "rcx", "rdx",
-		                 "cc");
+		__asm__ volatile("xor %%edx, %%edx; xor %%ecx, %%ecx; div %%rcx" ::
+		                         : "rax", "rcx", "rdx", "cc");
 	}
-	CHECK(de_count == 3 && gp_count == 3, "divide by zero, hlt (#GP): 3 of each handled and resumed");
+	CHECK(de_count == 3 && gp_count == 3,
+	      "divide by zero, hlt (#GP): 3 of each handled and resumed");
 	CHECK(exos_exception_count == 7, "7 exceptions dispatched in all");
 
 	if (argc > 1 && strcmp(argv[1], "breakpoint") == 0) {

@@ -19,9 +19,9 @@
  *   EXOS_SCRATCH    0x7d00_0010_0000  copy-on-write scratch, one page per
  *                                     nesting level (EXOS_SCRATCH_PAGES)
  *   EXOS_SPAWN_WIN  0x7d00_0020_0000  exos_env_spawn's copy window (2 MiB) */
-#define EXOS_SCRATCH       EXO_UL(0x7d0000100000)
-#define EXOS_SCRATCH_PAGES 16
-#define EXOS_SPAWN_WIN     EXO_UL(0x7d0000200000)
+#define EXOS_SCRATCH         EXO_UL(0x7d0000100000)
+#define EXOS_SCRATCH_PAGES   16
+#define EXOS_SPAWN_WIN       EXO_UL(0x7d0000200000)
 #define EXOS_SPAWN_WIN_PAGES 512
 
 /* Our copy-on-write PTE bit (a software bit the kernel keeps for us). */
@@ -43,7 +43,7 @@ long exos_map_range(uint64_t va, size_t npages, uint64_t perm);
 long exos_unmap_range(uint64_t va, size_t npages);
 
 /* The libOS's pfn -> slot table. */
-long exos_page_cap(uint64_t pfn);                 /* slot, or -EXO_ENOENT */
+long exos_page_cap(uint64_t pfn); /* slot, or -EXO_ENOENT */
 void exos_page_cap_record(uint64_t pfn, int slot);
 void exos_page_cap_forget(uint64_t pfn);
 /* Our slot for pfn.  On the first miss, learns the slots of the capabilities
