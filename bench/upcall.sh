@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# upcall.sh BUILD_DIR [N]: the round trip of an exception handled in user space
+# (kernel upcall to the libOS handler, resume without a kernel crossing), under
+# exosim and QEMU TCG, timed in ring 3 by tests/guest/upcall_cost.elf.
+set -euo pipefail
+build=${1:?usage: upcall.sh BUILD_DIR [N]}
+n=${2:-2000}
+echo "## exosim ($(grep -q kvm_pvm /proc/modules 2>/dev/null && echo 'KVM on PVM' || echo KVM))"
+"$build/exosim" "$build/tests/guest/upcall_cost.elf" "$n"
+if command -v qemu-system-x86_64 >/dev/null; then
+	echo "## QEMU (TCG; cycles are the emulated TSC)"
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	"$build/exosim" --pack "$tmp/i.cpio" "$build/tests/guest/upcall_cost.elf" "$n"
+	qemu-system-x86_64 -M microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=off \
+		-accel tcg -cpu max -m 128M -nodefaults -serial stdio -nographic -no-reboot \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$build/kernel.elf" \
+		-initrd "$tmp/i.cpio" -append "" || true
+fi
