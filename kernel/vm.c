@@ -244,13 +244,20 @@ static int check_range(uint64_t va, uint64_t npages)
 	return 0;
 }
 
+/* The environment and range an UNMAP or PROTECT call names, or 0 and *err. */
+static struct env *range_target(uint64_t env_cap, uint64_t va, uint64_t npages, int *err)
+{
+	struct env *t = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_MAP, err);
+	if (t && (*err = check_range(va, npages)))
+		return 0;
+	return t;
+}
+
 long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
 {
 	int err;
-	struct env *t = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_MAP, &err);
+	struct env *t = range_target(env_cap, va, npages, &err);
 	if (!t)
-		return err;
-	if ((err = check_range(va, npages)))
 		return err;
 	for (uint64_t i = 0; i < npages; i++)
 		vm_unmap(t, va + i * EXO_PAGE_SIZE);
@@ -262,10 +269,8 @@ long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
 long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 {
 	int err;
-	struct env *t = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_MAP, &err);
+	struct env *t = range_target(env_cap, va, npages, &err);
 	if (!t)
-		return err;
-	if ((err = check_range(va, npages)))
 		return err;
 	if (perm & ~EXO_PERM_MASK)
 		return -EXO_EINVAL;
