@@ -74,6 +74,7 @@ boot_pdpt:
 	.quad PHYS(boot_pd) + 0x2000 + (PTE_P | PTE_W)
 	.quad PHYS(boot_pd) + 0x3000 + (PTE_P | PTE_W)
 	.fill 508, 8, 0
+	.globl boot_pd
 boot_pd:
 	.set i, 0
 	.rept 2048

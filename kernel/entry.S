@@ -114,6 +114,16 @@ TRAP_ERR 29
 TRAP_ERR 30
 TRAP_NOERR 31
 
+/* The LAPIC timer: a full trapframe, then trap() (which may switch
+ * environments).  Spurious interrupts need no EOI. */
+	.globl irq_timer_entry, irq_spurious_entry
+irq_timer_entry:
+	pushq $0
+	pushq $32
+	jmp trap_save
+irq_spurious_entry:
+	iretq
+
 /* #PF.  On KVM-on-PVM a `syscall` from ring 3 arrives here as a fault at
  * syscall_entry: that goes to trap() in C, which serves the call. */
 trap_entry_14:

@@ -15,6 +15,7 @@
 #include "gate.h"
 #include "kernel.h"
 #include "kstring.h"
+#include "lapic.h"
 #include "pmem.h"
 #include "uaccess.h"
 #include "upcall.h"
@@ -30,6 +31,7 @@ static union {
 } env_table __attribute__((aligned(4096)));
 
 static struct env envs[EXO_NENV];
+static int nrunnable;
 static uint32_t generation[EXO_NENV];
 struct env *curenv;
 extern uint64_t boot_pml4[512];
@@ -121,6 +123,7 @@ struct env *env_from_cap(struct env *cur, int64_t cap, uint32_t rights, int *err
 void env_start(struct env *e)
 {
 	e->info->state = EXO_ENV_RUNNABLE;
+	nrunnable++;
 }
 
 void env_destroy(struct env *e, int status)
@@ -129,6 +132,8 @@ void env_destroy(struct env *e, int status)
 	         e->info->name, status, kinfo_page.syscalls);
 	if (e == curenv && rcr3() == e->pml4)
 		lcr3(kpa(boot_pml4)); /* its page tables are about to be freed */
+	if (e->info->state == EXO_ENV_RUNNABLE)
+		nrunnable--;
 	vm_teardown(e);
 	cap_destroy_all(&caps, e->slot, cap_unbind, 0);
 	cap_destroy(&caps, e->root_cap - 1, cap_unbind, 0); /* everyone's caps to it */
@@ -167,6 +172,17 @@ static bool others_alive(const struct env *e)
 		if (&envs[s] != e && alive(&envs[s]))
 			return true;
 	return false;
+}
+
+void sched_tick(struct trapframe *tf)
+{
+	kinfo_page.ticks++;
+	lapic_eoi();
+	/* In the kernel (idle), or nobody else to run: carry on, nothing to save. */
+	if (!(tf->cs & 3) || nrunnable < 2)
+		return;
+	curenv->tf = *tf;
+	sched_yield();
 }
 
 _Noreturn void env_exit(struct env *e, int status)

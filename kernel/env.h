@@ -37,6 +37,8 @@ _Noreturn void env_kill(struct env *e, int status, const char *why);
 /* Runs the next runnable environment after cur (or cur itself if it is the
  * only one); ends the machine when none is left. */
 _Noreturn void sched_yield(void);
+/* A timer tick: the running environment's slice ends if another is runnable. */
+void sched_tick(struct trapframe *tf);
 
 /* System calls (syscall.c's table). */
 long sys_env_create(uint64_t name);

@@ -15,6 +15,7 @@
 struct boot_options {
 	bool verbose;
 	uint64_t tsc_khz;
+	uint64_t tick_us; /* timer tick (exo.tick_us=) */
 };
 extern struct boot_options boot_options;
 

@@ -7,6 +7,7 @@
 #include "env.h"
 #include "gate.h"
 #include "kernel.h"
+#include "lapic.h"
 #include "syscall.h"
 #include "trap.h"
 #include "upcall.h"
@@ -155,6 +156,10 @@ static _Noreturn void user_fault(struct trapframe *tf)
 
 void trap(struct trapframe *tf)
 {
+	if (tf->vector == IRQ_TIMER) {
+		sched_tick(tf);
+		return;
+	}
 	if ((tf->cs & 3) == 0) {
 		if (tf->vector == T_PF && tf->rip >= (uint64_t)upcall_store_begin &&
 		    tf->rip < (uint64_t)upcall_store_end)

@@ -21,9 +21,9 @@ struct trapframe {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Bits every ring-3 RFLAGS has: bit 1 (always set).  Interrupts stay off in
- * ring 3 until the kernel programs the timer. */
-#define USER_RFLAGS_FIXED 0x2
+/* Bits every ring-3 RFLAGS has: bit 1 and IF (the timer preempts ring 3; the
+ * kernel itself always runs with interrupts off). */
+#define USER_RFLAGS_FIXED 0x202
 
 _Noreturn void trap_return(const struct trapframe *tf); /* entry.S: resume tf */
 void trap(struct trapframe *tf);                        /* called by entry.S */

@@ -1,4 +1,5 @@
 /* Environments built in user space: spawn, wait, reap (see <exos/env.h>). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,7 @@ static long add_shared(struct spawn *s, uint64_t va, uint64_t perm, long slot)
 	return 0;
 }
 
-static long build(struct spawn *s, int (*fn)(void *), void *arg)
+static long build(struct spawn *s, int (*fn)(void *), void *arg, bool start)
 {
 	uint64_t lo = (uint64_t)__executable_start & ~(EXO_PAGE_SIZE - 1);
 	uint64_t hi = ((uint64_t)_end + EXO_PAGE_SIZE - 1) & ~(EXO_PAGE_SIZE - 1);
@@ -155,10 +156,10 @@ static long build(struct spawn *s, int (*fn)(void *), void *arg)
 	regs.rsi = (uint64_t)arg;
 	if ((r = exo_env_set_regs(s->c->cap, &regs)) < 0)
 		return r;
-	return exo_env_start(s->c->cap);
+	return start ? exo_env_start(s->c->cap) : 0;
 }
 
-long exos_env_spawn(int (*fn)(void *), void *arg, const char *name)
+static long spawn(int (*fn)(void *), void *arg, const char *name, bool start)
 {
 	struct spawn s; /* ~7 KiB: on the caller's stack, not copied into children */
 	struct exo_cap_info info;
@@ -185,13 +186,29 @@ long exos_env_spawn(int (*fn)(void *), void *arg, const char *name)
 	c->npages = 0;
 	s.c = c;
 	s.nwin = s.nkid = 0;
-	r = build(&s, fn, arg);
+	r = build(&s, fn, arg, start);
 	if (r < 0) {
 		exo_env_destroy((int)cap);
 		release_child(c);
 		return r;
 	}
 	return (long)info.object;
+}
+
+long exos_env_spawn(int (*fn)(void *), void *arg, const char *name)
+{
+	return spawn(fn, arg, name, true);
+}
+
+long exos_env_spawn_stopped(int (*fn)(void *), void *arg, const char *name)
+{
+	return spawn(fn, arg, name, false);
+}
+
+long exos_env_start(uint32_t id)
+{
+	long cap = exos_env_cap(id);
+	return cap < 0 ? cap : exo_env_start((int)cap);
 }
 
 long exos_env_wait(uint32_t id)

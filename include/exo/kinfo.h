@@ -7,6 +7,10 @@
 #define EXO_ENTRY_SYSCALL 1 /* the `syscall` instruction reaches ring 0 */
 #define EXO_ENTRY_INT3    2 /* fallback: a breakpoint trap (KVM on PVM) */
 
+/* exo_kinfo.timer */
+#define EXO_TIMER_X2APIC 1 /* LAPIC timer, periodic, through x2APIC MSRs */
+#define EXO_TIMER_XAPIC  2 /* the same through the memory-mapped xAPIC (QEMU TCG) */
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -18,7 +22,10 @@ struct exo_kinfo {
 	uint64_t upcalls;      /* exceptions delivered to handlers so far */
 	uint64_t npages;       /* entries in the page-info table (EXO_PAGES) */
 	uint32_t cur_env;      /* id of the running environment */
-	uint32_t reserved;
+	uint32_t timer;        /* EXO_TIMER_*: how the kernel keeps time slices */
+	uint64_t tsc_boot;     /* TSC at boot: ns since boot = (rdtsc - tsc_boot) * 1e6 / tsc_khz */
+	uint64_t tick_ns;      /* length of a timer tick */
+	uint64_t ticks;        /* timer ticks so far */
 };
 #endif
 

@@ -397,7 +397,7 @@ int main(int argc, char **argv)
 	self_id = exos_self_id();
 	expected = checksum();
 	mcap = exos_page_map(MAILBOX, EXO_PTE_W | EXO_PTE_NX);
-	id = exos_env_spawn(checker, 0, "checksum");
+	id = exos_env_spawn_stopped(checker, 0, "checksum");
 	CHECK(mcap > 0 && id > 0, "spawned the checksum environment");
 	child_id = (uint32_t)id;
 	RET(exo_map((int)exos_env_cap(child_id),
@@ -405,6 +405,7 @@ int main(int argc, char **argv)
 	                    .va = MAILBOX, .cap = (int32_t)mcap, .perm = EXO_PTE_W | EXO_PTE_NX},
 	            1),
 	    1, "mapped the mailbox into it");
+	RET(exos_env_start(child_id), 0, "started it");
 	for (int s = 0; s < EXO_CAP_SLOTS; s++)
 		prot[s] = exo_cap_info(s, &info) == 0;
 	last_slot = 1;

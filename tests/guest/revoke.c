@@ -74,10 +74,11 @@ int main(void)
 	CHECK(mcap > 0 && p > 0, "mailbox and page P mapped in our space");
 	*(volatile uint64_t *)VP = MAGIC;
 
-	id = exos_env_spawn(child, 0, "revokee");
+	id = exos_env_spawn_stopped(child, 0, "revokee");
 	kid = exos_env_cap((uint32_t)id);
 	CHECK(id > 0 && kid > 0, "spawned the child");
 	RET(map1((int)kid, MB, mcap, EXO_PTE_W | EXO_PTE_NX), 1, "map the mailbox into the child");
+	RET(exos_env_start((uint32_t)id), 0, "start it");
 	s = exo_cap_grant((int)p, (int)kid, EXO_RIGHT_READ | EXO_RIGHT_MAP | EXO_RIGHT_GRANT);
 	CHECK(s > 0, "grant P to the child: read+map+grant (a slot in its table)");
 	mb->slot = (int)s;

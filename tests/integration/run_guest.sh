@@ -79,6 +79,8 @@ run_limited() {
 	local pid=$!
 	# The watchdog kills its own sleep when it is told to stop (TERM).
 	(
+		# Not the script's EXIT trap: it would delete $tmp under the test's feet.
+		trap - EXIT
 		trap 'kill "$s" 2>/dev/null; exit 0' TERM
 		sleep "$timeout" &
 		s=$!

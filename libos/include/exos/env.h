@@ -26,8 +26,14 @@
 
 #define EXOS_CHILD_STACK_PAGES 16
 
-/* Returns the new environment's id (> 0) or -EXO_E*. */
+/* Returns the new environment's id (> 0) or -EXO_E*.  The child may run at
+ * once (the timer preempts the parent). */
 long exos_env_spawn(int (*fn)(void *), void *arg, const char *name);
+
+/* The same, but the child does not run until exos_env_start(id): set up what it
+ * needs first (map shared pages into it, grant it capabilities). */
+long exos_env_spawn_stopped(int (*fn)(void *), void *arg, const char *name);
+long exos_env_start(uint32_t id);
 
 /* Our capability slot for a child we spawned, or -EXO_ENOENT. */
 long exos_env_cap(uint32_t id);

@@ -1,0 +1,14 @@
+/* The local APIC timer: periodic ticks for time slices. */
+#ifndef KERNEL_LAPIC_H
+#define KERNEL_LAPIC_H
+
+#include <stdint.h>
+
+#define IRQ_TIMER    32
+#define IRQ_SPURIOUS 255
+
+/* Starts periodic ticks of tick_ns; x2APIC where the CPU has it, else xAPIC. */
+void lapic_init(uint64_t tick_ns);
+void lapic_eoi(void);
+
+#endif

@@ -1,0 +1,71 @@
+/* Preemption: a parent and a child that never yield both make progress, so the
+ * timer must be taking the CPU from each in turn.  Also checks that the kernel
+ * exports a working clock (tsc_khz, ticks). */
+#define TEST_NAME "preempt"
+#include <exos/env.h>
+#include <exos/vm.h>
+
+#include "check.h"
+
+#define SHARED 0x4e0000000000ul
+
+struct shared {
+	volatile uint64_t child_count;
+	volatile int stop;
+};
+
+static int spinner(void *arg)
+{
+	(void)arg;
+	struct shared *sh = (struct shared *)SHARED;
+	while (!sh->stop)
+		sh->child_count++;
+	return 7;
+}
+
+/* Spins (no yield) until cond() or `ms` milliseconds of TSC time pass. */
+static int spin_until(int (*cond)(void), uint64_t ms)
+{
+	uint64_t khz = exo_kinfo()->tsc_khz, t0 = exo_rdtsc();
+	while (!cond())
+		if (exo_rdtsc() - t0 > ms * khz)
+			return 0;
+	return 1;
+}
+
+static int child_moved(void)
+{
+	return ((struct shared *)SHARED)->child_count > 1000;
+}
+
+int main(void)
+{
+	const struct exo_kinfo *k = exo_kinfo();
+	CHECK(k->tsc_khz > 0, "the kernel exports the TSC frequency");
+	CHECK(k->tick_ns >= 100000, "and a timer tick (%lu us)",
+	      (unsigned long)(k->tick_ns / 1000));
+
+	long mcap = exos_page_map(SHARED, EXO_PTE_W | EXO_PTE_NX);
+	long id = exos_env_spawn_stopped(spinner, 0, "spinner");
+	CHECK(mcap > 0 && id > 0, "spawned a child that spins without yielding");
+	RET(exo_map((int)exos_env_cap((uint32_t)id),
+	            &(struct exo_map_op){
+	                    .va = SHARED, .cap = (int32_t)mcap, .perm = EXO_PTE_W | EXO_PTE_NX},
+	            1),
+	    1, "shared a page with it");
+	uint64_t ticks0 = k->ticks;
+	RET(exos_env_start((uint32_t)id), 0, "started it");
+
+	/* We never yield: the child can only run if the timer preempts us. */
+	CHECK(spin_until(child_moved, 5000), "the child ran while we spun (preempted us)");
+	uint64_t seen = ((struct shared *)SHARED)->child_count;
+	uint64_t t0 = exo_rdtsc();
+	while (exo_rdtsc() - t0 < 50 * k->tsc_khz)
+		; /* 50 ms: several ticks, still without yielding */
+	CHECK(((struct shared *)SHARED)->child_count > seen, "and keeps running between our turns");
+	CHECK(k->ticks > ticks0, "timer ticks advanced (%lu)", (unsigned long)(k->ticks - ticks0));
+
+	((struct shared *)SHARED)->stop = 1;
+	RET(exos_env_wait((uint32_t)id), 7, "the child stopped when asked (it got the CPU back)");
+	return check_done();
+}
