@@ -64,14 +64,9 @@ else
 	echo "| exosim (KVM) | - | no /dev/kvm | | | |"
 fi
 
-if qemu=$(command -v qemu-system-x86_64); then
+if command -v qemu-system-x86_64 >/dev/null; then
 	"$exosim" --kernel "$kernel" --pack "$tmp/boot.cpio" "$hello"
-	time_runs "$tmp/qemu.ns" "$qemu" \
-		-M microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=off \
-		-accel tcg -cpu max -m 128M -nodefaults -serial stdio -nographic -no-reboot \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-chardev "file,id=dbg,path=$tmp/dbg" -device isa-debugcon,iobase=0xe9,chardev=dbg \
-		-kernel "$kernel" -initrd "$tmp/boot.cpio" -append ""
+	time_runs "$tmp/qemu.ns" "$(dirname "$0")/../scripts/qemu-boot.sh" "$kernel" "$tmp/boot.cpio" "$tmp/dbg"
 	read -r med min max < <(stats "$tmp/qemu.ns")
 	echo "| QEMU (TCG) | $runs | $med | $min | $max | n/a |"
 else

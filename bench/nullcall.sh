@@ -26,14 +26,10 @@ else
 fi
 echo
 echo "## QEMU (TCG)"
-if qemu=$(command -v qemu-system-x86_64); then
+if command -v qemu-system-x86_64 >/dev/null; then
 	"$exosim" --kernel "$kernel" --pack "$tmp/boot.cpio" "$prog" "$n"
 	st=0
-	"$qemu" -M microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=off \
-		-accel tcg -cpu max -m 128M -nodefaults -serial stdio -nographic -no-reboot \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-chardev "file,id=dbg,path=$tmp/dbg" -device isa-debugcon,iobase=0xe9,chardev=dbg \
-		-kernel "$kernel" -initrd "$tmp/boot.cpio" -append "" </dev/null || st=$?
+	"$(dirname "$0")/../scripts/qemu-boot.sh" "$kernel" "$tmp/boot.cpio" "$tmp/dbg" </dev/null || st=$?
 	[ "$st" = 1 ] || echo "(QEMU exit status $st: guest status $((st >> 1)), 0 expected)"
 	echo "(QEMU TCG cycles are the emulated TSC: compare with care)"
 else

@@ -12,8 +12,5 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	"$build/exosim" --pack "$tmp/i.cpio" "$build/tests/guest/upcall_cost.elf" "$n"
-	qemu-system-x86_64 -M microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=off \
-		-accel tcg -cpu max -m 128M -nodefaults -serial stdio -nographic -no-reboot \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$build/kernel.elf" \
-		-initrd "$tmp/i.cpio" -append "" || true
+	"$(dirname "$0")/../scripts/qemu-boot.sh" "$build/kernel.elf" "$tmp/i.cpio" || true
 fi

@@ -112,7 +112,7 @@ if [ "$vm" = exosim ]; then
 	errfile=$tmp/err
 	want=$status
 else
-	qemu=$(command -v qemu-system-x86_64) || {
+	command -v qemu-system-x86_64 >/dev/null || {
 		echo "SKIP: qemu-system-x86_64 is not installed"
 		exit 77
 	}
@@ -127,11 +127,7 @@ else
 	: >"$tmp/dbg"
 	# DESIGN.md §2's command line, plus the debug console on its own file so
 	# the guest's stderr and kernel diagnostics stay out of stdout (serial).
-	cmd=("$qemu" -M microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=off
-		-accel tcg -cpu max -m 128M -nodefaults -serial stdio -nographic -no-reboot
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04
-		-chardev "file,id=dbg,path=$tmp/dbg" -device isa-debugcon,iobase=0xe9,chardev=dbg
-		-kernel "$kernel" -initrd "$tmp/boot.cpio" -append "")
+	cmd=("$(dirname "$0")/../../scripts/qemu-boot.sh" "$kernel" "$tmp/boot.cpio" "$tmp/dbg")
 	errfile=$tmp/dbg
 	want=$(((status << 1 | 1) & 0xff))
 fi
