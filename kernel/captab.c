@@ -11,7 +11,9 @@
 #include "env.h"
 #include "kernel.h"
 #include "pmem.h"
+#include "reclaim.h"
 #include "rmap.h"
+#include "slice.h"
 #include "uaccess.h"
 #include "vm.h"
 
@@ -53,13 +55,17 @@ void cap_unbind(struct cap_system *cs, uint32_t node, void *ctx)
 {
 	(void)ctx;
 	const struct cap_node *n = &cs->nodes[node];
+	if (n->type == EXO_CAP_SLICE && !n->parent)
+		slice_release(n->object, node + 1);
 	if (n->type != EXO_CAP_PAGE)
 		return;
 	rmap_unbind_node(n->object, node, vm_unbind);
 	if (!n->parent) { /* the root: its holder owned the page */
 		struct env *owner = env_by_slot(n->holder);
-		if (owner)
+		if (owner) {
 			owner->info->pages--;
+			reclaim_page_returned(owner);
+		}
 		page_free(PA(n->object));
 	}
 }
@@ -70,7 +76,7 @@ int cap_acquire_page(struct env *e, uint64_t want, uint64_t *pfn_out)
 	if (want == EXO_ANY) {
 		uint64_t pa = page_alloc(e->slot, EXO_PAGE_USER);
 		if (!pa)
-			return -EXO_ENOMEM;
+			return reclaim_for(e);
 		pfn = PFN(pa);
 	} else {
 		int err = page_alloc_at(want, e->slot, EXO_PAGE_USER);
@@ -91,7 +97,7 @@ int cap_acquire_page(struct env *e, uint64_t want, uint64_t *pfn_out)
 long sys_cap_acquire(uint64_t type, uint64_t arg)
 {
 	if (type != EXO_CAP_PAGE)
-		return -EXO_EINVAL; /* environments are created, not acquired */
+		return -EXO_EINVAL; /* environments are created, slices allocated */
 	uint64_t pfn;
 	return cap_acquire_page(curenv, arg, &pfn);
 }

@@ -212,11 +212,13 @@ trap_save:
 	call trap
 	jmp trap_pop /* trap() returned: resume the (possibly edited) frame */
 
-/* The syscall_table entry for EXO_SYS_YIELD: it may switch environments, so
- * first park the caller's callee-saved registers in its trapframe (the fast
- * paths save nothing); sys_yield() saves the rest. */
-	.globl sys_yield_entry
-sys_yield_entry:
+/* syscall_table entries for the calls that may switch environments (yield,
+ * PCT, wait): the fast paths save nothing, so first park the caller's
+ * callee-saved registers in its current context; syscall_save_state() saves
+ * the rest. */
+.macro SAVING_CALLEE_SAVED name
+	.globl \name\()_saving
+\name\()_saving:
 	movq cur_tf(%rip), %rax
 	movq %rbx, TF_RBX(%rax)
 	movq %rbp, TF_RBP(%rax)
@@ -224,7 +226,11 @@ sys_yield_entry:
 	movq %r13, TF_R13(%rax)
 	movq %r14, TF_R14(%rax)
 	movq %r15, TF_R15(%rax)
-	jmp sys_yield
+	jmp \name
+.endm
+SAVING_CALLEE_SAVED sys_yield
+SAVING_CALLEE_SAVED sys_pct
+SAVING_CALLEE_SAVED sys_wait
 
 /* trap_return(tf): load the saved state and return to it. */
 	.globl trap_return

@@ -1,6 +1,5 @@
-/* Environments.  Scheduling is cooperative for now (the timer comes with the
- * CPU-slice issue): an environment runs until it yields, exits or dies.  When
- * none is runnable the machine ends with the first environment's status.
+/* Environments: creation, destruction, and running one.  Which one runs is
+ * sched.c's business.
  *
  * The table of environments is exported read-only at EXO_ENVS, so a libOS
  * waits for a child by reading its state, not by asking the kernel. */
@@ -16,7 +15,11 @@
 #include "kernel.h"
 #include "kstring.h"
 #include "lapic.h"
+#include "pct.h"
 #include "pmem.h"
+#include "reclaim.h"
+#include "sched.h"
+#include "slice.h"
 #include "uaccess.h"
 #include "upcall.h"
 #include "vm.h"
@@ -30,8 +33,7 @@ static union {
 	uint8_t pages[ENV_TABLE_BYTES];
 } env_table __attribute__((aligned(4096)));
 
-static struct env envs[EXO_NENV];
-static int nrunnable;
+struct env envs[EXO_NENV];
 static uint32_t generation[EXO_NENV];
 struct env *curenv;
 extern uint64_t boot_pml4[512];
@@ -43,7 +45,7 @@ void env_init(void)
 
 static bool alive(const struct env *e)
 {
-	return e->info && (e->info->state == EXO_ENV_CREATED || e->info->state == EXO_ENV_RUNNABLE);
+	return e->info && e->info->state != EXO_ENV_FREE && e->info->state != EXO_ENV_EXITED;
 }
 
 /* Slot 0 is never used, so id 0 names no environment.  A slot whose
@@ -71,7 +73,10 @@ struct env *env_create(const char *name, struct env *parent, int *parent_slot)
 	struct exo_env_info *info = &env_table.e[s];
 	uint32_t id = generation[s]++ * EXO_NENV + (uint32_t)s;
 	*e = (struct env){.id = id, .slot = (uint16_t)s, .info = info};
+	e->ctx = &e->tf;
 	e->pml4 = vm_new_pml4(e->slot);
+	if (e->pml4 && uarea_create(e))
+		goto fail;
 	int64_t root = cap_create_kernel(&caps, EXO_CAP_ENV, EXO_RIGHTS_ALL, id);
 	if (!e->pml4 || root <= 0)
 		goto fail;
@@ -95,7 +100,9 @@ fail:
 	if (e->root_cap)
 		cap_destroy(&caps, e->root_cap - 1, cap_unbind, 0);
 	if (e->pml4)
-		page_free(e->pml4);
+		vm_teardown(e);
+	if (e->uarea_pa)
+		page_free(e->uarea_pa);
 	*info = (struct exo_env_info){.state = EXO_ENV_FREE};
 	return 0;
 }
@@ -103,6 +110,24 @@ fail:
 struct env *env_by_slot(uint16_t slot)
 {
 	return slot < EXO_NENV && alive(&envs[slot]) ? &envs[slot] : 0;
+}
+
+struct env *env_by_id(uint32_t id)
+{
+	struct env *e = env_by_slot((uint16_t)(id % EXO_NENV));
+	return e && e->id == id ? e : 0;
+}
+
+/* The u-area: a kernel page shared with the environment (sched.h), mapped
+ * writable at EXO_UAREA.  The kernel keeps its own pointer, so a libOS that
+ * unmaps it only blinds itself. */
+int uarea_create(struct env *e)
+{
+	e->uarea_pa = page_alloc(e->slot, EXO_PAGE_KERNEL);
+	if (!e->uarea_pa)
+		return -EXO_ENOMEM;
+	e->uarea = kva(e->uarea_pa);
+	return vm_map(e, EXO_UAREA, PFN(e->uarea_pa), PTE_W | PTE_NX, 0);
 }
 
 struct env *env_from_cap(struct env *cur, int64_t cap, uint32_t rights, int *err)
@@ -120,10 +145,11 @@ struct env *env_from_cap(struct env *cur, int64_t cap, uint32_t rights, int *err
 	return e;
 }
 
-void env_start(struct env *e)
+void env_start(struct env *e, uint32_t flags)
 {
-	e->info->state = EXO_ENV_RUNNABLE;
-	nrunnable++;
+	if (!(flags & EXO_START_NO_SLICE) && !e->info->nslices)
+		slice_alloc(e, EXO_SLICE_ANY, 0); /* none free: it runs when the CPU is idle */
+	sched_set_state(e, EXO_ENV_RUNNABLE);
 }
 
 void env_destroy(struct env *e, int status)
@@ -132,38 +158,34 @@ void env_destroy(struct env *e, int status)
 	         e->info->name, status, kinfo_page.syscalls);
 	if (e == curenv && rcr3() == e->pml4)
 		lcr3(kpa(boot_pml4)); /* its page tables are about to be freed */
-	if (e->info->state == EXO_ENV_RUNNABLE)
-		nrunnable--;
+	sched_forget(e);
+	reclaim_forget(e);
 	vm_teardown(e);
+	page_free(e->uarea_pa);
+	e->uarea_pa = 0;
 	cap_destroy_all(&caps, e->slot, cap_unbind, 0);
 	cap_destroy(&caps, e->root_cap - 1, cap_unbind, 0); /* everyone's caps to it */
-	e->info->state = EXO_ENV_EXITED;
+	slice_release_all(e);
+	sched_set_state(e, EXO_ENV_EXITED);
 	e->info->status = status;
 	e->info->handler = e->info->xstack_lo = e->info->xstack_hi = 0;
+	e->info->events = 0;
+	e->info->pct_entry = 0;
+	e->info->in_pct = 0;
+	pct_callee_died(e);
 }
 
 _Noreturn void env_run(struct env *e)
 {
+	if (e->pending)
+		sched_deliver_pending(e); /* may kill it: then it does not return */
 	curenv = e;
 	fault_syscall_tf = 0;
 	kinfo_page.cur_env = e->id;
 	upcall_load(e);
 	if (rcr3() != e->pml4)
 		lcr3(e->pml4);
-	trap_return(&e->tf);
-}
-
-_Noreturn void sched_yield(void)
-{
-	int start = curenv ? curenv->slot : 0;
-	for (int i = 1; i <= EXO_NENV; i++) {
-		struct env *e = &envs[(start + i) % EXO_NENV];
-		if (e->info && e->info->state == EXO_ENV_RUNNABLE)
-			env_run(e);
-	}
-	/* Nothing left to run: the machine ends with the first environment's status. */
-	machine_exit(env_table.e[1].state == EXO_ENV_EXITED ? env_table.e[1].status
-	                                                    : EXOSIM_EXIT_CRASH);
+	trap_return(e->ctx);
 }
 
 static bool others_alive(const struct env *e)
@@ -172,17 +194,6 @@ static bool others_alive(const struct env *e)
 		if (&envs[s] != e && alive(&envs[s]))
 			return true;
 	return false;
-}
-
-void sched_tick(struct trapframe *tf)
-{
-	kinfo_page.ticks++;
-	lapic_eoi();
-	/* In the kernel (idle), or nobody else to run: carry on, nothing to save. */
-	if (!(tf->cs & 3) || nrunnable < 2)
-		return;
-	curenv->tf = *tf;
-	sched_yield();
 }
 
 _Noreturn void env_exit(struct env *e, int status)
@@ -224,14 +235,14 @@ long sys_env_set_regs(uint64_t cap, uint64_t uregs)
 	struct env *e = env_from_cap(curenv, (int64_t)cap, EXO_RIGHT_WRITE, &err);
 	if (!e)
 		return err;
-	if (e == curenv)
+	if (e == curenv || e->ctx != &e->tf)
 		return -EXO_EINVAL; /* a running environment sets its own registers */
 	struct exo_regs r;
 	if (copy_from_user(curenv->pml4, &r, uregs, sizeof(r)))
 		return -EXO_EFAULT;
 	if (r.rip >= EXO_KERNBASE || r.rsp >= EXO_KERNBASE)
 		return -EXO_EINVAL;
-	struct trapframe *tf = &e->tf;
+	struct trapframe *tf = e->ctx;
 	tf->rax = r.rax, tf->rbx = r.rbx, tf->rcx = r.rcx, tf->rdx = r.rdx;
 	tf->rsi = r.rsi, tf->rdi = r.rdi, tf->rbp = r.rbp, tf->rsp = r.rsp;
 	tf->r8 = r.r8, tf->r9 = r.r9, tf->r10 = r.r10, tf->r11 = r.r11;
@@ -241,15 +252,17 @@ long sys_env_set_regs(uint64_t cap, uint64_t uregs)
 	return 0;
 }
 
-long sys_env_start(uint64_t cap)
+long sys_env_start(uint64_t cap, uint64_t flags)
 {
+	if (flags & ~(uint64_t)EXO_START_NO_SLICE)
+		return -EXO_EINVAL;
 	int err;
 	struct env *e = env_from_cap(curenv, (int64_t)cap, EXO_RIGHT_WRITE, &err);
 	if (!e)
 		return err;
 	if (e->info->state != EXO_ENV_CREATED)
 		return -EXO_EBUSY;
-	env_start(e);
+	env_start(e, (uint32_t)flags);
 	return 0;
 }
 
@@ -265,18 +278,21 @@ long sys_env_destroy(uint64_t cap)
 	return 0;
 }
 
-/* Give the CPU to the environment env_cap names, or to the next runnable one
- * (-1).  The entry stub has saved the callee-saved registers. */
+/* Give the rest of our slice to the environment env_cap names, or end it and
+ * let the slice vector decide (-1).  The entry stub has saved the callee-saved
+ * registers. */
 long sys_yield(uint64_t cap)
 {
-	syscall_save_state(curenv);
+	struct env *target = 0;
 	if ((int64_t)cap >= 0) {
 		int err;
-		struct env *e = env_from_cap(curenv, (int64_t)cap, 0, &err);
-		if (!e)
+		target = env_from_cap(curenv, (int64_t)cap, 0, &err);
+		if (!target)
 			return err;
-		if (e->info->state == EXO_ENV_RUNNABLE)
-			env_run(e);
 	}
+	syscall_save_state(curenv);
+	sched_yielded(curenv);
+	if (target && target->info->state == EXO_ENV_RUNNABLE)
+		env_run(target);
 	sched_yield();
 }

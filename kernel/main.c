@@ -12,6 +12,7 @@
 #include "cmdline.h"
 #include "cpio.h"
 #include "env.h"
+#include "sched.h"
 #include "gate.h"
 #include "kernel.h"
 #include "kstring.h"
@@ -143,7 +144,7 @@ static _Noreturn void start_first_env(const void *initrd, size_t len)
 	                          boot_strings("exosim/envp"));
 	if (status)
 		machine_exit(status);
-	env_start(e);
+	env_start(e, 0);
 	env_run(e);
 }
 
@@ -174,6 +175,7 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	captab_init();
 	gate_init();
 	env_init();
+	sched_init();
 	lapic_init(boot_options.tick_us * 1000);
 
 	start_first_env(boot_ptr(mods[0].paddr, mods[0].size), mods[0].size);

@@ -17,6 +17,7 @@
 #include "arch.h"
 #include "kernel.h"
 #include "kstring.h"
+#include "gate.h"
 #include "pmem.h"
 
 #define MAX_RANGES 32
@@ -28,7 +29,9 @@ uint64_t npages;
 static struct mem_range ranges[MAX_RANGES];
 static int nranges;
 static int cur_range;
-static uint64_t cur_pfn, nfree, table_pa, table_bytes;
+static uint64_t cur_pfn, table_pa, table_bytes;
+/* Free pages, exported so a libOS sees memory pressure without asking. */
+#define nfree kinfo_page.free_pages
 static bool fresh_zero;
 
 static void fill64(void *dst, uint64_t pattern, uint64_t count)

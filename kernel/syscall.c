@@ -8,6 +8,9 @@
 #include "captab.h"
 #include "env.h"
 #include "kernel.h"
+#include "pct.h"
+#include "reclaim.h"
+#include "slice.h"
 #include "syscall.h"
 #include "upcall.h"
 #include "vm.h"
@@ -43,6 +46,7 @@ SYSCALL(sys_exit)
 #define ARGS2 a1, a2
 #define ARGS3 a1, a2, a3
 #define ARGS4 a1, a2, a3, a4
+#define ARGS5 a1, a2, a3, a4, a5
 #define ADAPT(fn, args)                                                                            \
 	SYSCALL(call_##fn)                                                                         \
 	{                                                                                          \
@@ -59,18 +63,24 @@ ADAPT(sys_unmap, ARGS3)
 ADAPT(sys_protect, ARGS4)
 ADAPT(sys_env_create, ARGS1)
 ADAPT(sys_env_set_regs, ARGS2)
-ADAPT(sys_env_start, ARGS1)
+ADAPT(sys_env_start, ARGS2)
 ADAPT(sys_env_destroy, ARGS1)
-ADAPT(sys_set_handler, ARGS4)
+ADAPT(sys_set_handler, ARGS5)
+ADAPT(sys_slice_alloc, ARGS2)
+ADAPT(sys_pct_entry, ARGS3)
+ADAPT(sys_reclaim, ARGS2)
 
-/* entry.S: saves callee-saved registers, then sys_yield(). */
-long sys_yield_entry(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+/* entry.S: save the callee-saved registers, then call sys_yield(), sys_pct()
+ * or sys_wait(). */
+long sys_yield_saving(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+long sys_pct_saving(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+long sys_wait_saving(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
 const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_NULL] = sys_null,
         [EXO_SYS_CONSOLE_WRITE] = sys_console_write,
         [EXO_SYS_EXIT] = sys_exit,
-        [EXO_SYS_YIELD] = sys_yield_entry,
+        [EXO_SYS_YIELD] = sys_yield_saving,
         [EXO_SYS_CAP_ACQUIRE] = call_sys_cap_acquire,
         [EXO_SYS_CAP_RELEASE] = call_sys_cap_release,
         [EXO_SYS_CAP_GRANT] = call_sys_cap_grant,
@@ -84,6 +94,11 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_ENV_START] = call_sys_env_start,
         [EXO_SYS_ENV_DESTROY] = call_sys_env_destroy,
         [EXO_SYS_SET_HANDLER] = call_sys_set_handler,
+        [EXO_SYS_SLICE_ALLOC] = call_sys_slice_alloc,
+        [EXO_SYS_PCT] = sys_pct_saving,
+        [EXO_SYS_PCT_ENTRY] = call_sys_pct_entry,
+        [EXO_SYS_WAIT] = sys_wait_saving,
+        [EXO_SYS_RECLAIM] = call_sys_reclaim,
 };
 
 /* A NULL entry would be a jump to 0 in ring 0. */

@@ -8,6 +8,7 @@
 #include "gate.h"
 #include "kernel.h"
 #include "lapic.h"
+#include "sched.h"
 #include "syscall.h"
 #include "trap.h"
 #include "upcall.h"

@@ -32,7 +32,7 @@ void trap(struct trapframe *tf);                        /* called by entry.S */
 void cpu_init(void);
 
 /* Saves the calling environment's user state after a fast-path system call
- * (sys_yield_entry has stored the callee-saved registers), so it can be
+ * (the *_saving stubs in entry.S have stored the callee-saved registers), so it can be
  * switched away from and later resumed with the call returning 0. */
 struct env;
 void syscall_save_state(struct env *e);

@@ -197,6 +197,35 @@ void vm_teardown(struct env *e)
 	e->pml4 = 0;
 }
 
+int vm_each_page(struct env *e, uint64_t lo, uint64_t hi, vm_page_fn fn, void *ctx)
+{
+	if (hi > EXO_USER_TOP)
+		hi = EXO_USER_TOP;
+	for (uint64_t va = ROUNDDOWN(lo, EXO_PAGE_SIZE); va < hi;) {
+		const uint64_t *table = kva(e->pml4);
+		int level = 3;
+		for (; level > 0; level--) {
+			uint64_t ent = table[PT_INDEX(va, level)];
+			if (!(ent & PTE_P) || (ent & PTE_PS))
+				break;
+			table = kva(ent & PTE_ADDR_MASK);
+		}
+		if (level > 0) { /* nothing below this entry: skip what it spans */
+			uint64_t span = 1ul << (12 + 9 * level);
+			va = ROUNDDOWN(va + span, span);
+			continue;
+		}
+		uint64_t pte = table[PT_INDEX(va, 0)];
+		if (pte & PTE_P) {
+			int r = fn(e, va, pte, ctx);
+			if (r)
+				return r;
+		}
+		va += EXO_PAGE_SIZE;
+	}
+	return 0;
+}
+
 /* One map operation on behalf of curenv, with a capability from its table. */
 static int map_one(struct env *target, const struct exo_map_op *op)
 {

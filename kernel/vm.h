@@ -24,6 +24,10 @@ void vm_unmap(struct env *e, uint64_t va);
 /* Drops every user mapping and frees e's page tables (not the pages mapped:
  * those belong to capabilities). */
 void vm_teardown(struct env *e);
+/* Calls fn for each present page in [lo, hi) of e's user space, skipping
+ * absent page tables whole; stops at the first nonzero return and returns it. */
+typedef int (*vm_page_fn)(struct env *e, uint64_t va, uint64_t pte, void *ctx);
+int vm_each_page(struct env *e, uint64_t lo, uint64_t hi, vm_page_fn fn, void *ctx);
 /* Unmaps (env slot, va) when the capability behind it is revoked. */
 void vm_unbind(uint16_t env_slot, uint64_t va);
 

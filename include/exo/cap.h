@@ -13,17 +13,20 @@
 #endif
 
 /* Types. */
-#define EXO_CAP_NONE 0
-#define EXO_CAP_PAGE 1 /* one physical page; object = page frame number */
-#define EXO_CAP_ENV 2  /* an environment; object = env id */
+#define EXO_CAP_NONE  0
+#define EXO_CAP_PAGE  1 /* one physical page; object = page frame number */
+#define EXO_CAP_ENV   2 /* an environment; object = env id */
+#define EXO_CAP_SLICE 3 /* a CPU time slice; object = its position (sched.h) */
 
 /* Rights. */
-#define EXO_RIGHT_READ 0x01   /* map readable; read an environment's state */
-#define EXO_RIGHT_WRITE 0x02  /* map writable; change an environment (map into it, start, destroy) */
-#define EXO_RIGHT_MAP 0x04    /* use in a page-table call */
-#define EXO_RIGHT_GRANT 0x08  /* derive a capability for another environment */
-#define EXO_RIGHT_REVOKE 0x10 /* revoke what was derived from it */
-#define EXO_RIGHTS_ALL 0x1f
+#define EXO_RIGHT_READ  0x01  /* map readable; read an environment's state */
+#define EXO_RIGHT_WRITE 0x02  /* map writable; change an environment (map into it, start, destroy) \
+	                       */
+#define EXO_RIGHT_MAP    0x04 /* use in a page-table call */
+#define EXO_RIGHT_GRANT  0x08 /* derive a capability for another environment */
+#define EXO_RIGHT_REVOKE 0x10 /* revoke what was derived from it; reclaim an env's pages */
+#define EXO_RIGHT_CALL   0x20 /* protected control transfer into an environment */
+#define EXO_RIGHTS_ALL   0x3f
 
 /* EXO_SYS_CAP_ACQUIRE's arg for "any free page". */
 #define EXO_ANY (~0ul)
@@ -37,7 +40,7 @@
 struct exo_cap_info {
 	uint32_t type;   /* EXO_CAP_* */
 	uint32_t rights; /* EXO_RIGHT_* */
-	uint64_t object; /* pfn or env id */
+	uint64_t object; /* pfn, env id or slice position */
 };
 #endif
 

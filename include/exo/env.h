@@ -10,10 +10,12 @@
 #define EXO_NENV 64
 
 /* struct exo_env_info.state */
-#define EXO_ENV_FREE 0     /* slot unused */
-#define EXO_ENV_CREATED 1  /* has an address space, not started */
+#define EXO_ENV_FREE     0 /* slot unused */
+#define EXO_ENV_CREATED  1 /* has an address space, not started */
 #define EXO_ENV_RUNNABLE 2
-#define EXO_ENV_EXITED 3   /* status is valid; resources are gone */
+#define EXO_ENV_EXITED   3 /* status is valid; resources are gone */
+#define EXO_ENV_SLEEPING 4 /* waiting for its wakeup predicate (pred.h) */
+#define EXO_ENV_BLOCKED  5 /* waiting for a PCT reply from env `waiting_for` */
 
 #ifndef __ASSEMBLER__
 struct exo_env_info {
@@ -23,6 +25,12 @@ struct exo_env_info {
 	int32_t status;  /* exit status once EXITED */
 	uint64_t pages;  /* pages it owns (data and page tables) */
 	uint64_t handler, xstack_lo, xstack_hi; /* exception upcall (trap.h) */
+	uint32_t events;                        /* upcalls besides exceptions: EXO_EV_* (sched.h) */
+	uint32_t nslices;                       /* time slices it owns */
+	uint64_t pct_entry;                     /* protected-control-transfer entry, 0 if none */
+	uint32_t waiting_for;                   /* BLOCKED: the callee's id */
+	uint32_t in_pct;    /* caller id while it runs a PCT activation, else 0 */
+	uint64_t cpu_ticks; /* ticks it was running when the timer fired */
 	char name[32];
 };
 

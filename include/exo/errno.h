@@ -5,12 +5,15 @@
 
 #define EXO_EPERM  1
 #define EXO_ENOENT 2
-#define EXO_EBADF 9 /* not a capability slot in use */
+#define EXO_ESRCH  3  /* no such environment (a PCT reply whose caller is gone) */
+#define EXO_EBADF  9  /* not a capability slot in use */
+#define EXO_EAGAIN 11 /* memory is being reclaimed: try again */
 #define EXO_ENOMEM 12
 #define EXO_EFAULT 14
 #define EXO_EBUSY  16
 #define EXO_EINVAL 22
 #define EXO_ENOSPC 28 /* a table is full */
+#define EXO_EPIPE  32 /* the PCT callee died before replying */
 #define EXO_ENOSYS 38
 
 #endif

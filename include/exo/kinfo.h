@@ -14,6 +14,8 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+#include <exo/sched.h>
+
 struct exo_kinfo {
 	uint32_t version;
 	uint32_t entry_method; /* EXO_ENTRY_*; 0 until the first call */
@@ -26,6 +28,15 @@ struct exo_kinfo {
 	uint64_t tsc_boot;     /* TSC at boot: ns since boot = (rdtsc - tsc_boot) * 1e6 / tsc_khz */
 	uint64_t tick_ns;      /* length of a timer tick */
 	uint64_t ticks;        /* timer ticks so far */
+	/* The CPU (sched.h). */
+	uint32_t grace_ticks;              /* after an epilogue, ticks left to yield */
+	uint32_t critical_max_ticks;       /* the longest a critical section defers it */
+	uint32_t slice_pos;                /* the slice being run */
+	uint32_t nslices;                  /* EXO_NSLICES */
+	uint32_t slice_owner[EXO_NSLICES]; /* env id per position, 0 if free */
+	uint64_t idle_halts;               /* times the kernel halted with nothing to run */
+	uint64_t pcts;                     /* protected control transfers */
+	uint64_t free_pages;               /* pages free in the allocator */
 };
 #endif
 

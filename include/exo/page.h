@@ -13,9 +13,9 @@
 #endif
 
 /* struct exo_page.type */
-#define EXO_PAGE_FREE 0   /* allocatable */
-#define EXO_PAGE_USER 1   /* owned by an environment through a capability */
-#define EXO_PAGE_PT 2     /* a page table of environment `owner` */
+#define EXO_PAGE_FREE   0 /* allocatable */
+#define EXO_PAGE_USER   1 /* owned by an environment through a capability */
+#define EXO_PAGE_PT     2 /* a page table of environment `owner` */
 #define EXO_PAGE_KERNEL 3 /* the kernel's, boot data, or not RAM */
 
 /* struct exo_page.flags */
@@ -23,14 +23,14 @@
 
 /* Permissions for EXO_SYS_MAP and EXO_SYS_PROTECT: the x86 bits, so a libOS
  * reading UVPT sees the same values.  Present is implied. */
-#define EXO_PTE_P 0x001
-#define EXO_PTE_W 0x002
-#define EXO_PTE_U 0x004
-#define EXO_PTE_SW0 0x200 /* software bits the kernel keeps for the libOS, */
-#define EXO_PTE_SW1 0x400 /* e.g. copy-on-write */
-#define EXO_PTE_SW2 0x800
-#define EXO_PTE_SW (EXO_PTE_SW0 | EXO_PTE_SW1 | EXO_PTE_SW2)
-#define EXO_PTE_NX (1ul << 63)
+#define EXO_PTE_P    0x001
+#define EXO_PTE_W    0x002
+#define EXO_PTE_U    0x004
+#define EXO_PTE_SW0  0x200 /* software bits the kernel keeps for the libOS, */
+#define EXO_PTE_SW1  0x400 /* e.g. copy-on-write */
+#define EXO_PTE_SW2  0x800
+#define EXO_PTE_SW   (EXO_PTE_SW0 | EXO_PTE_SW1 | EXO_PTE_SW2)
+#define EXO_PTE_NX   (1ul << 63)
 #define EXO_PTE_ADDR 0x000ffffffffff000ul
 /* What a map or protect call may set. */
 #define EXO_PERM_MASK (EXO_PTE_W | EXO_PTE_SW | EXO_PTE_NX)
@@ -48,8 +48,8 @@ struct exo_page {
 };
 
 struct exo_map_op {
-	uint64_t va;   /* page-aligned, below EXO_USER_TOP */
-	int32_t cap;   /* slot of an EXO_CAP_PAGE capability with EXO_RIGHT_MAP */
+	uint64_t va; /* page-aligned, below EXO_USER_TOP */
+	int32_t cap; /* slot of an EXO_CAP_PAGE capability with EXO_RIGHT_MAP */
 	uint32_t pad;
 	uint64_t perm; /* EXO_PERM_MASK bits; EXO_PTE_W needs EXO_RIGHT_WRITE */
 };

@@ -18,7 +18,9 @@
 #define EXO_SYS_NULL          0 /* () -> 0; for measuring a crossing */
 #define EXO_SYS_CONSOLE_WRITE 1 /* (int stream, const void *buf, size_t len) -> len */
 #define EXO_SYS_EXIT          2 /* (int status) -> does not return */
-#define EXO_SYS_YIELD         3 /* (int env_cap or -1) -> 0: run another environment */
+#define EXO_SYS_YIELD                                                                              \
+	3 /* (int env_cap or -1) -> 0: run another environment                                     \
+	   (env_cap: give it the rest of our slice) */
 
 /* Capabilities (cap.h).  `cap` arguments are slots in the caller's table. */
 #define EXO_SYS_CAP_ACQUIRE 4 /* (type, arg) -> new slot: EXO_CAP_PAGE arg = pfn or EXO_ANY */
@@ -35,11 +37,20 @@
 /* Environments (env.h). */
 #define EXO_SYS_ENV_CREATE   12 /* (const char *name) -> env_cap: an empty address space */
 #define EXO_SYS_ENV_SET_REGS 13 /* (env_cap, const struct exo_regs *) -> 0 */
-#define EXO_SYS_ENV_START    14 /* (env_cap) -> 0 */
+#define EXO_SYS_ENV_START    14 /* (env_cap, flags) -> 0; flags: EXO_START_* (sched.h) */
 #define EXO_SYS_ENV_DESTROY  15 /* (env_cap) -> 0 */
-#define EXO_SYS_SET_HANDLER  16 /* (env_cap, handler, xstack_lo, xstack_hi) -> 0 (trap.h) */
+#define EXO_SYS_SET_HANDLER                                                                        \
+	16 /* (env_cap, handler, xstack_lo, xstack_hi, events) -> 0                                \
+	      (trap.h; events: EXO_EV_*, sched.h) */
 
-#define EXO_NSYSCALLS 17
+/* The CPU (sched.h) and wakeup predicates (pred.h). */
+#define EXO_SYS_SLICE_ALLOC 17 /* (env_cap, pos or EXO_SLICE_ANY) -> slice cap */
+#define EXO_SYS_PCT         18 /* (env_cap, kind, a0, a1, a2, a3) -> see sched.h */
+#define EXO_SYS_PCT_ENTRY   19 /* (env_cap, entry, stack_top) -> 0; entry 0 unregisters */
+#define EXO_SYS_WAIT        20 /* (const struct exo_pred_term *, n) -> 0 once true */
+#define EXO_SYS_RECLAIM     21 /* (env_cap, npages) -> 0: ask for pages back (sched.h) */
+
+#define EXO_NSYSCALLS 22
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

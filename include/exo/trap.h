@@ -19,15 +19,15 @@
 
 /* Offsets in struct exo_xframe, for assembly. */
 #define EXO_XF_VECTOR 0
-#define EXO_XF_ERR 8
-#define EXO_XF_ADDR 16 /* cr2: the faulting address, for a page fault */
-#define EXO_XF_RIP 24
+#define EXO_XF_ERR    8
+#define EXO_XF_ADDR   16 /* cr2: the faulting address, for a page fault */
+#define EXO_XF_RIP    24
 #define EXO_XF_RFLAGS 32
-#define EXO_XF_RSP 40
-#define EXO_XF_RAX 48
-#define EXO_XF_RCX 56
-#define EXO_XF_RDX 64
-#define EXO_XF_SIZE 80 /* 16-byte multiple */
+#define EXO_XF_RSP    40
+#define EXO_XF_RAX    48
+#define EXO_XF_RCX    56
+#define EXO_XF_RDX    64
+#define EXO_XF_SIZE   80 /* 16-byte multiple */
 
 /* Below the interrupted rsp: its red zone (128) plus room for a resume slot. */
 #define EXO_XFRAME_GAP 160

@@ -132,7 +132,7 @@ int main(void)
 
 			ERR(exo_cap_grant((int)g, EXO_CAP_SELF, EXO_RIGHT_READ | EXO_RIGHT_WRITE),
 			    EXO_EPERM, "grant more rights than the capability has");
-			ERR(exo_cap_grant((int)p, EXO_CAP_SELF, 0x20), EXO_EPERM,
+			ERR(exo_cap_grant((int)p, EXO_CAP_SELF, EXO_RIGHTS_ALL + 1), EXO_EPERM,
 			    "grant an unknown right bit");
 		}
 		RET(exo_cap_revoke((int)p), 3, "revoke p (three derived capabilities)");

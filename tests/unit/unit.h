@@ -9,5 +9,6 @@ Suite *cmdline_suite(void);
 Suite *memmap_suite(void);
 Suite *elf64_suite(void);
 Suite *cap_suite(void);
+Suite *pred_suite(void);
 
 #endif

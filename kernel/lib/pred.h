@@ -1,0 +1,28 @@
+/* Wakeup predicates: the well-formedness check and the evaluator (the ABI and the
+ * semantics are in <exo/pred.h>). Pure: memory operands are read through a callback,
+ * so the kernel decides how user memory is reached and what a read may fault on,
+ * and the host unit tests can count and fail reads. */
+#ifndef KLIB_PRED_H
+#define KLIB_PRED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <exo/pred.h>
+
+/* 0 if t[0..n) is well-formed, -EXO_EINVAL if not: n is 0 or above EXO_PRED_MAX_TERMS,
+ * or a term has an unknown op or operand kind, a nonzero pad, a flag other than
+ * EXO_PRED_OR, a memory operand not 8-byte aligned or a clock operand whose value is
+ * not 0. Whether the caller may read a memory operand is the kernel's question. */
+int pred_check(const struct exo_pred_term *t, size_t n);
+
+/* Reads the 64-bit word at user address va into *out: 0, or a negative error. */
+typedef int (*pred_read_fn)(void *ctx, uint64_t va, uint64_t *out);
+
+/* Evaluates a predicate pred_check accepted: 1 if true, 0 if false, or the error of the
+ * first read that failed. Clock operands have the value now. Lazy: once a term of a
+ * product is false, the rest of that product is neither compared nor read, and the
+ * first true product ends the evaluation. */
+int pred_eval(const struct exo_pred_term *t, size_t n, pred_read_fn read, void *ctx, uint64_t now);
+
+#endif

@@ -1,0 +1,264 @@
+/* The scheduler (include/exo/sched.h).
+ *
+ * The CPU is the slice vector: each timer tick ends a slice and the next
+ * position whose owner can run gets the CPU.  An owner that asked for the
+ * epilogue is not switched away invisibly: it gets an EXO_VEC_EPILOGUE
+ * upcall and kinfo.grace_ticks to yield.  If it overruns, the kernel takes
+ * the CPU anyway and the environment forfeits its next slice.  While the
+ * libOS's critical flag is up the epilogue waits, a tick at a time, at most
+ * CRITICAL_MAX_TICKS in a row.  Environments that registered nothing are
+ * switched by the kernel, as any OS would.
+ *
+ * A switch made here (not a donation: directed yield, PCT) starts a slice, so
+ * an environment that wants it is entered at its prologue upcall.  With
+ * nothing to run the kernel halts until the next interrupt.
+ *
+ * Every path is short: ring 0 costs ~275 ns an instruction on KVM-on-PVM.  The
+ * sets of runnable environments and used slices are 64-bit masks, searched
+ * with a count of trailing zeros instead of loops over tables. */
+#include <exo/errno.h>
+#include <exo/sched.h>
+#include <exo/status.h>
+
+#include "env.h"
+#include "gate.h"
+#include "kernel.h"
+#include "lapic.h"
+#include "reclaim.h"
+#include "sched.h"
+#include "slice.h"
+#include "upcall.h"
+#include "wakeup.h"
+
+#define GRACE_TICKS        1
+#define CRITICAL_MAX_TICKS 2
+
+_Static_assert(EXO_NENV == 64, "the scheduler's sets are 64-bit masks");
+
+static uint64_t runnable;
+/* The current slice began (an epilogue was sent) but its owner has not run. */
+static bool slice_waiting;
+
+void sched_init(void)
+{
+	kinfo_page.grace_ticks = GRACE_TICKS;
+	kinfo_page.critical_max_ticks = CRITICAL_MAX_TICKS;
+	kinfo_page.nslices = EXO_NSLICES;
+}
+
+void sched_set_state(struct env *e, uint32_t state)
+{
+	e->info->state = state;
+	if (state == EXO_ENV_RUNNABLE)
+		runnable |= env_bit(e);
+	else
+		runnable &= ~env_bit(e);
+}
+
+void sched_forget(struct env *e)
+{
+	runnable &= ~env_bit(e);
+	sleeping &= ~env_bit(e);
+	e->pending = e->forfeit = e->deferrals = 0;
+	e->grace_end = 0;
+}
+
+void sched_yielded(struct env *e)
+{
+	e->grace_end = 0;
+	e->deferrals = 0;
+}
+
+static bool can_run(const struct env *e)
+{
+	return runnable & env_bit(e);
+}
+
+/* Bit k of the result is bit (k + n) % 64 of x. */
+static uint64_t rotr64(uint64_t x, unsigned n)
+{
+	n %= 64;
+	return n ? x >> n | x << (64 - n) : x;
+}
+
+/* The next position after the current slice whose owner can run, or -1.
+ * Owners that forfeited a slice are passed over; when committing, that pays
+ * for it. */
+static int next_slice(bool commit)
+{
+	unsigned start = (kinfo_page.slice_pos + 1) % EXO_NSLICES;
+	for (uint64_t m = rotr64(slice_used, start); m; m &= m - 1) {
+		uint32_t pos = (start + (unsigned)__builtin_ctzl(m)) % EXO_NSLICES;
+		struct env *o = slice_owner(pos);
+		if (!o || !can_run(o))
+			continue;
+		if (o->forfeit) {
+			if (commit)
+				o->forfeit--;
+			continue;
+		}
+		return (int)pos;
+	}
+	return -1;
+}
+
+/* A runnable environment other than prev if there is one (round robin over
+ * slots), else prev if it can run, else 0. */
+static struct env *any_runnable(const struct env *prev)
+{
+	unsigned start = prev ? prev->slot + 1u : 0;
+	uint64_t m = rotr64(runnable, start);
+	return m ? &envs[(start + (unsigned)__builtin_ctzl(m)) % EXO_NENV] : 0;
+}
+
+static _Noreturn void run_slice(struct env *e)
+{
+	if (e != curenv && env_wants(e, EXO_EV_PROLOGUE))
+		e->pending |= PENDING_PROLOGUE;
+	env_run(e);
+}
+
+static _Noreturn void nothing_to_run(void)
+{
+	const struct env *first = &envs[1];
+	if (first->info && first->info->state == EXO_ENV_EXITED)
+		machine_exit(first->info->status);
+	kprintf("exo: deadlock: every environment is waiting for a PCT reply\n");
+	machine_exit(EXOSIM_EXIT_CRASH);
+}
+
+static _Noreturn void switch_from(struct env *prev);
+
+/* Halt until an interrupt makes something runnable.  A tick that arrives here
+ * finds ring 0 in its frame and only counts; this loop looks again.  An
+ * environment's first exit ends the machine once nothing can run. */
+static _Noreturn void idle(void)
+{
+	for (;;) {
+		if (runnable)
+			switch_from(0);
+		if (!sleeping)
+			nothing_to_run();
+		if (envs[1].info && envs[1].info->state == EXO_ENV_EXITED)
+			nothing_to_run();
+		kinfo_page.idle_halts++;
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		if (sleeping)
+			wakeup_poll();
+		if (reclaiming)
+			reclaim_poll();
+	}
+}
+
+/* prev gives up the CPU (its state is saved): the owner of a slice that began
+ * without it runs first, then the next slice's owner.  If that is prev again,
+ * an environment without slices may have the time. */
+static _Noreturn void switch_from(struct env *prev)
+{
+	if (slice_waiting) {
+		slice_waiting = false;
+		struct env *o = slice_owner(kinfo_page.slice_pos);
+		if (o && o != prev && can_run(o))
+			run_slice(o);
+	}
+	int pos = next_slice(true);
+	struct env *next = 0;
+	if (pos >= 0) {
+		kinfo_page.slice_pos = (uint32_t)pos;
+		next = slice_owner((uint32_t)pos);
+	}
+	if (!next || next == prev)
+		next = any_runnable(prev);
+	if (next)
+		run_slice(next);
+	idle();
+}
+
+_Noreturn void sched_yield(void)
+{
+	if (sleeping)
+		wakeup_poll();
+	if (reclaiming)
+		reclaim_poll();
+	switch_from(curenv);
+}
+
+static _Noreturn void preempt(struct env *e, struct trapframe *tf)
+{
+	*e->ctx = *tf;
+	e->deferrals = 0;
+	switch_from(e);
+}
+
+/* The slice of e (running, interrupted at tf) ended and `next` should run.
+ * Returns if e keeps the CPU for now. */
+static void end_slice(struct env *e, struct trapframe *tf)
+{
+	if (!env_wants(e, EXO_EV_EPILOGUE))
+		preempt(e, tf);
+	if (e->uarea->critical && e->deferrals < CRITICAL_MAX_TICKS) {
+		e->deferrals++;
+		e->uarea->deferred++;
+		return;
+	}
+	e->deferrals = 0;
+	if (upcall_push(e, tf, EXO_VEC_EPILOGUE, kinfo_page.slice_pos))
+		env_kill(e, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
+		         "exception stack is not mapped writable");
+	e->uarea->epilogues++;
+	e->grace_end = kinfo_page.ticks + GRACE_TICKS;
+	/* The next slice has begun; e finishes in its grace period. */
+	int pos = next_slice(true);
+	if (pos >= 0) {
+		kinfo_page.slice_pos = (uint32_t)pos;
+		slice_waiting = true;
+	}
+}
+
+void sched_tick(struct trapframe *tf)
+{
+	kinfo_page.ticks++;
+	lapic_eoi();
+	if (sleeping)
+		wakeup_poll();
+	if (reclaiming)
+		reclaim_poll();
+	if (!(tf->cs & 3))
+		return; /* the idle loop: it looks again itself */
+	struct env *e = curenv;
+	e->info->cpu_ticks++;
+	if (e->grace_end) {
+		if (kinfo_page.ticks < e->grace_end)
+			return;
+		/* It ignored its epilogue: it loses the CPU now and a slice later. */
+		e->grace_end = 0;
+		e->forfeit++;
+		e->uarea->forfeited++;
+		preempt(e, tf);
+	}
+	int pos = next_slice(false);
+	struct env *next = pos >= 0 ? slice_owner((uint32_t)pos) : any_runnable(e);
+	if (next && next != e) {
+		end_slice(e, tf);
+		return;
+	}
+	if (pos >= 0) /* its own next slice: it goes on */
+		kinfo_page.slice_pos = (uint32_t)next_slice(true);
+}
+
+void sched_deliver_pending(struct env *e)
+{
+	uint32_t p = e->pending;
+	e->pending = 0;
+	if (p & PENDING_PROLOGUE) {
+		if (upcall_push(e, e->ctx, EXO_VEC_PROLOGUE, kinfo_page.slice_pos))
+			env_kill(e, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
+			         "exception stack is not mapped writable");
+		e->uarea->prologues++;
+	}
+	if ((p & PENDING_RECLAIM) && e->reclaim_left) {
+		if (upcall_push(e, e->ctx, EXO_VEC_RECLAIM, e->reclaim_left))
+			env_kill(e, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
+			         "exception stack is not mapped writable");
+	}
+}

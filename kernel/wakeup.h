@@ -1,0 +1,15 @@
+/* Wakeup predicates (include/exo/pred.h). */
+#ifndef KERNEL_WAKEUP_H
+#define KERNEL_WAKEUP_H
+
+#include <stdint.h>
+
+/* Environments whose main context sleeps on a predicate, one bit each. */
+extern uint64_t sleeping;
+
+/* Evaluates every sleeper's predicate and wakes those that hold. */
+void wakeup_poll(void);
+
+long sys_wait(uint64_t terms, uint64_t n);
+
+#endif
