@@ -207,8 +207,35 @@ long exos_env_spawn_stopped(int (*fn)(void *), void *arg, const char *name)
 
 long exos_env_start(uint32_t id)
 {
+	return exos_env_start_flags(id, 0);
+}
+
+long exos_env_start_flags(uint32_t id, unsigned flags)
+{
 	long cap = exos_env_cap(id);
-	return cap < 0 ? cap : exo_env_start((int)cap);
+	return cap < 0 ? cap : exo_env_start_flags((int)cap, flags);
+}
+
+long exos_env_share(uint32_t id, uint64_t va, size_t npages, uint64_t perm)
+{
+	long cap = exos_env_cap(id);
+	struct exo_map_op op = {.perm = perm};
+
+	if (cap < 0)
+		return cap;
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t pfn = exos_pfn(va + i * EXO_PAGE_SIZE);
+		long pcap = pfn ? exos_page_cap_get(pfn) : -EXO_EFAULT;
+		long r;
+
+		if (pcap < 0)
+			return pcap;
+		op.va = va + i * EXO_PAGE_SIZE;
+		op.cap = (int32_t)pcap;
+		if ((r = exo_map((int)cap, &op, 1)) != 1)
+			return r < 0 ? r : -EXO_EFAULT;
+	}
+	return 0;
 }
 
 long exos_env_wait(uint32_t id)

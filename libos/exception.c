@@ -4,13 +4,15 @@
 #include <stdlib.h>
 
 #include <exos/exception.h>
+#include <exos/sched.h>
 #include <exos/vm.h>
 
 volatile uint64_t exos_exception_count;
 volatile int exos_exception_depth;
 
-static exos_exception_handler handlers[32];
+static exos_exception_handler handlers[EXO_NVECTORS];
 static int initialized;
+static unsigned upcall_events; /* EXO_EV_* registered with the kernel */
 
 static const char *const names[32] = {
         [0] = "divide error",
@@ -35,6 +37,14 @@ static const char *const names[32] = {
 
 const char *exos_exception_name(uint64_t v)
 {
+	switch (v) {
+	case EXO_VEC_PROLOGUE:
+		return "prologue upcall";
+	case EXO_VEC_EPILOGUE:
+		return "epilogue upcall";
+	case EXO_VEC_RECLAIM:
+		return "reclaim upcall";
+	}
 	return v < 32 && names[v] ? names[v] : "reserved exception";
 }
 
@@ -87,6 +97,12 @@ const char *exos_strerror(long err)
 #endif
 	case EXO_ENOSYS:
 		return "ENOSYS";
+	case EXO_ESRCH:
+		return "ESRCH";
+	case EXO_EAGAIN:
+		return "EAGAIN";
+	case EXO_EPIPE:
+		return "EPIPE";
 	default:
 		return err >= 0 ? "OK" : "E?";
 	}
@@ -96,7 +112,7 @@ exos_exception_handler exos_set_exception_handler(int vector, exos_exception_han
 {
 	exos_exception_handler old;
 
-	if (vector < 0 || vector >= 32)
+	if (vector < 0 || vector >= EXO_NVECTORS)
 		return 0;
 	old = handlers[vector];
 	handlers[vector] = fn;
@@ -112,12 +128,25 @@ long exos_exceptions_init(void)
 	r = exos_map_range(EXOS_XSTACK_LO, EXOS_XSTACK_PAGES, EXO_PTE_W | EXO_PTE_NX);
 	if (r < 0)
 		return r;
-	r = exo_set_handler(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO,
-	                    EXOS_XSTACK_HI);
+	r = exo_set_upcalls(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO, EXOS_XSTACK_HI,
+	                    upcall_events);
 	if (r < 0)
 		return r;
 	initialized = 1;
 	return 0;
+}
+
+long exos_set_upcall_events(unsigned events)
+{
+	long r = exos_exceptions_init();
+
+	if (r < 0)
+		return r;
+	r = exo_set_upcalls(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO, EXOS_XSTACK_HI,
+	                    events);
+	if (r == 0)
+		upcall_events = events;
+	return r;
 }
 
 /* A spawned environment starts with the parent's memory image but none of its
@@ -125,8 +154,9 @@ long exos_exceptions_init(void)
 void exos_exceptions_forget(void)
 {
 	initialized = 0;
+	upcall_events = 0;
 	exos_exception_depth = 0;
-	for (int i = 0; i < 32; i++)
+	for (int i = 0; i < EXO_NVECTORS; i++)
 		handlers[i] = 0;
 }
 
@@ -161,10 +191,12 @@ void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r)
 
 	exos_exception_depth++;
 	exos_exception_count++;
-	if (v < 32 && handlers[v])
+	if (v < EXO_NVECTORS && handlers[v])
 		done = handlers[v](f, r);
 	if (!done && v == 14)
 		done = exos_vm_fault(f, r);
+	if (!done && v >= 32)
+		done = exos_sched_upcall(f); /* the default CPU and memory policy */
 	if (!done)
 		unhandled(f);
 	exos_exception_depth--;

@@ -21,7 +21,12 @@
  *    buffer; kernel and non-canonical addresses pass unchanged;
  *  - cap_info's output pointer never points at the fuzzer's own data;
  *  - console writes with a valid stream get an unreadable buffer or length 0
- *    (so nothing is printed).
+ *    (so nothing is printed);
+ *  - upcall events (SET_HANDLER's fifth argument) for itself or the checksum
+ *    environment: a random handler would then run at every slice end;
+ *  - a wakeup predicate that might never come true: WAIT gets random terms in
+ *    our own buffer ORed with "the clock passed 1 ms from now", or a pointer
+ *    to memory we do not map.
  * One call in 16 enters through a bare `syscall` instead of the gate.
  * Options after COUNT: `verbose` prints every call on stderr before making
  * it; `gate-only` never uses the bare `syscall`.
@@ -233,6 +238,33 @@ static uint64_t fold(uint64_t va)
 	return va;
 }
 
+/* 1..EXO_PRED_MAX_TERMS + 1 random terms, the last one always "OR the clock
+ * is past 1 ms from now" so a valid predicate comes true.  *n is the count,
+ * or one the kernel must refuse (never a prefix without the clock term). */
+static struct exo_pred_term predbuf[EXO_PRED_MAX_TERMS + 1];
+static struct exo_pred_term *random_predicate(uint64_t *n)
+{
+	unsigned k = 1 + (unsigned)(rnd() % (EXO_PRED_MAX_TERMS + 1));
+	for (unsigned i = 0; i + 1 < k; i++) {
+		uint64_t *w = (uint64_t *)&predbuf[i];
+		w[0] = rnd() % 4 ? rnd() % 8 | (rnd() % 4) << 8 | (rnd() % 4) << 16 |
+		                           (rnd() % 3) << 24
+		                 : rnd();
+		w[1] = rnd() % 2 ? pick_num() : pick_addr();
+		w[2] = rnd() % 2 ? pick_num() : pick_addr();
+	}
+	predbuf[k - 1] = (struct exo_pred_term){
+	        .op = EXO_PRED_GE,
+	        .lhs_kind = EXO_OPND_CLOCK,
+	        .rhs_kind = EXO_OPND_CONST,
+	        .rhs = exo_rdtsc() + exo_kinfo()->tsc_khz,
+	};
+	if (k > 1)
+		predbuf[k - 2].flags |= EXO_PRED_OR;
+	*n = rnd() % 8 ? k : rnd() % 2 ? 0 : EXO_PRED_MAX_TERMS + 1 + rnd() % 1000;
+	return predbuf;
+}
+
 static int verbose, gate_only;
 static long calls, skipped, created, results[64], positive;
 
@@ -350,6 +382,20 @@ static void one(void)
 		a[1] = pick_addr();
 		a[2] = rnd() % 2 ? ARENA : pick_addr();
 		a[3] = rnd() % 2 ? ARENA + 4 * EXO_PAGE_SIZE : pick_addr();
+		a[4] = rnd() % 2 ? rnd() % 8 : pick_num();
+		if (names_prot_env(a[0]))
+			a[4] = 0;
+		break;
+	case EXO_SYS_WAIT:
+		if (rnd() % 8 == 0) {
+			a[0] = pick_addr();
+			if (a[0] < EXO_USER_TOP && exos_pte(a[0] & ~0xffful)) {
+				skipped++;
+				return;
+			}
+		} else {
+			a[0] = (uint64_t)random_predicate(&a[1]);
+		}
 		break;
 	default:
 		break;

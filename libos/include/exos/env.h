@@ -20,6 +20,7 @@
 #ifndef EXOS_ENV_H
 #define EXOS_ENV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <exos/sys.h>
@@ -34,6 +35,13 @@ long exos_env_spawn(int (*fn)(void *), void *arg, const char *name);
  * needs first (map shared pages into it, grant it capabilities). */
 long exos_env_spawn_stopped(int (*fn)(void *), void *arg, const char *name);
 long exos_env_start(uint32_t id);
+/* The same with ENV_START flags: EXO_START_NO_SLICE to give it slices
+ * yourself (exos_slices_for). */
+long exos_env_start_flags(uint32_t id, unsigned flags);
+
+/* Maps our pages [va, va + npages pages) into our child `id` at the same
+ * addresses with perm (shared memory). */
+long exos_env_share(uint32_t id, uint64_t va, size_t npages, uint64_t perm);
 
 /* Our capability slot for a child we spawned, or -EXO_ENOENT. */
 long exos_env_cap(uint32_t id);

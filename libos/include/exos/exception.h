@@ -41,9 +41,15 @@ typedef int (*exos_exception_handler)(struct exo_xframe *f, struct exos_regs *r)
  * the failing call's -EXO_E*. */
 long exos_exceptions_init(void);
 
-/* Installs fn for vector (0..31; NULL removes it); returns the previous one,
- * so handlers can chain. */
+/* Installs fn for vector (0..31, or an upcall vector EXO_VEC_* up to
+ * EXO_NVECTORS; NULL removes it); returns the previous one, so handlers can
+ * chain.  Upcalls a handler does not take get ExOS's default policy
+ * (<exos/sched.h>). */
 exos_exception_handler exos_set_exception_handler(int vector, exos_exception_handler fn);
+
+/* Registers the upcall events (EXO_EV_*, include/exo/sched.h) the handler
+ * wants besides exceptions; initialises exceptions if needed. */
+long exos_set_upcall_events(unsigned events);
 
 /* Called by the stub (not by programs). */
 void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r);

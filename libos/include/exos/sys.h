@@ -23,6 +23,8 @@
 #include <exo/kinfo.h>
 #include <exo/memlayout.h>
 #include <exo/page.h>
+#include <exo/pred.h>
+#include <exo/sched.h>
 #include <exo/status.h>
 #include <exo/syscall.h>
 #include <exo/trap.h>
@@ -238,6 +240,93 @@ static inline long exo_set_handler(int env_cap, const void *handler, uint64_t xs
 {
 	return exo_syscall4(EXO_SYS_SET_HANDLER, env_cap, (long)handler, (long)xstack_lo,
 	                    (long)xstack_hi);
+}
+
+/* ---- Exokernel core II (sched.h, pred.h) ---- */
+
+/* EXO_SYS_SET_HANDLER with upcall events (EXO_EV_*) besides exceptions. */
+static inline long exo_set_upcalls(int env_cap, const void *handler, uint64_t xstack_lo,
+                                   uint64_t xstack_hi, unsigned events)
+{
+	return exo_syscall6(EXO_SYS_SET_HANDLER, env_cap, (long)handler, (long)xstack_lo,
+	                    (long)xstack_hi, (long)events, 0);
+}
+
+/* EXO_SYS_ENV_START with flags (EXO_START_NO_SLICE). */
+static inline long exo_env_start_flags(int env_cap, unsigned flags)
+{
+	return exo_syscall2(EXO_SYS_ENV_START, env_cap, (long)flags);
+}
+
+/* EXO_SYS_SLICE_ALLOC: the slice at pos (or EXO_SLICE_ANY) for env_cap;
+ * returns our capability for it.  Release it to free the slice. */
+static inline long exo_slice_alloc(int env_cap, uint64_t pos)
+{
+	return exo_syscall2(EXO_SYS_SLICE_ALLOC, env_cap, (long)pos);
+}
+
+/* EXO_SYS_PCT_ENTRY: where PCTs into env_cap enter, and on which stack
+ * (16-byte aligned top).  entry NULL refuses calls. */
+static inline long exo_pct_entry(int env_cap, const void *entry, uint64_t stack_top)
+{
+	return exo_syscall3(EXO_SYS_PCT_ENTRY, env_cap, (long)entry, (long)stack_top);
+}
+
+/* EXO_SYS_PCT, EXO_PCT_CALL: runs env_cap's entry with a[0..3] and waits for
+ * its reply; returns 0 with the results in r[0..3], or -EXO_E*. */
+static inline long exo_pct_call(int env_cap, const uint64_t a[4], uint64_t r[4])
+{
+	register uint64_t r10 __asm__("r10") = a[1];
+	register uint64_t r8 __asm__("r8") = a[2];
+	register uint64_t r9 __asm__("r9") = a[3];
+	uint64_t rdi = (uint64_t)env_cap, rsi = EXO_PCT_CALL, rdx = a[0], rcx;
+	long ret;
+
+	__asm__ volatile("call *%[gate]"
+	                 : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8),
+	                   "+r"(r9), "=c"(rcx)
+	                 : "0"((long)EXO_SYS_PCT), [gate] "r"(EXO_GATE_SYSCALL)
+	                 : "r11", "memory", "cc");
+	r[0] = rdx, r[1] = rcx, r[2] = r8, r[3] = r9;
+	return ret;
+}
+
+/* EXO_PCT_SEND: runs env_cap's entry with a0..a3; we run again when the
+ * scheduler says so.  Returns 0 then, or -EXO_E* at once. */
+static inline long exo_pct_send(int env_cap, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	return exo_syscall6(EXO_SYS_PCT, env_cap, EXO_PCT_SEND, (long)a0, (long)a1, (long)a2,
+	                    (long)a3);
+}
+
+/* From inside an activation: give the caller r0..r3 (EXO_PCT_REPLY), or end
+ * an asynchronous one (EXO_PCT_DONE).  Return only on error. */
+static inline long exo_pct_reply(uint64_t r0, uint64_t r1, uint64_t r2, uint64_t r3)
+{
+	return exo_syscall6(EXO_SYS_PCT, 0, EXO_PCT_REPLY, (long)r0, (long)r1, (long)r2, (long)r3);
+}
+
+static inline long exo_pct_done(void)
+{
+	return exo_syscall2(EXO_SYS_PCT, 0, EXO_PCT_DONE);
+}
+
+/* EXO_SYS_WAIT: sleep until the predicate t[0..n) holds; 0 then, or -EXO_E*. */
+static inline long exo_wait(const struct exo_pred_term *t, size_t n)
+{
+	return exo_syscall2(EXO_SYS_WAIT, (long)t, (long)n);
+}
+
+/* EXO_SYS_RECLAIM: ask env_cap (with EXO_RIGHT_REVOKE) for npages back. */
+static inline long exo_reclaim(int env_cap, uint64_t npages)
+{
+	return exo_syscall2(EXO_SYS_RECLAIM, env_cap, (long)npages);
+}
+
+/* Our u-area, shared with the kernel (sched.h). */
+static inline volatile struct exo_uarea *exo_uarea(void)
+{
+	return (volatile struct exo_uarea *)EXO_UAREA;
 }
 
 /* ---- The kernel's exported tables, read without a crossing ---- */

@@ -1,0 +1,114 @@
+/* Robust critical sections: while ExOS's critical flag is up the kernel
+ * defers the epilogue, a tick at a time, and records it; but only up to
+ * kinfo.critical_max_ticks, so an environment that stays in a critical section
+ * cannot starve the others.  Leaving the section with an epilogue deferred
+ * yields at once. */
+#define TEST_NAME "critical"
+#include <exos/env.h>
+#include <exos/exception.h>
+#include <exos/sched.h>
+#include <exos/vm.h>
+
+#include "check.h"
+
+#define SHARED 0x4e0000000000ul
+
+struct shared {
+	volatile uint64_t stop, other_count;
+	volatile uint64_t longest, deferred, epilogues, other_moved_while_critical;
+	volatile uint64_t deferred_before_leave, deferred_after_leave, other_moved_at_leave;
+	volatile uint64_t done;
+};
+#define SH ((struct shared *)SHARED)
+
+static int other(void *arg)
+{
+	(void)arg;
+	while (!SH->stop)
+		SH->other_count++;
+	return 0;
+}
+
+/* Spins inside a critical section for `ticks` ticks, measuring its longest
+ * run: a gap of a quarter tick means another environment had the CPU (a timer
+ * interrupt or an upcall is far shorter). */
+static uint64_t critical_spin(uint64_t ticks)
+{
+	const struct exo_kinfo *k = exo_kinfo();
+	uint64_t gap = k->tick_ns / 4 * k->tsc_khz / 1000000, run = 0, longest = 0;
+	uint64_t t0 = exo_rdtsc(), last = t0, span = ticks * k->tick_ns * k->tsc_khz / 1000000;
+	while (exo_rdtsc() - t0 < span) {
+		uint64_t now = exo_rdtsc();
+		run = now - last < gap ? run + (now - last) : 0;
+		if (run > longest)
+			longest = run;
+		last = now;
+	}
+	return longest;
+}
+
+static int critical(void *arg)
+{
+	(void)arg;
+	if (exos_set_upcall_events(EXO_EV_EPILOGUE) < 0)
+		return 1;
+	volatile struct exo_uarea *u = exo_uarea();
+
+	/* 1: far longer than the bound. */
+	uint64_t before = SH->other_count;
+	exos_critical_enter();
+	SH->longest = critical_spin(40);
+	SH->deferred = u->deferred;
+	SH->other_moved_while_critical = SH->other_count != before;
+	u->deferred = 0;
+	exos_critical_leave();
+
+	/* 2: a short section that sees one deferral, then leaves: that yields. */
+	exo_yield(); /* start at the beginning of a slice */
+	exos_critical_enter();
+	while (!u->deferred)
+		;
+	SH->deferred_before_leave = u->deferred;
+	before = SH->other_count;
+	exos_critical_leave();
+	SH->other_moved_at_leave = SH->other_count != before;
+	SH->deferred_after_leave = u->deferred;
+	SH->epilogues = exos_epilogues;
+	SH->done = 1;
+	return 0;
+}
+
+int main(void)
+{
+	long id[2];
+	int (*fn[2])(void *) = {critical, other};
+	CHECK(exos_page_map(SHARED, EXO_PTE_W | EXO_PTE_NX) > 0, "mapped a page to share");
+	for (int i = 0; i < 2; i++) {
+		id[i] = exos_env_spawn_stopped(fn[i], 0, i ? "other" : "critical");
+		CHECK(id[i] > 0 && exos_env_share((uint32_t)id[i], SHARED, 1,
+		                                  EXO_PTE_W | EXO_PTE_NX) == 0,
+		      "spawned the %s one", i ? "other" : "critical");
+		RET(exos_env_start((uint32_t)id[i]), 0, "started it with a slice");
+	}
+	RET(exos_wait_word(&SH->done, EXO_PRED_NE, 0, 5000 * 1000000ul), 0,
+	    "slept until the critical one was done");
+	SH->stop = 1;
+	for (int i = 0; i < 2; i++)
+		RET(exos_env_wait((uint32_t)id[i]), 0, "child exited");
+
+	const struct exo_kinfo *k = exo_kinfo();
+	uint64_t tick = k->tick_ns * k->tsc_khz / 1000000;
+	uint64_t bound = (1 + k->critical_max_ticks + k->grace_ticks + 1) * tick;
+	CHECK(SH->deferred >= k->critical_max_ticks, "the kernel deferred the epilogue (%lu times)",
+	      (unsigned long)SH->deferred);
+	CHECK(SH->longest < bound,
+	      "but never beyond the bound: longest run %lu ticks/100 (bound %lu)",
+	      (unsigned long)(SH->longest * 100 / tick), (unsigned long)(bound * 100 / tick));
+	CHECK(SH->other_moved_while_critical, "the other environment ran during the section");
+	CHECK(SH->epilogues > 0, "the epilogue came after the bound (%lu)",
+	      (unsigned long)SH->epilogues);
+	CHECK(SH->deferred_before_leave > 0 && SH->deferred_after_leave == 0,
+	      "a deferral was recorded, and leaving the section answered it");
+	CHECK(SH->other_moved_at_leave, "leaving the section yielded to the other environment");
+	return check_done();
+}
