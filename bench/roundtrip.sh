@@ -15,11 +15,7 @@ prog=$build/tests/guest/pct_cost.elf
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench_roundtrip.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-if grep -qs '^kvm_pvm ' /proc/modules || [ -d /sys/module/kvm_pvm ]; then
-	host='KVM on PVM'
-else
-	host=KVM
-fi
+host=$("$(dirname "$0")/../scripts/host-type.sh")
 echo "## exosim ($host) vs Linux pipe ping-pong"
 echo "Host: $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
 echo

@@ -5,7 +5,7 @@
 set -euo pipefail
 build=${1:?usage: upcall.sh BUILD_DIR [N]}
 n=${2:-2000}
-echo "## exosim ($(grep -q kvm_pvm /proc/modules 2>/dev/null && echo 'KVM on PVM' || echo KVM))"
+echo "## exosim ($("$(dirname "$0")/../scripts/host-type.sh"))"
 "$build/exosim" "$build/tests/guest/upcall_cost.elf" "$n"
 if command -v qemu-system-x86_64 >/dev/null; then
 	echo "## QEMU (TCG; cycles are the emulated TSC)"

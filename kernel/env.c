@@ -292,7 +292,8 @@ long sys_yield(uint64_t cap)
 	}
 	syscall_save_state(curenv);
 	sched_yielded(curenv);
-	if (target && target->info->state == EXO_ENV_RUNNABLE)
+	/* To itself is no donation: it would answer an epilogue and keep the CPU. */
+	if (target && target != curenv && target->info->state == EXO_ENV_RUNNABLE)
 		env_run(target);
 	sched_yield();
 }

@@ -45,8 +45,10 @@ struct env {
 	struct exo_pred_term pred[EXO_PRED_MAX_TERMS];
 
 	/* Memory revocation (reclaim.c). */
+	uint64_t reclaim_asked;    /* pages the current request is for */
 	uint64_t reclaim_left;     /* pages still owed */
 	uint64_t reclaim_deadline; /* tick after which the kernel takes them */
+	uint64_t reclaim_barren;   /* its page count when a request got nothing */
 };
 
 extern struct env envs[EXO_NENV];

@@ -79,6 +79,7 @@ static long pct_call(uint64_t env_cap, uint64_t kind, const uint64_t a[4])
 static _Noreturn void pct_reply(struct env *callee, const uint64_t r[4])
 {
 	struct env *caller = env_by_id(callee->info->in_pct);
+	sched_yielded(callee);
 	activation_end(callee);
 	if (caller && caller->info->state == EXO_ENV_BLOCKED &&
 	    caller->info->waiting_for == callee->id) {
@@ -106,8 +107,9 @@ long sys_pct(uint64_t env_cap, uint64_t kind, uint64_t a0, uint64_t a1, uint64_t
 			return -EXO_EINVAL;
 		pct_reply(e, a);
 	case EXO_PCT_DONE:
-		if (!e->info->in_pct)
-			return -EXO_EINVAL;
+		if (!e->info->in_pct || e->act_kind != EXO_PCT_SEND)
+			return -EXO_EINVAL; /* a synchronous caller waits for REPLY */
+		sched_yielded(e);
 		activation_end(e);
 		sched_yield();
 	default:

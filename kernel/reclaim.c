@@ -24,6 +24,7 @@
 #include "reclaim.h"
 #include "rmap.h"
 #include "vm.h"
+#include "wakeup.h"
 #include "x86.h"
 
 #define RECLAIM_GRACE_TICKS 2
@@ -33,6 +34,9 @@ uint64_t reclaiming;
 
 static void finish(struct env *e)
 {
+	/* Memory pressure does not ask it again until it holds more pages. */
+	if (e->reclaim_left == e->reclaim_asked)
+		e->reclaim_barren = e->info->pages;
 	reclaiming &= ~env_bit(e);
 	e->reclaim_left = 0;
 	e->uarea->reclaim_request = 0;
@@ -40,13 +44,17 @@ static void finish(struct env *e)
 
 void reclaim_start(struct env *e, uint64_t n)
 {
+	e->reclaim_asked = n;
 	e->reclaim_left = n;
 	e->reclaim_deadline = kinfo_page.ticks + RECLAIM_GRACE_TICKS;
 	e->uarea->reclaim_request = n;
 	e->uarea->reclaim_deadline = e->reclaim_deadline;
 	reclaiming |= env_bit(e);
-	if (env_wants(e, EXO_EV_RECLAIM))
+	if (env_wants(e, EXO_EV_RECLAIM)) {
 		e->pending |= PENDING_RECLAIM;
+		if (sleeping & env_bit(e))
+			wakeup_now(e, -EXO_EINTR); /* to run its handler in time */
+	}
 }
 
 void reclaim_page_returned(struct env *e)
@@ -121,7 +129,7 @@ int reclaim_for(struct env *requester)
 	struct env *victim = 0;
 	for (int s = 1; s < EXO_NENV; s++) {
 		struct env *e = env_by_slot((uint16_t)s);
-		if (e && e != requester && e->info->pages &&
+		if (e && e != requester && e->info->pages > e->reclaim_barren &&
 		    (!victim || e->info->pages > victim->info->pages))
 			victim = e;
 	}

@@ -120,7 +120,7 @@ static const uint64_t *kstack_top(void)
 
 void syscall_save_state(struct env *e)
 {
-	struct trapframe *tf = &e->tf;
+	struct trapframe *tf = e->ctx; /* the main context or a PCT activation */
 	if (fault_syscall_tf) {
 		*tf = *fault_syscall_tf;
 		fault_syscall_tf = 0;

@@ -37,7 +37,7 @@ static int evaluate(struct env *e, uint64_t now)
 
 /* The main context's wait returns `result`.  During a PCT activation the
  * main context is not the one running: only its saved state changes. */
-static void wake(struct env *e, int result)
+void wakeup_now(struct env *e, int result)
 {
 	sleeping &= ~env_bit(e);
 	e->tf.rax = (uint64_t)(int64_t)result;
@@ -54,7 +54,7 @@ void wakeup_poll(void)
 		struct env *e = &envs[__builtin_ctzl(m)];
 		int r = evaluate(e, now);
 		if (r)
-			wake(e, r > 0 ? 0 : r);
+			wakeup_now(e, r > 0 ? 0 : r);
 	}
 }
 

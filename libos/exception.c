@@ -97,8 +97,8 @@ const char *exos_strerror(long err)
 #endif
 	case EXO_ENOSYS:
 		return "ENOSYS";
-	case EXO_ESRCH:
-		return "ESRCH";
+	case EXO_EINTR:
+		return "EINTR";
 	case EXO_EAGAIN:
 		return "EAGAIN";
 	case EXO_EPIPE:

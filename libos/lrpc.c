@@ -17,7 +17,7 @@ static _Noreturn void lrpc_entry(uint64_t caller, uint64_t kind, uint64_t proc, 
 	if (proc < nprocs && procs[proc])
 		procs[proc]((uint32_t)caller, args, r);
 	if (kind == EXO_PCT_CALL)
-		exo_pct_reply(r[0], r[1], r[2], r[3]); /* returns only if the caller died */
+		exo_pct_reply(r[0], r[1], r[2], r[3]); /* does not return */
 	for (;;)
 		exo_pct_done();
 }

@@ -51,8 +51,11 @@ long exos_sleep_ns(uint64_t ns)
 	                          .lhs_kind = EXO_OPND_CLOCK,
 	                          .rhs_kind = EXO_OPND_CONST,
 	                          .rhs = exos_tsc_after_ns(ns)};
+	long r;
 
-	return exo_wait(&t, 1);
+	while ((r = exo_wait(&t, 1)) == -EXO_EINTR)
+		; /* an upcall was delivered: sleep on */
+	return r;
 }
 
 long exos_wait_word(const volatile uint64_t *word, int op, uint64_t value, uint64_t timeout_ns)
@@ -70,7 +73,11 @@ long exos_wait_word(const volatile uint64_t *word, int op, uint64_t value, uint6
 	         .rhs = timeout_ns ? exos_tsc_after_ns(timeout_ns) : 0},
 	};
 
-	return exo_wait(t, timeout_ns ? 2 : 1);
+	long r;
+
+	while ((r = exo_wait(t, timeout_ns ? 2 : 1)) == -EXO_EINTR)
+		; /* an upcall was delivered: wait on */
+	return r;
 }
 
 long exos_slices_for(int env_cap, unsigned n)

@@ -19,8 +19,9 @@
 #define EXO_CAP_SLICE 3 /* a CPU time slice; object = its position (sched.h) */
 
 /* Rights. */
-#define EXO_RIGHT_READ  0x01  /* map readable; read an environment's state */
-#define EXO_RIGHT_WRITE 0x02  /* map writable; change an environment (map into it, start, destroy) \
+#define EXO_RIGHT_READ 0x01 /* map readable; read an environment's state */
+#define EXO_RIGHT_WRITE                                                                            \
+	0x02                  /* map writable; change an environment (map into it, start, destroy) \
 	                       */
 #define EXO_RIGHT_MAP    0x04 /* use in a page-table call */
 #define EXO_RIGHT_GRANT  0x08 /* derive a capability for another environment */

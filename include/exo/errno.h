@@ -5,7 +5,7 @@
 
 #define EXO_EPERM  1
 #define EXO_ENOENT 2
-#define EXO_ESRCH  3  /* no such environment (a PCT reply whose caller is gone) */
+#define EXO_EINTR  4  /* a wait cut short to deliver an upcall */
 #define EXO_EBADF  9  /* not a capability slot in use */
 #define EXO_EAGAIN 11 /* memory is being reclaimed: try again */
 #define EXO_ENOMEM 12

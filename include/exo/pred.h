@@ -16,7 +16,9 @@
  * EXO_PRED_MAX_TERMS, an unknown op or operand kind, a nonzero pad, or a
  * misaligned memory operand; and (-EXO_EFAULT) a memory operand the caller
  * cannot read.  If a memory operand's page is unmapped while the environment
- * sleeps, it wakes with -EXO_EFAULT. */
+ * sleeps, it wakes with -EXO_EFAULT.  A reclaim upcall (sched.h) for a
+ * sleeping environment wakes it with -EXO_EINTR, as a signal would on Linux:
+ * waiters loop. */
 #ifndef EXO_PRED_H
 #define EXO_PRED_H
 

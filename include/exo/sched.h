@@ -47,7 +47,9 @@
  *                  r8, r9 (or rax = -EXO_EPIPE if the callee died).
  *   EXO_PCT_SEND   asynchronous: the caller stays runnable; the callee ends
  *                  the activation with EXO_PCT_DONE.
- * REPLY and DONE ignore env_cap and return only on error. */
+ * REPLY and DONE ignore env_cap and return only on error (DONE in a
+ * synchronous activation is one: -EXO_EINVAL).  A REPLY whose caller has died
+ * ends the activation as DONE does. */
 #ifndef EXO_SCHED_H
 #define EXO_SCHED_H
 

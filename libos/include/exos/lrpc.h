@@ -20,9 +20,9 @@
 
 #include <exos/sys.h>
 
-/* The activation stack (below the exception stack's region). */
+/* The activation stack (see the address-space table in <exos/vm.h>). */
 #define EXOS_PCT_STACK_PAGES 4
-#define EXOS_PCT_STACK_LO    EXO_UL(0x7d0000100000)
+#define EXOS_PCT_STACK_LO    EXO_UL(0x7d0000400000)
 #define EXOS_PCT_STACK_HI    (EXOS_PCT_STACK_LO + EXOS_PCT_STACK_PAGES * EXO_PAGE_SIZE)
 
 typedef void (*exos_lrpc_proc)(uint32_t caller, const uint64_t args[3], uint64_t results[4]);

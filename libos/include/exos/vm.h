@@ -18,7 +18,8 @@
  *   EXOS_XSTACK_LO  0x7d00_0000_0000  exception stack (exception.h), 4 pages
  *   EXOS_SCRATCH    0x7d00_0010_0000  copy-on-write scratch, one page per
  *                                     nesting level (EXOS_SCRATCH_PAGES)
- *   EXOS_SPAWN_WIN  0x7d00_0020_0000  exos_env_spawn's copy window (2 MiB) */
+ *   EXOS_SPAWN_WIN  0x7d00_0020_0000  exos_env_spawn's copy window (2 MiB)
+ *   EXOS_PCT_STACK_LO 0x7d00_0040_0000  LRPC activation stack (lrpc.h), 4 pages */
 #define EXOS_SCRATCH         EXO_UL(0x7d0000100000)
 #define EXOS_SCRATCH_PAGES   16
 #define EXOS_SPAWN_WIN       EXO_UL(0x7d0000200000)
