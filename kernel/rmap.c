@@ -60,6 +60,22 @@ uint32_t rmap_remove(uint64_t pfn, uint16_t env_slot, uint64_t va)
 	return 0;
 }
 
+uint32_t rmap_remove_env(uint64_t pfn, uint16_t env_slot)
+{
+	uint32_t n = 0;
+	for (uint32_t *link = &page_rmap[pfn]; *link;) {
+		uint32_t i = *link - 1;
+		if ((recs[i].va_env & 0xfff) != env_slot) {
+			link = &recs[i].next;
+			continue;
+		}
+		*link = recs[i].next;
+		release(i);
+		n++;
+	}
+	return n;
+}
+
 uint32_t rmap_find(uint64_t pfn, uint16_t env_slot, uint64_t va)
 {
 	uint64_t k = key(env_slot, va);

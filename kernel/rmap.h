@@ -9,6 +9,8 @@
 int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node);
 /* Removes the record for (env_slot, va); returns its capability node + 1, or 0. */
 uint32_t rmap_remove(uint64_t pfn, uint16_t env_slot, uint64_t va);
+/* Removes every record of env_slot for pfn, in one walk; returns how many. */
+uint32_t rmap_remove_env(uint64_t pfn, uint16_t env_slot);
 /* The capability node + 1 behind (env_slot, va), or 0. */
 uint32_t rmap_find(uint64_t pfn, uint16_t env_slot, uint64_t va);
 /* Removes every record made with node, calling unmap for each. */

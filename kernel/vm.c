@@ -170,29 +170,44 @@ void vm_unbind(uint16_t env_slot, uint64_t va)
 		clear_pte(e, pte, va);
 }
 
-static void teardown_table(struct env *e, uint64_t pa, int level, uint64_t base)
+/* A page whose rmap records for the environment being torn down are already
+ * gone (set and cleared within vm_teardown, so no one else sees it). */
+#define PAGE_RMAP_PURGED 0x80
+
+/* Pass 1 (free = false): drops e's rmap records, one walk of each page's list
+ * however often e maps the page (a page mapped N times would otherwise cost
+ * N walks of an N-long list, with interrupts off).  Pass 2: drops the
+ * references, clears the mark, frees the tables. */
+static void teardown_table(struct env *e, uint64_t pa, int level, bool free)
 {
 	uint64_t *t = kva(pa);
 	for (uint64_t i = 0; i < 512; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
-		uint64_t va = base | (i << (12 + 9 * level));
 		if (level) {
-			teardown_table(e, t[i] & PTE_ADDR_MASK, level - 1, va);
-		} else {
-			rmap_remove(PFN(t[i] & PTE_ADDR_MASK), e->slot, va);
-			page_info[PFN(t[i] & PTE_ADDR_MASK)].refs--;
+			teardown_table(e, t[i] & PTE_ADDR_MASK, level - 1, free);
+			continue;
+		}
+		struct exo_page *pg = &page_info[PFN(t[i] & PTE_ADDR_MASK)];
+		if (!free && !(pg->flags & PAGE_RMAP_PURGED)) {
+			rmap_remove_env(PFN(t[i] & PTE_ADDR_MASK), e->slot);
+			pg->flags |= PAGE_RMAP_PURGED;
+		} else if (free) {
+			pg->flags &= (uint8_t)~PAGE_RMAP_PURGED;
+			pg->refs--;
 		}
 	}
-	page_free(pa);
+	if (free)
+		page_free(pa);
 }
 
 void vm_teardown(struct env *e)
 {
 	uint64_t *t = kva(e->pml4);
-	for (uint64_t i = 0; i < EXPORT_SLOT; i++)
-		if (t[i] & PTE_P)
-			teardown_table(e, t[i] & PTE_ADDR_MASK, 2, i << 39);
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t i = 0; i < EXPORT_SLOT; i++)
+			if (t[i] & PTE_P)
+				teardown_table(e, t[i] & PTE_ADDR_MASK, 2, pass == 1);
 	page_free(e->pml4);
 	e->pml4 = 0;
 }

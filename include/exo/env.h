@@ -23,7 +23,7 @@ struct exo_env_info {
 	uint32_t state;  /* EXO_ENV_* */
 	uint32_t parent; /* creator's id, 0 for the first environment */
 	int32_t status;  /* exit status once EXITED */
-	uint64_t pages;  /* pages it owns (data and page tables) */
+	uint64_t pages;  /* pages it owns through page capabilities (not its page tables) */
 	uint64_t handler, xstack_lo, xstack_hi; /* exception upcall (trap.h) */
 	uint32_t events;                        /* upcalls besides exceptions: EXO_EV_* (sched.h) */
 	uint32_t nslices;                       /* time slices it owns */
