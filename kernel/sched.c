@@ -137,9 +137,7 @@ static _Noreturn void idle(void)
 	for (;;) {
 		if (runnable)
 			switch_from(0);
-		if (!sleeping)
-			nothing_to_run();
-		if (envs[1].info && envs[1].info->state == EXO_ENV_EXITED)
+		if (!sleeping || envs[1].info->state == EXO_ENV_EXITED)
 			nothing_to_run();
 		kinfo_page.idle_halts++;
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
@@ -190,6 +188,15 @@ static _Noreturn void preempt(struct env *e, struct trapframe *tf)
 	switch_from(e);
 }
 
+/* An upcall it asked for must be delivered: if its exception stack cannot
+ * take the frame it dies, as for an exception. */
+static void upcall_or_kill(struct env *e, struct trapframe *tf, uint64_t vector, uint64_t err)
+{
+	if (upcall_push(e, tf, vector, err))
+		env_kill(e, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
+		         "exception stack is not mapped writable");
+}
+
 /* The slice of e (running, interrupted at tf) ended and `next` should run.
  * Returns if e keeps the CPU for now. */
 static void end_slice(struct env *e, struct trapframe *tf)
@@ -202,9 +209,7 @@ static void end_slice(struct env *e, struct trapframe *tf)
 		return;
 	}
 	e->deferrals = 0;
-	if (upcall_push(e, tf, EXO_VEC_EPILOGUE, kinfo_page.slice_pos))
-		env_kill(e, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
-		         "exception stack is not mapped writable");
+	upcall_or_kill(e, tf, EXO_VEC_EPILOGUE, kinfo_page.slice_pos);
 	e->uarea->epilogues++;
 	e->grace_end = kinfo_page.ticks + GRACE_TICKS;
 	/* The next slice has begun; e finishes in its grace period. */
@@ -251,14 +256,9 @@ void sched_deliver_pending(struct env *e)
 	uint32_t p = e->pending;
 	e->pending = 0;
 	if (p & PENDING_PROLOGUE) {
-		if (upcall_push(e, e->ctx, EXO_VEC_PROLOGUE, kinfo_page.slice_pos))
-			env_kill(e, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
-			         "exception stack is not mapped writable");
+		upcall_or_kill(e, e->ctx, EXO_VEC_PROLOGUE, kinfo_page.slice_pos);
 		e->uarea->prologues++;
 	}
-	if ((p & PENDING_RECLAIM) && e->reclaim_left) {
-		if (upcall_push(e, e->ctx, EXO_VEC_RECLAIM, e->reclaim_left))
-			env_kill(e, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
-			         "exception stack is not mapped writable");
-	}
+	if ((p & PENDING_RECLAIM) && e->reclaim_left)
+		upcall_or_kill(e, e->ctx, EXO_VEC_RECLAIM, e->reclaim_left);
 }

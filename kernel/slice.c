@@ -85,17 +85,15 @@ long sys_slice_alloc(uint64_t env_cap, uint64_t pos)
 	struct env *owner = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_WRITE, &err);
 	if (!owner)
 		return err;
-	if (pos != EXO_SLICE_ANY && pos >= EXO_NSLICES)
-		return -EXO_EINVAL;
-	int p = pos == EXO_SLICE_ANY ? first_free() : (int)pos;
+	int p = slice_alloc(owner, pos, 0);
 	if (p < 0)
 		return p;
-	if (slice_used & (1ul << p))
-		return -EXO_EBUSY;
 	int slot = cap_create(&caps, curenv->slot, EXO_CAP_SLICE, EXO_RIGHTS_ALL, (uint64_t)p);
-	if (slot < 0)
+	if (slot < 0) {
+		slice_release((uint64_t)p, 0);
 		return slot;
-	uint32_t node = (uint32_t)cap_lookup(&caps, curenv->slot, slot);
-	slice_alloc(owner, (uint64_t)p, node + 1);
+	}
+	slices[p].root =
+	        (uint32_t)cap_lookup(&caps, curenv->slot, slot) + 1; /* the capability holds it */
 	return slot;
 }

@@ -238,6 +238,22 @@ long exos_env_share(uint32_t id, uint64_t va, size_t npages, uint64_t perm)
 	return 0;
 }
 
+long exos_env_spawn_shared(int (*fn)(void *), void *arg, const char *name, uint64_t va,
+                           size_t npages)
+{
+	long id = exos_env_spawn_stopped(fn, arg, name);
+	long r;
+
+	if (id <= 0)
+		return id;
+	r = exos_env_share((uint32_t)id, va, npages, EXO_PTE_W | EXO_PTE_NX);
+	if (r < 0) {
+		exos_env_kill((uint32_t)id);
+		return r;
+	}
+	return id;
+}
+
 long exos_env_wait(uint32_t id)
 {
 	const volatile struct exo_env_info *e = exos_env_info(id);

@@ -138,10 +138,14 @@ long exos_exceptions_init(void)
 
 long exos_set_upcall_events(unsigned events)
 {
-	long r = exos_exceptions_init();
+	long r;
 
-	if (r < 0)
+	if (!initialized) { /* one registration, with the events */
+		upcall_events = events;
+		if ((r = exos_exceptions_init()) < 0)
+			upcall_events = 0;
 		return r;
+	}
 	r = exo_set_upcalls(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO, EXOS_XSTACK_HI,
 	                    events);
 	if (r == 0)

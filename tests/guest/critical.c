@@ -89,10 +89,8 @@ int main(void)
 	int (*fn[2])(void *) = {critical, other};
 	CHECK(exos_page_map(SHARED, EXO_PTE_W | EXO_PTE_NX) > 0, "mapped a page to share");
 	for (int i = 0; i < 2; i++) {
-		id[i] = exos_env_spawn_stopped(fn[i], 0, i ? "other" : "critical");
-		CHECK(id[i] > 0 && exos_env_share((uint32_t)id[i], SHARED, 1,
-		                                  EXO_PTE_W | EXO_PTE_NX) == 0,
-		      "spawned the %s one", i ? "other" : "critical");
+		id[i] = exos_env_spawn_shared(fn[i], 0, i ? "other" : "critical", SHARED, 1);
+		CHECK(id[i] > 0, "spawned the %s one", i ? "other" : "critical");
 	}
 	for (int i = 0; i < 2; i++)
 		RET(exos_env_start((uint32_t)id[i]), 0, "started it with a slice");

@@ -47,10 +47,8 @@ int main(void)
 	long id[NCHILD];
 	CHECK(exos_page_map(SHARED, EXO_PTE_W | EXO_PTE_NX) > 0, "mapped a page to share");
 	for (int i = 0; i < NCHILD; i++) {
-		id[i] = exos_env_spawn_stopped(spinner, (void *)(uint64_t)i, "spinner");
-		CHECK(id[i] > 0 && exos_env_share((uint32_t)id[i], SHARED, 1,
-		                                  EXO_PTE_W | EXO_PTE_NX) == 0,
-		      "spawned child %d, sharing a page", i);
+		id[i] = exos_env_spawn_shared(spinner, (void *)(uint64_t)i, "spinner", SHARED, 1);
+		CHECK(id[i] > 0, "spawned child %d, sharing a page", i);
 		RET(exos_slices_for((int)exos_env_cap((uint32_t)id[i]), (unsigned)i + 1), i + 1,
 		    "gave it slices");
 		CHECK(exos_env_info((uint32_t)id[i])->nslices == (uint32_t)i + 1,

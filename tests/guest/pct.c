@@ -283,9 +283,9 @@ static long call(int cap, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, ui
 /* Spawns fn stopped, shares the page, starts it; returns its id or -1. */
 static long spawn(int (*fn)(void *), const char *name, int start)
 {
-	long id = exos_env_spawn_stopped(fn, 0, name);
+	long id = exos_env_spawn_shared(fn, 0, name, SHARED, 1);
 
-	if (id <= 0 || exos_env_share((uint32_t)id, SHARED, 1, EXO_PTE_W | EXO_PTE_NX) < 0)
+	if (id <= 0)
 		return -1;
 	if (start && exos_env_start((uint32_t)id) < 0)
 		return -1;

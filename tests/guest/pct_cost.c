@@ -79,9 +79,9 @@ int main(int argc, char **argv)
 
 	if (per < 1 || exos_page_map(SHARED, EXO_PTE_W | EXO_PTE_NX) < 0)
 		return 2;
-	long id = exos_env_spawn_stopped(partner, 0, "partner");
+	long id = exos_env_spawn_shared(partner, 0, "partner", SHARED, 1);
 	long cap = id > 0 ? exos_env_cap((uint32_t)id) : -1;
-	if (cap < 0 || exos_env_share((uint32_t)id, SHARED, 1, EXO_PTE_W | EXO_PTE_NX) < 0)
+	if (cap < 0)
 		return 2;
 	SH->parent_cap = (uint64_t)exo_cap_grant(EXO_CAP_SELF, (int)cap, EXO_RIGHT_READ);
 	if (exos_env_start((uint32_t)id) < 0)

@@ -45,9 +45,8 @@ static int writer(void *arg)
 
 static long spawn_writer(uint64_t which)
 {
-	long id = exos_env_spawn_stopped(writer, (void *)which, "writer");
-	if (id > 0 && exos_env_share((uint32_t)id, SHARED, 1, EXO_PTE_W | EXO_PTE_NX) == 0 &&
-	    exos_env_start((uint32_t)id) == 0)
+	long id = exos_env_spawn_shared(writer, (void *)which, "writer", SHARED, 1);
+	if (id > 0 && exos_env_start((uint32_t)id) == 0)
 		return id;
 	return -1;
 }

@@ -51,9 +51,8 @@ static int hog(void *arg)
 int main(void)
 {
 	CHECK(exos_page_map(SHARED, EXO_PTE_W | EXO_PTE_NX) > 0, "mapped a page to share");
-	long id = exos_env_spawn_stopped(hog, 0, "hog");
-	CHECK(id > 0 && exos_env_share((uint32_t)id, SHARED, 1, EXO_PTE_W | EXO_PTE_NX) == 0,
-	      "spawned a memory hog");
+	long id = exos_env_spawn_shared(hog, 0, "hog", SHARED, 1);
+	CHECK(id > 0, "spawned a memory hog");
 	RET(exos_env_start((uint32_t)id), 0, "started it");
 	RET(exos_wait_word(&SH->full, EXO_PRED_NE, 0, 0), 0, "slept until it filled memory");
 	CHECK(SH->mapped > 1000, "it mapped thousands of pages");

@@ -129,8 +129,8 @@ static int present(uint64_t va)
 
 static long spawn_child(int (*fn)(void *), const char *name, void *arg, int start)
 {
-	long id = exos_env_spawn_stopped(fn, arg, name);
-	if (id <= 0 || exos_env_share((uint32_t)id, SHARED, SH_PAGES, EXO_PTE_W | EXO_PTE_NX) != 0)
+	long id = exos_env_spawn_shared(fn, arg, name, SHARED, SH_PAGES);
+	if (id <= 0)
 		return -1;
 	return !start || exos_env_start((uint32_t)id) == 0 ? id : -1;
 }

@@ -104,12 +104,10 @@ int main(void)
 
 	long id[2];
 	for (int i = 0; i < 2; i++) {
-		id[i] = exos_env_spawn_stopped(spinner, (void *)(uint64_t)i,
-		                               i ? "cooperative" : "greedy");
+		id[i] = exos_env_spawn_shared(spinner, (void *)(uint64_t)i,
+		                              i ? "cooperative" : "greedy", SHARED, 1);
 		long cap = exos_env_cap((uint32_t)id[i]);
-		CHECK(id[i] > 0 && exos_env_share((uint32_t)id[i], SHARED, 1,
-		                                  EXO_PTE_W | EXO_PTE_NX) == 0,
-		      "spawned %s", i ? "the cooperative one" : "the greedy one");
+		CHECK(id[i] > 0, "spawned %s", i ? "the cooperative one" : "the greedy one");
 		/* Interleaved: G at 10 and 12, C at 11 and 13. */
 		CHECK(exo_slice_alloc((int)cap, 10 + (uint64_t)i) > 0 &&
 		              exo_slice_alloc((int)cap, 12 + (uint64_t)i) > 0,

@@ -43,6 +43,12 @@ long exos_env_start_flags(uint32_t id, unsigned flags);
  * addresses with perm (shared memory). */
 long exos_env_share(uint32_t id, uint64_t va, size_t npages, uint64_t perm);
 
+/* exos_env_spawn_stopped, then exos_env_share of [va, va + npages pages),
+ * writable: shared memory to talk to the child through.  Returns its id, or
+ * -EXO_E* (the child is gone again). */
+long exos_env_spawn_shared(int (*fn)(void *), void *arg, const char *name, uint64_t va,
+                           size_t npages);
+
 /* Our capability slot for a child we spawned, or -EXO_ENOENT. */
 long exos_env_cap(uint32_t id);
 
