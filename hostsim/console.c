@@ -95,3 +95,22 @@ bool console_pv_request(const struct guest_mem *mem, uint64_t gpa)
 		write_all(fd, iov[i].iov_base, iov[i].iov_len);
 	return true;
 }
+
+bool console_pv_input(const struct guest_mem *mem, uint64_t gpa)
+{
+	struct pv_console_in *g = gpa_ptr(mem, gpa, sizeof(*g));
+	if (!g)
+		return false;
+	struct pv_console_in req;
+	memcpy(&req, g, sizeof(req)); /* one snapshot: the guest cannot change it under us */
+	if (req.len > PV_CONSOLE_IN_MAX)
+		return false;
+	void *buf = gpa_ptr(mem, req.paddr, req.len);
+	if (!buf)
+		return false;
+	console_flush(); /* a prompt written before the read must be visible */
+	ssize_t n = read(STDIN_FILENO, buf, req.len);
+	int32_t result = n >= 0 ? (int32_t)n : -(int32_t)errno;
+	memcpy(&g->result, &result, sizeof(result));
+	return true;
+}

@@ -98,6 +98,11 @@ static int handle_io(struct vm *vm)
 		}
 		return -1;
 	}
+	if (port == PV_CONSOLE_IN_PORT && out) {
+		if (run->io.size != 4 || !console_pv_input(&vm->mem, value))
+			stats_bad_request();
+		return -1;
+	}
 	for (uint32_t i = 0; i < run->io.count; i++) {
 		uint8_t *d = data + (size_t)i * run->io.size;
 		if (out)

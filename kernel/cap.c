@@ -3,13 +3,13 @@
  * Children of a node form a doubly linked list (first_child, next/prev_sibling), so a
  * node is unlinked in O(1). Free nodes are linked through next_sibling from free_head;
  * nodes never used are those at or above bump. A table's free slot is found with two
- * count-trailing-zeros instructions on its bitmaps, never by scanning the slots. */
+ * count-trailing-zeros instructions on its bitmaps (after skipping at most a few full
+summary words), never by scanning the slots. */
 #include "cap.h"
 
 #include <stddef.h>
 
-_Static_assert(EXO_CAP_SLOTS % 64 == 0 && CAP_MAP_WORDS >= 1 && CAP_MAP_WORDS <= 64,
-               "the slot bitmap needs 64 to 4096 slots, a multiple of 64");
+_Static_assert(EXO_CAP_SLOTS % 64 == 0 && CAP_MAP_WORDS >= 1, "slots come in words of 64");
 _Static_assert(EXO_CAP_SLOTS - 1 <= UINT16_MAX, "slots must fit in cap_node.slot");
 
 static bool node_live(const struct cap_system *cs, uint32_t n)
@@ -33,15 +33,16 @@ void cap_system_init(struct cap_system *cs, struct cap_node *pool, uint32_t npoo
 /* The lowest free slot of t, or -1 if it is full. */
 static int slot_find(const struct cap_table *t)
 {
-	uint64_t notfull = ~t->full;
-	unsigned w;
-
-	if (notfull == 0)
-		return -1;
-	w = (unsigned)__builtin_ctzll(notfull);
-	if (w >= CAP_MAP_WORDS)
-		return -1;
-	return (int)(w * 64 + (unsigned)__builtin_ctzll(~t->map[w]));
+	for (unsigned f = 0; f < CAP_FULL_WORDS; f++) {
+		uint64_t notfull = ~t->full[f];
+		if (notfull == 0)
+			continue;
+		unsigned w = f * 64 + (unsigned)__builtin_ctzll(notfull);
+		if (w >= CAP_MAP_WORDS)
+			return -1;
+		return (int)(w * 64 + (unsigned)__builtin_ctzll(~t->map[w]));
+	}
+	return -1;
 }
 
 static void slot_set(struct cap_table *t, unsigned s, uint32_t n)
@@ -51,7 +52,7 @@ static void slot_set(struct cap_table *t, unsigned s, uint32_t n)
 	t->slot[s] = n + 1;
 	t->map[w] |= 1ull << (s % 64);
 	if (t->map[w] == ~0ull)
-		t->full |= 1ull << w;
+		t->full[w / 64] |= 1ull << (w % 64);
 	t->used++;
 }
 
@@ -61,7 +62,7 @@ static void slot_clear(struct cap_table *t, unsigned s)
 
 	t->slot[s] = 0;
 	t->map[w] &= ~(1ull << (s % 64));
-	t->full &= ~(1ull << w);
+	t->full[w / 64] &= ~(1ull << (w % 64));
 	t->used--;
 }
 

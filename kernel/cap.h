@@ -21,6 +21,8 @@
 
 /* 64-bit words in a table's slot bitmap. */
 #define CAP_MAP_WORDS (EXO_CAP_SLOTS / 64)
+/* 64-bit words in the summary of full map words. */
+#define CAP_FULL_WORDS ((CAP_MAP_WORDS + 63) / 64)
 
 struct cap_node {
 	uint32_t type;   /* EXO_CAP_*; EXO_CAP_NONE when free */
@@ -34,7 +36,7 @@ struct cap_node {
 struct cap_table {
 	uint32_t slot[EXO_CAP_SLOTS]; /* node index + 1, 0 = empty */
 	uint64_t map[CAP_MAP_WORDS];  /* bit s % 64 of word s / 64 set: slot s in use */
-	uint64_t full;                /* bit w set: map[w] is all ones */
+	uint64_t full[CAP_FULL_WORDS]; /* bit w % 64 of word w / 64 set: map[w] is all ones */
 	uint32_t used;                /* slots in use */
 };
 

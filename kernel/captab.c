@@ -6,6 +6,8 @@
 #include <exo/cap.h>
 #include <exo/env.h>
 #include <exo/errno.h>
+#include <exo/memlayout.h>
+#include <exo/page.h>
 
 #include "captab.h"
 #include "env.h"
@@ -17,7 +19,7 @@
 #include "uaccess.h"
 #include "vm.h"
 
-#define CAP_NODES 32768
+#define CAP_NODES 131072 /* 512 MiB of pages, whoever holds them */
 
 struct cap_system caps;
 static struct cap_node cap_pool[CAP_NODES];
@@ -100,6 +102,38 @@ long sys_cap_acquire(uint64_t type, uint64_t arg)
 		return -EXO_EINVAL; /* environments are created, slices allocated */
 	uint64_t pfn;
 	return cap_acquire_page(curenv, arg, &pfn);
+}
+
+/* n fresh pages in one crossing: each kernel entry costs tens of µs here, so a
+ * libOS growing a heap by 2 MiB pays one instead of 512.  The output array is
+ * checked writable first, so pages are never acquired for a result that
+ * cannot be delivered. */
+long sys_page_alloc(uint64_t out, uint64_t n)
+{
+	static struct exo_page_grant grants[EXO_PAGE_ALLOC_MAX];
+	if (n == 0 || n > EXO_PAGE_ALLOC_MAX)
+		return -EXO_EINVAL;
+	uint64_t bytes = n * sizeof(grants[0]);
+	if (!vm_user_range_ok(out, bytes))
+		return -EXO_EFAULT;
+	for (uint64_t va = ROUNDDOWN(out, EXO_PAGE_SIZE); va < out + bytes; va += EXO_PAGE_SIZE)
+		if (vm_user_translate(curenv->pml4, va, true) == VM_NO_PAGE)
+			return -EXO_EFAULT;
+	uint64_t got = 0;
+	long err = 0;
+	for (; got < n; got++) {
+		int slot = cap_acquire_page(curenv, EXO_ANY, &grants[got].pfn);
+		if (slot < 0) {
+			err = slot;
+			break;
+		}
+		grants[got].cap = slot;
+		grants[got].pad = 0;
+	}
+	if (got == 0)
+		return err;
+	copy_to_user(curenv->pml4, out, grants, got * sizeof(grants[0])); /* checked above */
+	return (long)got;
 }
 
 long sys_cap_release(uint64_t slot)

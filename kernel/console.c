@@ -116,3 +116,31 @@ long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len)
 		port_write(stream, (const char *)buf, len);
 	return (long)len;
 }
+
+/* Console input through exosim (PV_CONSOLE_IN_PORT).  The read stops at the
+ * end of the buffer's first page (a short read, as from a pipe), so the host
+ * writes straight into one page checked present and writable beforehand:
+ * nothing read can be lost to a bad buffer.  QEMU has no such device. */
+static struct pv_console_in input_req __attribute__((aligned(64)));
+
+long console_read_user(uint64_t pml4, uint64_t buf, uint64_t len)
+{
+	if (!paravirtual)
+		return -EXO_ENOSYS;
+	uint64_t room = EXO_PAGE_SIZE - (buf & (EXO_PAGE_SIZE - 1));
+	if (len > room)
+		len = room;
+	if (len == 0)
+		return 0;
+	if (!vm_user_range_ok(buf, len))
+		return -EXO_EFAULT;
+	uint64_t pa = vm_user_translate(pml4, buf, true);
+	if (pa == VM_NO_PAGE)
+		return -EXO_EFAULT;
+	input_req = (struct pv_console_in){.paddr = pa, .len = (uint32_t)len};
+	outl(PV_CONSOLE_IN_PORT, (uint32_t)kpa(&input_req));
+	long n = input_req.result;
+	if (n < 0)
+		return n == -EXO_EINTR ? -EXO_EINTR : -EXO_EIO;
+	return (uint64_t)n <= len ? n : -EXO_EIO; /* more would break exosim's contract */
+}

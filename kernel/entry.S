@@ -32,6 +32,8 @@
  * the user stack pointer is parked in a global, then kept on the kernel stack. */
 	.globl syscall_entry
 syscall_entry:
+	cmpb $0, syscall_reflect_on(%rip)
+	jne syscall_slow
 	movq %rsp, syscall_user_rsp(%rip)
 	leaq boot_stack_top(%rip), %rsp
 	pushq syscall_user_rsp(%rip)
@@ -45,6 +47,21 @@ syscall_entry:
 	sysretq
 2:	movq $-EXO_ENOSYS, %rax
 	jmp 1b
+
+/* The environment wants bare `syscall`s reflected (EXO_EV_SYSCALL): build the
+ * frame an exception would have (rip = rcx, rflags = r11) and let trap()
+ * decide between the gate's exokernel call and an upcall. */
+syscall_slow:
+	movq %rsp, syscall_user_rsp(%rip)
+	leaq boot_stack_top(%rip), %rsp
+	pushq $SEL_UDATA
+	pushq syscall_user_rsp(%rip)
+	pushq %r11
+	pushq $SEL_UCODE
+	pushq %rcx
+	pushq $0
+	pushq $T_SYSCALL_REFLECT
+	jmp trap_save
 
 /* #BP.  A breakpoint from the gate's int3 is a system call: dispatch it at once
  * and return with iretq.  Any other breakpoint is an ordinary exception. */
@@ -271,7 +288,7 @@ gate_page:
 kinfo_page:
 	.skip 4096
 	.balign 8
-	.globl upcall_handler, upcall_xstack_lo, upcall_xstack_hi, cur_tf
+	.globl upcall_handler, upcall_xstack_lo, upcall_xstack_hi, cur_tf, syscall_reflect_on
 upcall_handler:
 	.quad 0
 upcall_xstack_lo:
@@ -282,3 +299,5 @@ cur_tf:
 	.quad 0
 syscall_user_rsp:
 	.quad 0
+syscall_reflect_on: /* the running environment has EXO_EV_SYSCALL */
+	.byte 0

@@ -175,6 +175,34 @@ void env_destroy(struct env *e, int status)
 	pct_callee_died(e);
 }
 
+/* The FS base in the MSR now: written only when it changes (a wrmsr costs an
+ * emulated instruction and often a VM exit). */
+static uint64_t loaded_fs_base;
+
+static void load_fs_base(const struct env *e)
+{
+	if (e->fs_base != loaded_fs_base) {
+		wrmsr(MSR_FS_BASE, e->fs_base);
+		loaded_fs_base = e->fs_base;
+	}
+}
+
+/* A libOS sets the FS base of its own or a child's environment: user
+ * addresses only, so the MSR never holds a non-canonical value (#GP in ring 0). */
+long sys_set_fsbase(uint64_t cap, uint64_t base)
+{
+	int err;
+	struct env *e = env_from_cap(curenv, (int64_t)cap, EXO_RIGHT_WRITE, &err);
+	if (!e)
+		return err;
+	if (base >= EXO_USER_TOP)
+		return -EXO_EINVAL;
+	e->fs_base = base;
+	if (e == curenv)
+		load_fs_base(e);
+	return 0;
+}
+
 _Noreturn void env_run(struct env *e)
 {
 	if (e->pending)
@@ -183,6 +211,7 @@ _Noreturn void env_run(struct env *e)
 	fault_syscall_tf = 0;
 	kinfo_page.cur_env = e->id;
 	upcall_load(e);
+	load_fs_base(e);
 	if (rcr3() != e->pml4)
 		lcr3(e->pml4);
 	trap_return(e->ctx);

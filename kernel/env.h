@@ -49,6 +49,7 @@ struct env {
 	uint64_t reclaim_left;     /* pages still owed */
 	uint64_t reclaim_deadline; /* tick after which the kernel takes them */
 	uint64_t reclaim_barren;   /* its page count when a request got nothing */
+	uint64_t fs_base;          /* the FS segment base (a Linux program's TLS) */
 };
 
 extern struct env envs[EXO_NENV];
@@ -91,6 +92,7 @@ long sys_env_create(uint64_t name);
 long sys_env_set_regs(uint64_t cap, uint64_t regs);
 long sys_env_start(uint64_t cap, uint64_t flags);
 long sys_env_destroy(uint64_t cap);
+long sys_set_fsbase(uint64_t cap, uint64_t base);
 long sys_yield(uint64_t cap);
 
 #endif

@@ -8,6 +8,7 @@
 /* `syscall; ret` = 0f 05 c3.  `nop; int3; ret` = 90 cc c3: the breakpoint
  * trap's saved RIP is then EXO_GATE_SYSCALL + GATE_RET. */
 #define GATE_INT3_RESUME       GATE_RET
+#define GATE_SYSCALL_RESUME    GATE_RET /* RCX after the gate's `syscall` */
 #define KINFO_OFF_ENTRY_METHOD 4
 #define KINFO_OFF_SYSCALLS     16
 #define KINFO_OFF_UPCALLS      24

@@ -23,6 +23,8 @@ extern struct boot_options boot_options;
 void console_init(void);
 void console_write(int stream, const char *buf, size_t len);
 long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len);
+/* Reads exosim's stdin into a user buffer: bytes, 0 at its end, -EXO_E*. */
+long console_read_user(uint64_t pml4, uint64_t buf, uint64_t len);
 bool console_is_paravirtual(void);
 
 /* printf.c: kernel messages go to stderr. */

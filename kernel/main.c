@@ -58,6 +58,10 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 		cmdline_parse_u64(w.value, w.vlen, &boot_options.tick_us);
 	if (boot_options.tick_us < 100 || boot_options.tick_us > 1000000)
 		boot_options.tick_us = DEFAULT_TICK_US;
+	/* Wall-clock time when the VMM started us (ns since 1970), for the libOS's
+	 * clocks: an error of the boot time (a few ms) is accepted. */
+	if (cmdline_find(cmd, len, "exo.epoch_ns", &w) && w.has_value)
+		cmdline_parse_u64(w.value, w.vlen, &kinfo_page.epoch_ns);
 	return len;
 }
 
@@ -115,6 +119,20 @@ static struct strlist boot_strings(const char *path)
 {
 	const struct cpio_entry *e = boot_file(path);
 	return e ? (struct strlist){(const char *)e->data, e->size} : (struct strlist){0, 0};
+}
+
+/* The initramfs is the libOS's root file system: every environment sees it
+ * read-only at EXO_INITRD, no copy and no call needed.  Both PVH loaders
+ * (exosim, QEMU) place it on a page boundary; a loader that did not would only
+ * cost the export. */
+static void export_initrd(uint64_t pa, uint64_t size)
+{
+	if (pa & (EXO_PAGE_SIZE - 1)) {
+		kprintf("exo: the initramfs is not page-aligned; not exporting it\n");
+		return;
+	}
+	export_map_range(EXO_INITRD, pa, ROUNDUP(size, EXO_PAGE_SIZE), PTE_NX);
+	kinfo_page.initrd_size = size;
 }
 
 /* The initramfs names the first program in exosim/init and its arguments and
@@ -178,5 +196,6 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	sched_init();
 	lapic_init(boot_options.tick_us * 1000);
 
+	export_initrd(mods[0].paddr, mods[0].size);
 	start_first_env(boot_ptr(mods[0].paddr, mods[0].size), mods[0].size);
 }

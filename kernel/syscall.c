@@ -69,6 +69,14 @@ ADAPT(sys_set_handler, ARGS5)
 ADAPT(sys_slice_alloc, ARGS2)
 ADAPT(sys_pct_entry, ARGS3)
 ADAPT(sys_reclaim, ARGS2)
+ADAPT(sys_set_fsbase, ARGS2)
+ADAPT(sys_page_alloc, ARGS2)
+
+SYSCALL(sys_console_read)
+{
+	UNUSED_ARGS();
+	return console_read_user(curenv->pml4, a1, a2);
+}
 
 /* entry.S: save the callee-saved registers, then call sys_yield(), sys_pct()
  * or sys_wait(). */
@@ -99,6 +107,9 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_PCT_ENTRY] = call_sys_pct_entry,
         [EXO_SYS_WAIT] = sys_wait_saving,
         [EXO_SYS_RECLAIM] = call_sys_reclaim,
+        [EXO_SYS_CONSOLE_READ] = sys_console_read,
+        [EXO_SYS_SET_FSBASE] = call_sys_set_fsbase,
+        [EXO_SYS_PAGE_ALLOC] = call_sys_page_alloc,
 };
 
 /* A NULL entry would be a jump to 0 in ring 0. */

@@ -89,6 +89,34 @@ static void dump_frame(const struct trapframe *tf)
  * one would hand one environment another's registers. */
 struct trapframe *fault_syscall_tf;
 
+/* A bare `syscall` from an environment that asked for them (EXO_EV_SYSCALL) is
+ * not an exokernel call: hand it to its handler as an EXO_VEC_SYSCALL upcall,
+ * resuming after the instruction.  The gate's own `syscall` (VT-x, QEMU) is
+ * always an exokernel call. */
+static bool syscall_is_reflected(const struct trapframe *tf)
+{
+	return env_wants(curenv, EXO_EV_SYSCALL) &&
+	       tf->rip != EXO_GATE_SYSCALL + GATE_SYSCALL_RESUME;
+}
+
+static void syscall_reflect(struct trapframe *tf)
+{
+	if (upcall_push(curenv, tf, EXO_VEC_SYSCALL, 0))
+		env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
+		         "cannot reflect a system call: exception stack unusable");
+}
+
+/* Serves an exokernel call whose state is in a full trapframe (the slow
+ * entries).  fault_syscall_tf lets a call that switches environments save it. */
+static void syscall_serve(struct trapframe *tf)
+{
+	kinfo_page.syscalls++;
+	fault_syscall_tf = tf;
+	tf->rax = (uint64_t)syscall_dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8,
+	                                     tf->r9);
+	fault_syscall_tf = 0;
+}
+
 static void syscall_from_fault(struct trapframe *tf)
 {
 	gate_use_int3();
@@ -98,15 +126,15 @@ static void syscall_from_fault(struct trapframe *tf)
 	if (resume >= EXO_KERNBASE)
 		env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
 		         "syscall with a bad return address");
-	kinfo_page.syscalls++;
 	tf->rip = resume;
 	tf->rflags = (tf->r11 & RFLAGS_USER_MASK) | USER_RFLAGS_FIXED;
 	tf->cs = SEL_UCODE;
 	tf->ss = SEL_UDATA;
-	fault_syscall_tf = tf;
-	tf->rax = (uint64_t)syscall_dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8,
-	                                     tf->r9);
-	fault_syscall_tf = 0;
+	if (syscall_is_reflected(tf)) {
+		syscall_reflect(tf);
+		return;
+	}
+	syscall_serve(tf);
 }
 
 /* The top of the kernel stack, where every entry from ring 3 starts (opaque to
@@ -172,6 +200,15 @@ void trap(struct trapframe *tf)
 	}
 	if (tf->vector == T_PF && tf->rip == (uint64_t)syscall_entry) {
 		syscall_from_fault(tf);
+		return;
+	}
+	if (tf->vector == T_SYSCALL_REFLECT) { /* from entry.S's syscall_entry */
+		if (syscall_is_reflected(tf)) {
+			syscall_reflect(tf);
+			return;
+		}
+		tf->rflags = (tf->rflags & RFLAGS_USER_MASK) | USER_RFLAGS_FIXED;
+		syscall_serve(tf); /* the gate's own `syscall` */
 		return;
 	}
 	if (upcall_handler && tf->vector != T_NMI && tf->vector != T_DF && tf->vector != T_MC)

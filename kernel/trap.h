@@ -10,6 +10,10 @@
 #define TF_RBP 64
 #define TF_RBX 104
 
+/* trapframe.vector of a bare `syscall` that entry.S's fast path hands to trap()
+ * because the environment may want it reflected (EXO_EV_SYSCALL). */
+#define T_SYSCALL_REFLECT 0x100
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 

@@ -20,6 +20,7 @@ void upcall_load(const struct env *e)
 	upcall_handler = e->info->handler;
 	upcall_xstack_lo = e->info->xstack_lo;
 	upcall_xstack_hi = e->info->xstack_hi;
+	syscall_reflect_on = env_wants(e, EXO_EV_SYSCALL);
 }
 
 /* handler 0 unregisters.  The exception stack is not checked here: it may be

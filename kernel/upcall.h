@@ -8,6 +8,7 @@
 struct env;
 
 extern uint64_t upcall_handler, upcall_xstack_lo, upcall_xstack_hi;
+extern uint8_t syscall_reflect_on; /* entry.S: the running env has EXO_EV_SYSCALL */
 extern char upcall_store_begin[], upcall_store_end[];
 
 struct trapframe;

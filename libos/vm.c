@@ -10,7 +10,7 @@ volatile uint64_t exos_vm_zero_faults, exos_vm_cow_faults;
  * slot_pfn[slot] = pfn + 1 (0: the libOS has no record for this slot);
  * bucket[i] = slot + 1 (0: empty).  At most EXO_CAP_SLOTS records, so a
  * table of twice that stays at most half full. */
-#define NBUCKET_BITS 13
+#define NBUCKET_BITS 15
 #define NBUCKET      (1u << NBUCKET_BITS)
 _Static_assert(NBUCKET >= 2 * EXO_CAP_SLOTS, "the pfn table must stay at most half full");
 static uint32_t slot_pfn[EXO_CAP_SLOTS];

@@ -34,8 +34,8 @@
 
 /* Every environment finds a capability for itself in slot 0. */
 #define EXO_CAP_SELF 0
-/* Slots per environment. */
-#define EXO_CAP_SLOTS 4096
+/* Slots per environment: with one capability per page, 64 MiB of memory. */
+#define EXO_CAP_SLOTS 16384
 
 #ifndef __ASSEMBLER__
 struct exo_cap_info {

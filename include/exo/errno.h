@@ -6,6 +6,7 @@
 #define EXO_EPERM  1
 #define EXO_ENOENT 2
 #define EXO_EINTR  4  /* a wait cut short to deliver an upcall */
+#define EXO_EIO    5  /* a device failed (console input) */
 #define EXO_EBADF  9  /* not a capability slot in use */
 #define EXO_EAGAIN 11 /* memory is being reclaimed: try again */
 #define EXO_ENOMEM 12

@@ -37,6 +37,8 @@ struct exo_kinfo {
 	uint64_t idle_halts;               /* times the kernel halted with nothing to run */
 	uint64_t pcts;                     /* protected control transfers */
 	uint64_t free_pages;               /* pages free in the allocator */
+	uint64_t initrd_size;              /* bytes of the initramfs at EXO_INITRD */
+	uint64_t epoch_ns; /* wall-clock time at tsc_boot, ns since 1970 (0 if unknown) */
 };
 #endif
 

@@ -37,6 +37,10 @@
 /* The page-info table (struct exo_page[npages], page.h), read-only. */
 #define EXO_PAGES (EXO_UEXPORT + EXO_UL(0x40000000))
 
+/* The initramfs, read-only (exo_kinfo.initrd_size bytes): the libOS's root
+ * file system. */
+#define EXO_INITRD (EXO_UEXPORT + EXO_UL(0x100000000))
+
 /* Where the kernel puts the first environment's stack. */
 #define EXO_USTACK_TOP EXO_UL(0x7ffff000000)
 /* Where the kernel places a static-pie (ET_DYN) program. */

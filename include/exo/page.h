@@ -47,6 +47,15 @@ struct exo_page {
 	uint16_t reserved;
 };
 
+/* EXO_SYS_PAGE_ALLOC's result, one per page. */
+struct exo_page_grant {
+	int32_t cap; /* slot of a root EXO_CAP_PAGE capability with every right */
+	uint32_t pad;
+	uint64_t pfn;
+};
+/* The most pages one EXO_SYS_PAGE_ALLOC returns. */
+#define EXO_PAGE_ALLOC_MAX 512
+
 struct exo_map_op {
 	uint64_t va; /* page-aligned, below EXO_USER_TOP */
 	int32_t cap; /* slot of an EXO_CAP_PAGE capability with EXO_RIGHT_MAP */

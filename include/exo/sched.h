@@ -67,13 +67,15 @@
 #define EXO_VEC_PROLOGUE 32
 #define EXO_VEC_EPILOGUE 33
 #define EXO_VEC_RECLAIM  34
-#define EXO_NVECTORS     35
+#define EXO_VEC_SYSCALL  35 /* a bare `syscall` that is not an exokernel call (trap.h) */
+#define EXO_NVECTORS     36
 
 /* SET_HANDLER events: which upcalls besides exceptions the handler wants. */
 #define EXO_EV_PROLOGUE 0x1
 #define EXO_EV_EPILOGUE 0x2
 #define EXO_EV_RECLAIM  0x4
-#define EXO_EV_ALL      0x7
+#define EXO_EV_SYSCALL  0x8 /* reflect bare `syscall`s: see EXO_VEC_SYSCALL */
+#define EXO_EV_ALL      0xf
 
 /* EXO_SYS_PCT kinds */
 #define EXO_PCT_CALL  1

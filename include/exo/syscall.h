@@ -50,7 +50,16 @@
 #define EXO_SYS_WAIT        20 /* (const struct exo_pred_term *, n) -> 0 once true */
 #define EXO_SYS_RECLAIM     21 /* (env_cap, npages) -> 0: ask for pages back (sched.h) */
 
-#define EXO_NSYSCALLS 22
+/* The console's input (exosim forwards its stdin) and per-environment CPU state. */
+#define EXO_SYS_CONSOLE_READ                                                                       \
+	22 /* (void *buf, size_t len) -> bytes read, 0 at end of input; blocks until      \
+	      input or its end.  -EXO_ENOSYS where the machine has no input device. */
+#define EXO_SYS_SET_FSBASE 23 /* (env_cap, base) -> 0: the FS segment base (Linux TLS) */
+#define EXO_SYS_PAGE_ALLOC                                                                         \
+	24 /* (struct exo_page_grant *out, n) -> pages acquired (1..n): n fresh pages,    \
+	      each a root capability, in one crossing (page.h) */
+
+#define EXO_NSYSCALLS 25
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

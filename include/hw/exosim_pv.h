@@ -36,4 +36,17 @@ struct pv_console_req {
 	struct pv_console_seg seg[PV_CONSOLE_MAX_SEGS];
 };
 
+/* Console input: `outl` of the guest-physical address of a struct
+ * pv_console_in reads at most len bytes of exosim's stdin into paddr and sets
+ * result (bytes, 0 at end of input, negative errno).  The exit blocks until
+ * input arrives, as a read of a terminal or pipe would. */
+#define PV_CONSOLE_IN_PORT 0x704
+#define PV_CONSOLE_IN_MAX  4096
+
+struct pv_console_in {
+	uint64_t paddr;
+	uint32_t len; /* <= PV_CONSOLE_IN_MAX, within one guest page or contiguous */
+	int32_t result;
+};
+
 #endif

@@ -827,7 +827,7 @@ static void m_check(struct fixture *f, const struct model *m)
 			for (int b = 0; b < 64; b++)
 				bits |= (uint64_t)(m->table[i][w * 64 + b] != 0) << b;
 			EXPECT(t->map[w] == bits);
-			EXPECT(((t->full >> w) & 1) == (bits == ~0ull));
+			EXPECT(((t->full[w / 64] >> (w % 64)) & 1) == (bits == ~0ull));
 			used += (uint32_t)__builtin_popcountll(bits);
 		}
 		EXPECT(t->used == used);
