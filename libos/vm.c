@@ -124,55 +124,53 @@ static void record_ops(const struct exo_map_op *ops, long n)
 	}
 }
 
-static long map_range_with(struct exo_map_op *ops, size_t max, uint64_t va, size_t npages,
-                           uint64_t perm)
+/* Maps npages fresh pages at va, max pages per round: one EXO_SYS_PAGE_ALLOC
+ * and one EXO_SYS_MAP per round (2 crossings for up to 512 pages). */
+static long map_range_with(struct exo_map_op *ops, struct exo_page_grant *g, size_t max,
+                           uint64_t va, size_t npages, uint64_t perm)
 {
 	while (npages > 0) {
-		size_t n = npages < max ? npages : max;
-		long r = 0;
-		size_t k;
-
-		for (k = 0; k < n; k++) {
-			r = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
-			if (r < 0)
-				break;
-			ops[k].va = va + k * EXO_PAGE_SIZE;
-			ops[k].cap = (int32_t)r;
-			ops[k].pad = 0;
-			ops[k].perm = perm;
-		}
-		if (k == n) {
-			r = exo_map(EXO_CAP_SELF, ops, n);
-			if (r >= 0 && (size_t)r != n)
-				r = -EXO_EINVAL;
-		}
-		if (r < 0) {
-			/* Undo this batch: releasing a cap also removes the
-			 * mappings made with it. */
-			for (size_t i = 0; i < k; i++)
+		size_t want = npages < max ? npages : max;
+		long n = exo_page_alloc(g, want);
+		if (n < 0)
+			return n;
+		for (long k = 0; k < n; k++)
+			ops[k] = (struct exo_map_op){
+			        .va = va + (uint64_t)k * EXO_PAGE_SIZE, .cap = g[k].cap, .perm = perm};
+		long r = exo_map(EXO_CAP_SELF, ops, (size_t)n);
+		if (r != n) {
+			/* Undo this round: releasing a cap also removes the mappings
+			 * made with it. */
+			for (long i = 0; i < n; i++)
 				exo_cap_release(ops[i].cap);
-			return r;
+			return r < 0 ? r : -EXO_EINVAL;
 		}
-		record_ops(ops, (long)n);
-		va += n * EXO_PAGE_SIZE;
-		npages -= n;
+		for (long k = 0; k < n; k++)
+			exos_page_cap_record(g[k].pfn, g[k].cap);
+		va += (uint64_t)n * EXO_PAGE_SIZE;
+		npages -= (size_t)n;
 	}
 	return 0;
 }
 
 long exos_map_range(uint64_t va, size_t npages, uint64_t perm)
 {
-	/* The full batch lives on the stack (12 KiB): fine on the program's stack,
-	 * too much for the 16 KiB exception stack. */
-	if (exos_exception_depth == 0) {
-		struct exo_map_op ops[EXO_MAP_BATCH];
-
-		return map_range_with(ops, EXO_MAP_BATCH, va, npages, perm);
-	} else {
-		struct exo_map_op ops[8];
-
-		return map_range_with(ops, 8, va, npages, perm);
+	/* Full rounds use static buffers (20 KiB: too much for the exception
+	 * stack); a call nested inside another, e.g. from a fault handler, uses
+	 * small rounds on its own stack. */
+	static struct exo_map_op ops[EXO_MAP_BATCH];
+	static struct exo_page_grant grants[EXO_MAP_BATCH];
+	static int busy;
+	_Static_assert(EXO_MAP_BATCH <= EXO_PAGE_ALLOC_MAX, "one PAGE_ALLOC per MAP");
+	if (busy) {
+		struct exo_map_op o[8];
+		struct exo_page_grant g[8];
+		return map_range_with(o, g, 8, va, npages, perm);
 	}
+	busy = 1;
+	long r = map_range_with(ops, grants, EXO_MAP_BATCH, va, npages, perm);
+	busy = 0;
+	return r;
 }
 
 long exos_page_map(uint64_t va, uint64_t perm)

@@ -318,6 +318,26 @@ static inline long exo_wait(const struct exo_pred_term *t, size_t n)
 }
 
 /* EXO_SYS_RECLAIM: ask env_cap (with EXO_RIGHT_REVOKE) for npages back. */
+/* n (1..EXO_PAGE_ALLOC_MAX) fresh pages in one crossing; returns how many
+ * were acquired (fewer when memory or slots ran out) or -EXO_E*. */
+static inline long exo_page_alloc(struct exo_page_grant *out, size_t n)
+{
+	return exo_syscall2(EXO_SYS_PAGE_ALLOC, (long)out, (long)n);
+}
+
+/* The FS segment base of an environment (a Linux program's thread pointer). */
+static inline long exo_set_fsbase(int env_cap, uint64_t base)
+{
+	return exo_syscall2(EXO_SYS_SET_FSBASE, env_cap, (long)base);
+}
+
+/* Reads exosim's stdin: bytes (at most to the end of buf's first page), 0 at
+ * its end, -EXO_ENOSYS where there is no console input (QEMU). */
+static inline long exo_console_read(void *buf, size_t len)
+{
+	return exo_syscall2(EXO_SYS_CONSOLE_READ, (long)buf, (long)len);
+}
+
 static inline long exo_reclaim(int env_cap, uint64_t npages)
 {
 	return exo_syscall2(EXO_SYS_RECLAIM, env_cap, (long)npages);
