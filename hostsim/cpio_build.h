@@ -14,6 +14,7 @@ struct cpio_builder {
 	uint8_t *buf; /* the archive so far: buf[0..len) */
 	size_t len, cap;
 	uint32_t next_ino;
+	uint32_t mtime; /* written into the entries added from now on (default 0) */
 	int failed;
 };
 

@@ -1,10 +1,14 @@
 /* Building the initramfs.  The program is validated here with the same ELF
  * checker the kernel uses (kernel/lib/elf64.c), so a bad program is reported
  * on the host in one line before any VM exists. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <exo/memlayout.h>
 
@@ -12,6 +16,7 @@
 #include "elf64.h"
 #include "fail.h"
 #include "initramfs.h"
+#include "options.h"
 
 #define PROGRAM_MAX_SIZE (1ull << 30)
 
@@ -43,6 +48,14 @@ static uint8_t *read_file(const char *path, size_t *size)
 	return buf;
 }
 
+static char *path_join(const char *dir, const char *name)
+{
+	char *p;
+	if (asprintf(&p, "%s%s%s", dir, *dir ? "/" : "", name) < 0)
+		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
+	return p;
+}
+
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -64,9 +77,87 @@ static char *join(int n, char *const s[], size_t *len)
 	return out;
 }
 
-void initramfs_build(struct initramfs *out, int argc, char *const argv[])
+/* --add: a file, or a directory tree, at guest path `guest`. */
+static int add_tree(struct cpio_builder *b, const char *host, const char *guest, int depth)
 {
-	const char *prog = argv[0];
+	struct stat st;
+	if (stat(host, &st) != 0)
+		fail(EXOSIM_EXIT_NOFILE, "--add %s: %s", host, strerror(errno));
+	b->mtime = st.st_mtime > 0 && st.st_mtime <= UINT32_MAX ? (uint32_t)st.st_mtime : 0;
+	if (S_ISREG(st.st_mode)) {
+		size_t size;
+		uint8_t *data = read_file(host, &size);
+		int r = cpio_add_file(b, guest, data, size, st.st_mode & 07777);
+		free(data);
+		b->mtime = 0;
+		return r;
+	}
+	if (!S_ISDIR(st.st_mode))
+		fail(EXOSIM_EXIT_NOFILE, "--add %s: not a regular file or directory", host);
+	if (depth > 32)
+		fail(EXOSIM_EXIT_NOFILE, "--add %s: directories nested too deeply", host);
+	int r = *guest ? cpio_add_dir(b, guest, st.st_mode & 07777) : 0;
+	b->mtime = 0;
+	struct dirent **names;
+	int n = scandir(host, &names, NULL, alphasort);
+	if (n < 0)
+		fail(EXOSIM_EXIT_NOFILE, "--add %s: %s", host, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		const char *d = names[i]->d_name;
+		if (strcmp(d, ".") != 0 && strcmp(d, "..") != 0) {
+			char *h = path_join(host, d), *g = path_join(guest, d);
+			r |= add_tree(b, h, g, depth + 1);
+			free(h);
+			free(g);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+/* HOST[:GUEST]; GUEST defaults to HOST without a leading "/" or "./", so a
+ * relative path means the same in the guest (whose cwd is /) as on the host. */
+static int add_spec(struct cpio_builder *b, const char *spec)
+{
+	char *host = strdup(spec);
+	if (!host)
+		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
+	char *colon = strchr(host, ':');
+	const char *guest = host;
+	if (colon) {
+		*colon = 0;
+		guest = colon + 1;
+	}
+	while (*guest == '/' || (guest[0] == '.' && guest[1] == '/'))
+		guest += *guest == '/' ? 1 : 2;
+	if (!*host)
+		fail(EXOSIM_EXIT_USAGE, "--add %s: no host path", spec);
+	int r = add_tree(b, host, guest, 0);
+	free(host);
+	return r;
+}
+
+/* ExOS's settings, one key=value per line (libos/linux/main.c reads them). */
+static char *exos_config(const struct options *o, const char *guest_path, size_t *len)
+{
+	struct winsize ws = {0};
+	int tty0 = isatty(STDIN_FILENO), tty1 = isatty(STDOUT_FILENO), tty2 = isatty(STDERR_FILENO);
+	if (tty1)
+		ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+	char *conf;
+	int n = asprintf(&conf, "program=/%s\ntrace=%d\nrewrite=%d\ntty=%d%d%d\nrows=%u\ncols=%u\n",
+	                 guest_path, o->trace, !o->no_rewrite, tty0, tty1, tty2, ws.ws_row,
+	                 ws.ws_col);
+	if (n < 0)
+		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
+	*len = (size_t)n;
+	return conf;
+}
+
+void initramfs_build(struct initramfs *out, const struct options *o)
+{
+	const char *prog = o->argv[0];
 	size_t size;
 	uint8_t *image = read_file(prog, &size);
 	struct elf64_image img;
@@ -78,19 +169,40 @@ void initramfs_build(struct initramfs *out, int argc, char *const argv[])
 	if (snprintf(guest_path, sizeof(guest_path), "bin/%s", base_name(prog)) >=
 	    (int)sizeof(guest_path))
 		fail(EXOSIM_EXIT_USAGE, "%s: name too long", prog);
-	size_t args_len;
-	char *args = join(argc, argv, &args_len);
+	size_t args_len, env_len = 0;
+	char *args = join(o->argc, o->argv, &args_len), *env = NULL;
 
 	struct cpio_builder b;
 	cpio_builder_init(&b);
 	int bad = cpio_add_dir(&b, "bin", 0755) | cpio_add_dir(&b, "exosim", 0755) |
 	          cpio_add_file(&b, guest_path, image, size, 0755) |
-	          cpio_add_file(&b, "exosim/init", guest_path, strlen(guest_path), 0644) |
-	          cpio_add_file(&b, "exosim/argv", args, args_len, 0644) |
-	          cpio_add_file(&b, "exosim/envp", "", 0, 0644) | cpio_finish(&b);
+	          cpio_add_file(&b, "exosim/argv", args, args_len, 0644);
+	if (img.exos_native) { /* linked with ExOS: the kernel runs it directly */
+		bad |= cpio_add_file(&b, "exosim/init", guest_path, strlen(guest_path), 0644) |
+		       cpio_add_file(&b, "exosim/envp", "", 0, 0644);
+	} else { /* a Linux program: the kernel runs ExOS, which runs it */
+		size_t libos_size, conf_len;
+		uint8_t *libos = read_file(o->libos, &libos_size);
+		char *conf = exos_config(o, guest_path, &conf_len);
+		int n = 0;
+		while (environ[n])
+			n++;
+		env = join(n, environ, &env_len);
+		bad |= cpio_add_file(&b, "exosim/exos.elf", libos, libos_size, 0755) |
+		       cpio_add_file(&b, "exosim/init", "exosim/exos.elf", 15, 0644) |
+		       cpio_add_file(&b, "exosim/envp", env, env_len, 0644) |
+		       cpio_add_file(&b, "exosim/exos", conf, conf_len, 0644);
+		free(libos);
+		free(conf);
+	}
+	for (int i = 0; i < o->nadd; i++)
+		bad |= add_spec(&b, o->add[i]);
+	bad |= cpio_finish(&b);
 	if (bad)
-		fail(EXOSIM_EXIT_INTERNAL, "cannot build the initramfs (out of memory?)");
+		fail(EXOSIM_EXIT_INTERNAL, "cannot build the initramfs (out of memory, or a "
+		                           "file of 4 GiB or more?)");
 	free(args);
+	free(env);
 	free(image);
 	out->data = b.buf;
 	out->size = b.len;

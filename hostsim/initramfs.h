@@ -11,10 +11,15 @@ struct initramfs {
 	size_t size;
 };
 
-/* Packs program argv[0] with arguments argv[0..argc) (argv[0] is the path as
- * given, as Linux passes it).  Validates the program first: exits with
- * EXOSIM_EXIT_NOFILE or EXOSIM_EXIT_BADELF and one line if it cannot run. */
-void initramfs_build(struct initramfs *out, int argc, char *const argv[]);
+struct options;
+
+/* Packs PROGRAM (o->argv[0]) with its arguments o->argv[0..argc) (argv[0] as
+ * given, as Linux passes it) and the --add files.  A program linked with ExOS
+ * (its ELF note) is the first environment itself; a Linux program comes with
+ * ExOS (o->libos), its settings and exosim's environment.  Validates the
+ * program first: exits with EXOSIM_EXIT_NOFILE or EXOSIM_EXIT_BADELF and one
+ * line if it cannot run. */
+void initramfs_build(struct initramfs *out, const struct options *o);
 
 /* Reads an archive the user handed over with --initrd. */
 void initramfs_read(struct initramfs *out, const char *path);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "console.h"
 #include "fail.h"
@@ -34,10 +35,11 @@ int main(int argc, char **argv)
 	if (o.initrd)
 		initramfs_read(&initrd, o.initrd);
 	else
-		initramfs_build(&initrd, o.argc, o.argv);
+		initramfs_build(&initrd, &o);
 	if (o.pack) {
 		pack(&o, &initrd);
 		initramfs_free(&initrd);
+		options_free(&o);
 		return 0;
 	}
 
@@ -46,7 +48,11 @@ int main(int argc, char **argv)
 	struct kernel_image k;
 	kernel_load(o.kernel, &vm.mem, &k);
 	char cmdline[4096];
-	snprintf(cmdline, sizeof(cmdline), "exosim.tsc_khz=%u %s", vm.tsc_khz, o.append);
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	snprintf(cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu %s", vm.tsc_khz,
+	         (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec,
+	         o.append);
 	uint64_t start_info = pvh_setup(&vm.mem, &k, &initrd, cmdline);
 	initramfs_free(&initrd);
 	vm_set_pvh_state(&vm, (uint32_t)k.entry32, (uint32_t)start_info);
@@ -59,5 +65,6 @@ int main(int argc, char **argv)
 	stats_mark(PHASE_END);
 	if (o.stats)
 		stats_print(vm.irqchip);
+	options_free(&o);
 	return status;
 }

@@ -15,14 +15,22 @@
 static const char usage_text[] =
         "usage: exosim [OPTIONS] PROGRAM [ARGS...]\n"
         "Boot the exosim exokernel in a KVM virtual machine and run PROGRAM in ring 3.\n"
-        "PROGRAM's output goes to stdout, kernel diagnostics to stderr, and exosim exits\n"
-        "with PROGRAM's exit status.\n"
+        "PROGRAM is a static x86-64 Linux program, run by the ExOS library OS, or a\n"
+        "program linked with ExOS itself (apps/), run directly.  It gets exosim's stdin,\n"
+        "stdout, stderr and environment; exosim exits with PROGRAM's exit status.\n"
         "\n"
         "options:\n"
         "  --kernel FILE     the kernel ELF (default: kernel.elf next to exosim)\n"
         "  --initrd FILE     boot this initramfs (cpio newc) instead of packing PROGRAM\n"
         "  --pack FILE       write the initramfs for PROGRAM ARGS to FILE and exit\n"
         "                    (it boots the same kernel under QEMU with -initrd)\n"
+        "  --add HOST[:GUEST] put file or directory HOST in the guest's read-only root\n"
+        "                    at GUEST (default: HOST without a leading / or ./); the\n"
+        "                    guest starts in /, so relative paths work as on the host\n"
+        "  --trace-syscalls  ExOS prints each Linux system call to stderr\n"
+        "  --no-rewrite      ExOS traps every Linux system call instead of rewriting\n"
+        "                    each `syscall` site into a direct call on first use\n"
+        "  --libos FILE      the ExOS ELF (default: exos.elf next to exosim)\n"
         "  --append STR      add STR to the kernel command line (e.g. \"verbose\")\n"
         "  --mem SIZE        guest memory, with K, M or G suffix (default 256M)\n"
         "  --timeout SECS    stop the guest after SECS seconds (fractions allowed)\n"
@@ -86,23 +94,34 @@ static double parse_seconds(const char *s)
 	return v;
 }
 
-static const char *default_kernel(void)
+/* name next to exosim's own executable (the build tree's layout), in path. */
+static const char *beside_exosim(const char *name, char path[PATH_MAX])
 {
-	static char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	if (n <= 0)
-		return "kernel.elf";
-	path[n] = 0;
-	char *slash = strrchr(path, '/');
-	if (!slash || (size_t)(slash - path) + sizeof("/kernel.elf") > sizeof(path))
-		return "kernel.elf";
-	strcpy(slash + 1, "kernel.elf");
+	ssize_t n = readlink("/proc/self/exe", path, PATH_MAX - 1);
+	char *slash = n > 0 ? (path[n] = 0, strrchr(path, '/')) : NULL;
+	if (!slash || (size_t)(slash - path) + strlen(name) + 2 > PATH_MAX)
+		return name;
+	strcpy(slash + 1, name);
 	return path;
 }
 
 void options_parse(struct options *o, int argc, char **argv)
 {
-	enum { KERNEL = 256, INITRD, PACK, APPEND, MEM, TIMEOUT, STATS, HELP, VERSION };
+	enum {
+		KERNEL = 256,
+		INITRD,
+		PACK,
+		APPEND,
+		MEM,
+		TIMEOUT,
+		STATS,
+		HELP,
+		VERSION,
+		ADD,
+		TRACE,
+		NO_REWRITE,
+		LIBOS
+	};
 	static const struct option longopts[] = {
 	        {"kernel", required_argument, 0, KERNEL},
 	        {"initrd", required_argument, 0, INITRD},
@@ -111,6 +130,10 @@ void options_parse(struct options *o, int argc, char **argv)
 	        {"mem", required_argument, 0, MEM},
 	        {"timeout", required_argument, 0, TIMEOUT},
 	        {"stats", no_argument, 0, STATS},
+	        {"add", required_argument, 0, ADD},
+	        {"trace-syscalls", no_argument, 0, TRACE},
+	        {"no-rewrite", no_argument, 0, NO_REWRITE},
+	        {"libos", required_argument, 0, LIBOS},
 	        {"help", no_argument, 0, HELP},
 	        {"version", no_argument, 0, VERSION},
 	        {0, 0, 0, 0},
@@ -141,6 +164,21 @@ void options_parse(struct options *o, int argc, char **argv)
 		case STATS:
 			o->stats = true;
 			break;
+		case ADD:
+			o->add = realloc(o->add, (size_t)(o->nadd + 1) * sizeof(*o->add));
+			if (!o->add)
+				fail(EXOSIM_EXIT_INTERNAL, "out of memory");
+			o->add[o->nadd++] = optarg;
+			break;
+		case TRACE:
+			o->trace = true;
+			break;
+		case NO_REWRITE:
+			o->no_rewrite = true;
+			break;
+		case LIBOS:
+			o->libos = optarg;
+			break;
 		case HELP:
 			fputs(usage_text, stdout);
 			exit(0);
@@ -154,12 +192,21 @@ void options_parse(struct options *o, int argc, char **argv)
 	}
 	o->argc = argc - optind;
 	o->argv = argv + optind;
+	static char kernel_path[PATH_MAX], libos_path[PATH_MAX];
 	if (!o->kernel)
-		o->kernel = default_kernel();
+		o->kernel = beside_exosim("kernel.elf", kernel_path);
+	if (!o->libos)
+		o->libos = beside_exosim("exos.elf", libos_path);
 	if (o->initrd && o->argc)
 		fail(EXOSIM_EXIT_USAGE, "give either --initrd or a PROGRAM, not both");
 	if (!o->initrd && !o->argc)
 		fail(EXOSIM_EXIT_USAGE, "no PROGRAM given (see --help)");
 	if (o->pack && o->initrd)
 		fail(EXOSIM_EXIT_USAGE, "--pack needs a PROGRAM, not --initrd");
+}
+
+void options_free(struct options *o)
+{
+	free(o->add);
+	o->add = NULL;
 }

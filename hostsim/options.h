@@ -13,12 +13,18 @@ struct options {
 	uint64_t mem;       /* --mem, bytes */
 	double timeout;     /* --timeout, seconds; 0 = none */
 	bool stats;         /* --stats */
-	int argc;           /* PROGRAM ARGS... */
+	const char *libos;  /* --libos: ExOS, default: exos.elf next to exosim */
+	bool trace;         /* --trace-syscalls: ExOS prints each Linux call */
+	bool no_rewrite;    /* --no-rewrite: ExOS keeps trapping syscall sites */
+	int nadd;           /* --add HOST[:GUEST] */
+	const char **add;
+	int argc; /* PROGRAM ARGS... */
 	char **argv;
 };
 
 /* Parses argv; prints help or version and exits 0, or fails with
  * EXOSIM_EXIT_USAGE and one line. */
 void options_parse(struct options *o, int argc, char **argv);
+void options_free(struct options *o);
 
 #endif

@@ -34,10 +34,10 @@ struct cap_node {
 };
 
 struct cap_table {
-	uint32_t slot[EXO_CAP_SLOTS]; /* node index + 1, 0 = empty */
-	uint64_t map[CAP_MAP_WORDS];  /* bit s % 64 of word s / 64 set: slot s in use */
+	uint32_t slot[EXO_CAP_SLOTS];  /* node index + 1, 0 = empty */
+	uint64_t map[CAP_MAP_WORDS];   /* bit s % 64 of word s / 64 set: slot s in use */
 	uint64_t full[CAP_FULL_WORDS]; /* bit w % 64 of word w / 64 set: map[w] is all ones */
-	uint32_t used;                /* slots in use */
+	uint32_t used;                 /* slots in use */
 };
 
 struct cap_system {

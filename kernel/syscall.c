@@ -32,11 +32,14 @@ SYSCALL(sys_console_write)
 	return console_write_user(curenv->pml4, (int)a1, a2, a3);
 }
 
-/* Statuses are 0..255 as on Linux, minus the block exosim keeps for itself. */
+/* Statuses are 0..255 as on Linux, minus the block exosim keeps for itself
+ * unless the libOS says the status is a Linux program's own (status.h). */
 SYSCALL(sys_exit)
 {
 	UNUSED_ARGS();
-	if (a1 > 255 || (a1 >= EXO_STATUS_RESERVED_LO && a1 <= EXO_STATUS_RESERVED_HI))
+	bool verbatim = a1 & EXO_EXIT_VERBATIM;
+	a1 &= ~(uint64_t)EXO_EXIT_VERBATIM;
+	if (a1 > 255 || (!verbatim && a1 >= EXO_STATUS_RESERVED_LO && a1 <= EXO_STATUS_RESERVED_HI))
 		return -EXO_EINVAL;
 	env_exit(curenv, (int)a1);
 }

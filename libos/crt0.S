@@ -24,4 +24,15 @@ _start:
 	ud2				/* exit() does not return */
 	.size	_start, . - _start
 
+/* The ExOS-native note (kernel/lib/elf64.h): exosim runs this program
+ * directly on the exokernel instead of under ExOS's Linux emulation. */
+	.section .note.exos, "a", @note
+	.balign 4
+	.long	5			/* namesz: "ExOS\0" */
+	.long	4			/* descsz */
+	.long	1			/* type: native program */
+	.asciz	"ExOS"
+	.balign 4
+	.long	1			/* ABI version */
+
 	.section .note.GNU-stack, "", @progbits

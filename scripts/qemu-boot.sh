@@ -13,4 +13,5 @@ exec qemu-system-x86_64 \
 	-accel tcg -cpu max -m 128M -nodefaults -serial stdio -nographic -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-chardev "file,id=dbg,path=$dbg" -device isa-debugcon,iobase=0xe9,chardev=dbg \
-	-kernel "$kernel" -initrd "$initrd" -append ""
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "exo.epoch_ns=$(date +%s%N)"

@@ -2,8 +2,11 @@
  *
  * A guest program's status is 0..255, as on Linux, except for the block
  * EXO_STATUS_RESERVED_LO..EXO_STATUS_RESERVED_HI, which belongs to exosim's
- * own failures so the two can never be confused.  The kernel refuses an exit
- * status in that block (the exit call returns -EXO_EINVAL).
+ * own failures so the two are not confused.  The kernel refuses an exit
+ * status in that block (the exit call returns -EXO_EINVAL), unless the libOS
+ * passes EXO_EXIT_VERBATIM: a Linux program run by ExOS exits with exactly
+ * the status it gives, as it would on Linux (127 for "not found" is common).
+ * exosim's own failures always say so on stderr in a line of their own.
  *
  * An environment killed by an exception it does not handle ends with
  * 128 + the Linux signal number that exception maps to, as a shell reports
@@ -14,6 +17,7 @@
 
 #define EXO_STATUS_RESERVED_LO 120
 #define EXO_STATUS_RESERVED_HI 127
+#define EXO_EXIT_VERBATIM      0x100 /* or'ed into EXO_SYS_EXIT's status */
 
 /* exosim's own exit statuses (documented in `exosim --help`). */
 #define EXOSIM_EXIT_USAGE    120 /* bad command line */

@@ -13,12 +13,13 @@
 
 #define HDR_LEN      110
 #define OFF_MODE     14
+#define OFF_MTIME    46
 #define OFF_FILESIZE 54
 #define OFF_NAMESIZE 94
 
 static const char trailer[] = "TRAILER!!!";
 
-/* Only the three fields we use are decoded (and so validated): each hex digit costs
+/* Only the four fields we use are decoded (and so validated): each hex digit costs
  * several emulated instructions in the guest. */
 static bool hex8(const char *s, uint32_t *out)
 {
@@ -54,14 +55,14 @@ int cpio_next(const void *archive, size_t len, size_t *pos, struct cpio_entry *e
 {
 	const char *a = archive;
 	size_t p = *pos, name_off, data_off;
-	uint32_t mode, filesize, namesize;
+	uint32_t mode, mtime, filesize, namesize;
 
 	if (p > len || len - p < HDR_LEN)
 		return CPIO_ETRUNC;
 	if (memcmp(a + p, "07070", 5) != 0 || (a[p + 5] != '1' && a[p + 5] != '2'))
 		return CPIO_EMAGIC;
-	if (!hex8(a + p + OFF_MODE, &mode) || !hex8(a + p + OFF_FILESIZE, &filesize) ||
-	    !hex8(a + p + OFF_NAMESIZE, &namesize))
+	if (!hex8(a + p + OFF_MODE, &mode) || !hex8(a + p + OFF_MTIME, &mtime) ||
+	    !hex8(a + p + OFF_FILESIZE, &filesize) || !hex8(a + p + OFF_NAMESIZE, &namesize))
 		return CPIO_EHEX;
 
 	/* name_off <= len, so none of the sums below can overflow. */
@@ -85,6 +86,7 @@ int cpio_next(const void *archive, size_t len, size_t *pos, struct cpio_entry *e
 	e->data = (const uint8_t *)a + data_off;
 	e->size = filesize;
 	e->mode = mode;
+	e->mtime = mtime;
 
 	/* Tolerate missing padding after the last entry's data: the next read fails with
 	 * CPIO_ETRUNC anyway if anything but the end follows. */

@@ -15,6 +15,7 @@
 #define EM_X86_64    62
 #define PT_LOAD      1
 #define PT_INTERP    3
+#define PT_NOTE      4
 #define PT_TLS       7
 #define PT_GNU_STACK 0x6474e551u
 #define PN_XNUM      0xffff
@@ -119,6 +120,27 @@ static int set_tls(struct elf64_image *img, const struct phdr *ph, bool *seen)
 	return ELF64_OK;
 }
 
+/* Whether a PT_NOTE holds the ExOS-native note (elf64.h).  Malformed notes are
+ * just not that note: notes are advisory. */
+static bool has_native_note(const uint8_t *f, size_t len, const struct phdr *ph)
+{
+	if (ph->offset > len || ph->filesz > len - ph->offset)
+		return false;
+	const uint8_t *p = f + ph->offset, *end = p + ph->filesz;
+	while (end - p >= 12) {
+		uint32_t w[3];
+		__builtin_memcpy(w, p, sizeof(w));
+		uint64_t name = (w[0] + 3ull) & ~3ull, desc = (w[1] + 3ull) & ~3ull;
+		if (name > (uint64_t)(end - p - 12) || desc > (uint64_t)(end - p - 12) - name)
+			return false;
+		if (w[0] == sizeof(ELF64_NOTE_EXOS) && w[2] == ELF64_NOTE_EXOS_NATIVE &&
+		    __builtin_memcmp(p + 12, ELF64_NOTE_EXOS, sizeof(ELF64_NOTE_EXOS)) == 0)
+			return true;
+		p += 12 + name + desc;
+	}
+	return false;
+}
+
 /* One pass over the program headers. The first error is kept, but PT_INTERP wins over
  * everything: "link with -static" is the useful message for a dynamic program. */
 static int scan_phdrs(const uint8_t *f, size_t len, const struct ehdr *eh, uint64_t user_top,
@@ -140,6 +162,8 @@ static int scan_phdrs(const uint8_t *f, size_t len, const struct ehdr *eh, uint6
 			e = set_tls(img, &ph, &tls);
 		else if (ph.type == PT_GNU_STACK)
 			img->stack_flags = ph.flags;
+		else if (ph.type == PT_NOTE && has_native_note(f, len, &ph))
+			img->exos_native = true;
 		if (err == ELF64_OK)
 			err = e;
 	}

@@ -5,6 +5,7 @@
 #ifndef KLIB_ELF64_H
 #define KLIB_ELF64_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,7 +35,14 @@ struct elf64_image {
 	uint64_t tls_vaddr, tls_memsz, tls_filesz, tls_align; /* PT_TLS (bias included),
 	                                                          zeros if none */
 	uint64_t stack_flags;                                 /* PT_GNU_STACK p_flags, 0 if none */
+	bool exos_native; /* has the ExOS-native note: runs directly on the exokernel */
 };
+
+/* The note (in a PT_NOTE) that marks a program linked with the libOS runtime
+ * (libos/crt0.S), which the kernel runs directly; a program without it is a
+ * Linux program, run by ExOS.  Name "ExOS", type 1, descriptor: ABI version. */
+#define ELF64_NOTE_EXOS        "ExOS"
+#define ELF64_NOTE_EXOS_NATIVE 1
 
 enum {
 	ELF64_OK = 0,

@@ -367,6 +367,14 @@ static void one(void)
 	case EXO_SYS_ENV_CREATE:
 		a[0] = rnd() % 2 ? (uint64_t) "fuzzling" : pick_addr();
 		break;
+	case EXO_SYS_PAGE_ALLOC: /* a real output buffer, or a bad one; small counts */
+		a[0] = rnd() % 4 ? (uint64_t)opsbuf : pick_addr();
+		a[1] = rnd() % 3 ? rnd() % 8 : pick_num();
+		break;
+	case EXO_SYS_SET_FSBASE:
+		a[0] = pick_slot();
+		a[1] = rnd() % 2 ? ARENA : pick_addr();
+		break;
 	case EXO_SYS_ENV_SET_REGS:
 		a[0] = pick_slot();
 		if (names_prot_env(a[0])) {

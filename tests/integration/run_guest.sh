@@ -73,26 +73,20 @@ case "$program" in
 esac
 
 # Runs "$@" with stdin from /dev/null, stdout to $tmp/out and stderr to $tmp/err,
-# killing it after $timeout seconds.  Sets $st and $timed_out.
+# killing it after $timeout seconds.  Sets $st and $timed_out.  coreutils' timeout,
+# not a watchdog subshell: a subshell killed early could run the EXIT trap and
+# delete $tmp under a running test.  SIGKILL (status 137) after the full time is a
+# timeout; exosim's own 124 stays distinguishable.
 run_limited() {
-	"$@" </dev/null >"$tmp/out" 2>"$tmp/err" &
-	local pid=$!
-	# The watchdog kills its own sleep when it is told to stop (TERM).
-	(
-		# Not the script's EXIT trap: it would delete $tmp under the test's feet.
-		trap - EXIT
-		trap 'kill "$s" 2>/dev/null; exit 0' TERM
-		sleep "$timeout" &
-		s=$!
-		wait "$s" && touch "$tmp/timed_out" && kill -KILL "$pid"
-	) >/dev/null 2>&1 &
-	local wd=$!
-	wait "$pid" 2>/dev/null
+	local t0 t1
+	t0=$(date +%s%N)
+	timeout -s KILL "$timeout" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
 	st=$?
-	kill "$wd" 2>/dev/null
-	wait "$wd" 2>/dev/null
+	t1=$(date +%s%N)
 	timed_out=0
-	[ -e "$tmp/timed_out" ] && timed_out=1
+	if [ "$st" = 137 ] && [ $(((t1 - t0) / 1000000)) -ge $((${timeout%.*} * 1000)) ]; then
+		timed_out=1
+	fi
 }
 
 kargs=()
@@ -118,7 +112,7 @@ else
 	}
 	[ -x "$exosim" ] || die "exosim not found at $exosim (needed for --pack)"
 	[ -n "$kernel" ] || die "--kernel is required with --vm qemu"
-	if ! "$exosim" ${kargs[@]+"${kargs[@]}"} --pack "$tmp/boot.cpio" "$program" "$@" \
+	if ! "$exosim" ${kargs[@]+"${kargs[@]}"} ${exosim_args[@]+"${exosim_args[@]}"} --pack "$tmp/boot.cpio" "$program" "$@" \
 		>"$tmp/pack.out" 2>&1; then
 		echo "FAIL: exosim --pack failed:"
 		cat "$tmp/pack.out"

@@ -14,6 +14,8 @@ int main(void)
 	srunner_add_suite(sr, elf64_suite());
 	srunner_add_suite(sr, cap_suite());
 	srunner_add_suite(sr, pred_suite());
+	srunner_add_suite(sr, rootfs_suite());
+	srunner_add_suite(sr, vma_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -10,5 +10,7 @@ Suite *memmap_suite(void);
 Suite *elf64_suite(void);
 Suite *cap_suite(void);
 Suite *pred_suite(void);
+Suite *rootfs_suite(void);
+Suite *vma_suite(void);
 
 #endif

@@ -1,0 +1,137 @@
+/* The direct path into ExOS from a rewritten syscall site, and resuming a
+ * program context.  See syscall.c for the rewriting.
+ *
+ * A rewritten site is `call *%rax` (ff d0) where `syscall` (0f 05) was: with
+ * rax = the call number it lands in the trampoline's nop sled at address 0,
+ * which jumps here.  The call pushed the return address, so [rsp] is where
+ * the program resumes.  `syscall` clobbers rcx and r11, so they are free. */
+#define C_R8     0
+#define C_R9     8
+#define C_R10    16
+#define C_R11    24
+#define C_R12    32
+#define C_R13    40
+#define C_R14    48
+#define C_R15    56
+#define C_RDI    64
+#define C_RSI    72
+#define C_RBP    80
+#define C_RBX    88
+#define C_RDX    96
+#define C_RAX    104
+#define C_RCX    112
+#define C_RSP    120
+#define C_RIP    128
+#define C_RFLAGS 136
+#define C_SIZE   144
+
+/* linux.h: LINUX_EXOS_STACK_HI */
+#define EXOS_STACK_HI 0x7d0001010000
+
+	.text
+	.globl	linux_direct_entry
+	.type	linux_direct_entry, @function
+linux_direct_entry:
+	movq	%rsp, %r11
+	movabsq	$(EXOS_STACK_HI - C_SIZE), %rcx
+	movq	%rcx, %rsp		/* a struct linux_ctx on ExOS's stack */
+	movq	%r8, C_R8(%rsp)
+	movq	%r9, C_R9(%rsp)
+	movq	%r10, C_R10(%rsp)
+	movq	%r12, C_R12(%rsp)
+	movq	%r13, C_R13(%rsp)
+	movq	%r14, C_R14(%rsp)
+	movq	%r15, C_R15(%rsp)
+	movq	%rdi, C_RDI(%rsp)
+	movq	%rsi, C_RSI(%rsp)
+	movq	%rbp, C_RBP(%rsp)
+	movq	%rbx, C_RBX(%rsp)
+	movq	%rdx, C_RDX(%rsp)
+	movq	%rax, C_RAX(%rsp)
+	movq	(%r11), %rcx
+	movq	%rcx, C_RIP(%rsp)
+	movq	%rcx, C_RCX(%rsp)	/* rcx = rip, as `syscall` leaves it */
+	leaq	8(%r11), %rcx
+	movq	%rcx, C_RSP(%rsp)
+	pushfq
+	popq	%rcx
+	movq	%rcx, C_RFLAGS(%rsp)
+	movq	%rcx, C_R11(%rsp)	/* r11 = rflags, as `syscall` leaves it */
+	movq	%rsp, %rdi
+	xorl	%ebp, %ebp
+	cld
+	call	linux_syscall_direct	/* nonzero: resume the whole context */
+	testl	%eax, %eax
+	jnz	resume_ctx
+	/* The common case: back after the site, without touching the program's
+	 * stack (its red zone is live). */
+	movq	C_R8(%rsp), %r8
+	movq	C_R9(%rsp), %r9
+	movq	C_R10(%rsp), %r10
+	movq	C_R12(%rsp), %r12
+	movq	C_R13(%rsp), %r13
+	movq	C_R14(%rsp), %r14
+	movq	C_R15(%rsp), %r15
+	movq	C_RDI(%rsp), %rdi
+	movq	C_RSI(%rsp), %rsi
+	movq	C_RBP(%rsp), %rbp
+	movq	C_RBX(%rsp), %rbx
+	movq	C_RDX(%rsp), %rdx
+	movq	C_RAX(%rsp), %rax
+	movq	C_R11(%rsp), %r11
+	movq	C_RIP(%rsp), %rcx
+	movq	C_RSP(%rsp), %rsp
+	jmp	*%rcx
+	.size	linux_direct_entry, . - linux_direct_entry
+
+/* linux_ctx_resume(ctx): load every register of ctx and continue at ctx->rip
+ * (a signal handler, or the context rt_sigreturn restored).  As in xentry.S:
+ * rip goes in the word below the target stack's 128-byte red zone, rflags
+ * are restored first, then only moves, and `ret $128` lands rsp exactly. */
+	.globl	linux_ctx_resume
+	.type	linux_ctx_resume, @function
+linux_ctx_resume:
+	movq	%rdi, %rsp
+resume_ctx:
+	movq	C_RSP(%rsp), %rcx
+	movq	C_RIP(%rsp), %rdx
+	movq	%rdx, -136(%rcx)
+	pushq	C_RFLAGS(%rsp)		/* the address is computed before the push */
+	popfq
+	movq	C_R8(%rsp), %r8
+	movq	C_R9(%rsp), %r9
+	movq	C_R10(%rsp), %r10
+	movq	C_R11(%rsp), %r11
+	movq	C_R12(%rsp), %r12
+	movq	C_R13(%rsp), %r13
+	movq	C_R14(%rsp), %r14
+	movq	C_R15(%rsp), %r15
+	movq	C_RDI(%rsp), %rdi
+	movq	C_RSI(%rsp), %rsi
+	movq	C_RBP(%rsp), %rbp
+	movq	C_RBX(%rsp), %rbx
+	movq	C_RDX(%rsp), %rdx
+	movq	C_RAX(%rsp), %rax
+	movq	C_RCX(%rsp), %rcx
+	movq	C_RSP(%rsp), %rsp
+	leaq	-136(%rsp), %rsp
+	ret	$128
+	.size	linux_ctx_resume, . - linux_ctx_resume
+
+/* linux_call_on_stack(fn, arg, stack_top): fn(arg) on another stack (the
+ * trap path moves from the small exception stack to ExOS's stack). */
+	.globl	linux_call_on_stack
+	.type	linux_call_on_stack, @function
+linux_call_on_stack:
+	pushq	%rbp
+	movq	%rsp, %rbp
+	movq	%rdx, %rsp
+	movq	%rdi, %rax
+	movq	%rsi, %rdi
+	call	*%rax
+	movq	%rbp, %rsp
+	popq	%rbp
+	ret
+	.size	linux_call_on_stack, . - linux_call_on_stack
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,285 @@
+/* ExOS's Linux personality: the first environment when exosim runs a Linux
+ * program.  It reads its settings, loads the program from the initramfs into
+ * its own address space, builds the Linux initial stack and jumps to the
+ * program's entry point.  From then on ExOS runs only when the program makes a
+ * system call or takes an exception (see linux.h for the modules). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <exos/exception.h>
+#include <exos/vm.h>
+
+#include "cpio.h"
+#include "elf64.h"
+#include "linux.h"
+
+/* Where ExOS itself is linked (CMakeLists.txt): programs must stay above. */
+#define EXOS_IMAGE_END 0x400000ul
+
+/* The stack's initially mapped part: room for argv, envp and a first frame;
+ * the rest of LINUX_STACK_MAX faults in. */
+#define STACK_INITIAL (128ul << 10)
+
+_Noreturn static void die(int status, const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, fmt, a, b);
+	fflush(stderr);
+	exit(status);
+}
+
+/* The initramfs entry at path, or NULL. */
+static const struct cpio_entry *initrd_file(const char *path, struct cpio_entry *e)
+{
+	const struct exo_kinfo *k = exo_kinfo();
+	if (!k->initrd_size)
+		return NULL;
+	return cpio_find((const void *)EXO_INITRD, k->initrd_size, path, e) == CPIO_OK ? e : NULL;
+}
+
+/* exosim/exos: key=value lines written by exosim (hostsim/initramfs.c). */
+static void read_options(void)
+{
+	struct cpio_entry e;
+	if (!initrd_file("exosim/exos", &e))
+		die(EXOSIM_EXIT_NOFILE, "exos: %s%s\n",
+		    "no settings in the initramfs (exosim/exos)", "");
+	const char *p = (const char *)e.data, *end = p + e.size;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		char line[300];
+		size_t n =
+		        (size_t)(eol - p) < sizeof(line) - 1 ? (size_t)(eol - p) : sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = 0;
+		char *v = strchr(line, '=');
+		if (v) {
+			*v++ = 0;
+			if (!strcmp(line, "program"))
+				snprintf(linux_opts.program, sizeof(linux_opts.program), "%s", v);
+			else if (!strcmp(line, "trace"))
+				linux_opts.trace = atoi(v) != 0;
+			else if (!strcmp(line, "rewrite"))
+				linux_opts.rewrite = atoi(v) != 0;
+			else if (!strcmp(line, "tty"))
+				for (int i = 0; i < 3 && v[i]; i++)
+					linux_opts.isatty[i] = v[i] == '1';
+			else if (!strcmp(line, "rows"))
+				linux_opts.rows = (uint16_t)atoi(v);
+			else if (!strcmp(line, "cols"))
+				linux_opts.cols = (uint16_t)atoi(v);
+			else if (!strcmp(line, "uid"))
+				linux_opts.uid = (uint32_t)atoi(v);
+			else if (!strcmp(line, "gid"))
+				linux_opts.gid = (uint32_t)atoi(v);
+		}
+		p = eol + 1;
+	}
+}
+
+/* The pages of [lo, hi) get the union of the permissions of every segment
+ * touching them: segments may share a page at their edges. */
+static int page_prot(const struct elf64_image *img, uint64_t va)
+{
+	int prot = 0;
+	for (size_t i = 0; i < img->nloads; i++) {
+		const struct elf64_load *l = &img->load[i];
+		if (va + EXO_PAGE_SIZE > l->vaddr && va < l->vaddr + l->memsz)
+			prot |= (l->flags & ELF64_PF_R ? LINUX_PROT_READ : 0) |
+			        (l->flags & ELF64_PF_W ? LINUX_PROT_WRITE : 0) |
+			        (l->flags & ELF64_PF_X ? LINUX_PROT_EXEC : 0);
+	}
+	return prot;
+}
+
+static uint64_t prot_perm(int prot)
+{
+	return (prot & LINUX_PROT_WRITE ? EXO_PTE_W : 0) |
+	       (prot & LINUX_PROT_EXEC ? 0 : EXO_PTE_NX);
+}
+
+/* Maps every page of the image writable, copies the file bytes in (the rest
+ * is already zero: fresh pages), then sets each run of pages to its final
+ * protection.  Executable runs also get a writable alias at LINUX_TEXT_ALIAS,
+ * through which syscall sites are rewritten without a kernel crossing. */
+static void load_image(const struct elf64_image *img, const uint8_t *file)
+{
+	size_t npages = (img->hi - img->lo) / EXO_PAGE_SIZE;
+	long r = exos_map_range(img->lo, npages, EXO_PTE_W | EXO_PTE_NX);
+	if (r < 0)
+		die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
+		    "it does not fit in memory");
+	for (size_t i = 0; i < img->nloads; i++)
+		memcpy((void *)img->load[i].vaddr, file + img->load[i].offset, img->load[i].filesz);
+	for (uint64_t va = img->lo; va < img->hi;) {
+		int prot = page_prot(img, va);
+		uint64_t end = va + EXO_PAGE_SIZE;
+		while (end < img->hi && page_prot(img, end) == prot)
+			end += EXO_PAGE_SIZE;
+		size_t n = (end - va) / EXO_PAGE_SIZE;
+		if (exo_protect(EXO_CAP_SELF, va, n, prot_perm(prot)) < 0)
+			die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
+			    "cannot protect its segments");
+		linux_mm_note_region(va, end - va, prot, "image");
+		if (prot & LINUX_PROT_EXEC)
+			linux_text_alias(va, n);
+		va = end;
+	}
+}
+
+enum {
+	AT_NULL = 0,
+	AT_PHDR = 3,
+	AT_PHENT = 4,
+	AT_PHNUM = 5,
+	AT_PAGESZ = 6,
+	AT_BASE = 7,
+	AT_FLAGS = 8,
+	AT_ENTRY = 9,
+	AT_UID = 11,
+	AT_EUID = 12,
+	AT_GID = 13,
+	AT_EGID = 14,
+	AT_PLATFORM = 15,
+	AT_HWCAP = 16,
+	AT_CLKTCK = 17,
+	AT_SECURE = 23,
+	AT_RANDOM = 25,
+	AT_HWCAP2 = 26,
+	AT_EXECFN = 31,
+};
+
+static uint64_t push(uint64_t *sp, const void *p, size_t n)
+{
+	*sp -= n;
+	memcpy((void *)*sp, p, n);
+	return *sp;
+}
+
+static uint32_t cpuid_edx1(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return d;
+}
+
+/* argc, argv, envp and auxv as Linux lays them out (System V ABI, x86-64
+ * supplement, figure 3.9).  Returns the initial rsp. */
+static uint64_t build_stack(const struct elf64_image *img, int argc, char **argv, char **envp)
+{
+	if (linux_mm_stack(LINUX_STACK_TOP, LINUX_STACK_MAX, STACK_INITIAL) < 0)
+		die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
+		    "no memory for its stack");
+	int envc = 0;
+	while (envp[envc])
+		envc++;
+	size_t need = 256;
+	for (int i = 0; i < argc; i++)
+		need += strlen(argv[i]) + 1 + 8;
+	for (int i = 0; i < envc; i++)
+		need += strlen(envp[i]) + 1 + 8;
+	if (need > STACK_INITIAL / 2)
+		die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
+		    "arguments and environment too large");
+
+	static uint64_t uargv[4096], uenvp[4096];
+	if (argc > 4095 || envc > 4095)
+		die(EXOSIM_EXIT_USAGE, "exos: cannot run %s: %s\n", linux_opts.program,
+		    "too many arguments");
+	uint64_t sp = LINUX_STACK_TOP;
+	uint64_t execfn = push(&sp, linux_opts.program, strlen(linux_opts.program) + 1);
+	for (int i = envc - 1; i >= 0; i--)
+		uenvp[i] = push(&sp, envp[i], strlen(envp[i]) + 1);
+	for (int i = argc - 1; i >= 0; i--)
+		uargv[i] = push(&sp, argv[i], strlen(argv[i]) + 1);
+	uint64_t platform = push(&sp, "x86_64", 7);
+	uint64_t seed[2] = {exo_rdtsc() * 0x9e3779b97f4a7c15ul, exo_rdtsc() ^ 0xbf58476d1ce4e5b9ul};
+	uint64_t random = push(&sp, seed, sizeof(seed));
+
+	const uint64_t aux[][2] = {
+	        {AT_PHDR, img->phdr_vaddr},
+	        {AT_PHENT, img->phentsize},
+	        {AT_PHNUM, img->phnum},
+	        {AT_PAGESZ, EXO_PAGE_SIZE},
+	        {AT_BASE, 0},
+	        {AT_FLAGS, 0},
+	        {AT_ENTRY, img->entry},
+	        {AT_UID, linux_opts.uid},
+	        {AT_EUID, linux_opts.uid},
+	        {AT_GID, linux_opts.gid},
+	        {AT_EGID, linux_opts.gid},
+	        {AT_PLATFORM, platform},
+	        {AT_HWCAP, cpuid_edx1()},
+	        {AT_CLKTCK, 100},
+	        {AT_SECURE, 0},
+	        {AT_RANDOM, random},
+	        {AT_HWCAP2, 0},
+	        {AT_EXECFN, execfn},
+	        {AT_NULL, 0},
+	};
+	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * ARRAY_LEN(aux);
+	sp = (sp - words * 8) & ~15ul; /* rsp is 16-byte aligned at entry, as on Linux */
+	uint64_t *v = (uint64_t *)sp;
+	*v++ = (uint64_t)argc;
+	for (int i = 0; i < argc; i++)
+		*v++ = uargv[i];
+	*v++ = 0;
+	for (int i = 0; i < envc; i++)
+		*v++ = uenvp[i];
+	*v++ = 0;
+	memcpy(v, aux, sizeof(aux));
+	return sp;
+}
+
+/* The program's file, checked again here: ExOS trusts no one, not even
+ * exosim's own check (hostsim/initramfs.c). */
+static const uint8_t *open_program(struct elf64_image *img)
+{
+	struct cpio_entry e;
+	const char *path = linux_opts.program;
+	if (!initrd_file(path, &e))
+		die(EXOSIM_EXIT_NOFILE, "exos: cannot run %s: %s\n", path, "not in the initramfs");
+	int err = elf64_parse(e.data, e.size, LINUX_PIE_BASE, LINUX_MMAP_TOP, img);
+	if (err)
+		die(EXOSIM_EXIT_BADELF, "exos: cannot run %s: %s\n", path, elf64_strerror(err));
+	if (img->lo < EXOS_IMAGE_END)
+		die(EXOSIM_EXIT_BADELF, "exos: cannot run %s: %s\n", path,
+		    "it is linked below 0x400000, where ExOS lives");
+	return e.data;
+}
+
+/* Enters the program: rsp at argc, rdx = 0 (no exit function for the
+ * program to register, as from the Linux kernel), the other registers 0 but
+ * r15, which carries the entry point. */
+_Noreturn static void enter(uint64_t entry, uint64_t sp)
+{
+	register uint64_t target __asm__("r15") = entry;
+	__asm__ volatile("movq %%rdi, %%rsp\n\t"
+	                 "xorl %%eax, %%eax\n\txorl %%ebx, %%ebx\n\txorl %%ecx, %%ecx\n\t"
+	                 "xorl %%edx, %%edx\n\txorl %%esi, %%esi\n\txorl %%edi, %%edi\n\t"
+	                 "xorl %%ebp, %%ebp\n\txorl %%r8d, %%r8d\n\txorl %%r9d, %%r9d\n\t"
+	                 "xorl %%r10d, %%r10d\n\txorl %%r11d, %%r11d\n\txorl %%r12d, %%r12d\n\t"
+	                 "xorl %%r13d, %%r13d\n\txorl %%r14d, %%r14d\n\t"
+	                 "jmp *%%r15"
+	                 :
+	                 : "D"(sp), "r"(target)
+	                 : "memory");
+	__builtin_unreachable();
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	read_options();
+	struct elf64_image img;
+	const uint8_t *file = open_program(&img);
+	if (exos_exceptions_init() < 0)
+		die(EXOSIM_EXIT_NOMEM, "exos: %s%s\n", "cannot set up exception handling", "");
+	linux_mm_init(img.hi);
+	linux_fs_init();
+	linux_signal_init();
+	linux_syscall_init(&img);
+	load_image(&img, file);
+	uint64_t sp = build_stack(&img, argc, argv, envp);
+	enter(img.entry, sp);
+}

@@ -1,0 +1,1041 @@
+/* The program's memory: brk, mmap and friends, checks of program buffers,
+ * and the page-fault policy for program regions (see linux.h, mm.h).
+ *
+ * The regions are a vma.c set (MM_MAX_VMAS entries, static).  ExOS's page
+ * tables follow it; each page of a region is in one of three states:
+ *  - present, with the region's permissions;
+ *  - absent: it is zero-filled on first touch (demand paging), by
+ *    linux_mm_fault or by linux_user_ok when ExOS itself is about to touch it;
+ *  - parked (PROT_NONE regions only): unmapped, but its page and capability
+ *    are kept in parked[] so that an mprotect back shows the old contents.
+ *
+ * Crossings are what cost here (~25-50 µs each, a fault upcall ~60 µs), so:
+ * pages come from the kernel up to 512 at a time (EXO_SYS_PAGE_ALLOC) and are
+ * mapped with one EXO_SYS_MAP; small regions are mapped whole at once, large
+ * ones in clusters on faults; pages a program unmaps go to a pool and are
+ * reused (zeroed in ring 3) instead of being released one crossing each. */
+#include <string.h>
+
+#include <exos/sys.h>
+#include <exos/vm.h>
+
+#include "linux.h"
+#include "mm.h"
+#include "vma.h"
+
+/* The handlers share one signature and each uses some of the six arguments. */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+#define PAGE          EXO_PAGE_SIZE
+#define PAGE_DOWN(x)  ((x) & ~(PAGE - 1))
+#define PAGE_UP(x)    PAGE_DOWN((x) + PAGE - 1)
+#define BATCH         EXO_MAP_BATCH
+#define PROT_RWX      (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
+#define PROT_RW       (LINUX_PROT_READ | LINUX_PROT_WRITE)
+#define PTE_PERM_BITS (EXO_PTE_W | EXO_PTE_SW | EXO_PTE_NX)
+
+/* struct vma.flags */
+#define VMA_STACK 0x1 /* grows down: faults map clusters below the fault */
+#define VMA_FILE  0x2 /* a private copy of a file: MADV_DONTNEED keeps it */
+
+uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
+
+static struct vma vma_buf[MM_MAX_VMAS];
+static struct vma_set vmas = {vma_buf, 0, MM_MAX_VMAS};
+static uint64_t brk_base, brk_cur;
+
+/* Scratch for building map calls: static, because faults are served on the
+ * 16 KiB exception stack.  Never used by two calls at once (mm code does not
+ * fault on program pages: it maps them first). */
+static struct exo_map_op ops[BATCH];
+static uint64_t scratch_pfn[BATCH];
+
+static uint64_t perm_of(uint32_t prot)
+{
+	uint64_t perm = 0;
+
+	if (prot & LINUX_PROT_WRITE)
+		perm |= EXO_PTE_W;
+	if (!(prot & LINUX_PROT_EXEC))
+		perm |= EXO_PTE_NX;
+	return perm;
+}
+
+static bool present(uint64_t va)
+{
+	return exos_pte(va) & EXO_PTE_P;
+}
+
+/* ---- walking the page tables (UVPT, no crossing) ---- */
+
+static uint64_t next_boundary(uint64_t va, int shift)
+{
+	return ((va >> shift) + 1) << shift;
+}
+
+static bool table_absent(uint64_t entry_addr)
+{
+	uint64_t e = *(const volatile uint64_t *)entry_addr;
+
+	return (e & (EXO_PTE_P | EXO_PTE_U)) != (EXO_PTE_P | EXO_PTE_U) || (e & 0x80);
+}
+
+/* The first present page in [va, hi), or hi.  Skips absent page tables
+ * whole, so a sparse 256 MiB region takes a few hundred reads. */
+static uint64_t next_present(uint64_t va, uint64_t hi)
+{
+	while (va < hi) {
+		if (table_absent(EXOS_UVPT_PML4 + (va >> 39) * 8))
+			va = next_boundary(va, 39);
+		else if (table_absent(EXOS_UVPT_PDPT + (va >> 30) * 8))
+			va = next_boundary(va, 30);
+		else if (table_absent(EXOS_UVPT_PD + (va >> 21) * 8))
+			va = next_boundary(va, 21);
+		else if (!(*(const volatile uint64_t *)(EXOS_UVPT_PT + (va >> 12) * 8) & EXO_PTE_P))
+			va += PAGE;
+		else
+			return va;
+	}
+	return hi;
+}
+
+/* Pages from va (present) to the last present page before end. */
+static size_t span_pages(uint64_t va, uint64_t end)
+{
+	uint64_t last = va;
+
+	for (uint64_t p = next_present(va + PAGE, end); p < end; p = next_present(p + PAGE, end))
+		last = p;
+	return (last - va) / PAGE + 1;
+}
+
+/* Calls fn on each span of at most BATCH pages that starts and ends with a
+ * present page, in [lo, hi): one kernel call per span covers the holes too
+ * (UNMAP and PROTECT skip absent pages). */
+static long for_each_span(uint64_t lo, uint64_t hi, long (*fn)(uint64_t va, size_t n, uint64_t arg),
+                          uint64_t arg)
+{
+	for (uint64_t va = next_present(lo, hi); va < hi;) {
+		uint64_t end = hi - va > BATCH * PAGE ? va + BATCH * PAGE : hi;
+		long r = fn(va, span_pages(va, end), arg);
+
+		if (r < 0)
+			return r;
+		va = next_present(end, hi);
+	}
+	return 0;
+}
+
+static size_t count_present(uint64_t lo, uint64_t hi)
+{
+	size_t n = 0;
+
+	for (uint64_t p = next_present(lo, hi); p < hi; p = next_present(p + PAGE, hi))
+		n++;
+	return n;
+}
+
+/* ---- the page pool ----
+ * Pages we hold but map nowhere.  .pad is 1 for a page that held program data
+ * (it is zeroed before reuse); fresh pages from the kernel are zero. */
+static struct exo_page_grant pool[MM_POOL_MAX];
+static size_t npool;
+_Static_assert(MM_POOL_MAX >= BATCH, "a batch must fit in the pool");
+
+/* A page mapped nowhere any more: keep it for reuse, or give it back. */
+static void pool_put(uint64_t pfn)
+{
+	long slot = exos_page_cap(pfn);
+
+	if (slot < 0)
+		return; /* not one we know (the kernel's initial pages): leave it */
+	if (npool < MM_POOL_MAX) {
+		pool[npool++] = (struct exo_page_grant){.cap = (int32_t)slot, .pad = 1, .pfn = pfn};
+		return;
+	}
+	exo_cap_release((int)slot);
+	exos_page_cap_forget(pfn);
+}
+
+/* Without EXO_SYS_PAGE_ALLOC: one acquire and one info call per page. */
+static long alloc_one(struct exo_page_grant *g)
+{
+	struct exo_cap_info info;
+	long slot = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
+
+	if (slot < 0)
+		return slot;
+	if (exo_cap_info((int)slot, &info) < 0) {
+		exo_cap_release((int)slot);
+		return -EXO_ENOMEM;
+	}
+	*g = (struct exo_page_grant){.cap = (int32_t)slot, .pfn = info.object};
+	return 1;
+}
+
+/* Makes the pool hold at least want (<= BATCH) pages.  The kernel answers
+ * EAGAIN while it reclaims memory from another environment: yield and retry
+ * a few times. */
+static long pool_refill(size_t want)
+{
+	int tries = 0;
+
+	while (npool < want) {
+		struct exo_page_grant *g = &pool[npool];
+		long r = exo_syscall2(EXO_SYS_PAGE_ALLOC, (long)g, (long)(want - npool));
+
+		if (r == -EXO_ENOSYS)
+			r = alloc_one(g);
+		if (r == -EXO_EAGAIN && tries++ < 16) {
+			exo_yield();
+			continue;
+		}
+		if (r <= 0)
+			return r < 0 ? r : -EXO_ENOMEM;
+		for (long i = 0; i < r; i++) {
+			g[i].pad = 0;
+			exos_page_cap_record(g[i].pfn, g[i].cap);
+		}
+		npool += (size_t)r;
+	}
+	return 0;
+}
+
+/* PROTECT over [lo, hi), BATCH pages per call (absent pages are skipped). */
+static void protect_range(uint64_t lo, uint64_t hi, uint64_t perm)
+{
+	for (uint64_t va = lo; va < hi; va += BATCH * PAGE) {
+		uint64_t n = (hi - va) / PAGE;
+
+		exo_protect(EXO_CAP_SELF, va, n < BATCH ? n : BATCH, perm);
+	}
+}
+
+/* Maps pool pages at ops[0..k).va with perm: one EXO_SYS_MAP.  Reused pages
+ * are zeroed through their new mapping, which is writable for that. */
+static long map_batch(size_t k, uint64_t perm)
+{
+	uint64_t map_perm = perm;
+	bool dirty[BATCH], any = false;
+	long r = pool_refill(k);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < k; i++) {
+		const struct exo_page_grant *g = &pool[--npool];
+
+		dirty[i] = g->pad != 0;
+		any |= dirty[i];
+		scratch_pfn[i] = g->pfn;
+		ops[i].cap = g->cap;
+		ops[i].pad = 0;
+	}
+	if (any)
+		map_perm |= EXO_PTE_W;
+	for (size_t i = 0; i < k; i++)
+		ops[i].perm = map_perm;
+	r = exo_map(EXO_CAP_SELF, ops, k);
+	if (r < 0)
+		r = 0;
+	for (size_t i = (size_t)r; i < k; i++) /* not mapped: back to the pool */
+		pool[npool++] = (struct exo_page_grant){
+		        .cap = ops[i].cap, .pad = dirty[i], .pfn = scratch_pfn[i]};
+	for (size_t i = 0; i < (size_t)r; i++) {
+		if (dirty[i]) {
+			memset((void *)ops[i].va, 0, PAGE);
+			linux_mm_reused_pages++;
+		}
+	}
+	if (map_perm != perm && r > 0)
+		protect_range(ops[0].va, ops[r - 1].va + PAGE, perm);
+	return (size_t)r == k ? 0 : -EXO_ENOMEM;
+}
+
+/* Maps fresh zeroed pages at every absent page of [lo, hi), which lies in
+ * one region whose present pages all have perm. */
+static long fill(uint64_t lo, uint64_t hi, uint64_t perm)
+{
+	uint64_t va = lo;
+
+	while (va < hi) {
+		size_t k = 0;
+
+		for (; va < hi && k < BATCH; va += PAGE)
+			if (!present(va))
+				ops[k++].va = va;
+		if (k > 0) {
+			long r = map_batch(k, perm);
+
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* ---- releasing, protecting and moving present pages ---- */
+
+static long release_span(uint64_t va, size_t n, uint64_t arg)
+{
+	long r;
+
+	(void)arg;
+	for (size_t i = 0; i < n; i++)
+		scratch_pfn[i] = exos_pfn(va + i * PAGE);
+	r = exo_unmap(EXO_CAP_SELF, va, n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (scratch_pfn[i] && exos_pages()[scratch_pfn[i]].refs == 0)
+			pool_put(scratch_pfn[i]);
+	return 0;
+}
+
+static long protect_span(uint64_t va, size_t n, uint64_t perm)
+{
+	return exo_protect(EXO_CAP_SELF, va, n, perm);
+}
+
+/* Maps the present pages of a span at va + delta (same pages, same
+ * permissions), then unmaps them at va. */
+static long move_span(uint64_t va, size_t n, uint64_t delta)
+{
+	size_t k = 0;
+	long r;
+
+	for (uint64_t p = va; p < va + n * PAGE; p = next_present(p + PAGE, va + n * PAGE)) {
+		uint64_t pte = exos_pte(p);
+
+		ops[k++] = (struct exo_map_op){
+		        .va = p + delta,
+		        .cap = (int32_t)exos_page_cap((pte & EXO_PTE_ADDR) >> 12),
+		        .perm = pte & PTE_PERM_BITS,
+		};
+	}
+	r = exo_map(EXO_CAP_SELF, ops, k);
+	if (r != (long)k)
+		return r < 0 ? r : -EXO_ENOMEM;
+	return exo_unmap(EXO_CAP_SELF, va, n);
+}
+
+/* True if we hold a capability for every present page of [lo, hi). */
+static bool all_owned(uint64_t lo, uint64_t hi)
+{
+	for (uint64_t p = next_present(lo, hi); p < hi; p = next_present(p + PAGE, hi))
+		if (exos_page_cap(exos_pfn(p)) < 0)
+			return false;
+	return true;
+}
+
+/* ---- parked pages (PROT_NONE) ---- */
+
+static struct parked {
+	uint64_t va, pfn;
+} parked[MM_MAX_PARKED];
+static size_t nparked;
+
+static void parked_drop(size_t i)
+{
+	parked[i] = parked[--nparked];
+}
+
+static long park_span(uint64_t va, size_t n, uint64_t arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pfn = exos_pfn(va + i * PAGE);
+
+		if (pfn)
+			parked[nparked++] = (struct parked){va + i * PAGE, pfn};
+	}
+	return exo_unmap(EXO_CAP_SELF, va, n);
+}
+
+/* Unmaps the present pages of [lo, hi) but keeps them (the caller checked
+ * that parked[] has room). */
+static long park(uint64_t lo, uint64_t hi)
+{
+	return for_each_span(lo, hi, park_span, 0);
+}
+
+/* Maps the parked pages of [lo, hi) back with perm. */
+static long unpark(uint64_t lo, uint64_t hi, uint64_t perm)
+{
+	size_t i = 0, k = 0;
+	long r = 0;
+
+	while (i < nparked || k > 0) {
+		if (i < nparked && parked[i].va >= lo && parked[i].va < hi) {
+			long slot = exos_page_cap(parked[i].pfn);
+
+			if (slot >= 0)
+				ops[k++] = (struct exo_map_op){
+				        .va = parked[i].va, .cap = (int32_t)slot, .perm = perm};
+			parked_drop(i);
+			if (k < BATCH)
+				continue;
+		} else if (i < nparked) {
+			i++;
+			continue;
+		}
+		if (k > 0 && exo_map(EXO_CAP_SELF, ops, k) != (long)k)
+			r = -EXO_ENOMEM;
+		k = 0;
+	}
+	return r;
+}
+
+static void parked_release(uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < nparked;) {
+		if (parked[i].va >= lo && parked[i].va < hi) {
+			pool_put(parked[i].pfn);
+			parked_drop(i);
+		} else {
+			i++;
+		}
+	}
+}
+
+static void parked_move(uint64_t lo, uint64_t hi, uint64_t delta)
+{
+	for (size_t i = 0; i < nparked; i++)
+		if (parked[i].va >= lo && parked[i].va < hi)
+			parked[i].va += delta;
+}
+
+static bool parked_at(uint64_t va)
+{
+	for (size_t i = 0; i < nparked; i++)
+		if (parked[i].va == va)
+			return true;
+	return false;
+}
+
+/* ---- operations on ranges (regions and pages together) ---- */
+
+/* Frees the pages of [lo, hi), present or parked; regions stay. */
+static void release(uint64_t lo, uint64_t hi)
+{
+	for_each_span(lo, hi, release_span, 0);
+	parked_release(lo, hi);
+}
+
+static long unmap_range(uint64_t lo, uint64_t hi)
+{
+	if (vma_remove(&vmas, lo, hi) < 0)
+		return -LINUX_ENOMEM;
+	release(lo, hi);
+	return 0;
+}
+
+/* Gives the pages of [lo, hi) (whose regions now have prot) their
+ * permissions. */
+static long apply_prot(uint64_t lo, uint64_t hi, uint32_t prot)
+{
+	uint64_t perm = perm_of(prot);
+	long r;
+
+	if (prot == LINUX_PROT_NONE)
+		return park(lo, hi);
+	r = for_each_span(lo, hi, protect_span, perm);
+	if (r == 0)
+		r = unpark(lo, hi, perm);
+	return r;
+}
+
+/* A new region [lo, hi) (free): small ones are mapped now. */
+static long new_region(uint64_t lo, uint64_t hi, uint32_t prot, uint32_t flags, bool populate)
+{
+	if (vma_insert(&vmas, lo, hi, prot, flags) < 0)
+		return -LINUX_ENOMEM;
+	if (prot == LINUX_PROT_NONE || (!populate && hi - lo > MM_EAGER_MAX))
+		return 0;
+	if (fill(lo, hi, perm_of(prot)) < 0 && !populate) {
+		unmap_range(lo, hi);
+		return -LINUX_ENOMEM;
+	}
+	return 0; /* MAP_POPULATE is best effort, as in Linux */
+}
+
+/* Is [lo, lo + len) inside program memory (no overflow)? */
+static bool user_range(uint64_t lo, uint64_t len)
+{
+	return lo >= MM_USER_MIN && lo <= MM_USER_TOP && len <= MM_USER_TOP - lo;
+}
+
+/* ---- checking program buffers ---- */
+
+static bool prot_allows(uint32_t prot, bool write)
+{
+	return write ? (prot & LINUX_PROT_WRITE) != 0 : prot != LINUX_PROT_NONE;
+}
+
+/* Makes the pages of [lo, hi) (page-aligned, inside v) present and, for
+ * write, writable. */
+static bool make_present(const struct vma *v, uint64_t lo, uint64_t hi, bool write)
+{
+	uint64_t perm = perm_of(v->prot);
+
+	for (uint64_t va = lo; va < hi; va += PAGE) {
+		uint64_t pte = exos_pte(va);
+
+		if (!(pte & EXO_PTE_P)) {
+			if (fill(va, hi, perm) < 0)
+				return false;
+			pte = exos_pte(va);
+		}
+		/* A copy-on-write page breaks when ExOS writes it (vm.c's policy);
+		 * anything else read-only in a writable region is repaired. */
+		if (write && !(pte & (EXO_PTE_W | EXOS_PTE_COW)) &&
+		    exo_protect(EXO_CAP_SELF, va, 1, perm) < 0)
+			return false;
+	}
+	return true;
+}
+
+bool linux_user_ok(uint64_t addr, size_t len, bool write)
+{
+	uint64_t end = addr + len;
+	size_t i;
+
+	if (len == 0)
+		return true;
+	if (end < addr || end > MM_USER_TOP)
+		return false;
+	for (i = vma_lower_bound(&vmas, addr); addr < end; i++) {
+		const struct vma *v;
+		uint64_t stop;
+
+		if (i >= vmas.n || vmas.v[i].lo > addr)
+			return false;
+		v = &vmas.v[i];
+		if (!prot_allows(v->prot, write))
+			return false;
+		stop = end < v->hi ? end : v->hi;
+		if (!make_present(v, PAGE_DOWN(addr), PAGE_UP(stop), write))
+			return false;
+		addr = stop;
+	}
+	return true;
+}
+
+long linux_copy_from_user(void *dst, uint64_t src, size_t n)
+{
+	if (!linux_user_ok(src, n, false))
+		return -LINUX_EFAULT;
+	memcpy(dst, (const void *)src, n);
+	return 0;
+}
+
+long linux_copy_to_user(uint64_t dst, const void *src, size_t n)
+{
+	if (!linux_user_ok(dst, n, true))
+		return -LINUX_EFAULT;
+	memcpy((void *)dst, src, n);
+	return 0;
+}
+
+/* A page at a time: the string may end just before an unmapped page. */
+long linux_strncpy_from_user(char *dst, uint64_t src, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max) {
+		uint64_t at = src + n;
+		size_t avail = PAGE - (at & (PAGE - 1));
+		const char *s = (const char *)at;
+
+		if (avail > max - n)
+			avail = max - n;
+		if (!linux_user_ok(at, avail, false))
+			return -LINUX_EFAULT;
+		for (size_t i = 0; i < avail; i++) {
+			dst[n + i] = s[i];
+			if (s[i] == '\0')
+				return (long)(n + i);
+		}
+		n += avail;
+	}
+	return -LINUX_ENAMETOOLONG;
+}
+
+/* ---- set-up, the loader's regions, the stack ---- */
+
+void linux_mm_init(uint64_t brk_start)
+{
+	brk_base = brk_cur = PAGE_UP(brk_start);
+}
+
+void linux_mm_note_region(uint64_t va, size_t len, int prot, const char *what)
+{
+	uint64_t lo = PAGE_DOWN(va), hi = PAGE_UP(va + len);
+
+	(void)what;
+	if (lo >= hi)
+		return;
+	vma_remove(&vmas, lo, hi);
+	vma_insert(&vmas, lo, hi, (uint32_t)prot & PROT_RWX, 0);
+}
+
+long linux_mm_stack(uint64_t top, size_t max, size_t initial)
+{
+	uint64_t lo = PAGE_DOWN(top - max), hi = PAGE_UP(top);
+
+	initial = PAGE_UP(initial);
+	if (initial > hi - lo)
+		initial = hi - lo;
+	if (vma_remove(&vmas, lo, hi) < 0 || vma_insert(&vmas, lo, hi, PROT_RW, VMA_STACK) < 0)
+		return -LINUX_ENOMEM;
+	if (fill(hi - initial, hi, perm_of(PROT_RW)) < 0)
+		return -LINUX_ENOMEM;
+	return 0;
+}
+
+/* ---- page faults ---- */
+
+static bool fault_allowed(uint32_t prot, uint64_t err)
+{
+	if (err & 0x2)
+		return (prot & LINUX_PROT_WRITE) != 0;
+	if (err & 0x10)
+		return (prot & LINUX_PROT_EXEC) != 0;
+	return prot != LINUX_PROT_NONE;
+}
+
+/* Which pages to map for a fault at page: a run in the direction the
+ * program is filling memory, else a small aligned cluster. */
+static void cluster(const struct vma *v, uint64_t page, uint64_t *lo, uint64_t *hi)
+{
+	bool below = page > v->lo && present(page - PAGE);
+	bool above = page + PAGE < v->hi && present(page + PAGE);
+	uint64_t n = MM_CLUSTER;
+
+	if (above != below)
+		n = MM_CLUSTER_SEQ;
+	if (above && !below) {
+		*lo = page - (n - 1) * PAGE, *hi = page + PAGE;
+	} else if (below && !above) {
+		*lo = page, *hi = page + n * PAGE;
+	} else if (v->flags & VMA_STACK) {
+		*lo = page - (n - 1) * PAGE, *hi = page + PAGE;
+	} else {
+		*lo = page & ~(n * PAGE - 1);
+		*hi = *lo + n * PAGE;
+	}
+	if (*lo < v->lo || *lo > page)
+		*lo = v->lo;
+	if (*hi > v->hi)
+		*hi = v->hi;
+}
+
+int linux_mm_fault(uint64_t addr, uint64_t err, int *code)
+{
+	const struct vma *v = vma_find(&vmas, addr);
+	uint64_t page = PAGE_DOWN(addr), pte, lo, hi;
+
+	*code = LINUX_SEGV_MAPERR;
+	if (!v || addr >= MM_USER_TOP)
+		return 0;
+	*code = LINUX_SEGV_ACCERR;
+	if (!fault_allowed(v->prot, err))
+		return 0;
+	pte = exos_pte(page);
+	if (pte & EXO_PTE_P) {
+		/* Allowed by the region but not by the PTE: a copy-on-write page
+		 * (not ours to break) or a stale permission, which we repair. */
+		if (pte & EXOS_PTE_COW)
+			return 0;
+		return exo_protect(EXO_CAP_SELF, page, 1, perm_of(v->prot)) == 0;
+	}
+	cluster(v, page, &lo, &hi);
+	/* Short of memory, the one page may still be there. */
+	if (fill(lo, hi, perm_of(v->prot)) < 0 && !present(page) &&
+	    fill(page, page + PAGE, perm_of(v->prot)) < 0)
+		return 0; /* out of memory: Linux would OOM-kill; SIGSEGV here */
+	linux_mm_faults++;
+	linux_mm_fault_pages += (hi - lo) / PAGE;
+	return 1;
+}
+
+/* ---- brk ---- */
+
+static long grow_heap(uint64_t lo, uint64_t hi)
+{
+	if (hi > MM_USER_TOP || !vma_free(&vmas, lo, hi))
+		return -LINUX_ENOMEM;
+	return new_region(lo, hi, PROT_RW, 0, false);
+}
+
+/* brk(0) (or any address below the start) reports the break; a failure
+ * leaves it where it was, as Linux does. */
+static long sys_brk(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	uint64_t want = (uint64_t)a1, old_end = PAGE_UP(brk_cur), new_end;
+
+	if (want < brk_base || want > MM_USER_TOP)
+		return (long)brk_cur;
+	new_end = PAGE_UP(want);
+	if (new_end > old_end && grow_heap(old_end, new_end) < 0)
+		return (long)brk_cur;
+	if (new_end < old_end && unmap_range(new_end, old_end) < 0)
+		return (long)brk_cur;
+	brk_cur = want;
+	return (long)want;
+}
+
+/* ---- mmap ---- */
+
+/* Where a new mapping of len bytes goes. */
+static long place(uint64_t addr, uint64_t len, int flags)
+{
+	uint64_t top = flags & LINUX_MAP_32BIT ? MM_32BIT_TOP : LINUX_MMAP_TOP, va;
+
+	if (flags & (LINUX_MAP_FIXED | LINUX_MAP_FIXED_NOREPLACE)) {
+		if (addr & (PAGE - 1))
+			return -LINUX_EINVAL;
+		if (addr < MM_USER_MIN)
+			return -LINUX_EPERM;
+		if (!user_range(addr, len))
+			return -LINUX_ENOMEM;
+		if (flags & LINUX_MAP_FIXED_NOREPLACE && !vma_free(&vmas, addr, addr + len))
+			return -LINUX_EEXIST;
+		return (long)addr;
+	}
+	if (addr && addr <= MM_USER_TOP) {
+		va = PAGE_UP(addr);
+		if (user_range(va, len) && vma_free(&vmas, va, va + len))
+			return (long)va;
+	}
+	va = vma_gap_topdown(&vmas, len, MM_USER_MIN, top);
+	return va ? (long)va : -LINUX_ENOMEM;
+}
+
+/* Reads the file into [va, va + len) (a new region, absent pages) one batch
+ * at a time; pages past the end of the file stay absent (zero on touch). */
+static long load_file(uint64_t va, uint64_t len, int fd, uint64_t off)
+{
+	for (uint64_t p = va; p < va + len;) {
+		uint64_t end = va + len - p > BATCH * PAGE ? p + BATCH * PAGE : va + len;
+		long r = fill(p, end, perm_of(PROT_RW));
+
+		if (r < 0)
+			return -LINUX_ENOMEM;
+		while (p < end) {
+			r = linux_fs_pread(fd, (void *)p, end - p, off);
+			if (r < 0)
+				return r;
+			if (r == 0)
+				return 0; /* end of file: the rest reads as zeroes */
+			p += (uint64_t)r;
+			off += (uint64_t)r;
+		}
+	}
+	return 0;
+}
+
+/* A private copy of fd's bytes at off, taken now (later writes to the file
+ * do not show; MAP_SHARED files are treated the same way). */
+static long map_file(uint64_t va, uint64_t len, uint32_t prot, int fd, uint64_t off)
+{
+	long r;
+
+	if (prot == LINUX_PROT_NONE) /* nothing to read: a reservation */
+		return new_region(va, va + len, prot, VMA_FILE, false);
+	if (vma_insert(&vmas, va, va + len, PROT_RW, VMA_FILE) < 0)
+		return -LINUX_ENOMEM;
+	r = load_file(va, len, fd, off);
+	if (r == 0 && prot != PROT_RW && vma_protect(&vmas, va, va + len, prot) < 0)
+		r = -LINUX_ENOMEM;
+	if (r == 0 && prot != PROT_RW)
+		r = apply_prot(va, va + len, prot) < 0 ? -LINUX_ENOMEM : 0;
+	if (r < 0)
+		unmap_range(va, va + len);
+	return r;
+}
+
+static long mmap_check(uint64_t len, uint64_t off, int prot, int flags)
+{
+	int type = flags & LINUX_MAP_TYPE;
+
+	if (len == 0 || off & (PAGE - 1))
+		return -LINUX_EINVAL;
+	if (type != LINUX_MAP_SHARED && type != LINUX_MAP_PRIVATE &&
+	    type != LINUX_MAP_SHARED_VALIDATE)
+		return -LINUX_EINVAL;
+	if (prot & ~PROT_RWX)
+		return -LINUX_EINVAL;
+	if (len > MM_USER_TOP - MM_USER_MIN)
+		return -LINUX_ENOMEM;
+	return 0;
+}
+
+static long sys_mmap(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	uint64_t len = PAGE_UP((uint64_t)a2), off = (uint64_t)a6;
+	int prot = (int)a3, flags = (int)a4, fd = (int)a5;
+	bool anon = flags & LINUX_MAP_ANONYMOUS;
+	uint32_t vflags = flags & LINUX_MAP_GROWSDOWN ? VMA_STACK : 0;
+	long r = mmap_check((uint64_t)a2, off, prot, flags), va;
+
+	if (r < 0)
+		return r;
+	if (len == 0) /* rounding up overflowed */
+		return -LINUX_ENOMEM;
+	/* A bad descriptor fails before anything is replaced. */
+	if (!anon && (r = linux_fs_pread(fd, NULL, 0, off)) < 0)
+		return r;
+	va = place((uint64_t)a1, len, flags);
+	if (va < 0)
+		return va;
+	if ((flags & LINUX_MAP_FIXED) && unmap_range((uint64_t)va, (uint64_t)va + len) < 0)
+		return -LINUX_ENOMEM;
+	if (anon)
+		r = new_region((uint64_t)va, (uint64_t)va + len, (uint32_t)prot, vflags,
+		               flags & LINUX_MAP_POPULATE);
+	else
+		r = map_file((uint64_t)va, len, (uint32_t)prot, fd, off);
+	return r < 0 ? r : va;
+}
+
+/* Unmapping nothing is fine; the program cannot reach below MM_USER_MIN
+ * (ExOS lives there), so that part is skipped. */
+static long sys_munmap(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2), hi = lo + len;
+
+	if (lo & (PAGE - 1) || a2 == 0 || len == 0 || hi < lo || hi > MM_USER_TOP)
+		return -LINUX_EINVAL;
+	if (lo < MM_USER_MIN)
+		lo = MM_USER_MIN;
+	if (hi <= lo)
+		return 0;
+	return unmap_range(lo, hi);
+}
+
+static long sys_mprotect(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2), hi = lo + len;
+	uint32_t prot = (uint32_t)a3 & PROT_RWX;
+
+	if (lo & (PAGE - 1) ||
+	    (uint64_t)a3 & ~(uint64_t)(PROT_RWX | LINUX_PROT_GROWSDOWN | LINUX_PROT_GROWSUP))
+		return -LINUX_EINVAL;
+	if (a2 == 0)
+		return 0;
+	if (len == 0 || hi < lo || hi > MM_USER_TOP || !vma_covered(&vmas, lo, hi))
+		return -LINUX_ENOMEM;
+	if (prot == LINUX_PROT_NONE && count_present(lo, hi) > MM_MAX_PARKED - nparked)
+		return -LINUX_ENOMEM;
+	if (vma_protect(&vmas, lo, hi, prot) < 0)
+		return -LINUX_ENOMEM;
+	return apply_prot(lo, hi, prot) < 0 ? -LINUX_ENOMEM : 0;
+}
+
+/* ---- mremap ---- */
+
+/* Moves the region [old, old + old_len) (all of it one region) to dst,
+ * which is free, as a region of new_len: the same physical pages are mapped
+ * at dst, nothing is copied. */
+static long move_region(uint64_t old, uint64_t old_len, uint64_t dst, uint64_t new_len)
+{
+	const struct vma *v = vma_find(&vmas, old);
+	uint32_t prot = v->prot, flags = v->flags;
+	long r;
+
+	if (!all_owned(old, old + old_len))
+		return -LINUX_ENOMEM;
+	if (vma_insert(&vmas, dst, dst + new_len, prot, flags) < 0)
+		return -LINUX_ENOMEM;
+	if (vma_remove(&vmas, old, old + old_len) < 0) {
+		vma_remove(&vmas, dst, dst + new_len);
+		return -LINUX_ENOMEM;
+	}
+	r = for_each_span(old, old + old_len, move_span, dst - old);
+	parked_move(old, old + old_len, dst - old);
+	if (r < 0)
+		return -LINUX_ENOMEM;
+	if (new_len - old_len <= MM_EAGER_MAX && prot != LINUX_PROT_NONE)
+		fill(dst + old_len, dst + new_len, perm_of(prot)); /* else on faults */
+	return (long)dst;
+}
+
+/* Grows [old, old + old_len) in place into the free space after it. */
+static long grow_in_place(uint64_t old, uint64_t old_len, uint64_t new_len)
+{
+	const struct vma *v = vma_find(&vmas, old);
+
+	if (!user_range(old, new_len) || !vma_free(&vmas, old + old_len, old + new_len))
+		return -LINUX_ENOMEM;
+	if (new_region(old + old_len, old + new_len, v->prot, v->flags, false) < 0)
+		return -LINUX_ENOMEM;
+	return (long)old;
+}
+
+static long mremap_fixed(uint64_t old, uint64_t old_len, uint64_t dst, uint64_t new_len)
+{
+	if (dst & (PAGE - 1) || !user_range(dst, new_len))
+		return -LINUX_EINVAL;
+	if (dst < old + old_len && old < dst + new_len)
+		return -LINUX_EINVAL;
+	if (unmap_range(dst, dst + new_len) < 0)
+		return -LINUX_ENOMEM;
+	if (new_len < old_len) {
+		if (unmap_range(old + new_len, old + old_len) < 0)
+			return -LINUX_ENOMEM;
+		old_len = new_len;
+	}
+	return move_region(old, old_len, dst, new_len);
+}
+
+static long sys_mremap(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	uint64_t old = (uint64_t)a1, old_len = PAGE_UP((uint64_t)a2);
+	uint64_t new_len = PAGE_UP((uint64_t)a3), dst;
+	int flags = (int)a4;
+	const struct vma *v;
+
+	if (old & (PAGE - 1) || flags & ~(LINUX_MREMAP_MAYMOVE | LINUX_MREMAP_FIXED) ||
+	    ((flags & LINUX_MREMAP_FIXED) && !(flags & LINUX_MREMAP_MAYMOVE)))
+		return -LINUX_EINVAL;
+	if (new_len == 0 || old_len == 0) /* old_len 0 duplicates shared mappings only */
+		return -LINUX_EINVAL;
+	v = vma_find(&vmas, old);
+	if (!v || old_len > v->hi - old)
+		return -LINUX_EFAULT;
+	if (flags & LINUX_MREMAP_FIXED)
+		return mremap_fixed(old, old_len, (uint64_t)a5, new_len);
+	if (new_len <= old_len) {
+		if (new_len < old_len && unmap_range(old + new_len, old + old_len) < 0)
+			return -LINUX_ENOMEM;
+		return (long)old;
+	}
+	if (grow_in_place(old, old_len, new_len) >= 0)
+		return (long)old;
+	if (!(flags & LINUX_MREMAP_MAYMOVE))
+		return -LINUX_ENOMEM;
+	dst = vma_gap_topdown(&vmas, new_len, MM_USER_MIN, LINUX_MMAP_TOP);
+	if (!dst)
+		return -LINUX_ENOMEM;
+	return move_region(old, old_len, dst, new_len);
+}
+
+/* ---- madvise, msync, mincore, mlock ---- */
+
+/* MADV_DONTNEED: private anonymous pages read back as zero (they are freed
+ * and fault in fresh).  File copies keep their contents: re-reading the file
+ * is not possible once its descriptor may be closed. */
+static long dontneed(uint64_t lo, uint64_t hi)
+{
+	for (size_t i = vma_lower_bound(&vmas, lo); i < vmas.n && vmas.v[i].lo < hi; i++) {
+		uint64_t a = vmas.v[i].lo > lo ? vmas.v[i].lo : lo;
+		uint64_t b = vmas.v[i].hi < hi ? vmas.v[i].hi : hi;
+
+		if (!(vmas.v[i].flags & VMA_FILE))
+			release(a, b);
+	}
+	return 0;
+}
+
+static long populate(uint64_t lo, uint64_t hi)
+{
+	for (size_t i = vma_lower_bound(&vmas, lo); i < vmas.n && vmas.v[i].lo < hi; i++) {
+		uint64_t a = vmas.v[i].lo > lo ? vmas.v[i].lo : lo;
+		uint64_t b = vmas.v[i].hi < hi ? vmas.v[i].hi : hi;
+
+		if (vmas.v[i].prot == LINUX_PROT_NONE)
+			return -LINUX_ENOMEM;
+		if (fill(a, b, perm_of(vmas.v[i].prot)) < 0)
+			return -LINUX_ENOMEM;
+	}
+	return 0;
+}
+
+/* [lo, lo + len) page-aligned, inside program memory, all mapped: 0, or the
+ * error madvise, msync, mincore and mlock give. */
+static long mapped_range(uint64_t lo, uint64_t len)
+{
+	if (lo & (PAGE - 1))
+		return -LINUX_EINVAL;
+	if (!user_range(lo, len) || !vma_covered(&vmas, lo, lo + len))
+		return -LINUX_ENOMEM;
+	return 0;
+}
+
+static long sys_madvise(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2);
+	long r;
+
+	if (lo & (PAGE - 1) || a3 < 0 || a3 > LINUX_MADV_LAST)
+		return -LINUX_EINVAL;
+	if (len == 0)
+		return 0;
+	if ((r = mapped_range(lo, len)) < 0)
+		return r;
+	switch (a3) {
+	case LINUX_MADV_DONTNEED:
+	case LINUX_MADV_REMOVE:
+		return dontneed(lo, lo + len);
+	case LINUX_MADV_WILLNEED:
+	case LINUX_MADV_POPULATE_READ:
+	case LINUX_MADV_POPULATE_WRITE:
+		return populate(lo, lo + len);
+	default: /* MADV_FREE may keep the contents: keeping is cheapest here */
+		return 0;
+	}
+}
+
+static long sys_msync(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2);
+
+	if (lo & (PAGE - 1) || a3 & ~(LINUX_MS_ASYNC | LINUX_MS_INVALIDATE | LINUX_MS_SYNC) ||
+	    ((a3 & LINUX_MS_ASYNC) && (a3 & LINUX_MS_SYNC)))
+		return -LINUX_EINVAL;
+	return len ? mapped_range(lo, len) : 0;
+}
+
+/* One byte per page: 1 if resident (present or parked). */
+static long sys_mincore(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2), vec = (uint64_t)a3;
+	long r = mapped_range(lo, len);
+
+	if (r < 0 || len == 0)
+		return r;
+	if (!linux_user_ok(vec, len / PAGE, true))
+		return -LINUX_EFAULT;
+	for (uint64_t p = lo; p < lo + len; p += PAGE)
+		((volatile uint8_t *)vec)[(p - lo) / PAGE] = present(p) || parked_at(p);
+	return 0;
+}
+
+static long sys_mlock(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	uint64_t lo = PAGE_DOWN((uint64_t)a1), len = PAGE_UP((uint64_t)a1 + (uint64_t)a2) - lo;
+
+	return len ? mapped_range(lo, len) : 0;
+}
+
+static long sys_mlockall(long a1, long a2, long a3, long a4, long a5, long a6)
+{
+	return 0;
+}
+
+const struct linux_syscall_def linux_mm_syscalls[] = {
+        {LINUX_SYS_brk, "brk", sys_brk},
+        {LINUX_SYS_mmap, "mmap", sys_mmap},
+        {LINUX_SYS_munmap, "munmap", sys_munmap},
+        {LINUX_SYS_mprotect, "mprotect", sys_mprotect},
+        {LINUX_SYS_mremap, "mremap", sys_mremap},
+        {LINUX_SYS_madvise, "madvise", sys_madvise},
+        {LINUX_SYS_msync, "msync", sys_msync},
+        {LINUX_SYS_mincore, "mincore", sys_mincore},
+        {LINUX_SYS_mlock, "mlock", sys_mlock},
+        {LINUX_SYS_munlock, "munlock", sys_mlock},
+        {LINUX_SYS_mlock2, "mlock2", sys_mlock},
+        {LINUX_SYS_mlockall, "mlockall", sys_mlockall},
+        {LINUX_SYS_munlockall, "munlockall", sys_mlockall},
+};
+const size_t linux_mm_nsyscalls = sizeof(linux_mm_syscalls) / sizeof(linux_mm_syscalls[0]);

@@ -1,0 +1,287 @@
+/* The initramfs as a directory tree, and Linux path resolution.  See rootfs.h.
+ *
+ * Each node knows its parent and its children (a list in archive order, which
+ * is the order getdents reports); a hash of (parent, name) finds a child in
+ * one probe however large the directory, so indexing n entries costs O(n). */
+#include "rootfs.h"
+
+#include <string.h>
+
+#include "abi.h"
+#include "cpio.h"
+
+static unsigned hash(int parent, const char *name, size_t n)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)parent * 0x9e3779b9u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)name[i]) * 16777619u;
+	return h & (ROOTFS_HASH - 1);
+}
+
+int rootfs_lookup(const struct rootfs *fs, int dir, const char *name, size_t n)
+{
+	for (int i = fs->bucket[hash(dir, name, n)]; i >= 0; i = fs->node[i].hnext) {
+		const struct rootfs_node *c = &fs->node[i];
+
+		if (c->parent == dir && c->namelen == n && memcmp(c->name, name, n) == 0)
+			return i;
+	}
+	return -1;
+}
+
+void rootfs_init(struct rootfs *fs)
+{
+	struct rootfs_node *r = &fs->node[ROOTFS_ROOT];
+
+	for (size_t i = 0; i < ROOTFS_HASH; i++)
+		fs->bucket[i] = -1;
+	memset(r, 0, sizeof(*r));
+	r->name = "";
+	r->mode = ROOTFS_S_IFDIR | 0755;
+	r->nlink = 2;
+	r->parent = ROOTFS_ROOT;
+	r->first_child = r->last_child = r->next_sibling = r->hnext = -1;
+	fs->nnodes = 1;
+	fs->dropped = 0;
+}
+
+/* A new, empty node under dir (which must not have a child of that name). */
+static int new_node(struct rootfs *fs, int dir, const char *name, size_t n, uint32_t mode)
+{
+	struct rootfs_node *d = &fs->node[dir], *c;
+	unsigned h = hash(dir, name, n);
+	int i;
+
+	if (fs->nnodes >= ROOTFS_MAX_NODES)
+		return -LINUX_ENOSPC;
+	i = (int)fs->nnodes++;
+	c = &fs->node[i];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->namelen = (uint32_t)n;
+	c->mode = mode;
+	c->parent = dir;
+	c->first_child = c->last_child = c->next_sibling = -1;
+	c->hnext = fs->bucket[h];
+	fs->bucket[h] = i;
+	if (d->last_child >= 0)
+		fs->node[d->last_child].next_sibling = i;
+	else
+		d->first_child = i;
+	d->last_child = i;
+	c->nlink = (mode & ROOTFS_S_IFMT) == ROOTFS_S_IFDIR ? 2 : 1;
+	if (c->nlink == 2)
+		d->nlink++;
+	return i;
+}
+
+/* Gives an existing node a new type, mode and contents, keeping the parent's
+ * link count right (it counts subdirectories). */
+static int replace(struct rootfs *fs, int i, uint32_t mode, const void *data, size_t size)
+{
+	struct rootfs_node *c = &fs->node[i];
+	bool was_dir = rootfs_is_dir(fs, i);
+	bool is_dir = (mode & ROOTFS_S_IFMT) == ROOTFS_S_IFDIR;
+
+	if (was_dir && !is_dir && c->first_child >= 0)
+		return -LINUX_EEXIST;
+	if (i != ROOTFS_ROOT && was_dir != is_dir) {
+		fs->node[c->parent].nlink += is_dir ? 1 : -1;
+		c->nlink = is_dir ? 2 : 1;
+	}
+	if (i == ROOTFS_ROOT && !is_dir)
+		return -LINUX_EEXIST;
+	c->mode = mode;
+	c->data = is_dir ? NULL : data;
+	c->size = is_dir ? 0 : size;
+	return i;
+}
+
+/* The next path component at *p (skipping slashes), or length 0 at the end. */
+static size_t next_component(const char **p, const char *end)
+{
+	const char *s = *p, *e;
+
+	while (s < end && *s == '/')
+		s++;
+	for (e = s; e < end && *e != '/'; e++)
+		;
+	*p = s;
+	return (size_t)(e - s);
+}
+
+int rootfs_add(struct rootfs *fs, const char *path, size_t n, uint32_t mode, const void *data,
+               size_t size)
+{
+	const char *p = path, *end = path + n;
+	int cur = ROOTFS_ROOT;
+
+	for (;;) {
+		size_t len = next_component(&p, end);
+		const char *rest = p + len;
+		bool last = next_component(&rest, end) == 0;
+		int c;
+
+		if (len == 0)
+			return replace(fs, cur, mode, data, size); /* "", "/", "." */
+		if (len == 1 && p[0] == '.') {
+			p += len;
+			continue;
+		}
+		if ((len == 2 && p[0] == '.' && p[1] == '.') || len > ROOTFS_NAME_MAX)
+			return -LINUX_EINVAL;
+		c = rootfs_lookup(fs, cur, p, len);
+		if (last) {
+			if (c >= 0)
+				return replace(fs, c, mode, data, size);
+			c = new_node(fs, cur, p, len, mode);
+			if (c >= 0 && (mode & ROOTFS_S_IFMT) != ROOTFS_S_IFDIR) {
+				fs->node[c].data = data;
+				fs->node[c].size = size;
+			}
+			return c;
+		}
+		if (c < 0)
+			c = new_node(fs, cur, p, len, ROOTFS_S_IFDIR | 0755);
+		if (c < 0)
+			return c;
+		if (!rootfs_is_dir(fs, c))
+			return -LINUX_ENOTDIR;
+		cur = c;
+		p += len;
+	}
+}
+
+int rootfs_load_cpio(struct rootfs *fs, const void *archive, size_t len)
+{
+	struct cpio_entry e;
+	size_t pos = 0;
+	int r, n = 0;
+
+	while ((r = cpio_next(archive, len, &pos, &e)) == CPIO_OK) {
+		/* Hard links and device nodes are not recreated: an initramfs
+		 * built by exosim holds files, directories and links only. */
+		int i = rootfs_add(fs, e.name, e.namelen, e.mode, e.data, e.size);
+
+		if (i < 0) {
+			fs->dropped++;
+			continue;
+		}
+		fs->node[i].mtime = e.mtime;
+		n++;
+	}
+	return r == CPIO_END ? n : r;
+}
+
+const char *rootfs_link_target(const struct rootfs *fs, int node, size_t *len)
+{
+	const struct rootfs_node *c = &fs->node[node];
+
+	*len = c->size == ROOTFS_CSTR ? strlen((const char *)c->data) : c->size;
+	return (const char *)c->data;
+}
+
+struct walk {
+	const struct rootfs *fs;
+	int links; /* symbolic links followed so far */
+	int *parent;
+};
+
+static int walk(struct walk *w, int dir, const char *path, size_t n, bool follow);
+
+/* Replaces link node (found in dir) by what its target names. */
+static int follow_link(struct walk *w, int dir, int link)
+{
+	size_t n;
+	const char *t = rootfs_link_target(w->fs, link, &n);
+
+	if (++w->links > ROOTFS_SYMLOOP)
+		return -LINUX_ELOOP;
+	return walk(w, dir, t, n, true);
+}
+
+static int walk(struct walk *w, int dir, const char *path, size_t n, bool follow)
+{
+	const char *p = path, *end = path + n;
+	bool trailing = n > 0 && path[n - 1] == '/';
+	int cur = path[0] == '/' ? ROOTFS_ROOT : dir;
+
+	if (n == 0)
+		return -LINUX_ENOENT;
+	for (;;) {
+		size_t len = next_component(&p, end);
+		const char *rest = p + len;
+		bool last = next_component(&rest, end) == 0;
+		int c;
+
+		if (len == 0)
+			break;
+		if (!rootfs_is_dir(w->fs, cur))
+			return -LINUX_ENOTDIR;
+		if (len > ROOTFS_NAME_MAX)
+			return -LINUX_ENAMETOOLONG;
+		if (len == 1 && p[0] == '.') {
+			c = cur;
+		} else if (len == 2 && p[0] == '.' && p[1] == '.') {
+			c = w->fs->node[cur].parent;
+		} else {
+			c = rootfs_lookup(w->fs, cur, p, len);
+			if (c < 0) {
+				if (last && w->parent)
+					*w->parent = cur;
+				return -LINUX_ENOENT;
+			}
+		}
+		/* A trailing slash makes the last component a directory, so a
+		 * link there is followed too. */
+		if (rootfs_is_link(w->fs, c) && (!last || follow || trailing)) {
+			c = follow_link(w, cur, c);
+			if (c < 0 && !last && w->parent)
+				*w->parent = -1; /* a missing directory, not a leaf */
+			if (c < 0)
+				return c;
+		}
+		cur = c;
+		p += len;
+	}
+	if (trailing && !rootfs_is_dir(w->fs, cur))
+		return -LINUX_ENOTDIR;
+	return cur;
+}
+
+int rootfs_resolve(const struct rootfs *fs, int dir, const char *path, unsigned flags, int *parent)
+{
+	struct walk w = {fs, 0, parent};
+	int r;
+
+	if (parent)
+		*parent = -1;
+	r = walk(&w, dir, path, strlen(path), flags & ROOTFS_FOLLOW);
+	if (r != -LINUX_ENOENT && parent)
+		*parent = -1;
+	return r;
+}
+
+size_t rootfs_path(const struct rootfs *fs, int node, char *buf, size_t cap)
+{
+	size_t len = 0, at;
+
+	if (node == ROOTFS_ROOT) {
+		if (cap >= 2)
+			memcpy(buf, "/", 2);
+		return 1;
+	}
+	for (int i = node; i != ROOTFS_ROOT; i = fs->node[i].parent)
+		len += 1 + fs->node[i].namelen;
+	if (len >= cap)
+		return len;
+	at = len;
+	buf[at] = '\0';
+	for (int i = node; i != ROOTFS_ROOT; i = fs->node[i].parent) {
+		at -= fs->node[i].namelen;
+		memcpy(buf + at, fs->node[i].name, fs->node[i].namelen);
+		buf[--at] = '/';
+	}
+	return len;
+}

@@ -1,0 +1,106 @@
+/* The root file system of a Linux program under ExOS: a read-only directory
+ * tree indexed once from the initramfs (cpio newc), plus the nodes fs.c adds
+ * itself (/dev, /proc/self).  Path resolution follows Linux's rules.
+ *
+ * Pure, freestanding C with no allocation: nodes live in the caller's struct
+ * rootfs and names and data point into the archive (or into memory the caller
+ * keeps alive), so the host unit tests run it unchanged. */
+#ifndef EXOS_LINUX_ROOTFS_H
+#define EXOS_LINUX_ROOTFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* st_mode file types (Linux's). */
+#define ROOTFS_S_IFMT   0170000
+#define ROOTFS_S_IFSOCK 0140000
+#define ROOTFS_S_IFLNK  0120000
+#define ROOTFS_S_IFREG  0100000
+#define ROOTFS_S_IFBLK  0060000
+#define ROOTFS_S_IFDIR  0040000
+#define ROOTFS_S_IFCHR  0020000
+#define ROOTFS_S_IFIFO  0010000
+
+#define ROOTFS_MAX_NODES 4096 /* files, directories and links, the root included */
+#define ROOTFS_NAME_MAX  255
+#define ROOTFS_SYMLOOP   40 /* symbolic links followed in one resolution (Linux's) */
+#define ROOTFS_ROOT      0
+#define ROOTFS_CSTR      ((size_t)-1) /* size of a link whose target is a C string */
+
+struct rootfs_node {
+	const char *name; /* not NUL-terminated: namelen bytes */
+	uint32_t namelen;
+	uint32_t mode;    /* st_mode */
+	uint32_t nlink;   /* 1, or 2 + subdirectories for a directory */
+	uint32_t special; /* 0, or the caller's tag for a device node */
+	uint32_t mtime;   /* seconds since the epoch, from the archive */
+	int32_t parent;   /* the root is its own parent */
+	int32_t first_child, last_child, next_sibling; /* -1: none */
+	int32_t hnext;       /* next node in the same (parent, name) hash chain */
+	const uint8_t *data; /* a file's bytes, a link's target */
+	size_t size;         /* ROOTFS_CSTR: data is NUL-terminated */
+};
+
+#define ROOTFS_HASH 8192 /* buckets, a power of two, 2x the nodes */
+
+struct rootfs {
+	struct rootfs_node node[ROOTFS_MAX_NODES];
+	int32_t bucket[ROOTFS_HASH]; /* -1: empty */
+	uint32_t nnodes;
+	uint32_t dropped; /* entries that did not fit or clashed */
+};
+
+/* An empty tree: just "/" (0755). */
+void rootfs_init(struct rootfs *fs);
+
+/* Indexes every entry of a cpio newc archive.  Directories that only appear in
+ * paths are created (0755); a later entry for the same path replaces an
+ * earlier one.  Returns the number of entries indexed, or a negative cpio error
+ * (CPIO_E*) for a malformed archive (what was read before stays). */
+int rootfs_load_cpio(struct rootfs *fs, const void *archive, size_t len);
+
+/* Adds (or replaces) the node at path (absolute or relative to the root, n
+ * bytes, "." and ".." not allowed), creating missing parent directories.
+ * name and data must stay valid for the tree's lifetime.  Returns the node, or
+ * -LINUX_ENOSPC (table full), -LINUX_ENOTDIR (a parent is not a directory),
+ * -LINUX_EEXIST (would replace a non-empty directory), -LINUX_EINVAL. */
+int rootfs_add(struct rootfs *fs, const char *path, size_t n, uint32_t mode, const void *data,
+               size_t size);
+
+/* The child of directory dir named name[0..n), or -1. */
+int rootfs_lookup(const struct rootfs *fs, int dir, const char *name, size_t n);
+
+/* Resolution flags. */
+#define ROOTFS_FOLLOW 1u /* follow a symbolic link in the last component */
+
+/* Resolves path (NUL-terminated; absolute, or relative to directory `dir`).
+ * Returns the node, or -LINUX_ENOENT, -LINUX_ENOTDIR, -LINUX_ELOOP,
+ * -LINUX_ENAMETOOLONG.  If only the last component is missing (the path could
+ * be created), *parent (if not NULL) gets the directory it would go in;
+ * otherwise -1. */
+int rootfs_resolve(const struct rootfs *fs, int dir, const char *path, unsigned flags, int *parent);
+
+/* A link's target (not NUL-terminated) and its length. */
+const char *rootfs_link_target(const struct rootfs *fs, int node, size_t *len);
+
+/* Writes node's absolute path, NUL-terminated, into buf if it fits in cap
+ * bytes.  Returns the length without the NUL (>= cap: it did not fit). */
+size_t rootfs_path(const struct rootfs *fs, int node, char *buf, size_t cap);
+
+static inline bool rootfs_is_dir(const struct rootfs *fs, int node)
+{
+	return (fs->node[node].mode & ROOTFS_S_IFMT) == ROOTFS_S_IFDIR;
+}
+
+static inline bool rootfs_is_link(const struct rootfs *fs, int node)
+{
+	return (fs->node[node].mode & ROOTFS_S_IFMT) == ROOTFS_S_IFLNK;
+}
+
+static inline bool rootfs_is_reg(const struct rootfs *fs, int node)
+{
+	return (fs->node[node].mode & ROOTFS_S_IFMT) == ROOTFS_S_IFREG;
+}
+
+#endif

@@ -1,0 +1,384 @@
+/* Signals: actions, the mask, and delivery in ring 3.
+ *
+ * Every signal here is either synchronous (an exception of the program,
+ * turned into SIGSEGV, SIGFPE, ... by syscall.c) or sent by the program to
+ * itself (kill, tkill, tgkill, hence raise and abort).  Delivery builds the
+ * frame Linux builds (struct rt_sigframe: return address, ucontext, siginfo,
+ * then the FPU state) on the program's stack or its sigaltstack, so a
+ * handler can read si_addr or the saved registers and return through its
+ * sa_restorer into rt_sigreturn.  The FPU/SSE state is saved with fxsave,
+ * which ring 3 may execute: ExOS itself never touches those registers. */
+#include <stdio.h>
+#include <string.h>
+
+#include <exos/sys.h>
+
+#include "linux.h"
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+
+#define SA_SIGINFO   0x00000004ul
+#define SA_ONSTACK   0x08000000ul
+#define SA_RESTORER  0x04000000ul
+#define SA_NODEFER   0x40000000ul
+#define SA_RESETHAND 0x80000000ul
+
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+
+#define SIG_BLOCK   0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+
+#define BIT(sig) (1ull << ((sig)-1))
+/* SIGKILL and SIGSTOP can be neither caught nor blocked. */
+#define UNBLOCKABLE (BIT(LINUX_SIGKILL) | BIT(LINUX_SIGSTOP))
+
+/* The kernel's struct sigaction for rt_sigaction (not libc's). */
+struct k_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct linux_stack {
+	uint64_t sp;
+	int32_t flags;
+	int32_t pad;
+	uint64_t size;
+};
+
+struct linux_siginfo {
+	int32_t signo, errno_, code, pad;
+	union {
+		uint64_t addr; /* SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP */
+		struct {
+			int32_t pid;
+			uint32_t uid;
+		} kill;
+		uint8_t bytes[112];
+	};
+};
+
+/* struct sigcontext, as mcontext_t: the general registers in linux_ctx's
+ * order, then the rest. */
+struct linux_mcontext {
+	struct linux_ctx gregs; /* r8 .. rip, eflags */
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate; /* address of the fxsave area, or 0 */
+	uint64_t reserved[8];
+};
+
+struct linux_ucontext {
+	uint64_t flags;
+	uint64_t link;
+	struct linux_stack stack;
+	struct linux_mcontext mcontext;
+	uint64_t sigmask;
+};
+
+struct rt_sigframe {
+	uint64_t pretcode; /* the handler returns here: sa_restorer */
+	struct linux_ucontext uc;
+	struct linux_siginfo info;
+};
+
+_Static_assert(sizeof(struct linux_mcontext) == 256, "sigcontext layout");
+_Static_assert(__builtin_offsetof(struct linux_ucontext, sigmask) == 296, "ucontext layout");
+_Static_assert(sizeof(struct linux_siginfo) == 128, "siginfo layout");
+
+static struct k_sigaction actions[LINUX_NSIG + 1];
+static uint64_t blocked, pending;
+static struct linux_stack altstack = {.flags = SS_DISABLE};
+
+void linux_signal_init(void)
+{
+	memset(actions, 0, sizeof(actions));
+	blocked = pending = 0;
+}
+
+/* Signals whose default action is to be ignored; everything else we can
+ * raise terminates the process. */
+static bool ignored_by_default(int sig)
+{
+	return sig == LINUX_SIGCHLD || sig == LINUX_SIGCONT || sig == LINUX_SIGWINCH ||
+	       sig == 23 /* SIGURG */;
+}
+
+/* Death by signal: the status a shell reports (128 + sig). */
+_Noreturn static void die_of(int sig)
+{
+	linux_exit(128 + sig);
+}
+
+static bool on_altstack(uint64_t sp)
+{
+	return !(altstack.flags & SS_DISABLE) && sp - altstack.sp < altstack.size;
+}
+
+/* Builds the frame for sig below ctx's stack (or on the alternate stack) and
+ * points ctx at the handler.  Returns false if the frame cannot be written:
+ * Linux then kills with SIGSEGV. */
+static bool setup_frame(struct linux_ctx *ctx, int sig, const struct linux_siginfo *info,
+                        int trapno, uint64_t cr2)
+{
+	const struct k_sigaction *a = &actions[sig];
+	uint64_t sp = ctx->rsp;
+	if ((a->flags & SA_ONSTACK) && !(altstack.flags & SS_DISABLE) && !on_altstack(sp))
+		sp = altstack.sp + altstack.size;
+	else
+		sp -= 128; /* the interrupted code's red zone */
+	uint64_t fpstate = (sp - 512) & ~63ul;
+	uint64_t frame = ((fpstate - sizeof(struct rt_sigframe)) & ~15ul) - 8;
+	if (!linux_user_ok(frame, sp - frame, true))
+		return false;
+
+	struct rt_sigframe f = {.pretcode = a->restorer, .info = *info};
+	f.uc.stack = altstack;
+	f.uc.stack.flags = on_altstack(ctx->rsp) ? SS_ONSTACK : altstack.flags;
+	f.uc.mcontext.gregs = *ctx;
+	f.uc.mcontext.cs = 0x33;
+	f.uc.mcontext.ss = 0x2b;
+	f.uc.mcontext.trapno = (uint64_t)trapno;
+	f.uc.mcontext.err = trapno == 14 ? 4 : 0;
+	f.uc.mcontext.cr2 = cr2;
+	f.uc.mcontext.oldmask = blocked;
+	f.uc.mcontext.fpstate = fpstate;
+	f.uc.sigmask = blocked;
+	__asm__ volatile("fxsave64 (%0)" : : "r"(fpstate) : "memory");
+	memcpy((void *)frame, &f, sizeof(f));
+
+	blocked |= a->mask & ~UNBLOCKABLE;
+	if (!(a->flags & SA_NODEFER))
+		blocked |= BIT(sig);
+	uint64_t handler = a->handler;
+	if (a->flags & SA_RESETHAND)
+		actions[sig].handler = SIG_DFL;
+
+	ctx->rsp = frame;
+	ctx->rip = handler;
+	ctx->rdi = (uint64_t)sig;
+	ctx->rsi = frame + __builtin_offsetof(struct rt_sigframe, info);
+	ctx->rdx = frame + __builtin_offsetof(struct rt_sigframe, uc);
+	ctx->rax = 0;
+	ctx->rflags &= ~0x40500ul; /* TF, DF, AC clear, as Linux enters handlers */
+	return true;
+}
+
+/* strace's line for a signal, with --trace-syscalls. */
+static void trace_signal(const struct linux_ctx *ctx, int sig, int code, uint64_t addr)
+{
+	if (!linux_opts.trace)
+		return;
+	char line[160];
+	int n = snprintf(line, sizeof(line),
+	                 "[exos] --- signal %d {si_code=%d, si_addr=0x%lx} at rip 0x%lx ---\n", sig,
+	                 code, addr, ctx->rip);
+	exo_console_write(EXO_STDERR, line, (size_t)n);
+}
+
+void linux_signal_sync(struct linux_ctx *ctx, int sig, int code, uint64_t addr, int trapno)
+{
+	trace_signal(ctx, sig, code, addr);
+	const struct k_sigaction *a = &actions[sig];
+	/* A fault cannot be ignored or blocked: Linux forces the default. */
+	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (blocked & BIT(sig)))
+		die_of(sig);
+	struct linux_siginfo info = {.signo = sig, .code = code, .addr = addr};
+	if (!setup_frame(ctx, sig, &info, trapno, addr))
+		die_of(LINUX_SIGSEGV);
+}
+
+/* Delivers the lowest pending unblocked signal, as Linux does on the way
+ * back to user mode. */
+void linux_signal_deliver_pending(struct linux_ctx *ctx)
+{
+	uint64_t ready = pending & ~blocked;
+	if (!ready)
+		return;
+	int sig = __builtin_ctzll(ready) + 1;
+	pending &= ~BIT(sig);
+	const struct k_sigaction *a = &actions[sig];
+	if (a->handler == SIG_IGN)
+		return;
+	if (a->handler == SIG_DFL) {
+		if (ignored_by_default(sig))
+			return;
+		die_of(sig);
+	}
+	struct linux_siginfo info = {.signo = sig, .code = LINUX_SI_TKILL};
+	info.kill.pid = 2;
+	info.kill.uid = linux_opts.uid;
+	if (!setup_frame(ctx, sig, &info, 0, 0))
+		die_of(LINUX_SIGSEGV);
+}
+
+/* ---- system calls ----------------------------------------------------- */
+
+#define UNUSED6   (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6
+#define SYS(name) static long name(long a1, long a2, long a3, long a4, long a5, long a6)
+
+SYS(sys_rt_sigaction)
+{
+	UNUSED6;
+	int sig = (int)a1;
+	if (sig < 1 || sig > LINUX_NSIG || a4 != 8)
+		return -LINUX_EINVAL;
+	struct k_sigaction new;
+	if (a2 && linux_copy_from_user(&new, (uint64_t)a2, sizeof(new)))
+		return -LINUX_EFAULT;
+	if (a3 && linux_copy_to_user((uint64_t)a3, &actions[sig], sizeof(actions[sig])))
+		return -LINUX_EFAULT;
+	if (a2) {
+		if (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
+			return -LINUX_EINVAL;
+		if (new.handler > SIG_IGN && !(new.flags &SA_RESTORER))
+			return -LINUX_EINVAL; /* x86-64 handlers need a restorer */
+		new.mask &= ~UNBLOCKABLE;
+		actions[sig] = new;
+		if (new.handler == SIG_IGN)
+			pending &= ~BIT(sig);
+	}
+	return 0;
+}
+
+SYS(sys_rt_sigprocmask)
+{
+	UNUSED6;
+	if (a4 != 8)
+		return -LINUX_EINVAL;
+	uint64_t set = 0, old = blocked;
+	if (a2 && linux_copy_from_user(&set, (uint64_t)a2, sizeof(set)))
+		return -LINUX_EFAULT;
+	if (a2) {
+		switch (a1) {
+		case SIG_BLOCK:
+			blocked |= set;
+			break;
+		case SIG_UNBLOCK:
+			blocked &= ~set;
+			break;
+		case SIG_SETMASK:
+			blocked = set;
+			break;
+		default:
+			return -LINUX_EINVAL;
+		}
+		blocked &= ~UNBLOCKABLE;
+	}
+	if (a3 && linux_copy_to_user((uint64_t)a3, &old, sizeof(old))) {
+		blocked = old;
+		return -LINUX_EFAULT;
+	}
+	return 0;
+}
+
+SYS(sys_rt_sigpending)
+{
+	UNUSED6;
+	uint64_t p = pending & blocked;
+	return linux_copy_to_user((uint64_t)a1, &p, sizeof(p));
+}
+
+/* The handler returned through sa_restorer: the frame's pretcode has been
+ * popped, so rsp points at the ucontext. */
+SYS(sys_rt_sigreturn)
+{
+	UNUSED6;
+	struct linux_ctx *ctx = linux_cur_ctx;
+	uint64_t frame = ctx->rsp - 8;
+	struct rt_sigframe f;
+	if (linux_copy_from_user(&f, frame, sizeof(f)))
+		die_of(LINUX_SIGSEGV);
+	uint64_t rflags = ctx->rflags;
+	*ctx = f.uc.mcontext.gregs;
+	/* Only the arithmetic flags and DF come from the frame. */
+	ctx->rflags = (rflags & ~0xdd5ul) | (ctx->rflags & 0xdd5ul);
+	blocked = f.uc.sigmask & ~UNBLOCKABLE;
+	uint64_t fp = f.uc.mcontext.fpstate;
+	if (fp) {
+		if ((fp & 15) || !linux_user_ok(fp, 512, false))
+			die_of(LINUX_SIGSEGV);
+		/* A corrupt MXCSR would fault here (#GP in ExOS): keep only valid bits. */
+		uint32_t *mxcsr = (uint32_t *)(fp + 24);
+		if (linux_user_ok(fp, 512, true))
+			*mxcsr &= 0xffff;
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(fp) : "memory");
+	}
+	return (long)ctx->rax;
+}
+
+SYS(sys_sigaltstack)
+{
+	UNUSED6;
+	struct linux_stack old = altstack;
+	old.flags = on_altstack(linux_cur_ctx->rsp) ? SS_ONSTACK : altstack.flags;
+	if (a1) {
+		struct linux_stack ss;
+		if (linux_copy_from_user(&ss, (uint64_t)a1, sizeof(ss)))
+			return -LINUX_EFAULT;
+		if (on_altstack(linux_cur_ctx->rsp))
+			return -LINUX_EPERM;
+		if (ss.flags & ~(SS_DISABLE | (1 << 31)))
+			return -LINUX_EINVAL;
+		if (!(ss.flags & SS_DISABLE) && ss.size < 2048)
+			return -LINUX_ENOMEM;
+		altstack = ss;
+	}
+	if (a2 && linux_copy_to_user((uint64_t)a2, &old, sizeof(old)))
+		return -LINUX_EFAULT;
+	return 0;
+}
+
+static long send_to_self(long pid, long sig)
+{
+	if (pid != 2 && pid != 0 && pid != -1)
+		return -LINUX_ESRCH;
+	if (sig < 0 || sig > LINUX_NSIG)
+		return -LINUX_EINVAL;
+	if (sig == 0)
+		return 0;
+	if (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
+		die_of((int)sig);
+	pending |= BIT(sig); /* delivered on the way out of this call */
+	return 0;
+}
+
+long linux_signal_raise(struct linux_ctx *ctx, int sig)
+{
+	(void)ctx;
+	return send_to_self(2, sig);
+}
+
+SYS(sys_kill)
+{
+	UNUSED6;
+	return send_to_self(a1, a2);
+}
+
+SYS(sys_tkill)
+{
+	UNUSED6;
+	return send_to_self(a1, a2);
+}
+
+SYS(sys_tgkill)
+{
+	UNUSED6;
+	return a1 != 2 ? -LINUX_ESRCH : send_to_self(a2, a3);
+}
+
+const struct linux_syscall_def linux_signal_syscalls[] = {
+        {LINUX_SYS_rt_sigaction, "rt_sigaction", sys_rt_sigaction},
+        {LINUX_SYS_rt_sigprocmask, "rt_sigprocmask", sys_rt_sigprocmask},
+        {LINUX_SYS_rt_sigpending, "rt_sigpending", sys_rt_sigpending},
+        {LINUX_SYS_rt_sigreturn, "rt_sigreturn", sys_rt_sigreturn},
+        {LINUX_SYS_sigaltstack, "sigaltstack", sys_sigaltstack},
+        {LINUX_SYS_kill, "kill", sys_kill},
+        {LINUX_SYS_tkill, "tkill", sys_tkill},
+        {LINUX_SYS_tgkill, "tgkill", sys_tgkill},
+};
+const size_t linux_signal_nsyscalls = ARRAY_LEN(linux_signal_syscalls);

@@ -1,0 +1,380 @@
+/* Linux system calls: how they reach ExOS, dispatch, tracing, and the
+ * rewriting of syscall sites.
+ *
+ * The slow path: ExOS registers for EXO_EV_SYSCALL, so the kernel reflects
+ * every bare `syscall` of the program to ExOS's exception handler as an
+ * EXO_VEC_SYSCALL upcall (one kernel crossing, tens of µs on KVM-on-PVM).
+ *
+ * The fast path, in the style of zpoline (ATC '23) and lazypoline (DSN '24):
+ * the first time a site traps, ExOS rewrites its two bytes `syscall` (0f 05)
+ * into `call *%rax` (ff d0).  rax holds the call number (< 512), so the call
+ * lands in a nop sled at address 0 that slides into a jump to
+ * linux_direct_entry (entry.S): from then on that site costs a function call.
+ * Only sites inside the program's executable segments are rewritten (code the
+ * program generates itself keeps trapping), through a writable alias of the
+ * text, so no kernel crossing is needed.
+ *
+ * What rewriting costs the program: page 0 is mapped (execute and read), so a
+ * read through a null pointer returns sled bytes instead of faulting (writes
+ * still fault); and the call's return address is pushed into the 8 bytes below
+ * rsp, which a leaf function could be using as red zone across a system call.
+ * `exosim --no-rewrite` turns it off. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <exos/exception.h>
+#include <exos/vm.h>
+
+#include "elf64.h"
+#include "linux.h"
+
+/* The trampoline page: sled [0, SLED_END), then the jump; the rest int3, so a
+ * call number in [SLED_END, 4096) is caught as a breakpoint in page 0. */
+#define SLED_END 512
+
+struct linux_options linux_opts = {.rewrite = true};
+
+static linux_sysfn table[LINUX_NR_MAX];
+static const char *table_name[LINUX_NR_MAX];
+
+/* The rewritable text: [text_lo, text_hi) holds the program's executable
+ * runs, aliased at LINUX_TEXT_ALIAS + (va - image_lo). */
+static uint64_t image_lo;
+#define MAX_TEXT_RUNS 8
+static struct {
+	uint64_t lo, hi;
+} text[MAX_TEXT_RUNS];
+static int ntext;
+
+uint64_t linux_sites_rewritten, linux_syscalls_trapped, linux_syscalls_direct;
+
+void linux_direct_entry(void);
+_Noreturn void linux_ctx_resume(struct linux_ctx *ctx);
+void linux_call_on_stack(void (*fn)(struct linux_ctx *), struct linux_ctx *arg, uint64_t top);
+
+static void add_table(const struct linux_syscall_def *defs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (defs[i].nr >= 0 && defs[i].nr < LINUX_NR_MAX) {
+			table[defs[i].nr] = defs[i].fn;
+			table_name[defs[i].nr] = defs[i].name;
+		}
+}
+
+/* ---- dispatch and tracing --------------------------------------------- */
+
+static const char *call_name(long nr, char *buf, size_t len)
+{
+	if (nr >= 0 && nr < LINUX_NR_MAX && table_name[nr])
+		return table_name[nr];
+	if (nr >= 0 && nr < LINUX_NR_MAX && linux_syscall_names[nr])
+		return linux_syscall_names[nr];
+	snprintf(buf, len, "syscall_%ld", nr);
+	return buf;
+}
+
+/* One line per call, strace-like: name(args) = result.  Arguments are the six
+ * registers without the trailing zeros; small values in decimal. */
+static void trace(const struct linux_ctx *c, long nr, const long a[6], long ret, bool done)
+{
+	char line[256], nbuf[32];
+	int n = snprintf(line, sizeof(line), "[exos] %s(", call_name(nr, nbuf, sizeof(nbuf)));
+	int last = 5;
+	while (last >= 0 && a[last] == 0)
+		last--;
+	for (int i = 0; i <= last && n < (int)sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+		              a[i] > -65536 && a[i] < 65536 ? "%s%ld" : "%s0x%lx", i ? ", " : "",
+		              a[i]);
+	if (n < (int)sizeof(line)) {
+		if (!done)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, ") = ?\n");
+		else if (ret < 0 && ret > -4096)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, ") = -%ld\n", -ret);
+		else
+			n += snprintf(line + n, sizeof(line) - (size_t)n,
+			              ret > -65536 && ret < 65536 ? ") = %ld\n" : ") = 0x%lx\n",
+			              ret);
+	}
+	if (n > (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 1, line[n - 1] = '\n';
+	(void)c;
+	exo_console_write(EXO_STDERR, line, (size_t)n);
+}
+
+struct linux_ctx *linux_cur_ctx;
+
+void linux_syscall(struct linux_ctx *c)
+{
+	long nr = (long)c->rax;
+	long a[6] = {(long)c->rdi, (long)c->rsi, (long)c->rdx,
+	             (long)c->r10, (long)c->r8,  (long)c->r9};
+	linux_cur_ctx = c;
+	bool ends = nr == LINUX_SYS_exit || nr == LINUX_SYS_exit_group;
+	if (linux_opts.trace && ends)
+		trace(c, nr, a, 0, false);
+	linux_sysfn fn = nr >= 0 && nr < LINUX_NR_MAX ? table[nr] : 0;
+	long ret = fn ? fn(a[0], a[1], a[2], a[3], a[4], a[5]) : -LINUX_ENOSYS;
+	c->rax = (uint64_t)ret; /* rt_sigreturn returns the restored rax */
+	if (linux_opts.trace)
+		trace(c, nr, a, ret, true);
+	linux_signal_deliver_pending(c);
+	linux_cur_ctx = 0;
+}
+
+/* ---- the direct path -------------------------------------------------- */
+
+/* entry.S: a rewritten site called.  Nonzero if the context changed beyond
+ * rax (a signal handler to enter, rt_sigreturn): then entry.S resumes all of
+ * it. */
+int linux_syscall_direct(struct linux_ctx *c)
+{
+	uint64_t rip = c->rip, rsp = c->rsp;
+	linux_syscalls_direct++;
+	linux_syscall(c);
+	return c->rip != rip || c->rsp != rsp;
+}
+
+/* ---- the trap path ---------------------------------------------------- */
+
+static void ctx_from_frame(struct linux_ctx *c, const struct exo_xframe *f,
+                           const struct exos_regs *r)
+{
+	*c = (struct linux_ctx){.r8 = r->r8,
+	                        .r9 = r->r9,
+	                        .r10 = r->r10,
+	                        .r11 = r->r11,
+	                        .r12 = r->r12,
+	                        .r13 = r->r13,
+	                        .r14 = r->r14,
+	                        .r15 = r->r15,
+	                        .rdi = r->rdi,
+	                        .rsi = r->rsi,
+	                        .rbp = r->rbp,
+	                        .rbx = r->rbx,
+	                        .rdx = f->rdx,
+	                        .rax = f->rax,
+	                        .rcx = f->rcx,
+	                        .rsp = f->rsp,
+	                        .rip = f->rip,
+	                        .rflags = f->rflags};
+}
+
+static void ctx_to_frame(const struct linux_ctx *c, struct exo_xframe *f, struct exos_regs *r)
+{
+	r->r8 = c->r8, r->r9 = c->r9, r->r10 = c->r10, r->r11 = c->r11;
+	r->r12 = c->r12, r->r13 = c->r13, r->r14 = c->r14, r->r15 = c->r15;
+	r->rdi = c->rdi, r->rsi = c->rsi, r->rbp = c->rbp, r->rbx = c->rbx;
+	f->rdx = c->rdx, f->rax = c->rax, f->rcx = c->rcx, f->rsp = c->rsp;
+	f->rip = c->rip, f->rflags = c->rflags;
+}
+
+/* Runs fn(c) on ExOS's big stack, unless already on it (a fault inside ExOS). */
+void linux_on_exos_stack(void (*fn)(struct linux_ctx *), struct linux_ctx *c)
+{
+	uint64_t sp = (uint64_t)__builtin_frame_address(0);
+	if (sp >= LINUX_EXOS_STACK_LO && sp < LINUX_EXOS_STACK_HI)
+		fn(c);
+	else
+		linux_call_on_stack(fn, c, LINUX_EXOS_STACK_HI);
+}
+
+static bool in_text(uint64_t va, size_t len)
+{
+	for (int i = 0; i < ntext; i++)
+		if (va >= text[i].lo && va + len <= text[i].hi)
+			return true;
+	return false;
+}
+
+/* The site's `syscall` becomes `call *%rax`, written through the alias. */
+static void rewrite_site(uint64_t site)
+{
+	if (!in_text(site, 2) || *(volatile uint16_t *)site != 0x050f)
+		return;
+	*(volatile uint16_t *)(LINUX_TEXT_ALIAS + (site - image_lo)) = 0xd0ff;
+	linux_sites_rewritten++;
+}
+
+static int syscall_upcall(struct exo_xframe *f, struct exos_regs *r)
+{
+	struct linux_ctx c;
+	ctx_from_frame(&c, f, r);
+	/* What `syscall` did on the way in: rcx = rip, r11 = rflags. */
+	c.rcx = f->rip;
+	c.r11 = f->rflags;
+	uint64_t site = f->rip - 2;
+	linux_syscalls_trapped++;
+	linux_on_exos_stack(linux_syscall, &c);
+	ctx_to_frame(&c, f, r);
+	if (linux_opts.rewrite)
+		rewrite_site(site);
+	return 1;
+}
+
+/* A rewritten site called with a number beyond the sled: it landed on the
+ * int3s of page 0 (#BP) or on an unmapped address (#PF).  Serve it like any
+ * call (it gets ENOSYS), returning to the site's return address. */
+static bool direct_stray(struct exo_xframe *f, struct exos_regs *r)
+{
+	if (!linux_opts.rewrite)
+		return false;
+	bool bp = f->vector == 3 && f->rip - 1 >= SLED_END && f->rip - 1 < EXO_PAGE_SIZE;
+	bool pf = f->vector == 14 && (f->err & 0x10) && f->rip == f->rax && f->addr == f->rax;
+	if (!bp && !pf)
+		return false;
+	uint64_t ret;
+	if (!linux_user_ok(f->rsp, 8, false))
+		return false;
+	memcpy(&ret, (const void *)f->rsp, 8);
+	if (!in_text(ret - 2, 2) || *(const uint16_t *)(ret - 2) != 0xd0ff)
+		return false;
+	struct linux_ctx c;
+	ctx_from_frame(&c, f, r);
+	c.rip = ret;
+	c.rsp = f->rsp + 8;
+	c.rcx = ret;
+	c.r11 = f->rflags;
+	linux_on_exos_stack(linux_syscall, &c);
+	ctx_to_frame(&c, f, r);
+	return true;
+}
+
+/* ---- exceptions of the program ---------------------------------------- */
+
+static bool in_exos(uint64_t rip)
+{
+	extern char __executable_start[], _end[];
+	return rip >= (uint64_t)__executable_start && rip < (uint64_t)_end;
+}
+
+/* #PF: the trampoline's strays, then the memory layer's demand paging, then
+ * SIGSEGV for the program. */
+static int fault_upcall(struct exo_xframe *f, struct exos_regs *r)
+{
+	if (direct_stray(f, r))
+		return 1;
+	int code = LINUX_SEGV_MAPERR;
+	if (linux_mm_fault(f->addr, f->err, &code))
+		return 1;
+	if (in_exos(f->rip))
+		return 0; /* ExOS's own bug: the runtime's diagnostic and exit */
+	struct linux_ctx c;
+	ctx_from_frame(&c, f, r);
+	linux_signal_sync(&c, LINUX_SIGSEGV, code, f->addr, (int)f->vector);
+	ctx_to_frame(&c, f, r);
+	return 1;
+}
+
+/* Every other exception of the program becomes its signal, as Linux sends. */
+static int trap_upcall(struct exo_xframe *f, struct exos_regs *r)
+{
+	if (direct_stray(f, r))
+		return 1;
+	if (in_exos(f->rip))
+		return 0;
+	int sig = LINUX_SIGSEGV, code = LINUX_SI_KERNEL;
+	uint64_t addr = 0;
+	switch (f->vector) {
+	case 0: /* #DE */
+		sig = LINUX_SIGFPE, code = LINUX_FPE_INTDIV, addr = f->rip;
+		break;
+	case 16: /* x87 */
+	case 19: /* SIMD */
+		sig = LINUX_SIGFPE, code = 0, addr = f->rip;
+		break;
+	case 1:
+	case 3: /* int3: Linux reports the address after it */
+		sig = LINUX_SIGTRAP, code = LINUX_TRAP_BRKPT, addr = f->rip;
+		break;
+	case 6: /* #UD */
+		sig = LINUX_SIGILL, code = LINUX_ILL_ILLOPN, addr = f->rip;
+		break;
+	case 17: /* #AC */
+		sig = LINUX_SIGBUS, code = 1, addr = f->rip;
+		break;
+	}
+	struct linux_ctx c;
+	ctx_from_frame(&c, f, r);
+	linux_signal_sync(&c, sig, code, addr, (int)f->vector);
+	ctx_to_frame(&c, f, r);
+	return 1;
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+
+void linux_text_alias(uint64_t va, size_t npages)
+{
+	if (!linux_opts.rewrite || ntext == MAX_TEXT_RUNS)
+		return;
+	static struct exo_map_op ops[EXO_MAP_BATCH];
+	for (size_t done = 0; done < npages;) {
+		size_t n = npages - done < EXO_MAP_BATCH ? npages - done : EXO_MAP_BATCH;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = va + (done + i) * EXO_PAGE_SIZE;
+			long cap = exos_page_cap(exos_pfn(v));
+			if (cap < 0)
+				return; /* not ours to alias: leave these sites trapping */
+			ops[i] = (struct exo_map_op){.va = LINUX_TEXT_ALIAS + (v - image_lo),
+			                             .cap = (int32_t)cap,
+			                             .perm = EXO_PTE_W | EXO_PTE_NX};
+		}
+		if (exo_map(EXO_CAP_SELF, ops, n) != (long)n)
+			return;
+		done += n;
+	}
+	text[ntext].lo = va;
+	text[ntext++].hi = va + npages * EXO_PAGE_SIZE;
+}
+
+/* Page 0: the sled, then `movabs $linux_direct_entry, %r11; jmp *%r11` (r11
+ * is `syscall`'s to clobber), then int3 to the end. */
+static void map_trampoline(void)
+{
+	if (exos_page_map(0, EXO_PTE_W) < 0) {
+		linux_opts.rewrite = false; /* keep trapping: slower, still correct */
+		return;
+	}
+	uint8_t *p = (uint8_t *)0;
+	__asm__("" : "+r"(p)); /* gcc must not see a null pointer store */
+	memset(p, 0x90, SLED_END);
+	uint64_t target = (uint64_t)linux_direct_entry;
+	uint8_t jump[13] = {0x49, 0xbb};
+	memcpy(jump + 2, &target, 8);
+	jump[10] = 0x41, jump[11] = 0xff, jump[12] = 0xe3;
+	memcpy(p + SLED_END, jump, sizeof(jump));
+	memset(p + SLED_END + sizeof(jump), 0xcc, EXO_PAGE_SIZE - SLED_END - sizeof(jump));
+	exo_protect(EXO_CAP_SELF, 0, 1, 0); /* read and execute: no writes through null */
+}
+
+void linux_syscall_table_init(void)
+{
+	add_table(linux_fs_syscalls, linux_fs_nsyscalls);
+	add_table(linux_mm_syscalls, linux_mm_nsyscalls);
+	add_table(linux_process_syscalls, linux_process_nsyscalls);
+	add_table(linux_signal_syscalls, linux_signal_nsyscalls);
+}
+
+void linux_syscall_init(const struct elf64_image *img)
+{
+	linux_syscall_table_init();
+	image_lo = img->lo;
+	if (exos_map_range(LINUX_EXOS_STACK_LO,
+	                   (LINUX_EXOS_STACK_HI - LINUX_EXOS_STACK_LO) / EXO_PAGE_SIZE,
+	                   EXO_PTE_W | EXO_PTE_NX) < 0) {
+		fprintf(stderr, "exos: no memory for ExOS's stack\n");
+		exit(EXOSIM_EXIT_NOMEM);
+	}
+	exos_set_exception_handler(EXO_VEC_SYSCALL, syscall_upcall);
+	exos_set_exception_handler(14, fault_upcall);
+	static const int vectors[] = {0, 1, 3, 4, 5, 6, 11, 12, 13, 16, 17, 19};
+	for (size_t i = 0; i < ARRAY_LEN(vectors); i++)
+		exos_set_exception_handler(vectors[i], trap_upcall);
+	if (exos_set_upcall_events(EXO_EV_SYSCALL) < 0) {
+		fprintf(stderr, "exos: cannot receive the program's system calls\n");
+		exit(EXOSIM_EXIT_INTERNAL);
+	}
+	if (linux_opts.rewrite)
+		map_trampoline();
+}

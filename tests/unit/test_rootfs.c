@@ -1,0 +1,277 @@
+/* rootfs: ExOS's initramfs tree and Linux path resolution (libos/linux/rootfs.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "abi.h"
+#include "cpio.h"
+#include "cpio_build.h"
+#include "rootfs.h"
+#include "unit.h"
+
+static struct rootfs fs; /* ~300 KiB: not on the stack */
+static struct cpio_builder b;
+
+/* An archive like exosim's: explicit bin/ and exosim/, files whose
+ * directories are only implied, a file given twice. */
+static void load_sample(void)
+{
+	cpio_builder_init(&b);
+	ck_assert_int_eq(cpio_add_dir(&b, "bin", 0755), 0);
+	ck_assert_int_eq(cpio_add_file(&b, "bin/prog", "ELF", 3, 0755), 0);
+	ck_assert_int_eq(cpio_add_file(&b, "/data/sub/deep.txt", "deep\n", 5, 0644), 0);
+	ck_assert_int_eq(cpio_add_file(&b, "./data/a.txt", "old", 3, 0600), 0);
+	ck_assert_int_eq(cpio_add_dir(&b, "data", 0700), 0);
+	ck_assert_int_eq(cpio_add_file(&b, "data/a.txt", "hello\n", 6, 0644), 0);
+	ck_assert_int_eq(cpio_finish(&b), 0);
+	rootfs_init(&fs);
+	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, b.len), 6);
+	ck_assert_uint_eq(fs.dropped, 0);
+}
+
+static int resolve(const char *path, unsigned flags)
+{
+	return rootfs_resolve(&fs, ROOTFS_ROOT, path, flags, NULL);
+}
+
+START_TEST(tree_from_cpio)
+{
+	int data, sub, a;
+
+	load_sample();
+	data = resolve("/data", 0);
+	sub = resolve("/data/sub", 0);
+	a = resolve("/data/a.txt", 0);
+	ck_assert_int_ge(data, 1);
+	ck_assert_int_ge(sub, 1);
+	/* Implied directories are 0755; an explicit entry later sets the mode. */
+	ck_assert_uint_eq(fs.node[sub].mode, ROOTFS_S_IFDIR | 0755);
+	ck_assert_uint_eq(fs.node[data].mode, ROOTFS_S_IFDIR | 0700);
+	/* The later a.txt replaced the earlier one in place. */
+	ck_assert_uint_eq(fs.node[a].mode, ROOTFS_S_IFREG | 0644);
+	ck_assert_uint_eq(fs.node[a].size, 6);
+	ck_assert_mem_eq(fs.node[a].data, "hello\n", 6);
+	/* Link counts: 2 + subdirectories. */
+	ck_assert_uint_eq(fs.node[ROOTFS_ROOT].nlink, 4); /* bin, data */
+	ck_assert_uint_eq(fs.node[data].nlink, 3);
+	ck_assert_uint_eq(fs.node[a].nlink, 1);
+	cpio_builder_free(&b);
+}
+END_TEST
+
+START_TEST(children_in_archive_order)
+{
+	const char *want[] = {"sub", "a.txt"};
+	int i = 0;
+
+	load_sample();
+	for (int c = fs.node[resolve("/data", 0)].first_child; c >= 0;
+	     c = fs.node[c].next_sibling, i++) {
+		ck_assert_int_lt(i, 2);
+		ck_assert_uint_eq(fs.node[c].namelen, strlen(want[i]));
+		ck_assert_mem_eq(fs.node[c].name, want[i], strlen(want[i]));
+	}
+	ck_assert_int_eq(i, 2);
+	cpio_builder_free(&b);
+}
+END_TEST
+
+START_TEST(normalization)
+{
+	int a;
+
+	load_sample();
+	a = resolve("/data/a.txt", 0);
+	ck_assert_int_eq(resolve("//data///a.txt", 0), a);
+	ck_assert_int_eq(resolve("/./data/./a.txt", 0), a);
+	ck_assert_int_eq(resolve("/data/sub/../a.txt", 0), a);
+	ck_assert_int_eq(resolve("/../../data/a.txt", 0), a); /* ".." at the root stays */
+	ck_assert_int_eq(resolve("data/a.txt", 0), a);
+	ck_assert_int_eq(rootfs_resolve(&fs, resolve("/data/sub", 0), "../a.txt", 0, NULL), a);
+	ck_assert_int_eq(resolve("/", 0), ROOTFS_ROOT);
+	ck_assert_int_eq(resolve(".", 0), ROOTFS_ROOT);
+	ck_assert_int_eq(resolve("/data/", 0), resolve("/data", 0));
+	cpio_builder_free(&b);
+}
+END_TEST
+
+START_TEST(errors)
+{
+	int parent;
+
+	load_sample();
+	ck_assert_int_eq(resolve("", 0), -LINUX_ENOENT);
+	ck_assert_int_eq(resolve("/data/a.txt/", 0), -LINUX_ENOTDIR);
+	ck_assert_int_eq(resolve("/data/a.txt/.", 0), -LINUX_ENOTDIR);
+	ck_assert_int_eq(resolve("/data/a.txt/x", 0), -LINUX_ENOTDIR);
+	/* Only the last component missing: the parent is reported. */
+	ck_assert_int_eq(rootfs_resolve(&fs, 0, "/data/new", 0, &parent), -LINUX_ENOENT);
+	ck_assert_int_eq(parent, resolve("/data", 0));
+	ck_assert_int_eq(rootfs_resolve(&fs, 0, "/nodir/new", 0, &parent), -LINUX_ENOENT);
+	ck_assert_int_eq(parent, -1);
+	ck_assert_int_eq(rootfs_resolve(&fs, 0, "/data/a.txt", 0, &parent),
+	                 resolve("/data/a.txt", 0));
+	ck_assert_int_eq(parent, -1);
+
+	char longname[300];
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(resolve(longname, 0), -LINUX_ENAMETOOLONG);
+	cpio_builder_free(&b);
+}
+END_TEST
+
+START_TEST(symlinks)
+{
+	int a, data, l;
+	size_t n;
+
+	load_sample();
+	a = resolve("/data/a.txt", 0);
+	data = resolve("/data", 0);
+	ck_assert_int_ge(rootfs_add(&fs, "data/rel", 8, ROOTFS_S_IFLNK | 0777, "a.txt", 5), 0);
+	ck_assert_int_ge(rootfs_add(&fs, "/abs", 4, ROOTFS_S_IFLNK | 0777, "/data", 5), 0);
+	ck_assert_int_ge(rootfs_add(&fs, "/loop", 5, ROOTFS_S_IFLNK | 0777, "loop", 4), 0);
+	ck_assert_int_ge(rootfs_add(&fs, "/dangle", 7, ROOTFS_S_IFLNK | 0777, "data/none", 9), 0);
+	ck_assert_int_ge(
+	        rootfs_add(&fs, "/cstr", 5, ROOTFS_S_IFLNK | 0777, "/bin/prog", ROOTFS_CSTR), 0);
+
+	l = resolve("/data/rel", 0);
+	ck_assert(rootfs_is_link(&fs, l));
+	ck_assert_mem_eq(rootfs_link_target(&fs, l, &n), "a.txt", 5);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(resolve("/data/rel", ROOTFS_FOLLOW), a);
+	ck_assert_int_eq(resolve("/abs/rel", 0), l); /* a link in the middle is followed */
+	ck_assert_int_eq(resolve("/abs/rel", ROOTFS_FOLLOW),
+	                 a);                         /* its target relative to its dir */
+	ck_assert_int_eq(resolve("/abs/", 0), data); /* a trailing slash follows */
+	ck_assert_int_eq(resolve("/abs/..", 0), ROOTFS_ROOT);
+	ck_assert_int_eq(resolve("/data/rel/", 0), -LINUX_ENOTDIR);
+	ck_assert_int_eq(resolve("/loop", ROOTFS_FOLLOW), -LINUX_ELOOP);
+	ck_assert_int_eq(resolve("/loop/x", 0), -LINUX_ELOOP);
+	ck_assert_int_ge(resolve("/loop", 0), 1);
+	ck_assert_int_eq(resolve("/cstr", ROOTFS_FOLLOW), resolve("/bin/prog", 0));
+	ck_assert_uint_eq((rootfs_link_target(&fs, resolve("/cstr", 0), &n), n), 9);
+
+	/* A dangling last link can be created (its target's parent); in the
+	 * middle of a path it cannot. */
+	int parent;
+	ck_assert_int_eq(rootfs_resolve(&fs, 0, "/dangle", ROOTFS_FOLLOW, &parent), -LINUX_ENOENT);
+	ck_assert_int_eq(parent, data);
+	ck_assert_int_eq(rootfs_resolve(&fs, 0, "/dangle/x", 0, &parent), -LINUX_ENOENT);
+	ck_assert_int_eq(parent, -1);
+	cpio_builder_free(&b);
+}
+END_TEST
+
+START_TEST(paths)
+{
+	char buf[64];
+
+	load_sample();
+	ck_assert_uint_eq(rootfs_path(&fs, ROOTFS_ROOT, buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "/");
+	ck_assert_uint_eq(rootfs_path(&fs, resolve("/data/sub/deep.txt", 0), buf, sizeof(buf)), 18);
+	ck_assert_str_eq(buf, "/data/sub/deep.txt");
+	/* Too small: the length is still reported, nothing is written past cap. */
+	memset(buf, '#', sizeof(buf));
+	ck_assert_uint_eq(rootfs_path(&fs, resolve("/data/sub", 0), buf, 9), 9);
+	ck_assert_int_eq(buf[0], '#');
+	ck_assert_uint_eq(rootfs_path(&fs, resolve("/data/sub", 0), buf, 10), 9);
+	ck_assert_str_eq(buf, "/data/sub");
+	cpio_builder_free(&b);
+}
+END_TEST
+
+START_TEST(replacing)
+{
+	int data, sub;
+
+	load_sample();
+	data = resolve("/data", 0);
+	sub = resolve("/data/sub", 0);
+	/* A non-empty directory is not replaced by a file. */
+	ck_assert_int_eq(rootfs_add(&fs, "data/sub", 8, ROOTFS_S_IFREG | 0644, "x", 1),
+	                 -LINUX_EEXIST);
+	ck_assert(rootfs_is_dir(&fs, sub));
+	/* An empty one is, and the parent's link count follows. */
+	ck_assert_int_ge(rootfs_add(&fs, "data/e", 6, ROOTFS_S_IFDIR | 0755, NULL, 0), 0);
+	ck_assert_uint_eq(fs.node[data].nlink, 4);
+	ck_assert_int_ge(rootfs_add(&fs, "data/e", 6, ROOTFS_S_IFREG | 0644, "x", 1), 0);
+	ck_assert_uint_eq(fs.node[data].nlink, 3);
+	/* A file in the way of a directory. */
+	ck_assert_int_eq(rootfs_add(&fs, "data/a.txt/x", 12, ROOTFS_S_IFREG | 0644, "x", 1),
+	                 -LINUX_ENOTDIR);
+	ck_assert_int_eq(rootfs_add(&fs, "data/../x", 9, ROOTFS_S_IFREG, "x", 1), -LINUX_EINVAL);
+	/* "." and "./" entries describe the root. */
+	ck_assert_int_eq(rootfs_add(&fs, ".", 1, ROOTFS_S_IFDIR | 0700, NULL, 0), ROOTFS_ROOT);
+	ck_assert_uint_eq(fs.node[ROOTFS_ROOT].mode, ROOTFS_S_IFDIR | 0700);
+	ck_assert_int_eq(rootfs_add(&fs, "/", 1, ROOTFS_S_IFREG | 0644, "x", 1), -LINUX_EEXIST);
+	cpio_builder_free(&b);
+}
+END_TEST
+
+START_TEST(full_table)
+{
+	char names[ROOTFS_MAX_NODES][8];
+	int r = 0;
+
+	rootfs_init(&fs);
+	for (int i = 0; i < ROOTFS_MAX_NODES && r >= 0; i++) {
+		snprintf(names[i], sizeof(names[i]), "f%d", i);
+		r = rootfs_add(&fs, names[i], strlen(names[i]), ROOTFS_S_IFREG | 0644, "", 0);
+		ck_assert_int_eq(r, i < ROOTFS_MAX_NODES - 1 ? i + 1 : -LINUX_ENOSPC);
+	}
+	ck_assert_int_eq(r, -LINUX_ENOSPC);
+	/* Every node is still found through the hash. */
+	ck_assert_int_eq(resolve("/f0", 0), 1);
+	ck_assert_int_eq(resolve("/f4094", 0), 4095);
+	ck_assert_int_eq(resolve("/f4095", 0), -LINUX_ENOENT);
+}
+END_TEST
+
+START_TEST(mtime_from_archive)
+{
+	cpio_builder_init(&b);
+	b.mtime = 0x6553f0ab;
+	ck_assert_int_eq(cpio_add_file(&b, "f", "x", 1, 0644), 0);
+	b.mtime = 7;
+	ck_assert_int_eq(cpio_add_dir(&b, "d", 0755), 0);
+	ck_assert_int_eq(cpio_finish(&b), 0);
+	rootfs_init(&fs);
+	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, b.len), 2);
+	ck_assert_uint_eq(fs.node[resolve("/f", 0)].mtime, 0x6553f0ab);
+	ck_assert_uint_eq(fs.node[resolve("/d", 0)].mtime, 7);
+	cpio_builder_free(&b);
+}
+END_TEST
+
+START_TEST(malformed_archive)
+{
+	load_sample();
+	rootfs_init(&fs);
+	b.buf[0] = 'X';
+	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, b.len), CPIO_EMAGIC);
+	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, 0), CPIO_ETRUNC);
+	cpio_builder_free(&b);
+}
+END_TEST
+
+Suite *rootfs_suite(void)
+{
+	Suite *s = suite_create("rootfs");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, tree_from_cpio);
+	tcase_add_test(tc, children_in_archive_order);
+	tcase_add_test(tc, normalization);
+	tcase_add_test(tc, errors);
+	tcase_add_test(tc, symlinks);
+	tcase_add_test(tc, paths);
+	tcase_add_test(tc, replacing);
+	tcase_add_test(tc, full_table);
+	tcase_add_test(tc, mtime_from_archive);
+	tcase_add_test(tc, malformed_archive);
+	suite_add_tcase(s, tc);
+	return s;
+}
