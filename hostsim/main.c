@@ -50,9 +50,9 @@ int main(int argc, char **argv)
 	char cmdline[4096];
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	snprintf(cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu %s", vm.tsc_khz,
+	snprintf(cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu%s %s", vm.tsc_khz,
 	         (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec,
-	         o.append);
+	         o.stats ? " exo.stats" : "", o.append);
 	uint64_t start_info = pvh_setup(&vm.mem, &k, &initrd, cmdline);
 	initramfs_free(&initrd);
 	vm_set_pvh_state(&vm, (uint32_t)k.entry32, (uint32_t)start_info);

@@ -14,6 +14,7 @@
 /* Boot options, from the command line. */
 struct boot_options {
 	bool verbose;
+	bool stats; /* exo.stats: print the kernel's counters at exit */
 	uint64_t tsc_khz;
 	uint64_t tick_us; /* timer tick (exo.tick_us=) */
 };

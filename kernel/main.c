@@ -51,6 +51,7 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	res[(*nres)++] = (struct mem_range){si->cmdline_paddr, si->cmdline_paddr + len + 1};
 	struct cmdline_word w;
 	boot_options.verbose = cmdline_find(cmd, len, "verbose", &w);
+	boot_options.stats = cmdline_find(cmd, len, "exo.stats", &w);
 	if (cmdline_find(cmd, len, "exosim.tsc_khz", &w) && w.has_value)
 		cmdline_parse_u64(w.value, w.vlen, &boot_options.tsc_khz);
 	boot_options.tick_us = DEFAULT_TICK_US;
