@@ -18,25 +18,6 @@
 
 #define MAX_ARGS 1024
 
-enum {
-	AT_NULL = 0,
-	AT_PHDR = 3,
-	AT_PHENT = 4,
-	AT_PHNUM = 5,
-	AT_PAGESZ = 6,
-	AT_BASE = 7,
-	AT_FLAGS = 8,
-	AT_ENTRY = 9,
-	AT_UID = 11,
-	AT_EUID = 12,
-	AT_GID = 13,
-	AT_EGID = 14,
-	AT_CLKTCK = 17,
-	AT_SECURE = 23,
-	AT_RANDOM = 25,
-	AT_EXECFN = 31,
-};
-
 /* Gives e a zeroed page at va, through a capability in e's own table like any
  * page a libOS acquires, or merges permissions if one is there already (two
  * segments may share a page). */
@@ -147,22 +128,22 @@ static int build_stack(struct env *e, const struct elf64_image *img, struct strl
 		vec[n++] = uenvs[i];
 	vec[n++] = 0;
 	const uint64_t aux[][2] = {
-	        {AT_PHDR, img->phdr_vaddr},
-	        {AT_PHENT, img->phentsize},
-	        {AT_PHNUM, img->phnum},
-	        {AT_PAGESZ, EXO_PAGE_SIZE},
-	        {AT_BASE, 0},
-	        {AT_FLAGS, 0},
-	        {AT_ENTRY, img->entry},
-	        {AT_UID, 0},
-	        {AT_EUID, 0},
-	        {AT_GID, 0},
-	        {AT_EGID, 0},
-	        {AT_CLKTCK, 100},
-	        {AT_SECURE, 0},
-	        {AT_RANDOM, urandom},
-	        {AT_EXECFN, argc ? uargs[0] : 0},
-	        {AT_NULL, 0},
+	        {ELF64_AT_PHDR, img->phdr_vaddr},
+	        {ELF64_AT_PHENT, img->phentsize},
+	        {ELF64_AT_PHNUM, img->phnum},
+	        {ELF64_AT_PAGESZ, EXO_PAGE_SIZE},
+	        {ELF64_AT_BASE, 0},
+	        {ELF64_AT_FLAGS, 0},
+	        {ELF64_AT_ENTRY, img->entry},
+	        {ELF64_AT_UID, 0},
+	        {ELF64_AT_EUID, 0},
+	        {ELF64_AT_GID, 0},
+	        {ELF64_AT_EGID, 0},
+	        {ELF64_AT_CLKTCK, 100},
+	        {ELF64_AT_SECURE, 0},
+	        {ELF64_AT_RANDOM, urandom},
+	        {ELF64_AT_EXECFN, argc ? uargs[0] : 0},
+	        {ELF64_AT_NULL, 0},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(aux); i++)
 		vec[n++] = aux[i][0], vec[n++] = aux[i][1];

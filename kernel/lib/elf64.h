@@ -25,7 +25,7 @@ struct elf64_image {
 	uint64_t entry;      /* bias included */
 	uint16_t type;       /* 2 = ET_EXEC, 3 = ET_DYN (static-pie) */
 	uint64_t bias;       /* 0 for ET_EXEC */
-	uint64_t phdr_vaddr; /* address of the program headers in memory (for AT_PHDR), 0 if
+	uint64_t phdr_vaddr; /* address of the program headers in memory (for ELF64_AT_PHDR), 0 if
 	                        not inside a PT_LOAD's file-backed bytes */
 	uint16_t phnum, phentsize;
 	size_t nloads; /* PT_LOADs with p_memsz > 0, in file order */
@@ -43,6 +43,30 @@ struct elf64_image {
  * Linux program, run by ExOS.  Name "ExOS", type 1, descriptor: ABI version. */
 #define ELF64_NOTE_EXOS        "ExOS"
 #define ELF64_NOTE_EXOS_NATIVE 1
+
+/* Auxiliary vector tags (Linux's elf.h), for the initial stack that the
+ * kernel (kernel/load.c) and ExOS (libos/linux/main.c) build. */
+enum {
+	ELF64_AT_NULL = 0,
+	ELF64_AT_PHDR = 3,
+	ELF64_AT_PHENT = 4,
+	ELF64_AT_PHNUM = 5,
+	ELF64_AT_PAGESZ = 6,
+	ELF64_AT_BASE = 7,
+	ELF64_AT_FLAGS = 8,
+	ELF64_AT_ENTRY = 9,
+	ELF64_AT_UID = 11,
+	ELF64_AT_EUID = 12,
+	ELF64_AT_GID = 13,
+	ELF64_AT_EGID = 14,
+	ELF64_AT_PLATFORM = 15,
+	ELF64_AT_HWCAP = 16,
+	ELF64_AT_CLKTCK = 17,
+	ELF64_AT_SECURE = 23,
+	ELF64_AT_RANDOM = 25,
+	ELF64_AT_HWCAP2 = 26,
+	ELF64_AT_EXECFN = 31,
+};
 
 enum {
 	ELF64_OK = 0,

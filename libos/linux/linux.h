@@ -45,6 +45,10 @@
  * returns the value for rax (>= 0, or -LINUX_E*). */
 typedef long (*linux_sysfn)(long a1, long a2, long a3, long a4, long a5, long a6);
 
+/* Defining a handler: SYS(name) { UNUSED6; ... } with arguments a1..a6. */
+#define SYS(name) static long name(long a1, long a2, long a3, long a4, long a5, long a6)
+#define UNUSED6   (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6
+
 struct linux_syscall_def {
 	int nr;           /* LINUX_SYS_* */
 	const char *name; /* for --trace-syscalls */

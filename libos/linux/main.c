@@ -128,28 +128,6 @@ static void load_image(const struct elf64_image *img, const uint8_t *file)
 	}
 }
 
-enum {
-	AT_NULL = 0,
-	AT_PHDR = 3,
-	AT_PHENT = 4,
-	AT_PHNUM = 5,
-	AT_PAGESZ = 6,
-	AT_BASE = 7,
-	AT_FLAGS = 8,
-	AT_ENTRY = 9,
-	AT_UID = 11,
-	AT_EUID = 12,
-	AT_GID = 13,
-	AT_EGID = 14,
-	AT_PLATFORM = 15,
-	AT_HWCAP = 16,
-	AT_CLKTCK = 17,
-	AT_SECURE = 23,
-	AT_RANDOM = 25,
-	AT_HWCAP2 = 26,
-	AT_EXECFN = 31,
-};
-
 static uint64_t push(uint64_t *sp, const void *p, size_t n)
 {
 	*sp -= n;
@@ -198,25 +176,25 @@ static uint64_t build_stack(const struct elf64_image *img, int argc, char **argv
 	uint64_t random = push(&sp, seed, sizeof(seed));
 
 	const uint64_t aux[][2] = {
-	        {AT_PHDR, img->phdr_vaddr},
-	        {AT_PHENT, img->phentsize},
-	        {AT_PHNUM, img->phnum},
-	        {AT_PAGESZ, EXO_PAGE_SIZE},
-	        {AT_BASE, 0},
-	        {AT_FLAGS, 0},
-	        {AT_ENTRY, img->entry},
-	        {AT_UID, linux_opts.uid},
-	        {AT_EUID, linux_opts.uid},
-	        {AT_GID, linux_opts.gid},
-	        {AT_EGID, linux_opts.gid},
-	        {AT_PLATFORM, platform},
-	        {AT_HWCAP, cpuid_edx1()},
-	        {AT_CLKTCK, 100},
-	        {AT_SECURE, 0},
-	        {AT_RANDOM, random},
-	        {AT_HWCAP2, 0},
-	        {AT_EXECFN, execfn},
-	        {AT_NULL, 0},
+	        {ELF64_AT_PHDR, img->phdr_vaddr},
+	        {ELF64_AT_PHENT, img->phentsize},
+	        {ELF64_AT_PHNUM, img->phnum},
+	        {ELF64_AT_PAGESZ, EXO_PAGE_SIZE},
+	        {ELF64_AT_BASE, 0},
+	        {ELF64_AT_FLAGS, 0},
+	        {ELF64_AT_ENTRY, img->entry},
+	        {ELF64_AT_UID, linux_opts.uid},
+	        {ELF64_AT_EUID, linux_opts.uid},
+	        {ELF64_AT_GID, linux_opts.gid},
+	        {ELF64_AT_EGID, linux_opts.gid},
+	        {ELF64_AT_PLATFORM, platform},
+	        {ELF64_AT_HWCAP, cpuid_edx1()},
+	        {ELF64_AT_CLKTCK, 100},
+	        {ELF64_AT_SECURE, 0},
+	        {ELF64_AT_RANDOM, random},
+	        {ELF64_AT_HWCAP2, 0},
+	        {ELF64_AT_EXECFN, execfn},
+	        {ELF64_AT_NULL, 0},
 	};
 	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * ARRAY_LEN(aux);
 	sp = (sp - words * 8) & ~15ul; /* rsp is 16-byte aligned at entry, as on Linux */

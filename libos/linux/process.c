@@ -9,9 +9,6 @@
 
 #include "linux.h"
 
-#define UNUSED6   (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6
-#define SYS(name) static long name(long a1, long a2, long a3, long a4, long a5, long a6)
-
 /* The only process: pid 1 would make some programs think they are init, so
  * a fixed ordinary pid, its parent the "shell" that started it. */
 #define PID  2

@@ -218,9 +218,6 @@ void linux_signal_deliver_pending(struct linux_ctx *ctx)
 
 /* ---- system calls ----------------------------------------------------- */
 
-#define UNUSED6   (void)a1, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6
-#define SYS(name) static long name(long a1, long a2, long a3, long a4, long a5, long a6)
-
 SYS(sys_rt_sigaction)
 {
 	UNUSED6;

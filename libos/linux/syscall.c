@@ -76,7 +76,7 @@ static const char *call_name(long nr, char *buf, size_t len)
 
 /* One line per call, strace-like: name(args) = result.  Arguments are the six
  * registers without the trailing zeros; small values in decimal. */
-static void trace(const struct linux_ctx *c, long nr, const long a[6], long ret, bool done)
+static void trace(long nr, const long a[6], long ret, bool done)
 {
 	char line[256], nbuf[32];
 	int n = snprintf(line, sizeof(line), "[exos] %s(", call_name(nr, nbuf, sizeof(nbuf)));
@@ -99,7 +99,6 @@ static void trace(const struct linux_ctx *c, long nr, const long a[6], long ret,
 	}
 	if (n > (int)sizeof(line) - 1)
 		n = (int)sizeof(line) - 1, line[n - 1] = '\n';
-	(void)c;
 	exo_console_write(EXO_STDERR, line, (size_t)n);
 }
 
@@ -113,12 +112,12 @@ void linux_syscall(struct linux_ctx *c)
 	linux_cur_ctx = c;
 	bool ends = nr == LINUX_SYS_exit || nr == LINUX_SYS_exit_group;
 	if (linux_opts.trace && ends)
-		trace(c, nr, a, 0, false);
+		trace(nr, a, 0, false);
 	linux_sysfn fn = nr >= 0 && nr < LINUX_NR_MAX ? table[nr] : 0;
 	long ret = fn ? fn(a[0], a[1], a[2], a[3], a[4], a[5]) : -LINUX_ENOSYS;
 	c->rax = (uint64_t)ret; /* rt_sigreturn returns the restored rax */
 	if (linux_opts.trace)
-		trace(c, nr, a, ret, true);
+		trace(nr, a, ret, true);
 	linux_signal_deliver_pending(c);
 	linux_cur_ctx = 0;
 }
