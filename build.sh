@@ -2,13 +2,14 @@
 # exosim's one entry point on a fresh Debian 12 machine:
 #   ./build.sh demo    install what is missing, build, boot hello in a VM
 #   ./build.sh test    install what is missing, build with ASan/UBSan, run every test
+#   ./build.sh bench [--quick]   install, build, run bench/suite.sh (exosim vs native)
 #   ./build.sh setup   only install the Debian packages
 # Plain sh: a fresh machine may have neither bash's extras nor make nor cmake yet.
 set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="gcc make cmake pkg-config libelf-dev liburing-dev check qemu-system-x86 musl-tools
-cpio busybox-static"
+cpio busybox-static gnuplot-nox"
 BUILD=${BUILD:-build}
 TEST_BUILD=${TEST_BUILD:-build-test}
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -63,8 +64,14 @@ test)
 	configure_and_build "$TEST_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXOSIM_SANITIZE=ON
 	ctest --test-dir "$TEST_BUILD" --output-on-failure -j "$JOBS"
 	;;
+bench)
+	shift
+	setup >&2
+	configure_and_build "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2 # stdout: the table
+	exec bench/suite.sh --build "$BUILD" "$@"
+	;;
 *)
-	echo "usage: ./build.sh demo | test | setup" >&2
+	echo "usage: ./build.sh demo | test | bench [--quick] | setup" >&2
 	exit 2
 	;;
 esac

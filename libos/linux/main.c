@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <exos/auxv.h>
 #include <exos/exception.h>
 #include <exos/vm.h>
 
@@ -24,8 +25,10 @@
 _Noreturn static void die(int status, const char *fmt, const char *a, const char *b)
 {
 	fprintf(stderr, fmt, a, b);
-	fflush(stderr);
-	exit(status);
+	fflush(NULL);
+	/* status is one of exosim's own (EXOSIM_EXIT_*): ExOS reports the failure
+	 * for exosim, so the kernel must not refuse it as reserved. */
+	exo_exit(status | EXO_EXIT_VERBATIM);
 }
 
 /* The initramfs entry at path, or NULL. */
@@ -115,7 +118,8 @@ static void load_image(const struct elf64_image *img, const uint8_t *file)
 	for (uint64_t va = img->lo; va < img->hi;) {
 		int prot = page_prot(img, va);
 		uint64_t end = va + EXO_PAGE_SIZE;
-		while (end < img->hi && page_prot(img, end) == prot)
+		while (end < img->hi && page_prot(img, end) == prot &&
+		       end - va < EXO_MAP_BATCH * EXO_PAGE_SIZE) /* the most one PROTECT takes */
 			end += EXO_PAGE_SIZE;
 		size_t n = (end - va) / EXO_PAGE_SIZE;
 		if (exo_protect(EXO_CAP_SELF, va, n, prot_perm(prot)) < 0)
@@ -194,6 +198,7 @@ static uint64_t build_stack(const struct elf64_image *img, int argc, char **argv
 	        {ELF64_AT_RANDOM, random},
 	        {ELF64_AT_HWCAP2, 0},
 	        {ELF64_AT_EXECFN, execfn},
+	        {EXOS_AT_KINFO, EXO_KINFO},
 	        {ELF64_AT_NULL, 0},
 	};
 	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * ARRAY_LEN(aux);

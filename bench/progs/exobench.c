@@ -1,0 +1,714 @@
+// exobench: the benchmark program of bench/suite.sh.  One static musl binary that runs
+// natively and, unchanged, under exosim (ExOS serves its Linux system calls), so both
+// sides run the same instructions.  Each benchmark is one operation repeated:
+//
+//   nullproc   a call to an empty function through a pointer (the control)
+//   getpid     syscall(SYS_getpid): no libc caching
+//   kcall      the exokernel's null call through its gate (ExOS only: needs the
+//              EXOS_AT_KINFO auxv entry, <exos/auxv.h>)
+//   segv       exception dispatch: a load from a PROT_NONE page, a SIGSEGV handler
+//              that steps over the load, sigreturn
+//   prot1      mprotect one page read-only            (Appel & Li, ASPLOS '91)
+//   prot100    mprotect 100 pages read-only in one call
+//   unprot100  mprotect 100 read-only pages read-write in one call
+//   trap       a write to a read-only page; the handler unprotects that page and
+//              returns, the write completes
+//   appel1     a write to a random protected page; the handler protects another page
+//              and unprotects the faulting one (per fault)
+//   appel2     protect 100 pages, write them in random order; the handler unprotects
+//              each faulting page (per page: prot100/100 + trap)
+//   pipe       a 1-byte round trip between two processes over two pipes (fork)
+//   pipe1      write 1 byte into a pipe and read it back, one process: the pipe's cost
+//              without a context switch
+//   matmul     a 300x300 double matrix multiply, checked
+//   none       nothing: the baseline for whole-run counters (VM exits)
+//   spawn      (host side) posix_spawn CMD and wait for it: boot-to-exit of exosim
+//
+// Timing: rdtsc around the timed part of each operation (untimed parts, such as putting
+// 100 pages back, are amortised resets and said so above), converted to ns with a TSC
+// rate measured against CLOCK_MONOTONIC.  The operations per run are picked so that a
+// run lasts about --target-ms; one warm-up run, then --runs runs.  Under ExOS the kernel's
+// crossing and upcall counters (struct exo_kinfo) are read around the same timed parts.
+//
+// usage: exobench [--runs N] [--target-ms MS] BENCH
+//        exobench [--runs N] spawn NAME CMD [ARGS...]
+// Output: '#' comment lines, then CSV with a header:
+//   bench,median_ns,min_ns,max_ns,ops_per_run,runs,ops_total,crossings_per_op,upcalls_per_op
+// (the last two are empty natively).  Exit status: 0; 1 the benchmark failed (one line
+// on stderr saying why); 2 bad usage; 3 the benchmark does not exist on this side.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <exo/kinfo.h>
+#include <exo/memlayout.h>
+#include <exo/syscall.h>
+#include <exos/auxv.h>
+
+#define MAX_RUNS   1000
+#define PAGE       4096
+#define NPAGES     100
+#define MATRIX_N   300
+#define EXIT_FAIL  1
+#define EXIT_USAGE 2
+#define EXIT_NA    3
+
+extern char **environ;
+
+static const volatile struct exo_kinfo *kinfo; // non-NULL under ExOS
+
+// ---------------------------------------------------------------- timing
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi)::"memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+// What the timed parts of one run cost: TSC cycles and, under ExOS, kernel events.
+static struct account {
+	uint64_t cycles, crossings, upcalls;
+	uint64_t t0, c0, u0;
+} acc;
+
+static inline void timed_begin(void)
+{
+	if (kinfo) {
+		acc.c0 = kinfo->syscalls;
+		acc.u0 = kinfo->upcalls;
+	}
+	acc.t0 = rdtsc();
+}
+
+static inline void timed_end(void)
+{
+	acc.cycles += rdtsc() - acc.t0;
+	if (kinfo) {
+		acc.crossings += kinfo->syscalls - acc.c0;
+		acc.upcalls += kinfo->upcalls - acc.u0;
+	}
+}
+
+static _Noreturn void fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("exobench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(EXIT_FAIL);
+}
+
+// ---------------------------------------------------------------- the control
+
+static long null_proc(long x)
+{
+	return x;
+}
+static long (*volatile null_proc_ptr)(long) = null_proc;
+static volatile long sink;
+
+static void op_nullproc(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++)
+		sink += null_proc_ptr(i);
+	timed_end();
+}
+
+// ---------------------------------------------------------------- system calls
+
+static void op_getpid(long n)
+{
+	pid_t me = getpid();
+	timed_begin();
+	for (long i = 0; i < n; i++)
+		if (syscall(SYS_getpid) != me)
+			fail("getpid: wrong answer");
+	timed_end();
+}
+
+// The exokernel's null call through its gate, as <exos/sys.h> makes it.  musl code may
+// keep data in the red zone, which the gate's `call` would overwrite: step over it.
+static long exo_gate_null(void)
+{
+	long ret;
+	__asm__ volatile("sub $128, %%rsp\n\t"
+	                 "call *%[gate]\n\t"
+	                 "add $128, %%rsp"
+	                 : "=a"(ret)
+	                 : "0"((long)EXO_SYS_NULL), [gate] "r"(EXO_GATE_SYSCALL)
+	                 : "rcx", "r11", "rdi", "rsi", "rdx", "r8", "r9", "r10", "memory", "cc");
+	return ret;
+}
+
+static int setup_kcall(void)
+{
+	return kinfo ? 0 : EXIT_NA;
+}
+
+static void op_kcall(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++)
+		if (exo_gate_null() != 0)
+			fail("kcall: the null call failed");
+	timed_end();
+}
+
+// ---------------------------------------------------------------- faults
+
+static char *pages;                    // NPAGES pages, for segv and the Appel-Li suite
+static volatile long faults;           // faults handled since the last reset
+static volatile int handler_job;       // what the SIGSEGV handler does
+static volatile long unprotected = -1; // appel1: the one page left writable
+
+enum { JOB_NONE, JOB_SKIP_LOAD, JOB_UNPROTECT, JOB_SWAP };
+
+// probe_load(p): one load from p, at a known address, so the handler can step over it.
+extern char probe_load_insn[], probe_load_done[];
+void probe_load(const volatile char *p);
+__asm__(".text\n"
+        ".globl probe_load\n"
+        "probe_load:\n"
+        ".globl probe_load_insn\n"
+        "probe_load_insn: movb (%rdi), %al\n"
+        ".globl probe_load_done\n"
+        "probe_load_done: ret\n");
+
+static char *page_at(long i)
+{
+	return pages + i * PAGE;
+}
+
+static void protect(long first, long count, int prot)
+{
+	if (mprotect(page_at(first), (size_t)count * PAGE, prot) != 0)
+		fail("mprotect: %s", strerror(errno));
+}
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t *uc = ctx;
+	uintptr_t a = (uintptr_t)si->si_addr, base = (uintptr_t)pages;
+	long page = a >= base && a < base + NPAGES * PAGE ? (long)((a - base) / PAGE) : -1;
+
+	if (page < 0 || handler_job == JOB_NONE) {
+		signal(sig, SIG_DFL); // not ours: let the fault kill us on the way back
+		return;
+	}
+	faults++;
+	switch (handler_job) {
+	case JOB_SKIP_LOAD:
+		if (uc->uc_mcontext.gregs[REG_RIP] != (greg_t)(uintptr_t)probe_load_insn) {
+			signal(sig, SIG_DFL);
+			return;
+		}
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)probe_load_done;
+		break;
+	case JOB_SWAP:
+		if (unprotected >= 0)
+			protect(unprotected, 1, PROT_READ);
+		unprotected = page;
+		// fall through
+	case JOB_UNPROTECT:
+		protect(page, 1, PROT_READ | PROT_WRITE);
+		break;
+	}
+}
+
+static int setup_pages(void)
+{
+	pages = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+	             0);
+	if (pages == MAP_FAILED)
+		fail("mmap: %s", strerror(errno));
+	for (long i = 0; i < NPAGES; i++)
+		page_at(i)[0] = 1; // present, so protecting it changes a real mapping
+	struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER};
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, NULL) != 0)
+		fail("sigaction: %s", strerror(errno));
+	return 0;
+}
+
+static void expect_faults(long want)
+{
+	if (faults != want)
+		fail("%ld faults handled, %ld expected", (long)faults, want);
+	faults = 0;
+}
+
+static int setup_segv(void)
+{
+	setup_pages();
+	protect(0, NPAGES, PROT_NONE);
+	handler_job = JOB_SKIP_LOAD;
+	return 0;
+}
+
+static void op_segv(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++)
+		probe_load(page_at(i % NPAGES));
+	timed_end();
+	expect_faults(n);
+}
+
+static void op_prot1(long n)
+{
+	for (long i = 0; i < n; i++) {
+		timed_begin();
+		protect(i % NPAGES, 1, PROT_READ);
+		timed_end();
+		if (i % NPAGES == NPAGES - 1 || i == n - 1)
+			protect(0, NPAGES, PROT_READ | PROT_WRITE); // reset, untimed
+	}
+}
+
+static void op_prot100(long n)
+{
+	for (long i = 0; i < n; i++) {
+		timed_begin();
+		protect(0, NPAGES, PROT_READ);
+		timed_end();
+		protect(0, NPAGES, PROT_READ | PROT_WRITE); // reset, untimed
+	}
+}
+
+static void op_unprot100(long n)
+{
+	for (long i = 0; i < n; i++) {
+		protect(0, NPAGES, PROT_READ); // set up, untimed
+		timed_begin();
+		protect(0, NPAGES, PROT_READ | PROT_WRITE);
+		timed_end();
+	}
+}
+
+static int setup_trap(void)
+{
+	setup_pages();
+	handler_job = JOB_UNPROTECT;
+	return 0;
+}
+
+static void op_trap(long n)
+{
+	protect(0, NPAGES, PROT_READ);
+	for (long i = 0; i < n; i++) {
+		volatile char *p = page_at(i % NPAGES);
+		timed_begin();
+		*p = 2;
+		timed_end();
+		if (i % NPAGES == NPAGES - 1 && i != n - 1)
+			protect(0, NPAGES, PROT_READ); // reset, untimed
+	}
+	expect_faults(n);
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+static long random_below(long n)
+{
+	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+	return (long)(rng % (uint64_t)n);
+}
+
+static int setup_appel1(void)
+{
+	setup_pages();
+	protect(1, NPAGES - 1, PROT_READ);
+	unprotected = 0;
+	handler_job = JOB_SWAP;
+	return 0;
+}
+
+static void op_appel1(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++) {
+		long p = random_below(NPAGES - 1);
+		if (p >= unprotected)
+			p++; // any page but the writable one
+		*(volatile char *)page_at(p) = 3;
+	}
+	timed_end();
+	expect_faults(n);
+}
+
+static void op_appel2(long n)
+{
+	long order[NPAGES];
+	for (long i = 0; i < n; i++) {
+		for (long j = 0; j < NPAGES; j++)
+			order[j] = j;
+		for (long j = NPAGES - 1; j > 0; j--) { // a random permutation, untimed
+			long k = random_below(j + 1), t = order[j];
+			order[j] = order[k], order[k] = t;
+		}
+		timed_begin();
+		protect(0, NPAGES, PROT_READ);
+		for (long j = 0; j < NPAGES; j++)
+			*(volatile char *)page_at(order[j]) = 4;
+		timed_end();
+	}
+	expect_faults(n * NPAGES);
+}
+
+// ---------------------------------------------------------------- pipes
+
+static int to_child[2] = {-1, -1}, from_child[2] = {-1, -1};
+static pid_t child = -1;
+
+static void pin_to_this_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set); // best effort: one CPU, as exosim has
+}
+
+static void make_pipes(void)
+{
+	if (pipe(to_child) != 0 || pipe(from_child) != 0)
+		fail("pipe: %s", strerror(errno));
+}
+
+static int setup_pipe(void)
+{
+	pin_to_this_cpu();
+	make_pipes();
+	child = fork();
+	if (child < 0 && errno == ENOSYS) {
+		fprintf(stderr, "exobench: pipe: not available here: fork: %s\n", strerror(errno));
+		return EXIT_NA;
+	}
+	if (child < 0)
+		fail("fork: %s", strerror(errno));
+	if (child == 0) { // echo every byte back until end of file
+		char c;
+		close(to_child[1]);
+		close(from_child[0]);
+		while (read(to_child[0], &c, 1) == 1)
+			if (write(from_child[1], &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	return 0;
+}
+
+static void op_pipe(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++) {
+		char c = (char)i, r;
+		if (write(to_child[1], &c, 1) != 1 || read(from_child[0], &r, 1) != 1)
+			fail("pipe round trip: %s", strerror(errno));
+		if (r != c)
+			fail("pipe round trip: sent %d, got %d back", c, r);
+	}
+	timed_end();
+}
+
+static void finish_pipe(void)
+{
+	int status;
+	close(to_child[1]);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail("pipe: the echo process did not exit cleanly");
+}
+
+static int setup_pipe1(void)
+{
+	make_pipes();
+	return 0;
+}
+
+static void op_pipe1(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++) {
+		char c = (char)i, r;
+		if (write(to_child[1], &c, 1) != 1 || read(to_child[0], &r, 1) != 1 || r != c)
+			fail("pipe write+read: %s", strerror(errno));
+	}
+	timed_end();
+}
+
+// ---------------------------------------------------------------- matrix multiply
+
+static double ma[MATRIX_N][MATRIX_N], mb[MATRIX_N][MATRIX_N], mc[MATRIX_N][MATRIX_N];
+
+static int setup_matmul(void)
+{
+	for (int i = 0; i < MATRIX_N; i++)
+		for (int j = 0; j < MATRIX_N; j++) {
+			ma[i][j] = (i + j) % 7; // small integers: every product and sum is
+			mb[i][j] = (i * j) % 5; // exact, so the result can be checked
+		}
+	return 0;
+}
+
+// One entry of the product, computed the slow way with integers.
+static double expected_entry(int i, int j)
+{
+	long s = 0;
+	for (int k = 0; k < MATRIX_N; k++)
+		s += (long)((i + k) % 7) * ((k * j) % 5);
+	return (double)s;
+}
+
+static void op_matmul(long n)
+{
+	for (long r = 0; r < n; r++) {
+		timed_begin();
+		for (int i = 0; i < MATRIX_N; i++) {
+			for (int j = 0; j < MATRIX_N; j++)
+				mc[i][j] = 0;
+			for (int k = 0; k < MATRIX_N; k++) {
+				double a = ma[i][k];
+				for (int j = 0; j < MATRIX_N; j++)
+					mc[i][j] += a * mb[k][j];
+			}
+		}
+		timed_end();
+		for (int t = 0; t < 4; t++) { // spot checks, untimed
+			int i = (int)random_below(MATRIX_N), j = (int)random_below(MATRIX_N);
+			if (mc[i][j] != expected_entry(i, j))
+				fail("matmul: c[%d][%d] = %g, expected %g", i, j, mc[i][j],
+				     expected_entry(i, j));
+		}
+	}
+}
+
+// ---------------------------------------------------------------- spawn (host side)
+
+static char **spawn_argv;
+
+static int setup_spawn(void)
+{
+	return kinfo ? EXIT_NA : 0;
+}
+
+static void op_spawn(long n)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	for (long i = 0; i < n; i++) {
+		pid_t pid;
+		int status, err;
+		timed_begin();
+		err = posix_spawn(&pid, spawn_argv[0], &fa, NULL, spawn_argv, environ);
+		if (err)
+			fail("spawn %s: %s", spawn_argv[0], strerror(err));
+		if (waitpid(pid, &status, 0) != pid)
+			fail("spawn %s: waitpid: %s", spawn_argv[0], strerror(errno));
+		timed_end();
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fail("spawn %s: exit status %d", spawn_argv[0],
+			     WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	posix_spawn_file_actions_destroy(&fa);
+}
+
+// ---------------------------------------------------------------- the table
+
+static void op_none(long n)
+{
+	(void)n;
+}
+
+struct bench {
+	const char *name;
+	int (*setup)(void); // 0, or EXIT_NA; failures exit through fail()
+	void (*op)(long n); // n operations; timed parts go to acc
+	void (*finish)(void);
+	long per_op; // events per operation reported (appel2: pages)
+	long max_ops;
+};
+
+static const struct bench benches[] = {
+        {"nullproc", NULL, op_nullproc, NULL, 1, 1L << 26},
+        {"getpid", NULL, op_getpid, NULL, 1, 1L << 24},
+        {"kcall", setup_kcall, op_kcall, NULL, 1, 1L << 20},
+        {"segv", setup_segv, op_segv, NULL, 1, 1L << 20},
+        {"prot1", setup_pages, op_prot1, NULL, 1, 1L << 20},
+        {"prot100", setup_pages, op_prot100, NULL, 1, 1L << 18},
+        {"unprot100", setup_pages, op_unprot100, NULL, 1, 1L << 18},
+        {"trap", setup_trap, op_trap, NULL, 1, 1L << 20},
+        {"appel1", setup_appel1, op_appel1, NULL, 1, 1L << 20},
+        {"appel2", setup_trap, op_appel2, NULL, NPAGES, 1L << 14},
+        {"pipe", setup_pipe, op_pipe, finish_pipe, 1, 1L << 22},
+        {"pipe1", setup_pipe1, op_pipe1, NULL, 1, 1L << 22},
+        {"matmul", setup_matmul, op_matmul, NULL, 1, 1L << 10},
+        {"none", NULL, op_none, NULL, 1, 0},
+        {"spawn", setup_spawn, op_spawn, NULL, 1, 1},
+};
+
+static const struct bench *find_bench(const char *name)
+{
+	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		if (strcmp(benches[i].name, name) == 0)
+			return &benches[i];
+	return NULL;
+}
+
+// ---------------------------------------------------------------- the runs
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+// TSC cycles per ns: spins on CLOCK_MONOTONIC for 20 ms.
+static double tsc_per_ns(void)
+{
+	uint64_t m0 = mono_ns(), t0 = rdtsc(), m1;
+	do
+		m1 = mono_ns();
+	while (m1 - m0 < 20000000u);
+	return (double)(rdtsc() - t0) / (double)(m1 - m0);
+}
+
+// One run of n operations: wall cycles (timed or not), with acc holding the timed part.
+static uint64_t one_run(const struct bench *b, long n)
+{
+	acc = (struct account){0};
+	uint64_t t0 = rdtsc();
+	b->op(n);
+	return rdtsc() - t0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: exobench [--runs N] [--target-ms MS] BENCH\n"
+	                "       exobench [--runs N] spawn NAME CMD [ARGS...]\n"
+	                "benchmarks:");
+	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		fprintf(stderr, " %s", benches[i].name);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+int main(int argc, char **argv)
+{
+	int runs = 11;
+	double target_ms = 20;
+	int i = 1;
+	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+		if (strcmp(argv[i], "--runs") == 0)
+			runs = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--target-ms") == 0)
+			target_ms = atof(argv[i + 1]);
+		else
+			usage();
+	}
+	if (i >= argc || runs < 1 || runs > MAX_RUNS || !(target_ms > 0))
+		usage();
+	const struct bench *b = find_bench(argv[i]);
+	if (!b)
+		usage();
+	const char *name = b->name;
+	if (strcmp(name, "spawn") == 0) {
+		if (i + 2 >= argc)
+			usage();
+		name = argv[i + 1];
+		spawn_argv = &argv[i + 2];
+	}
+	kinfo = (const volatile struct exo_kinfo *)getauxval(EXOS_AT_KINFO);
+
+	int st = b->setup ? b->setup() : 0;
+	if (st == EXIT_NA) {
+		fprintf(stderr, "exobench: %s: not available %s\n", name,
+		        kinfo ? "under ExOS" : "natively (ExOS only)");
+		return EXIT_NA;
+	}
+	double rate = tsc_per_ns();
+	double target = target_ms * 1e6 * rate;
+
+	// Operations per run: double until a run takes an eighth of the target, then scale.
+	long n = 1, total = 0;
+	if (b->max_ops == 0)
+		n = 0;
+	for (;;) {
+		if (n == 0)
+			break;
+		uint64_t wall = one_run(b, n);
+		total += n;
+		if (n >= b->max_ops || (double)wall >= target / 8) {
+			double scaled = (double)n * target / (double)(wall ? wall : 1);
+			n = scaled < 1                    ? 1
+			    : scaled > (double)b->max_ops ? b->max_ops
+			                                  : (long)scaled;
+			break;
+		}
+		n *= 2;
+	}
+	if (n > 0) { // the warm-up run
+		one_run(b, n);
+		total += n;
+	}
+
+	static double ns[MAX_RUNS];
+	uint64_t crossings = 0, upcalls = 0;
+	for (int r = 0; r < runs && n > 0; r++) {
+		one_run(b, n);
+		total += n;
+		ns[r] = (double)acc.cycles / rate / (double)(n * b->per_op);
+		crossings += acc.crossings;
+		upcalls += acc.upcalls;
+	}
+	if (b->finish)
+		b->finish();
+
+	printf("# exobench %s on %s: tsc %.1f MHz, %d runs of %ld ops after a warm-up\n", name,
+	       kinfo ? "ExOS" : "Linux", rate * 1000, runs, n * b->per_op);
+	puts("bench,median_ns,min_ns,max_ns,ops_per_run,runs,ops_total,crossings_per_op,"
+	     "upcalls_per_op");
+	if (n == 0) {
+		printf("%s,,,,0,0,0,,\n", name);
+		return 0;
+	}
+	qsort(ns, (size_t)runs, sizeof(ns[0]), cmp_double);
+	double median = runs % 2 ? ns[runs / 2] : (ns[runs / 2 - 1] + ns[runs / 2]) / 2;
+	printf("%s,%.1f,%.1f,%.1f,%ld,%d,%ld,", name, median, ns[0], ns[runs - 1], n * b->per_op,
+	       runs, total * b->per_op);
+	double measured = (double)runs * (double)(n * b->per_op);
+	if (kinfo)
+		printf("%.3f,%.3f\n", (double)crossings / measured, (double)upcalls / measured);
+	else
+		printf(",\n");
+	return 0;
+}
