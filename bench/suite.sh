@@ -14,7 +14,7 @@
 # (the kernel's counters, read by the program around its timed code).
 #
 # Output: a Markdown table on stdout (also OUT/results.md), OUT/results.csv, and
-# OUT/ratios.svg (gnuplot: exosim/native per benchmark, log scale).  A benchmark that
+# OUT/ratios.png (gnuplot: exosim/native per benchmark, log scale).  A benchmark that
 # fails is reported as FAILED with its reason, and the others still run.
 # Exit status: 0 all ran; 1 some benchmark failed; 2 bad usage or nothing to run.
 set -uo pipefail
@@ -265,27 +265,32 @@ END {
 }' "$csv" | tee "$out/results.md"
 
 # --- the plot
+plot=$out/ratios.png
+rm -f "$plot"
 if command -v gnuplot >/dev/null 2>&1 && [ -s "$tmp/plot.dat" ]; then
-	gnuplot <<EOF 2>"$tmp/gnuplot.err" || echo "suite.sh: gnuplot failed: $(head -1 "$tmp/gnuplot.err")" >&2
-set terminal svg size 900,520 font "sans,11" background "white"
-set output "$out/ratios.svg"
+	gnuplot <<EOF >"$tmp/gnuplot.err" 2>&1 || echo "suite.sh: gnuplot failed: $(head -1 "$tmp/gnuplot.err")" >&2
+set terminal pngcairo size 1000,560 font "sans,10" background "white"
+set output "$plot"
 set title "exosim / native Linux, median time per operation ($host)"
 set logscale y 10
 set ylabel "ratio (log scale; 1 = as fast as native)"
 set style fill solid 0.8 border -1
 set boxwidth 0.7
-set xtics rotate by -40 left noenhanced
+set xtics rotate by 45 right noenhanced nomirror
+set bmargin 6
 set grid ytics
-set yrange [0.1:*]
+set yrange [0.1:50000]
 unset key
 plot "$tmp/plot.dat" using 0:2:xtic(1) with boxes lc rgb "#4a7ab8", \
+     "" using 0:2:(sprintf(\$2 >= 10 ? "%.0f" : "%.2f", \$2)) with labels offset 0,0.7 font ",9", \
      1 with lines lc rgb "#c03030" lw 2
 EOF
-	echo
-	echo "Files: $csv, $out/results.md, $out/ratios.svg"
+fi
+echo
+if [ -s "$plot" ]; then
+	echo "Files: $csv, $out/results.md, $plot"
 else
-	echo
-	echo "Files: $csv, $out/results.md (no plot: gnuplot missing or no ratios)"
+	echo "Files: $csv, $out/results.md (no plot: gnuplot missing or failed, or no ratios)"
 fi
 [ "$failures" = 0 ] || { echo "suite.sh: $failures benchmark run(s) failed; see the table" >&2; exit 1; }
 exit 0

@@ -30,6 +30,6 @@ grep -q '^| null procedure call (control) | [0-9.]* ns .* | [0-9.]*× |' "$out/s
 head -n "$(wc -l <"$out/results.md")" "$out/stdout" | cmp -s - "$out/results.md" ||
 	fail "results.md is not the table that was printed"
 if command -v gnuplot >/dev/null 2>&1; then
-	grep -q '<svg' "$out/ratios.svg" 2>/dev/null || fail "no plot (ratios.svg)"
+	grep -q 'PNG' "$out/ratios.png" 2>/dev/null || fail "no plot (ratios.png)"
 fi
 echo PASS
