@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <exos/sys.h>
+#include <exos/vm.h>
 
 #include "fs.h"
 #include "linux.h"
@@ -87,8 +88,20 @@ static struct pipe {
 	struct {
 		uint16_t off, len;
 	} slot[PIPE_SLOTS];
-	uint8_t page[PIPE_SLOTS][PIPE_PAGE];
+	uint8_t (*page)[PIPE_PAGE]; /* PIPE_SLOTS pages at LINUX_PIPE_BUFS, NULL until used */
 } pipes[NPIPE];
+
+/* Pipe i's buffer, mapped the first time the pipe is used and kept: most
+ * programs never make a pipe, and every page in ExOS's image costs the kernel
+ * a mapping at boot. */
+static bool pipe_buffer(int i)
+{
+	uint64_t va = LINUX_PIPE_BUFS + (uint64_t)i * PIPE_SLOTS * PIPE_PAGE;
+
+	if (!pipes[i].page && exos_map_range(va, PIPE_SLOTS, EXO_PTE_W | EXO_PTE_NX) == 0)
+		pipes[i].page = (uint8_t(*)[PIPE_PAGE])va;
+	return pipes[i].page != NULL;
+}
 
 /* ---- Descriptors ------------------------------------------------------- */
 
@@ -966,6 +979,8 @@ static long sys_pipe2(long ufds, long flags, long a3, long a4, long a5, long a6)
 		return -LINUX_EMFILE;
 	for (i = 0; i < NPIPE && (pipes[i].readers || pipes[i].writers); i++)
 		;
+	if (i < NPIPE && !pipe_buffer(i))
+		return -LINUX_ENOMEM;
 	r = i < NPIPE ? of_alloc(K_PIPE, -1, LINUX_O_RDONLY | status) : NULL;
 	w = r ? of_alloc(K_PIPE, -1, LINUX_O_WRONLY | status) : NULL;
 	if (!w || linux_copy_to_user((uint64_t)ufds, fds, sizeof(fds)) < 0) {
@@ -973,7 +988,7 @@ static long sys_pipe2(long ufds, long flags, long a3, long a4, long a5, long a6)
 		of_free(w);
 		return w ? -LINUX_EFAULT : -LINUX_ENFILE;
 	}
-	pipes[i].head = pipes[i].tail = pipes[i].len = 0; /* not a struct copy: 64 KiB */
+	pipes[i].head = pipes[i].tail = pipes[i].len = 0;
 	pipes[i].readers = pipes[i].writers = 1;
 	r->stream = w->stream = (uint8_t)i;
 	fd_new(r, flags & LINUX_O_CLOEXEC); /* fds[0] and fds[1]: the lowest free */

@@ -40,6 +40,7 @@
 #define LINUX_TEXT_ALIAS    0x7c0000000000ul
 #define LINUX_EXOS_STACK_LO 0x7d0001000000ul /* ExOS's stack for direct calls */
 #define LINUX_EXOS_STACK_HI 0x7d0001010000ul
+#define LINUX_PIPE_BUFS     0x7d0002000000ul /* pipe buffers, mapped on first use (fs.c) */
 
 /* A system call handler: the six argument registers (rdi rsi rdx r10 r8 r9);
  * returns the value for rax (>= 0, or -LINUX_E*). */
