@@ -230,13 +230,14 @@ function t(ns) { # a time with its unit
 	if (ns >= 1e3) return sprintf("%.2f µs", ns / 1e3)
 	return sprintf("%.1f ns", ns)
 }
+function ok(k) { return (k in status) && status[k] == "ok" }
 function cell(k) {
 	if (!(k in status)) return "not run"
 	if (status[k] == "n/a") return "n/a (" note[k] ")"
 	if (status[k] != "ok") return "**FAILED**: " note[k]
 	return t(med[k]) " (" t(lo[k]) " – " t(hi[k]) ")"
 }
-function num(k, field) { return (k in status) && status[k] == "ok" && field != "" ? field : "-" }
+function num(k, field) { return ok(k) && field != "" ? field : "-" }
 NR > 1 {
 	k = $2 ":" $1
 	status[k] = $3; med[k] = $4; lo[k] = $5; hi[k] = $6
@@ -255,12 +256,20 @@ END {
 		split(r[i], f, "|")
 		e = f[3]; nk = f[4]
 		ratio = "-"
-		if (status[e] == "ok" && status[nk] == "ok" && med[nk] > 0) {
+		if (ok(e) && ok(nk) && med[nk] > 0) {
 			ratio = sprintf(med[e] / med[nk] >= 10 ? "%.0f×" : "%.2f×", med[e] / med[nk])
 			printf "%s %g\n", f[1], med[e] / med[nk] > plotdata
 		}
 		printf "| %s | %s | %s | %s | %s | %s | %s |\n", f[2], cell(nk), cell(e), ratio, \
-			num(e, exits[e]), num(e, cross[e]), num(e, up[e])
+			num(e, ok(e) ? exits[e] : ""), num(e, ok(e) ? cross[e] : ""), num(e, ok(e) ? up[e] : "")
+	}
+	for (k in status) # every failure, including runs no row shows
+		if (status[k] == "failed")
+			failed[++nfailed] = sprintf("- %s: %s", k, note[k])
+	if (nfailed) {
+		printf "\nFailed runs:\n"
+		for (i = 1; i <= nfailed; i++)
+			print failed[i]
 	}
 }' "$csv" | tee "$out/results.md"
 

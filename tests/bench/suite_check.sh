@@ -32,4 +32,19 @@ head -n "$(wc -l <"$out/results.md")" "$out/stdout" | cmp -s - "$out/results.md"
 if command -v gnuplot >/dev/null 2>&1; then
 	grep -q 'PNG' "$out/ratios.png" 2>/dev/null || fail "no plot (ratios.png)"
 fi
+
+# A benchmark that fails is reported, the others still run, and the status says so.  A
+# build directory without exosim stands for a machine without KVM: native figures only.
+mkdir -p "$out/nokvm/bench"
+cp "$build/bench/exobench" "$build/bench/hello" "$out/nokvm/bench/"
+BENCH_ONLY="nullproc no-such-bench" bash "$suite" --quick --build "$out/nokvm" --out "$out/r2" \
+	>"$out/stdout2" 2>"$out/stderr2"
+st=$?
+cat "$out/stdout2" "$out/stderr2"
+[ "$st" = 1 ] || fail "a failed benchmark should make suite.sh exit 1, not $st"
+grep -q '^nullproc,native,ok,' "$out/r2/results.csv" || fail "the good benchmark did not run"
+grep -q '^no-such-bench,native,failed,' "$out/r2/results.csv" || fail "the failure is not in the CSV"
+grep -q '^- native:no-such-bench: status 2' "$out/stdout2" || fail "the failure is not reported"
+grep -q '^| null procedure call (control) | [0-9.]* ns .* | not run |' "$out/stdout2" ||
+	fail "without exosim the exosim column should say 'not run'"
 echo PASS
