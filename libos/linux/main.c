@@ -109,7 +109,10 @@ static uint64_t prot_perm(int prot)
 static void load_image(const struct elf64_image *img, const uint8_t *file)
 {
 	size_t npages = (img->hi - img->lo) / EXO_PAGE_SIZE;
-	long r = exos_map_range(img->lo, npages, EXO_PTE_W | EXO_PTE_NX);
+	/* Refuse at once what cannot fit, rather than after mapping pages for
+	 * seconds: free memory is exported, and a page takes a capability slot. */
+	bool fits = npages <= exo_kinfo()->free_pages && npages < EXO_CAP_SLOTS;
+	long r = fits ? exos_map_range(img->lo, npages, EXO_PTE_W | EXO_PTE_NX) : -EXO_ENOMEM;
 	if (r < 0)
 		die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
 		    "it does not fit in memory");
