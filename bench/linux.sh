@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # linux.sh BUILD_DIR [BATCHES] [--csv]: what ExOS's Linux emulation costs.  Runs
-# bench/native/linux_syscalls.c (an unmodified static Linux program, musl-gcc -static,
+# bench/progs/linux_syscalls.c (an unmodified static Linux program, musl-gcc -static,
 # built as BUILD_DIR/bench/linux_syscalls) natively, under exosim (syscall rewriting on,
 # the default) and under `exosim --no-rewrite` (every Linux system call traps), in one
 # run.  Prints a Markdown table of median ns per operation and the ratios to native,

@@ -75,6 +75,11 @@ record() {
 	[ "$3" = ok ] || [ "$3" = n/a ] || failures=$((failures + 1))
 }
 
+# record_without_figures BENCH MODE STATUS NOTE: a run that failed or does not exist.
+record_without_figures() {
+	record "$1" "$2" "$3" "" "" "" "" "" "" "" "" "$4"
+}
+
 # exits_of MODE: VM exits of an exobench run that does nothing, under MODE (cached).
 declare -A base_exits
 exits_of() {
@@ -99,11 +104,11 @@ exobench_run() {
 	local row
 	row=$(grep "^$bench," "$tmp/o" | tail -n 1)
 	if [ "$st" = 3 ]; then
-		record "$bench" "$mode" n/a "" "" "" "" "" "" "" "" "$(why "$tmp/e")"
+		record_without_figures "$bench" "$mode" n/a "$(why "$tmp/e")"
 		return
 	fi
 	if [ "$st" != 0 ] || [ -z "$row" ]; then
-		record "$bench" "$mode" failed "" "" "" "" "" "" "" "" "status $st: $(why "$tmp/e")"
+		record_without_figures "$bench" "$mode" failed "status $st: $(why "$tmp/e")"
 		return
 	fi
 	local median min max ops nruns total crossings upcalls exits=""
@@ -129,7 +134,7 @@ boot_run() {
 	local row
 	row=$(grep "^$name," "$tmp/o" | tail -n 1)
 	if [ "$st" != 0 ] || [ -z "$row" ]; then
-		record "$name" "$mode" failed "" "" "" "" "" "" "" "" "status $st: $(why "$tmp/e")"
+		record_without_figures "$name" "$mode" failed "status $st: $(why "$tmp/e")"
 		return
 	fi
 	local median min max ops nruns exits="" crossings="" upcalls=""
@@ -147,8 +152,8 @@ boot_run() {
 pct_run() {
 	local st=0
 	if [ ! -e "$pct_cost" ]; then
-		record pct exosim failed "" "" "" "" "" "" "" "" "$pct_cost not built"
-		record yield exosim failed "" "" "" "" "" "" "" "" "$pct_cost not built"
+		record_without_figures pct exosim failed "$pct_cost not built"
+		record_without_figures yield exosim failed "$pct_cost not built"
 		return
 	fi
 	"$exosim" --stats --timeout 300 "$pct_cost" "$pct_rounds" </dev/null >"$tmp/o" 2>"$tmp/e" || st=$?
@@ -167,7 +172,7 @@ pct_run() {
 		local c
 		c=$(sed -n "s/^${kind}_crossings_per_roundtrip=//p" "$tmp/o")
 		if [ "$st" != 0 ] || [ -z "${v[0]}" ]; then
-			record "$kind" exosim failed "" "" "" "" "" "" "" "" "status $st: $(why "$tmp/e")"
+			record_without_figures "$kind" exosim failed "status $st: $(why "$tmp/e")"
 		else
 			record "$kind" exosim ok "${v[0]}" "${v[1]}" "${v[2]}" 20 $((pct_rounds / 20)) "$exits" "$c" "" ""
 		fi
@@ -194,7 +199,7 @@ if [ "$have_kvm" = 1 ]; then
 	if [ -e "$hello_exos" ]; then
 		boot_run boot_exos exosim "$hello_exos"
 	else
-		record boot_exos exosim failed "" "" "" "" "" "" "" "" "$hello_exos not built"
+		record_without_figures boot_exos exosim failed "$hello_exos not built"
 	fi
 fi
 elapsed=$(($(date +%s) - started))

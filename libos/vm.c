@@ -135,8 +135,9 @@ static long map_range_with(struct exo_map_op *ops, struct exo_page_grant *g, siz
 		if (n < 0)
 			return n;
 		for (long k = 0; k < n; k++)
-			ops[k] = (struct exo_map_op){
-			        .va = va + (uint64_t)k * EXO_PAGE_SIZE, .cap = g[k].cap, .perm = perm};
+			ops[k] = (struct exo_map_op){.va = va + (uint64_t)k * EXO_PAGE_SIZE,
+			                             .cap = g[k].cap,
+			                             .perm = perm};
 		long r = exo_map(EXO_CAP_SELF, ops, (size_t)n);
 		if (r != n) {
 			/* Undo this round: releasing a cap also removes the mappings
@@ -189,6 +190,20 @@ long exos_page_map(uint64_t va, uint64_t perm)
 	}
 	record_ops(&op, 1);
 	return slot;
+}
+
+long exos_protect_range(uint64_t va, size_t npages, uint64_t perm)
+{
+	while (npages > 0) {
+		size_t n = npages < EXO_MAP_BATCH ? npages : EXO_MAP_BATCH;
+		long r = exo_protect(EXO_CAP_SELF, va, n, perm);
+
+		if (r < 0)
+			return r;
+		va += n * EXO_PAGE_SIZE;
+		npages -= n;
+	}
+	return 0;
 }
 
 long exos_unmap_range(uint64_t va, size_t npages)

@@ -60,6 +60,8 @@
 #include <exo/syscall.h>
 #include <exos/auxv.h>
 
+#include "clock.h"
+
 #define MAX_RUNS   1000
 #define PAGE       4096
 #define NPAGES     100
@@ -73,20 +75,6 @@ extern char **environ;
 static const volatile struct exo_kinfo *kinfo; // non-NULL under ExOS
 
 // ---------------------------------------------------------------- timing
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("lfence; rdtsc; lfence" : "=a"(lo), "=d"(hi)::"memory");
-	return (uint64_t)hi << 32 | lo;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
 
 // What the timed parts of one run cost: TSC cycles and, under ExOS, kernel events.
 static struct account {
@@ -659,26 +647,20 @@ int main(int argc, char **argv)
 	double target = target_ms * 1e6 * rate;
 
 	// Operations per run: double until a run takes an eighth of the target, then scale.
-	long n = 1, total = 0;
-	if (b->max_ops == 0)
-		n = 0;
-	for (;;) {
-		if (n == 0)
-			break;
-		uint64_t wall = one_run(b, n);
+	// `none` (max_ops 0) runs nothing.
+	long n = b->max_ops ? 1 : 0, total = 0;
+	for (uint64_t wall; n > 0; n *= 2) {
+		wall = one_run(b, n);
 		total += n;
 		if (n >= b->max_ops || (double)wall >= target / 8) {
 			double scaled = (double)n * target / (double)(wall ? wall : 1);
 			n = scaled < 1                    ? 1
 			    : scaled > (double)b->max_ops ? b->max_ops
 			                                  : (long)scaled;
+			one_run(b, n); // the warm-up run
+			total += n;
 			break;
 		}
-		n *= 2;
-	}
-	if (n > 0) { // the warm-up run
-		one_run(b, n);
-		total += n;
 	}
 
 	static double ns[MAX_RUNS];

@@ -121,11 +121,10 @@ static void load_image(const struct elf64_image *img, const uint8_t *file)
 	for (uint64_t va = img->lo; va < img->hi;) {
 		int prot = page_prot(img, va);
 		uint64_t end = va + EXO_PAGE_SIZE;
-		while (end < img->hi && page_prot(img, end) == prot &&
-		       end - va < EXO_MAP_BATCH * EXO_PAGE_SIZE) /* the most one PROTECT takes */
+		while (end < img->hi && page_prot(img, end) == prot)
 			end += EXO_PAGE_SIZE;
 		size_t n = (end - va) / EXO_PAGE_SIZE;
-		if (exo_protect(EXO_CAP_SELF, va, n, prot_perm(prot)) < 0)
+		if (exos_protect_range(va, n, prot_perm(prot)) < 0)
 			die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
 			    "cannot protect its segments");
 		linux_mm_note_region(va, end - va, prot, "image");

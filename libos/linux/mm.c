@@ -201,16 +201,6 @@ static long pool_refill(size_t want)
 	return 0;
 }
 
-/* PROTECT over [lo, hi), BATCH pages per call (absent pages are skipped). */
-static void protect_range(uint64_t lo, uint64_t hi, uint64_t perm)
-{
-	for (uint64_t va = lo; va < hi; va += BATCH * PAGE) {
-		uint64_t n = (hi - va) / PAGE;
-
-		exo_protect(EXO_CAP_SELF, va, n < BATCH ? n : BATCH, perm);
-	}
-}
-
 /* Maps pool pages at ops[0..k).va with perm: one EXO_SYS_MAP.  Reused pages
  * are zeroed through their new mapping, which is writable for that. */
 static long map_batch(size_t k, uint64_t perm)
@@ -247,7 +237,7 @@ static long map_batch(size_t k, uint64_t perm)
 		}
 	}
 	if (map_perm != perm && r > 0)
-		protect_range(ops[0].va, ops[r - 1].va + PAGE, perm);
+		exos_protect_range(ops[0].va, (ops[r - 1].va - ops[0].va) / PAGE + 1, perm);
 	return (size_t)r == k ? 0 : -EXO_ENOMEM;
 }
 

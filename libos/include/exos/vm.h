@@ -43,6 +43,10 @@ long exos_map_range(uint64_t va, size_t npages, uint64_t perm);
  * Returns 0 or -EXO_E*. */
 long exos_unmap_range(uint64_t va, size_t npages);
 
+/* Sets perm on the present pages of [va, va + npages pages): one
+ * EXO_SYS_PROTECT per EXO_MAP_BATCH pages.  Returns 0 or the first -EXO_E*. */
+long exos_protect_range(uint64_t va, size_t npages, uint64_t perm);
+
 /* The libOS's pfn -> slot table. */
 long exos_page_cap(uint64_t pfn); /* slot, or -EXO_ENOENT */
 void exos_page_cap_record(uint64_t pfn, int slot);
