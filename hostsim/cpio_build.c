@@ -1,4 +1,4 @@
-/* cpio "newc" writer. See cpio_build.h; the format is described in kernel/lib/cpio.c. */
+/* cpio "newc" writer. See cpio_build.h; the format is described in lib/cpio.c. */
 #include "cpio_build.h"
 
 #include <stdio.h>

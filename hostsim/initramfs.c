@@ -1,5 +1,5 @@
 /* Building the initramfs.  The program is validated here with the same ELF
- * checker the kernel uses (kernel/lib/elf64.c), so a bad program is reported
+ * checker the kernel uses (lib/elf64.c), so a bad program is reported
  * on the host in one line before any VM exists. */
 #include <dirent.h>
 #include <errno.h>

@@ -15,7 +15,7 @@
 #include "pvh.h"
 #include "run.h"
 #include "stats.h"
-#include "vm.h"
+#include "kvm.h"
 
 static void pack(const struct options *o, const struct initramfs *r)
 {

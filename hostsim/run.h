@@ -2,7 +2,7 @@
 #ifndef HOSTSIM_RUN_H
 #define HOSTSIM_RUN_H
 
-#include "vm.h"
+#include "kvm.h"
 
 /* Returns the guest's exit status, or an exosim status (EXOSIM_EXIT_TIMEOUT,
  * EXOSIM_EXIT_CRASH) after printing one line and a register dump.

@@ -17,7 +17,7 @@
 #include "rmap.h"
 #include "slice.h"
 #include "uaccess.h"
-#include "vm.h"
+#include "pagetable.h"
 
 #define CAP_NODES 131072 /* 512 MiB of pages, whoever holds them */
 

@@ -8,7 +8,7 @@
 
 #include "arch.h"
 #include "kernel.h"
-#include "vm.h"
+#include "pagetable.h"
 
 static bool paravirtual;
 static bool have_debugcon;

@@ -22,7 +22,7 @@
 #include "slice.h"
 #include "uaccess.h"
 #include "upcall.h"
-#include "vm.h"
+#include "pagetable.h"
 #include "x86.h"
 
 #define ENV_TABLE_BYTES ROUNDUP(sizeof(struct exo_env_info) * EXO_NENV, EXO_PAGE_SIZE)

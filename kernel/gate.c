@@ -6,7 +6,7 @@
 
 #include "arch.h"
 #include "gate.h"
-#include "vm.h"
+#include "pagetable.h"
 #include "x86.h"
 #include "kernel.h"
 

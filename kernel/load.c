@@ -13,7 +13,7 @@
 #include "kstring.h"
 #include "load.h"
 #include "pmem.h"
-#include "vm.h"
+#include "pagetable.h"
 #include "x86.h"
 
 #define MAX_ARGS 1024

@@ -20,7 +20,7 @@
 #include "load.h"
 #include "memmap.h"
 #include "pmem.h"
-#include "vm.h"
+#include "pagetable.h"
 #include "x86.h"
 
 /* A tick costs an interrupt (tens of us on KVM-on-PVM): 5 ms keeps that < 1%. */

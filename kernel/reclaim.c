@@ -23,7 +23,7 @@
 #include "pmem.h"
 #include "reclaim.h"
 #include "rmap.h"
-#include "vm.h"
+#include "pagetable.h"
 #include "wakeup.h"
 #include "x86.h"
 

@@ -13,7 +13,7 @@
 #include "slice.h"
 #include "syscall.h"
 #include "upcall.h"
-#include "vm.h"
+#include "pagetable.h"
 
 #define SYSCALL(name)                                                                              \
 	static long name(uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,          \

@@ -5,7 +5,7 @@
 #include "kernel.h"
 #include "kstring.h"
 #include "uaccess.h"
-#include "vm.h"
+#include "pagetable.h"
 
 /* Walks [uva, uva+len) page by page through the direct map. */
 static int user_copy(uint64_t pml4, uint64_t uva, uint8_t *kbuf, size_t len, bool to_user)

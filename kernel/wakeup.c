@@ -14,7 +14,7 @@
 #include "sched.h"
 #include "trap.h"
 #include "uaccess.h"
-#include "vm.h"
+#include "pagetable.h"
 #include "wakeup.h"
 #include "x86.h"
 

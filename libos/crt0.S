@@ -24,7 +24,7 @@ _start:
 	ud2				/* exit() does not return */
 	.size	_start, . - _start
 
-/* The ExOS-native note (kernel/lib/elf64.h): exosim runs this program
+/* The ExOS-native note (lib/elf64.h): exosim runs this program
  * directly on the exokernel instead of under ExOS's Linux emulation. */
 	.section .note.exos, "a", @note
 	.balign 4

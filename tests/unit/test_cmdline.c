@@ -1,4 +1,4 @@
-/* Kernel command line parsing (kernel/lib/cmdline.c). */
+/* Kernel command line parsing (lib/cmdline.c). */
 #include <stdlib.h>
 #include <string.h>
 

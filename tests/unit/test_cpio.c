@@ -1,4 +1,4 @@
-/* cpio: the host writer (hostsim/cpio_build.c) and the kernel reader (kernel/lib/cpio.c). */
+/* cpio: the host writer (hostsim/cpio_build.c) and the kernel reader (lib/cpio.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Program ELF validation (kernel/lib/elf64.c), on images assembled in memory and on
+/* Program ELF validation (lib/elf64.c), on images assembled in memory and on
  * real binaries when present. */
 #include <elf.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Usable RAM from the PVH memory map (kernel/lib/memmap.c). */
+/* Usable RAM from the PVH memory map (lib/memmap.c). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Wakeup predicates (kernel/lib/pred.c): the well-formedness check and the lazy
+/* Wakeup predicates (lib/pred.c): the well-formedness check and the lazy
  * sum-of-products evaluator. */
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* The few string functions the freestanding parsers in kernel/lib use.
+/* The few string functions the freestanding parsers in lib use.
  *
  * Standard prototypes, so the same parser sources compile unchanged on the host
  * (where libc provides these) and in the guest (where kstring.c does). gcc also

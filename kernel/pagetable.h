@@ -1,6 +1,6 @@
 /* Page tables of environments, written only through checked calls. */
-#ifndef KERNEL_VM_H
-#define KERNEL_VM_H
+#ifndef KERNEL_PAGETABLE_H
+#define KERNEL_PAGETABLE_H
 
 #include <stdbool.h>
 #include <stdint.h>

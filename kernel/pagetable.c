@@ -19,7 +19,7 @@
 #include "pmem.h"
 #include "rmap.h"
 #include "uaccess.h"
-#include "vm.h"
+#include "pagetable.h"
 #include "x86.h"
 
 extern uint64_t boot_pml4[512];

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fail.h"
-#include "vm.h"
+#include "kvm.h"
 
 #define IOAPIC_PINS 24
 

@@ -1,6 +1,6 @@
 /* The KVM virtual machine: one VM, one vCPU, the LAPIC, guest memory. */
-#ifndef HOSTSIM_VM_H
-#define HOSTSIM_VM_H
+#ifndef HOSTSIM_KVM_H
+#define HOSTSIM_KVM_H
 
 #include <linux/kvm.h>
 #include <stdint.h>
