@@ -1,4 +1,4 @@
-/* fs.c's share of the Linux ABI: open flags, the structures its calls fill in
+/* The file layer's share of the Linux ABI: open flags, the structures its calls fill in
  * (from Linux's x86-64 uapi headers), and call numbers abi.h does not name. */
 #ifndef EXOS_LINUX_FS_H
 #define EXOS_LINUX_FS_H

@@ -11,8 +11,12 @@
  *   syscall.c  dispatch, tracing, the rewriting of syscall sites
  *   process.c  identity, time, exit, uname, limits, getrandom, misc
  *   signal.c   sigaction, sigprocmask, delivery of synchronous signals
- *   fs.c       file descriptors, the initramfs root, /dev, the console
- *   mm.c       brk, mmap and friends; user-memory checks; page faults
+ *   fs.c       the file layer's state and interfaces; its modules share
+ *              vfs.h: fd.c descriptors, open.c, io.c reads and writes,
+ *              poll.c, pipe.c, dev.c devices and the console, path.c
+ *              lookup and cwd, stat.c, dir.c, readonly.c (EROFS calls)
+ *   mm.c       regions, the page pool, user-memory checks, page faults
+ *   mmap.c     brk, mmap, munmap, mprotect, mremap and friends
  *
  * Everything here runs in ring 3 on ExOS's own stacks, compiled with
  * -mgeneral-regs-only: the program's SSE state is never touched. */
@@ -40,7 +44,7 @@
 #define LINUX_TEXT_ALIAS    0x7c0000000000ul
 #define LINUX_EXOS_STACK_LO 0x7d0001000000ul /* ExOS's stack for direct calls */
 #define LINUX_EXOS_STACK_HI 0x7d0001010000ul
-#define LINUX_PIPE_BUFS     0x7d0002000000ul /* pipe buffers, mapped on first use (fs.c) */
+#define LINUX_PIPE_BUFS     0x7d0002000000ul /* pipe buffers, mapped on first use (pipe.c) */
 
 /* A system call handler: the six argument registers (rdi rsi rdx r10 r8 r9);
  * returns the value for rax (>= 0, or -LINUX_E*). */
@@ -56,9 +60,33 @@ struct linux_syscall_def {
 	linux_sysfn fn;
 };
 
+/* A table entry for handler sys_<name> of call LINUX_SYS_<name>. */
+#define LINUX_DEF(name)                                                                            \
+	{                                                                                          \
+		LINUX_SYS_##name, #name, sys_##name                                                \
+	}
+
 /* Each module's table (nr order does not matter); syscall.c merges them. */
-extern const struct linux_syscall_def linux_fs_syscalls[];
-extern const size_t linux_fs_nsyscalls;
+extern const struct linux_syscall_def linux_fd_syscalls[];
+extern const size_t linux_fd_nsyscalls;
+extern const struct linux_syscall_def linux_open_syscalls[];
+extern const size_t linux_open_nsyscalls;
+extern const struct linux_syscall_def linux_io_syscalls[];
+extern const size_t linux_io_nsyscalls;
+extern const struct linux_syscall_def linux_poll_syscalls[];
+extern const size_t linux_poll_nsyscalls;
+extern const struct linux_syscall_def linux_pipe_syscalls[];
+extern const size_t linux_pipe_nsyscalls;
+extern const struct linux_syscall_def linux_dev_syscalls[];
+extern const size_t linux_dev_nsyscalls;
+extern const struct linux_syscall_def linux_path_syscalls[];
+extern const size_t linux_path_nsyscalls;
+extern const struct linux_syscall_def linux_stat_syscalls[];
+extern const size_t linux_stat_nsyscalls;
+extern const struct linux_syscall_def linux_dir_syscalls[];
+extern const size_t linux_dir_nsyscalls;
+extern const struct linux_syscall_def linux_readonly_syscalls[];
+extern const size_t linux_readonly_nsyscalls;
 extern const struct linux_syscall_def linux_mm_syscalls[];
 extern const size_t linux_mm_nsyscalls;
 extern const struct linux_syscall_def linux_process_syscalls[];

@@ -1,4 +1,4 @@
-/* The program's memory: brk, mmap and friends, checks of program buffers,
+/* The program's memory: its regions, the page pool, checks of program buffers,
  * and the page-fault policy for program regions (see linux.h, mm.h).
  *
  * The regions are a vma.c set (MM_MAX_VMAS entries, static).  ExOS's page
@@ -26,23 +26,13 @@
 /* The handlers share one signature and each uses some of the six arguments. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
-#define PAGE          EXO_PAGE_SIZE
-#define PAGE_DOWN(x)  ((x) & ~(PAGE - 1))
-#define PAGE_UP(x)    PAGE_DOWN((x) + PAGE - 1)
-#define BATCH         EXO_MAP_BATCH
-#define PROT_RWX      (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
-#define PROT_RW       (LINUX_PROT_READ | LINUX_PROT_WRITE)
 #define PTE_PERM_BITS (EXO_PTE_W | EXO_PTE_SW | EXO_PTE_NX)
-
-/* struct vma.flags */
-#define VMA_STACK 0x1 /* grows down: faults map clusters below the fault */
-#define VMA_FILE  0x2 /* a private copy of a file: MADV_DONTNEED keeps it */
 
 uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
 
 static struct vma vma_buf[MM_MAX_VMAS];
-static struct vma_set vmas = {vma_buf, 0, MM_MAX_VMAS};
-static uint64_t brk_base, brk_cur;
+struct vma_set vmas = {vma_buf, 0, MM_MAX_VMAS};
+uint64_t brk_base, brk_cur;
 
 /* Scratch for building map calls: static, because faults are served on the
  * 16 KiB exception stack.  Never used by two calls at once (mm code does not
@@ -50,7 +40,7 @@ static uint64_t brk_base, brk_cur;
 static struct exo_map_op ops[BATCH];
 static uint64_t scratch_pfn[BATCH];
 
-static uint64_t perm_of(uint32_t prot)
+uint64_t perm_of(uint32_t prot)
 {
 	uint64_t perm = 0;
 
@@ -61,7 +51,7 @@ static uint64_t perm_of(uint32_t prot)
 	return perm;
 }
 
-static bool present(uint64_t va)
+bool present(uint64_t va)
 {
 	return exos_pte(va) & EXO_PTE_P;
 }
@@ -112,8 +102,8 @@ static size_t span_pages(uint64_t va, uint64_t end)
 /* Calls fn on each span of at most BATCH pages that starts and ends with a
  * present page, in [lo, hi): one kernel call per span covers the holes too
  * (UNMAP and PROTECT skip absent pages). */
-static long for_each_span(uint64_t lo, uint64_t hi, long (*fn)(uint64_t va, size_t n, uint64_t arg),
-                          uint64_t arg)
+long for_each_span(uint64_t lo, uint64_t hi, long (*fn)(uint64_t va, size_t n, uint64_t arg),
+                   uint64_t arg)
 {
 	for (uint64_t va = next_present(lo, hi); va < hi;) {
 		uint64_t end = hi - va > BATCH * PAGE ? va + BATCH * PAGE : hi;
@@ -126,7 +116,7 @@ static long for_each_span(uint64_t lo, uint64_t hi, long (*fn)(uint64_t va, size
 	return 0;
 }
 
-static size_t count_present(uint64_t lo, uint64_t hi)
+size_t count_present(uint64_t lo, uint64_t hi)
 {
 	size_t n = 0;
 
@@ -243,7 +233,7 @@ static long map_batch(size_t k, uint64_t perm)
 
 /* Maps fresh zeroed pages at every absent page of [lo, hi), which lies in
  * one region whose present pages all have perm. */
-static long fill(uint64_t lo, uint64_t hi, uint64_t perm)
+long fill(uint64_t lo, uint64_t hi, uint64_t perm)
 {
 	uint64_t va = lo;
 
@@ -288,7 +278,7 @@ static long protect_span(uint64_t va, size_t n, uint64_t perm)
 
 /* Maps the present pages of a span at va + delta (same pages, same
  * permissions), then unmaps them at va. */
-static long move_span(uint64_t va, size_t n, uint64_t delta)
+long move_span(uint64_t va, size_t n, uint64_t delta)
 {
 	size_t k = 0;
 	long r;
@@ -309,7 +299,7 @@ static long move_span(uint64_t va, size_t n, uint64_t delta)
 }
 
 /* True if we hold a capability for every present page of [lo, hi). */
-static bool all_owned(uint64_t lo, uint64_t hi)
+bool all_owned(uint64_t lo, uint64_t hi)
 {
 	for (uint64_t p = next_present(lo, hi); p < hi; p = next_present(p + PAGE, hi))
 		if (exos_page_cap(exos_pfn(p)) < 0)
@@ -323,6 +313,11 @@ static struct parked {
 	uint64_t va, pfn;
 } parked[MM_MAX_PARKED];
 static size_t nparked;
+
+size_t parked_room(void)
+{
+	return MM_MAX_PARKED - nparked;
+}
 
 static void parked_drop(size_t i)
 {
@@ -387,14 +382,14 @@ static void parked_release(uint64_t lo, uint64_t hi)
 	}
 }
 
-static void parked_move(uint64_t lo, uint64_t hi, uint64_t delta)
+void parked_move(uint64_t lo, uint64_t hi, uint64_t delta)
 {
 	for (size_t i = 0; i < nparked; i++)
 		if (parked[i].va >= lo && parked[i].va < hi)
 			parked[i].va += delta;
 }
 
-static bool parked_at(uint64_t va)
+bool parked_at(uint64_t va)
 {
 	for (size_t i = 0; i < nparked; i++)
 		if (parked[i].va == va)
@@ -405,13 +400,13 @@ static bool parked_at(uint64_t va)
 /* ---- operations on ranges (regions and pages together) ---- */
 
 /* Frees the pages of [lo, hi), present or parked; regions stay. */
-static void release(uint64_t lo, uint64_t hi)
+void release(uint64_t lo, uint64_t hi)
 {
 	for_each_span(lo, hi, release_span, 0);
 	parked_release(lo, hi);
 }
 
-static long unmap_range(uint64_t lo, uint64_t hi)
+long unmap_range(uint64_t lo, uint64_t hi)
 {
 	if (vma_remove(&vmas, lo, hi) < 0)
 		return -LINUX_ENOMEM;
@@ -421,7 +416,7 @@ static long unmap_range(uint64_t lo, uint64_t hi)
 
 /* Gives the pages of [lo, hi) (whose regions now have prot) their
  * permissions. */
-static long apply_prot(uint64_t lo, uint64_t hi, uint32_t prot)
+long apply_prot(uint64_t lo, uint64_t hi, uint32_t prot)
 {
 	uint64_t perm = perm_of(prot);
 	long r;
@@ -435,7 +430,7 @@ static long apply_prot(uint64_t lo, uint64_t hi, uint32_t prot)
 }
 
 /* A new region [lo, hi) (free): small ones are mapped now. */
-static long new_region(uint64_t lo, uint64_t hi, uint32_t prot, uint32_t flags, bool populate)
+long new_region(uint64_t lo, uint64_t hi, uint32_t prot, uint32_t flags, bool populate)
 {
 	if (vma_insert(&vmas, lo, hi, prot, flags) < 0)
 		return -LINUX_ENOMEM;
@@ -449,7 +444,7 @@ static long new_region(uint64_t lo, uint64_t hi, uint32_t prot, uint32_t flags, 
 }
 
 /* Is [lo, lo + len) inside program memory (no overflow)? */
-static bool user_range(uint64_t lo, uint64_t len)
+bool user_range(uint64_t lo, uint64_t len)
 {
 	return lo >= MM_USER_MIN && lo <= MM_USER_TOP && len <= MM_USER_TOP - lo;
 }
@@ -647,385 +642,3 @@ int linux_mm_fault(uint64_t addr, uint64_t err, int *code)
 	linux_mm_fault_pages += (hi - lo) / PAGE;
 	return 1;
 }
-
-/* ---- brk ---- */
-
-static long grow_heap(uint64_t lo, uint64_t hi)
-{
-	if (hi > MM_USER_TOP || !vma_free(&vmas, lo, hi))
-		return -LINUX_ENOMEM;
-	return new_region(lo, hi, PROT_RW, 0, false);
-}
-
-/* brk(0) (or any address below the start) reports the break; a failure
- * leaves it where it was, as Linux does. */
-static long sys_brk(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	uint64_t want = (uint64_t)a1, old_end = PAGE_UP(brk_cur), new_end;
-
-	if (want < brk_base || want > MM_USER_TOP)
-		return (long)brk_cur;
-	new_end = PAGE_UP(want);
-	if (new_end > old_end && grow_heap(old_end, new_end) < 0)
-		return (long)brk_cur;
-	if (new_end < old_end && unmap_range(new_end, old_end) < 0)
-		return (long)brk_cur;
-	brk_cur = want;
-	return (long)want;
-}
-
-/* ---- mmap ---- */
-
-/* Where a new mapping of len bytes goes. */
-static long place(uint64_t addr, uint64_t len, int flags)
-{
-	uint64_t top = flags & LINUX_MAP_32BIT ? MM_32BIT_TOP : LINUX_MMAP_TOP, va;
-
-	if (flags & (LINUX_MAP_FIXED | LINUX_MAP_FIXED_NOREPLACE)) {
-		if (addr & (PAGE - 1))
-			return -LINUX_EINVAL;
-		if (addr < MM_USER_MIN)
-			return -LINUX_EPERM;
-		if (!user_range(addr, len))
-			return -LINUX_ENOMEM;
-		if (flags & LINUX_MAP_FIXED_NOREPLACE && !vma_free(&vmas, addr, addr + len))
-			return -LINUX_EEXIST;
-		return (long)addr;
-	}
-	if (addr && addr <= MM_USER_TOP) {
-		va = PAGE_UP(addr);
-		if (user_range(va, len) && vma_free(&vmas, va, va + len))
-			return (long)va;
-	}
-	va = vma_gap_topdown(&vmas, len, MM_USER_MIN, top);
-	return va ? (long)va : -LINUX_ENOMEM;
-}
-
-/* Reads the file into [va, va + len) (a new region, absent pages) one batch
- * at a time; pages past the end of the file stay absent (zero on touch). */
-static long load_file(uint64_t va, uint64_t len, int fd, uint64_t off)
-{
-	for (uint64_t p = va; p < va + len;) {
-		uint64_t end = va + len - p > BATCH * PAGE ? p + BATCH * PAGE : va + len;
-		long r = fill(p, end, perm_of(PROT_RW));
-
-		if (r < 0)
-			return -LINUX_ENOMEM;
-		while (p < end) {
-			r = linux_fs_pread(fd, (void *)p, end - p, off);
-			if (r < 0)
-				return r;
-			if (r == 0)
-				return 0; /* end of file: the rest reads as zeroes */
-			p += (uint64_t)r;
-			off += (uint64_t)r;
-		}
-	}
-	return 0;
-}
-
-/* A private copy of fd's bytes at off, taken now (later writes to the file
- * do not show; MAP_SHARED files are treated the same way). */
-static long map_file(uint64_t va, uint64_t len, uint32_t prot, int fd, uint64_t off)
-{
-	long r;
-
-	if (prot == LINUX_PROT_NONE) /* nothing to read: a reservation */
-		return new_region(va, va + len, prot, VMA_FILE, false);
-	if (vma_insert(&vmas, va, va + len, PROT_RW, VMA_FILE) < 0)
-		return -LINUX_ENOMEM;
-	r = load_file(va, len, fd, off);
-	if (r == 0 && prot != PROT_RW && vma_protect(&vmas, va, va + len, prot) < 0)
-		r = -LINUX_ENOMEM;
-	if (r == 0 && prot != PROT_RW)
-		r = apply_prot(va, va + len, prot) < 0 ? -LINUX_ENOMEM : 0;
-	if (r < 0)
-		unmap_range(va, va + len);
-	return r;
-}
-
-static long mmap_check(uint64_t len, uint64_t off, int prot, int flags)
-{
-	int type = flags & LINUX_MAP_TYPE;
-
-	if (len == 0 || off & (PAGE - 1))
-		return -LINUX_EINVAL;
-	if (type != LINUX_MAP_SHARED && type != LINUX_MAP_PRIVATE &&
-	    type != LINUX_MAP_SHARED_VALIDATE)
-		return -LINUX_EINVAL;
-	if (prot & ~PROT_RWX)
-		return -LINUX_EINVAL;
-	if (len > MM_USER_TOP - MM_USER_MIN)
-		return -LINUX_ENOMEM;
-	return 0;
-}
-
-static long sys_mmap(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	uint64_t len = PAGE_UP((uint64_t)a2), off = (uint64_t)a6;
-	int prot = (int)a3, flags = (int)a4, fd = (int)a5;
-	bool anon = flags & LINUX_MAP_ANONYMOUS;
-	uint32_t vflags = flags & LINUX_MAP_GROWSDOWN ? VMA_STACK : 0;
-	long r = mmap_check((uint64_t)a2, off, prot, flags), va;
-
-	if (r < 0)
-		return r;
-	if (len == 0) /* rounding up overflowed */
-		return -LINUX_ENOMEM;
-	/* A bad descriptor fails before anything is replaced. */
-	if (!anon && (r = linux_fs_pread(fd, NULL, 0, off)) < 0)
-		return r;
-	va = place((uint64_t)a1, len, flags);
-	if (va < 0)
-		return va;
-	if ((flags & LINUX_MAP_FIXED) && unmap_range((uint64_t)va, (uint64_t)va + len) < 0)
-		return -LINUX_ENOMEM;
-	if (anon)
-		r = new_region((uint64_t)va, (uint64_t)va + len, (uint32_t)prot, vflags,
-		               flags & LINUX_MAP_POPULATE);
-	else
-		r = map_file((uint64_t)va, len, (uint32_t)prot, fd, off);
-	return r < 0 ? r : va;
-}
-
-/* Unmapping nothing is fine; the program cannot reach below MM_USER_MIN
- * (ExOS lives there), so that part is skipped. */
-static long sys_munmap(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2), hi = lo + len;
-
-	if (lo & (PAGE - 1) || a2 == 0 || len == 0 || hi < lo || hi > MM_USER_TOP)
-		return -LINUX_EINVAL;
-	if (lo < MM_USER_MIN)
-		lo = MM_USER_MIN;
-	if (hi <= lo)
-		return 0;
-	return unmap_range(lo, hi);
-}
-
-static long sys_mprotect(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2), hi = lo + len;
-	uint32_t prot = (uint32_t)a3 & PROT_RWX;
-
-	if (lo & (PAGE - 1) ||
-	    (uint64_t)a3 & ~(uint64_t)(PROT_RWX | LINUX_PROT_GROWSDOWN | LINUX_PROT_GROWSUP))
-		return -LINUX_EINVAL;
-	if (a2 == 0)
-		return 0;
-	if (len == 0 || hi < lo || hi > MM_USER_TOP || !vma_covered(&vmas, lo, hi))
-		return -LINUX_ENOMEM;
-	if (prot == LINUX_PROT_NONE && count_present(lo, hi) > MM_MAX_PARKED - nparked)
-		return -LINUX_ENOMEM;
-	if (vma_protect(&vmas, lo, hi, prot) < 0)
-		return -LINUX_ENOMEM;
-	return apply_prot(lo, hi, prot) < 0 ? -LINUX_ENOMEM : 0;
-}
-
-/* ---- mremap ---- */
-
-/* Moves the region [old, old + old_len) (all of it one region) to dst,
- * which is free, as a region of new_len: the same physical pages are mapped
- * at dst, nothing is copied. */
-static long move_region(uint64_t old, uint64_t old_len, uint64_t dst, uint64_t new_len)
-{
-	const struct vma *v = vma_find(&vmas, old);
-	uint32_t prot = v->prot, flags = v->flags;
-	long r;
-
-	if (!all_owned(old, old + old_len))
-		return -LINUX_ENOMEM;
-	if (vma_insert(&vmas, dst, dst + new_len, prot, flags) < 0)
-		return -LINUX_ENOMEM;
-	if (vma_remove(&vmas, old, old + old_len) < 0) {
-		vma_remove(&vmas, dst, dst + new_len);
-		return -LINUX_ENOMEM;
-	}
-	r = for_each_span(old, old + old_len, move_span, dst - old);
-	parked_move(old, old + old_len, dst - old);
-	if (r < 0)
-		return -LINUX_ENOMEM;
-	if (new_len - old_len <= MM_EAGER_MAX && prot != LINUX_PROT_NONE)
-		fill(dst + old_len, dst + new_len, perm_of(prot)); /* else on faults */
-	return (long)dst;
-}
-
-/* Grows [old, old + old_len) in place into the free space after it. */
-static long grow_in_place(uint64_t old, uint64_t old_len, uint64_t new_len)
-{
-	const struct vma *v = vma_find(&vmas, old);
-
-	if (!user_range(old, new_len) || !vma_free(&vmas, old + old_len, old + new_len))
-		return -LINUX_ENOMEM;
-	if (new_region(old + old_len, old + new_len, v->prot, v->flags, false) < 0)
-		return -LINUX_ENOMEM;
-	return (long)old;
-}
-
-static long mremap_fixed(uint64_t old, uint64_t old_len, uint64_t dst, uint64_t new_len)
-{
-	if (dst & (PAGE - 1) || !user_range(dst, new_len))
-		return -LINUX_EINVAL;
-	if (dst < old + old_len && old < dst + new_len)
-		return -LINUX_EINVAL;
-	if (unmap_range(dst, dst + new_len) < 0)
-		return -LINUX_ENOMEM;
-	if (new_len < old_len) {
-		if (unmap_range(old + new_len, old + old_len) < 0)
-			return -LINUX_ENOMEM;
-		old_len = new_len;
-	}
-	return move_region(old, old_len, dst, new_len);
-}
-
-static long sys_mremap(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	uint64_t old = (uint64_t)a1, old_len = PAGE_UP((uint64_t)a2);
-	uint64_t new_len = PAGE_UP((uint64_t)a3), dst;
-	int flags = (int)a4;
-	const struct vma *v;
-
-	if (old & (PAGE - 1) || flags & ~(LINUX_MREMAP_MAYMOVE | LINUX_MREMAP_FIXED) ||
-	    ((flags & LINUX_MREMAP_FIXED) && !(flags & LINUX_MREMAP_MAYMOVE)))
-		return -LINUX_EINVAL;
-	if (new_len == 0 || old_len == 0) /* old_len 0 duplicates shared mappings only */
-		return -LINUX_EINVAL;
-	v = vma_find(&vmas, old);
-	if (!v || old_len > v->hi - old)
-		return -LINUX_EFAULT;
-	if (flags & LINUX_MREMAP_FIXED)
-		return mremap_fixed(old, old_len, (uint64_t)a5, new_len);
-	if (new_len <= old_len) {
-		if (new_len < old_len && unmap_range(old + new_len, old + old_len) < 0)
-			return -LINUX_ENOMEM;
-		return (long)old;
-	}
-	if (grow_in_place(old, old_len, new_len) >= 0)
-		return (long)old;
-	if (!(flags & LINUX_MREMAP_MAYMOVE))
-		return -LINUX_ENOMEM;
-	dst = vma_gap_topdown(&vmas, new_len, MM_USER_MIN, LINUX_MMAP_TOP);
-	if (!dst)
-		return -LINUX_ENOMEM;
-	return move_region(old, old_len, dst, new_len);
-}
-
-/* ---- madvise, msync, mincore, mlock ---- */
-
-/* MADV_DONTNEED: private anonymous pages read back as zero (they are freed
- * and fault in fresh).  File copies keep their contents: re-reading the file
- * is not possible once its descriptor may be closed. */
-static long dontneed(uint64_t lo, uint64_t hi)
-{
-	for (size_t i = vma_lower_bound(&vmas, lo); i < vmas.n && vmas.v[i].lo < hi; i++) {
-		uint64_t a = vmas.v[i].lo > lo ? vmas.v[i].lo : lo;
-		uint64_t b = vmas.v[i].hi < hi ? vmas.v[i].hi : hi;
-
-		if (!(vmas.v[i].flags & VMA_FILE))
-			release(a, b);
-	}
-	return 0;
-}
-
-static long populate(uint64_t lo, uint64_t hi)
-{
-	for (size_t i = vma_lower_bound(&vmas, lo); i < vmas.n && vmas.v[i].lo < hi; i++) {
-		uint64_t a = vmas.v[i].lo > lo ? vmas.v[i].lo : lo;
-		uint64_t b = vmas.v[i].hi < hi ? vmas.v[i].hi : hi;
-
-		if (vmas.v[i].prot == LINUX_PROT_NONE)
-			return -LINUX_ENOMEM;
-		if (fill(a, b, perm_of(vmas.v[i].prot)) < 0)
-			return -LINUX_ENOMEM;
-	}
-	return 0;
-}
-
-/* [lo, lo + len) page-aligned, inside program memory, all mapped: 0, or the
- * error madvise, msync, mincore and mlock give. */
-static long mapped_range(uint64_t lo, uint64_t len)
-{
-	if (lo & (PAGE - 1))
-		return -LINUX_EINVAL;
-	if (!user_range(lo, len) || !vma_covered(&vmas, lo, lo + len))
-		return -LINUX_ENOMEM;
-	return 0;
-}
-
-static long sys_madvise(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2);
-	long r;
-
-	if (lo & (PAGE - 1) || a3 < 0 || a3 > LINUX_MADV_LAST)
-		return -LINUX_EINVAL;
-	if (len == 0)
-		return 0;
-	if ((r = mapped_range(lo, len)) < 0)
-		return r;
-	switch (a3) {
-	case LINUX_MADV_DONTNEED:
-	case LINUX_MADV_REMOVE:
-		return dontneed(lo, lo + len);
-	case LINUX_MADV_WILLNEED:
-	case LINUX_MADV_POPULATE_READ:
-	case LINUX_MADV_POPULATE_WRITE:
-		return populate(lo, lo + len);
-	default: /* MADV_FREE may keep the contents: keeping is cheapest here */
-		return 0;
-	}
-}
-
-static long sys_msync(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2);
-
-	if (lo & (PAGE - 1) || a3 & ~(LINUX_MS_ASYNC | LINUX_MS_INVALIDATE | LINUX_MS_SYNC) ||
-	    ((a3 & LINUX_MS_ASYNC) && (a3 & LINUX_MS_SYNC)))
-		return -LINUX_EINVAL;
-	return len ? mapped_range(lo, len) : 0;
-}
-
-/* One byte per page: 1 if resident (present or parked). */
-static long sys_mincore(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2), vec = (uint64_t)a3;
-	long r = mapped_range(lo, len);
-
-	if (r < 0 || len == 0)
-		return r;
-	if (!linux_user_ok(vec, len / PAGE, true))
-		return -LINUX_EFAULT;
-	for (uint64_t p = lo; p < lo + len; p += PAGE)
-		((volatile uint8_t *)vec)[(p - lo) / PAGE] = present(p) || parked_at(p);
-	return 0;
-}
-
-static long sys_mlock(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	uint64_t lo = PAGE_DOWN((uint64_t)a1), len = PAGE_UP((uint64_t)a1 + (uint64_t)a2) - lo;
-
-	return len ? mapped_range(lo, len) : 0;
-}
-
-static long sys_mlockall(long a1, long a2, long a3, long a4, long a5, long a6)
-{
-	return 0;
-}
-
-const struct linux_syscall_def linux_mm_syscalls[] = {
-        {LINUX_SYS_brk, "brk", sys_brk},
-        {LINUX_SYS_mmap, "mmap", sys_mmap},
-        {LINUX_SYS_munmap, "munmap", sys_munmap},
-        {LINUX_SYS_mprotect, "mprotect", sys_mprotect},
-        {LINUX_SYS_mremap, "mremap", sys_mremap},
-        {LINUX_SYS_madvise, "madvise", sys_madvise},
-        {LINUX_SYS_msync, "msync", sys_msync},
-        {LINUX_SYS_mincore, "mincore", sys_mincore},
-        {LINUX_SYS_mlock, "mlock", sys_mlock},
-        {LINUX_SYS_munlock, "munlock", sys_mlock},
-        {LINUX_SYS_mlock2, "mlock2", sys_mlock},
-        {LINUX_SYS_mlockall, "mlockall", sys_mlockall},
-        {LINUX_SYS_munlockall, "munlockall", sys_mlockall},
-};
-const size_t linux_mm_nsyscalls = sizeof(linux_mm_syscalls) / sizeof(linux_mm_syscalls[0]);

@@ -95,4 +95,49 @@ extern uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
  * faults mapped, pages reused from the pool instead of allocated. */
 extern uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
 
+/* ---- Between mm.c (the regions, the page pool, the page tables) and
+ * mmap.c (the calls that change them). ---- */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vma.h"
+
+#define PAGE         EXO_PAGE_SIZE
+#define PAGE_DOWN(x) ((x) & ~(PAGE - 1))
+#define PAGE_UP(x)   PAGE_DOWN((x) + PAGE - 1)
+#define BATCH        EXO_MAP_BATCH
+#define PROT_RWX     (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
+#define PROT_RW      (LINUX_PROT_READ | LINUX_PROT_WRITE)
+
+/* struct vma.flags */
+#define VMA_STACK 0x1 /* grows down: faults map clusters below the fault */
+#define VMA_FILE  0x2 /* a private copy of a file: MADV_DONTNEED keeps it */
+
+extern struct vma_set vmas;        /* the program's regions */
+extern uint64_t brk_base, brk_cur; /* the heap: [brk_base, brk_cur) */
+
+uint64_t perm_of(uint32_t prot); /* PTE permission bits for PROT_* */
+bool present(uint64_t va);
+/* Calls fn on each span of at most BATCH pages that starts and ends with a
+ * present page, in [lo, hi). */
+long for_each_span(uint64_t lo, uint64_t hi, long (*fn)(uint64_t va, size_t n, uint64_t arg),
+                   uint64_t arg);
+size_t count_present(uint64_t lo, uint64_t hi);
+/* Maps fresh zeroed pages at every absent page of [lo, hi), which lies in
+ * one region whose present pages all have perm. */
+long fill(uint64_t lo, uint64_t hi, uint64_t perm);
+/* A for_each_span fn: moves a span's pages to va + delta. */
+long move_span(uint64_t va, size_t n, uint64_t delta);
+bool all_owned(uint64_t lo, uint64_t hi); /* a capability for every present page */
+size_t parked_room(void);                 /* pages PROT_NONE may still park */
+void parked_move(uint64_t lo, uint64_t hi, uint64_t delta);
+bool parked_at(uint64_t va);
+void release(uint64_t lo, uint64_t hi); /* frees the pages, present or parked */
+long unmap_range(uint64_t lo, uint64_t hi);
+/* Gives the pages of [lo, hi) (whose regions now have prot) their permissions. */
+long apply_prot(uint64_t lo, uint64_t hi, uint32_t prot);
+/* A new region [lo, hi) (free): small ones are mapped now. */
+long new_region(uint64_t lo, uint64_t hi, uint32_t prot, uint32_t flags, bool populate);
+bool user_range(uint64_t lo, uint64_t len); /* inside program memory, no overflow */
+
 #endif

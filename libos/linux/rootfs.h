@@ -1,5 +1,5 @@
 /* The root file system of a Linux program under ExOS: a read-only directory
- * tree indexed once from the initramfs (cpio newc), plus the nodes fs.c adds
+ * tree indexed once from the initramfs (cpio newc), plus the nodes dev.c adds
  * itself (/dev, /proc/self).  Path resolution follows Linux's rules.
  *
  * Pure, freestanding C with no allocation: nodes live in the caller's struct

@@ -349,7 +349,16 @@ static void map_trampoline(void)
 
 void linux_syscall_table_init(void)
 {
-	add_table(linux_fs_syscalls, linux_fs_nsyscalls);
+	add_table(linux_fd_syscalls, linux_fd_nsyscalls);
+	add_table(linux_open_syscalls, linux_open_nsyscalls);
+	add_table(linux_io_syscalls, linux_io_nsyscalls);
+	add_table(linux_poll_syscalls, linux_poll_nsyscalls);
+	add_table(linux_pipe_syscalls, linux_pipe_nsyscalls);
+	add_table(linux_dev_syscalls, linux_dev_nsyscalls);
+	add_table(linux_path_syscalls, linux_path_nsyscalls);
+	add_table(linux_stat_syscalls, linux_stat_nsyscalls);
+	add_table(linux_dir_syscalls, linux_dir_nsyscalls);
+	add_table(linux_readonly_syscalls, linux_readonly_nsyscalls);
 	add_table(linux_mm_syscalls, linux_mm_nsyscalls);
 	add_table(linux_process_syscalls, linux_process_nsyscalls);
 	add_table(linux_signal_syscalls, linux_signal_nsyscalls);

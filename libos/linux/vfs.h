@@ -1,0 +1,107 @@
+/* What the modules of ExOS's file layer share (fs.c lists them): the open
+ * file description, the kinds of file, the root tree, and the few functions
+ * one module offers another.  Private to libos/linux/: the rest of ExOS goes
+ * through linux.h. */
+#ifndef EXOS_LINUX_VFS_H
+#define EXOS_LINUX_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linux.h"
+#include "rootfs.h"
+
+#define NFD      1024 /* descriptors, so also open file descriptions */
+#define PATH_MAX 4096
+#define IOBUF    (64u * 1024u)
+
+/* Tags of the nodes fs.c adds (rootfs_node.special). */
+enum special {
+	SP_NONE,
+	SP_NULL,
+	SP_ZERO,
+	SP_FULL,
+	SP_RANDOM,
+	SP_TTY,
+	SP_CONSOLE0, /* /proc/self/fd/0 .. 2: the console streams */
+	SP_CONSOLE1,
+	SP_CONSOLE2,
+};
+
+enum kind { K_FREE, K_CONSOLE, K_NULL, K_ZERO, K_FULL, K_RANDOM, K_PIPE, K_FILE, K_DIR, K_PATH };
+
+struct ofile {
+	uint32_t refs; /* descriptors that share it */
+	uint8_t kind;
+	uint8_t stream; /* K_CONSOLE: 0 stdin, 1 stdout, 2 stderr; K_PIPE: the pipe */
+	int32_t node;   /* -1 for the console streams opened at start */
+	uint32_t flags; /* what F_GETFL reports */
+	uint64_t off;
+	/* getdents resumes at the child after `dcur` when off == doff, so a
+	 * directory listing costs O(n), not O(n^2). */
+	int32_t dcur;
+	uint64_t doff;
+};
+
+#define LINUX_PIPE_SIZE (16u * 4096u) /* what F_GETPIPE_SZ reports: Linux's default */
+
+/* fs.c: the shared state.  ExOS serves one call at a time, so one scratch
+ * path and one bounce buffer (writev gathering, sendfile) are enough. */
+extern struct rootfs root;
+extern int cwd; /* the working directory's node */
+extern char path1[PATH_MAX];
+extern uint8_t iobuf[IOBUF];
+
+/* dst/src are program addresses if `user` (checked here), else ExOS memory. */
+static inline bool mem_ok(uint64_t addr, size_t n, bool write, bool user)
+{
+	return !user || linux_user_ok(addr, n, write);
+}
+
+/* fd.c */
+struct ofile *getf(long fd);
+bool readable(const struct ofile *of);
+bool writable(const struct ofile *of);
+struct ofile *of_alloc(enum kind kind, int node, uint32_t flags);
+void of_put(struct ofile *of);
+void of_free(struct ofile *of); /* one never installed */
+long fd_lowest(long min);
+long fd_new(struct ofile *of, bool cloexec);
+void fd_set_cloexec(long fd, bool cloexec);
+
+/* io.c */
+long do_read(struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user);
+long do_write(struct ofile *of, uint64_t src, size_t n, bool user);
+bool seekable(const struct ofile *of);
+
+/* pipe.c */
+long pipe_read(const struct ofile *of, uint64_t dst, size_t n, bool user);
+long pipe_write(const struct ofile *of, uint64_t src, size_t n, bool user);
+short pipe_events(const struct ofile *of, short events);
+size_t pipe_bytes(const struct ofile *of);   /* waiting to be read */
+void pipe_close_end(const struct ofile *of); /* the last reference to an end went */
+
+/* dev.c */
+long console_write(int stream, const uint8_t *p, size_t n);
+long console_read(uint64_t dst, size_t n, bool user);
+long gen_read(const struct ofile *of, uint64_t dst, size_t n, bool user);
+long open_special(int node, uint32_t flags, bool cloexec);
+void dev_add_nodes(void);
+
+/* path.c */
+/* What stat and friends describe: a node, or a console stream opened at
+ * start (node -1). */
+struct target {
+	int node;
+	int stream;
+	int pipe;
+};
+
+struct target of_target(const struct ofile *of);
+/* What a stat-like call names: a path, or dirfd itself with AT_EMPTY_PATH. */
+long stat_target(long dirfd, long upath, long atflags, struct target *t);
+long get_path(char *buf, long upath);
+long lookup_at(long dirfd, long upath, char *buf, unsigned flags, int *parent);
+
+#endif
