@@ -1,7 +1,8 @@
 #!/bin/sh
 # exosim's one entry point on a fresh Debian 12 machine:
 #   ./build.sh demo    install what is missing, build, boot hello in a VM
-#   ./build.sh test    install what is missing, build with ASan/UBSan, run every test
+#   ./build.sh test [CTEST ARGS]   install what is missing, build with ASan/UBSan, run every
+#                      test (extra arguments go to ctest: -R REGEX, -L LABEL, -j N, ...)
 #   ./build.sh bench [--quick]   install, build, run bench/suite.sh (exosim vs native)
 #   ./build.sh setup   only install the Debian packages
 # Plain sh: a fresh machine may have neither bash's extras nor make nor cmake yet.
@@ -60,9 +61,10 @@ demo)
 	"./$BUILD/exosim" "$BUILD/apps/hello.elf" exokernel demo
 	;;
 test)
+	shift
 	setup
 	configure_and_build "$TEST_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXOSIM_SANITIZE=ON
-	ctest --test-dir "$TEST_BUILD" --output-on-failure -j "$JOBS"
+	ctest --test-dir "$TEST_BUILD" --output-on-failure -j "$JOBS" "$@"
 	;;
 bench)
 	shift
@@ -71,7 +73,7 @@ bench)
 	exec bench/suite.sh --build "$BUILD" "$@"
 	;;
 *)
-	echo "usage: ./build.sh demo | test | bench [--quick] | setup" >&2
+	echo "usage: ./build.sh demo | test [CTEST ARGS] | bench [--quick] | setup" >&2
 	exit 2
 	;;
 esac

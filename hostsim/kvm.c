@@ -1,5 +1,7 @@
-/* Creating the VM.  The split irqchip (LAPIC in KVM, IOAPIC in exosim) boots
- * about twice as fast as the full in-kernel irqchip on KVM-on-PVM. */
+/* Creating the VM.  The split irqchip (the LAPIC in KVM; the IOAPIC left to
+ * userspace) boots about twice as fast as the full in-kernel irqchip on
+ * KVM-on-PVM.  exosim does not emulate an IOAPIC yet: nothing raises a device
+ * interrupt until virtio devices arrive. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,5 +1,8 @@
-/* unit_tests: runs every suite; exit status 0 only if all tests pass.
- * CK_FORK (default yes) and CK_RUN_SUITE / CK_RUN_CASE select how and what to run. */
+/* unit_tests: runs every suite; exit status 0 only if all tests pass and at
+ * least one ran.  CK_FORK (default yes) and CK_RUN_SUITE / CK_RUN_CASE select
+ * how and what to run: ctest runs one suite per test (tests/unit/CMakeLists.txt),
+ * and a suite name that matches nothing must fail, not pass empty. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "unit.h"
@@ -18,6 +21,12 @@ int main(void)
 	srunner_add_suite(sr, vma_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
+	int ran = srunner_ntests_run(sr);
 	srunner_free(sr);
+	if (ran == 0) {
+		fprintf(stderr, "unit_tests: no test ran (CK_RUN_SUITE=%s)\n",
+		        getenv("CK_RUN_SUITE") ? getenv("CK_RUN_SUITE") : "");
+		return EXIT_FAILURE;
+	}
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
