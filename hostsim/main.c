@@ -47,12 +47,15 @@ int main(int argc, char **argv)
 	vm_create(&vm, o.mem);
 	struct kernel_image k;
 	kernel_load(o.kernel, &vm.mem, &k);
-	char cmdline[4096];
+	char cmdline[PVH_CMDLINE_MAX];
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
-	snprintf(cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu%s %s", vm.tsc_khz,
-	         (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec,
-	         o.stats ? " exo.stats" : "", o.append);
+	int n = snprintf(
+	        cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu%s %s", vm.tsc_khz,
+	        (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec,
+	        o.stats ? " exo.stats" : "", o.append);
+	if (n < 0 || (size_t)n >= sizeof(cmdline)) /* options.c leaves room: cannot happen */
+		fail(EXOSIM_EXIT_INTERNAL, "the kernel command line is too long");
 	uint64_t start_info = pvh_setup(&vm.mem, &k, &initrd, cmdline);
 	initramfs_free(&initrd);
 	vm_set_pvh_state(&vm, (uint32_t)k.entry32, (uint32_t)start_info);

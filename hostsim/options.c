@@ -9,6 +9,10 @@
 #include "fail.h"
 #include "options.h"
 
+#define STR_(x)        #x
+#define STR(x)         STR_(x)
+#define APPEND_MAX_STR STR(OPTIONS_APPEND_MAX)
+
 #define MEM_MIN (16ull << 20)
 #define MEM_MAX (64ull << 30)
 
@@ -31,7 +35,8 @@ static const char usage_text[] =
         "  --no-rewrite      ExOS traps every Linux system call instead of rewriting\n"
         "                    each `syscall` site into a direct call on first use\n"
         "  --libos FILE      the ExOS ELF (default: exos.elf next to exosim)\n"
-        "  --append STR      add STR to the kernel command line (e.g. \"verbose\")\n"
+        "  --append STR      add STR to the kernel command line (e.g. \"verbose\");\n"
+        "                    at most " APPEND_MAX_STR " bytes\n"
         "  --mem SIZE        guest memory, with K, M or G suffix (default 256M)\n"
         "  --timeout SECS    stop the guest after SECS seconds (fractions allowed)\n"
         "  --stats           print VM exits by reason and port, timings, and the\n"
@@ -39,13 +44,17 @@ static const char usage_text[] =
         "  --help            show this help\n"
         "  --version         show the version\n"
         "\n"
-        "exit status: the guest's status (0-255; a program killed by an exception\n"
-        "ends with 128 + signal, e.g. 139 for a page fault), except exosim's own,\n"
-        "which a guest can never report:\n"
+        "exit status: PROGRAM's own status, 0-255 (a program killed by an exception\n"
+        "ends with 128 + signal, e.g. 139 for a page fault).  exosim's own failures\n"
+        "use the statuses below and always print a line on stderr.  A Linux program\n"
+        "may exit with any of them too: its status passes through unchanged, as with\n"
+        "timeout, env and docker run, so the stderr line tells the two apart.\n"
         "  120  bad command line\n"
         "  121  /dev/kvm is missing or not accessible\n"
         "  122  a file is missing or unreadable\n"
-        "  123  not an ELF, not x86-64, no PVH note, or malformed segments\n"
+        "  123  a malformed file: a program or kernel that is not an x86-64 ELF, has no\n"
+        "       PVH note or bad segments; an --initrd that is not a valid cpio newc\n"
+        "       archive or names no program\n"
         "  124  --timeout reached\n"
         "  125  the guest crashed (triple fault, unexpected VM exit); registers follow\n"
         "  126  the kernel or the programs do not fit in guest memory\n"
@@ -155,6 +164,11 @@ void options_parse(struct options *o, int argc, char **argv)
 			break;
 		case APPEND:
 			o->append = optarg;
+			if (strlen(optarg) > OPTIONS_APPEND_MAX)
+				fail(EXOSIM_EXIT_USAGE,
+				     "--append: %zu bytes, more than the limit of %d (the kernel "
+				     "command line holds 4095)",
+				     strlen(optarg), OPTIONS_APPEND_MAX);
 			break;
 		case MEM:
 			o->mem = parse_size(optarg);

@@ -5,6 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* --append's limit: the PVH command line holds 4095 bytes (PVH_CMDLINE_MAX
+ * with its NUL), of which 128 are kept for exosim's own words (exosim.tsc_khz=,
+ * exo.epoch_ns=, exo.stats: at most 70 bytes).  Longer is refused, never cut. */
+#define OPTIONS_APPEND_MAX 3967
+
 struct options {
 	const char *kernel; /* --kernel, default: kernel.elf next to exosim */
 	const char *initrd; /* --initrd: an archive instead of PROGRAM */
