@@ -12,5 +12,6 @@ Suite *cap_suite(void);
 Suite *pred_suite(void);
 Suite *rootfs_suite(void);
 Suite *vma_suite(void);
+Suite *escape_suite(void);
 
 #endif
