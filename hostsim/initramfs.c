@@ -11,12 +11,16 @@
 #include <unistd.h>
 
 #include <exo/memlayout.h>
+#include <hw/initramfs.h>
 
+#include "cpio.h"
 #include "cpio_build.h"
 #include "elf64.h"
+#include "escape.h"
 #include "fail.h"
 #include "initramfs.h"
 #include "options.h"
+#include "rootfs.h"
 
 #define PROGRAM_MAX_SIZE (1ull << 30)
 
@@ -155,6 +159,30 @@ static char *exos_config(const struct options *o, const char *guest_path, size_t
 	return conf;
 }
 
+/* Indexes the archive as ExOS will (libos/linux/rootfs.c): what it would
+ * refuse (a malformed header, an entry it cannot place) is refused here, in one
+ * line with the name escaped, before any VM exists. */
+static void check_tree(const uint8_t *a, size_t len, int status, const char *what, const char *path)
+{
+	struct rootfs_bad bad = {0};
+	long nodes = rootfs_cpio_nodes(a, len, &bad.pos);
+	void *mem = nodes > 0 ? malloc(rootfs_mem_size((uint32_t)nodes)) : NULL;
+	if (nodes > 0 && !mem)
+		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
+	if (nodes < 0) {
+		bad.cpio = (int)nodes;
+	} else {
+		struct rootfs fs;
+		rootfs_init(&fs, mem, (uint32_t)nodes);
+		nodes = rootfs_load_cpio(&fs, a, len, &bad);
+		free(mem);
+	}
+	char line[ROOTFS_BAD_SHOWN];
+	if (nodes < 0)
+		fail(status, "%s%s%s: %s", what, *path ? " " : "", path,
+		     rootfs_bad_str(&bad, line, sizeof(line)));
+}
+
 void initramfs_build(struct initramfs *out, const struct options *o)
 {
 	const char *prog = o->argv[0];
@@ -201,6 +229,7 @@ void initramfs_build(struct initramfs *out, const struct options *o)
 	if (bad)
 		fail(EXOSIM_EXIT_INTERNAL, "cannot build the initramfs (out of memory, or a "
 		                           "file of 4 GiB or more?)");
+	check_tree(b.buf, b.len, EXOSIM_EXIT_USAGE, "--add", "");
 	free(args);
 	free(env);
 	free(image);
@@ -208,9 +237,37 @@ void initramfs_build(struct initramfs *out, const struct options *o)
 	out->size = b.len;
 }
 
+/* A user's archive, checked with the parser the kernel and ExOS use
+ * (lib/cpio.c) and the kernel's rules for exosim/init (kernel/main.c), so that
+ * what they would refuse is refused here in one line, before any VM exists.
+ * Names from the archive are shown escaped. */
+static void check_archive(const char *path, const uint8_t *a, size_t len)
+{
+	struct cpio_entry e;
+	check_tree(a, len, EXOSIM_EXIT_BADARCHIVE, "--initrd", path);
+	if (cpio_find(a, len, INITRAMFS_INIT, &e) != CPIO_OK || e.size == 0 ||
+	    e.size > INITRAMFS_INIT_MAX)
+		fail(EXOSIM_EXIT_BADARCHIVE,
+		     "--initrd %s: names no program (" INITRAMFS_INIT
+		     " is missing, empty or over %d bytes)",
+		     path, INITRAMFS_INIT_MAX);
+	char init[INITRAMFS_INIT_MAX + 1], shown[ESCAPE_SIZE(INITRAMFS_INIT_MAX)];
+	memcpy(init, e.data, e.size);
+	init[e.size] = 0;
+	escape_str(shown, sizeof(shown), init);
+	if (cpio_find(a, len, init, &e) != CPIO_OK)
+		fail(EXOSIM_EXIT_BADARCHIVE, "--initrd %s: exosim/init names %s, which it lacks",
+		     path, shown);
+	struct elf64_image img;
+	int err = elf64_parse(e.data, e.size, EXO_PIE_BASE, EXO_USTACK_BOTTOM, &img);
+	if (err)
+		fail(EXOSIM_EXIT_BADELF, "--initrd %s: %s: %s", path, shown, elf64_strerror(err));
+}
+
 void initramfs_read(struct initramfs *out, const char *path)
 {
 	out->data = read_file(path, &out->size);
+	check_archive(path, out->data, out->size);
 }
 
 void initramfs_free(struct initramfs *r)

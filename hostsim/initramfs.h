@@ -21,7 +21,9 @@ struct options;
  * line if it cannot run. */
 void initramfs_build(struct initramfs *out, const struct options *o);
 
-/* Reads an archive the user handed over with --initrd. */
+/* Reads an archive the user handed over with --initrd and checks it as the
+ * kernel and ExOS will: exits with EXOSIM_EXIT_BADARCHIVE (or _BADELF for its
+ * program) and one line if they would refuse it. */
 void initramfs_read(struct initramfs *out, const char *path);
 
 void initramfs_free(struct initramfs *r);

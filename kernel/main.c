@@ -5,6 +5,7 @@
  * command line. */
 #include <exo/memlayout.h>
 #include <exo/status.h>
+#include <hw/initramfs.h>
 #include <hw/pvh.h>
 
 #include "arch.h"
@@ -12,6 +13,7 @@
 #include "cmdline.h"
 #include "cpio.h"
 #include "env.h"
+#include "escape.h"
 #include "sched.h"
 #include "gate.h"
 #include "kernel.h"
@@ -87,39 +89,62 @@ static void memory_init(const struct hvm_start_info *si, struct mem_range *res, 
 	kverbose("exo: %lu MiB free in %d ranges\n", pmem_free_pages() >> 8, n);
 }
 
-/* The initramfs, read once: each entry costs ~80 us to parse in emulated ring 0,
- * so boot makes one pass and looks names up in this index. */
+/* The initramfs, read lazily and once: each entry costs ~80 us to parse in
+ * emulated ring 0, so boot reads only as far as the files it needs (exosim puts
+ * them first) and keeps the entries it read.  The archive may be a user's
+ * (exosim --initrd, QEMU's -initrd): a malformed one is bad input, reported in
+ * one line with exosim's status 123, never a panic.  ExOS reads the rest when it
+ * indexes the whole archive, and refuses it the same way. */
 #define MAX_BOOT_FILES 64
-static struct cpio_entry boot_files[MAX_BOOT_FILES];
-static int nboot_files;
+static struct {
+	const void *data;
+	size_t len, pos; /* pos: after the last entry kept in file[] */
+	bool end;        /* the trailer was reached with room to spare */
+	struct cpio_entry file[MAX_BOOT_FILES];
+	int nfiles;
+} initrd;
 
-static void index_initrd(const void *initrd, size_t len)
+static bool same_name(const struct cpio_entry *e, const char *path, size_t n)
 {
-	size_t pos = 0;
-	int r;
-	while (nboot_files < MAX_BOOT_FILES &&
-	       (r = cpio_next(initrd, len, &pos, &boot_files[nboot_files])) == CPIO_OK)
-		nboot_files++;
-	if (nboot_files < MAX_BOOT_FILES && r != CPIO_END)
-		panic("bad initramfs: %s", cpio_strerror(r));
+	size_t skip = e->namelen && e->name[0] == '/';
+	return e->namelen - skip == n && memcmp(e->name + skip, path, n) == 0;
 }
 
-static const struct cpio_entry *boot_file(const char *path)
+/* The entry named path (false if the archive has none); reads on from where the
+ * last lookup stopped, keeping what fits in file[]. */
+static bool boot_file(const char *path, struct cpio_entry *out)
 {
-	size_t n = strlen(path);
-	for (int i = 0; i < nboot_files; i++) {
-		const struct cpio_entry *e = &boot_files[i];
-		size_t skip = e->namelen && e->name[0] == '/';
-		if (e->namelen - skip == n && memcmp(e->name + skip, path, n) == 0)
-			return e;
+	size_t n = strlen(path), p = initrd.pos;
+	for (int i = 0; i < initrd.nfiles; i++)
+		if (same_name(&initrd.file[i], path, n))
+			return *out = initrd.file[i], true;
+	while (!initrd.end) {
+		struct cpio_entry e;
+		size_t at = p;
+		int r = cpio_next(initrd.data, initrd.len, &p, &e);
+		if (r < 0) {
+			kprintf("exo: bad initramfs: %s (at byte %lu)\n", cpio_strerror(r), at);
+			machine_exit(EXOSIM_EXIT_BADARCHIVE);
+		}
+		if (r == CPIO_END) {
+			initrd.end = initrd.nfiles < MAX_BOOT_FILES;
+			break;
+		}
+		if (initrd.nfiles < MAX_BOOT_FILES) {
+			initrd.file[initrd.nfiles++] = e;
+			initrd.pos = p;
+		}
+		if (same_name(&e, path, n))
+			return *out = e, true;
 	}
-	return 0;
+	return false;
 }
 
 static struct strlist boot_strings(const char *path)
 {
-	const struct cpio_entry *e = boot_file(path);
-	return e ? (struct strlist){(const char *)e->data, e->size} : (struct strlist){0, 0};
+	struct cpio_entry e;
+	return boot_file(path, &e) ? (struct strlist){(const char *)e.data, e.size}
+	                           : (struct strlist){0, 0};
 }
 
 /* The initramfs is the libOS's root file system: every environment sees it
@@ -137,30 +162,35 @@ static void export_initrd(uint64_t pa, uint64_t size)
 }
 
 /* The initramfs names the first program in exosim/init and its arguments and
- * environment in exosim/argv and exosim/envp (NUL-separated). */
-static _Noreturn void start_first_env(const void *initrd, size_t len)
+ * environment in exosim/argv and exosim/envp (NUL-separated).  The path comes
+ * from the archive: it is printed, and becomes the environment's name, escaped. */
+static _Noreturn void start_first_env(const void *data, size_t len)
 {
-	static char path[256];
-	index_initrd(initrd, len);
-	struct strlist init = boot_strings("exosim/init");
-	if (!init.len || init.len >= sizeof(path))
-		panic("the initramfs names no program (exosim/init)");
-	memcpy(path, init.data, init.len);
-
-	const struct cpio_entry *prog = boot_file(path);
-	if (!prog) {
-		kprintf("exo: cannot run %s: not in the initramfs\n", path);
-		machine_exit(EXOSIM_EXIT_NOFILE);
+	static char path[INITRAMFS_INIT_MAX + 1], shown[ESCAPE_SIZE(INITRAMFS_INIT_MAX)];
+	initrd.data = data;
+	initrd.len = len;
+	struct strlist init = boot_strings(INITRAMFS_INIT);
+	if (!init.len || init.len > INITRAMFS_INIT_MAX) {
+		kprintf("exo: bad initramfs: it names no program (" INITRAMFS_INIT ")\n");
+		machine_exit(EXOSIM_EXIT_BADARCHIVE);
 	}
-	const char *base = path;
-	for (const char *p = path; *p; p++)
+	memcpy(path, init.data, init.len);
+	escape_str(shown, sizeof(shown), path);
+
+	struct cpio_entry prog;
+	if (!boot_file(path, &prog)) {
+		kprintf("exo: bad initramfs: cannot run %s: not in the initramfs\n", shown);
+		machine_exit(EXOSIM_EXIT_BADARCHIVE);
+	}
+	const char *base = shown;
+	for (const char *p = shown; *p; p++)
 		if (*p == '/')
 			base = p + 1;
 	struct env *e = env_create(base, 0, 0);
 	if (!e)
 		panic("out of memory creating the first environment");
-	int status = load_program(e, path, prog->data, prog->size, boot_strings("exosim/argv"),
-	                          boot_strings("exosim/envp"));
+	int status = load_program(e, shown, prog.data, prog.size, boot_strings(INITRAMFS_ARGV),
+	                          boot_strings(INITRAMFS_ENVP));
 	if (status)
 		machine_exit(status);
 	env_start(e, 0);

@@ -20,14 +20,18 @@
 #define EXO_EXIT_VERBATIM      0x100 /* or'ed into EXO_SYS_EXIT's status */
 
 /* exosim's own exit statuses (documented in `exosim --help`). */
-#define EXOSIM_EXIT_USAGE    120 /* bad command line */
-#define EXOSIM_EXIT_NOKVM    121 /* /dev/kvm missing or not accessible */
-#define EXOSIM_EXIT_NOFILE   122 /* a named file does not exist or is unreadable */
-#define EXOSIM_EXIT_BADELF   123 /* not an ELF, not x86-64, no PVH note, bad segments */
-#define EXOSIM_EXIT_TIMEOUT  124 /* --timeout reached */
-#define EXOSIM_EXIT_CRASH    125 /* triple fault, unexpected VM exit, guest died */
-#define EXOSIM_EXIT_NOMEM    126 /* kernel or programs do not fit in guest memory */
-#define EXOSIM_EXIT_INTERNAL 127 /* a host-side failure (KVM ioctl, out of memory) */
+#define EXOSIM_EXIT_USAGE  120 /* bad command line */
+#define EXOSIM_EXIT_NOKVM  121 /* /dev/kvm missing or not accessible */
+#define EXOSIM_EXIT_NOFILE 122 /* a named file does not exist or is unreadable */
+/* 123 is bad input, a malformed file of either kind: an ELF that is not x86-64,
+ * has no PVH note or bad segments; an initramfs that is not a valid cpio newc
+ * archive, or that names no program. */
+#define EXOSIM_EXIT_BADELF     123
+#define EXOSIM_EXIT_BADARCHIVE 123
+#define EXOSIM_EXIT_TIMEOUT    124 /* --timeout reached */
+#define EXOSIM_EXIT_CRASH      125 /* triple fault, unexpected VM exit, guest died */
+#define EXOSIM_EXIT_NOMEM      126 /* kernel or programs do not fit in guest memory */
+#define EXOSIM_EXIT_INTERNAL   127 /* a host-side failure (KVM ioctl, out of memory) */
 
 /* Status of an environment killed by an unhandled exception. */
 #define EXO_STATUS_SIGNALED(sig) (128 + (sig))

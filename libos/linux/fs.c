@@ -24,8 +24,7 @@ uint8_t iobuf[IOBUF];
 
 void linux_fs_init(void)
 {
-	rootfs_init(&root);
-	rootfs_load_cpio(&root, (const void *)EXO_INITRD, exo_kinfo()->initrd_size);
+	linux_initrd_root(&root, DEV_NODES);
 	dev_add_nodes();
 	for (int fd = 0; fd < 3; fd++) {
 		uint32_t acc = fd == 0 ? LINUX_O_RDONLY : LINUX_O_WRONLY;

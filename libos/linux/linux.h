@@ -45,6 +45,8 @@
 #define LINUX_EXOS_STACK_LO 0x7d0001000000ul /* ExOS's stack for direct calls */
 #define LINUX_EXOS_STACK_HI 0x7d0001010000ul
 #define LINUX_PIPE_BUFS     0x7d0002000000ul /* pipe buffers, mapped on first use (pipe.c) */
+#define LINUX_ROOTFS        0x7d0100000000ul /* the root's tables, sized to the archive */
+#define LINUX_ROOTFS_MAX    (4ul << 30)      /* (initrd.c) */
 
 /* A system call handler: the six argument registers (rdi rsi rdx r10 r8 r9);
  * returns the value for rax (>= 0, or -LINUX_E*). */
@@ -167,6 +169,15 @@ const void *linux_fs_file(const char *path, size_t *size);
 /* Reads from an open descriptor at off into ExOS memory, for mmap of a file
  * (MAP_PRIVATE).  Returns bytes read or -LINUX_E*. */
 long linux_fs_pread(int fd, void *buf, size_t n, uint64_t off);
+
+/* ---- initrd.c --------------------------------------------------------- */
+
+struct rootfs;
+/* Indexes the whole initramfs into fs, its tables sized to the archive plus
+ * `extra` nodes and mapped at LINUX_ROOTFS.  An archive that is malformed or
+ * whose entries cannot all be placed ends ExOS with exosim's status 123 and
+ * one line (names escaped); no memory for the tables, with 126. */
+void linux_initrd_root(struct rootfs *fs, uint32_t extra);
 
 /* ---- signal.c --------------------------------------------------------- */
 

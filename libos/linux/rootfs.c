@@ -5,10 +5,12 @@
  * one probe however large the directory, so indexing n entries costs O(n). */
 #include "rootfs.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "abi.h"
 #include "cpio.h"
+#include "escape.h"
 
 static unsigned hash(int parent, const char *name, size_t n)
 {
@@ -16,12 +18,13 @@ static unsigned hash(int parent, const char *name, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)name[i]) * 16777619u;
-	return h & (ROOTFS_HASH - 1);
+	return h;
 }
 
 int rootfs_lookup(const struct rootfs *fs, int dir, const char *name, size_t n)
 {
-	for (int i = fs->bucket[hash(dir, name, n)]; i >= 0; i = fs->node[i].hnext) {
+	for (int i = fs->bucket[hash(dir, name, n) & (fs->nbucket - 1)]; i >= 0;
+	     i = fs->node[i].hnext) {
 		const struct rootfs_node *c = &fs->node[i];
 
 		if (c->parent == dir && c->namelen == n && memcmp(c->name, name, n) == 0)
@@ -30,12 +33,32 @@ int rootfs_lookup(const struct rootfs *fs, int dir, const char *name, size_t n)
 	return -1;
 }
 
-void rootfs_init(struct rootfs *fs)
+/* One bucket per node, rounded up to a power of two: chains stay short. */
+static uint32_t buckets_for(uint32_t nodes)
 {
-	struct rootfs_node *r = &fs->node[ROOTFS_ROOT];
+	uint32_t n = 1;
 
-	for (size_t i = 0; i < ROOTFS_HASH; i++)
+	while (n < nodes && n < (1u << 31))
+		n <<= 1;
+	return n;
+}
+
+size_t rootfs_mem_size(uint32_t nodes)
+{
+	return (size_t)nodes * sizeof(struct rootfs_node) + buckets_for(nodes) * sizeof(int32_t);
+}
+
+void rootfs_init(struct rootfs *fs, void *mem, uint32_t nodes)
+{
+	struct rootfs_node *r;
+
+	fs->node = mem;
+	fs->cap = nodes;
+	fs->bucket = (int32_t *)(fs->node + nodes);
+	fs->nbucket = buckets_for(nodes);
+	for (size_t i = 0; i < fs->nbucket; i++)
 		fs->bucket[i] = -1;
+	r = &fs->node[ROOTFS_ROOT];
 	memset(r, 0, sizeof(*r));
 	r->name = "";
 	r->mode = ROOTFS_S_IFDIR | 0755;
@@ -43,17 +66,16 @@ void rootfs_init(struct rootfs *fs)
 	r->parent = ROOTFS_ROOT;
 	r->first_child = r->last_child = r->next_sibling = r->hnext = -1;
 	fs->nnodes = 1;
-	fs->dropped = 0;
 }
 
 /* A new, empty node under dir (which must not have a child of that name). */
 static int new_node(struct rootfs *fs, int dir, const char *name, size_t n, uint32_t mode)
 {
 	struct rootfs_node *d = &fs->node[dir], *c;
-	unsigned h = hash(dir, name, n);
+	unsigned h = hash(dir, name, n) & (fs->nbucket - 1);
 	int i;
 
-	if (fs->nnodes >= ROOTFS_MAX_NODES)
+	if (fs->nnodes >= fs->cap)
 		return -LINUX_ENOSPC;
 	i = (int)fs->nnodes++;
 	c = &fs->node[i];
@@ -153,25 +175,105 @@ int rootfs_add(struct rootfs *fs, const char *path, size_t n, uint32_t mode, con
 	}
 }
 
-int rootfs_load_cpio(struct rootfs *fs, const void *archive, size_t len)
+/* The length of name's directory part: up to its last '/' (0 if none). */
+static size_t dir_len(const char *name, size_t n)
+{
+	while (n > 0 && name[n - 1] != '/')
+		n--;
+	return n;
+}
+
+/* Directories an entry's path implies, at most: its components but the last
+ * ("./a//b" counts "." and "a", more than needed). */
+static size_t implied_dirs(const char *name, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += name[i] != '/' && (i == 0 || name[i - 1] == '/');
+	return c > 0 ? c - 1 : 0;
+}
+
+/* Sorted archives (exosim's, `find | cpio`) list a directory, then what is in
+ * it: an entry in the directory the previous one was in, or in the previous
+ * entry itself, implies nothing new (loading stops at the first entry that
+ * fails, so the previous one's directories all exist).  Otherwise every
+ * directory of its path is counted, which over-counts but never under-counts. */
+long rootfs_cpio_nodes(const void *archive, size_t len, size_t *at)
 {
 	struct cpio_entry e;
-	size_t pos = 0;
-	int r, n = 0;
+	const char *prev = "";
+	size_t pos = 0, prevlen = 0, last = 0;
+	unsigned long nodes = 1; /* the root */
+	int r;
 
 	while ((r = cpio_next(archive, len, &pos, &e)) == CPIO_OK) {
+		size_t d = dir_len(e.name, e.namelen), pd = dir_len(prev, prevlen);
+		bool known = (d == pd && memcmp(e.name, prev, d) == 0) ||
+		             (d == prevlen + 1 && memcmp(e.name, prev, prevlen) == 0);
+
+		nodes += 1 + (known ? 0 : implied_dirs(e.name, e.namelen));
+		prev = e.name;
+		prevlen = e.namelen;
+		last = pos;
+		if (nodes > (1ul << 31) - 1)
+			return CPIO_ETRUNC; /* cannot happen: each entry takes >= 112 bytes */
+	}
+	if (r != CPIO_END && at)
+		*at = last;
+	return r == CPIO_END ? (long)nodes : r;
+}
+
+int rootfs_load_cpio(struct rootfs *fs, const void *archive, size_t len, struct rootfs_bad *bad)
+{
+	struct cpio_entry e;
+	size_t pos = 0, at;
+	int r, n = 0;
+
+	for (at = pos; (r = cpio_next(archive, len, &pos, &e)) == CPIO_OK; at = pos) {
 		/* Hard links and device nodes are not recreated: an initramfs
 		 * built by exosim holds files, directories and links only. */
 		int i = rootfs_add(fs, e.name, e.namelen, e.mode, e.data, e.size);
 
 		if (i < 0) {
-			fs->dropped++;
-			continue;
+			*bad = (struct rootfs_bad){0, -i, at, e.name, e.namelen};
+			return -1;
 		}
 		fs->node[i].mtime = e.mtime;
 		n++;
 	}
-	return r == CPIO_END ? n : r;
+	if (r == CPIO_END)
+		return n;
+	*bad = (struct rootfs_bad){r, 0, at, NULL, 0};
+	return -1;
+}
+
+/* Why rootfs_add could not place an entry. */
+static const char *why(int err)
+{
+	switch (err) {
+	case LINUX_ENOTDIR:
+		return "a directory in its path is not one";
+	case LINUX_EINVAL:
+		return "a \"..\" or a name longer than 255 bytes in its path";
+	case LINUX_EEXIST:
+		return "it would replace a directory that has entries";
+	default:
+		return "no room in the table";
+	}
+}
+
+const char *rootfs_bad_str(const struct rootfs_bad *bad, char *buf, size_t cap)
+{
+	char name[ESCAPE_SIZE(64)];
+
+	if (bad->cpio)
+		snprintf(buf, cap, "%s (at byte %zu)", cpio_strerror(bad->cpio), bad->pos);
+	else
+		snprintf(buf, cap, "cannot place %s (at byte %zu): %s",
+		         escape_bytes(name, sizeof(name), bad->name, bad->namelen), bad->pos,
+		         why(bad->err));
+	return buf;
 }
 
 const char *rootfs_link_target(const struct rootfs *fs, int node, size_t *len)

@@ -2,9 +2,10 @@
  * tree indexed once from the initramfs (cpio newc), plus the nodes dev.c adds
  * itself (/dev, /proc/self).  Path resolution follows Linux's rules.
  *
- * Pure, freestanding C with no allocation: nodes live in the caller's struct
- * rootfs and names and data point into the archive (or into memory the caller
- * keeps alive), so the host unit tests run it unchanged. */
+ * Pure, freestanding C with no allocation: the caller sizes the tables to the
+ * archive (rootfs_cpio_nodes) and gives the memory; names and data point into
+ * the archive (or into memory the caller keeps alive), so the host unit tests
+ * run it unchanged. */
 #ifndef EXOS_LINUX_ROOTFS_H
 #define EXOS_LINUX_ROOTFS_H
 
@@ -22,11 +23,10 @@
 #define ROOTFS_S_IFCHR  0020000
 #define ROOTFS_S_IFIFO  0010000
 
-#define ROOTFS_MAX_NODES 4096 /* files, directories and links, the root included */
-#define ROOTFS_NAME_MAX  255
-#define ROOTFS_SYMLOOP   40 /* symbolic links followed in one resolution (Linux's) */
-#define ROOTFS_ROOT      0
-#define ROOTFS_CSTR      ((size_t)-1) /* size of a link whose target is a C string */
+#define ROOTFS_NAME_MAX 255
+#define ROOTFS_SYMLOOP  40 /* symbolic links followed in one resolution (Linux's) */
+#define ROOTFS_ROOT     0
+#define ROOTFS_CSTR     ((size_t)-1) /* size of a link whose target is a C string */
 
 struct rootfs_node {
 	const char *name; /* not NUL-terminated: namelen bytes */
@@ -42,23 +42,46 @@ struct rootfs_node {
 	size_t size;         /* ROOTFS_CSTR: data is NUL-terminated */
 };
 
-#define ROOTFS_HASH 8192 /* buckets, a power of two, 2x the nodes */
-
 struct rootfs {
-	struct rootfs_node node[ROOTFS_MAX_NODES];
-	int32_t bucket[ROOTFS_HASH]; /* -1: empty */
-	uint32_t nnodes;
-	uint32_t dropped; /* entries that did not fit or clashed */
+	struct rootfs_node *node; /* cap of them */
+	int32_t *bucket;          /* nbucket (a power of two) (parent, name) chains; -1: empty */
+	uint32_t cap, nbucket, nnodes;
 };
 
-/* An empty tree: just "/" (0755). */
-void rootfs_init(struct rootfs *fs);
+/* The most nodes (files, directories, links, the root) that indexing the
+ * archive can take: its entries, the directories their paths imply, the root.
+ * A negative cpio error (CPIO_E*) if the archive is malformed, with *at (if
+ * not NULL) the offset of the bad entry. */
+long rootfs_cpio_nodes(const void *archive, size_t len, size_t *at);
+
+/* Bytes of memory for a tree of up to `nodes` nodes. */
+size_t rootfs_mem_size(uint32_t nodes);
+
+/* An empty tree, just "/" (0755), of up to `nodes` nodes in mem
+ * (rootfs_mem_size(nodes) bytes, 8-byte aligned; nodes >= 1). */
+void rootfs_init(struct rootfs *fs, void *mem, uint32_t nodes);
+
+/* Where rootfs_load_cpio stopped. */
+struct rootfs_bad {
+	int cpio;         /* CPIO_E*: the archive is malformed; 0: an entry cannot be placed */
+	int err;          /* then LINUX_E* (positive), as rootfs_add returns it */
+	size_t pos;       /* the entry's offset in the archive */
+	const char *name; /* its name (namelen bytes, from the archive: escape it) */
+	size_t namelen;
+};
+
+/* One line saying what *bad means ("cannot place a/b (at byte 240): ..."),
+ * the name escaped, in buf (ROOTFS_BAD_SHOWN bytes are enough). */
+#define ROOTFS_BAD_SHOWN 400
+const char *rootfs_bad_str(const struct rootfs_bad *bad, char *buf, size_t cap);
 
 /* Indexes every entry of a cpio newc archive.  Directories that only appear in
  * paths are created (0755); a later entry for the same path replaces an
- * earlier one.  Returns the number of entries indexed, or a negative cpio error
- * (CPIO_E*) for a malformed archive (what was read before stays). */
-int rootfs_load_cpio(struct rootfs *fs, const void *archive, size_t len);
+ * earlier one.  Returns the number of entries indexed, or -1 at the first
+ * malformed header or entry that cannot be placed (a ".." or over-long name, a
+ * path through a file, a non-empty directory replaced, no room), with *bad
+ * saying which (what was read before stays). */
+int rootfs_load_cpio(struct rootfs *fs, const void *archive, size_t len, struct rootfs_bad *bad);
 
 /* Adds (or replaces) the node at path (absolute or relative to the root, n
  * bytes, "." and ".." not allowed), creating missing parent directories.

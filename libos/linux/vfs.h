@@ -88,6 +88,7 @@ long console_read(uint64_t dst, size_t n, bool user);
 long gen_read(const struct ofile *of, uint64_t dst, size_t n, bool user);
 long open_special(int node, uint32_t flags, bool cloexec);
 void dev_add_nodes(void);
+#define DEV_NODES 32 /* room dev_add_nodes needs in the root: 18 now, with their directories */
 
 /* path.c */
 /* What stat and friends describe: a node, or a console stream opened at

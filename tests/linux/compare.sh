@@ -17,6 +17,8 @@
 #   --stdin-file FILE  feed FILE to both runs through a pipe
 #   --exosim-arg ARG   pass ARG to exosim before PROGRAM (repeatable)
 #   --timeout SEC      kill a run after SEC seconds and fail (default 30)
+#   --sort-stdout      compare stdout as sorted lines, for output in directory order
+#                      (find), which differs between file systems
 # An argument @empty@ after PROGRAM stands for the empty string.
 # $COMPARE_EXOSIM_ARGS (split on spaces) is added to exosim's options, e.g.
 #   COMPARE_EXOSIM_ARGS=--no-rewrite ctest -R '^linux\.'    the suite with trapping only
@@ -30,7 +32,7 @@
 # stdin under QEMU).
 set -u
 
-vm="" exosim="" kernel="" status=0 timeout=30 stdin_mode=none stdin_data=""
+vm="" exosim="" kernel="" status=0 timeout=30 stdin_mode=none stdin_data="" sort_stdout=0
 adds=() envs=() exosim_args=()
 
 die() {
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--stdin-file) stdin_mode="file"; stdin_data=$2; shift 2 ;;
 	--exosim-arg) exosim_args+=("$2"); shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--sort-stdout) sort_stdout=1; shift ;;
 	--) shift; break ;;
 	*) die "unknown option: $1" ;;
 	esac
@@ -204,6 +207,11 @@ if [ "$native_st" -gt 128 ] && [ "$vm" != native ]; then
 		vm_err=$tmp/vm.filtered
 		note="(removed the kernel's diagnostic from $vm's stderr: $(head -1 "$tmp/killed" | cut -c1-200))"
 	fi
+fi
+
+if [ "$sort_stdout" = 1 ]; then
+	LC_ALL=C sort -o "$tmp/native.out" "$tmp/native.out"
+	LC_ALL=C sort -o "$tmp/vm.out" "$tmp/vm.out"
 fi
 
 fail=0

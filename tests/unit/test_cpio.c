@@ -266,6 +266,41 @@ START_TEST(header_errors)
 }
 END_TEST
 
+/* A bad digit in any of the 13 fields is refused, in the fields no reader uses too
+ * (ino, uid, gid, nlink, devices, check): every reader refuses the same archives. */
+START_TEST(every_field_hex)
+{
+	char a[256];
+	struct cpio_entry e;
+	size_t len, pos;
+
+	for (int field = 0; field < 13; field++)
+		for (int digit = 0; digit < 8; digit += 7) {
+			len = one_entry(a, sizeof(a), "070701", "000081A4", "00000000", "00000002",
+			                "f\0\0", 4);
+			a[6 + 8 * field + digit] = field & 1 ? 'g' : ' ';
+			pos = 0;
+			ck_assert_msg(cpio_next(a, len, &pos, &e) == CPIO_EHEX, "field %d digit %d",
+			              field, digit);
+			ck_assert_uint_eq(pos, 0);
+		}
+}
+END_TEST
+
+/* A name that runs to the end of the archive without its NUL. */
+START_TEST(name_without_nul_at_end)
+{
+	char a[256];
+	struct cpio_entry e;
+	size_t len, pos = 0;
+
+	len = one_entry(a, sizeof(a), "070701", "000081A4", "00000000", "00000004", "abcd", 4);
+	uint8_t *c = exact_copy(a, len);
+	ck_assert_int_eq(cpio_next(c, len, &pos, &e), CPIO_ENAME);
+	free(c);
+}
+END_TEST
+
 START_TEST(no_trailer)
 {
 	struct cpio_builder b;
@@ -422,6 +457,8 @@ Suite *cpio_suite(void)
 	tcase_add_test(tc, truncated_everywhere);
 	tcase_add_test(tc, garbage);
 	tcase_add_test(tc, header_errors);
+	tcase_add_test(tc, every_field_hex);
+	tcase_add_test(tc, name_without_nul_at_end);
 	tcase_add_test(tc, no_trailer);
 	tcase_add_test(tc, writer_rejects);
 	tcase_add_test(tc, many_entries);

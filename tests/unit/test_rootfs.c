@@ -9,8 +9,30 @@
 #include "rootfs.h"
 #include "unit.h"
 
-static struct rootfs fs; /* ~300 KiB: not on the stack */
+static struct rootfs fs;
+static void *mem; /* fs's tables */
 static struct cpio_builder b;
+
+/* An empty tree of up to `nodes` nodes, in a buffer of exactly the size asked
+ * for: ASan catches a table overrun. */
+static void fresh(uint32_t nodes)
+{
+	free(mem);
+	mem = malloc(rootfs_mem_size(nodes));
+	ck_assert_ptr_nonnull(mem);
+	rootfs_init(&fs, mem, nodes);
+}
+
+/* Sized as ExOS sizes it (libos/linux/initrd.c), with room for `extra` more
+ * nodes, then loaded: the entries, or -1 with the first failure in *bad. */
+static int load(const struct cpio_builder *a, uint32_t extra, struct rootfs_bad *bad)
+{
+	long nodes = rootfs_cpio_nodes(a->buf, a->len, NULL);
+
+	ck_assert_int_gt(nodes, 0);
+	fresh((uint32_t)nodes + extra);
+	return rootfs_load_cpio(&fs, a->buf, a->len, bad);
+}
 
 /* An archive like exosim's: explicit bin/ and exosim/, files whose
  * directories are only implied, a file given twice. */
@@ -24,9 +46,8 @@ static void load_sample(void)
 	ck_assert_int_eq(cpio_add_dir(&b, "data", 0700), 0);
 	ck_assert_int_eq(cpio_add_file(&b, "data/a.txt", "hello\n", 6, 0644), 0);
 	ck_assert_int_eq(cpio_finish(&b), 0);
-	rootfs_init(&fs);
-	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, b.len), 6);
-	ck_assert_uint_eq(fs.dropped, 0);
+	struct rootfs_bad bad;
+	ck_assert_int_eq(load(&b, 16, &bad), 6);
 }
 
 static int resolve(const char *path, unsigned flags)
@@ -213,20 +234,91 @@ END_TEST
 
 START_TEST(full_table)
 {
-	char names[ROOTFS_MAX_NODES][8];
+	enum { N = 100 };
+	char names[N][8];
 	int r = 0;
 
-	rootfs_init(&fs);
-	for (int i = 0; i < ROOTFS_MAX_NODES && r >= 0; i++) {
+	fresh(N);
+	for (int i = 0; i < N && r >= 0; i++) {
 		snprintf(names[i], sizeof(names[i]), "f%d", i);
 		r = rootfs_add(&fs, names[i], strlen(names[i]), ROOTFS_S_IFREG | 0644, "", 0);
-		ck_assert_int_eq(r, i < ROOTFS_MAX_NODES - 1 ? i + 1 : -LINUX_ENOSPC);
+		ck_assert_int_eq(r, i < N - 1 ? i + 1 : -LINUX_ENOSPC);
 	}
 	ck_assert_int_eq(r, -LINUX_ENOSPC);
 	/* Every node is still found through the hash. */
 	ck_assert_int_eq(resolve("/f0", 0), 1);
-	ck_assert_int_eq(resolve("/f4094", 0), 4095);
-	ck_assert_int_eq(resolve("/f4095", 0), -LINUX_ENOENT);
+	ck_assert_int_eq(resolve("/f98", 0), 99);
+	ck_assert_int_eq(resolve("/f99", 0), -LINUX_ENOENT);
+}
+END_TEST
+
+/* The tables are sized to the archive: every entry of a large directory, and
+ * of a deep tree listed in any order, arrives (the old fixed table kept 4095). */
+START_TEST(sized_to_archive)
+{
+	char name[64];
+	struct rootfs_bad bad;
+
+	cpio_builder_init(&b);
+	ck_assert_int_eq(cpio_add_dir(&b, "d", 0755), 0);
+	for (int i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), "d/f%d", i);
+		ck_assert_int_eq(cpio_add_file(&b, name, "x", 1, 0644), 0);
+	}
+	ck_assert_int_eq(cpio_finish(&b), 0);
+	ck_assert_int_eq(rootfs_cpio_nodes(b.buf, b.len, NULL), 1 + 10001);
+	ck_assert_int_eq(load(&b, 0, &bad), 10001);
+	ck_assert_int_eq(resolve("/d/f9999", 0), 10001);
+	cpio_builder_free(&b);
+
+	/* Unsorted, directories only implied, odd spellings: the count is an upper
+	 * bound, and the exact-size buffer proves it (ASan). */
+	cpio_builder_init(&b);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), i % 3 ? "a%d/b/c%d/f" : ".//a%d/./b/c%d/g/", i % 7, i);
+		ck_assert_int_eq(cpio_add_file(&b, name, "x", 1, 0644), 0);
+	}
+	ck_assert_int_eq(cpio_finish(&b), 0);
+	ck_assert_int_eq(load(&b, 0, &bad), 3000);
+	ck_assert_int_le(fs.nnodes, fs.cap);
+	ck_assert_int_gt(resolve("/a2/b/c2998/f", 0), 0); /* 2998 % 7, 2998 */
+	ck_assert_int_gt(resolve("/a1/b/c2997/g", 0), 0);
+	cpio_builder_free(&b);
+}
+END_TEST
+
+/* The first entry that cannot be placed stops the load and is reported. */
+START_TEST(unplaceable_entry)
+{
+	struct rootfs_bad bad;
+
+	cpio_builder_init(&b);
+	ck_assert_int_eq(cpio_add_file(&b, "ok", "x", 1, 0644), 0);
+	ck_assert_int_eq(cpio_add_file(&b, "file", "x", 1, 0644), 0);
+	ck_assert_int_eq(cpio_add_file(&b, "file/under", "y", 1, 0644), 0);
+	ck_assert_int_eq(cpio_finish(&b), 0);
+	ck_assert_int_eq(load(&b, 0, &bad), -1);
+	ck_assert_int_eq(bad.cpio, 0);
+	ck_assert_int_eq(bad.err, LINUX_ENOTDIR);
+	ck_assert_uint_eq(bad.namelen, 10);
+	ck_assert_mem_eq(bad.name, "file/under", 10);
+	ck_assert_uint_eq(bad.pos, 240); /* the third header: two of 110 + name + data, padded */
+	cpio_builder_free(&b);
+
+	cpio_builder_init(&b);
+	ck_assert_int_eq(cpio_add_file(&b, "a/../b", "x", 1, 0644), 0);
+	ck_assert_int_eq(cpio_finish(&b), 0);
+	ck_assert_int_eq(load(&b, 0, &bad), -1);
+	ck_assert_int_eq(bad.err, LINUX_EINVAL);
+	cpio_builder_free(&b);
+
+	cpio_builder_init(&b);
+	ck_assert_int_eq(cpio_add_file(&b, "d/x", "x", 1, 0644), 0);
+	ck_assert_int_eq(cpio_add_file(&b, "d", "x", 1, 0644), 0);
+	ck_assert_int_eq(cpio_finish(&b), 0);
+	ck_assert_int_eq(load(&b, 0, &bad), -1);
+	ck_assert_int_eq(bad.err, LINUX_EEXIST);
+	cpio_builder_free(&b);
 }
 END_TEST
 
@@ -238,8 +330,8 @@ START_TEST(mtime_from_archive)
 	b.mtime = 7;
 	ck_assert_int_eq(cpio_add_dir(&b, "d", 0755), 0);
 	ck_assert_int_eq(cpio_finish(&b), 0);
-	rootfs_init(&fs);
-	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, b.len), 2);
+	struct rootfs_bad bad;
+	ck_assert_int_eq(load(&b, 0, &bad), 2);
 	ck_assert_uint_eq(fs.node[resolve("/f", 0)].mtime, 0x6553f0ab);
 	ck_assert_uint_eq(fs.node[resolve("/d", 0)].mtime, 7);
 	cpio_builder_free(&b);
@@ -248,11 +340,26 @@ END_TEST
 
 START_TEST(malformed_archive)
 {
+	struct rootfs_bad bad;
+	size_t at = 99;
+
 	load_sample();
-	rootfs_init(&fs);
 	b.buf[0] = 'X';
-	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, b.len), CPIO_EMAGIC);
-	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, 0), CPIO_ETRUNC);
+	ck_assert_int_eq(rootfs_cpio_nodes(b.buf, b.len, &at), CPIO_EMAGIC);
+	ck_assert_uint_eq(at, 0);
+	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, b.len, &bad), -1);
+	ck_assert_int_eq(bad.cpio, CPIO_EMAGIC);
+	ck_assert_uint_eq(bad.pos, 0);
+	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, 0, &bad), -1);
+	ck_assert_int_eq(bad.cpio, CPIO_ETRUNC);
+	/* a bad second header: its offset */
+	b.buf[0] = '0';
+	b.buf[112 + 4] = 'X'; /* "bin" is 112 bytes with its padding */
+	ck_assert_int_eq(rootfs_cpio_nodes(b.buf, b.len, &at), CPIO_EMAGIC);
+	ck_assert_uint_eq(at, 116);
+	ck_assert_int_eq(rootfs_load_cpio(&fs, b.buf, b.len, &bad), -1);
+	ck_assert_int_eq(bad.cpio, CPIO_EMAGIC);
+	ck_assert_uint_eq(bad.pos, 116);
 	cpio_builder_free(&b);
 }
 END_TEST
@@ -270,6 +377,8 @@ Suite *rootfs_suite(void)
 	tcase_add_test(tc, paths);
 	tcase_add_test(tc, replacing);
 	tcase_add_test(tc, full_table);
+	tcase_add_test(tc, sized_to_archive);
+	tcase_add_test(tc, unplaceable_entry);
 	tcase_add_test(tc, mtime_from_archive);
 	tcase_add_test(tc, malformed_archive);
 	suite_add_tcase(s, tc);
