@@ -13,6 +13,7 @@
 
 #include "cpio.h"
 #include "elf64.h"
+#include "escape.h"
 #include "linux.h"
 
 /* Where ExOS itself is linked (CMakeLists.txt): programs must stay above. */
@@ -24,7 +25,9 @@
 
 _Noreturn static void die(int status, const char *fmt, const char *a, const char *b)
 {
-	fprintf(stderr, fmt, a, b);
+	/* a is often the program's path, which comes from the archive. */
+	char shown[ESCAPE_SIZE(sizeof(linux_opts.program))];
+	fprintf(stderr, fmt, escape_str(shown, sizeof(shown), a), b);
 	fflush(NULL);
 	/* status is one of exosim's own (EXOSIM_EXIT_*): ExOS reports the failure
 	 * for exosim, so the kernel must not refuse it as reserved. */
@@ -102,18 +105,50 @@ static uint64_t prot_perm(int prot)
 	       (prot & LINUX_PROT_EXEC ? 0 : EXO_PTE_NX);
 }
 
-/* Maps every page of the image writable, copies the file bytes in (the rest
+/* Whether a segment covers the page at va.  A page between segments stays
+ * unmapped, as Linux leaves it: the program faults there, not reads zeros. */
+static bool in_segment(const struct elf64_image *img, uint64_t va)
+{
+	for (size_t i = 0; i < img->nloads; i++) {
+		const struct elf64_load *l = &img->load[i];
+		if (va + EXO_PAGE_SIZE > l->vaddr && va < l->vaddr + l->memsz)
+			return true;
+	}
+	return false;
+}
+
+/* The run of pages from va on (up to img->hi) that are all in a segment, or
+ * all not; returns its end. */
+static uint64_t run_end(const struct elf64_image *img, uint64_t va)
+{
+	bool in = in_segment(img, va);
+	uint64_t end = va + EXO_PAGE_SIZE;
+	while (end < img->hi && in_segment(img, end) == in)
+		end += EXO_PAGE_SIZE;
+	return end;
+}
+
+/* Maps the pages of the segments writable, copies the file bytes in (the rest
  * is already zero: fresh pages), then sets each run of pages to its final
  * protection.  Executable runs also get a writable alias at LINUX_TEXT_ALIAS,
  * through which syscall sites are rewritten without a kernel crossing. */
 static void load_image(const struct elf64_image *img, const uint8_t *file)
 {
-	size_t npages = (img->hi - img->lo) / EXO_PAGE_SIZE;
+	size_t npages = 0;
+	for (uint64_t va = img->lo, end; va < img->hi; va = end) {
+		end = run_end(img, va);
+		npages += in_segment(img, va) ? (end - va) / EXO_PAGE_SIZE : 0;
+	}
 	/* Refuse at once what cannot fit, rather than after mapping pages for
 	 * seconds: free memory is exported, and a page takes a capability slot. */
 	bool fits = npages <= exo_kinfo()->free_pages && npages < EXO_CAP_SLOTS;
-	long r = fits ? exos_map_range(img->lo, npages, EXO_PTE_W | EXO_PTE_NX) : -EXO_ENOMEM;
-	if (r < 0)
+	for (uint64_t va = img->lo, end; fits && va < img->hi; va = end) {
+		end = run_end(img, va);
+		if (in_segment(img, va) &&
+		    exos_map_range(va, (end - va) / EXO_PAGE_SIZE, EXO_PTE_W | EXO_PTE_NX) < 0)
+			fits = false;
+	}
+	if (!fits)
 		die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
 		    "it does not fit in memory");
 	for (size_t i = 0; i < img->nloads; i++)
@@ -121,14 +156,16 @@ static void load_image(const struct elf64_image *img, const uint8_t *file)
 	for (uint64_t va = img->lo; va < img->hi;) {
 		int prot = page_prot(img, va);
 		uint64_t end = va + EXO_PAGE_SIZE;
-		while (end < img->hi && page_prot(img, end) == prot)
+		bool in = in_segment(img, va);
+		while (end < img->hi && page_prot(img, end) == prot && in_segment(img, end) == in)
 			end += EXO_PAGE_SIZE;
 		size_t n = (end - va) / EXO_PAGE_SIZE;
-		if (exos_protect_range(va, n, prot_perm(prot)) < 0)
+		if (in && exos_protect_range(va, n, prot_perm(prot)) < 0)
 			die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
 			    "cannot protect its segments");
-		linux_mm_note_region(va, end - va, prot, "image");
-		if (prot & LINUX_PROT_EXEC)
+		if (in)
+			linux_mm_note_region(va, end - va, prot, "image");
+		if (in && (prot & LINUX_PROT_EXEC))
 			linux_text_alias(va, n);
 		va = end;
 	}
