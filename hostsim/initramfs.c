@@ -23,6 +23,7 @@
 #include "rootfs.h"
 
 #define PROGRAM_MAX_SIZE (1ull << 30)
+#define ADD_DEPTH_MAX    32 /* --add directory levels (a symlink loop ends here) */
 
 /* Reads a whole file; exits with EXOSIM_EXIT_NOFILE if it cannot. */
 static uint8_t *read_file(const char *path, size_t *size)
@@ -98,8 +99,9 @@ static int add_tree(struct cpio_builder *b, const char *host, const char *guest,
 	}
 	if (!S_ISDIR(st.st_mode))
 		fail(EXOSIM_EXIT_NOFILE, "--add %s: not a regular file or directory", host);
-	if (depth > 32)
-		fail(EXOSIM_EXIT_NOFILE, "--add %s: directories nested too deeply", host);
+	if (depth > ADD_DEPTH_MAX)
+		fail(EXOSIM_EXIT_NOFILE, "--add %s: directories nested more than %d deep", host,
+		     ADD_DEPTH_MAX);
 	int r = *guest ? cpio_add_dir(b, guest, st.st_mode & 07777) : 0;
 	b->mtime = 0;
 	struct dirent **names;
