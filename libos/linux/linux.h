@@ -199,6 +199,10 @@ void linux_signal_deliver_pending(struct linux_ctx *ctx);
 
 /* Ends the program with a Linux exit status (0..255, or 128 + signal). */
 _Noreturn void linux_exit(int status);
+/* Ends ExOS, before the program runs, with one of exosim's statuses
+ * (EXOSIM_EXIT_*, which ExOS reports for exosim) and a message on stderr:
+ * one line, "exos: ...\n", anything from the archive in it escaped. */
+_Noreturn void linux_refuse(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Nanoseconds since boot from the TSC, and since the epoch (ring 3 only). */
 uint64_t linux_monotonic_ns(void);
 uint64_t linux_realtime_ns(void);

@@ -27,11 +27,7 @@ _Noreturn static void die(int status, const char *fmt, const char *a, const char
 {
 	/* a is often the program's path, which comes from the archive. */
 	char shown[ESCAPE_SIZE(sizeof(linux_opts.program))];
-	fprintf(stderr, fmt, escape_str(shown, sizeof(shown), a), b);
-	fflush(NULL);
-	/* status is one of exosim's own (EXOSIM_EXIT_*): ExOS reports the failure
-	 * for exosim, so the kernel must not refuse it as reserved. */
-	exo_exit(status | EXO_EXIT_VERBATIM);
+	linux_refuse(status, fmt, escape_str(shown, sizeof(shown), a), b);
 }
 
 /* The initramfs entry at path, or NULL. */

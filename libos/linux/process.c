@@ -2,6 +2,7 @@
  * a libc makes at start-up.  Identity and time never enter the kernel: the
  * ids are ExOS's, the clocks come from the TSC and the kernel's exported
  * calibration (struct exo_kinfo). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,19 @@ _Noreturn void linux_exit(int status)
 	}
 	exo_exit_status(status | EXO_EXIT_VERBATIM);
 	exo_exit(1); /* not reached: the kernel takes any status 0..255 verbatim */
+}
+
+_Noreturn void linux_refuse(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(NULL);
+	/* status is one of exosim's own (EXOSIM_EXIT_*): ExOS reports the failure
+	 * for exosim, so the kernel must not refuse it as reserved. */
+	exo_exit(status | EXO_EXIT_VERBATIM);
 }
 
 SYS(sys_exit)
