@@ -207,6 +207,16 @@ void options_parse(struct options *o, int argc, char **argv)
 	}
 	o->argc = argc - optind;
 	o->argv = argv + optind;
+	/* These shape the archive exosim packs: with a user's archive they would
+	 * do nothing, so they are refused rather than ignored. */
+	const char *packing = o->nadd         ? "--add"
+	                      : o->libos      ? "--libos"
+	                      : o->trace      ? "--trace-syscalls"
+	                      : o->no_rewrite ? "--no-rewrite"
+	                                      : NULL;
+	if (o->initrd && packing)
+		fail(EXOSIM_EXIT_USAGE, "%s shapes the archive exosim packs: not with --initrd",
+		     packing);
 	static char kernel_path[PATH_MAX], libos_path[PATH_MAX];
 	if (!o->kernel)
 		o->kernel = beside_exosim("kernel.elf", kernel_path);
