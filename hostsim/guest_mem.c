@@ -1,5 +1,7 @@
+#include <stdbool.h>
 #include <sys/mman.h>
 
+#include "device.h"
 #include "guest_mem.h"
 
 int guest_mem_init(struct guest_mem *m, uint64_t size)
@@ -21,15 +23,29 @@ void guest_mem_free(struct guest_mem *m)
 	m->host = NULL;
 }
 
+/* Is [gpa, gpa+len) inside the slot [base, base+size)?  Written with
+ * differences only, so that no operand can overflow whatever the guest gives. */
+static bool in_slot(uint64_t gpa, uint64_t len, uint64_t base, uint64_t size)
+{
+	return size && gpa >= base && gpa - base <= size && len <= size - (gpa - base);
+}
+
 void *gpa_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len)
 {
-	uint64_t end = gpa + len;
-	if (end < gpa)
+	if (!m->host)
 		return NULL;
-	if (end <= m->low_end)
+	if (in_slot(gpa, len, 0, m->low_end))
 		return m->host + gpa;
-	uint64_t high_size = m->size - m->low_end;
-	if (gpa >= GUEST_HIGH_RAM_BASE && end - GUEST_HIGH_RAM_BASE <= high_size)
+	if (in_slot(gpa, len, GUEST_HIGH_RAM_BASE, m->size - m->low_end))
 		return m->host + m->low_end + (gpa - GUEST_HIGH_RAM_BASE);
 	return NULL;
+}
+
+void *gpa_check(const struct guest_mem *m, uint64_t gpa, uint64_t len, const char *caller)
+{
+	void *p = gpa_ptr(m, gpa, len);
+	if (!p)
+		device_bad_request(caller, "guest-physical range 0x%llx+0x%llx is not guest RAM",
+		                   (unsigned long long)gpa, (unsigned long long)len);
+	return p;
 }

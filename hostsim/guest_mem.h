@@ -20,8 +20,18 @@ int guest_mem_init(struct guest_mem *m, uint64_t size); /* 0, or -1 with errno *
 void guest_mem_free(struct guest_mem *m);
 
 /* The host address of guest-physical [gpa, gpa+len), or NULL unless the whole
- * range is RAM in one slot.  Every device and loader goes through this:
- * exosim never trusts an address or a length that came from the guest. */
+ * range is RAM in one slot.  Fail-closed: no sum that could wrap is ever
+ * formed; a zero-length range is valid inside a slot or at its very end.
+ * The loaders use this directly (their addresses come from exosim or from an
+ * ELF they report on themselves). */
 void *gpa_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+
+/* The same check for an address or length that came from the guest at run
+ * time; every device goes through this (as Solo5's HVT_CHECKED_GPA_P).  On
+ * failure it reports a bad request by `caller`, a device's name
+ * (device_bad_request: counted by --stats, one line the first time), and
+ * returns NULL: the device then refuses the request with an error the guest
+ * sees. */
+void *gpa_check(const struct guest_mem *m, uint64_t gpa, uint64_t len, const char *caller);
 
 #endif

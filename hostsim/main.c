@@ -3,11 +3,14 @@
  *   options -> initramfs (program + arguments) -> VM + kernel ELF -> PVH start
  *   state -> run the vCPU until the guest's exit device fires. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "console.h"
+#include "deadline.h"
+#include "device.h"
 #include "fail.h"
 #include "initramfs.h"
 #include "kernel_loader.h"
@@ -30,6 +33,10 @@ int main(int argc, char **argv)
 	fail_set_flush_hook(console_flush);
 	struct options o;
 	options_parse(&o, argc, argv);
+	deadline_arm(o.timeout); /* the limit covers the whole run, files and output too */
+	/* A closed stdout must be an EPIPE that reaches the guest's write(), not
+	 * exosim's death. */
+	signal(SIGPIPE, SIG_IGN);
 
 	struct initramfs initrd;
 	if (o.initrd)
@@ -45,6 +52,7 @@ int main(int argc, char **argv)
 
 	struct vm vm;
 	vm_create(&vm, o.mem);
+	devices_setup(&vm);
 	struct kernel_image k;
 	kernel_load(o.kernel, &vm.mem, &k);
 	char cmdline[PVH_CMDLINE_MAX];

@@ -1,45 +1,15 @@
-/* The vCPU loop: every VM exit is counted, and handled here or reported. */
+/* The vCPU loop: every VM exit is counted, and passed to the device that
+ * answers it (device.c) or reported.  No device logic lives here. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
-
-#include <hw/exosim_pv.h>
 
 #include "console.h"
+#include "deadline.h"
+#include "device.h"
 #include "fail.h"
 #include "run.h"
 #include "stats.h"
-
-static volatile sig_atomic_t timed_out;
-static struct kvm_run *volatile running;
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	timed_out = 1;
-	if (running)
-		running->immediate_exit = 1; /* KVM_RUN returns EINTR now or at its next entry */
-}
-
-static void arm_timeout(struct kvm_run *run, double seconds)
-{
-	running = run;
-	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART: interrupt KVM_RUN */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
-	timer_t t;
-	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM};
-	if (timer_create(CLOCK_MONOTONIC, &ev, &t) < 0)
-		fail(EXOSIM_EXIT_INTERNAL, "timer_create: %s", strerror(errno));
-	struct itimerspec its = {
-	        .it_value = {(time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9)}};
-	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-		its.it_value.tv_nsec = 1;
-	timer_settime(t, 0, &its, NULL);
-}
 
 static const char *exception_name(unsigned nr)
 {
@@ -73,72 +43,54 @@ static int guest_died(struct vm *vm, const char *what)
 	return EXOSIM_EXIT_CRASH;
 }
 
-/* Port I/O.  Returns -1 to keep running, or the guest's exit status. */
+/* Port I/O.  Returns DEV_CONTINUE, or the guest's exit status. */
 static int handle_io(struct vm *vm)
 {
 	struct kvm_run *run = vm->run;
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
-	uint16_t port = run->io.port;
-	stats_port(port, out);
+	stats_port(run->io.port, out);
 	uint64_t bytes = (uint64_t)run->io.size * run->io.count;
 	if (run->io.data_offset > vm->run_size || bytes > vm->run_size - run->io.data_offset)
 		return guest_died(vm, "made a malformed port access");
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	uint32_t value = 0;
-	memcpy(&value, data, run->io.size < 4 ? run->io.size : 4);
-
-	if (port == PV_EXIT_PORT && out)
-		return (int)(value & 0xff);
-	if (port == PV_CONSOLE_PORT) {
-		if (!out && run->io.size == 4) {
-			uint32_t magic = PV_CONSOLE_MAGIC;
-			memcpy(data, &magic, 4);
-		} else if (out && run->io.size == 4 && !console_pv_request(&vm->mem, value)) {
-			stats_bad_request();
-		}
-		return -1;
-	}
-	if (port == PV_CONSOLE_IN_PORT && out) {
-		if (run->io.size != 4 || !console_pv_input(&vm->mem, value))
-			stats_bad_request();
-		return -1;
-	}
-	for (uint32_t i = 0; i < run->io.count; i++) {
-		uint8_t *d = data + (size_t)i * run->io.size;
-		if (out)
-			console_port_out(port, d[0]);
-		else /* unassigned ports read as all ones, as on real hardware */
-			memset(d,
-			       port == PV_COM1_PORT + 5 || port == PV_DEBUGCON_PORT
-			               ? console_port_in(port)
-			               : 0xff,
-			       run->io.size);
-	}
-	return -1;
+	struct dev_access a = {.space = DEV_PORT,
+	                       .write = out,
+	                       .addr = run->io.port,
+	                       .size = run->io.size,
+	                       .count = run->io.count,
+	                       .data = (uint8_t *)run + run->io.data_offset};
+	return device_dispatch(vm, &a);
 }
 
-static void handle_mmio(struct kvm_run *run)
+static int handle_mmio(struct vm *vm)
 {
-	/* No MMIO devices yet: reads return all ones, writes are dropped. */
-	if (!run->mmio.is_write)
-		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+	struct kvm_run *run = vm->run;
+	if (run->mmio.len == 0 || run->mmio.len > sizeof(run->mmio.data))
+		return guest_died(vm, "made a malformed MMIO access");
+	struct dev_access a = {.space = DEV_MMIO,
+	                       .write = run->mmio.is_write,
+	                       .addr = run->mmio.phys_addr,
+	                       .size = run->mmio.len,
+	                       .count = 1,
+	                       .data = run->mmio.data};
+	return device_dispatch(vm, &a);
+}
+
+static int timed_out(double timeout_s)
+{
+	console_flush();
+	fprintf(stderr, "exosim: timeout: the run took more than %g s\n", timeout_s);
+	return EXOSIM_EXIT_TIMEOUT;
 }
 
 int vm_run(struct vm *vm, double timeout_s)
 {
-	if (timeout_s > 0)
-		arm_timeout(vm->run, timeout_s);
+	deadline_watch(vm->run);
 	for (;;) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN)
 				return guest_died(vm, "could not be run (KVM_RUN failed)");
-			if (timed_out) {
-				console_flush();
-				fprintf(stderr,
-				        "exosim: timeout: the guest ran for more than %g s\n",
-				        timeout_s);
-				return EXOSIM_EXIT_TIMEOUT;
-			}
+			if (deadline_passed())
+				return timed_out(timeout_s);
 			continue;
 		}
 		struct kvm_run *run = vm->run;
@@ -146,11 +98,12 @@ int vm_run(struct vm *vm, double timeout_s)
 		int status;
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
-			if ((status = handle_io(vm)) >= 0)
+			if ((status = handle_io(vm)) != DEV_CONTINUE)
 				return status;
 			break;
 		case KVM_EXIT_MMIO:
-			handle_mmio(run);
+			if ((status = handle_mmio(vm)) != DEV_CONTINUE)
+				return status;
 			break;
 		case KVM_EXIT_SHUTDOWN:
 			return guest_died(vm, "triple-faulted (KVM_EXIT_SHUTDOWN)");

@@ -3,6 +3,7 @@
  * "exosim-stats: key=value ..." line per topic, for people and scripts. */
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "stats.h"
@@ -27,7 +28,20 @@ static const char *const reason_names[NREASONS] = {
         [KVM_EXIT_IOAPIC_EOI] = "ioapic_eoi",
 };
 
-static uint64_t by_reason[NREASONS], total, bad_requests;
+static uint64_t by_reason[NREASONS], total, bad_requests, unknown_total;
+
+/* Per device and per unknown address: a few distinct keys, found by a scan. */
+#define KEYS_MAX 16
+
+static struct {
+	const char *device;
+	uint64_t n;
+} bad_by_device[KEYS_MAX];
+
+static struct {
+	bool mmio, write;
+	uint64_t addr, n;
+} unknown[KEYS_MAX];
 static uint32_t port_in[65536], port_out[65536];
 static double marks[NPHASES];
 
@@ -54,9 +68,45 @@ void stats_port(uint16_t port, bool out)
 	(out ? port_out : port_in)[port]++;
 }
 
-void stats_bad_request(void)
+uint64_t stats_bad_request(const char *device)
 {
 	bad_requests++;
+	for (int i = 0; i < KEYS_MAX; i++) {
+		if (!bad_by_device[i].device)
+			bad_by_device[i].device = device;
+		if (strcmp(bad_by_device[i].device, device) == 0)
+			return ++bad_by_device[i].n;
+	}
+	return bad_requests; /* more devices than slots: counted in the total only */
+}
+
+void stats_unknown_io(bool mmio, uint64_t addr, bool write)
+{
+	unknown_total++;
+	for (int i = 0; i < KEYS_MAX; i++) {
+		if (!unknown[i].n)
+			unknown[i] =
+			        (typeof(unknown[i])){.mmio = mmio, .write = write, .addr = addr};
+		if (unknown[i].mmio == mmio && unknown[i].write == write &&
+		    unknown[i].addr == addr) {
+			unknown[i].n++;
+			return;
+		}
+	}
+}
+
+static void print_bad_and_unknown(void)
+{
+	fprintf(stderr, "exosim-stats: bad_guest_requests_by_device");
+	for (int i = 0; i < KEYS_MAX && bad_by_device[i].device; i++)
+		fprintf(stderr, " %s=%llu", bad_by_device[i].device,
+		        (unsigned long long)bad_by_device[i].n);
+	fprintf(stderr, "\nexosim-stats: unknown_io=%llu", (unsigned long long)unknown_total);
+	for (int i = 0; i < KEYS_MAX && unknown[i].n; i++)
+		fprintf(stderr, " %s_%s:0x%llx=%llu", unknown[i].mmio ? "mmio" : "port",
+		        unknown[i].write ? "write" : "read", (unsigned long long)unknown[i].addr,
+		        (unsigned long long)unknown[i].n);
+	fputc('\n', stderr);
 }
 
 static void print_ports(const char *dir, const uint32_t *counts)
@@ -84,4 +134,5 @@ void stats_print(const char *irqchip)
 	print_ports("out", port_out);
 	print_ports("in", port_in);
 	fputc('\n', stderr);
+	print_bad_and_unknown();
 }

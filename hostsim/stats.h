@@ -11,7 +11,11 @@ double stats_now_ms(void);
 void stats_mark(enum stats_phase p); /* records the time phase p begins */
 void stats_exit(uint32_t reason);
 void stats_port(uint16_t port, bool out);
-void stats_bad_request(void);
+/* A refused guest request, by the device that refused it; returns how many
+ * that device has refused so far (1 the first time). */
+uint64_t stats_bad_request(const char *device);
+/* An access no device answers: a port, or an MMIO address. */
+void stats_unknown_io(bool mmio, uint64_t addr, bool write);
 void stats_print(const char *irqchip);
 
 #endif

@@ -43,11 +43,29 @@ static void port_write(int stream, const char *p, size_t len)
 	}
 }
 
-static void pv_flush(void)
+/* exosim's answer (include/hw/exosim_pv.h) as the console call's result:
+ * bytes, or the host's write error as Linux reports it to a writer (EPIPE,
+ * ENOSPC; anything else is EIO).  A request exosim refused is a kernel bug:
+ * EIO, never silence. */
+static long pv_result(int32_t r)
 {
-	if (pv_req.nsegs)
+	if (r >= 0)
+		return r;
+	if (r == -EXO_EPIPE || r == -EXO_ENOSPC || r == -EXO_EINTR)
+		return r;
+	return -EXO_EIO;
+}
+
+static long pv_flush(void)
+{
+	long r = 0;
+	if (pv_req.nsegs) {
+		pv_req.result = PV_RESULT_NONE;
 		outl(PV_CONSOLE_PORT, (uint32_t)kpa(&pv_req));
+		r = pv_result(pv_req.result);
+	}
 	pv_req.nsegs = 0;
+	return r;
 }
 
 /* Queue [pa, pa+len) for the paravirtual console, merging with the previous
@@ -111,9 +129,9 @@ long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len)
 		va += chunk;
 	}
 	if (paravirtual)
-		pv_flush();
-	else /* the buffer is in the current address space and was just checked */
-		port_write(stream, (const char *)buf, len);
+		return pv_flush(); /* bytes written, or the host's error */
+	/* the buffer is in the current address space and was just checked */
+	port_write(stream, (const char *)buf, len);
 	return (long)len;
 }
 
@@ -137,7 +155,8 @@ long console_read_user(uint64_t pml4, uint64_t buf, uint64_t len)
 	uint64_t pa = vm_user_translate(pml4, buf, true);
 	if (pa == VM_NO_PAGE)
 		return -EXO_EFAULT;
-	input_req = (struct pv_console_in){.paddr = pa, .len = (uint32_t)len};
+	input_req =
+	        (struct pv_console_in){.paddr = pa, .len = (uint32_t)len, .result = PV_RESULT_NONE};
 	outl(PV_CONSOLE_IN_PORT, (uint32_t)kpa(&input_req));
 	long n = input_req.result;
 	if (n < 0)

@@ -6,15 +6,15 @@
 #define EXO_EPERM  1
 #define EXO_ENOENT 2
 #define EXO_EINTR  4  /* a wait cut short to deliver an upcall */
-#define EXO_EIO    5  /* a device failed (console input) */
+#define EXO_EIO    5  /* a device failed (console input or output) */
 #define EXO_EBADF  9  /* not a capability slot in use */
 #define EXO_EAGAIN 11 /* memory is being reclaimed: try again */
 #define EXO_ENOMEM 12
 #define EXO_EFAULT 14
 #define EXO_EBUSY  16
 #define EXO_EINVAL 22
-#define EXO_ENOSPC 28 /* a table is full */
-#define EXO_EPIPE  32 /* the PCT callee died before replying */
+#define EXO_ENOSPC 28 /* a table is full; console output: the host's device is full */
+#define EXO_EPIPE  32 /* the PCT callee died before replying; console output: no reader */
 #define EXO_ENOSYS 38
 
 #endif

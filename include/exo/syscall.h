@@ -15,8 +15,12 @@
 #ifndef EXO_SYSCALL_H
 #define EXO_SYSCALL_H
 
-#define EXO_SYS_NULL          0 /* () -> 0; for measuring a crossing */
-#define EXO_SYS_CONSOLE_WRITE 1 /* (int stream, const void *buf, size_t len) -> len */
+#define EXO_SYS_NULL 0 /* () -> 0; for measuring a crossing */
+/* EXO_SYS_CONSOLE_WRITE: (int stream, const void *buf, size_t len) -> bytes
+ * written (len, or fewer if the host failed part-way), or -EXO_EPIPE (no
+ * reader), -EXO_ENOSPC (a full device) or -EXO_EIO when the host's stream
+ * failed first. */
+#define EXO_SYS_CONSOLE_WRITE 1
 #define EXO_SYS_EXIT          2 /* (int status) -> does not return */
 #define EXO_SYS_YIELD                                                                              \
 	3 /* (int env_cap or -1) -> 0: run another environment                                     \

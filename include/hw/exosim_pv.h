@@ -15,10 +15,28 @@
 #define PV_DEBUGCON_PORT     0xe9
 #define PV_DEBUGCON_READBACK 0xe9
 
+/* Results of the paravirtual requests below.  exosim writes an int32 result
+ * into every request it can read:
+ *   >= 0              bytes transferred (a short count when the host failed
+ *                     part-way, as a Linux write or read returns);
+ *   PV_ERR_MALFORMED  the request broke this protocol: an address or length
+ *                     outside guest RAM, a length over the limit, an unknown
+ *                     stream.  Nothing was transferred; exosim counted it
+ *                     (--stats: bad_guest_requests) and said so once on
+ *                     stderr, and carries on;
+ *   other < 0         the host's own error, a negated Linux errno: -32 EPIPE
+ *                     (no reader), -28 ENOSPC (e.g. /dev/full), -5 EIO, -4
+ *                     EINTR (exosim's --timeout ended the wait).
+ * The guest sets result to PV_RESULT_NONE before the request: a request whose
+ * own address is not guest RAM cannot be answered, and leaves it so. */
+#define PV_RESULT_NONE   INT32_MIN
+#define PV_ERR_MALFORMED (-4096)
+
 /* Paravirtual console: one VM exit per buffer instead of one per byte.
  * `inl` from the port returns PV_CONSOLE_MAGIC under exosim (all ones on
  * other machines).  `outl` of the guest-physical address of a struct
- * pv_console_req writes every segment, in order, to the stream. */
+ * pv_console_req writes every segment, in order, to the stream, and sets
+ * result. */
 #define PV_CONSOLE_PORT        0x700
 #define PV_CONSOLE_MAGIC       0x534f5845u /* "EXOS" */
 #define PV_CONSOLE_MAX_SEGS    32
@@ -33,13 +51,15 @@ struct pv_console_seg {
 struct pv_console_req {
 	uint32_t stream; /* 1 = stdout, 2 = stderr */
 	uint32_t nsegs;  /* <= PV_CONSOLE_MAX_SEGS */
+	int32_t result;  /* set by exosim, see above */
+	uint32_t reserved;
 	struct pv_console_seg seg[PV_CONSOLE_MAX_SEGS];
 };
 
 /* Console input: `outl` of the guest-physical address of a struct
  * pv_console_in reads at most len bytes of exosim's stdin into paddr and sets
- * result (bytes, 0 at end of input, negative errno).  The exit blocks until
- * input arrives, as a read of a terminal or pipe would. */
+ * result (bytes, 0 at end of input, or an error as above).  The exit blocks
+ * until input arrives, as a read of a terminal or pipe would. */
 #define PV_CONSOLE_IN_PORT 0x704
 #define PV_CONSOLE_IN_MAX  4096
 

@@ -13,5 +13,7 @@ Suite *pred_suite(void);
 Suite *rootfs_suite(void);
 Suite *vma_suite(void);
 Suite *escape_suite(void);
+Suite *guest_mem_suite(void);
+Suite *device_suite(void);
 
 #endif
