@@ -18,6 +18,7 @@
 #include "elf64.h"
 #include "escape.h"
 #include "fail.h"
+#include "host_file.h"
 #include "initramfs.h"
 #include "options.h"
 #include "rootfs.h"
@@ -28,9 +29,9 @@
 /* Reads a whole file; exits with EXOSIM_EXIT_NOFILE if it cannot. */
 static uint8_t *read_file(const char *path, size_t *size)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = fdopen(host_file_open(path), "rb"); /* regular files only */
 	if (!f)
-		fail(EXOSIM_EXIT_NOFILE, "%s: %s", path, strerror(errno));
+		fail(EXOSIM_EXIT_INTERNAL, "%s: %s", path, strerror(errno));
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0, n;
 	do {

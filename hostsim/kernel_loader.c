@@ -10,6 +10,7 @@
 #include <hw/pvh.h>
 
 #include "fail.h"
+#include "host_file.h"
 #include "kernel_loader.h"
 
 static uint64_t note_entry(const char *path, Elf *elf, const GElf_Phdr *ph)
@@ -64,9 +65,7 @@ static void load_segment(const char *path, int fd, struct guest_mem *mem, const 
 
 void kernel_load(const char *path, struct guest_mem *mem, struct kernel_image *img)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fail(EXOSIM_EXIT_NOFILE, "%s: %s", path, strerror(errno));
+	int fd = host_file_open(path); /* regular files only */
 	elf_version(EV_CURRENT);
 	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF)
