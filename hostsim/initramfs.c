@@ -19,6 +19,7 @@
 #include "escape.h"
 #include "fail.h"
 #include "host_file.h"
+#include "host_signals.h"
 #include "initramfs.h"
 #include "options.h"
 #include "rootfs.h"
@@ -153,9 +154,11 @@ static char *exos_config(const struct options *o, const char *guest_path, size_t
 	if (tty1)
 		ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
 	char *conf;
-	int n = asprintf(&conf, "program=/%s\ntrace=%d\nrewrite=%d\ntty=%d%d%d\nrows=%u\ncols=%u\n",
+	int n = asprintf(&conf,
+	                 "program=/%s\ntrace=%d\nrewrite=%d\ntty=%d%d%d\nrows=%u\ncols=%u\n"
+	                 "sigign=%llx\n",
 	                 guest_path, o->trace, !o->no_rewrite, tty0, tty1, tty2, ws.ws_row,
-	                 ws.ws_col);
+	                 ws.ws_col, (unsigned long long)host_signals_inherited_ignored());
 	if (n < 0)
 		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
 	*len = (size_t)n;

@@ -3,7 +3,6 @@
  *   options -> initramfs (program + arguments) -> VM + kernel ELF -> PVH start
  *   state -> run the vCPU until the guest's exit device fires. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +11,7 @@
 #include "deadline.h"
 #include "device.h"
 #include "fail.h"
+#include "host_signals.h"
 #include "initramfs.h"
 #include "kernel_loader.h"
 #include "options.h"
@@ -30,13 +30,11 @@ static void pack(const struct options *o, const struct initramfs *r)
 int main(int argc, char **argv)
 {
 	stats_mark(PHASE_START);
+	host_signals_init();
 	fail_set_flush_hook(console_flush);
 	struct options o;
 	options_parse(&o, argc, argv);
 	deadline_arm(o.timeout); /* the limit covers the whole run, files and output too */
-	/* A closed stdout must be an EPIPE that reaches the guest's write(), not
-	 * exosim's death. */
-	signal(SIGPIPE, SIG_IGN);
 
 	struct initramfs initrd;
 	if (o.initrd)

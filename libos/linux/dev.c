@@ -69,18 +69,25 @@ static void rng_fill(uint8_t *p, size_t n)
 long console_write(int stream, const uint8_t *p, size_t n)
 {
 	size_t done = 0;
+	long r = 0;
 
 	if (stream == 0)
 		stream = EXO_STDOUT; /* fd 0 on a terminal writes to it */
 	while (done < n) {
 		size_t k = n - done < EXO_CONSOLE_WRITE_MAX ? n - done : EXO_CONSOLE_WRITE_MAX;
-		long r = exo_console_write(stream, p + done, k);
-
+		r = exo_console_write(stream, p + done, k);
 		if (r <= 0)
-			return done ? (long)done : r < 0 ? r : -LINUX_EIO;
+			break;
 		done += (size_t)r;
 	}
-	return (long)done;
+	if (done || n == 0)
+		return (long)done; /* a short count: an error comes with the next write */
+	/* exosim's stdout failed (kernel/console.c passes its error on): as a Linux
+	 * write to a closed pipe, EPIPE comes with SIGPIPE, whose default action
+	 * ends the program (status 141). */
+	if (r == -LINUX_EPIPE)
+		linux_signal_raise(linux_cur_ctx, LINUX_SIGPIPE);
+	return r < 0 ? r : -LINUX_EIO;
 }
 
 long console_read(uint64_t dst, size_t n, bool user)

@@ -214,6 +214,7 @@ struct linux_options {
 	bool isatty[3];      /* exosim's own stdin, stdout, stderr are terminals */
 	uint16_t rows, cols; /* the terminal's size, if any */
 	uint32_t uid, gid;   /* exosim's user and group */
+	uint64_t sigign;     /* signals exosim was started with ignored (bit sig-1) */
 	char program[256];   /* the program's absolute path in the initramfs */
 };
 extern struct linux_options linux_opts;

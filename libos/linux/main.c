@@ -75,6 +75,8 @@ static void read_options(void)
 				linux_opts.uid = (uint32_t)atoi(v);
 			else if (!strcmp(line, "gid"))
 				linux_opts.gid = (uint32_t)atoi(v);
+			else if (!strcmp(line, "sigign"))
+				linux_opts.sigign = strtoull(v, NULL, 16);
 		}
 		p = eol + 1;
 	}

@@ -94,10 +94,17 @@ static struct k_sigaction actions[LINUX_NSIG + 1];
 static uint64_t blocked, pending;
 static struct linux_stack altstack = {.flags = SS_DISABLE};
 
+/* A program starts with the signals its parent ignored still ignored, as
+ * execve keeps them: exosim passes on its own (linux_opts.sigign), so that
+ * `trap '' PIPE` before running a program under exosim means what it does
+ * natively. */
 void linux_signal_init(void)
 {
 	memset(actions, 0, sizeof(actions));
 	blocked = pending = 0;
+	for (int sig = 1; sig <= LINUX_NSIG; sig++)
+		if ((linux_opts.sigign & BIT(sig)) && !(UNBLOCKABLE & BIT(sig)))
+			actions[sig].handler = SIG_IGN;
 }
 
 /* Signals whose default action is to be ignored; everything else we can

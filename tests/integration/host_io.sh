@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# host_io.sh: exosim never blocks on its host files or streams past --timeout.
+# host_io.sh: exosim's host files and streams: it never blocks on them past --timeout,
+# and a failed write to its stdout reaches the guest program.
 #
 # usage: host_io.sh CASE EXOSIM KERNEL SPEW
 #   fifo_program     a FIFO as PROGRAM: refused at once, one line, status 122
@@ -8,6 +9,8 @@
 #   dir_program      a directory as PROGRAM: the same
 #   stdout_full      stdout a pipe nobody reads, --timeout 2: status 124 within 6 s
 #   stdout_nonblock  the same with stdout made O_NONBLOCK by whoever shared it
+#   stdout_enospc    stdout is /dev/full: the program's console write gets -ENOSPC (28)
+#   stdout_epipe     stdout is a pipe whose reader quits: the write gets -EPIPE (32)
 # SPEW (tests/guest/spew.elf) writes to stdout until a write fails.
 # Exit status: 0 pass, 1 fail, 77 skip.
 set -u
@@ -103,6 +106,19 @@ stdout_nonblock)
 fcntl.fcntl(1, fcntl.F_SETFL, fcntl.fcntl(1, fcntl.F_GETFL) | os.O_NONBLOCK)
 os.execv(sys.argv[1], sys.argv[1:])')
 	expect_timeout_with_stuck_stdout "$spew"
+	;;
+stdout_enospc)
+	need_kvm
+	run --kernel "$kernel" "$spew" >/dev/full
+	[ "$status" = 28 ] || fail "status $status, expected 28 (spew's ENOSPC)"
+	grep -q "^spew: write 0 failed: -28$" "$tmp/err" || fail "spew did not see -ENOSPC"
+	;;
+stdout_epipe)
+	need_kvm
+	timeout -s KILL 15 "$exosim" --kernel "$kernel" "$spew" 2>"$tmp/err" | head -c 1 >/dev/null
+	status=${PIPESTATUS[0]}
+	[ "$status" = 32 ] || fail "status $status, expected 32 (spew's EPIPE; 137: blocked)"
+	grep -q "^spew: write [0-9]* failed: -32$" "$tmp/err" || fail "spew did not see -EPIPE"
 	;;
 *)
 	echo "host_io.sh: unknown case $case_" >&2

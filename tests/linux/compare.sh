@@ -16,6 +16,12 @@
 #   --stdin-str STR    feed STR (printf %b escapes) to both runs through a pipe
 #   --stdin-file FILE  feed FILE to both runs through a pipe
 #   --exosim-arg ARG   pass ARG to exosim before PROGRAM (repeatable)
+#   --stdout-to FILE   both runs write stdout to FILE (e.g. /dev/full), which is not
+#                      compared; their status and stderr are
+#   --pipe-to CMD      both runs write stdout into a pipe to `sh -c CMD` (e.g. head -1);
+#                      CMD's output is compared, and the status is the program's
+#   --sigpipe-ignored  both runs start with SIGPIPE ignored, as after `trap '' PIPE` in
+#                      the shell that runs them
 #   --timeout SEC      kill a run after SEC seconds and fail (default 30)
 #   --sort-stdout      compare stdout as sorted lines, for output in directory order
 #                      (find), which differs between file systems
@@ -33,6 +39,7 @@
 set -u
 
 vm="" exosim="" kernel="" status=0 timeout=30 stdin_mode=none stdin_data="" sort_stdout=0
+stdout_to="" pipe_to="" sigpipe_ignored=0
 adds=() envs=() exosim_args=()
 
 die() {
@@ -52,6 +59,9 @@ while [ $# -gt 0 ]; do
 	--stdin-str) stdin_mode=str; stdin_data=$2; shift 2 ;;
 	--stdin-file) stdin_mode="file"; stdin_data=$2; shift 2 ;;
 	--exosim-arg) exosim_args+=("$2"); shift 2 ;;
+	--stdout-to) stdout_to=$2; shift 2 ;;
+	--pipe-to) pipe_to=$2; shift 2 ;;
+	--sigpipe-ignored) sigpipe_ignored=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--sort-stdout) sort_stdout=1; shift ;;
 	--) shift; break ;;
@@ -105,15 +115,30 @@ run_limited() {
 	local envcmd=(env -i ${envs[@]+"${envs[@]}"})
 	# QEMU's guest got its environment at --pack time; qemu-boot.sh needs the host's PATH.
 	[ "$tag" = vm ] && [ "$vm" = qemu ] && envcmd=()
+	local wrap=()
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	[ "$sigpipe_ignored" = 1 ] && wrap=(bash -c 'trap "" PIPE; exec "$@"' sigpipe-ignored)
+	local run=(timeout -s KILL "$timeout" ${wrap[@]+"${wrap[@]}"} ${envcmd[@]+"${envcmd[@]}"} "$@")
+	local out=$tmp/$tag.out err=$tmp/$tag.err
+	: >"$out"
+	[ -n "$stdout_to" ] && out=$stdout_to
 	st=0
-	if [ "$stdin_mode" = none ]; then
-		timeout -s KILL "$timeout" ${envcmd[@]+"${envcmd[@]}"} "$@" \
-			</dev/null >"$tmp/$tag.out" 2>"$tmp/$tag.err" || st=$?
+	if [ -n "$pipe_to" ]; then
+		# The program's status, not the reader's.
+		if [ "$stdin_mode" = none ]; then
+			"${run[@]}" </dev/null 2>"$err" | sh -c "$pipe_to" >"$out"
+			st=${PIPESTATUS[0]}
+		else
+			# shellcheck disable=SC2002
+			cat "$tmp/stdin" | "${run[@]}" 2>"$err" | sh -c "$pipe_to" >"$out"
+			st=${PIPESTATUS[1]}
+		fi
+	elif [ "$stdin_mode" = none ]; then
+		"${run[@]}" </dev/null >"$out" 2>"$err" || st=$?
 	else
 		# A pipe, as in `printf 'hi\n' | prog`, not a file: the cat is on purpose.
 		# shellcheck disable=SC2002
-		cat "$tmp/stdin" | timeout -s KILL "$timeout" ${envcmd[@]+"${envcmd[@]}"} "$@" \
-			>"$tmp/$tag.out" 2>"$tmp/$tag.err" || st=$?
+		cat "$tmp/stdin" | "${run[@]}" >"$out" 2>"$err" || st=$?
 	fi
 	timed_out=0
 	if [ "$st" = 137 ] && [ $((SECONDS - t0)) -ge $((timeout - 1)) ]; then
