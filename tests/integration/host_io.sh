@@ -18,8 +18,9 @@ case_=$1 exosim=$2 kernel=$3 spew=$4
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/host_io.XXXXXX") || exit 1
 reader=""
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
-	[ -n "$reader" ] && kill "$reader" 2>/dev/null
+	if [ -n "$reader" ]; then kill "$reader" 2>/dev/null; fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -31,10 +32,10 @@ fail() {
 }
 
 need_kvm() {
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || {
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 		echo "host_io.sh: no usable /dev/kvm; skipping"
 		exit 77
-	}
+	fi
 }
 
 # Runs exosim ARGS... (through ${wrap[@]}, if set) under a hard 15 s kill,
@@ -61,6 +62,8 @@ expect_refused() {
 # stdout is a FIFO whose reader never reads; exosim must stop at its deadline.
 expect_timeout_with_stuck_stdout() {
 	mkfifo "$tmp/out"
+	# A reader that holds the FIFO open and never reads it.
+	# shellcheck disable=SC2217
 	sleep 60 <"$tmp/out" &
 	reader=$!
 	run --kernel "$kernel" --timeout 2 "$@" >"$tmp/out"
