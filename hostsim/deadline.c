@@ -51,6 +51,6 @@ bool deadline_passed(void)
 void deadline_watch(struct kvm_run *run)
 {
 	watched = run;
-	if (passed)
+	if (run && passed)
 		run->immediate_exit = 1;
 }

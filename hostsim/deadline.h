@@ -17,7 +17,8 @@ void deadline_arm(double seconds);
 bool deadline_passed(void);
 
 /* Makes the deadline stop KVM_RUN through run->immediate_exit (at once if it
- * has already passed). */
+ * has already passed).  NULL stops watching: required before run is unmapped,
+ * since the signal keeps repeating after the deadline. */
 void deadline_watch(struct kvm_run *run);
 
 #endif

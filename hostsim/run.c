@@ -82,9 +82,8 @@ static int timed_out(double timeout_s)
 	return EXOSIM_EXIT_TIMEOUT;
 }
 
-int vm_run(struct vm *vm, double timeout_s)
+static int run_loop(struct vm *vm, double timeout_s)
 {
-	deadline_watch(vm->run);
 	for (;;) {
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN)
@@ -123,4 +122,12 @@ int vm_run(struct vm *vm, double timeout_s)
 		}
 		}
 	}
+}
+
+int vm_run(struct vm *vm, double timeout_s)
+{
+	deadline_watch(vm->run);
+	int status = run_loop(vm, timeout_s);
+	deadline_watch(NULL); /* vm->run is unmapped soon; the timer may still fire */
+	return status;
 }

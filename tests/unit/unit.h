@@ -15,5 +15,6 @@ Suite *vma_suite(void);
 Suite *escape_suite(void);
 Suite *guest_mem_suite(void);
 Suite *device_suite(void);
+Suite *deadline_suite(void);
 
 #endif
