@@ -22,9 +22,15 @@
 
 static void pack(const struct options *o, const struct initramfs *r)
 {
+	/* FILE may be a FIFO or a pipe (`--pack >(cat)`): the deadline cuts a
+	 * blocked open or write short, and that is a timeout, not a bad file. */
 	FILE *f = fopen(o->pack, "wb");
-	if (!f || fwrite(r->data, 1, r->size, f) != r->size || fclose(f) != 0)
+	if (!f || fwrite(r->data, 1, r->size, f) != r->size || fclose(f) != 0) {
+		if (deadline_passed())
+			fail(EXOSIM_EXIT_TIMEOUT, "timeout: the run took more than %g s",
+			     o->timeout);
 		fail(EXOSIM_EXIT_NOFILE, "%s: cannot write: %s", o->pack, strerror(errno));
+	}
 }
 
 int main(int argc, char **argv)

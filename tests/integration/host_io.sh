@@ -7,6 +7,7 @@
 #   fifo_initrd      a FIFO as --initrd: the same
 #   fifo_kernel      a FIFO as --kernel: the same (needs /dev/kvm)
 #   dir_program      a directory as PROGRAM: the same
+#   pack_fifo        --pack to a FIFO nobody opens, --timeout 1: status 124 within 5 s
 #   stdout_full      stdout a pipe nobody reads, --timeout 2: status 124 within 6 s
 #   stdout_nonblock  the same with stdout made O_NONBLOCK by whoever shared it
 #   stdout_enospc    stdout is /dev/full: the program's console write gets -ENOSPC (28)
@@ -93,6 +94,14 @@ fifo_kernel)
 dir_program)
 	run --kernel "$kernel" "$tmp"
 	expect_refused "a directory"
+	;;
+pack_fifo)
+	mkfifo "$tmp/pack"
+	run --kernel "$kernel" --timeout 1 --pack "$tmp/pack" "$spew"
+	[ "$status" = 124 ] || fail "status $status, expected 124 (137: exosim blocked)"
+	[ "$(wc -l <"$tmp/err")" = 1 ] || fail "stderr is not one line"
+	grep -q "timeout" "$tmp/err" || fail "no timeout line"
+	[ "$elapsed_ms" -lt 5000 ] || fail "took $elapsed_ms ms for a 1 s timeout"
 	;;
 stdout_full)
 	need_kvm
