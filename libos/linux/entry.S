@@ -1,10 +1,10 @@
 /* The direct path into ExOS from a rewritten syscall site, and resuming a
- * program context.  See syscall.c for the rewriting.
+ * program context.  See rewrite.c for the rewriting.
  *
- * A rewritten site is `call *%rax` (ff d0) where `syscall` (0f 05) was: with
- * rax = the call number it lands in the trampoline's nop sled at address 0,
- * which jumps here.  The call pushed the return address, so [rsp] is where
- * the program resumes.  `syscall` clobbers rcx and r11, so they are free. */
+ * A rewritten site jumps to its stub, which loads rax as the site did, sets
+ * rcx to the address after the site's `syscall` (as `syscall` itself does) and
+ * jumps here with r11 as scratch.  Nothing was pushed: the program's stack,
+ * red zone included, is untouched. */
 #define C_R8     0
 #define C_R9     8
 #define C_R10    16
@@ -33,8 +33,7 @@
 	.type	linux_direct_entry, @function
 linux_direct_entry:
 	movq	%rsp, %r11
-	movabsq	$(EXOS_STACK_HI - C_SIZE), %rcx
-	movq	%rcx, %rsp		/* a struct linux_ctx on ExOS's stack */
+	movabsq	$(EXOS_STACK_HI - C_SIZE), %rsp	/* a struct linux_ctx on ExOS's stack */
 	movq	%r8, C_R8(%rsp)
 	movq	%r9, C_R9(%rsp)
 	movq	%r10, C_R10(%rsp)
@@ -48,11 +47,9 @@ linux_direct_entry:
 	movq	%rbx, C_RBX(%rsp)
 	movq	%rdx, C_RDX(%rsp)
 	movq	%rax, C_RAX(%rsp)
-	movq	(%r11), %rcx
 	movq	%rcx, C_RIP(%rsp)
 	movq	%rcx, C_RCX(%rsp)	/* rcx = rip, as `syscall` leaves it */
-	leaq	8(%r11), %rcx
-	movq	%rcx, C_RSP(%rsp)
+	movq	%r11, C_RSP(%rsp)
 	pushfq
 	popq	%rcx
 	movq	%rcx, C_RFLAGS(%rsp)
@@ -64,7 +61,9 @@ linux_direct_entry:
 	testl	%eax, %eax
 	jnz	resume_ctx
 	/* The common case: back after the site, without touching the program's
-	 * stack (its red zone is live). */
+	 * stack (its red zone is live), with its flags as `sysret` restores them. */
+	pushq	C_RFLAGS(%rsp)
+	popfq
 	movq	C_R8(%rsp), %r8
 	movq	C_R9(%rsp), %r9
 	movq	C_R10(%rsp), %r10

@@ -30,9 +30,10 @@
 #include "abi.h"
 
 /* ---- The program's address space ---------------------------------------
- *   0 .. 4 KiB                the syscall trampoline (syscall.c), if rewriting
+ *   0 .. 4 MiB                unmapped but for ExOS (a null pointer faults)
  *   1 MiB .. 4 MiB            ExOS itself (linked at 0x100000)
  *   0x400000 or PIE base      the program, then its brk heap
+ *   1 GiB away from it        16 MiB for the syscall stubs (rewrite.c)
  *   .. LINUX_MMAP_TOP         mmap regions, allocated top-down
  *   LINUX_STACK_TOP - 8 MiB   the program's stack, grown on faults
  *   LINUX_TEXT_ALIAS ..       a writable alias of the program's text (rewriting)
@@ -45,6 +46,7 @@
 #define LINUX_EXOS_STACK_LO 0x7d0001000000ul /* ExOS's stack for direct calls */
 #define LINUX_EXOS_STACK_HI 0x7d0001010000ul
 #define LINUX_PIPE_BUFS     0x7d0002000000ul /* pipe buffers, mapped on first use (pipe.c) */
+#define LINUX_STUB_ALIAS    0x7d0003000000ul /* the syscall stubs, writable (rewrite.c) */
 #define LINUX_ROOTFS        0x7d0100000000ul /* the root's tables, sized to the archive */
 #define LINUX_ROOTFS_MAX    (4ul << 30)      /* (initrd.c) */
 
@@ -111,21 +113,35 @@ struct linux_ctx {
 
 struct elf64_image;
 /* Builds the dispatch table, registers the EXO_VEC_SYSCALL upcall (with
- * EXO_EV_SYSCALL) and, if rewriting, maps the trampoline at address 0.  img:
- * the program, whose executable segments are the only rewritable code. */
+ * EXO_EV_SYSCALL) and, if rewriting, sets up rewrite.c.  img: the program,
+ * whose executable segments are the only rewritable code. */
 void linux_syscall_init(const struct elf64_image *img);
 /* Only the dispatch table (native programs, <exos/unix.h>). */
 void linux_syscall_table_init(void);
-/* npages of program text at va, mapped executable: alias them writable at
- * LINUX_TEXT_ALIAS + (va - image low) so syscall sites can be rewritten. */
-void linux_text_alias(uint64_t va, size_t npages);
 
 /* Runs fn(c) on ExOS's own stack (LINUX_EXOS_STACK_*). */
 void linux_on_exos_stack(void (*fn)(struct linux_ctx *), struct linux_ctx *c);
 /* The context of the call being served (for rt_sigreturn, kill to self). */
 extern struct linux_ctx *linux_cur_ctx;
 /* Counters for the statistics ExOS prints with --trace-syscalls. */
-extern uint64_t linux_sites_rewritten, linux_syscalls_trapped, linux_syscalls_direct;
+extern uint64_t linux_syscalls_trapped, linux_syscalls_direct;
+
+/* ---- rewrite.c -------------------------------------------------------- */
+
+/* Reserves the stub window near img (if rewriting). */
+void linux_rewrite_init(const struct elf64_image *img);
+/* npages of program text at va, mapped executable: alias them writable at
+ * LINUX_TEXT_ALIAS + (va - image low) so syscall sites can be rewritten. */
+void linux_text_alias(uint64_t va, size_t npages);
+/* The `syscall` at s trapped, with the registers c it was executed with:
+ * counts the site and rewrites it if its form allows. */
+void linux_site_trapped(uint64_t s, const struct linux_ctx *c);
+/* True if a #UD at rip is a rewritten site's `syscall` reached by a jump. */
+bool linux_site_ud(uint64_t rip);
+/* For --trace-syscalls at exit: one line per site left trapping. */
+void linux_sites_trace(void);
+/* Sites whose `syscall` trapped at least once; those rewritten. */
+extern uint64_t linux_sites_seen, linux_sites_rewritten;
 
 /* Serves the call in ctx->rax with ctx's argument registers and writes the
  * result to ctx->rax.  It may change any of ctx (rt_sigreturn, a signal

@@ -66,8 +66,8 @@ extern uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
 #endif
 
 /* ---- Policy ----
- * Program memory lies in [MM_USER_MIN, MM_USER_TOP): below are the syscall
- * trampoline and ExOS itself, above the text alias and ExOS's fixed regions.
+ * Program memory lies in [MM_USER_MIN, MM_USER_TOP): below are the unmapped
+ * first pages and ExOS itself, above the text alias and ExOS's fixed regions.
  * A MAP_FIXED below MM_USER_MIN fails with EPERM, as below Linux's
  * mmap_min_addr. */
 #define MM_USER_MIN  0x400000ul

@@ -21,11 +21,13 @@ static uint64_t tid_address;
 _Noreturn void linux_exit(int status)
 {
 	if (linux_opts.trace) {
+		linux_sites_trace();
 		char line[128];
 		int n = snprintf(
 		        line, sizeof(line),
-		        "[exos] exit %d: %lu calls trapped, %lu direct, %lu sites rewritten\n",
-		        status, linux_syscalls_trapped, linux_syscalls_direct,
+		        "[exos] exit %d: %lu calls trapped, %lu direct; %lu sites trapped, "
+		        "%lu rewritten\n",
+		        status, linux_syscalls_trapped, linux_syscalls_direct, linux_sites_seen,
 		        linux_sites_rewritten);
 		exo_console_write(EXO_STDERR, line, (size_t)n);
 	}

@@ -5,20 +5,10 @@
  * every bare `syscall` of the program to ExOS's exception handler as an
  * EXO_VEC_SYSCALL upcall (one kernel crossing, tens of µs on KVM-on-PVM).
  *
- * The fast path, in the style of zpoline (ATC '23) and lazypoline (DSN '24):
- * the first time a site traps, ExOS rewrites its two bytes `syscall` (0f 05)
- * into `call *%rax` (ff d0).  rax holds the call number (< 512), so the call
- * lands in a nop sled at address 0 that slides into a jump to
- * linux_direct_entry (entry.S): from then on that site costs a function call.
- * Only sites inside the program's executable segments are rewritten (code the
- * program generates itself keeps trapping), through a writable alias of the
- * text, so no kernel crossing is needed.
- *
- * What rewriting costs the program: page 0 is mapped (execute and read), so a
- * read through a null pointer returns sled bytes instead of faulting (writes
- * still fault); and the call's return address is pushed into the 8 bytes below
- * rsp, which a leaf function could be using as red zone across a system call.
- * `exosim --no-rewrite` turns it off. */
+ * The fast path (rewrite.c): the first time a site traps, ExOS rewrites the
+ * instruction that loads its call number into a jump to a stub, which enters
+ * linux_direct_entry (entry.S) without a kernel crossing.  Sites it cannot
+ * rewrite safely keep trapping.  `exosim --no-rewrite` turns it off. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,25 +19,12 @@
 #include "elf64.h"
 #include "linux.h"
 
-/* The trampoline page: sled [0, SLED_END), then the jump; the rest int3, so a
- * call number in [SLED_END, 4096) is caught as a breakpoint in page 0. */
-#define SLED_END 512
-
 struct linux_options linux_opts = {.rewrite = true};
 
 static linux_sysfn table[LINUX_NR_MAX];
 static const char *table_name[LINUX_NR_MAX];
 
-/* The rewritable text: [text_lo, text_hi) holds the program's executable
- * runs, aliased at LINUX_TEXT_ALIAS + (va - image_lo). */
-static uint64_t image_lo;
-#define MAX_TEXT_RUNS 8
-static struct {
-	uint64_t lo, hi;
-} text[MAX_TEXT_RUNS];
-static int ntext;
-
-uint64_t linux_sites_rewritten, linux_syscalls_trapped, linux_syscalls_direct;
+uint64_t linux_syscalls_trapped, linux_syscalls_direct;
 
 void linux_direct_entry(void);
 _Noreturn void linux_ctx_resume(struct linux_ctx *ctx);
@@ -179,23 +156,6 @@ void linux_on_exos_stack(void (*fn)(struct linux_ctx *), struct linux_ctx *c)
 		linux_call_on_stack(fn, c, LINUX_EXOS_STACK_HI);
 }
 
-static bool in_text(uint64_t va, size_t len)
-{
-	for (int i = 0; i < ntext; i++)
-		if (va >= text[i].lo && va + len <= text[i].hi)
-			return true;
-	return false;
-}
-
-/* The site's `syscall` becomes `call *%rax`, written through the alias. */
-static void rewrite_site(uint64_t site)
-{
-	if (!in_text(site, 2) || *(volatile uint16_t *)site != 0x050f)
-		return;
-	*(volatile uint16_t *)(LINUX_TEXT_ALIAS + (site - image_lo)) = 0xd0ff;
-	linux_sites_rewritten++;
-}
-
 static int syscall_upcall(struct exo_xframe *f, struct exos_regs *r)
 {
 	struct linux_ctx c;
@@ -203,38 +163,24 @@ static int syscall_upcall(struct exo_xframe *f, struct exos_regs *r)
 	/* What `syscall` did on the way in: rcx = rip, r11 = rflags. */
 	c.rcx = f->rip;
 	c.r11 = f->rflags;
-	uint64_t site = f->rip - 2;
+	linux_site_trapped(f->rip - 2, &c);
 	linux_syscalls_trapped++;
 	linux_on_exos_stack(linux_syscall, &c);
 	ctx_to_frame(&c, f, r);
-	if (linux_opts.rewrite)
-		rewrite_site(site);
 	return 1;
 }
 
-/* A rewritten site called with a number beyond the sled: it landed on the
- * int3s of page 0 (#BP) or on an unmapped address (#PF).  Serve it like any
- * call (it gets ENOSYS), returning to the site's return address. */
-static bool direct_stray(struct exo_xframe *f, struct exos_regs *r)
+/* A jump to the `syscall` of a site rewritten over it lands on an invalid
+ * opcode (rewrite.c): serve the call it was, with the registers as they are. */
+static bool syscall_ud(struct exo_xframe *f, struct exos_regs *r)
 {
-	if (!linux_opts.rewrite)
-		return false;
-	bool bp = f->vector == 3 && f->rip - 1 >= SLED_END && f->rip - 1 < EXO_PAGE_SIZE;
-	bool pf = f->vector == 14 && (f->err & 0x10) && f->rip == f->rax && f->addr == f->rax;
-	if (!bp && !pf)
-		return false;
-	uint64_t ret;
-	if (!linux_user_ok(f->rsp, 8, false))
-		return false;
-	memcpy(&ret, (const void *)f->rsp, 8);
-	if (!in_text(ret - 2, 2) || *(const uint16_t *)(ret - 2) != 0xd0ff)
+	if (f->vector != 6 || !linux_site_ud(f->rip))
 		return false;
 	struct linux_ctx c;
 	ctx_from_frame(&c, f, r);
-	c.rip = ret;
-	c.rsp = f->rsp + 8;
-	c.rcx = ret;
+	c.rip = c.rcx = f->rip + 2;
 	c.r11 = f->rflags;
+	linux_syscalls_trapped++;
 	linux_on_exos_stack(linux_syscall, &c);
 	ctx_to_frame(&c, f, r);
 	return true;
@@ -248,12 +194,9 @@ static bool in_exos(uint64_t rip)
 	return rip >= (uint64_t)__executable_start && rip < (uint64_t)_end;
 }
 
-/* #PF: the trampoline's strays, then the memory layer's demand paging, then
- * SIGSEGV for the program. */
+/* #PF: the memory layer's demand paging, then SIGSEGV for the program. */
 static int fault_upcall(struct exo_xframe *f, struct exos_regs *r)
 {
-	if (direct_stray(f, r))
-		return 1;
 	int code = LINUX_SEGV_MAPERR;
 	if (linux_mm_fault(f->addr, f->err, &code))
 		return 1;
@@ -269,7 +212,7 @@ static int fault_upcall(struct exo_xframe *f, struct exos_regs *r)
 /* Every other exception of the program becomes its signal, as Linux sends. */
 static int trap_upcall(struct exo_xframe *f, struct exos_regs *r)
 {
-	if (direct_stray(f, r))
+	if (syscall_ud(f, r))
 		return 1;
 	if (in_exos(f->rip))
 		return 0;
@@ -303,50 +246,6 @@ static int trap_upcall(struct exo_xframe *f, struct exos_regs *r)
 
 /* ---- set-up ----------------------------------------------------------- */
 
-void linux_text_alias(uint64_t va, size_t npages)
-{
-	if (!linux_opts.rewrite || ntext == MAX_TEXT_RUNS)
-		return;
-	static struct exo_map_op ops[EXO_MAP_BATCH];
-	for (size_t done = 0; done < npages;) {
-		size_t n = npages - done < EXO_MAP_BATCH ? npages - done : EXO_MAP_BATCH;
-		for (size_t i = 0; i < n; i++) {
-			uint64_t v = va + (done + i) * EXO_PAGE_SIZE;
-			long cap = exos_page_cap(exos_pfn(v));
-			if (cap < 0)
-				return; /* not ours to alias: leave these sites trapping */
-			ops[i] = (struct exo_map_op){.va = LINUX_TEXT_ALIAS + (v - image_lo),
-			                             .cap = (int32_t)cap,
-			                             .perm = EXO_PTE_W | EXO_PTE_NX};
-		}
-		if (exo_map(EXO_CAP_SELF, ops, n) != (long)n)
-			return;
-		done += n;
-	}
-	text[ntext].lo = va;
-	text[ntext++].hi = va + npages * EXO_PAGE_SIZE;
-}
-
-/* Page 0: the sled, then `movabs $linux_direct_entry, %r11; jmp *%r11` (r11
- * is `syscall`'s to clobber), then int3 to the end. */
-static void map_trampoline(void)
-{
-	if (exos_page_map(0, EXO_PTE_W) < 0) {
-		linux_opts.rewrite = false; /* keep trapping: slower, still correct */
-		return;
-	}
-	uint8_t *p = (uint8_t *)0;
-	__asm__("" : "+r"(p)); /* gcc must not see a null pointer store */
-	memset(p, 0x90, SLED_END);
-	uint64_t target = (uint64_t)linux_direct_entry;
-	uint8_t jump[13] = {0x49, 0xbb};
-	memcpy(jump + 2, &target, 8);
-	jump[10] = 0x41, jump[11] = 0xff, jump[12] = 0xe3;
-	memcpy(p + SLED_END, jump, sizeof(jump));
-	memset(p + SLED_END + sizeof(jump), 0xcc, EXO_PAGE_SIZE - SLED_END - sizeof(jump));
-	exo_protect(EXO_CAP_SELF, 0, 1, 0); /* read and execute: no writes through null */
-}
-
 void linux_syscall_table_init(void)
 {
 	add_table(linux_fd_syscalls, linux_fd_nsyscalls);
@@ -367,7 +266,6 @@ void linux_syscall_table_init(void)
 void linux_syscall_init(const struct elf64_image *img)
 {
 	linux_syscall_table_init();
-	image_lo = img->lo;
 	if (exos_map_range(LINUX_EXOS_STACK_LO,
 	                   (LINUX_EXOS_STACK_HI - LINUX_EXOS_STACK_LO) / EXO_PAGE_SIZE,
 	                   EXO_PTE_W | EXO_PTE_NX) < 0) {
@@ -383,6 +281,5 @@ void linux_syscall_init(const struct elf64_image *img)
 		fprintf(stderr, "exos: cannot receive the program's system calls\n");
 		exit(EXOSIM_EXIT_INTERNAL);
 	}
-	if (linux_opts.rewrite)
-		map_trampoline();
+	linux_rewrite_init(img);
 }

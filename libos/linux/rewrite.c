@@ -1,0 +1,328 @@
+/* Rewriting the program's syscall sites into jumps to per-site stubs, in the
+ * style of gVisor's systrap ("syscall patching").
+ *
+ * Every site traps once (syscall.c's upcall), then linux_site_trapped looks at
+ * the instruction just before its `syscall` (0f 05 at S).  Three forms are
+ * rewritten, through the writable alias of the text (no kernel crossing):
+ *
+ *   A  b8 imm32         mov $imm, %eax       [S-5, S)  -> e9 rel32
+ *   A' 48 c7 c0 imm32   mov $imm, %rax       [S-7, S)  -> e9 rel32, 66 90
+ *   B  4x 89/8b modrm   mov %reg, %reg (64)  [S-3, S+2) -> e9 rel32
+ *
+ * The jump goes to a stub that executes the displaced instruction, sets rcx
+ * to S+2 (as `syscall` does) and jumps to linux_direct_entry (entry.S), which
+ * returns to S+2 itself: no call, so nothing is pushed into the program's
+ * red zone, and page 0 stays unmapped (a null pointer faults as on Linux).
+ *
+ * Jump targets.  Code may jump straight to `syscall` with rax set elsewhere
+ * (a retry loop).  In A and A' the `syscall` stays in place, so such a jump
+ * still traps and is served: slower, correct.  B overwrites it; the stub is
+ * placed so that the byte the jump leaves at S is 0x06 or 0x07, invalid in
+ * 64-bit mode (gVisor's trick), and the #UD at a B site is served as the
+ * `syscall` it was (linux_site_ud).  A jump into the middle of the displaced
+ * instruction would have been a jump into an instruction before: not done by
+ * compiled code.
+ *
+ * Instruction boundaries.  x86 cannot be decoded backwards, so the bytes
+ * before S could be the tail of a longer instruction.  A form is only taken
+ * when the registers at the trap agree with it (A: rax == imm; B: the two
+ * registers are equal) and the byte before it is no prefix or REX byte;
+ * everything else stays on the trap path.
+ *
+ * Atomicity.  The program has one thread, stopped in ExOS while its text is
+ * written, so no half-written instruction can run.  (With threads this would
+ * need the int3-first protocol of Linux's text_poke_bp.)
+ *
+ * Stubs live in a 16 MiB window within ±2 GiB of the text, 32 bytes each,
+ * its pages mapped (read and execute) as stubs are needed and written through
+ * an alias at LINUX_STUB_ALIAS.  The window is cut in 64 KiB slots; a B stub
+ * for the site S goes in the slot 7 slots above S's 64 KiB chunk (mod 256), so
+ * byte 2 of rel32, the byte at S, is 0x06 or 0x07. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <exos/vm.h>
+
+#include "elf64.h"
+#include "linux.h"
+#include "mm.h"
+
+#define WINDOW_SIZE (16ul << 20)
+#define SLOT_SIZE   0x10000ul
+#define NSLOTS      (WINDOW_SIZE / SLOT_SIZE)
+#define STUB_SIZE   32
+#define SLOT_STUBS  (SLOT_SIZE / STUB_SIZE)
+#define B_SLOT_SKEW 7 /* rel32 byte 2 in {0x06, 0x07} */
+
+void linux_direct_entry(void);
+
+uint64_t linux_sites_rewritten, linux_sites_seen;
+
+/* ---- the rewritable text ---------------------------------------------- */
+
+static uint64_t image_lo;
+#define MAX_TEXT_RUNS 8
+static struct {
+	uint64_t lo, hi;
+} text[MAX_TEXT_RUNS];
+static int ntext;
+
+static bool in_text(uint64_t va, size_t len)
+{
+	for (int i = 0; i < ntext; i++)
+		if (va >= text[i].lo && va + len <= text[i].hi)
+			return true;
+	return false;
+}
+
+void linux_text_alias(uint64_t va, size_t npages)
+{
+	if (!linux_opts.rewrite || ntext == MAX_TEXT_RUNS)
+		return;
+	static struct exo_map_op ops[EXO_MAP_BATCH];
+	for (size_t done = 0; done < npages;) {
+		size_t n = npages - done < EXO_MAP_BATCH ? npages - done : EXO_MAP_BATCH;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t v = va + (done + i) * EXO_PAGE_SIZE;
+			long cap = exos_page_cap(exos_pfn(v));
+			if (cap < 0)
+				return; /* not ours to alias: leave these sites trapping */
+			ops[i] = (struct exo_map_op){.va = LINUX_TEXT_ALIAS + (v - image_lo),
+			                             .cap = (int32_t)cap,
+			                             .perm = EXO_PTE_W | EXO_PTE_NX};
+		}
+		if (exo_map(EXO_CAP_SELF, ops, n) != (long)n)
+			return;
+		done += n;
+	}
+	text[ntext].lo = va;
+	text[ntext++].hi = va + npages * EXO_PAGE_SIZE;
+}
+
+static void text_write(uint64_t va, const uint8_t *bytes, size_t n)
+{
+	volatile uint8_t *alias = (volatile uint8_t *)(LINUX_TEXT_ALIAS + (va - image_lo));
+	for (size_t i = n; i-- > 0;) /* the first byte, the opcode, last */
+		alias[i] = bytes[i];
+}
+
+/* ---- the sites seen ---------------------------------------------------- */
+
+enum site_kind { SITE_TRAPS = 1, SITE_A, SITE_B };
+
+#define SITES_MAX 8192 /* a power of two; busybox executes a few hundred */
+static struct site {
+	uint64_t va; /* the `syscall`'s address */
+	uint8_t kind;
+} sites[SITES_MAX];
+
+static struct site *site_slot(uint64_t va)
+{
+	size_t i = (size_t)((va * 0x9e3779b97f4a7c15ul) >> 51) & (SITES_MAX - 1);
+	for (size_t n = 0; n < SITES_MAX; n++, i = (i + 1) & (SITES_MAX - 1))
+		if (sites[i].va == va || sites[i].va == 0)
+			return &sites[i];
+	return 0;
+}
+
+/* ---- the stub window --------------------------------------------------- */
+
+static uint64_t window; /* 0: no window, nothing is rewritten */
+static uint16_t slot_used[NSLOTS];
+
+static bool stub_page_map(uint64_t va)
+{
+	uint64_t alias = LINUX_STUB_ALIAS + (va - window);
+	long cap = exos_page_map(alias, EXO_PTE_W | EXO_PTE_NX);
+	if (cap < 0)
+		return false;
+	memset((void *)alias, 0xcc, EXO_PAGE_SIZE); /* int3 between stubs */
+	struct exo_map_op op = {.va = va, .cap = (int32_t)cap, .perm = 0};
+	return exo_map(EXO_CAP_SELF, &op, 1) == 1;
+}
+
+/* A free stub in slot, its page mapped; 0 if none. */
+static uint64_t stub_alloc(size_t slot)
+{
+	if (slot_used[slot] == SLOT_STUBS)
+		return 0;
+	uint64_t va = window + slot * SLOT_SIZE + slot_used[slot] * STUB_SIZE;
+	if (va % EXO_PAGE_SIZE == 0 && !stub_page_map(va))
+		return 0;
+	slot_used[slot]++;
+	return va;
+}
+
+/* The stub: the displaced instruction, `lea S+2(%rip), %rcx`, then
+ * `movabs $linux_direct_entry, %r11; jmp *%r11` (rcx and r11 are `syscall`'s
+ * to clobber; entry.S saves rflags as the r11 `syscall` would leave). */
+static void stub_write(uint64_t stub, const uint8_t *insn, size_t n, uint64_t resume)
+{
+	uint8_t code[STUB_SIZE];
+	size_t k = 0;
+	memcpy(code, insn, n);
+	k = n;
+	int32_t rel = (int32_t)(resume - (stub + k + 7));
+	code[k++] = 0x48, code[k++] = 0x8d, code[k++] = 0x0d;
+	memcpy(code + k, &rel, 4);
+	k += 4;
+	uint64_t entry = (uint64_t)linux_direct_entry;
+	code[k++] = 0x49, code[k++] = 0xbb;
+	memcpy(code + k, &entry, 8);
+	k += 8;
+	code[k++] = 0x41, code[k++] = 0xff, code[k++] = 0xe3;
+	memcpy((void *)(LINUX_STUB_ALIAS + (stub - window)), code, k);
+}
+
+/* ---- recognising the forms --------------------------------------------- */
+
+/* Bytes that, just before a candidate, would make it part of a longer
+ * instruction: legacy prefixes and REX. */
+static bool prefix_byte(uint64_t va)
+{
+	if (!in_text(va, 1))
+		return false; /* the candidate starts a text run */
+	uint8_t b = *(const uint8_t *)va;
+	return (b >= 0x40 && b <= 0x4f) || b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 ||
+	       b == 0xf3 || b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 ||
+	       b == 0x65;
+}
+
+static uint64_t reg_value(const struct linux_ctx *c, int r)
+{
+	static const uint8_t off[16] = {
+	        offsetof(struct linux_ctx, rax), offsetof(struct linux_ctx, rcx),
+	        offsetof(struct linux_ctx, rdx), offsetof(struct linux_ctx, rbx),
+	        offsetof(struct linux_ctx, rsp), offsetof(struct linux_ctx, rbp),
+	        offsetof(struct linux_ctx, rsi), offsetof(struct linux_ctx, rdi),
+	        offsetof(struct linux_ctx, r8),  offsetof(struct linux_ctx, r9),
+	        offsetof(struct linux_ctx, r10), offsetof(struct linux_ctx, r11),
+	        offsetof(struct linux_ctx, r12), offsetof(struct linux_ctx, r13),
+	        offsetof(struct linux_ctx, r14), offsetof(struct linux_ctx, r15)};
+	uint64_t v;
+	memcpy(&v, (const uint8_t *)c + off[r], 8);
+	return v;
+}
+
+/* What to patch: [at, at + len) becomes a jump (len - 5 bytes of nop
+ * after it), the stub runs insn[0 .. ninsn). */
+struct plan {
+	uint64_t at;
+	size_t len;
+	const uint8_t *insn;
+	size_t ninsn;
+	enum site_kind kind;
+};
+
+static bool plan_mov_imm(uint64_t s, const struct linux_ctx *c, struct plan *p)
+{
+	const uint8_t *b = (const uint8_t *)s;
+	uint32_t imm;
+	if (in_text(s - 5, 7) && b[-5] == 0xb8 && !prefix_byte(s - 6)) {
+		memcpy(&imm, b - 4, 4);
+		if (c->rax != imm)
+			return false;
+		*p = (struct plan){s - 5, 5, b - 5, 5, SITE_A};
+		return true;
+	}
+	if (in_text(s - 7, 9) && b[-7] == 0x48 && b[-6] == 0xc7 && b[-5] == 0xc0 &&
+	    !prefix_byte(s - 8)) {
+		memcpy(&imm, b - 4, 4);
+		if (c->rax != (uint64_t)(int64_t)(int32_t)imm)
+			return false;
+		*p = (struct plan){s - 7, 7, b - 7, 7, SITE_A};
+		return true;
+	}
+	return false;
+}
+
+/* mov %reg, %reg with REX.W, register to register.  rcx and r11 hold what
+ * `syscall` left there, so a mov involving them cannot be checked. */
+static bool plan_mov_reg(uint64_t s, const struct linux_ctx *c, struct plan *p)
+{
+	const uint8_t *b = (const uint8_t *)s;
+	if (!in_text(s - 3, 5) || (b[-3] & 0xfa) != 0x48 || (b[-2] != 0x89 && b[-2] != 0x8b) ||
+	    b[-1] < 0xc0 || prefix_byte(s - 4))
+		return false;
+	int reg = ((b[-1] >> 3) & 7) | (b[-3] & 4 ? 8 : 0);
+	int rm = (b[-1] & 7) | (b[-3] & 1 ? 8 : 0);
+	int dst = b[-2] == 0x89 ? rm : reg, src = b[-2] == 0x89 ? reg : rm;
+	if (dst == 1 || dst == 4 || dst == 11 || src == 1 || src == 11 ||
+	    reg_value(c, dst) != reg_value(c, src))
+		return false;
+	*p = (struct plan){s - 3, 5, b - 3, 3, SITE_B};
+	return true;
+}
+
+static bool apply(uint64_t s, const struct plan *p)
+{
+	size_t slot = 0; /* A stubs can go anywhere: they share slot 0 */
+	if (p->kind == SITE_B)
+		slot = (((s + 2) >> 16) + B_SLOT_SKEW) % NSLOTS;
+	uint64_t stub = stub_alloc(slot);
+	int64_t rel = (int64_t)(stub - (p->at + 5));
+	if (!stub || rel != (int32_t)rel)
+		return false; /* a stub allocated for nothing stays unused */
+	stub_write(stub, p->insn, p->ninsn, s + 2);
+	uint8_t jump[7] = {0xe9, 0, 0, 0, 0, 0x66, 0x90};
+	int32_t rel32 = (int32_t)rel;
+	memcpy(jump + 1, &rel32, 4);
+	text_write(p->at, jump, p->len);
+	return true;
+}
+
+void linux_site_trapped(uint64_t s, const struct linux_ctx *c)
+{
+	struct site *st = site_slot(s);
+	if (!st || st->kind == SITE_A)
+		return; /* the table is full, or a jump to an A site's `syscall` */
+	if (st->va == 0) {
+		st->va = s, st->kind = SITE_TRAPS;
+		linux_sites_seen++;
+	}
+	struct plan p;
+	if (!window || !in_text(s, 2) || *(const uint16_t *)s != 0x050f)
+		return;
+	if (!plan_mov_imm(s, c, &p) && !plan_mov_reg(s, c, &p))
+		return;
+	if (apply(s, &p)) {
+		st->kind = p.kind;
+		linux_sites_rewritten++;
+	}
+}
+
+bool linux_site_ud(uint64_t rip)
+{
+	struct site *st = site_slot(rip);
+	return st && st->va == rip && st->kind == SITE_B;
+}
+
+/* ---- set-up ------------------------------------------------------------ */
+
+/* The window: 1 GiB below the image if there is room (a PIE), else 1 GiB
+ * above it, 16 MiB-aligned, and kept from the program's mmap and brk. */
+void linux_rewrite_init(const struct elf64_image *img)
+{
+	image_lo = img->lo;
+	if (!linux_opts.rewrite)
+		return;
+	uint64_t gap = 1ul << 30;
+	uint64_t w = (img->lo & ~(WINDOW_SIZE - 1)) - gap - WINDOW_SIZE;
+	if (img->lo < gap + 2 * WINDOW_SIZE + MM_USER_MIN)
+		w = ((img->hi + WINDOW_SIZE - 1) & ~(WINDOW_SIZE - 1)) + gap;
+	window = w;
+	linux_mm_note_region(w, WINDOW_SIZE, LINUX_PROT_READ | LINUX_PROT_EXEC, "syscall stubs");
+}
+
+/* For --trace-syscalls at exit: the sites left on the trap path. */
+void linux_sites_trace(void)
+{
+	for (size_t i = 0; i < SITES_MAX; i++)
+		if (sites[i].kind == SITE_TRAPS) {
+			char line[64];
+			int n = snprintf(line, sizeof(line), "[exos] site %#lx: trapped\n",
+			                 sites[i].va);
+			exo_console_write(EXO_STDERR, line, (size_t)n);
+		}
+}
