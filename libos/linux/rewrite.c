@@ -5,9 +5,10 @@
  * the instruction just before its `syscall` (0f 05 at S).  Three forms are
  * rewritten, through the writable alias of the text (no kernel crossing):
  *
- *   A  b8 imm32         mov $imm, %eax       [S-5, S)  -> e9 rel32
- *   A' 48 c7 c0 imm32   mov $imm, %rax       [S-7, S)  -> e9 rel32, 66 90
- *   B  4x 89/8b modrm   mov %reg, %reg (64)  [S-3, S+2) -> e9 rel32
+ *   A  b8+r imm32         mov $imm, %r32        [S-5, S)   -> e9 rel32
+ *      48 c7 c0 imm32     mov $imm, %rax        [S-7, S)   -> e9 rel32, 66 90
+ *      4x 8d modrm disp32 lea disp(%rip), %r64  [S-7, S)   -> e9 rel32, 66 90
+ *   B  4x 89/8b modrm     mov %r64, %r64        [S-3, S+2) -> e9 rel32
  *
  * The jump goes to a stub that executes the displaced instruction, sets rcx
  * to S+2 (as `syscall` does) and jumps to linux_direct_entry (entry.S), which
@@ -15,7 +16,7 @@
  * red zone, and page 0 stays unmapped (a null pointer faults as on Linux).
  *
  * Jump targets.  Code may jump straight to `syscall` with rax set elsewhere
- * (a retry loop).  In A and A' the `syscall` stays in place, so such a jump
+ * (a retry loop).  In A the `syscall` stays in place, so such a jump
  * still traps and is served: slower, correct.  B overwrites it; the stub is
  * placed so that the byte the jump leaves at S is 0x06 or 0x07, invalid in
  * 64-bit mode (gVisor's trick), and the #UD at a B site is served as the
@@ -25,9 +26,10 @@
  *
  * Instruction boundaries.  x86 cannot be decoded backwards, so the bytes
  * before S could be the tail of a longer instruction.  A form is only taken
- * when the registers at the trap agree with it (A: rax == imm; B: the two
- * registers are equal) and the byte before it is no prefix or REX byte;
- * everything else stays on the trap path.
+ * when the registers at the trap agree with it (the register holds the
+ * immediate or the lea's address; B: the two registers are equal) and, for
+ * b8+r, the byte before it is no prefix that would make it another
+ * instruction; everything else stays on the trap path.
  *
  * Atomicity.  The program has one thread, stopped in ExOS while its text is
  * written, so no half-written instruction can run.  (With threads this would
@@ -126,6 +128,17 @@ static struct site *site_slot(uint64_t va)
 	return 0;
 }
 
+/* What to patch: [at, at + len) becomes a jump (len - 5 bytes of nop
+ * after it), the stub runs insn[0 .. ninsn). */
+struct plan {
+	uint64_t at;
+	size_t len;
+	const uint8_t *insn;
+	size_t ninsn;
+	enum site_kind kind;
+	uint64_t rip_target; /* a rip-relative insn's target (its disp32 last), or 0 */
+};
+
 /* ---- the stub window --------------------------------------------------- */
 
 static uint64_t window; /* 0: no window, nothing is rewritten */
@@ -157,12 +170,18 @@ static uint64_t stub_alloc(size_t slot)
 /* The stub: the displaced instruction, `lea S+2(%rip), %rcx`, then
  * `movabs $linux_direct_entry, %r11; jmp *%r11` (rcx and r11 are `syscall`'s
  * to clobber; entry.S saves rflags as the r11 `syscall` would leave). */
-static void stub_write(uint64_t stub, const uint8_t *insn, size_t n, uint64_t resume)
+static bool stub_write(uint64_t stub, const struct plan *p, uint64_t resume)
 {
 	uint8_t code[STUB_SIZE];
-	size_t k = 0;
-	memcpy(code, insn, n);
-	k = n;
+	size_t k = p->ninsn;
+	memcpy(code, p->insn, k);
+	if (p->rip_target) {
+		int64_t disp = (int64_t)(p->rip_target - (stub + k));
+		if (disp != (int32_t)disp)
+			return false;
+		int32_t d32 = (int32_t)disp;
+		memcpy(code + k - 4, &d32, 4);
+	}
 	int32_t rel = (int32_t)(resume - (stub + k + 7));
 	code[k++] = 0x48, code[k++] = 0x8d, code[k++] = 0x0d;
 	memcpy(code + k, &rel, 4);
@@ -173,20 +192,21 @@ static void stub_write(uint64_t stub, const uint8_t *insn, size_t n, uint64_t re
 	k += 8;
 	code[k++] = 0x41, code[k++] = 0xff, code[k++] = 0xe3;
 	memcpy((void *)(LINUX_STUB_ALIAS + (stub - window)), code, k);
+	return true;
 }
 
 /* ---- recognising the forms --------------------------------------------- */
 
-/* Bytes that, just before a candidate, would make it part of a longer
- * instruction: legacy prefixes and REX. */
-static bool prefix_byte(uint64_t va)
+/* A byte that, just before `b8+r imm32`, would change it: a REX prefix
+ * (41 b8 is mov $imm, %r8d) or an operand-size prefix (66 b8 is mov $imm16,
+ * %ax).  The forms that start with REX.W need no such check: a prefix before
+ * REX.W would be ignored or overridden, and compilers emit none. */
+static bool changes_mov_imm(uint64_t va)
 {
 	if (!in_text(va, 1))
 		return false; /* the candidate starts a text run */
 	uint8_t b = *(const uint8_t *)va;
-	return (b >= 0x40 && b <= 0x4f) || b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 ||
-	       b == 0xf3 || b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 ||
-	       b == 0x65;
+	return (b >= 0x40 && b <= 0x4f) || b == 0x66 || b == 0x67;
 }
 
 static uint64_t reg_value(const struct linux_ctx *c, int r)
@@ -205,33 +225,37 @@ static uint64_t reg_value(const struct linux_ctx *c, int r)
 	return v;
 }
 
-/* What to patch: [at, at + len) becomes a jump (len - 5 bytes of nop
- * after it), the stub runs insn[0 .. ninsn). */
-struct plan {
-	uint64_t at;
-	size_t len;
-	const uint8_t *insn;
-	size_t ninsn;
-	enum site_kind kind;
-};
-
-static bool plan_mov_imm(uint64_t s, const struct linux_ctx *c, struct plan *p)
+/* The forms that leave `syscall` in place, checked against the registers:
+ *   b8+r imm32        mov $imm, %r32       r == imm
+ *   48 c7 c0 imm32    mov $imm, %rax       rax == imm, sign-extended
+ *   48/4c 8d modrm    lea disp(%rip), %r64 r == S + disp (re-aimed in the stub) */
+static bool plan_keep_syscall(uint64_t s, const struct linux_ctx *c, struct plan *p)
 {
 	const uint8_t *b = (const uint8_t *)s;
 	uint32_t imm;
-	if (in_text(s - 5, 7) && b[-5] == 0xb8 && !prefix_byte(s - 6)) {
+	if (in_text(s - 5, 7) && (b[-5] & 0xf8) == 0xb8 && b[-5] != 0xbc &&
+	    !changes_mov_imm(s - 6)) {
 		memcpy(&imm, b - 4, 4);
-		if (c->rax != imm)
+		if (reg_value(c, b[-5] & 7) != imm)
 			return false;
-		*p = (struct plan){s - 5, 5, b - 5, 5, SITE_A};
+		*p = (struct plan){s - 5, 5, b - 5, 5, SITE_A, 0};
 		return true;
 	}
-	if (in_text(s - 7, 9) && b[-7] == 0x48 && b[-6] == 0xc7 && b[-5] == 0xc0 &&
-	    !prefix_byte(s - 8)) {
-		memcpy(&imm, b - 4, 4);
+	if (!in_text(s - 7, 9))
+		return false;
+	memcpy(&imm, b - 4, 4);
+	if (b[-7] == 0x48 && b[-6] == 0xc7 && b[-5] == 0xc0) {
 		if (c->rax != (uint64_t)(int64_t)(int32_t)imm)
 			return false;
-		*p = (struct plan){s - 7, 7, b - 7, 7, SITE_A};
+		*p = (struct plan){s - 7, 7, b - 7, 7, SITE_A, 0};
+		return true;
+	}
+	if ((b[-7] & 0xfb) == 0x48 && b[-6] == 0x8d && (b[-5] & 0xc7) == 0x05) {
+		int reg = ((b[-5] >> 3) & 7) | (b[-7] & 4 ? 8 : 0);
+		uint64_t target = s + (uint64_t)(int64_t)(int32_t)imm;
+		if (reg == 1 || reg == 4 || reg == 11 || reg_value(c, reg) != target)
+			return false;
+		*p = (struct plan){s - 7, 7, b - 7, 7, SITE_A, target};
 		return true;
 	}
 	return false;
@@ -243,7 +267,7 @@ static bool plan_mov_reg(uint64_t s, const struct linux_ctx *c, struct plan *p)
 {
 	const uint8_t *b = (const uint8_t *)s;
 	if (!in_text(s - 3, 5) || (b[-3] & 0xfa) != 0x48 || (b[-2] != 0x89 && b[-2] != 0x8b) ||
-	    b[-1] < 0xc0 || prefix_byte(s - 4))
+	    b[-1] < 0xc0)
 		return false;
 	int reg = ((b[-1] >> 3) & 7) | (b[-3] & 4 ? 8 : 0);
 	int rm = (b[-1] & 7) | (b[-3] & 1 ? 8 : 0);
@@ -251,7 +275,7 @@ static bool plan_mov_reg(uint64_t s, const struct linux_ctx *c, struct plan *p)
 	if (dst == 1 || dst == 4 || dst == 11 || src == 1 || src == 11 ||
 	    reg_value(c, dst) != reg_value(c, src))
 		return false;
-	*p = (struct plan){s - 3, 5, b - 3, 3, SITE_B};
+	*p = (struct plan){s - 3, 5, b - 3, 3, SITE_B, 0};
 	return true;
 }
 
@@ -262,9 +286,8 @@ static bool apply(uint64_t s, const struct plan *p)
 		slot = (((s + 2) >> 16) + B_SLOT_SKEW) % NSLOTS;
 	uint64_t stub = stub_alloc(slot);
 	int64_t rel = (int64_t)(stub - (p->at + 5));
-	if (!stub || rel != (int32_t)rel)
+	if (!stub || rel != (int32_t)rel || !stub_write(stub, p, s + 2))
 		return false; /* a stub allocated for nothing stays unused */
-	stub_write(stub, p->insn, p->ninsn, s + 2);
 	uint8_t jump[7] = {0xe9, 0, 0, 0, 0, 0x66, 0x90};
 	int32_t rel32 = (int32_t)rel;
 	memcpy(jump + 1, &rel32, 4);
@@ -284,7 +307,7 @@ void linux_site_trapped(uint64_t s, const struct linux_ctx *c)
 	struct plan p;
 	if (!window || !in_text(s, 2) || *(const uint16_t *)s != 0x050f)
 		return;
-	if (!plan_mov_imm(s, c, &p) && !plan_mov_reg(s, c, &p))
+	if (!plan_keep_syscall(s, c, &p) && !plan_mov_reg(s, c, &p))
 		return;
 	if (apply(s, &p)) {
 		st->kind = p.kind;
@@ -318,6 +341,8 @@ void linux_rewrite_init(const struct elf64_image *img)
 /* For --trace-syscalls at exit: the sites left on the trap path. */
 void linux_sites_trace(void)
 {
+	if (!window)
+		return; /* --no-rewrite: every site traps */
 	for (size_t i = 0; i < SITES_MAX; i++)
 		if (sites[i].kind == SITE_TRAPS) {
 			char line[64];
