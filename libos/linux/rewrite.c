@@ -29,7 +29,10 @@
  * when the registers at the trap agree with it (the register holds the
  * immediate or the lea's address; B: the two registers are equal) and, for
  * b8+r, the byte before it is no prefix that would make it another
- * instruction; everything else stays on the trap path.
+ * instruction; everything else stays on the trap path.  The one form taken
+ * on its bytes alone is B from rcx or r11 (their values are gone): for it
+ * to be wrong, an instruction whose immediate or displacement ends in these
+ * three bytes would have to come right before a `syscall`.
  *
  * Atomicity.  The program has one thread, stopped in ExOS while its text is
  * written, so no half-written instruction can run.  (With threads this would
@@ -261,8 +264,10 @@ static bool plan_keep_syscall(uint64_t s, const struct linux_ctx *c, struct plan
 	return false;
 }
 
-/* mov %reg, %reg with REX.W, register to register.  rcx and r11 hold what
- * `syscall` left there, so a mov involving them cannot be checked. */
+/* mov %reg, %reg with REX.W, register to register: after it the two are
+ * equal.  rcx and r11 hold what `syscall` left there, so a mov from them
+ * (musl's syscall(): mov %rcx, %rdx) cannot be checked: it is taken on its
+ * bytes alone.  A mov into them, or into rsp, is not taken. */
 static bool plan_mov_reg(uint64_t s, const struct linux_ctx *c, struct plan *p)
 {
 	const uint8_t *b = (const uint8_t *)s;
@@ -272,8 +277,9 @@ static bool plan_mov_reg(uint64_t s, const struct linux_ctx *c, struct plan *p)
 	int reg = ((b[-1] >> 3) & 7) | (b[-3] & 4 ? 8 : 0);
 	int rm = (b[-1] & 7) | (b[-3] & 1 ? 8 : 0);
 	int dst = b[-2] == 0x89 ? rm : reg, src = b[-2] == 0x89 ? reg : rm;
-	if (dst == 1 || dst == 4 || dst == 11 || src == 1 || src == 11 ||
-	    reg_value(c, dst) != reg_value(c, src))
+	bool unchecked = src == 1 || src == 11;
+	if (dst == 1 || dst == 4 || dst == 11 ||
+	    (!unchecked && reg_value(c, dst) != reg_value(c, src)))
 		return false;
 	*p = (struct plan){s - 3, 5, b - 3, 3, SITE_B, 0};
 	return true;
