@@ -136,8 +136,11 @@ void linux_text_alias(uint64_t va, size_t npages);
 /* The `syscall` at s trapped, with the registers c it was executed with:
  * counts the site and rewrites it if its form allows. */
 void linux_site_trapped(uint64_t s, const struct linux_ctx *c);
-/* True if a #UD at rip is a rewritten site's `syscall` reached by a jump. */
-bool linux_site_ud(uint64_t rip);
+/* A #UD at rip may be a jump into a rewritten site: to its `syscall`
+ * (LINUX_UD_SYSCALL: serve the call) or to the instruction after it
+ * (LINUX_UD_RESUME: continue at *resume, the stub's copy).  0 otherwise. */
+enum { LINUX_UD_SYSCALL = 1, LINUX_UD_RESUME };
+int linux_site_ud(uint64_t rip, uint64_t *resume);
 /* For --trace-syscalls at exit: one line per site left trapping. */
 void linux_sites_trace(void);
 /* Sites whose `syscall` trapped at least once; those rewritten. */

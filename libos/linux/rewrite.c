@@ -50,15 +50,20 @@
 #include <exos/vm.h>
 
 #include "elf64.h"
+#include "insn.h"
 #include "linux.h"
 #include "mm.h"
 
-#define WINDOW_SIZE (16ul << 20)
+#define WINDOW_SIZE (32ul << 20) /* A and B slots, then F banks */
+#define AB_SIZE     (16ul << 20)
 #define SLOT_SIZE   0x10000ul
-#define NSLOTS      (WINDOW_SIZE / SLOT_SIZE)
+#define NSLOTS      (AB_SIZE / SLOT_SIZE)
 #define STUB_SIZE   32
 #define SLOT_STUBS  (SLOT_SIZE / STUB_SIZE)
 #define B_SLOT_SKEW 7 /* rel32 byte 2 in {0x06, 0x07} */
+#define F_STUB_SIZE 64
+#define F_BANKS     ((WINDOW_SIZE - AB_SIZE) / SLOT_SIZE)
+#define F_CELLS     (SLOT_SIZE / F_STUB_SIZE)
 
 void linux_direct_entry(void);
 
@@ -114,11 +119,12 @@ static void text_write(uint64_t va, const uint8_t *bytes, size_t n)
 
 /* ---- the sites seen ---------------------------------------------------- */
 
-enum site_kind { SITE_TRAPS = 1, SITE_A, SITE_B };
+enum site_kind { SITE_TRAPS = 1, SITE_A, SITE_B, SITE_F };
 
 #define SITES_MAX 8192 /* a power of two; busybox executes a few hundred */
 static struct site {
-	uint64_t va; /* the `syscall`'s address */
+	uint64_t va;   /* the `syscall`'s address */
+	uint64_t cont; /* F: the stub's copy of the instruction after it */
 	uint8_t kind;
 } sites[SITES_MAX];
 
@@ -156,6 +162,32 @@ static bool stub_page_map(uint64_t va)
 	memset((void *)alias, 0xcc, EXO_PAGE_SIZE); /* int3 between stubs */
 	struct exo_map_op op = {.va = va, .cap = (int32_t)cap, .perm = 0};
 	return exo_map(EXO_CAP_SELF, &op, 1) == 1;
+}
+
+/* F stubs: the bank cells in use. */
+static uint64_t f_used[F_BANKS][F_CELLS / 64];
+
+/* A free F stub for a jump ending at next whose rel32 has 0x06 or 0x07 in
+ * byte 1 (the byte the jump leaves at S+2), its page mapped; 0 if none. */
+static uint64_t f_stub_alloc(uint64_t next)
+{
+	for (size_t bank = 0; bank < F_BANKS; bank++) {
+		uint64_t base = window + AB_SIZE + bank * SLOT_SIZE;
+		uint64_t first = base + ((next + 0x600 - base + F_STUB_SIZE - 1) & 0xffff &
+		                         ~(uint64_t)(F_STUB_SIZE - 1));
+		for (size_t k = 0; k < 0x200 / F_STUB_SIZE; k++) {
+			uint64_t va = base + ((first - base + k * F_STUB_SIZE) & 0xffff);
+			uint64_t d = (va - next) & 0xffff;
+			size_t cell = (va - base) / F_STUB_SIZE;
+			if (d < 0x600 || d >= 0x800 || (f_used[bank][cell / 64] >> (cell % 64) & 1))
+				continue;
+			if (!exos_pfn(va) && !stub_page_map(va & ~(uint64_t)(EXO_PAGE_SIZE - 1)))
+				return 0;
+			f_used[bank][cell / 64] |= 1ul << (cell % 64);
+			return va;
+		}
+	}
+	return 0;
 }
 
 /* A free stub in slot, its page mapped; 0 if none. */
@@ -265,9 +297,8 @@ static bool plan_keep_syscall(uint64_t s, const struct linux_ctx *c, struct plan
 }
 
 /* mov %reg, %reg with REX.W, register to register: after it the two are
- * equal.  rcx and r11 hold what `syscall` left there, so a mov from them
- * (musl's syscall(): mov %rcx, %rdx) cannot be checked: it is taken on its
- * bytes alone.  A mov into them, or into rsp, is not taken. */
+ * equal.  rcx and r11 hold what `syscall` left there, so a mov from or into
+ * them cannot be checked and is not taken (nor one into rsp). */
 static bool plan_mov_reg(uint64_t s, const struct linux_ctx *c, struct plan *p)
 {
 	const uint8_t *b = (const uint8_t *)s;
@@ -277,9 +308,8 @@ static bool plan_mov_reg(uint64_t s, const struct linux_ctx *c, struct plan *p)
 	int reg = ((b[-1] >> 3) & 7) | (b[-3] & 4 ? 8 : 0);
 	int rm = (b[-1] & 7) | (b[-3] & 1 ? 8 : 0);
 	int dst = b[-2] == 0x89 ? rm : reg, src = b[-2] == 0x89 ? reg : rm;
-	bool unchecked = src == 1 || src == 11;
-	if (dst == 1 || dst == 4 || dst == 11 ||
-	    (!unchecked && reg_value(c, dst) != reg_value(c, src)))
+	if (dst == 1 || dst == 4 || dst == 11 || src == 1 || src == 11 ||
+	    reg_value(c, dst) != reg_value(c, src))
 		return false;
 	*p = (struct plan){s - 3, 5, b - 3, 3, SITE_B, 0};
 	return true;
@@ -301,6 +331,59 @@ static bool apply(uint64_t s, const struct plan *p)
 	return true;
 }
 
+/* F: `syscall` and the instruction after it, I (3 bytes or more, one
+ * insn.c can move), become a jump to a stub that makes the call, then runs I
+ * and jumps back after it.  S+2 is an instruction boundary for sure (where
+ * `syscall` returns), so nothing is guessed; a jump to S still makes the call,
+ * and a jump to I lands on 0x06 or 0x07 (f_stub_alloc) and resumes in the
+ * stub's copy of I (linux_site_ud).  The stub leaves rcx at its copy of I
+ * rather than at S+2: `syscall` clobbers rcx, its value is nobody's. */
+static bool apply_forward(uint64_t s, struct site *st)
+{
+	struct insn in;
+	size_t room = 0;
+	while (room < 15 && in_text(s + 2 + room, 1))
+		room++;
+	if (!insn_decode((const uint8_t *)s + 2, room, s + 2, &in) || in.len < 3)
+		return false;
+	uint64_t stub = f_stub_alloc(s + 5);
+	if (!stub)
+		return false;
+	/* lea cont(%rip), %rcx; movabs $linux_direct_entry, %r11; jmp *%r11;
+	 * cont: I, moved; jmp S+2+len */
+	uint8_t code[F_STUB_SIZE];
+	size_t k = 0;
+	uint64_t cont = stub + 20;
+	code[k++] = 0x48, code[k++] = 0x8d, code[k++] = 0x0d;
+	int32_t rel = (int32_t)(cont - (stub + 7));
+	memcpy(code + k, &rel, 4);
+	k += 4;
+	uint64_t entry = (uint64_t)linux_direct_entry;
+	code[k++] = 0x49, code[k++] = 0xbb;
+	memcpy(code + k, &entry, 8);
+	k += 8;
+	code[k++] = 0x41, code[k++] = 0xff, code[k++] = 0xe3;
+	size_t n = insn_relocate((const uint8_t *)s + 2, &in, cont, code + k);
+	if (!n)
+		return false;
+	k += n;
+	code[k++] = 0xe9;
+	int64_t back = (int64_t)(s + 2 + in.len - (stub + k + 4));
+	int64_t there = (int64_t)(stub - (s + 5));
+	if (back != (int32_t)back || there != (int32_t)there)
+		return false;
+	rel = (int32_t)back;
+	memcpy(code + k, &rel, 4);
+	k += 4;
+	memcpy((void *)(LINUX_STUB_ALIAS + (stub - window)), code, k);
+	uint8_t jump[5] = {0xe9};
+	rel = (int32_t)there;
+	memcpy(jump + 1, &rel, 4);
+	text_write(s, jump, sizeof(jump));
+	st->cont = cont;
+	return true;
+}
+
 void linux_site_trapped(uint64_t s, const struct linux_ctx *c)
 {
 	struct site *st = site_slot(s);
@@ -313,18 +396,30 @@ void linux_site_trapped(uint64_t s, const struct linux_ctx *c)
 	struct plan p;
 	if (!window || !in_text(s, 2) || *(const uint16_t *)s != 0x050f)
 		return;
-	if (!plan_keep_syscall(s, c, &p) && !plan_mov_reg(s, c, &p))
-		return;
-	if (apply(s, &p)) {
-		st->kind = p.kind;
+	enum site_kind kind = 0;
+	if (plan_keep_syscall(s, c, &p) && apply(s, &p))
+		kind = SITE_A;
+	else if (apply_forward(s, st))
+		kind = SITE_F;
+	else if (plan_mov_reg(s, c, &p) && apply(s, &p))
+		kind = SITE_B;
+	if (kind) {
+		st->kind = (uint8_t)kind;
 		linux_sites_rewritten++;
 	}
 }
 
-bool linux_site_ud(uint64_t rip)
+int linux_site_ud(uint64_t rip, uint64_t *resume)
 {
 	struct site *st = site_slot(rip);
-	return st && st->va == rip && st->kind == SITE_B;
+	if (st && st->va == rip && st->kind == SITE_B)
+		return LINUX_UD_SYSCALL;
+	st = site_slot(rip - 2);
+	if (st && st->va == rip - 2 && st->kind == SITE_F) {
+		*resume = st->cont;
+		return LINUX_UD_RESUME;
+	}
+	return 0;
 }
 
 /* ---- set-up ------------------------------------------------------------ */

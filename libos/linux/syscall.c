@@ -170,12 +170,17 @@ static int syscall_upcall(struct exo_xframe *f, struct exos_regs *r)
 	return 1;
 }
 
-/* A jump to the `syscall` of a site rewritten over it lands on an invalid
- * opcode (rewrite.c): serve the call it was, with the registers as they are. */
+/* A jump into a site rewritten over its `syscall` lands on an invalid opcode
+ * (rewrite.c): at the `syscall`, serve the call it was with the registers as
+ * they are; at the instruction after it, go on in the stub's copy. */
 static bool syscall_ud(struct exo_xframe *f, struct exos_regs *r)
 {
-	if (f->vector != 6 || !linux_site_ud(f->rip))
-		return false;
+	uint64_t resume;
+	int what = f->vector == 6 ? linux_site_ud(f->rip, &resume) : 0;
+	if (what == LINUX_UD_RESUME)
+		f->rip = resume;
+	if (what != LINUX_UD_SYSCALL)
+		return what != 0;
 	struct linux_ctx c;
 	ctx_from_frame(&c, f, r);
 	c.rip = c.rcx = f->rip + 2;

@@ -22,6 +22,10 @@ long pat_other(long nr);                     /* mov %esi, %eax; syscall (stays t
 long write_lea(void);                        /* lea msg(%rip), %rsi; syscall */
 long write_imm(void);                        /* mov $len, %edx; syscall */
 long call4(long nr, long a, long b, long c); /* as musl's syscall(): mov %rcx, %rdx */
+long pat_f_jump(long nr, int how);           /* syscall; lea 0x1000(%rax), %rax (how: 1 jump to
+                                                syscall, 2 jump past it to the lea) */
+long pat_f_call(long nr);                    /* syscall; call add_one */
+long pat_f_rip(long nr);                     /* syscall; add val(%rip), %rax */
 long redzone(void);                          /* 0 if the red zone survived */
 long preserved(void);                        /* 0 if registers and DF survived */
 
@@ -89,6 +93,29 @@ __asm__(
 "	mov $8, %edx\n"
 "	syscall\n"
 "	ret\n"
+"pat_f_jump:\n"
+"	mov %rdi, %rax\n"
+"	cmp $1, %esi\n"
+"	je 1f\n"
+"	cmp $2, %esi\n"
+"	je 2f\n"
+"	mov %edi, %eax\n"
+"1:	syscall\n"
+"2:	lea 0x1000(%rax), %rax\n"
+"	ret\n"
+"pat_f_call:\n"
+"	mov %edi, %eax\n"
+"	syscall\n"
+"	call add_one\n"
+"	ret\n"
+"add_one:\n"
+"	add $1, %rax\n"
+"	ret\n"
+"pat_f_rip:\n"
+"	mov %edi, %eax\n"
+"	syscall\n"
+"	add val(%rip), %rax\n"
+"	ret\n"
 "call4:\n"
 "	mov %rdi, %rax\n"
 "	mov %rsi, %rdi\n"
@@ -141,6 +168,7 @@ __asm__(
 "	ret\n"
 ".section .rodata\n"
 "msg:	.ascii \"written\\n\"\n"
+"val:	.quad 0x100\n"
 ".text\n");
 // clang-format on
 
@@ -177,6 +205,15 @@ int main(void)
 		ok &= call4(SYS_write, 1, (long)"call4\n", 6) == 6 &&
 		      call4(SYS_getppid, 0, 0, 0) == ppid;
 	CHECK(ok, "mov %%rcx, %%rdx before syscall");
+	ok = 1;
+	for (int i = 0; i < 4; i++)
+		ok &= pat_f_jump(SYS_getpid, 0) == pid + 0x1000 &&
+		      pat_f_jump(SYS_getppid, 1) == ppid + 0x1000 && pat_f_jump(5, 2) == 5 + 0x1000;
+	CHECK(ok, "jumps to syscall and past it when the instruction after it moves");
+	ok = 1;
+	for (int i = 0; i < 4; i++)
+		ok &= pat_f_call(SYS_getpid) == pid + 1 && pat_f_rip(SYS_getppid) == ppid + 0x100;
+	CHECK(ok, "a call and a rip-relative operand after syscall");
 	ok = 1;
 	for (int i = 0; i < 3; i++)
 		ok &= redzone() == 0;
