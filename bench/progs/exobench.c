@@ -3,9 +3,7 @@
 // sides run the same instructions.  Each benchmark is one operation repeated:
 //
 //   nullproc   a call to an empty function through a pointer (the control)
-//   getpid     getpid(): a system call every time (musl and glibc >= 2.25 cache
-//              nothing); not syscall(SYS_getpid), whose site in musl ExOS cannot
-//              rewrite (docs/linux.md)
+//   getpid     syscall(SYS_getpid): no libc caching
 //   kcall      the exokernel's null call through its gate (ExOS only: needs the
 //              EXOS_AT_KINFO auxv entry, <exos/auxv.h>)
 //   segv       exception dispatch: a load from a PROT_NONE page, a SIGSEGV handler
@@ -134,10 +132,10 @@ static void op_nullproc(long n)
 
 static void op_getpid(long n)
 {
-	pid_t me = (pid_t)syscall(SYS_getpid);
+	pid_t me = getpid();
 	timed_begin();
 	for (long i = 0; i < n; i++)
-		if (getpid() != me)
+		if (syscall(SYS_getpid) != me)
 			fail("getpid: wrong answer");
 	timed_end();
 }

@@ -4,9 +4,7 @@
 // B batches (default 11) of N operations, N picked so that a batch lasts about 5 ms
 // (at least 8, at most 200000 operations); the TSC is converted to ns with a rate
 // measured against CLOCK_MONOTONIC over the whole run.
-//   getpid         getpid(): a system call every time (musl and glibc >= 2.25 cache
-//                  nothing); not syscall(SYS_getpid), whose site in musl ExOS cannot
-//                  rewrite (docs/linux.md)
+//   getpid         syscall(SYS_getpid): no libc caching
 //   clock_gettime  clock_gettime(CLOCK_MONOTONIC): the vDSO natively where there is one
 //   write_devnull  write(fd of /dev/null, 1 byte)
 //   malloc64       malloc(64) + free  (with one other 64-byte block live throughout)
@@ -38,7 +36,7 @@ static int failed;
 static void op_getpid(long n)
 {
 	for (long i = 0; i < n; i++)
-		sink += getpid();
+		sink += syscall(SYS_getpid);
 }
 
 static void op_clock(long n)
