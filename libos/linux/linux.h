@@ -134,8 +134,9 @@ void linux_rewrite_init(const struct elf64_image *img);
  * LINUX_TEXT_ALIAS + (va - image low) so syscall sites can be rewritten. */
 void linux_text_alias(uint64_t va, size_t npages);
 /* The `syscall` at s trapped, with the registers c it was executed with:
- * counts the site and rewrites it if its form allows. */
-void linux_site_trapped(uint64_t s, const struct linux_ctx *c);
+ * counts the site and rewrites it if its form allows (then c->rip may move
+ * to where the program must resume). */
+void linux_site_trapped(uint64_t s, struct linux_ctx *c);
 /* A #UD at rip may be a jump into a rewritten site: to its `syscall`
  * (LINUX_UD_SYSCALL: serve the call) or to the instruction after it
  * (LINUX_UD_RESUME: continue at *resume, the stub's copy).  0 otherwise. */

@@ -58,7 +58,7 @@
 #define AB_SIZE     (16ul << 20)
 #define SLOT_SIZE   0x10000ul
 #define NSLOTS      (AB_SIZE / SLOT_SIZE)
-#define STUB_SIZE   32
+#define STUB_SIZE   64
 #define SLOT_STUBS  (SLOT_SIZE / STUB_SIZE)
 #define B_SLOT_SKEW 7 /* rel32 byte 2 in {0x06, 0x07} */
 #define F_STUB_SIZE 64
@@ -137,15 +137,14 @@ static struct site *site_slot(uint64_t va)
 	return 0;
 }
 
-/* What to patch: [at, at + len) becomes a jump (len - 5 bytes of nop
- * after it), the stub runs insn[0 .. ninsn). */
+/* What to patch: [at, at + len) becomes a jump (then nops to its end); the
+ * stub runs the instructions in [at, code_end), moved, then makes the call
+ * and returns to S+2. */
 struct plan {
 	uint64_t at;
 	size_t len;
-	const uint8_t *insn;
-	size_t ninsn;
+	uint64_t code_end;
 	enum site_kind kind;
-	uint64_t rip_target; /* a rip-relative insn's target (its disp32 last), or 0 */
 };
 
 /* ---- the stub window --------------------------------------------------- */
@@ -202,20 +201,22 @@ static uint64_t stub_alloc(size_t slot)
 	return va;
 }
 
-/* The stub: the displaced instruction, `lea S+2(%rip), %rcx`, then
- * `movabs $linux_direct_entry, %r11; jmp *%r11` (rcx and r11 are `syscall`'s
- * to clobber; entry.S saves rflags as the r11 `syscall` would leave). */
+/* The stub: the instructions of [p->at, p->code_end) moved, `lea S+2(%rip),
+ * %rcx`, then `movabs $linux_direct_entry, %r11; jmp *%r11` (rcx and r11 are
+ * `syscall`'s to clobber; entry.S saves rflags as the r11 `syscall` would
+ * leave). */
 static bool stub_write(uint64_t stub, const struct plan *p, uint64_t resume)
 {
-	uint8_t code[STUB_SIZE];
-	size_t k = p->ninsn;
-	memcpy(code, p->insn, k);
-	if (p->rip_target) {
-		int64_t disp = (int64_t)(p->rip_target - (stub + k));
-		if (disp != (int32_t)disp)
+	uint8_t code[STUB_SIZE + 16];
+	size_t k = 0;
+	for (uint64_t va = p->at; va < p->code_end;) {
+		struct insn in;
+		if (!insn_decode((const uint8_t *)va, p->code_end - va, va, &in))
 			return false;
-		int32_t d32 = (int32_t)disp;
-		memcpy(code + k - 4, &d32, 4);
+		size_t n = insn_relocate((const uint8_t *)va, &in, stub + k, code + k);
+		if (!n || k + n > STUB_SIZE - 20)
+			return false;
+		k += n, va += in.len;
 	}
 	int32_t rel = (int32_t)(resume - (stub + k + 7));
 	code[k++] = 0x48, code[k++] = 0x8d, code[k++] = 0x0d;
@@ -260,38 +261,82 @@ static uint64_t reg_value(const struct linux_ctx *c, int r)
 	return v;
 }
 
-/* The forms that leave `syscall` in place, checked against the registers:
- *   b8+r imm32        mov $imm, %r32       r == imm
- *   48 c7 c0 imm32    mov $imm, %rax       rax == imm, sign-extended
- *   48/4c 8d modrm    lea disp(%rip), %r64 r == S + disp (re-aimed in the stub) */
+/* The instruction V at b (len bytes, the program's va) if the registers at
+ * the trap confirm it (rsp_kept: nothing between V and `syscall` moved rsp):
+ *   b8+r imm32, 41 b8+r imm32   mov $imm, %r32         r == imm
+ *   48 c7 c0 imm32              mov $imm, %rax         rax == imm, sign-extended
+ *   4x 8d modrm disp32          lea disp(%rip), %r64   r == its address
+ *   4x 8b modrm 24 disp8        mov disp8(%rsp), %r64  r == the word there */
+static bool confirmed(const uint8_t *b, size_t len, uint64_t va, const struct linux_ctx *c,
+                      bool rsp_kept)
+{
+	uint32_t imm;
+	int reg = ((b[2] >> 3) & 7) | (b[0] & 4 ? 8 : 0);
+	bool rex_w = (b[0] & 0xfb) == 0x48;
+	if (len == 5 && (b[0] & 0xf8) == 0xb8 && b[0] != 0xbc && !changes_mov_imm(va - 1)) {
+		memcpy(&imm, b + 1, 4);
+		return reg_value(c, b[0] & 7) == imm;
+	}
+	if (len == 6 && b[0] == 0x41 && (b[1] & 0xf8) == 0xb8 && !changes_mov_imm(va - 1)) {
+		memcpy(&imm, b + 2, 4);
+		return reg_value(c, 8 + (b[1] & 7)) == imm;
+	}
+	if (len == 7 && b[0] == 0x48 && b[1] == 0xc7 && b[2] == 0xc0) {
+		memcpy(&imm, b + 3, 4);
+		return c->rax == (uint64_t)(int64_t)(int32_t)imm;
+	}
+	if (reg == 1 || reg == 4 || reg == 11)
+		return false; /* rcx and r11: `syscall` overwrote them */
+	if (len == 7 && rex_w && b[1] == 0x8d && (b[2] & 0xc7) == 0x05) {
+		memcpy(&imm, b + 3, 4);
+		return reg_value(c, reg) == va + 7 + (uint64_t)(int64_t)(int32_t)imm;
+	}
+	if (len == 5 && rex_w && b[1] == 0x8b && (b[2] & 0xc7) == 0x44 && b[3] == 0x24 &&
+	    rsp_kept) {
+		uint64_t word;
+		uint64_t at = c->rsp + (uint64_t)(int64_t)(int8_t)b[4];
+		return linux_copy_from_user(&word, at, 8) == 0 && reg_value(c, reg) == word;
+	}
+	return false;
+}
+
+/* Whether the instructions of [va, s) decode, end exactly at s, can be
+ * moved, and fall through (no branch, no stack operation). */
+static bool movable_run(uint64_t va, uint64_t s, bool *rsp_kept)
+{
+	*rsp_kept = true;
+	while (va < s) {
+		struct insn in;
+		const uint8_t *b = (const uint8_t *)va;
+		if (!insn_decode(b, s - va, va, &in) ||
+		    (in.reloc != INSN_PLAIN && in.reloc != INSN_RIP) || b[0] == 0xc3 ||
+		    b[0] == 0xff || (b[0] & 0xf0) == 0x50 ||
+		    ((b[0] & 0xf0) == 0x40 && (b[1] & 0xf0) == 0x50))
+			return false;
+		va += in.len;
+	}
+	return va == s;
+}
+
+/* A: a confirmed instruction V of 5 bytes or more, then instructions that can
+ * be moved, then `syscall`.  V becomes the jump (the instructions after it
+ * stay, so a jump to one of them or to `syscall` runs the original code and
+ * traps); the stub runs V and the rest, then makes the call. */
 static bool plan_keep_syscall(uint64_t s, const struct linux_ctx *c, struct plan *p)
 {
-	const uint8_t *b = (const uint8_t *)s;
-	uint32_t imm;
-	if (in_text(s - 5, 7) && (b[-5] & 0xf8) == 0xb8 && b[-5] != 0xbc &&
-	    !changes_mov_imm(s - 6)) {
-		memcpy(&imm, b - 4, 4);
-		if (reg_value(c, b[-5] & 7) != imm)
+	static const size_t lens[] = {5, 6, 7};
+	for (size_t back = 5; back <= 20; back++) {
+		uint64_t at = s - back;
+		if (!in_text(at, back + 2))
 			return false;
-		*p = (struct plan){s - 5, 5, b - 5, 5, SITE_A, 0};
-		return true;
-	}
-	if (!in_text(s - 7, 9))
-		return false;
-	memcpy(&imm, b - 4, 4);
-	if (b[-7] == 0x48 && b[-6] == 0xc7 && b[-5] == 0xc0) {
-		if (c->rax != (uint64_t)(int64_t)(int32_t)imm)
-			return false;
-		*p = (struct plan){s - 7, 7, b - 7, 7, SITE_A, 0};
-		return true;
-	}
-	if ((b[-7] & 0xfb) == 0x48 && b[-6] == 0x8d && (b[-5] & 0xc7) == 0x05) {
-		int reg = ((b[-5] >> 3) & 7) | (b[-7] & 4 ? 8 : 0);
-		uint64_t target = s + (uint64_t)(int64_t)(int32_t)imm;
-		if (reg == 1 || reg == 4 || reg == 11 || reg_value(c, reg) != target)
-			return false;
-		*p = (struct plan){s - 7, 7, b - 7, 7, SITE_A, target};
-		return true;
+		for (size_t i = 0; i < ARRAY_LEN(lens); i++) {
+			bool rsp_kept;
+			if (lens[i] > back || !movable_run(at + lens[i], s, &rsp_kept) ||
+			    !confirmed((const uint8_t *)at, lens[i], at, c, rsp_kept))
+				continue;
+			*p = (struct plan){at, lens[i], s, SITE_A};
+			return true;
+		}
 	}
 	return false;
 }
@@ -311,7 +356,7 @@ static bool plan_mov_reg(uint64_t s, const struct linux_ctx *c, struct plan *p)
 	if (dst == 1 || dst == 4 || dst == 11 || src == 1 || src == 11 ||
 	    reg_value(c, dst) != reg_value(c, src))
 		return false;
-	*p = (struct plan){s - 3, 5, b - 3, 3, SITE_B, 0};
+	*p = (struct plan){s - 3, 5, s, SITE_B};
 	return true;
 }
 
@@ -324,7 +369,7 @@ static bool apply(uint64_t s, const struct plan *p)
 	int64_t rel = (int64_t)(stub - (p->at + 5));
 	if (!stub || rel != (int32_t)rel || !stub_write(stub, p, s + 2))
 		return false; /* a stub allocated for nothing stays unused */
-	uint8_t jump[7] = {0xe9, 0, 0, 0, 0, 0x66, 0x90};
+	uint8_t jump[7] = {0xe9, 0, 0, 0, 0, 0xcc, 0xcc}; /* never run: int3 */
 	int32_t rel32 = (int32_t)rel;
 	memcpy(jump + 1, &rel32, 4);
 	text_write(p->at, jump, p->len);
@@ -384,7 +429,7 @@ static bool apply_forward(uint64_t s, struct site *st)
 	return true;
 }
 
-void linux_site_trapped(uint64_t s, const struct linux_ctx *c)
+void linux_site_trapped(uint64_t s, struct linux_ctx *c)
 {
 	struct site *st = site_slot(s);
 	if (!st || st->kind == SITE_A)
@@ -399,9 +444,10 @@ void linux_site_trapped(uint64_t s, const struct linux_ctx *c)
 	enum site_kind kind = 0;
 	if (plan_keep_syscall(s, c, &p) && apply(s, &p))
 		kind = SITE_A;
-	else if (apply_forward(s, st))
+	else if (apply_forward(s, st)) {
 		kind = SITE_F;
-	else if (plan_mov_reg(s, c, &p) && apply(s, &p))
+		c->rip = c->rcx = st->cont; /* S+2 is no longer what it was */
+	} else if (plan_mov_reg(s, c, &p) && apply(s, &p))
 		kind = SITE_B;
 	if (kind) {
 		st->kind = (uint8_t)kind;
