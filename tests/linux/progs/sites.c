@@ -15,6 +15,8 @@ _Static_assert(SYS_write == 1 && SYS_getpid == 39 && SYS_getppid == 110, "x86-64
 
 long pat_a(void);                             /* mov $getpid, %eax; syscall */
 long pat_a_jump(long nr, int jump);           /* jump: to `syscall` with rax = nr */
+long pat_a_gap(long nr, int jump);            /* mov $getpid, %eax; mov %rdx, %rdi; syscall (jump:
+                                                 to the second mov with rax = nr) */
 long pat_b_jump(long nr, long alt, int jump); /* mov %rdi, %rax; syscall */
 long loop_a(long n, long nr);                 /* jumps back to `syscall` n - 1 times */
 long loop_b(long n, long nr);
@@ -42,6 +44,14 @@ __asm__(
 "	jnz 1f\n"
 "	mov $39, %eax\n"
 "1:	syscall\n"
+"	ret\n"
+"pat_a_gap:\n"
+"	test %esi, %esi\n"
+"	mov %rdi, %rax\n"
+"	jnz 1f\n"
+"	mov $39, %eax\n"
+"1:	mov %rdx, %rdi\n"
+"	syscall\n"
 "	ret\n"
 "pat_b_jump:\n"
 "	test %edx, %edx\n"
@@ -183,6 +193,10 @@ int main(void)
 	for (int i = 0; i < 4; i++)
 		ok &= pat_a_jump(0, 0) == pid && pat_a_jump(SYS_getppid, 1) == ppid;
 	CHECK(ok, "a jump to the syscall after mov $nr, %%eax");
+	ok = 1;
+	for (int i = 0; i < 4; i++)
+		ok &= pat_a_gap(0, 0) == pid && pat_a_gap(SYS_getppid, 1) == ppid;
+	CHECK(ok, "a jump between mov $nr, %%eax and the syscall");
 	ok = 1;
 	for (int i = 0; i < 4; i++)
 		ok &= pat_b_jump(SYS_getpid, SYS_getppid, 0) == pid &&
