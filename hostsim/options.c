@@ -33,7 +33,7 @@ static const char usage_text[] =
         "                    guest starts in /, so relative paths work as on the host\n"
         "  --trace-syscalls  ExOS prints each Linux system call to stderr\n"
         "  --no-rewrite      ExOS traps every Linux system call instead of rewriting\n"
-        "                    each `syscall` site into a direct call on first use\n"
+        "                    each `syscall` site into a jump to ExOS on first use\n"
         "  --libos FILE      the ExOS ELF (default: exos.elf next to exosim)\n"
         "  --append STR      add STR to the kernel command line (e.g. \"verbose\");\n"
         "                    at most " APPEND_MAX_STR " bytes\n"

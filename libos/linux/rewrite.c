@@ -1,48 +1,48 @@
 /* Rewriting the program's syscall sites into jumps to per-site stubs, in the
  * style of gVisor's systrap ("syscall patching").
  *
- * Every site traps once (syscall.c's upcall), then linux_site_trapped looks at
- * the instruction just before its `syscall` (0f 05 at S).  Three forms are
- * rewritten, through the writable alias of the text (no kernel crossing):
+ * Every site traps once (syscall.c's upcall), then linux_site_trapped tries
+ * three forms, in this order, writing through the writable alias of the text
+ * (no kernel crossing).  S is the address of the `syscall` (0f 05):
  *
- *   A  b8+r imm32         mov $imm, %r32        [S-5, S)   -> e9 rel32
- *      48 c7 c0 imm32     mov $imm, %rax        [S-7, S)   -> e9 rel32, 66 90
- *      4x 8d modrm disp32 lea disp(%rip), %r64  [S-7, S)   -> e9 rel32, 66 90
- *   B  4x 89/8b modrm     mov %r64, %r64        [S-3, S+2) -> e9 rel32
+ *   A  V, movable instructions, syscall    V (5..7 bytes) -> e9 rel32, int3s
+ *   F  syscall, I (3+ bytes)               [S, S+5)       -> e9 rel32
+ *   B  4x 89/8b modrm (mov %r64, %r64), syscall  [S-3, S+2) -> e9 rel32
  *
- * The jump goes to a stub that executes the displaced instruction, sets rcx
- * to S+2 (as `syscall` does) and jumps to linux_direct_entry (entry.S), which
- * returns to S+2 itself: no call, so nothing is pushed into the program's
- * red zone, and page 0 stays unmapped (a null pointer faults as on Linux).
+ * The jump goes to a stub that runs the displaced instructions (moved: insn.c),
+ * sets rcx to where the program resumes (as `syscall` does) and jumps to
+ * linux_direct_entry (entry.S), which returns there itself: no call, so
+ * nothing is pushed into the program's red zone, and page 0 stays unmapped (a
+ * null pointer faults as on Linux).
  *
  * Jump targets.  Code may jump straight to `syscall` with rax set elsewhere
- * (a retry loop).  In A the `syscall` stays in place, so such a jump
- * still traps and is served: slower, correct.  B overwrites it; the stub is
- * placed so that the byte the jump leaves at S is 0x06 or 0x07, invalid in
- * 64-bit mode (gVisor's trick), and the #UD at a B site is served as the
- * `syscall` it was (linux_site_ud).  A jump into the middle of the displaced
- * instruction would have been a jump into an instruction before: not done by
- * compiled code.
+ * (a retry loop), or to the instruction after it.  A replaces V only: the
+ * rest and the `syscall` stay, so a jump to them runs the original code and
+ * traps (slower, correct).  F starts with the jump at S, so a jump to S makes
+ * the call; B and F leave, at S (B) or S+2 (F), byte 2 or byte 1 of rel32,
+ * and the stub is placed so that byte is 0x06 or 0x07, invalid in 64-bit mode
+ * (gVisor's trick): the #UD there is served as the `syscall` (B) or resumes
+ * in the stub's copy of I (F) (linux_site_ud).  A jump into the middle of an
+ * instruction is not something compiled code does.
  *
- * Instruction boundaries.  x86 cannot be decoded backwards, so the bytes
- * before S could be the tail of a longer instruction.  A form is only taken
- * when the registers at the trap agree with it (the register holds the
- * immediate or the lea's address; B: the two registers are equal) and, for
- * b8+r, the byte before it is no prefix that would make it another
- * instruction; everything else stays on the trap path.  The one form taken
- * on its bytes alone is B from rcx or r11 (their values are gone): for it
- * to be wrong, an instruction whose immediate or displacement ends in these
- * three bytes would have to come right before a `syscall`.
+ * Instruction boundaries.  x86 cannot be decoded backwards, so bytes before S
+ * could be the tail of a longer instruction.  A is only taken when the
+ * registers at the trap confirm V (the register V sets holds what V sets) and
+ * the instructions from V's end decode to exactly S; B when its two registers
+ * are equal.  F needs no guess: S+2 is where `syscall` returns.  A mov from
+ * rcx or r11, whose values `syscall` overwrote, cannot be confirmed and is
+ * not taken.  Everything else stays on the trap path.
  *
  * Atomicity.  The program has one thread, stopped in ExOS while its text is
  * written, so no half-written instruction can run.  (With threads this would
  * need the int3-first protocol of Linux's text_poke_bp.)
  *
- * Stubs live in a 16 MiB window within ±2 GiB of the text, 32 bytes each,
- * its pages mapped (read and execute) as stubs are needed and written through
- * an alias at LINUX_STUB_ALIAS.  The window is cut in 64 KiB slots; a B stub
- * for the site S goes in the slot 7 slots above S's 64 KiB chunk (mod 256), so
- * byte 2 of rel32, the byte at S, is 0x06 or 0x07. */
+ * Stubs live in a 32 MiB window within ±2 GiB of the text, its pages mapped
+ * (read and execute) as stubs are needed and written through an alias at
+ * LINUX_STUB_ALIAS.  The first 16 MiB are cut in 64 KiB slots of 64-byte A and
+ * B stubs; a B stub for S goes in the slot 7 slots above S's 64 KiB chunk
+ * (mod 256), so byte 2 of rel32 is 0x06 or 0x07.  The second 16 MiB hold F
+ * stubs, each placed so that byte 1 of rel32 is 0x06 or 0x07. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
