@@ -16,5 +16,6 @@ Suite *escape_suite(void);
 Suite *guest_mem_suite(void);
 Suite *device_suite(void);
 Suite *deadline_suite(void);
+Suite *insn_suite(void);
 
 #endif
