@@ -156,6 +156,14 @@ void linux_on_exos_stack(void (*fn)(struct linux_ctx *), struct linux_ctx *c)
 		linux_call_on_stack(fn, c, LINUX_EXOS_STACK_HI);
 }
 
+/* A trapped `syscall` at c->rcx - 2: rewrite the site (on ExOS's stack: it
+ * may map stub pages), then serve the call. */
+static void trapped_call(struct linux_ctx *c)
+{
+	linux_site_trapped(c->rcx - 2, c);
+	linux_syscall(c);
+}
+
 static int syscall_upcall(struct exo_xframe *f, struct exos_regs *r)
 {
 	struct linux_ctx c;
@@ -163,9 +171,8 @@ static int syscall_upcall(struct exo_xframe *f, struct exos_regs *r)
 	/* What `syscall` did on the way in: rcx = rip, r11 = rflags. */
 	c.rcx = f->rip;
 	c.r11 = f->rflags;
-	linux_site_trapped(f->rip - 2, &c);
 	linux_syscalls_trapped++;
-	linux_on_exos_stack(linux_syscall, &c);
+	linux_on_exos_stack(trapped_call, &c);
 	ctx_to_frame(&c, f, r);
 	return 1;
 }

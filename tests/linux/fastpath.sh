@@ -3,8 +3,9 @@
 # The fast path must not silently disappear: run PROGRAM under exosim with
 # --trace-syscalls and require, from ExOS's summary line
 #   [exos] exit N: T calls trapped, D direct; S sites trapped, R rewritten
-# at least MIN_DIRECT calls served directly and MIN_REWRITTEN sites rewritten.  With --no-rewrite the same run must give the same stdout
-# and status with no direct call and no site rewritten.
+# at least MIN_DIRECT calls served directly and MIN_REWRITTEN sites rewritten.  With
+# --no-rewrite the same run must give the same stdout and status with no direct call and
+# no site rewritten.
 # Exit status: 0 pass, 1 fail, 77 skip (no /dev/kvm).
 set -u
 exosim=$1 kernel=$2 min_direct=$3 min_rewritten=$4
