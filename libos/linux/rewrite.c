@@ -377,7 +377,7 @@ static bool apply(uint64_t s, const struct plan *p)
 }
 
 /* F: `syscall` and the instruction after it, I (3 bytes or more, one
- * insn.c can move), become a jump to a stub that makes the call, then runs I
+ * insn.c can move, not a call), become a jump to a stub that makes the call, then runs I
  * and jumps back after it.  S+2 is an instruction boundary for sure (where
  * `syscall` returns), so nothing is guessed; a jump to S still makes the call,
  * and a jump to I lands on 0x06 or 0x07 (f_stub_alloc) and resumes in the
@@ -389,8 +389,11 @@ static bool apply_forward(uint64_t s, struct site *st)
 	size_t room = 0;
 	while (room < 15 && in_text(s + 2 + room, 1))
 		room++;
-	if (!insn_decode((const uint8_t *)s + 2, room, s + 2, &in) || in.len < 3)
+	const uint8_t *b = (const uint8_t *)s + 2;
+	if (!insn_decode(b, room, s + 2, &in) || in.len < 3)
 		return false;
+	if (b[0] == 0xe8 || (b[0] == 0xff && ((b[1] >> 3) & 6) == 2))
+		return false; /* a call from the stub: unwinders would not know the frame */
 	uint64_t stub = f_stub_alloc(s + 5);
 	if (!stub)
 		return false;

@@ -26,7 +26,7 @@ long write_imm(void);                        /* mov $len, %edx; syscall */
 long call4(long nr, long a, long b, long c); /* as musl's syscall(): mov %rcx, %rdx */
 long pat_f_jump(long nr, int how);           /* syscall; lea 0x1000(%rax), %rax (how: 1 jump to
                                                 syscall, 2 jump past it to the lea) */
-long pat_f_call(long nr);                    /* syscall; call add_one */
+long pat_f_call(long nr);                    /* syscall; call add_one (not moved: stays trapping) */
 long pat_f_rip(long nr);                     /* syscall; add val(%rip), %rax */
 long redzone(void);                          /* 0 if the red zone survived */
 long preserved(void);                        /* 0 if registers and DF survived */
