@@ -377,8 +377,8 @@ static bool apply(uint64_t s, const struct plan *p)
 }
 
 /* F: `syscall` and the instruction after it, I (3 bytes or more, one
- * insn.c can move, not a call), become a jump to a stub that makes the call, then runs I
- * and jumps back after it.  S+2 is an instruction boundary for sure (where
+ * insn.c can move, not a call), become a jump to a stub that makes the call,
+ * then runs I and jumps back after it.  S+2 is an instruction boundary for sure (where
  * `syscall` returns), so nothing is guessed; a jump to S still makes the call,
  * and a jump to I lands on 0x06 or 0x07 (f_stub_alloc) and resumes in the
  * stub's copy of I (linux_site_ud).  The stub leaves rcx at its copy of I
