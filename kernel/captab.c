@@ -114,11 +114,8 @@ long sys_page_alloc(uint64_t out, uint64_t n)
 	if (n == 0 || n > EXO_PAGE_ALLOC_MAX)
 		return -EXO_EINVAL;
 	uint64_t bytes = n * sizeof(grants[0]);
-	if (!vm_user_range_ok(out, bytes))
+	if (user_writable(curenv->pml4, out, bytes))
 		return -EXO_EFAULT;
-	for (uint64_t va = ROUNDDOWN(out, EXO_PAGE_SIZE); va < out + bytes; va += EXO_PAGE_SIZE)
-		if (vm_user_translate(curenv->pml4, va, true) == VM_NO_PAGE)
-			return -EXO_EFAULT;
 	uint64_t got = 0;
 	long err = 0;
 	for (; got < n; got++) {

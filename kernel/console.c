@@ -8,7 +8,7 @@
 
 #include "arch.h"
 #include "kernel.h"
-#include "pagetable.h"
+#include "uaccess.h"
 
 static bool paravirtual;
 static bool have_debugcon;
@@ -99,6 +99,21 @@ void console_write(int stream, const char *buf, size_t len)
 	pv_flush();
 }
 
+/* Without the PV console every byte is a port write anyway (QEMU's TCG): the
+ * buffer, already checked whole, goes out through a small bounce buffer. */
+static long port_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len)
+{
+	char bounce[256];
+	for (uint64_t done = 0; done < len;) {
+		size_t n = len - done < sizeof(bounce) ? len - done : sizeof(bounce);
+		if (copy_from_user(pml4, bounce, buf + done, n))
+			return -EXO_EFAULT;
+		port_write(stream, bounce, n);
+		done += n;
+	}
+	return (long)len;
+}
+
 /* Write a user buffer.  Every page is checked (mapped, user-accessible) before
  * a byte is written, so a bad buffer writes nothing.  EXO_CONSOLE_WRITE_MAX
  * spans at most 17 pages, fewer than PV_CONSOLE_MAX_SEGS, so the request is
@@ -111,7 +126,7 @@ long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len)
 		return -EXO_EINVAL;
 	if (len > EXO_CONSOLE_WRITE_MAX)
 		return -EXO_EINVAL;
-	if (!vm_user_range_ok(buf, len))
+	if (!user_range_ok(buf, len))
 		return -EXO_EFAULT;
 	pv_req.stream = (uint32_t)stream;
 	pv_req.nsegs = 0;
@@ -119,8 +134,8 @@ long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len)
 	for (uint64_t va = buf; va < end;) {
 		uint64_t page_end = ROUNDDOWN(va, EXO_PAGE_SIZE) + EXO_PAGE_SIZE;
 		uint64_t chunk = (page_end < end ? page_end : end) - va;
-		uint64_t pa = vm_user_translate(pml4, va, false);
-		if (pa == VM_NO_PAGE) {
+		uint64_t pa = user_phys(pml4, va, false);
+		if (pa == UACCESS_NO_PAGE) {
 			pv_req.nsegs = 0;
 			return -EXO_EFAULT;
 		}
@@ -128,11 +143,9 @@ long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len)
 			pv_add(pa, (uint32_t)chunk);
 		va += chunk;
 	}
-	if (paravirtual)
-		return pv_flush(); /* bytes written, or the host's error */
-	/* the buffer is in the current address space and was just checked */
-	port_write(stream, (const char *)buf, len);
-	return (long)len;
+	if (!paravirtual)
+		return port_write_user(pml4, stream, buf, len);
+	return pv_flush(); /* bytes written, or the host's error */
 }
 
 /* Console input through exosim (PV_CONSOLE_IN_PORT).  The read stops at the
@@ -150,10 +163,10 @@ long console_read_user(uint64_t pml4, uint64_t buf, uint64_t len)
 		len = room;
 	if (len == 0)
 		return 0;
-	if (!vm_user_range_ok(buf, len))
+	if (!user_range_ok(buf, len))
 		return -EXO_EFAULT;
-	uint64_t pa = vm_user_translate(pml4, buf, true);
-	if (pa == VM_NO_PAGE)
+	uint64_t pa = user_phys(pml4, buf, true);
+	if (pa == UACCESS_NO_PAGE)
 		return -EXO_EFAULT;
 	input_req =
 	        (struct pv_console_in){.paddr = pa, .len = (uint32_t)len, .result = PV_RESULT_NONE};

@@ -195,7 +195,7 @@ long sys_set_fsbase(uint64_t cap, uint64_t base)
 	struct env *e = env_from_cap(curenv, (int64_t)cap, EXO_RIGHT_WRITE, &err);
 	if (!e)
 		return err;
-	if (base >= EXO_USER_TOP)
+	if (!user_addr_ok(base))
 		return -EXO_EINVAL;
 	e->fs_base = base;
 	if (e == curenv)
@@ -246,13 +246,10 @@ _Noreturn void env_kill(struct env *e, int status, const char *why)
 
 long sys_env_create(uint64_t uname)
 {
+	/* A label: at most its first 31 bytes are read and kept. */
 	char name[sizeof(((struct exo_env_info *)0)->name)] = {0};
-	for (size_t i = 0; uname && i < sizeof(name) - 1; i++) {
-		if (copy_from_user(curenv->pml4, &name[i], uname + i, 1))
-			return -EXO_EFAULT;
-		if (!name[i])
-			break;
-	}
+	if (uname && strncpy_from_user(curenv->pml4, name, uname, sizeof(name) - 1) < 0)
+		return -EXO_EFAULT;
 	int slot;
 	struct env *e = env_create(name[0] ? name : "child", curenv, &slot);
 	return e ? slot : -EXO_ENOMEM;
@@ -269,7 +266,7 @@ long sys_env_set_regs(uint64_t cap, uint64_t uregs)
 	struct exo_regs r;
 	if (copy_from_user(curenv->pml4, &r, uregs, sizeof(r)))
 		return -EXO_EFAULT;
-	if (r.rip >= EXO_KERNBASE || r.rsp >= EXO_KERNBASE)
+	if (!user_addr_ok(r.rip) || !user_range_ok(0, r.rsp))
 		return -EXO_EINVAL;
 	struct trapframe *tf = e->ctx;
 	tf->rax = r.rax, tf->rbx = r.rbx, tf->rcx = r.rcx, tf->rdx = r.rdx;

@@ -14,6 +14,7 @@
 #include "load.h"
 #include "pmem.h"
 #include "pagetable.h"
+#include "uaccess.h"
 #include "x86.h"
 
 #define MAX_ARGS 1024
@@ -38,16 +39,11 @@ static bool map_user_page(struct env *e, uint64_t va, uint64_t perm)
 }
 
 /* Copies into user memory that the kernel itself has just mapped (it may be
- * read-only to the program). */
+ * read-only to the program): every page was mapped just before. */
 static void load_bytes(uint64_t pml4, uint64_t va, const void *src, size_t len)
 {
-	const uint8_t *s = src;
-	while (len) {
-		uint64_t off = va & (EXO_PAGE_SIZE - 1);
-		size_t n = EXO_PAGE_SIZE - off < len ? EXO_PAGE_SIZE - off : len;
-		memcpy(kva(vm_user_translate(pml4, va, false)), s, n);
-		va += n, s += n, len -= n;
-	}
+	if (copy_to_new_user(pml4, va, src, len))
+		panic("the loader lost a page it had just mapped at 0x%lx", va);
 }
 
 static int load_segments(struct env *e, const struct elf64_image *img, const uint8_t *file)

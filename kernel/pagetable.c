@@ -99,30 +99,6 @@ uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create, uint16_t owner)
 	return &table[PT_INDEX(va, 0)];
 }
 
-bool vm_user_range_ok(uint64_t va, uint64_t len)
-{
-	return va + len >= va && va + len <= EXO_USER_TOP;
-}
-
-/* Physical address behind a user virtual address, or VM_NO_PAGE unless it is
- * mapped present, user-accessible (and writable, if asked) at every level. */
-uint64_t vm_user_translate(uint64_t pml4, uint64_t va, bool write)
-{
-	if (va >= EXO_USER_TOP)
-		return VM_NO_PAGE;
-	uint64_t need = PTE_P | PTE_U | (write ? PTE_W : 0);
-	uint64_t *table = kva(pml4);
-	for (int level = 3; level >= 0; level--) {
-		uint64_t e = table[PT_INDEX(va, level)];
-		if ((e & need) != need || (level && (e & PTE_PS)))
-			return VM_NO_PAGE;
-		if (!level)
-			return (e & PTE_ADDR_MASK) | (va & (EXO_PAGE_SIZE - 1));
-		table = kva(e & PTE_ADDR_MASK);
-	}
-	return VM_NO_PAGE;
-}
-
 static void flush(struct env *e, uint64_t va)
 {
 	if (e == curenv)
@@ -283,7 +259,7 @@ long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n)
 static int check_range(uint64_t va, uint64_t npages)
 {
 	if (va & (EXO_PAGE_SIZE - 1) || npages > EXO_MAP_BATCH ||
-	    !vm_user_range_ok(va, npages * EXO_PAGE_SIZE))
+	    !user_range_ok(va, npages * EXO_PAGE_SIZE))
 		return -EXO_EINVAL;
 	return 0;
 }

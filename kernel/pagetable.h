@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VM_NO_PAGE (~0ul)
-
 struct env;
 
 void vm_init(void); /* builds the exported slot shared by every address space */
@@ -14,8 +12,6 @@ void vm_init(void); /* builds the exported slot shared by every address space */
  * tables visible read-only at EXO_UVPT; owned (page-table pages) by env id. */
 uint64_t vm_new_pml4(uint16_t owner);
 uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create, uint16_t owner);
-uint64_t vm_user_translate(uint64_t pml4, uint64_t va, bool write);
-bool vm_user_range_ok(uint64_t va, uint64_t len);
 
 /* Maps pfn at va in e, recording that capability node made the binding;
  * replaces what was there.  0 or -EXO_ENOMEM. */

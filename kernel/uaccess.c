@@ -1,24 +1,62 @@
+/* The one door for user memory (uaccess.h).  Nothing else in the kernel
+ * walks an environment's page tables for a user address or dereferences
+ * one. */
 #include <exo/errno.h>
 #include <exo/memlayout.h>
 
 #include "arch.h"
 #include "kernel.h"
 #include "kstring.h"
-#include "uaccess.h"
 #include "pagetable.h"
+#include "uaccess.h"
+#include "x86.h"
 
-/* Walks [uva, uva+len) page by page through the direct map. */
-static int user_copy(uint64_t pml4, uint64_t uva, uint8_t *kbuf, size_t len, bool to_user)
+#define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & 511)
+
+/* The physical address behind va, or UACCESS_NO_PAGE unless every level maps
+ * it present, user-accessible and with `extra` (PTE_W for a store), as the
+ * CPU would check a ring-3 access. */
+static uint64_t translate(uint64_t pml4, uint64_t va, uint64_t extra)
 {
-	if (!vm_user_range_ok(uva, len))
+	if (!user_addr_ok(va))
+		return UACCESS_NO_PAGE;
+	uint64_t need = PTE_P | PTE_U | extra;
+	const uint64_t *table = kva(pml4);
+	for (int level = 3; level >= 0; level--) {
+		uint64_t e = table[PT_INDEX(va, level)];
+		if ((e & need) != need || (level && (e & PTE_PS)))
+			return UACCESS_NO_PAGE;
+		if (!level)
+			return (e & PTE_ADDR_MASK) | (va & (EXO_PAGE_SIZE - 1));
+		table = kva(e & PTE_ADDR_MASK);
+	}
+	return UACCESS_NO_PAGE;
+}
+
+uint64_t user_phys(uint64_t pml4, uint64_t va, bool write)
+{
+	return translate(pml4, va, write ? PTE_W : 0);
+}
+
+/* Bytes from va to the end of its page, at most len. */
+static size_t page_chunk(uint64_t va, size_t len)
+{
+	size_t n = EXO_PAGE_SIZE - (va & (EXO_PAGE_SIZE - 1));
+	return n < len ? n : len;
+}
+
+/* Walks [uva, uva+len) page by page through the direct map.  `need` is what
+ * each leaf must allow beyond present and user. */
+static int user_copy(uint64_t pml4, uint64_t uva, uint8_t *kbuf, size_t len, bool to_user,
+                     uint64_t need)
+{
+	if (!user_range_ok(uva, len))
 		return -EXO_EFAULT;
 	while (len) {
-		uint64_t pa = vm_user_translate(pml4, uva, to_user);
-		if (pa == VM_NO_PAGE)
+		uint64_t pa = translate(pml4, uva, need);
+		if (pa == UACCESS_NO_PAGE)
 			return -EXO_EFAULT;
-		size_t n = EXO_PAGE_SIZE - (uva & (EXO_PAGE_SIZE - 1));
-		if (n > len)
-			n = len;
+		size_t n = page_chunk(uva, len);
 		if (to_user)
 			memcpy(kva(pa), kbuf, n);
 		else
@@ -30,10 +68,55 @@ static int user_copy(uint64_t pml4, uint64_t uva, uint8_t *kbuf, size_t len, boo
 
 int copy_from_user(uint64_t pml4, void *dst, uint64_t src, size_t len)
 {
-	return user_copy(pml4, src, dst, len, false);
+	return user_copy(pml4, src, dst, len, false, 0);
 }
 
 int copy_to_user(uint64_t pml4, uint64_t dst, const void *src, size_t len)
 {
-	return user_copy(pml4, dst, (uint8_t *)src, len, true);
+	return user_copy(pml4, dst, (uint8_t *)src, len, true, PTE_W);
+}
+
+int copy_to_new_user(uint64_t pml4, uint64_t dst, const void *src, size_t len)
+{
+	return user_copy(pml4, dst, (uint8_t *)src, len, true, 0);
+}
+
+int user_writable(uint64_t pml4, uint64_t va, size_t len)
+{
+	if (!user_range_ok(va, len))
+		return -EXO_EFAULT;
+	for (uint64_t p = ROUNDDOWN(va, EXO_PAGE_SIZE); p < va + len; p += EXO_PAGE_SIZE)
+		if (translate(pml4, p, PTE_W) == UACCESS_NO_PAGE)
+			return -EXO_EFAULT;
+	return 0;
+}
+
+/* Page by page, never touching a byte past the NUL: the rest of the buffer
+ * may well be unmapped. */
+long strncpy_from_user(uint64_t pml4, char *dst, uint64_t src, size_t max)
+{
+	size_t done = 0;
+	while (done < max) {
+		uint64_t pa = translate(pml4, src + done, 0);
+		if (pa == UACCESS_NO_PAGE)
+			return -EXO_EFAULT;
+		const char *s = kva(pa);
+		size_t n = page_chunk(src + done, max - done);
+		for (size_t i = 0; i < n; i++)
+			if (!(dst[done + i] = s[i]))
+				return (long)(done + i);
+		done += n;
+	}
+	return (long)max;
+}
+
+int get_user_u64(uint64_t pml4, uint64_t va, uint64_t *out)
+{
+	if (va & 7)
+		return -EXO_EINVAL; /* an aligned word never straddles a page */
+	uint64_t pa = translate(pml4, va, 0);
+	if (pa == UACCESS_NO_PAGE)
+		return -EXO_EFAULT;
+	*out = *(volatile const uint64_t *)kva(pa);
+	return 0;
 }

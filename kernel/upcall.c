@@ -61,7 +61,7 @@ long sys_set_handler(uint64_t env_cap, uint64_t handler, uint64_t lo, uint64_t h
 	struct env *e = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_WRITE, &err);
 	if (!e)
 		return err;
-	if (handler && (handler >= EXO_KERNBASE || lo >= hi || hi > EXO_USER_TOP ||
+	if (handler && (!user_addr_ok(handler) || lo >= hi || !user_range_ok(lo, hi - lo) ||
 	                (lo | hi) & (EXO_PAGE_SIZE - 1)))
 		return -EXO_EINVAL;
 	if (events & ~(uint64_t)EXO_EV_ALL)

@@ -23,11 +23,7 @@ uint64_t sleeping;
 static int read_user_word(void *ctx, uint64_t va, uint64_t *out)
 {
 	const struct env *e = ctx;
-	uint64_t pa = vm_user_translate(e->pml4, va, false);
-	if (pa == VM_NO_PAGE)
-		return -EXO_EFAULT;
-	*out = *(volatile uint64_t *)kva(pa);
-	return 0;
+	return get_user_u64(e->pml4, va, out);
 }
 
 static int evaluate(struct env *e, uint64_t now)
@@ -70,12 +66,11 @@ long sys_wait(uint64_t uterms, uint64_t n)
 	int err = pred_check(e->pred, n);
 	if (err)
 		return err;
+	uint64_t word;
 	for (uint64_t i = 0; i < n; i++) {
 		const struct exo_pred_term *t = &e->pred[i];
-		if ((t->lhs_kind == EXO_OPND_MEM &&
-		     vm_user_translate(e->pml4, t->lhs, false) == VM_NO_PAGE) ||
-		    (t->rhs_kind == EXO_OPND_MEM &&
-		     vm_user_translate(e->pml4, t->rhs, false) == VM_NO_PAGE))
+		if ((t->lhs_kind == EXO_OPND_MEM && get_user_u64(e->pml4, t->lhs, &word)) ||
+		    (t->rhs_kind == EXO_OPND_MEM && get_user_u64(e->pml4, t->rhs, &word)))
 			return -EXO_EFAULT;
 	}
 	e->npred = (uint32_t)n;
