@@ -140,13 +140,6 @@ static bool boot_file(const char *path, struct cpio_entry *out)
 	return false;
 }
 
-static struct strlist boot_strings(const char *path)
-{
-	struct cpio_entry e;
-	return boot_file(path, &e) ? (struct strlist){(const char *)e.data, e.size}
-	                           : (struct strlist){0, 0};
-}
-
 /* The initramfs is the libOS's root file system: every environment sees it
  * read-only at EXO_INITRD, no copy and no call needed.  Both PVH loaders
  * (exosim, QEMU) place it on a page boundary; a loader that did not would only
@@ -161,20 +154,21 @@ static void export_initrd(uint64_t pa, uint64_t size)
 	kinfo_page.initrd_size = size;
 }
 
-/* The initramfs names the first program in exosim/init and its arguments and
- * environment in exosim/argv and exosim/envp (NUL-separated).  The path comes
- * from the archive: it is printed, and becomes the environment's name, escaped. */
+/* The initramfs names the first program in exosim/init.  Its arguments and
+ * environment (exosim/argv, exosim/envp) are the program's to read: the kernel
+ * only loads it (docs/boot.md).  The path comes from the archive: it is
+ * printed, and becomes the environment's name, escaped. */
 static _Noreturn void start_first_env(const void *data, size_t len)
 {
 	static char path[INITRAMFS_INIT_MAX + 1], shown[ESCAPE_SIZE(INITRAMFS_INIT_MAX)];
 	initrd.data = data;
 	initrd.len = len;
-	struct strlist init = boot_strings(INITRAMFS_INIT);
-	if (!init.len || init.len > INITRAMFS_INIT_MAX) {
+	struct cpio_entry init;
+	if (!boot_file(INITRAMFS_INIT, &init) || !init.size || init.size > INITRAMFS_INIT_MAX) {
 		kprintf("exo: bad initramfs: it names no program (" INITRAMFS_INIT ")\n");
 		machine_exit(EXOSIM_EXIT_BADARCHIVE);
 	}
-	memcpy(path, init.data, init.len);
+	memcpy(path, init.data, init.size);
 	escape_str(shown, sizeof(shown), path);
 
 	struct cpio_entry prog;
@@ -189,8 +183,7 @@ static _Noreturn void start_first_env(const void *data, size_t len)
 	struct env *e = env_create(base, 0, 0);
 	if (!e)
 		panic("out of memory creating the first environment");
-	int status = load_program(e, shown, prog.data, prog.size, boot_strings(INITRAMFS_ARGV),
-	                          boot_strings(INITRAMFS_ENVP));
+	int status = load_program(e, shown, prog.data, prog.size);
 	if (status)
 		machine_exit(status);
 	env_start(e, 0);

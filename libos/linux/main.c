@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <exos/args.h>
 #include <exos/auxv.h>
 #include <exos/exception.h>
 #include <exos/vm.h>
+
+#include <hw/initramfs.h>
 
 #include "cpio.h"
 #include "elf64.h"
@@ -19,8 +22,8 @@
 /* Where ExOS itself is linked (CMakeLists.txt): programs must stay above. */
 #define EXOS_IMAGE_END 0x400000ul
 
-/* The stack's initially mapped part: room for argv, envp and a first frame;
- * the rest of LINUX_STACK_MAX faults in. */
+/* The stack's initially mapped part beyond argv and envp: room for the
+ * program's first frames; the rest of LINUX_STACK_MAX faults in. */
 #define STACK_INITIAL (128ul << 10)
 
 _Noreturn static void die(int status, const char *fmt, const char *a, const char *b)
@@ -183,35 +186,44 @@ static uint32_t cpuid_edx1(void)
 	return d;
 }
 
-/* argc, argv, envp and auxv as Linux lays them out (System V ABI, x86-64
- * supplement, figure 3.9).  Returns the initial rsp. */
-static uint64_t build_stack(const struct elf64_image *img, int argc, char **argv, char **envp)
+/* ExOS reads exosim/argv and exosim/envp itself (build_stack): the runtime
+ * need not copy them for main (libos/start.c). */
+const bool exos_start_args = false;
+
+/* exosim refuses what Linux's execve would (hostsim/initramfs.c); ExOS checks
+ * again, trusting no one. */
+static void check_args(const struct exos_strlist *a, const struct exos_strlist *e, size_t strings)
 {
-	if (linux_mm_stack(LINUX_STACK_TOP, LINUX_STACK_MAX, STACK_INITIAL) < 0)
+	if (exos_strlist_longest(a) >= INITRAMFS_ARG_STRLEN_MAX ||
+	    exos_strlist_longest(e) >= INITRAMFS_ARG_STRLEN_MAX ||
+	    !initramfs_args_fit(a->count + e->count, strings))
+		die(EXOSIM_EXIT_USAGE, "exos: cannot run %s: %s\n", linux_opts.program,
+		    "argument list too long");
+}
+
+/* argc, argv, envp and auxv as Linux lays them out (System V ABI, x86-64
+ * supplement, figure 3.9), from the top down: the file name (AT_EXECFN), the
+ * environment's strings, the arguments' strings, AT_PLATFORM, AT_RANDOM's
+ * bytes, then the vectors.  Returns the initial rsp. */
+static uint64_t build_stack(const struct elf64_image *img)
+{
+	struct exos_strlist a = exos_boot_strings(INITRAMFS_ARGV);
+	struct exos_strlist e = exos_boot_strings(INITRAMFS_ENVP);
+	size_t execfn_len = strlen(linux_opts.program) + 1;
+	size_t abytes = exos_strlist_bytes(&a), ebytes = exos_strlist_bytes(&e);
+	check_args(&a, &e, abytes + ebytes + execfn_len);
+	/* Mapped at once: the vectors and strings, and STACK_INITIAL for the
+	 * program's first frames; the rest of LINUX_STACK_MAX faults in. */
+	size_t vec_words = 1 + a.count + 1 + e.count + 1;
+	size_t initial = STACK_INITIAL + abytes + ebytes + execfn_len + 8 * vec_words + 256;
+	if (linux_mm_stack(LINUX_STACK_TOP, LINUX_STACK_MAX, initial) < 0)
 		die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
 		    "no memory for its stack");
-	int envc = 0;
-	while (envp[envc])
-		envc++;
-	size_t need = 256;
-	for (int i = 0; i < argc; i++)
-		need += strlen(argv[i]) + 1 + 8;
-	for (int i = 0; i < envc; i++)
-		need += strlen(envp[i]) + 1 + 8;
-	if (need > STACK_INITIAL / 2)
-		die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
-		    "arguments and environment too large");
 
-	static uint64_t uargv[4096], uenvp[4096];
-	if (argc > 4095 || envc > 4095)
-		die(EXOSIM_EXIT_USAGE, "exos: cannot run %s: %s\n", linux_opts.program,
-		    "too many arguments");
 	uint64_t sp = LINUX_STACK_TOP;
-	uint64_t execfn = push(&sp, linux_opts.program, strlen(linux_opts.program) + 1);
-	for (int i = envc - 1; i >= 0; i--)
-		uenvp[i] = push(&sp, envp[i], strlen(envp[i]) + 1);
-	for (int i = argc - 1; i >= 0; i--)
-		uargv[i] = push(&sp, argv[i], strlen(argv[i]) + 1);
+	uint64_t execfn = push(&sp, linux_opts.program, execfn_len);
+	char *estr = (char *)(sp -= ebytes);
+	char *astr = (char *)(sp -= abytes);
 	uint64_t platform = push(&sp, "x86_64", 7);
 	uint64_t seed[2] = {exo_rdtsc() * 0x9e3779b97f4a7c15ul, exo_rdtsc() ^ 0xbf58476d1ce4e5b9ul};
 	uint64_t random = push(&sp, seed, sizeof(seed));
@@ -238,17 +250,14 @@ static uint64_t build_stack(const struct elf64_image *img, int argc, char **argv
 	        {EXOS_AT_KINFO, EXO_KINFO},
 	        {ELF64_AT_NULL, 0},
 	};
-	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * ARRAY_LEN(aux);
-	sp = (sp - words * 8) & ~15ul; /* rsp is 16-byte aligned at entry, as on Linux */
-	uint64_t *v = (uint64_t *)sp;
-	*v++ = (uint64_t)argc;
-	for (int i = 0; i < argc; i++)
-		*v++ = uargv[i];
-	*v++ = 0;
-	for (int i = 0; i < envc; i++)
-		*v++ = uenvp[i];
-	*v++ = 0;
-	memcpy(v, aux, sizeof(aux));
+	sp = (sp - (vec_words + 2 * ARRAY_LEN(aux)) * 8) & ~15ul; /* 16-aligned, as on Linux */
+	uint64_t *argv = (uint64_t *)sp + 1, *envp = argv + a.count + 1;
+	argv[-1] = a.count;
+	exos_strlist_copy(&a, astr, argv);
+	argv[a.count] = 0;
+	exos_strlist_copy(&e, estr, envp);
+	envp[e.count] = 0;
+	memcpy(envp + e.count + 1, aux, sizeof(aux));
 	return sp;
 }
 
@@ -288,7 +297,7 @@ _Noreturn static void enter(uint64_t entry, uint64_t sp)
 	__builtin_unreachable();
 }
 
-int main(int argc, char **argv, char **envp)
+int main(void)
 {
 	read_options();
 	struct elf64_image img;
@@ -300,6 +309,6 @@ int main(int argc, char **argv, char **envp)
 	linux_signal_init();
 	linux_syscall_init(&img);
 	load_image(&img, file);
-	uint64_t sp = build_stack(&img, argc, argv, envp);
+	uint64_t sp = build_stack(&img);
 	enter(img.entry, sp);
 }

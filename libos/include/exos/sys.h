@@ -429,7 +429,8 @@ static inline uint64_t exos_pfn(uint64_t va)
 /* Short name of an error result (-EXO_EPERM -> "EPERM"), for messages. */
 const char *exos_strerror(long err);
 
-/* The stack pointer the kernel handed to _start (points at argc). */
+/* The block _start built from exosim/argv and exosim/envp (points at argc,
+ * laid out as a Linux initial stack without auxv; libos/start.c). */
 extern long *__exo_initial_sp;
 
 #endif
