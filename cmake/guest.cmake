@@ -10,9 +10,11 @@ set(EXO_GUEST_COMMON
 
 # Ring 0: no red zone (interrupts push onto the current stack), no SSE state to save,
 # RIP-relative code so the kernel can live at EXO_KERNBASE (above the +-2 GiB models).
+# Every kernel path runs on one 16 KiB stack with a guard page below it (boot.S): a
+# frame over 1 KiB is an error, so a deep path cannot skip the guard page either.
 set(EXO_KERNEL_CFLAGS ${EXO_GUEST_COMMON}
     -mno-red-zone -mgeneral-regs-only -mpreferred-stack-boundary=3 -fpie -fvisibility=hidden
-    -mcmodel=small)
+    -mcmodel=small -Wframe-larger-than=1024)
 
 # Ring 3: an ordinary static non-PIE program.
 set(EXO_USER_CFLAGS ${EXO_GUEST_COMMON} -fno-pie -mno-red-zone)

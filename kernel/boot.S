@@ -51,6 +51,19 @@ start64:
 	movl %eax, %fs
 	movl %eax, %gs
 	leaq boot_stack_top(%rip), %rsp
+	/* Unmap the guard page below each kernel stack: an overflow then faults at
+	 * once (a double fault, on its own stack) instead of writing over .data.
+	 * Neither page was ever touched through these tables, so no TLB entry
+	 * needs flushing. */
+	leaq boot_pt0(%rip), %rcx
+	leaq boot_stack_guard(%rip), %rax
+	shrq $12, %rax
+	andl $511, %eax
+	movq $0, (%rcx,%rax,8)
+	leaq df_stack_guard(%rip), %rax
+	shrq $12, %rax
+	andl $511, %eax
+	movq $0, (%rcx,%rax,8)
 	movl %ebx, %edi /* zero-extends: the upper halves are undefined after the switch */
 	call kmain
 1:	hlt
@@ -58,7 +71,9 @@ start64:
 
 /* Boot page tables: the first 4 GiB of physical memory mapped with 2 MiB pages at
  * EXO_KERNBASE (PML4 slot 255) and, for the jump above, at 0 (slot 0).  Every
- * environment's PML4 shares slot 255; nothing else ever uses slot 0 of this table. */
+ * environment's PML4 shares slot 255; nothing else ever uses slot 0 of this table.
+ * The first 2 MiB, which hold the kernel's stacks (kernel.ld checks), are mapped
+ * with 4 KiB pages so that start64 can unmap the stacks' guard pages. */
 	.section .data.pagetables, "aw"
 	.balign 4096
 	.globl boot_pml4
@@ -76,9 +91,16 @@ boot_pdpt:
 	.fill 508, 8, 0
 	.globl boot_pd
 boot_pd:
-	.set i, 0
-	.rept 2048
+	.quad PHYS(boot_pt0) + (PTE_P | PTE_W)
+	.set i, 1
+	.rept 2047
 	.quad (i << 21) + (PTE_P | PTE_W | PTE_PS)
+	.set i, i + 1
+	.endr
+boot_pt0:
+	.set i, 0
+	.rept 512
+	.quad (i << 12) + (PTE_P | PTE_W)
 	.set i, i + 1
 	.endr
 
@@ -106,9 +128,19 @@ boot_gdtr64:
 	.word gdt_end - gdt - 1
 	.quad gdt
 
-	.bss
+/* The kernel's stacks (kstack.h), each above an unmapped guard page: one for
+ * every kernel path (the TSS's rsp0, syscall_entry) and one for double
+ * faults (IST1), which is where a kernel stack overflow lands. */
+	.section .bss.stacks, "aw", @nobits
 	.balign 4096
-	.globl boot_stack_top
+	.globl boot_stack_guard, boot_stack_top, df_stack_guard, df_stack_top
+boot_stack_guard:
+	.skip 4096
 boot_stack:
 	.skip 16384
 boot_stack_top:
+df_stack_guard:
+	.skip 4096
+df_stack:
+	.skip 4096
+df_stack_top:

@@ -3,6 +3,7 @@
 
 #include "arch.h"
 #include "kernel.h"
+#include "kstack.h"
 #include "lapic.h"
 #include "trap.h"
 #include "x86.h"
@@ -31,18 +32,17 @@ struct idt_gate {
 extern uint64_t gdt[GDT_ENTRIES];
 extern const uint64_t trap_entries[NVECTORS];
 extern char irq_timer_entry[], irq_spurious_entry[];
-extern char boot_stack_top[], syscall_entry[];
+extern char syscall_entry[];
 
 static struct tss tss;
 static struct idt_gate idt[256];
-static char df_stack[4096] __attribute__((aligned(16)));
 
 static void tss_init(void)
 {
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
 	tss.rsp[0] = (uint64_t)boot_stack_top;
-	tss.ist[0] = (uint64_t)df_stack + sizeof(df_stack); /* IST1: double fault */
-	tss.iomap_base = sizeof(tss);                       /* no I/O bitmap: no ports for ring 3 */
+	tss.ist[0] = (uint64_t)df_stack_top; /* IST1: double fault */
+	tss.iomap_base = sizeof(tss);        /* no I/O bitmap: no ports for ring 3 */
 	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
 	                   ((limit >> 16 & 0xf) << 48) | ((base >> 24 & 0xff) << 56);
 	gdt[SEL_TSS / 8 + 1] = base >> 32;

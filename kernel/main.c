@@ -33,6 +33,17 @@
 
 struct boot_options boot_options;
 extern char kernel_start[], kernel_end[];
+static bool test_stack_overflow;
+
+/* exo.test_stack_overflow: recurse until the guard page below the kernel
+ * stack stops it, which must end in a "kernel stack overflow" panic
+ * (tests/integration).  The depth only keeps gcc from calling it infinite. */
+static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
+{
+	volatile uint64_t frame[32];
+	frame[0] = depth;
+	return depth ? recurse(depth - 1) + frame[0] : 0;
+}
 
 /* A physical range the kernel reads at boot must lie in the boot direct map. */
 static const void *boot_ptr(uint64_t pa, uint64_t len)
@@ -54,6 +65,7 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	struct cmdline_word w;
 	boot_options.verbose = cmdline_find(cmd, len, "verbose", &w);
 	boot_options.stats = cmdline_find(cmd, len, "exo.stats", &w);
+	test_stack_overflow = cmdline_find(cmd, len, "exo.test_stack_overflow", &w);
 	if (cmdline_find(cmd, len, "exosim.tsc_khz", &w) && w.has_value)
 		cmdline_parse_u64(w.value, w.vlen, &boot_options.tsc_khz);
 	boot_options.tick_us = DEFAULT_TICK_US;
@@ -203,6 +215,8 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	res[nres++] = (struct mem_range){start_info_pa, start_info_pa + sizeof(*si)};
 	parse_cmdline(si, res, &nres);
 	cpu_init();
+	if (test_stack_overflow)
+		kprintf("exo: recursed %lu\n", recurse(1ul << 40));
 
 	if (si->nr_modules < 1)
 		panic("no initramfs: the boot loader passed no module");

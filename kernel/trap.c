@@ -7,6 +7,7 @@
 #include "env.h"
 #include "gate.h"
 #include "kernel.h"
+#include "kstack.h"
 #include "lapic.h"
 #include "sched.h"
 #include "syscall.h"
@@ -194,6 +195,8 @@ void trap(struct trapframe *tf)
 		    tf->rip < (uint64_t)upcall_store_end)
 			env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
 			         "exception stack is not mapped writable");
+		if (kstack_guard_hit(rcr2()))
+			panic("kernel stack overflow (a write at 0x%lx, in a guard page)", rcr2());
 		kprintf("exo: %s in the kernel\n", vector_name(tf->vector));
 		dump_frame(tf);
 		panic("unexpected exception in ring 0");

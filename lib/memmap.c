@@ -111,7 +111,9 @@ int memmap_usable(const struct hvm_memmap_table_entry *map, size_t n,
                   struct mem_range *out, size_t max)
 {
 	struct sweep s = {map, n, reserved, nreserved, round_out(0, min_addr).end};
-	struct mem_range ram[MAX_INPUT], rem[MAX_INPUT];
+	/* Static: 4 KiB would be a quarter of the kernel's stack, and boot calls
+	 * this once (not reentrant). */
+	static struct mem_range ram[MAX_INPUT], rem[MAX_INPUT];
 	size_t nram = 0, nrem = 0;
 	if (n > MAX_INPUT - 1 || nreserved > MAX_INPUT - 1 - n)
 		return -1;

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# qemu-boot.sh KERNEL INITRD [STDERR_FILE]: boot the exosim kernel and an initramfs
-# (from `exosim --pack`) under QEMU microvm with TCG, with DESIGN.md §2's command
-# line.  The guest's stdout is the serial port (our stdout); its stderr goes to the
-# debug console, written to STDERR_FILE (default: discarded).  Exits as QEMU does:
+# qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]: boot the exosim kernel and an
+# initramfs (from `exosim --pack`) under QEMU microvm with TCG, with DESIGN.md §2's
+# command line.  The guest's stdout is the serial port (our stdout); its stderr goes to
+# the debug console, written to STDERR_FILE (default: discarded).  APPEND goes at the
+# end of the kernel command line, as exosim's --append.  Exits as QEMU does:
 # (guest status << 1) | 1.  The one place the QEMU command line is written down.
 set -eu
-kernel=${1:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE]}
-initrd=${2:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE]}
+kernel=${1:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
+initrd=${2:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
 dbg=${3:-/dev/null}
+append=${4:+ $4}
 exec qemu-system-x86_64 \
 	-M microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=off \
 	-accel tcg -cpu max -m 128M -nodefaults -serial stdio -nographic -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-chardev "file,id=dbg,path=$dbg" -device isa-debugcon,iobase=0xe9,chardev=dbg \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "exo.epoch_ns=$(date +%s%N)"
+	-append "exo.epoch_ns=$(date +%s%N)$append"

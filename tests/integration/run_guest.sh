@@ -11,6 +11,8 @@
 #                       is what the guest wrote to the debug console (port 0xe9).
 #   --stderr-lines N    stderr must have exactly N lines
 #   --exosim-arg ARG    pass ARG to exosim before PROGRAM (repeatable; exosim only)
+#   --append STR        add STR to the kernel command line (exosim --append, or
+#                       qemu-boot.sh's APPEND)
 #   --no-kernel         do not pass --kernel to exosim
 #   --timeout SEC       kill the VM after SEC seconds and fail (default 30)
 # PROGRAM may be @text (a text file) or @elf32 (a 32-bit ELF header), created here.
@@ -19,7 +21,7 @@
 set -u
 
 vm="" exosim="" kernel="" status=0 stdout_mode=empty stdout_str="" stdout_file=""
-stderr_lines="" timeout=30 use_kernel=1
+stderr_lines="" timeout=30 use_kernel=1 append=""
 stderr_has=() exosim_args=()
 
 die() {
@@ -39,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--stderr-has) stderr_has+=("$2"); shift 2 ;;
 	--stderr-lines) stderr_lines=$2; shift 2 ;;
 	--exosim-arg) exosim_args+=("$2"); shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	--no-kernel) use_kernel=0; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--) shift; break ;;
@@ -102,6 +105,7 @@ if [ "$vm" = exosim ]; then
 		exit 77
 	fi
 	[ -x "$exosim" ] || die "exosim not found at $exosim (build it first)"
+	[ -n "$append" ] && exosim_args+=(--append "$append")
 	cmd=("$exosim" ${kargs[@]+"${kargs[@]}"} ${exosim_args[@]+"${exosim_args[@]}"} "$program" "$@")
 	errfile=$tmp/err
 	want=$status
@@ -121,7 +125,7 @@ else
 	: >"$tmp/dbg"
 	# DESIGN.md §2's command line, plus the debug console on its own file so
 	# the guest's stderr and kernel diagnostics stay out of stdout (serial).
-	cmd=("$(dirname "$0")/../../scripts/qemu-boot.sh" "$kernel" "$tmp/boot.cpio" "$tmp/dbg")
+	cmd=("$(dirname "$0")/../../scripts/qemu-boot.sh" "$kernel" "$tmp/boot.cpio" "$tmp/dbg" "$append")
 	errfile=$tmp/dbg
 	want=$(((status << 1 | 1) & 0xff))
 fi
