@@ -84,12 +84,51 @@ static char *join(int n, char *const s[], size_t *len)
 	return out;
 }
 
+/* What Linux's execve would refuse is refused here, in one line, rather than
+ * cut (include/hw/initramfs.h): the first program gets all of its arguments
+ * and environment or does not run.  execfn is its path as AT_EXECFN gives it. */
+static void check_args(int argc, char *const argv[], int envc, char *const envp[],
+                       const char *execfn)
+{
+	size_t bytes = strlen(execfn) + 1;
+	for (int i = 0; i < argc + envc; i++) {
+		const char *s = i < argc ? argv[i] : envp[i - argc];
+		size_t n = strlen(s) + 1;
+		if (n > INITRAMFS_ARG_STRLEN_MAX)
+			fail(EXOSIM_EXIT_USAGE, "%s %d is %zu bytes long: Linux's limit is %lu",
+			     i < argc ? "argument" : "environment variable",
+			     i < argc ? i : i - argc, n - 1, INITRAMFS_ARG_STRLEN_MAX - 1);
+		bytes += n;
+	}
+	if (!initramfs_args_fit((size_t)argc + (size_t)envc, bytes))
+		fail(EXOSIM_EXIT_USAGE,
+		     "argument list too long: %d strings of %zu bytes, with a pointer each, "
+		     "exceed Linux's %lu",
+		     argc + envc, bytes, INITRAMFS_ARGS_MAX);
+}
+
+/* A path in the guest: Linux's PATH_MAX, and NAME_MAX for each component. */
+static void check_guest_path(const char *what, const char *path)
+{
+	if (strlen(path) >= INITRAMFS_PATH_MAX)
+		fail(EXOSIM_EXIT_USAGE, "%s: path longer than %d bytes", what,
+		     INITRAMFS_PATH_MAX - 1);
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n > INITRAMFS_NAME_MAX)
+			fail(EXOSIM_EXIT_USAGE, "%s: a name in the path is longer than %d bytes",
+			     what, INITRAMFS_NAME_MAX);
+		p += n + (p[n] == '/');
+	}
+}
+
 /* --add: a file, or a directory tree, at guest path `guest`. */
 static int add_tree(struct cpio_builder *b, const char *host, const char *guest, int depth)
 {
 	struct stat st;
 	if (stat(host, &st) != 0)
 		fail(EXOSIM_EXIT_NOFILE, "--add %s: %s", host, strerror(errno));
+	check_guest_path(host, guest);
 	b->mtime = st.st_mtime > 0 && st.st_mtime <= UINT32_MAX ? (uint32_t)st.st_mtime : 0;
 	if (S_ISREG(st.st_mode)) {
 		size_t size;
@@ -192,6 +231,8 @@ static void check_tree(const uint8_t *a, size_t len, int status, const char *wha
 void initramfs_build(struct initramfs *out, const struct options *o)
 {
 	const char *prog = o->argv[0];
+	if (strlen(base_name(prog)) > INITRAMFS_NAME_MAX)
+		fail(EXOSIM_EXIT_USAGE, "%s: name longer than %d bytes", prog, INITRAMFS_NAME_MAX);
 	size_t size;
 	uint8_t *image = read_file(prog, &size);
 	struct elf64_image img;
@@ -199,10 +240,15 @@ void initramfs_build(struct initramfs *out, const struct options *o)
 	if (err)
 		fail(EXOSIM_EXIT_BADELF, "%s: %s", prog, elf64_strerror(err));
 
-	char guest_path[4096];
-	if (snprintf(guest_path, sizeof(guest_path), "bin/%s", base_name(prog)) >=
-	    (int)sizeof(guest_path))
-		fail(EXOSIM_EXIT_USAGE, "%s: name too long", prog);
+	char guest_path[INITRAMFS_PATH_MAX];
+	snprintf(guest_path, sizeof(guest_path), "bin/%s", base_name(prog)); /* fits: checked */
+	int envc = 0;
+	if (!img.exos_native) /* a Linux program gets exosim's environment */
+		while (environ[envc])
+			envc++;
+	char execfn[INITRAMFS_PATH_MAX + 1];
+	snprintf(execfn, sizeof(execfn), "/%s", guest_path);
+	check_args(o->argc, o->argv, envc, environ, execfn);
 	size_t args_len, env_len = 0;
 	char *args = join(o->argc, o->argv, &args_len), *env = NULL;
 
@@ -218,10 +264,7 @@ void initramfs_build(struct initramfs *out, const struct options *o)
 		size_t libos_size, conf_len;
 		uint8_t *libos = read_file(o->libos, &libos_size);
 		char *conf = exos_config(o, guest_path, &conf_len);
-		int n = 0;
-		while (environ[n])
-			n++;
-		env = join(n, environ, &env_len);
+		env = join(envc, environ, &env_len);
 		bad |= cpio_add_file(&b, "exosim/exos.elf", libos, libos_size, 0755) |
 		       cpio_add_file(&b, "exosim/init", "exosim/exos.elf", 15, 0644) |
 		       cpio_add_file(&b, "exosim/envp", env, env_len, 0644) |

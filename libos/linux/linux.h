@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hw/initramfs.h>
+
 #include "abi.h"
 
 /* ---- The program's address space ---------------------------------------
@@ -235,7 +237,8 @@ struct linux_options {
 	uint16_t rows, cols; /* the terminal's size, if any */
 	uint32_t uid, gid;   /* exosim's user and group */
 	uint64_t sigign;     /* signals exosim was started with ignored (bit sig-1) */
-	char program[256];   /* the program's absolute path in the initramfs */
+	/* the program's absolute path in the initramfs: "/" and up to PATH_MAX */
+	char program[INITRAMFS_PATH_MAX + 1];
 };
 extern struct linux_options linux_opts;
 

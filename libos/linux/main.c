@@ -42,6 +42,47 @@ static const struct cpio_entry *initrd_file(const char *path, struct cpio_entry 
 	return cpio_find((const void *)EXO_INITRD, k->initrd_size, path, e) == CPIO_OK ? e : NULL;
 }
 
+static bool key_is(const char *k, size_t klen, const char *name)
+{
+	return klen == strlen(name) && !memcmp(k, name, klen);
+}
+
+/* One key=value line.  The program's path may be up to PATH_MAX long; every
+ * other value is a short number or a few flags. */
+static void set_option(const char *k, size_t klen, const char *v, size_t vlen)
+{
+	if (key_is(k, klen, "program")) {
+		if (vlen >= sizeof(linux_opts.program))
+			die(EXOSIM_EXIT_USAGE, "exos: %s%s\n", "the program's path is too long",
+			    "");
+		memcpy(linux_opts.program, v, vlen);
+		linux_opts.program[vlen] = 0;
+		return;
+	}
+	char val[24];
+	if (vlen >= sizeof(val))
+		return; /* not one of ours, like an unknown key */
+	memcpy(val, v, vlen);
+	val[vlen] = 0;
+	if (key_is(k, klen, "trace"))
+		linux_opts.trace = atoi(val) != 0;
+	else if (key_is(k, klen, "rewrite"))
+		linux_opts.rewrite = atoi(val) != 0;
+	else if (key_is(k, klen, "tty"))
+		for (int i = 0; i < 3 && val[i]; i++)
+			linux_opts.isatty[i] = val[i] == '1';
+	else if (key_is(k, klen, "rows"))
+		linux_opts.rows = (uint16_t)atoi(val);
+	else if (key_is(k, klen, "cols"))
+		linux_opts.cols = (uint16_t)atoi(val);
+	else if (key_is(k, klen, "uid"))
+		linux_opts.uid = (uint32_t)atoi(val);
+	else if (key_is(k, klen, "gid"))
+		linux_opts.gid = (uint32_t)atoi(val);
+	else if (key_is(k, klen, "sigign"))
+		linux_opts.sigign = strtoull(val, NULL, 16);
+}
+
 /* exosim/exos: key=value lines written by exosim (hostsim/initramfs.c). */
 static void read_options(void)
 {
@@ -53,34 +94,9 @@ static void read_options(void)
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;
-		char line[300];
-		size_t n =
-		        (size_t)(eol - p) < sizeof(line) - 1 ? (size_t)(eol - p) : sizeof(line) - 1;
-		memcpy(line, p, n);
-		line[n] = 0;
-		char *v = strchr(line, '=');
-		if (v) {
-			*v++ = 0;
-			if (!strcmp(line, "program"))
-				snprintf(linux_opts.program, sizeof(linux_opts.program), "%s", v);
-			else if (!strcmp(line, "trace"))
-				linux_opts.trace = atoi(v) != 0;
-			else if (!strcmp(line, "rewrite"))
-				linux_opts.rewrite = atoi(v) != 0;
-			else if (!strcmp(line, "tty"))
-				for (int i = 0; i < 3 && v[i]; i++)
-					linux_opts.isatty[i] = v[i] == '1';
-			else if (!strcmp(line, "rows"))
-				linux_opts.rows = (uint16_t)atoi(v);
-			else if (!strcmp(line, "cols"))
-				linux_opts.cols = (uint16_t)atoi(v);
-			else if (!strcmp(line, "uid"))
-				linux_opts.uid = (uint32_t)atoi(v);
-			else if (!strcmp(line, "gid"))
-				linux_opts.gid = (uint32_t)atoi(v);
-			else if (!strcmp(line, "sigign"))
-				linux_opts.sigign = strtoull(v, NULL, 16);
-		}
+		const char *eq = memchr(p, '=', (size_t)(eol - p));
+		if (eq)
+			set_option(p, (size_t)(eq - p), eq + 1, (size_t)(eol - eq - 1));
 		p = eol + 1;
 	}
 }
