@@ -220,7 +220,7 @@ int vm_each_page(struct env *e, uint64_t lo, uint64_t hi, vm_page_fn fn, void *c
 /* One map operation on behalf of curenv, with a capability from its table. */
 static int map_one(struct env *target, const struct exo_map_op *op)
 {
-	if (op->va & (EXO_PAGE_SIZE - 1) || op->va >= EXO_USER_TOP || op->perm & ~EXO_PERM_MASK)
+	if (op->va & (EXO_PAGE_SIZE - 1) || !user_addr_ok(op->va) || op->perm & ~EXO_PERM_MASK)
 		return -EXO_EINVAL;
 	const struct cap_node *n = cap_of(curenv, op->cap, EXO_CAP_PAGE,
 	                                  EXO_RIGHT_MAP | (op->perm & PTE_W ? EXO_RIGHT_WRITE : 0));

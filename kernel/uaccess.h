@@ -15,7 +15,9 @@
 /* A user address: below EXO_USER_TOP, the part of the address space the
  * environment owns.  The exported pages above it (gate, tables, initramfs)
  * are readable by ring 3 but are the kernel's: nothing is ever read from or
- * written to them on a program's behalf. */
+ * written to them on a program's behalf, and no register a call sets points
+ * there.  The one address beyond it the kernel returns to is the gate's own
+ * (trap.c's syscall_from_fault), which only needs to be below the kernel. */
 static inline bool user_range_ok(uint64_t va, uint64_t len)
 {
 	return va + len >= va && va + len <= EXO_USER_TOP;
