@@ -20,7 +20,7 @@ fail() {
 	exit 1
 }
 need_kvm() {
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "SKIP: no usable /dev/kvm"; exit 77; }
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then echo "SKIP: no usable /dev/kvm"; exit 77; fi
 }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/long_args.XXXXXX") || exit 1

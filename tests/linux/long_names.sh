@@ -21,7 +21,7 @@ fail() {
 if [ "$mode" = qemu ]; then
 	command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: no QEMU"; exit 77; }
 else
-	[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "SKIP: no usable /dev/kvm"; exit 77; }
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then echo "SKIP: no usable /dev/kvm"; exit 77; fi
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/long_names.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -63,7 +63,7 @@ case "$mode" in
 exosim | qemu)
 	for n in 252 255; do
 		lp=$tmp/$(name "$n" l) np=$tmp/$(name "$n" n)
-		cp "$args_env" "$lp" && cp "$exo_argsum" "$np" || fail "cannot copy the programs"
+		{ cp "$args_env" "$lp" && cp "$exo_argsum" "$np"; } || fail "cannot copy the programs"
 		env -i A=1 "$lp" one "two words" >"$tmp/want" || fail "the native run failed"
 		run "$lp" one "two words"
 		check "a Linux program named with $n bytes"
