@@ -4,6 +4,7 @@
  * interrupt until virtio devices arrive. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -57,6 +58,16 @@ static void create_irqchip(struct vm *vm)
 		vm->irqchip = "none";
 }
 
+/* KVM-on-PVM (software virtualization) runs a plain guest kernel's ring 0
+ * through KVM's instruction emulator, which has no XSAVE or XRSTOR: the
+ * kernel's FPU switch would stop the VM with an emulation failure.  The
+ * guest's CPUID cannot hide XSAVE there (masking it in KVM_SET_CPUID2 changes
+ * nothing the guest sees), so exosim boots the kernel with `noxsave`. */
+static bool host_is_pvm(void)
+{
+	return access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
 /* The host CPU's features as KVM can offer them, unchanged. */
 static void set_cpuid(struct vm *vm)
 {
@@ -105,6 +116,7 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 	if (vm->run == MAP_FAILED)
 		fail(EXOSIM_EXIT_INTERNAL, "mmap(kvm_run): %s", strerror(errno));
 	set_cpuid(vm);
+	vm->noxsave = host_is_pvm();
 	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
 	vm->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
 }

@@ -3,6 +3,7 @@
 #define HOSTSIM_KVM_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "guest_mem.h"
@@ -14,6 +15,7 @@ struct vm {
 	struct guest_mem mem;
 	const char *irqchip; /* "split", "full" or "none" */
 	uint32_t tsc_khz;    /* 0 if KVM does not say */
+	bool noxsave;        /* the guest's ring 0 cannot run XSAVE (KVM-on-PVM) */
 };
 
 /* Opens /dev/kvm and creates the VM with mem_size bytes of RAM.  Exits with

@@ -63,9 +63,9 @@ int main(int argc, char **argv)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	int n = snprintf(
-	        cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu%s %s", vm.tsc_khz,
+	        cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu%s%s %s", vm.tsc_khz,
 	        (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec,
-	        o.stats ? " exo.stats" : "", o.append);
+	        o.stats ? " exo.stats" : "", vm.noxsave ? " noxsave" : "", o.append);
 	if (n < 0 || (size_t)n >= sizeof(cmdline)) /* options.c leaves room: cannot happen */
 		fail(EXOSIM_EXIT_INTERNAL, "the kernel command line is too long");
 	uint64_t start_info = pvh_setup(&vm.mem, &k, &initrd, cmdline);

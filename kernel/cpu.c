@@ -1,7 +1,8 @@
-/* Per-CPU hardware state: the TSS, the IDT, and the syscall MSRs. */
+/* Per-CPU hardware state: the TSS, the IDT, the syscall MSRs and the FPU. */
 #include <stddef.h>
 
 #include "arch.h"
+#include "fpu.h"
 #include "kernel.h"
 #include "kstack.h"
 #include "lapic.h"
@@ -90,4 +91,5 @@ void cpu_init(void)
 	tss_init();
 	idt_init();
 	syscall_msr_init();
+	fpu_init();
 }

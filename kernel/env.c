@@ -11,6 +11,7 @@
 #include "arch.h"
 #include "captab.h"
 #include "env.h"
+#include "fpu.h"
 #include "gate.h"
 #include "kernel.h"
 #include "kstring.h"
@@ -74,6 +75,7 @@ struct env *env_create(const char *name, struct env *parent, int *parent_slot)
 	uint32_t id = generation[s]++ * EXO_NENV + (uint32_t)s;
 	*e = (struct env){.id = id, .slot = (uint16_t)s, .info = info};
 	e->ctx = &e->tf;
+	fpu_env_init(e);
 	e->pml4 = vm_new_pml4(e->slot);
 	if (e->pml4 && uarea_create(e))
 		goto fail;
@@ -212,6 +214,7 @@ _Noreturn void env_run(struct env *e)
 	kinfo_page.cur_env = e->id;
 	upcall_load(e);
 	load_fs_base(e);
+	fpu_switch(e);
 	if (rcr3() != e->pml4)
 		lcr3(e->pml4);
 	trap_return(e->ctx);

@@ -17,6 +17,7 @@ struct boot_options {
 	bool stats; /* exo.stats: print the kernel's counters at exit */
 	uint64_t tsc_khz;
 	uint64_t tick_us; /* timer tick (exo.tick_us=) */
+	bool noxsave;     /* noxsave: FXSAVE only, no AVX (fpu.c) */
 };
 extern struct boot_options boot_options;
 

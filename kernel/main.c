@@ -68,6 +68,7 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	test_stack_overflow = cmdline_find(cmd, len, "exo.test_stack_overflow", &w);
 	if (cmdline_find(cmd, len, "exosim.tsc_khz", &w) && w.has_value)
 		cmdline_parse_u64(w.value, w.vlen, &boot_options.tsc_khz);
+	boot_options.noxsave = cmdline_find(cmd, len, "noxsave", &w);
 	boot_options.tick_us = DEFAULT_TICK_US;
 	if (cmdline_find(cmd, len, "exo.tick_us", &w) && w.has_value)
 		cmdline_parse_u64(w.value, w.vlen, &boot_options.tick_us);

@@ -1,0 +1,141 @@
+/* The FPU, SSE and AVX registers of environments.
+ *
+ * The kernel itself never touches them (it is compiled -mgeneral-regs-only), so
+ * the registers always hold the state of one environment, fpu_owner.  Each
+ * environment slot has a save area (64-byte aligned, sized by CPUID leaf 0xD),
+ * and whenever the CPU goes to another environment - preemption, yield, PCT,
+ * the scheduler after an exit - env_run calls fpu_switch, which saves the
+ * owner's state and loads the next one's.  Going back to the owner (an upcall,
+ * a system call that returns, a PCT reply to a caller whose state is still
+ * loaded) costs one comparison.
+ *
+ * XSAVEOPT/XRSTOR with the user state components CPUID offers up to AVX-512
+ * (x87, SSE, AVX, opmask, ZMM), FXSAVE/FXRSTOR where XSAVE is absent (or with
+ * the boot option `noxsave`).  exosim hides XSAVE and AVX from the guest on
+ * KVM-on-PVM, whose ring-0 emulator cannot execute XSAVE or XRSTOR.
+ *
+ * Eager, not lazy (CR0.TS and #NM): on KVM-on-PVM a CR0.TS set by the guest
+ * never raises #NM, so a lazy switch cannot work there at all; elsewhere an
+ * #NM round trip costs more than the two instructions it would save.
+ * docs/architecture.md ("FPU state") has the measurements. */
+#include <exo/env.h>
+
+#include "env.h"
+#include "fpu.h"
+#include "kernel.h"
+#include "x86.h"
+
+#define XCR0_X87       0x01
+#define XCR0_SSE       0x02
+#define XCR0_AVX       0x04
+#define XCR0_AVX512    0xe0 /* opmask, ZMM_Hi256, Hi16_ZMM: all or none */
+#define CPUID1_XSAVE   (1u << 26)
+#define CPUID_XSAVEOPT 0x1 /* leaf 0xD, sub-leaf 1, eax */
+#define LEGACY_SIZE    512 /* the FXSAVE image, also XSAVE's first 512 bytes */
+#define XSAVE_HDR_SIZE 64
+
+/* AVX-512 needs 2688 bytes; anything larger (AMX) is not enabled. */
+#define AREA_MAX 2752
+
+static uint8_t areas[EXO_NENV][AREA_MAX] __attribute__((aligned(64)));
+/* The initial state: FCW 0x37f, MXCSR 0x1f80, XSTATE_BV 0 (every component
+ * in its initial configuration). */
+static uint8_t init_area[AREA_MAX] __attribute__((aligned(64)));
+
+static const struct env *fpu_owner; /* whose state the registers hold, or 0 */
+static uint64_t fresh;              /* slots whose area is not written yet */
+static uint64_t xmask;              /* XCR0; 0: FXSAVE */
+static bool xsaveopt;
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+	                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+	                 : "a"(leaf), "c"(sub));
+}
+
+static void save(void *area)
+{
+	uint32_t lo = (uint32_t)xmask, hi = (uint32_t)(xmask >> 32);
+	if (!xmask)
+		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+	else if (xsaveopt)
+		__asm__ volatile("xsaveopt64 (%0)" : : "r"(area), "a"(lo), "d"(hi) : "memory");
+	else
+		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(lo), "d"(hi) : "memory");
+}
+
+static void restore(const void *area)
+{
+	uint32_t lo = (uint32_t)xmask, hi = (uint32_t)(xmask >> 32);
+	if (!xmask)
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+	else
+		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(lo), "d"(hi) : "memory");
+}
+
+/* Turns on XSAVE with the components we save; returns the area size, 0 if
+ * there is no XSAVE or it would not fit. */
+static uint32_t xsave_enable(void)
+{
+	uint32_t r[4];
+	cpuid(1, 0, r);
+	if (!(r[2] & CPUID1_XSAVE) || boot_options.noxsave)
+		return 0;
+	cpuid(0xd, 0, r);
+	uint64_t want = r[0] & (XCR0_X87 | XCR0_SSE | XCR0_AVX | XCR0_AVX512);
+	if ((want & XCR0_AVX512) != XCR0_AVX512 || !(want & XCR0_AVX))
+		want &= ~(uint64_t)XCR0_AVX512;
+	__asm__ volatile("mov %%cr4, %%rax; or %0, %%rax; mov %%rax, %%cr4"
+	                 :
+	                 : "i"(CR4_OSXSAVE)
+	                 : "rax");
+	for (;;) {
+		__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)want), "d"(0));
+		cpuid(0xd, 0, r); /* ebx: the size for what XCR0 now enables */
+		if (r[1] <= AREA_MAX || !(want & XCR0_AVX512))
+			break;
+		want &= ~(uint64_t)XCR0_AVX512;
+	}
+	if (r[1] > AREA_MAX)
+		return 0;
+	xmask = want;
+	cpuid(0xd, 1, r);
+	xsaveopt = r[0] & CPUID_XSAVEOPT;
+	return r[1];
+}
+
+void fpu_init(void)
+{
+	uint32_t size = xsave_enable();
+	*(uint16_t *)&init_area[0] = 0x37f;   /* FCW, as after FNINIT */
+	*(uint32_t *)&init_area[24] = 0x1f80; /* MXCSR: every exception masked */
+	kverbose("exo: fpu: %s, components 0x%lx, %u-byte areas\n",
+	         !xmask     ? "fxsave"
+	         : xsaveopt ? "xsaveopt"
+	                    : "xsave",
+	         xmask ? xmask : 3, size ? size : LEGACY_SIZE);
+}
+
+void fpu_env_init(const struct env *e)
+{
+	fresh |= env_bit(e);
+	if (fpu_owner == e)
+		fpu_owner = 0; /* the slot's last user: its registers are garbage now */
+}
+
+/* Into the registers: next's state (fpu_owner's saved first). */
+static void load(const struct env *next)
+{
+	if (fpu_owner)
+		save(areas[fpu_owner->slot]);
+	restore(fresh & env_bit(next) ? init_area : areas[next->slot]);
+	fresh &= ~env_bit(next);
+	fpu_owner = next;
+}
+
+void fpu_switch(const struct env *next)
+{
+	if (next != fpu_owner)
+		load(next);
+}
