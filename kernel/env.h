@@ -50,6 +50,11 @@ struct env {
 	uint64_t reclaim_deadline; /* tick after which the kernel takes them */
 	uint64_t reclaim_barren;   /* its page count when a request got nothing */
 	uint64_t fs_base;          /* the FS segment base (a Linux program's TLS) */
+
+	/* FPU, SSE and AVX registers (fpu.c): saved here while another
+	 * environment has the CPU.  Fresh: never saved, load the initial state. */
+	void *fpu;
+	bool fpu_fresh;
 };
 
 extern struct env envs[EXO_NENV];

@@ -18,6 +18,7 @@ struct boot_options {
 	uint64_t tsc_khz;
 	uint64_t tick_us; /* timer tick (exo.tick_us=) */
 	bool noxsave;     /* noxsave: FXSAVE only, no AVX (fpu.c) */
+	bool fpu_timing;  /* exo.fpu_timing: time each FPU switch (fpu.c) */
 };
 extern struct boot_options boot_options;
 

@@ -2,6 +2,7 @@
 #include <hw/exosim_pv.h>
 
 #include "arch.h"
+#include "fpu.h"
 #include "gate.h"
 #include "kernel.h"
 
@@ -16,6 +17,7 @@ static void print_stats(void)
 	        "ticks=%lu\n",
 	        kinfo_page.syscalls, kinfo_page.upcalls, kinfo_page.pcts, kinfo_page.idle_halts,
 	        kinfo_page.ticks);
+	fpu_print_timing();
 }
 
 _Noreturn void machine_exit(int status)

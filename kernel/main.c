@@ -69,6 +69,7 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	if (cmdline_find(cmd, len, "exosim.tsc_khz", &w) && w.has_value)
 		cmdline_parse_u64(w.value, w.vlen, &boot_options.tsc_khz);
 	boot_options.noxsave = cmdline_find(cmd, len, "noxsave", &w);
+	boot_options.fpu_timing = cmdline_find(cmd, len, "exo.fpu_timing", &w);
 	boot_options.tick_us = DEFAULT_TICK_US;
 	if (cmdline_find(cmd, len, "exo.tick_us", &w) && w.has_value)
 		cmdline_parse_u64(w.value, w.vlen, &boot_options.tick_us);
