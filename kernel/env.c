@@ -302,8 +302,8 @@ long sys_env_destroy(uint64_t cap)
 	if (!e)
 		return err;
 	if (e == curenv)
-		env_exit(e, EXO_STATUS_SIGNALED(9)); /* as if SIGKILLed */
-	env_destroy(e, EXO_STATUS_SIGNALED(9));
+		env_exit(e, EXO_STATUS_DESTROYED);
+	env_destroy(e, EXO_STATUS_DESTROYED);
 	return 0;
 }
 

@@ -193,8 +193,7 @@ static _Noreturn void preempt(struct env *e, struct trapframe *tf)
 static void upcall_or_kill(struct env *e, struct trapframe *tf, uint64_t vector, uint64_t err)
 {
 	if (upcall_push(e, tf, vector, err))
-		env_kill(e, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
-		         "exception stack is not mapped writable");
+		env_kill(e, EXO_STATUS_NOUPCALL(vector), "exception stack is not mapped writable");
 }
 
 /* The slice of e (running, interrupted at tf) ended and `next` should run.

@@ -1,5 +1,16 @@
-/* Exception dispatch.  For now an exception from ring 3 kills the environment
- * with a diagnostic; one from ring 0 is a kernel bug and stops the machine. */
+/* Traps that entry.S's fast paths leave to C: the timer, system calls that
+ * came in through a fault or are to be reflected to the environment's handler,
+ * and exceptions no handler takes.
+ *
+ * An exception from ring 3 normally never gets here: entry.S delivers it to
+ * the environment's handler as an upcall (include/exo/trap.h).  With no
+ * handler registered, or none that can be reached (the exception stack is
+ * unmapped, read-only or full), the kernel ends the environment with a
+ * one-line diagnostic and records the vector in its status
+ * (EXO_STATUS_FAULT / EXO_STATUS_NOUPCALL, include/exo/status.h).  The kernel
+ * knows no Unix signals: exosim and ExOS turn vectors into 128 + signal
+ * (lib/unix_status.c).  An exception in ring 0 is a kernel bug and stops the
+ * machine. */
 #include <exo/memlayout.h>
 #include <exo/status.h>
 
@@ -43,28 +54,6 @@ static const char *const vector_names[32] = {
         [T_XM] = "SIMD floating-point error",
 };
 
-/* The signal Linux would send for each exception (for the exit status). */
-static int vector_signal(uint64_t v)
-{
-	switch (v) {
-	case T_DE:
-	case T_MF:
-	case T_XM:
-		return EXO_SIGFPE;
-	case T_DB:
-	case T_BP:
-		return EXO_SIGTRAP;
-	case T_UD:
-		return EXO_SIGILL;
-	case T_NP:
-	case T_SS:
-	case T_AC:
-		return EXO_SIGBUS;
-	default:
-		return EXO_SIGSEGV;
-	}
-}
-
 static const char *vector_name(uint64_t v)
 {
 	return v < 32 && vector_names[v] ? vector_names[v] : "reserved exception";
@@ -103,7 +92,7 @@ static bool syscall_is_reflected(const struct trapframe *tf)
 static void syscall_reflect(struct trapframe *tf)
 {
 	if (upcall_push(curenv, tf, EXO_VEC_SYSCALL, 0))
-		env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
+		env_kill(curenv, EXO_STATUS_NOUPCALL(EXO_VEC_SYSCALL),
 		         "cannot reflect a system call: exception stack unusable");
 }
 
@@ -124,9 +113,8 @@ static void syscall_from_fault(struct trapframe *tf)
 	uint64_t resume = tf->rcx;
 	/* Anything below the kernel slot is canonical, so iretq cannot fault in ring 0;
 	 * a bad user address just faults again in ring 3. */
-	if (resume >= EXO_KERNBASE)
-		env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
-		         "syscall with a bad return address");
+	if (resume >= EXO_KERNBASE) /* sysret to it would #GP */
+		env_kill(curenv, EXO_STATUS_FAULT(T_GP), "syscall with a bad return address");
 	tf->rip = resume;
 	tf->rflags = (tf->r11 & RFLAGS_USER_MASK) | USER_RFLAGS_FIXED;
 	tf->cs = SEL_UCODE;
@@ -181,7 +169,15 @@ static _Noreturn void user_fault(struct trapframe *tf)
 	else
 		snprintf(why, sizeof(why), "%s at rip 0x%lx (error code 0x%lx)",
 		         vector_name(tf->vector), tf->rip, tf->err);
-	env_kill(curenv, EXO_STATUS_SIGNALED(vector_signal(tf->vector)), why);
+	env_kill(curenv, EXO_STATUS_FAULT(tf->vector), why);
+}
+
+/* The vector entry.S was delivering when a store into the exception stack
+ * faulted (tf): that #PF came from ring 0 without a stack switch, so its frame
+ * sits right below trap_user_check's "rdx rcx rax vector err". */
+static uint64_t delivering_vector(const struct trapframe *tf)
+{
+	return ((const uint64_t *)(tf + 1))[3];
 }
 
 void trap(struct trapframe *tf)
@@ -193,7 +189,7 @@ void trap(struct trapframe *tf)
 	if ((tf->cs & 3) == 0) {
 		if (tf->vector == T_PF && tf->rip >= (uint64_t)upcall_store_begin &&
 		    tf->rip < (uint64_t)upcall_store_end)
-			env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV),
+			env_kill(curenv, EXO_STATUS_NOUPCALL(delivering_vector(tf)),
 			         "exception stack is not mapped writable");
 		if (kstack_guard_hit(rcr2()))
 			panic("kernel stack overflow (a write at 0x%lx, in a guard page)", rcr2());
@@ -215,6 +211,6 @@ void trap(struct trapframe *tf)
 		return;
 	}
 	if (upcall_handler && tf->vector != T_NMI && tf->vector != T_DF && tf->vector != T_MC)
-		env_kill(curenv, EXO_STATUS_SIGNALED(EXO_SIGSEGV), "exception stack overflow");
+		env_kill(curenv, EXO_STATUS_NOUPCALL(tf->vector), "exception stack overflow");
 	user_fault(tf);
 }

@@ -7,6 +7,8 @@
 #include <exos/sched.h>
 #include <exos/vm.h>
 
+#include "unix_status.h"
+
 volatile uint64_t exos_exception_count;
 volatile int exos_exception_depth;
 
@@ -46,28 +48,6 @@ const char *exos_exception_name(uint64_t v)
 		return "reclaim upcall";
 	}
 	return v < 32 && names[v] ? names[v] : "reserved exception";
-}
-
-/* The signal Linux would send, as the kernel maps it (kernel/trap.c). */
-int exos_exception_signal(uint64_t v)
-{
-	switch (v) {
-	case 0:
-	case 16:
-	case 19:
-		return EXO_SIGFPE;
-	case 1:
-	case 3:
-		return EXO_SIGTRAP;
-	case 6:
-		return EXO_SIGILL;
-	case 11:
-	case 12:
-	case 17:
-		return EXO_SIGBUS;
-	default:
-		return EXO_SIGSEGV;
-	}
 }
 
 const char *exos_strerror(long err)
@@ -185,7 +165,9 @@ static _Noreturn void unhandled(const struct exo_xframe *f)
 		fprintf(stderr, "exos: env %u (%s) killed: %s at rip 0x%lx (error code 0x%lx)\n",
 		        exos_self_id(), name, exos_exception_name(f->vector), (unsigned long)f->rip,
 		        (unsigned long)f->err);
-	exit(EXO_STATUS_SIGNALED(exos_exception_signal(f->vector)));
+	/* A Unix program's death by signal (lib/unix_status.h); SIGSEGV for an
+	 * upcall nobody took. */
+	exit(UNIX_STATUS_SIGNALED(unix_signal_of_vector((unsigned)f->vector)));
 }
 
 void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r)

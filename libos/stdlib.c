@@ -5,6 +5,8 @@
 
 #include <exos/sys.h>
 
+#include "unix_status.h"
+
 char **environ;
 long *__exo_initial_sp;
 
@@ -22,7 +24,7 @@ _Noreturn void exit(int status)
 _Noreturn void abort(void)
 {
 	fflush(NULL);
-	exo_exit(EXO_STATUS_SIGNALED(6));
+	exo_exit(UNIX_STATUS_SIGNALED(UNIX_SIGABRT));
 }
 
 int abs(int x)

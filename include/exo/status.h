@@ -1,4 +1,5 @@
-/* Exit statuses: what a guest reports, and what exosim reserves.
+/* Exit statuses: what a guest reports, how the kernel records a death it
+ * caused, and what exosim reserves.
  *
  * A guest program's status is 0..255, as on Linux, except for the block
  * EXO_STATUS_RESERVED_LO..EXO_STATUS_RESERVED_HI, which belongs to exosim's
@@ -8,10 +9,14 @@
  * the status it gives, as it would on Linux (127 for "not found" is common).
  * exosim's own failures always say so on stderr in a line of their own.
  *
- * An environment killed by an exception it does not handle ends with
- * 128 + the Linux signal number that exception maps to, as a shell reports
- * a program killed by a signal (139 for a page fault, 136 for a divide
- * error). */
+ * An environment the kernel ends itself gets a status above 255 that says
+ * what happened in the kernel's terms, by vector: an exception with no
+ * handler (EXO_STATUS_FAULT), an upcall it could not deliver
+ * (EXO_STATUS_NOUPCALL), or destruction through a capability
+ * (EXO_STATUS_DESTROYED).  The kernel knows nothing of Unix signals: turning
+ * these into a shell's 128 + signal is for whoever reports them, exosim for
+ * the machine's exit status (`exosim --help`) and ExOS for its programs
+ * (lib/unix_status.h, shared by both). */
 #ifndef EXO_STATUS_H
 #define EXO_STATUS_H
 
@@ -33,12 +38,13 @@
 #define EXOSIM_EXIT_NOMEM      126 /* kernel or programs do not fit in guest memory */
 #define EXOSIM_EXIT_INTERNAL   127 /* a host-side failure (KVM ioctl, out of memory) */
 
-/* Status of an environment killed by an unhandled exception. */
-#define EXO_STATUS_SIGNALED(sig) (128 + (sig))
-#define EXO_SIGILL               4
-#define EXO_SIGTRAP              5
-#define EXO_SIGBUS               7
-#define EXO_SIGFPE               8
-#define EXO_SIGSEGV              11
+/* exo_env_info.status of an environment the kernel ended, and the value the
+ * kernel hands the machine's exit device when that was the first one.  The
+ * vector is an exception (0..31) or an upcall (EXO_VEC_*, sched.h). */
+#define EXO_STATUS_FAULT(vec)    (0x100 | (vec)) /* exception vec, no handler */
+#define EXO_STATUS_NOUPCALL(vec) (0x200 | (vec)) /* could not write its upcall frame */
+#define EXO_STATUS_DESTROYED     0x300           /* EXO_SYS_ENV_DESTROY */
+#define EXO_STATUS_KIND(s)       ((s) & ~0xff)   /* 0 for an exit, else one of the above */
+#define EXO_STATUS_VECTOR(s)     ((s) & 0xff)
 
 #endif

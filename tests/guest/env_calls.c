@@ -131,8 +131,8 @@ int main(void)
 	}
 	RET(exo_env_destroy((int)e), 0, "destroy it with the full capability");
 	CHECK(exos_env_info((uint32_t)info.object)->state == EXO_ENV_EXITED &&
-	              exos_env_info((uint32_t)info.object)->status == 137,
-	      "env table: exited with status %d (as if SIGKILLed)",
+	              exos_env_info((uint32_t)info.object)->status == EXO_STATUS_DESTROYED,
+	      "env table: exited with status 0x%x (EXO_STATUS_DESTROYED)",
 	      (int)exos_env_info((uint32_t)info.object)->status);
 	ERR(exo_env_destroy((int)e), EXO_EBADF, "destroy it again (the capability died with it)");
 	ERR(exo_env_start((int)ro), EXO_EBADF, "the derived capability died too");
@@ -164,6 +164,7 @@ int main(void)
 	/* Destroying oneself. */
 	e = exos_env_spawn(destroy_self, 0, "suicide");
 	st = exos_env_wait((uint32_t)e);
-	CHECK(st == 137, "a child that destroys itself ends with status %ld (137 = SIGKILL)", st);
+	CHECK(st == EXO_STATUS_DESTROYED,
+	      "a child that destroys itself ends with status 0x%lx (EXO_STATUS_DESTROYED)", st);
 	return check_done();
 }

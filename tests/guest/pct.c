@@ -565,8 +565,8 @@ static void dead_targets(long sid, int scap)
 
 	RET(exos_env_kill((uint32_t)sid), 0, "killed the server");
 	CHECK(exos_env_info((uint32_t)sid)->state == EXO_ENV_EXITED &&
-	              exos_env_info((uint32_t)sid)->status == EXO_STATUS_SIGNALED(9),
-	      "it is EXITED, status SIGKILL");
+	              exos_env_info((uint32_t)sid)->status == EXO_STATUS_DESTROYED,
+	      "it is EXITED, status EXO_STATUS_DESTROYED");
 	ERR(exo_pct_call(scap, (uint64_t[4]){0}, r), EXO_EBADF,
 	    "CALL with its old capability (revoked when it died)");
 	ERR(exo_pct_send(scap, 0, 0, 0, 0), EXO_EBADF, "SEND with it");

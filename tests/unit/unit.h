@@ -17,5 +17,6 @@ Suite *guest_mem_suite(void);
 Suite *device_suite(void);
 Suite *deadline_suite(void);
 Suite *insn_suite(void);
+Suite *unix_status_suite(void);
 
 #endif

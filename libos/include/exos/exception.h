@@ -9,7 +9,8 @@
  * returns nonzero when it handled the exception; it may edit the frame and the
  * registers (e.g. f->rip += 2 to skip a ud2).  The stub then resumes the
  * interrupted code without entering the kernel.  Unhandled: a diagnostic like
- * the kernel's on stderr and exit(128 + signal), as if the kernel had killed us.
+ * the kernel's on stderr and exit(128 + the signal Linux would send:
+ * lib/unix_status.h), the status a shell shows for a program killed so.
  *
  * Handlers run on the exception stack and may fault themselves (nested faults:
  * the kernel puts the new frame EXO_XFRAME_GAP below the interrupted rsp). */
@@ -62,9 +63,7 @@ extern volatile int exos_exception_depth;
 /* The entry stub (xentry.S). */
 void exos_xentry(void);
 
-/* Linux signal number for an exception vector (SIGSEGV for #PF, ...), and a
- * name ("page fault"). */
-int exos_exception_signal(uint64_t vector);
+/* A name for an exception or upcall vector ("page fault"). */
 const char *exos_exception_name(uint64_t vector);
 
 #endif
