@@ -122,6 +122,28 @@ void reclaim_poll(void)
 	}
 }
 
+/* The kernel's last-resort memory policy: the choice of victim.
+ *
+ * An exokernel leaves policy to libOSes, and memory is normally divided among
+ * them by whoever holds EXO_RIGHT_REVOKE over another environment: a libOS that
+ * manages its children asks them for pages with RECLAIM, choosing whom by its
+ * own rules.  This function is what remains when nobody did, and a
+ * CAP_ACQUIRE(EXO_ANY) finds memory empty: the kernel must either fail the
+ * call or take pages from someone, and only the kernel sees every
+ * environment's page count.  Its rule is deliberately simple and visible:
+ *   - the live environment, other than the caller, holding the most pages
+ *     (exo_env_info.pages, exported, so anyone can predict the choice);
+ *   - skipping one whose last request gave nothing until it holds more pages
+ *     (reclaim_barren: asking it again would only spin);
+ *   - asked for min(its pages, RECLAIM_BATCH) through the ordinary visible
+ *     protocol (upcall, grace period, then the revocable range only).
+ * The caller gets EAGAIN; with no candidate, ENOMEM.
+ *
+ * How a libOS avoids it: leave memory free (keep its own pool and give pages
+ * back), or manage memory between its environments itself with RECLAIM before
+ * the machine runs dry, and declare a revocable range holding only what it can
+ * lose, so that even the last resort takes nothing it needs
+ * (docs/architecture.md, "The kernel's last-resort victim"). */
 int reclaim_for(struct env *requester)
 {
 	if (reclaiming)
