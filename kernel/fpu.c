@@ -11,12 +11,13 @@
  *
  * XSAVEOPT/XRSTOR with the user state components CPUID offers up to AVX-512
  * (x87, SSE, AVX, opmask, ZMM), FXSAVE/FXRSTOR where XSAVE is absent (or with
- * the boot option `noxsave`).  exosim hides XSAVE and AVX from the guest on
- * KVM-on-PVM, whose ring-0 emulator cannot execute XSAVE or XRSTOR.
+ * the boot option `noxsave`, which exosim passes on KVM-on-PVM: that host's
+ * ring-0 emulator cannot execute XSAVE or XRSTOR).
  *
  * Eager, not lazy (CR0.TS and #NM): on KVM-on-PVM a CR0.TS set by the guest
- * never raises #NM, so a lazy switch cannot work there at all; elsewhere an
- * #NM round trip costs more than the two instructions it would save.
+ * never raises #NM, so a lazy switch cannot work there at all; elsewhere it
+ * would add a CR0 write to every switch and an exception round trip to every
+ * switch into an environment that computes.
  * docs/architecture.md ("FPU state") has the measurements. */
 #include <exo/env.h>
 
