@@ -49,7 +49,7 @@ struct fpu_call {
 };
 
 long fpu_round(const struct fpu_pattern *p, long iters, struct fpu_call *c, void *out, long avx);
-void fpu_clobber(const struct fpu_pattern *p);
+void fpu_clobber(const struct fpu_pattern *p, long avx);
 
 struct result {
 	uint64_t rounds, bad, calls_failed;
@@ -190,7 +190,7 @@ static _Noreturn void server_entry(uint64_t caller, uint64_t kind, uint64_t a0, 
 	static struct fpu_pattern junk;
 	make_pattern(&junk, 99);
 	for (;;) {
-		fpu_clobber(&junk);
+		fpu_clobber(&junk, avx);
 		exo_pct_reply(0, 0, 0, 0);
 	}
 }

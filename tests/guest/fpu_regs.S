@@ -11,8 +11,8 @@
  *   Then it stores the registers at out with xsave (avx) or fxsave, for the C
  *   side to compare bit for bit, and returns.
  *
- * void fpu_clobber(const struct fpu_pattern *p): loads p and returns (a PCT
- *   activation that disregards the caller's registers). */
+ * void fpu_clobber(const struct fpu_pattern *p, long avx): loads p and returns
+ *   (a PCT activation that disregards the caller's registers). */
 #include <exo/memlayout.h>
 
 /* struct fpu_pattern and struct fpu_call (fpu.c checks the offsets). */
@@ -48,7 +48,6 @@ load_pattern:
 
 	.globl fpu_clobber
 fpu_clobber:
-	movq $1, %rsi
 	jmp load_pattern
 
 	.globl fpu_round
