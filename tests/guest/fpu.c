@@ -1,4 +1,4 @@
-/* fpu MODE [avx]: every environment keeps its own FPU, SSE and AVX registers.
+/* fpu MODE [avx|sse]: every environment keeps its own FPU, SSE and AVX registers.
  *
  * Each environment loads a pattern of its own into the x87 stack and control
  * word, MXCSR and every vector register (ymm0-15 if the kernel enabled AVX,
@@ -11,7 +11,8 @@
  *            a pattern of its own (the caller's registers must come back);
  *   upcall:  an int3 upcall in every iteration, handled in the same
  *            environment, while another environment computes beside it.
- * With `avx`, AVX must be available (QEMU -cpu max); exosim on KVM-on-PVM
+ * With `avx`, AVX must be available (QEMU -cpu max); with `sse` it must not
+ * (a kernel booted with noxsave, which switches with FXSAVE); exosim on KVM-on-PVM
  * boots the kernel with noxsave (ring 0 cannot run XSAVE there), so it
  * checks SSE only.  Exits 0 if every round of every environment matched. */
 #define TEST_NAME "fpu"
@@ -245,6 +246,8 @@ int main(int argc, char **argv)
 	                 : "xmm0-15 (SSE only: no AVX on this CPU)");
 	if (argc > 2 && !strcmp(argv[2], "avx"))
 		CHECK(avx, "AVX is checked, as asked (the kernel enabled it: OSXSAVE, XCR0)");
+	if (argc > 2 && !strcmp(argv[2], "sse"))
+		CHECK(!avx, "AVX is not enabled, as asked (noxsave: the FXSAVE switch)");
 	if (exos_page_map(SHARED, EXO_PTE_W | EXO_PTE_NX) < 0)
 		return 2;
 	long ids[NCHILD] = {0};
