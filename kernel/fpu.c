@@ -35,9 +35,8 @@
 #define CPUID1_XSAVE   (1u << 26)
 #define CPUID_XSAVEOPT 0x1 /* leaf 0xD, sub-leaf 1, eax */
 #define LEGACY_SIZE    512 /* the FXSAVE image, also XSAVE's first 512 bytes */
-#define XSAVE_HDR_SIZE 64
 
-/* AVX-512 needs 2688 bytes; anything larger (AMX) is not enabled. */
+/* AVX-512 needs at most 2688 bytes (standard format); AMX, larger, is not enabled. */
 #define AREA_MAX 2752
 
 static uint8_t areas[EXO_NENV][AREA_MAX] __attribute__((aligned(64)));
@@ -77,7 +76,7 @@ static void restore(const void *area)
 }
 
 /* Turns on XSAVE with the components we save; returns the area size, 0 if
- * there is no XSAVE or it would not fit. */
+ * there is no XSAVE (or noxsave). */
 static uint32_t xsave_enable(void)
 {
 	uint32_t r[4];
@@ -99,8 +98,8 @@ static uint32_t xsave_enable(void)
 			break;
 		want &= ~(uint64_t)XCR0_AVX512;
 	}
-	if (r[1] > AREA_MAX)
-		return 0;
+	if (r[1] > AREA_MAX) /* x87, SSE and AVX take 832 bytes: never */
+		panic("fpu: XSAVE area of %u bytes for XCR0 0x%lx", r[1], want);
 	xmask = want;
 	cpuid(0xd, 1, r);
 	how = r[0] & CPUID_XSAVEOPT ? XSAVEOPT : XSAVE;
