@@ -6,13 +6,15 @@
  * frame Linux builds (struct rt_sigframe: return address, ucontext, siginfo,
  * then the FPU state) on the program's stack or its sigaltstack, so a
  * handler can read si_addr or the saved registers and return through its
- * sa_restorer into rt_sigreturn.  The FPU/SSE state is saved with fxsave,
- * which ring 3 may execute: ExOS itself never touches those registers. */
+ * sa_restorer into rt_sigreturn.  The FPU/SSE/AVX state goes into the frame
+ * as Linux lays it out (fpstate.c): ExOS itself never touches those
+ * registers, so they hold the program's state here. */
 #include <stdio.h>
 #include <string.h>
 
 #include <exos/sys.h>
 
+#include "fpstate.h"
 #include "linux.h"
 
 #define SIG_DFL 0
@@ -138,7 +140,7 @@ static bool setup_frame(struct linux_ctx *ctx, int sig, const struct linux_sigin
 		sp = altstack.sp + altstack.size;
 	else
 		sp -= 128; /* the interrupted code's red zone */
-	uint64_t fpstate = (sp - 512) & ~63ul;
+	uint64_t fpstate = (sp - linux_fpstate_size()) & ~63ul;
 	uint64_t frame = ((fpstate - sizeof(struct rt_sigframe)) & ~15ul) - 8;
 	if (!linux_user_ok(frame, sp - frame, true))
 		return false;
@@ -155,7 +157,7 @@ static bool setup_frame(struct linux_ctx *ctx, int sig, const struct linux_sigin
 	f.uc.mcontext.oldmask = blocked;
 	f.uc.mcontext.fpstate = fpstate;
 	f.uc.sigmask = blocked;
-	__asm__ volatile("fxsave64 (%0)" : : "r"(fpstate) : "memory");
+	f.uc.flags = linux_fpstate_save(fpstate);
 	memcpy((void *)frame, &f, sizeof(f));
 
 	blocked |= a->mask & ~UNBLOCKABLE;
@@ -303,15 +305,8 @@ SYS(sys_rt_sigreturn)
 	ctx->rflags = (rflags & ~0xdd5ul) | (ctx->rflags & 0xdd5ul);
 	blocked = f.uc.sigmask & ~UNBLOCKABLE;
 	uint64_t fp = f.uc.mcontext.fpstate;
-	if (fp) {
-		if ((fp & 15) || !linux_user_ok(fp, 512, false))
-			die_of(LINUX_SIGSEGV);
-		/* A corrupt MXCSR would fault here (#GP in ExOS): keep only valid bits. */
-		uint32_t *mxcsr = (uint32_t *)(fp + 24);
-		if (linux_user_ok(fp, 512, true))
-			*mxcsr &= 0xffff;
-		__asm__ volatile("fxrstor64 (%0)" : : "r"(fp) : "memory");
-	}
+	if (fp && !linux_fpstate_restore(fp))
+		die_of(LINUX_SIGSEGV);
 	return (long)ctx->rax;
 }
 
