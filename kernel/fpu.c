@@ -173,10 +173,9 @@ void fpu_print_timing(void)
 		}
 	uint64_t khz = kinfo_page.tsc_khz;
 	kprintf("exosim-stats: fpu_switches_timed=%u fpu_switch_ns_median=%lu "
-	        "fpu_switch_ns_min=%lu "
-	        "fpu_probe_ns=%lu fpu_method=%s\n",
+	        "fpu_switch_ns_min=%lu fpu_switch_ns_max=%lu fpu_probe_ns=%lu fpu_method=%s\n",
 	        nsamples, samples[nsamples / 2] * 1000000ul / khz, samples[0] * 1000000ul / khz,
-	        probe_cycles * 1000000ul / khz,
+	        samples[nsamples - 1] * 1000000ul / khz, probe_cycles * 1000000ul / khz,
 	        how == FXSAVE  ? "fxsave"
 	        : how == XSAVE ? "xsave"
 	                       : "xsaveopt");
