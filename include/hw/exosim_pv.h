@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 /* isa-debug-exit, as QEMU's `-device isa-debug-exit,iobase=0xf4`: a write
- * of v ends the VM.  QEMU exits with (v << 1) | 1, exosim with v. */
+ * of v, the kernel's exit record (include/exo/status.h), ends the VM.  QEMU
+ * exits with (v << 1) | 1, exosim with v as a shell would report it
+ * (hostsim/dev_exit.c). */
 #define PV_EXIT_PORT 0xf4
 
 /* COM1 (16550 transmit register only) and the Bochs/QEMU debug console. */
