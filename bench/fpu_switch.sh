@@ -29,9 +29,8 @@ if command -v qemu-system-x86_64 >/dev/null; then
 	"$build/exosim" --pack "$tmp/i.cpio" "$prog" "$n"
 	for opts in "" noxsave; do
 		echo "## QEMU (TCG, -cpu max${opts:+, $opts}; ns from the emulated TSC)"
-		EXO_QEMU_APPEND="exo.stats exo.fpu_timing $opts" \
-			"$(dirname "$0")/../scripts/qemu-boot.sh" "$build/kernel.elf" "$tmp/i.cpio" \
-			"$tmp/dbg" >"$tmp/qout" || true
+		"$(dirname "$0")/../scripts/qemu-boot.sh" "$build/kernel.elf" "$tmp/i.cpio" \
+			"$tmp/dbg" "exo.stats exo.fpu_timing $opts" >"$tmp/qout" || true
 		show "$tmp/qout" "$tmp/dbg"
 	done
 fi
