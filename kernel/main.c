@@ -22,6 +22,7 @@
 #include "load.h"
 #include "memmap.h"
 #include "pmem.h"
+#include "reclaim.h"
 #include "pagetable.h"
 #include "x86.h"
 
@@ -79,6 +80,17 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	 * clocks: an error of the boot time (a few ms) is accepted. */
 	if (cmdline_find(cmd, len, "exo.epoch_ns", &w) && w.has_value)
 		cmdline_parse_u64(w.value, w.vlen, &kinfo_page.epoch_ns);
+	/* The reclaim grace period is policy a test or a slow host may widen. */
+	kinfo_page.reclaim_grace_ticks = RECLAIM_GRACE_TICKS_DEFAULT;
+	if (cmdline_find(cmd, len, "exo.reclaim_grace", &w)) {
+		uint64_t grace = 0;
+		if (w.has_value && cmdline_parse_u64(w.value, w.vlen, &grace) == 0 && grace >= 1 &&
+		    grace <= RECLAIM_GRACE_TICKS_MAX)
+			kinfo_page.reclaim_grace_ticks = grace;
+		else
+			kprintf("exo: exo.reclaim_grace ignored: 1..%u ticks\n",
+			        RECLAIM_GRACE_TICKS_MAX);
+	}
 	return len;
 }
 

@@ -3,7 +3,7 @@
  * When the kernel wants pages back (memory ran out, or an environment holding
  * EXO_RIGHT_REVOKE over another asked) it tells the owner how many, through
  * the u-area and, if it asked for one, an EXO_VEC_RECLAIM upcall.  The owner
- * has RECLAIM_GRACE_TICKS to release that many pages.  After that the kernel
+ * has kinfo.reclaim_grace_ticks to release that many pages.  After that the kernel
  * breaks the bindings itself: it takes pages the owner maps in the range its
  * libOS declared revocable (uarea.revocable_lo/hi), destroying the page's
  * root capability so every mapping of it goes, and records each one in the
@@ -27,8 +27,7 @@
 #include "wakeup.h"
 #include "x86.h"
 
-#define RECLAIM_GRACE_TICKS 2
-#define RECLAIM_BATCH       64 /* pages asked for when memory runs out */
+#define RECLAIM_BATCH 64 /* pages asked for when memory runs out */
 
 uint64_t reclaiming;
 
@@ -46,7 +45,7 @@ void reclaim_start(struct env *e, uint64_t n)
 {
 	e->reclaim_asked = n;
 	e->reclaim_left = n;
-	e->reclaim_deadline = kinfo_page.ticks + RECLAIM_GRACE_TICKS;
+	e->reclaim_deadline = kinfo_page.ticks + kinfo_page.reclaim_grace_ticks;
 	e->uarea->reclaim_request = n;
 	e->uarea->reclaim_deadline = e->reclaim_deadline;
 	reclaiming |= env_bit(e);

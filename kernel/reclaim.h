@@ -6,6 +6,11 @@
 
 struct env;
 
+/* Ticks an environment has to answer a reclaim request, unless the command
+ * line says exo.reclaim_grace=N (1..1000): kinfo.reclaim_grace_ticks. */
+#define RECLAIM_GRACE_TICKS_DEFAULT 2
+#define RECLAIM_GRACE_TICKS_MAX     1000
+
 /* Environments that owe pages, one bit each. */
 extern uint64_t reclaiming;
 

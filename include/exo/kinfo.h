@@ -39,6 +39,7 @@ struct exo_kinfo {
 	uint64_t free_pages;               /* pages free in the allocator */
 	uint64_t initrd_size;              /* bytes of the initramfs at EXO_INITRD */
 	uint64_t epoch_ns; /* wall-clock time at tsc_boot, ns since 1970 (0 if unknown) */
+	uint64_t reclaim_grace_ticks; /* a reclaim request's grace period (exo.reclaim_grace) */
 };
 #endif
 
