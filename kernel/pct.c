@@ -18,6 +18,7 @@
 #include "pct.h"
 #include "sched.h"
 #include "trap.h"
+#include "uaccess.h"
 #include "x86.h"
 
 static void activation_begin(struct env *callee, const struct env *caller, uint64_t kind,
@@ -123,8 +124,8 @@ long sys_pct_entry(uint64_t env_cap, uint64_t entry, uint64_t stack_top)
 	struct env *e = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_WRITE, &err);
 	if (!e)
 		return err;
-	if (entry &&
-	    (entry >= EXO_USER_TOP || stack_top > EXO_USER_TOP || stack_top < 16 || stack_top & 15))
+	if (entry && (!user_addr_ok(entry) || !user_range_ok(0, stack_top) || stack_top < 16 ||
+	              stack_top & 15))
 		return -EXO_EINVAL;
 	e->info->pct_entry = entry;
 	e->pct_stack = entry ? stack_top : 0;
