@@ -177,8 +177,9 @@ void linux_mm_note_region(uint64_t va, size_t len, int prot, const char *what);
  * `initial` bytes are mapped now; the rest faults in on use. */
 long linux_mm_stack(uint64_t top, size_t max, size_t initial);
 /* The #PF policy for program regions: 1 if the fault was served (demand
- * page, stack growth), 0 if it is the program's fault (SIGSEGV); *code gets
- * LINUX_SEGV_MAPERR or LINUX_SEGV_ACCERR. */
+ * page, stack growth), 0 if it is the program's fault (SIGSEGV; *code gets
+ * LINUX_SEGV_MAPERR or LINUX_SEGV_ACCERR), -1 if a page the program may use
+ * could not be had: memory ran out. */
 int linux_mm_fault(uint64_t addr, uint64_t err, int *code);
 
 /* ---- fs.c ------------------------------------------------------------- */

@@ -637,7 +637,7 @@ int linux_mm_fault(uint64_t addr, uint64_t err, int *code)
 	/* Short of memory, the one page may still be there. */
 	if (fill(lo, hi, perm_of(v->prot)) < 0 && !present(page) &&
 	    fill(page, page + PAGE, perm_of(v->prot)) < 0)
-		return 0; /* out of memory: Linux would OOM-kill; SIGSEGV here */
+		return -1; /* out of memory: the caller kills the program, as Linux's OOM killer */
 	linux_mm_faults++;
 	linux_mm_fault_pages += (hi - lo) / PAGE;
 	return 1;

@@ -18,6 +18,7 @@
 
 #include "elf64.h"
 #include "linux.h"
+#include "unix_status.h"
 
 struct linux_options linux_opts = {.rewrite = true};
 
@@ -206,12 +207,26 @@ static bool in_exos(uint64_t rip)
 	return rip >= (uint64_t)__executable_start && rip < (uint64_t)_end;
 }
 
+/* Memory ran out under a page the program may use: Linux's OOM killer
+ * would SIGKILL it and say so in the kernel log, so we end it with 137 and
+ * one line, never a silent SIGSEGV. */
+_Noreturn static void oom_kill(uint64_t addr)
+{
+	linux_refuse(UNIX_STATUS_SIGNALED(LINUX_SIGKILL),
+	             "exos: out of memory: the program was killed (no page for its access at "
+	             "0x%lx; see --mem)\n",
+	             (unsigned long)addr);
+}
+
 /* #PF: the memory layer's demand paging, then SIGSEGV for the program. */
 static int fault_upcall(struct exo_xframe *f, struct exos_regs *r)
 {
 	int code = LINUX_SEGV_MAPERR;
-	if (linux_mm_fault(f->addr, f->err, &code))
+	int served = linux_mm_fault(f->addr, f->err, &code);
+	if (served > 0)
 		return 1;
+	if (served < 0 && !in_exos(f->rip))
+		oom_kill(f->addr);
 	if (in_exos(f->rip))
 		return 0; /* ExOS's own bug: the runtime's diagnostic and exit */
 	struct linux_ctx c;
