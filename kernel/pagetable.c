@@ -113,11 +113,10 @@ static void clear_pte(struct env *e, uint64_t *pte, uint64_t va)
 	flush(e, va);
 }
 
-int vm_map(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, uint32_t node)
+/* Binds pfn at *pte, va's entry in e, replacing what was there. */
+static int map_pte(struct env *e, uint64_t *pte, uint64_t va, uint64_t pfn, uint64_t perm,
+                   uint32_t node)
 {
-	uint64_t *pte = vm_walk(e->pml4, va, true, e->slot);
-	if (!pte)
-		return -EXO_ENOMEM;
 	if (*pte & PTE_P) {
 		rmap_remove(PFN(*pte & PTE_ADDR_MASK), e->slot, va);
 		clear_pte(e, pte, va);
@@ -129,13 +128,12 @@ int vm_map(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, uint32_t nod
 	return 0;
 }
 
-void vm_unmap(struct env *e, uint64_t va)
+int vm_map(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, uint32_t node)
 {
-	uint64_t *pte = vm_walk(e->pml4, va, false, 0);
-	if (!pte || !(*pte & PTE_P))
-		return;
-	rmap_remove(PFN(*pte & PTE_ADDR_MASK), e->slot, va);
-	clear_pte(e, pte, va);
+	uint64_t *pte = vm_walk(e->pml4, va, true, e->slot);
+	if (!pte)
+		return -EXO_ENOMEM;
+	return map_pte(e, pte, va, pfn, perm, node);
 }
 
 void vm_unbind(uint16_t env_slot, uint64_t va)
@@ -217,8 +215,32 @@ int vm_each_page(struct env *e, uint64_t lo, uint64_t hi, vm_page_fn fn, void *c
 	return 0;
 }
 
+/* The leaf page table a batch last walked to: consecutive ops in the same
+ * 2 MiB region reuse it instead of walking from the PML4 (issue 13: the walk
+ * was most of a page's ring-0 instructions).  Valid for one call: page tables
+ * are freed only when their environment is torn down. */
+struct leaf_cache {
+	uint64_t region; /* va >> LEAF_SHIFT */
+	uint64_t *table; /* 0: nothing cached */
+};
+
+#define LEAF_SHIFT 21
+#define LEAF_SPAN  (1ul << LEAF_SHIFT)
+
+static uint64_t *leaf_pte(struct env *t, struct leaf_cache *c, uint64_t va)
+{
+	if (!c->table || va >> LEAF_SHIFT != c->region) {
+		uint64_t *pte = vm_walk(t->pml4, va, true, t->slot);
+		if (!pte)
+			return 0;
+		c->table = pte - PT_INDEX(va, 0);
+		c->region = va >> LEAF_SHIFT;
+	}
+	return &c->table[PT_INDEX(va, 0)];
+}
+
 /* One map operation on behalf of curenv, with a capability from its table. */
-static int map_one(struct env *target, const struct exo_map_op *op)
+static int map_one(struct env *target, struct leaf_cache *c, const struct exo_map_op *op)
 {
 	if (op->va & (EXO_PAGE_SIZE - 1) || !user_addr_ok(op->va) || op->perm & ~EXO_PERM_MASK)
 		return -EXO_EINVAL;
@@ -226,7 +248,10 @@ static int map_one(struct env *target, const struct exo_map_op *op)
 	                                  EXO_RIGHT_MAP | (op->perm & PTE_W ? EXO_RIGHT_WRITE : 0));
 	if (IS_CAP_ERR(n))
 		return CAP_ERR(n);
-	return vm_map(target, op->va, n->object, op->perm, cap_node_index(n));
+	uint64_t *pte = leaf_pte(target, c, op->va);
+	if (!pte)
+		return -EXO_ENOMEM;
+	return map_pte(target, pte, op->va, n->object, op->perm, cap_node_index(n));
 }
 
 #define MAP_CHUNK 16
@@ -240,13 +265,14 @@ long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n)
 	if (n > EXO_MAP_BATCH)
 		return -EXO_EINVAL;
 	struct exo_map_op buf[MAP_CHUNK];
+	struct leaf_cache cache = {0, 0};
 	long done = 0;
 	while ((uint64_t)done < n) {
 		uint64_t chunk = n - done < MAP_CHUNK ? n - done : MAP_CHUNK;
 		err = copy_from_user(curenv->pml4, buf, ops + done * sizeof(buf[0]),
 		                     chunk * sizeof(buf[0]));
 		for (uint64_t i = 0; !err && i < chunk; i++) {
-			err = map_one(t, &buf[i]);
+			err = map_one(t, &cache, &buf[i]);
 			if (!err)
 				done++;
 		}
@@ -273,14 +299,32 @@ static struct env *range_target(uint64_t env_cap, uint64_t va, uint64_t npages, 
 	return t;
 }
 
+/* The part of [va, end) in va's leaf page table: its first PTE, or 0 when the
+ * table is absent (the part is skipped whole); *stop is where the part ends.
+ * One walk per page-table page instead of one per page. */
+static uint64_t *leaf_run(struct env *t, uint64_t va, uint64_t end, uint64_t *stop)
+{
+	uint64_t next = ROUNDDOWN(va, LEAF_SPAN) + LEAF_SPAN;
+	*stop = next < end ? next : end;
+	return vm_walk(t->pml4, va, false, 0);
+}
+
 long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
 {
 	int err;
 	struct env *t = range_target(env_cap, va, npages, &err);
 	if (!t)
 		return err;
-	for (uint64_t i = 0; i < npages; i++)
-		vm_unmap(t, va + i * EXO_PAGE_SIZE);
+	uint64_t stop;
+	for (uint64_t end = va + npages * EXO_PAGE_SIZE; va < end; va = stop) {
+		uint64_t *pte = leaf_run(t, va, end, &stop);
+		for (uint64_t a = va; pte && a < stop; a += EXO_PAGE_SIZE, pte++) {
+			if (!(*pte & PTE_P))
+				continue;
+			rmap_remove(PFN(*pte & PTE_ADDR_MASK), t->slot, a);
+			clear_pte(t, pte, a);
+		}
+	}
 	return 0;
 }
 
@@ -294,15 +338,21 @@ long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 		return err;
 	if (perm & ~EXO_PERM_MASK)
 		return -EXO_EINVAL;
-	for (uint64_t i = 0; i < npages; i++, va += EXO_PAGE_SIZE) {
-		uint64_t *pte = vm_walk(t->pml4, va, false, 0);
-		if (!pte || !(*pte & PTE_P))
-			continue;
-		uint64_t pfn = PFN(*pte & PTE_ADDR_MASK);
-		if (perm & PTE_W && !cap_node_has(rmap_find(pfn, t->slot, va), EXO_RIGHT_WRITE))
-			return -EXO_EPERM;
-		*pte = (*pte & PTE_ADDR_MASK) | perm | USER_PTE;
-		flush(t, va);
+	bool live = t == curenv; /* only the running address space has TLB entries */
+	uint64_t stop;
+	for (uint64_t end = va + npages * EXO_PAGE_SIZE; va < end; va = stop) {
+		uint64_t *pte = leaf_run(t, va, end, &stop);
+		for (uint64_t a = va; pte && a < stop; a += EXO_PAGE_SIZE, pte++) {
+			if (!(*pte & PTE_P))
+				continue;
+			uint64_t pfn = PFN(*pte & PTE_ADDR_MASK);
+			if (perm & PTE_W &&
+			    !cap_node_has(rmap_find(pfn, t->slot, a), EXO_RIGHT_WRITE))
+				return -EXO_EPERM;
+			*pte = (*pte & PTE_ADDR_MASK) | perm | USER_PTE;
+			if (live)
+				invlpg(a);
+		}
 	}
 	return 0;
 }
