@@ -201,6 +201,23 @@ static uint64_t stub_alloc(size_t slot)
 	return va;
 }
 
+#define ENTER_SIZE 20 /* the bytes emit_enter writes */
+
+/* At code, which will run at `at`: `lea resume(%rip), %rcx; movabs
+ * $linux_direct_entry, %r11; jmp *%r11`, the way into ExOS that returns to
+ * resume as `syscall` would.  Returns ENTER_SIZE. */
+static size_t emit_enter(uint8_t *code, uint64_t at, uint64_t resume)
+{
+	int32_t rel = (int32_t)(resume - (at + 7));
+	uint64_t entry = (uint64_t)linux_direct_entry;
+	code[0] = 0x48, code[1] = 0x8d, code[2] = 0x0d;
+	memcpy(code + 3, &rel, 4);
+	code[7] = 0x49, code[8] = 0xbb;
+	memcpy(code + 9, &entry, 8);
+	code[17] = 0x41, code[18] = 0xff, code[19] = 0xe3;
+	return ENTER_SIZE;
+}
+
 /* The stub: the instructions of [p->at, p->code_end) moved, `lea S+2(%rip),
  * %rcx`, then `movabs $linux_direct_entry, %r11; jmp *%r11` (rcx and r11 are
  * `syscall`'s to clobber; entry.S saves rflags as the r11 `syscall` would
@@ -214,19 +231,11 @@ static bool stub_write(uint64_t stub, const struct plan *p, uint64_t resume)
 		if (!insn_decode((const uint8_t *)va, p->code_end - va, va, &in))
 			return false;
 		size_t n = insn_relocate((const uint8_t *)va, &in, stub + k, code + k);
-		if (!n || k + n > STUB_SIZE - 20)
+		if (!n || k + n > STUB_SIZE - ENTER_SIZE)
 			return false;
 		k += n, va += in.len;
 	}
-	int32_t rel = (int32_t)(resume - (stub + k + 7));
-	code[k++] = 0x48, code[k++] = 0x8d, code[k++] = 0x0d;
-	memcpy(code + k, &rel, 4);
-	k += 4;
-	uint64_t entry = (uint64_t)linux_direct_entry;
-	code[k++] = 0x49, code[k++] = 0xbb;
-	memcpy(code + k, &entry, 8);
-	k += 8;
-	code[k++] = 0x41, code[k++] = 0xff, code[k++] = 0xe3;
+	k += emit_enter(code + k, stub + k, resume);
 	memcpy((void *)(LINUX_STUB_ALIAS + (stub - window)), code, k);
 	return true;
 }
@@ -400,17 +409,8 @@ static bool apply_forward(uint64_t s, struct site *st)
 	/* lea cont(%rip), %rcx; movabs $linux_direct_entry, %r11; jmp *%r11;
 	 * cont: I, moved; jmp S+2+len */
 	uint8_t code[F_STUB_SIZE];
-	size_t k = 0;
-	uint64_t cont = stub + 20;
-	code[k++] = 0x48, code[k++] = 0x8d, code[k++] = 0x0d;
-	int32_t rel = (int32_t)(cont - (stub + 7));
-	memcpy(code + k, &rel, 4);
-	k += 4;
-	uint64_t entry = (uint64_t)linux_direct_entry;
-	code[k++] = 0x49, code[k++] = 0xbb;
-	memcpy(code + k, &entry, 8);
-	k += 8;
-	code[k++] = 0x41, code[k++] = 0xff, code[k++] = 0xe3;
+	uint64_t cont = stub + ENTER_SIZE;
+	size_t k = emit_enter(code, stub, cont);
 	size_t n = insn_relocate((const uint8_t *)s + 2, &in, cont, code + k);
 	if (!n)
 		return false;
@@ -420,7 +420,7 @@ static bool apply_forward(uint64_t s, struct site *st)
 	int64_t there = (int64_t)(stub - (s + 5));
 	if (back != (int32_t)back || there != (int32_t)there)
 		return false;
-	rel = (int32_t)back;
+	int32_t rel = (int32_t)back;
 	memcpy(code + k, &rel, 4);
 	k += 4;
 	memcpy((void *)(LINUX_STUB_ALIAS + (stub - window)), code, k);
