@@ -67,7 +67,8 @@ static void slot_clear(struct cap_table *t, unsigned s)
 }
 
 /* A fresh node (zeroed but for type, rights, object), or -1 if the pool is full. */
-static int64_t node_alloc(struct cap_system *cs, uint32_t type, uint32_t rights, uint64_t object)
+static int64_t node_alloc(struct cap_system *cs, uint32_t type, uint32_t rights, uint64_t object,
+                          uint32_t count)
 {
 	uint32_t n;
 	struct cap_node *c;
@@ -84,6 +85,8 @@ static int64_t node_alloc(struct cap_system *cs, uint32_t type, uint32_t rights,
 	c->type = type;
 	c->rights = rights;
 	c->object = object;
+	c->count = count;
+	c->bindings = 0;
 	c->parent = 0;
 	c->first_child = 0;
 	c->next_sibling = 0;
@@ -105,15 +108,21 @@ static void place(struct cap_system *cs, uint32_t n, uint16_t holder, int s)
 int cap_create(struct cap_system *cs, uint16_t holder, uint32_t type, uint32_t rights,
                uint64_t object)
 {
+	return cap_create_run(cs, holder, type, rights, object, 1);
+}
+
+int cap_create_run(struct cap_system *cs, uint16_t holder, uint32_t type, uint32_t rights,
+                   uint64_t object, uint32_t count)
+{
 	int64_t n;
 	int s;
 
-	if (holder >= cs->ntables || type == EXO_CAP_NONE)
+	if (holder >= cs->ntables || type == EXO_CAP_NONE || count == 0)
 		return -EXO_EINVAL;
 	s = slot_find(&cs->tables[holder]);
 	if (s < 0)
 		return -EXO_EBUSY;
-	n = node_alloc(cs, type, rights, object);
+	n = node_alloc(cs, type, rights, object, count);
 	if (n < 0)
 		return -EXO_ENOMEM;
 	place(cs, (uint32_t)n, holder, s);
@@ -126,13 +135,25 @@ int64_t cap_create_kernel(struct cap_system *cs, uint32_t type, uint32_t rights,
 
 	if (type == EXO_CAP_NONE)
 		return -EXO_EINVAL;
-	n = node_alloc(cs, type, rights, object);
+	n = node_alloc(cs, type, rights, object, 1);
 	if (n < 0)
 		return -EXO_ENOMEM;
 	return n + 1;
 }
 
 int cap_derive(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t rights)
+{
+	return cap_derive_part(cs, parent, holder, rights, 0, 0);
+}
+
+/* Is [first, first + count) inside a run of `run` objects?  No overflow. */
+static bool part_ok(uint64_t run, uint64_t first, uint64_t count)
+{
+	return count != 0 && first < run && count <= run - first;
+}
+
+int cap_derive_part(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t rights,
+                    uint64_t first, uint64_t count)
 {
 	struct cap_node *p, *c;
 	int64_t n;
@@ -141,12 +162,16 @@ int cap_derive(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t
 	if (!node_live(cs, parent) || holder >= cs->ntables)
 		return -EXO_EINVAL;
 	p = &cs->nodes[parent];
+	if (count == 0)
+		count = p->count;
+	if (!part_ok(p->count, first, count))
+		return -EXO_EINVAL;
 	if ((rights & ~p->rights) != 0)
 		return -EXO_EPERM;
 	s = slot_find(&cs->tables[holder]);
 	if (s < 0)
 		return -EXO_EBUSY;
-	n = node_alloc(cs, p->type, rights, p->object);
+	n = node_alloc(cs, p->type, rights, p->object + first, (uint32_t)count);
 	if (n < 0)
 		return -EXO_ENOMEM;
 	c = &cs->nodes[n];
@@ -179,6 +204,8 @@ static void node_free(struct cap_system *cs, uint32_t n, cap_unbind_fn unbind, v
 	c->type = EXO_CAP_NONE;
 	c->rights = 0;
 	c->object = 0;
+	c->count = 0;
+	c->bindings = 0;
 	c->parent = 0;
 	c->first_child = 0;
 	c->prev_sibling = 0;
@@ -219,6 +246,26 @@ int cap_revoke(struct cap_system *cs, uint32_t node, cap_unbind_fn unbind, void 
 	if (!node_live(cs, node))
 		return -EXO_EINVAL;
 	return revoke(cs, node, unbind, ctx);
+}
+
+int cap_revoke_part(struct cap_system *cs, uint32_t node, uint64_t first, uint64_t count,
+                    cap_unbind_fn unbind, void *ctx)
+{
+	if (!node_live(cs, node) || !part_ok(cs->nodes[node].count, first, count))
+		return -EXO_EINVAL;
+	uint64_t lo = cs->nodes[node].object + first, hi = lo + count;
+	uint32_t child = cs->nodes[node].first_child;
+	int dead = 0;
+	while (child != 0) {
+		const struct cap_node *c = &cs->nodes[child - 1];
+		uint32_t next = c->next_sibling; /* read before the child is freed */
+		if (c->object < hi && lo < c->object + c->count) {
+			dead += revoke(cs, child - 1, unbind, ctx) + 1;
+			node_free(cs, child - 1, unbind, ctx);
+		}
+		child = next;
+	}
+	return dead;
 }
 
 int cap_destroy(struct cap_system *cs, uint32_t node, cap_unbind_fn unbind, void *ctx)

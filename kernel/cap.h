@@ -27,7 +27,9 @@
 struct cap_node {
 	uint32_t type;   /* EXO_CAP_*; EXO_CAP_NONE when free */
 	uint32_t rights; /* EXO_RIGHT_* */
-	uint64_t object; /* pfn or env id */
+	uint64_t object; /* pfn (the first of a run), env id or slice position */
+	uint32_t count;  /* frames in a page run (>= 1); 1 for other types */
+	uint32_t bindings; /* mappings made with it (kept by the kernel: rmap.c) */
 	uint32_t parent, first_child, next_sibling, prev_sibling; /* node index + 1, 0 = none */
 	uint16_t holder; /* table index, or CAP_HOLDER_KERNEL */
 	uint16_t slot;   /* slot in the holder's table */
@@ -66,6 +68,11 @@ void cap_system_init(struct cap_system *cs, struct cap_node *pool, uint32_t npoo
 int cap_create(struct cap_system *cs, uint16_t holder, uint32_t type, uint32_t rights,
                uint64_t object);
 
+/* The same for a run of `count` objects (page frames object .. object + count - 1);
+ * -EXO_EINVAL also for count 0. */
+int cap_create_run(struct cap_system *cs, uint16_t holder, uint32_t type, uint32_t rights,
+                   uint64_t object, uint32_t count);
+
 /* A root held by the kernel itself; returns node index + 1 (> 0), or -EXO_EINVAL (type
  * EXO_CAP_NONE) or -EXO_ENOMEM. */
 int64_t cap_create_kernel(struct cap_system *cs, uint32_t type, uint32_t rights, uint64_t object);
@@ -75,6 +82,11 @@ int64_t cap_create_kernel(struct cap_system *cs, uint32_t type, uint32_t rights,
  * live node, holder out of range), -EXO_EPERM (rights not a subset), -EXO_EBUSY (table
  * full), -EXO_ENOMEM (pool full). Does NOT check EXO_RIGHT_GRANT: the caller does. */
 int cap_derive(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t rights);
+
+/* The same for part of the parent's run: objects [first, first + count) of it (count 0:
+ * the whole run).  -EXO_EINVAL also when that part is not inside the parent's run. */
+int cap_derive_part(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t rights,
+                    uint64_t first, uint64_t count);
 
 /* The node index for (holder, slot), or -1 if holder or slot is out of range or the slot
  * is empty. */
@@ -89,6 +101,14 @@ static inline int64_t cap_lookup(const struct cap_system *cs, uint16_t holder, i
  * once (children before parents), clearing their table slots and freeing them. Returns
  * how many, or -EXO_EINVAL if node is not a live node. */
 int cap_revoke(struct cap_system *cs, uint32_t node, cap_unbind_fn unbind, void *ctx);
+
+/* Partial revocation: destroys every child of node (with its descendants) whose run
+ * shares an object with objects [first, first + count) of node's run; the others
+ * keep theirs.  Only children need checking: a descendant's run lies inside its
+ * parent's.  Returns how many capabilities died, or -EXO_EINVAL (node not live, or
+ * the part not inside its run). */
+int cap_revoke_part(struct cap_system *cs, uint32_t node, uint64_t first, uint64_t count,
+                    cap_unbind_fn unbind, void *ctx);
 
 /* Revokes node's descendants, then destroys node itself (unbind called for it too, last),
  * clearing its slot and unlinking it from its parent. Returns 0, or -EXO_EINVAL if node is

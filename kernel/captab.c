@@ -61,14 +61,16 @@ void cap_unbind(struct cap_system *cs, uint32_t node, void *ctx)
 		slice_release(n->object, node + 1);
 	if (n->type != EXO_CAP_PAGE)
 		return;
-	rmap_unbind_node(n->object, node, vm_unbind);
-	if (!n->parent) { /* the root: its holder owned the page */
+	/* Most runs die unmapped (a libOS unmaps before it releases): no walk. */
+	for (uint64_t f = 0; f < n->count && n->bindings; f++)
+		rmap_unbind_node(n->object + f, node, vm_unbind);
+	if (!n->parent) { /* the root: its holder owned the pages */
 		struct env *owner = env_by_slot(n->holder);
 		if (owner) {
-			owner->info->pages--;
-			reclaim_page_returned(owner);
+			owner->info->pages -= n->count;
+			reclaim_pages_returned(owner, n->count);
 		}
-		page_free(PA(n->object));
+		run_free(n->object, n->count);
 	}
 }
 
@@ -133,6 +135,32 @@ long sys_page_alloc(uint64_t out, uint64_t n)
 	return (long)got;
 }
 
+/* One root capability over n contiguous frames: what a libOS asks for when it
+ * wants memory by the megabyte.  The kernel's work is a few table stores
+ * however large the run (pmem.c), where PAGE_ALLOC costs ~170 ring-0
+ * instructions per page. */
+long sys_run_alloc(uint64_t out, uint64_t n, uint64_t flags)
+{
+	if (n == 0 || n > UINT32_MAX || flags & ~(uint64_t)EXO_RUN_LARGE ||
+	    (flags & EXO_RUN_LARGE && n % EXO_LARGE_PAGES))
+		return -EXO_EINVAL;
+	if (user_writable(curenv->pml4, out, sizeof(struct exo_page_grant)))
+		return -EXO_EFAULT;
+	uint64_t pa = run_alloc(n, flags & EXO_RUN_LARGE, curenv->slot);
+	if (!pa)
+		return reclaim_for(curenv);
+	int slot = cap_create_run(&caps, curenv->slot, EXO_CAP_PAGE, EXO_RIGHTS_ALL, PFN(pa),
+	                          (uint32_t)n);
+	if (slot < 0) {
+		run_free(PFN(pa), n);
+		return slot;
+	}
+	curenv->info->pages += n;
+	struct exo_page_grant g = {.cap = slot, .pfn = PFN(pa)};
+	copy_to_user(curenv->pml4, out, &g, sizeof(g)); /* checked above */
+	return slot;
+}
+
 long sys_cap_release(uint64_t slot)
 {
 	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
@@ -141,7 +169,8 @@ long sys_cap_release(uint64_t slot)
 	return cap_destroy(&caps, (uint32_t)node, cap_unbind, 0);
 }
 
-long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights)
+long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights, uint64_t first,
+                   uint64_t count)
 {
 	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
 	if (node < 0)
@@ -152,16 +181,18 @@ long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights)
 	struct env *target = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_WRITE, &err);
 	if (!target)
 		return err;
-	return cap_derive(&caps, (uint32_t)node, target->slot, (uint32_t)rights);
+	return cap_derive_part(&caps, (uint32_t)node, target->slot, (uint32_t)rights, first, count);
 }
 
-long sys_cap_revoke(uint64_t slot)
+long sys_cap_revoke(uint64_t slot, uint64_t first, uint64_t count)
 {
 	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
 	if (node < 0)
 		return -EXO_EBADF;
 	if (!(caps.nodes[node].rights & EXO_RIGHT_REVOKE))
 		return -EXO_EPERM;
+	if (count)
+		return cap_revoke_part(&caps, (uint32_t)node, first, count, cap_unbind, 0);
 	return cap_revoke(&caps, (uint32_t)node, cap_unbind, 0);
 }
 
@@ -171,6 +202,6 @@ long sys_cap_info(uint64_t slot, uint64_t out)
 	if (node < 0)
 		return -EXO_EBADF;
 	const struct cap_node *n = &caps.nodes[node];
-	struct exo_cap_info info = {n->type, n->rights, n->object};
+	struct exo_cap_info info = {n->type, n->rights, n->object, n->count};
 	return copy_to_user(curenv->pml4, out, &info, sizeof(info));
 }

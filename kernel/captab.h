@@ -31,8 +31,10 @@ int cap_acquire_page(struct env *e, uint64_t want, uint64_t *pfn_out);
 long sys_cap_acquire(uint64_t type, uint64_t arg);
 long sys_cap_release(uint64_t slot);
 long sys_page_alloc(uint64_t out, uint64_t n);
-long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights);
-long sys_cap_revoke(uint64_t slot);
+long sys_run_alloc(uint64_t out, uint64_t n, uint64_t flags);
+long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights, uint64_t first,
+                   uint64_t count);
+long sys_cap_revoke(uint64_t slot, uint64_t first, uint64_t count);
 long sys_cap_info(uint64_t slot, uint64_t out);
 
 #endif

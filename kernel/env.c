@@ -19,6 +19,7 @@
 #include "pct.h"
 #include "pmem.h"
 #include "reclaim.h"
+#include "rmap.h"
 #include "sched.h"
 #include "slice.h"
 #include "uaccess.h"
@@ -129,7 +130,7 @@ int uarea_create(struct env *e)
 	if (!e->uarea_pa)
 		return -EXO_ENOMEM;
 	e->uarea = kva(e->uarea_pa);
-	return vm_map(e, EXO_UAREA, PFN(e->uarea_pa), PTE_W | PTE_NX, 0);
+	return vm_map(e, EXO_UAREA, PFN(e->uarea_pa), PTE_W | PTE_NX, RMAP_NO_NODE);
 }
 
 struct env *env_from_cap(struct env *cur, int64_t cap, uint32_t rights, int *err)

@@ -76,27 +76,42 @@ uint64_t vm_new_pml4(uint16_t owner)
 	return pa;
 }
 
-/* The leaf PTE for va, creating intermediate tables (owned by `owner`, or the
- * kernel's if 0) when asked.  Intermediate entries allow everything; the leaf
- * decides. */
-uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create, uint16_t owner)
+#define LEAF_SHIFT 21
+#define LEAF_SPAN  (1ul << LEAF_SHIFT)
+
+/* The entry for va at `level` (0: the PTE, 1: the page-directory entry),
+ * creating the tables above it (owned by `owner`, or the kernel's if 0) when
+ * asked.  Intermediate entries allow everything; the leaf decides.  0 with
+ * *err: -EXO_ENOMEM (no table, none made) or -EXO_EBUSY (a 2 MiB page is
+ * mapped where a table would be). */
+static uint64_t *walk_to(uint64_t pml4, uint64_t va, int level, bool create, uint16_t owner,
+                         int *err)
 {
 	uint64_t *table = kva(pml4);
-	for (int level = 3; level > 0; level--) {
-		uint64_t *e = &table[PT_INDEX(va, level)];
+	for (int l = 3; l > level; l--) {
+		uint64_t *e = &table[PT_INDEX(va, l)];
 		if (!(*e & PTE_P)) {
 			uint64_t pa =
 			        create ? page_alloc(owner, owner ? EXO_PAGE_PT : EXO_PAGE_KERNEL)
 			               : 0;
-			if (!pa)
+			if (!pa) {
+				*err = -EXO_ENOMEM;
 				return 0;
+			}
 			*e = pa | PTE_P | PTE_W | PTE_U;
 		} else if (*e & PTE_PS) {
-			return 0; /* large pages belong to the kernel slot only */
+			*err = -EXO_EBUSY;
+			return 0;
 		}
 		table = kva(*e & PTE_ADDR_MASK);
 	}
-	return &table[PT_INDEX(va, 0)];
+	return &table[PT_INDEX(va, level)];
+}
+
+uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create, uint16_t owner)
+{
+	int err;
+	return walk_to(pml4, va, 0, create, owner, &err);
 }
 
 static void flush(struct env *e, uint64_t va)
@@ -105,10 +120,18 @@ static void flush(struct env *e, uint64_t va)
 		invlpg(va);
 }
 
+/* How many of a leaf table's entries are present: kept in its page-info
+ * entry, so a 2 MiB mapping can replace an empty table without a scan. */
+static uint16_t *table_used(const uint64_t *pte)
+{
+	return &page_info[PFN(kpa(pte))].refs;
+}
+
 /* Clears a present PTE whose rmap record is already gone. */
 static void clear_pte(struct env *e, uint64_t *pte, uint64_t va)
 {
 	page_info[PFN(*pte & PTE_ADDR_MASK)].refs--;
+	(*table_used(pte))--;
 	*pte = 0;
 	flush(e, va);
 }
@@ -125,6 +148,7 @@ static int map_pte(struct env *e, uint64_t *pte, uint64_t va, uint64_t pfn, uint
 		return -EXO_ENOMEM;
 	*pte = PA(pfn) | perm | USER_PTE;
 	page_info[pfn].refs++;
+	(*table_used(pte))++;
 	return 0;
 }
 
@@ -136,10 +160,61 @@ int vm_map(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, uint32_t nod
 	return map_pte(e, pte, va, pfn, perm, node);
 }
 
+/* ---- 2 MiB pages: one page-directory entry, one rmap record (on the first
+ * frame, marked RMAP_LARGE), counted in the first frame's large_refs ---- */
+
+static void clear_pde(struct env *e, uint64_t *pde, uint64_t va)
+{
+	page_info[PFN(*pde & PTE_ADDR_MASK)].large_refs--;
+	*pde = 0;
+	flush(e, va);
+}
+
+static void unmap_large(struct env *e, uint64_t *pde, uint64_t va)
+{
+	rmap_remove(PFN(*pde & PTE_ADDR_MASK), e->slot, va | RMAP_LARGE);
+	clear_pde(e, pde, va);
+}
+
+/* Maps the 2 MiB run at pfn at va, replacing a 2 MiB mapping or an empty
+ * leaf table there; a table still mapping pages is -EXO_EBUSY. */
+static int map_large(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, uint32_t node)
+{
+	int err;
+	uint64_t *pde = walk_to(e->pml4, va, 1, true, e->slot, &err);
+	if (!pde)
+		return err;
+	if (*pde & PTE_PS) {
+		unmap_large(e, pde, va);
+	} else if (*pde & PTE_P) {
+		uint64_t table = *pde & PTE_ADDR_MASK;
+		if (page_info[PFN(table)].refs)
+			return -EXO_EBUSY;
+		*pde = 0;
+		flush(e, va); /* the paging-structure caches may hold the old table */
+		page_free(table);
+	}
+	if (rmap_add(pfn, e->slot, va | RMAP_LARGE, node))
+		return -EXO_ENOMEM;
+	*pde = PA(pfn) | perm | USER_PTE | PTE_PS;
+	page_info[pfn].large_refs++;
+	return 0;
+}
+
 void vm_unbind(uint16_t env_slot, uint64_t va)
 {
 	struct env *e = env_by_slot(env_slot);
-	uint64_t *pte = e ? vm_walk(e->pml4, va, false, 0) : 0;
+	int err;
+	if (!e)
+		return;
+	if (va & RMAP_LARGE) {
+		va &= ~RMAP_LARGE;
+		uint64_t *pde = walk_to(e->pml4, va, 1, false, 0, &err);
+		if (pde && (*pde & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS))
+			clear_pde(e, pde, va);
+		return;
+	}
+	uint64_t *pte = vm_walk(e->pml4, va, false, 0);
 	if (pte && (*pte & PTE_P))
 		clear_pte(e, pte, va);
 }
@@ -148,28 +223,35 @@ void vm_unbind(uint16_t env_slot, uint64_t va)
  * gone (set and cleared within vm_teardown, so no one else sees it). */
 #define PAGE_RMAP_PURGED 0x80
 
-/* Pass 1 (free = false): drops e's rmap records, one walk of each page's list
- * however often e maps the page (a page mapped N times would otherwise cost
- * N walks of an N-long list, with interrupts off).  Pass 2: drops the
- * references, clears the mark, frees the tables. */
+/* A mapped frame during teardown.  Pass 1 (free = false): drops e's rmap
+ * records, one walk of the frame's list however often e maps it (a page
+ * mapped N times would otherwise cost N walks of an N-long list, with
+ * interrupts off).  Pass 2: drops the reference and clears the mark. */
+static void teardown_frame(struct env *e, uint64_t entry, bool large, bool free)
+{
+	struct exo_page *pg = &page_info[PFN(entry & PTE_ADDR_MASK)];
+	if (!free && !(pg->flags & PAGE_RMAP_PURGED)) {
+		rmap_remove_env(PFN(entry & PTE_ADDR_MASK), e->slot);
+		pg->flags |= PAGE_RMAP_PURGED;
+	} else if (free) {
+		pg->flags &= (uint8_t)~PAGE_RMAP_PURGED;
+		if (large)
+			pg->large_refs--;
+		else
+			pg->refs--;
+	}
+}
+
 static void teardown_table(struct env *e, uint64_t pa, int level, bool free)
 {
 	uint64_t *t = kva(pa);
 	for (uint64_t i = 0; i < 512; i++) {
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level) {
+		if (level && !(t[i] & PTE_PS))
 			teardown_table(e, t[i] & PTE_ADDR_MASK, level - 1, free);
-			continue;
-		}
-		struct exo_page *pg = &page_info[PFN(t[i] & PTE_ADDR_MASK)];
-		if (!free && !(pg->flags & PAGE_RMAP_PURGED)) {
-			rmap_remove_env(PFN(t[i] & PTE_ADDR_MASK), e->slot);
-			pg->flags |= PAGE_RMAP_PURGED;
-		} else if (free) {
-			pg->flags &= (uint8_t)~PAGE_RMAP_PURGED;
-			pg->refs--;
-		}
+		else
+			teardown_frame(e, t[i], level != 0, free);
 	}
 	if (free)
 		page_free(pa);
@@ -193,14 +275,20 @@ int vm_each_page(struct env *e, uint64_t lo, uint64_t hi, vm_page_fn fn, void *c
 	for (uint64_t va = ROUNDDOWN(lo, EXO_PAGE_SIZE); va < hi;) {
 		const uint64_t *table = kva(e->pml4);
 		int level = 3;
+		uint64_t ent = 0;
 		for (; level > 0; level--) {
-			uint64_t ent = table[PT_INDEX(va, level)];
+			ent = table[PT_INDEX(va, level)];
 			if (!(ent & PTE_P) || (ent & PTE_PS))
 				break;
 			table = kva(ent & PTE_ADDR_MASK);
 		}
+		uint64_t span = 1ul << (12 + 9 * level);
+		if (level == 1 && (ent & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS)) {
+			int r = fn(e, ROUNDDOWN(va, span), ent, ctx); /* a 2 MiB page */
+			if (r)
+				return r;
+		}
 		if (level > 0) { /* nothing below this entry: skip what it spans */
-			uint64_t span = 1ul << (12 + 9 * level);
 			va = ROUNDDOWN(va + span, span);
 			continue;
 		}
@@ -217,20 +305,17 @@ int vm_each_page(struct env *e, uint64_t lo, uint64_t hi, vm_page_fn fn, void *c
 
 /* The leaf page table a batch last walked to: consecutive ops in the same
  * 2 MiB region reuse it instead of walking from the PML4 (issue 13: the walk
- * was most of a page's ring-0 instructions).  Valid for one call: page tables
- * are freed only when their environment is torn down. */
+ * was most of a page's ring-0 instructions).  Valid while no 2 MiB mapping
+ * replaces a table, so map_large drops it. */
 struct leaf_cache {
 	uint64_t region; /* va >> LEAF_SHIFT */
 	uint64_t *table; /* 0: nothing cached */
 };
 
-#define LEAF_SHIFT 21
-#define LEAF_SPAN  (1ul << LEAF_SHIFT)
-
-static uint64_t *leaf_pte(struct env *t, struct leaf_cache *c, uint64_t va)
+static uint64_t *leaf_pte(struct env *t, struct leaf_cache *c, uint64_t va, int *err)
 {
 	if (!c->table || va >> LEAF_SHIFT != c->region) {
-		uint64_t *pte = vm_walk(t->pml4, va, true, t->slot);
+		uint64_t *pte = walk_to(t->pml4, va, 0, true, t->slot, err);
 		if (!pte)
 			return 0;
 		c->table = pte - PT_INDEX(va, 0);
@@ -239,19 +324,56 @@ static uint64_t *leaf_pte(struct env *t, struct leaf_cache *c, uint64_t va)
 	return &c->table[PT_INDEX(va, 0)];
 }
 
-/* One map operation on behalf of curenv, with a capability from its table. */
-static int map_one(struct env *target, struct leaf_cache *c, const struct exo_map_op *op)
+/* The page-table entries an op writes: one per page, or per 2 MiB page. */
+static uint64_t op_entries(const struct exo_map_op *op)
 {
-	if (op->va & (EXO_PAGE_SIZE - 1) || !user_addr_ok(op->va) || op->perm & ~EXO_PERM_MASK)
+	return op->flags & EXO_MAP_LARGE ? op->npages / EXO_LARGE_PAGES : op->npages;
+}
+
+/* An op's own fields, before any capability is looked at. */
+static int op_ok(const struct exo_map_op *op)
+{
+	bool large = op->flags & EXO_MAP_LARGE;
+	uint64_t unit = large ? EXO_LARGE_PAGES : 1;
+	if (op->flags & ~(uint32_t)EXO_MAP_LARGE || op->npages == 0 || op->npages % unit ||
+	    op->va % (unit * EXO_PAGE_SIZE) || op->perm & ~EXO_PERM_MASK ||
+	    !user_range_ok(op->va, (uint64_t)op->npages * EXO_PAGE_SIZE))
 		return -EXO_EINVAL;
+	return 0;
+}
+
+/* One map op on behalf of curenv, with a capability from its table: one
+ * check of the capability for the whole run of frames. */
+static int map_op(struct env *target, struct leaf_cache *c, const struct exo_map_op *op)
+{
+	int err = op_ok(op);
+	if (err)
+		return err;
 	const struct cap_node *n = cap_of(curenv, op->cap, EXO_CAP_PAGE,
 	                                  EXO_RIGHT_MAP | (op->perm & PTE_W ? EXO_RIGHT_WRITE : 0));
 	if (IS_CAP_ERR(n))
 		return CAP_ERR(n);
-	uint64_t *pte = leaf_pte(target, c, op->va);
-	if (!pte)
-		return -EXO_ENOMEM;
-	return map_pte(target, pte, op->va, n->object, op->perm, cap_node_index(n));
+	if (op->first >= n->count || op->npages > n->count - op->first)
+		return -EXO_EPERM; /* frames the capability does not name */
+	uint64_t pfn = n->object + op->first;
+	uint32_t node = cap_node_index(n);
+	if (op->flags & EXO_MAP_LARGE) {
+		if (pfn % EXO_LARGE_PAGES)
+			return -EXO_EINVAL;
+		c->table = 0;
+		for (uint64_t i = 0; i < op->npages; i += EXO_LARGE_PAGES)
+			if ((err = map_large(target, op->va + i * EXO_PAGE_SIZE, pfn + i, op->perm,
+			                     node)))
+				return err;
+		return 0;
+	}
+	for (uint64_t i = 0; i < op->npages; i++) {
+		uint64_t va = op->va + i * EXO_PAGE_SIZE;
+		uint64_t *pte = leaf_pte(target, c, va, &err);
+		if (!pte || (err = map_pte(target, pte, va, pfn + i, op->perm, node)))
+			return err;
+	}
+	return 0;
 }
 
 #define MAP_CHUNK 16
@@ -266,15 +388,21 @@ long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n)
 		return -EXO_EINVAL;
 	struct exo_map_op buf[MAP_CHUNK];
 	struct leaf_cache cache = {0, 0};
+	uint64_t budget = EXO_MAP_BATCH; /* entries this call may still write */
 	long done = 0;
 	while ((uint64_t)done < n) {
 		uint64_t chunk = n - done < MAP_CHUNK ? n - done : MAP_CHUNK;
 		err = copy_from_user(curenv->pml4, buf, ops + done * sizeof(buf[0]),
 		                     chunk * sizeof(buf[0]));
 		for (uint64_t i = 0; !err && i < chunk; i++) {
-			err = map_one(t, &cache, &buf[i]);
-			if (!err)
+			uint64_t entries = op_entries(&buf[i]);
+			if (entries > budget)
+				return done ? done : -EXO_EINVAL;
+			err = map_op(t, &cache, &buf[i]);
+			if (!err) {
 				done++;
+				budget -= entries;
+			}
 		}
 		if (err)
 			return done ? done : err;
@@ -284,7 +412,7 @@ long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n)
 
 static int check_range(uint64_t va, uint64_t npages)
 {
-	if (va & (EXO_PAGE_SIZE - 1) || npages > EXO_MAP_BATCH ||
+	if (va & (EXO_PAGE_SIZE - 1) || npages > EXO_RANGE_MAX ||
 	    !user_range_ok(va, npages * EXO_PAGE_SIZE))
 		return -EXO_EINVAL;
 	return 0;
@@ -299,14 +427,64 @@ static struct env *range_target(uint64_t env_cap, uint64_t va, uint64_t npages, 
 	return t;
 }
 
-/* The part of [va, end) in va's leaf page table: its first PTE, or 0 when the
- * table is absent (the part is skipped whole); *stop is where the part ends.
- * One walk per page-table page instead of one per page. */
-static uint64_t *leaf_run(struct env *t, uint64_t va, uint64_t end, uint64_t *stop)
+/* What UNMAP and PROTECT do to each present entry of their range. */
+struct range_op {
+	bool (*page)(struct env *t, uint64_t *pte, uint64_t va, uint64_t perm); /* false: EPERM */
+	bool (*large)(struct env *t, uint64_t *pde, uint64_t va, uint64_t perm);
+	uint64_t perm;
+};
+
+/* Applies op to the present entries of [va, va + npages pages) in t: one walk
+ * per 2 MiB region, absent tables skipped whole.  A 2 MiB page must lie
+ * inside the range.  Returns the pages covered, fewer when EXO_MAP_BATCH
+ * present entries were changed first (the caller calls again), or an error
+ * (nothing after the failing entry was changed). */
+static long range_apply(struct env *t, uint64_t va, uint64_t npages, const struct range_op *op)
 {
-	uint64_t next = ROUNDDOWN(va, LEAF_SPAN) + LEAF_SPAN;
-	*stop = next < end ? next : end;
-	return vm_walk(t->pml4, va, false, 0);
+	uint64_t start = va, end = va + npages * EXO_PAGE_SIZE, budget = EXO_MAP_BATCH;
+	while (va < end && budget) {
+		uint64_t next = ROUNDDOWN(va, LEAF_SPAN) + LEAF_SPAN, stop = next < end ? next : end;
+		int err;
+		uint64_t *pde = walk_to(t->pml4, va, 1, false, 0, &err);
+		if (pde && (*pde & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS)) {
+			if (va % LEAF_SPAN || stop != next)
+				return -EXO_EINVAL; /* the range cuts a 2 MiB page */
+			if (!op->large(t, pde, va, op->perm))
+				return -EXO_EPERM;
+			budget--;
+			va = stop;
+			continue;
+		}
+		if (!pde || !(*pde & PTE_P)) {
+			va = stop; /* no table: nothing mapped here */
+			continue;
+		}
+		uint64_t *pte = (uint64_t *)kva(*pde & PTE_ADDR_MASK) + PT_INDEX(va, 0);
+		for (; va < stop && budget; va += EXO_PAGE_SIZE) {
+			if (*pte & PTE_P) {
+				if (!op->page(t, pte, va, op->perm))
+					return -EXO_EPERM;
+				budget--;
+			}
+			pte++;
+		}
+	}
+	return (long)((va - start) / EXO_PAGE_SIZE);
+}
+
+static bool unmap_page(struct env *t, uint64_t *pte, uint64_t va, uint64_t perm)
+{
+	(void)perm;
+	rmap_remove(PFN(*pte & PTE_ADDR_MASK), t->slot, va);
+	clear_pte(t, pte, va);
+	return true;
+}
+
+static bool unmap_large_entry(struct env *t, uint64_t *pde, uint64_t va, uint64_t perm)
+{
+	(void)perm;
+	unmap_large(t, pde, va);
+	return true;
 }
 
 long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
@@ -315,21 +493,36 @@ long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
 	struct env *t = range_target(env_cap, va, npages, &err);
 	if (!t)
 		return err;
-	uint64_t stop;
-	for (uint64_t end = va + npages * EXO_PAGE_SIZE; va < end; va = stop) {
-		uint64_t *pte = leaf_run(t, va, end, &stop);
-		for (uint64_t a = va; pte && a < stop; a += EXO_PAGE_SIZE, pte++) {
-			if (!(*pte & PTE_P))
-				continue;
-			rmap_remove(PFN(*pte & PTE_ADDR_MASK), t->slot, a);
-			clear_pte(t, pte, a);
-		}
-	}
-	return 0;
+	const struct range_op op = {unmap_page, unmap_large_entry, 0};
+	return range_apply(t, va, npages, &op);
 }
 
 /* Changing permissions keeps the page and its binding; making it writable
  * needs EXO_RIGHT_WRITE on the capability the binding was made with. */
+static bool may_write(struct env *t, uint64_t entry, uint64_t key, uint64_t perm)
+{
+	return !(perm & PTE_W) ||
+	       cap_node_has(rmap_find(PFN(entry & PTE_ADDR_MASK), t->slot, key), EXO_RIGHT_WRITE);
+}
+
+static bool protect_page(struct env *t, uint64_t *pte, uint64_t va, uint64_t perm)
+{
+	if (!may_write(t, *pte, va, perm))
+		return false;
+	*pte = (*pte & PTE_ADDR_MASK) | perm | USER_PTE;
+	flush(t, va);
+	return true;
+}
+
+static bool protect_large(struct env *t, uint64_t *pde, uint64_t va, uint64_t perm)
+{
+	if (!may_write(t, *pde, va | RMAP_LARGE, perm))
+		return false;
+	*pde = (*pde & PTE_ADDR_MASK) | perm | USER_PTE | PTE_PS;
+	flush(t, va);
+	return true;
+}
+
 long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 {
 	int err;
@@ -338,21 +531,6 @@ long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 		return err;
 	if (perm & ~EXO_PERM_MASK)
 		return -EXO_EINVAL;
-	bool live = t == curenv; /* only the running address space has TLB entries */
-	uint64_t stop;
-	for (uint64_t end = va + npages * EXO_PAGE_SIZE; va < end; va = stop) {
-		uint64_t *pte = leaf_run(t, va, end, &stop);
-		for (uint64_t a = va; pte && a < stop; a += EXO_PAGE_SIZE, pte++) {
-			if (!(*pte & PTE_P))
-				continue;
-			uint64_t pfn = PFN(*pte & PTE_ADDR_MASK);
-			if (perm & PTE_W &&
-			    !cap_node_has(rmap_find(pfn, t->slot, a), EXO_RIGHT_WRITE))
-				return -EXO_EPERM;
-			*pte = (*pte & PTE_ADDR_MASK) | perm | USER_PTE;
-			if (live)
-				invlpg(a);
-		}
-	}
-	return 0;
+	const struct range_op op = {protect_page, protect_large, perm};
+	return range_apply(t, va, npages, &op);
 }

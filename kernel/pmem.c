@@ -3,14 +3,23 @@
  * The page-info table (struct exo_page per frame) is the allocator's state and
  * is exported read-only, so a libOS sees who owns every page and how often it is
  * mapped.  A zero entry means a free page: the table must be valid without a
- * pass over it, because ring-0 code is emulated at ~275 ns an instruction on
- * KVM-on-PVM and 64 Ki entries would cost tens of milliseconds.  exosim
- * guarantees that never-used RAM reads as zero, so there the table needs no
- * clearing and fresh pages need no zeroing; elsewhere (QEMU's firmware may have
- * used RAM) both are cleared.  Freed pages are marked dirty and zeroed when
- * they are handed out again.
+ * pass over it, because ring-0 code is emulated at ~1.5 µs an instruction on
+ * KVM-on-PVM.  exosim guarantees that never-used RAM reads as zero, so there
+ * the table needs no clearing and fresh pages need no zeroing; elsewhere
+ * (QEMU's firmware may have used RAM) both are cleared.
  *
- * Allocation is next-fit over the free ranges, so boot never scans memory. */
+ * Nothing here costs a pass over memory, or even over a run:
+ *  - each range has a fresh part, [fresh, fresh_top), never handed out (so
+ *    free and, under exosim, zero).  Runs are carved from its bottom,
+ *    2 MiB-aligned when asked; single pages from its top, so they never break
+ *    up the space runs come from, and cost no clearing;
+ *  - freed runs are kept whole in a small table and handed out again whole or
+ *    in part (their frames are marked PMEM_RUN_FREE so single pages leave them
+ *    alone); when the table is full they become ordinary freed pages;
+ *  - once the fresh parts are gone, freed single pages are found next-fit
+ *    outside them (freed_below counts them);
+ *  - a run that fits nowhere else is searched for in the table (slow, rare).
+ * Freed frames are marked dirty and cleared when handed out again. */
 #include <exo/errno.h>
 #include <exo/memlayout.h>
 
@@ -21,15 +30,27 @@
 #include "pmem.h"
 
 #define MAX_RANGES 32
+#define MAX_FREE_RUNS 64
+/* page_info flags, kernel-private: free, but kept for a run in free_runs. */
+#define PMEM_RUN_FREE 0x40
 
 struct exo_page *page_info;
 uint32_t *page_rmap;
 uint64_t npages;
 
 static struct mem_range ranges[MAX_RANGES];
+static uint64_t fresh[MAX_RANGES], fresh_top[MAX_RANGES]; /* pfns: [fresh, fresh_top) of
+                                                              range i never handed out */
 static int nranges;
 static int cur_range;
 static uint64_t cur_pfn, table_pa, table_bytes;
+static uint64_t freed_below; /* free frames outside the fresh parts, not kept for runs */
+
+struct free_run {
+	uint64_t pfn, count; /* count 0: an empty entry */
+	bool dirty;
+};
+static struct free_run free_runs[MAX_FREE_RUNS];
 /* Free pages, exported so a libOS sees memory pressure without asking. */
 #define nfree kinfo_page.free_pages
 static bool fresh_zero;
@@ -37,11 +58,6 @@ static bool fresh_zero;
 static void fill64(void *dst, uint64_t pattern, uint64_t count)
 {
 	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(count) : "a"(pattern) : "memory");
-}
-
-static void page_zero(uint64_t pa)
-{
-	fill64(kva(pa), 0, EXO_PAGE_SIZE / 8);
 }
 
 static uint64_t kernel_entry_pattern(void)
@@ -100,38 +116,208 @@ void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero)
 	if (!fresh_zero)
 		fill64(page_info, 0, (table_bytes + rmap_bytes) / 8);
 	mark_kernel_pages();
-	for (int i = 0; i < nranges; i++)
+	for (int i = 0; i < nranges; i++) {
 		nfree += PFN(ranges[i].end - ranges[i].base);
+		fresh[i] = PFN(ranges[i].base);
+		fresh_top[i] = PFN(ranges[i].end);
+	}
 	cur_pfn = PFN(ranges[0].base);
+}
+
+static uint64_t entry_pattern(uint16_t owner, uint8_t type, uint8_t flags)
+{
+	struct exo_page p = {.owner = owner, .type = type, .flags = flags};
+	uint64_t v;
+	memcpy(&v, &p, sizeof(v));
+	return v;
+}
+
+/* Frames [pfn, pfn + n) now belong to owner: one rep stosq for their entries,
+ * another to clear them if they may hold data. */
+static void take_run(uint64_t pfn, uint64_t n, uint16_t owner, uint8_t type, bool dirty)
+{
+	if (dirty || !fresh_zero)
+		fill64(kva(PA(pfn)), 0, n * EXO_PAGE_SIZE / 8);
+	fill64(&page_info[pfn], entry_pattern(owner, type, 0), n);
+	nfree -= n;
 }
 
 static void take(uint64_t pfn, uint16_t owner, uint8_t type)
 {
-	if (page_info[pfn].flags & EXO_PAGE_DIRTY || !fresh_zero)
-		page_zero(PA(pfn));
-	page_info[pfn] = (struct exo_page){.owner = owner, .type = type};
-	nfree--;
+	take_run(pfn, 1, owner, type, page_info[pfn].flags & EXO_PAGE_DIRTY);
 }
 
-uint64_t page_alloc(uint16_t owner, uint8_t type)
+/* A freed frame outside the fresh parts, next fit; there is one (freed_below). */
+static uint64_t next_freed(void)
 {
-	if (!nfree)
-		return 0;
-	/* Next fit: continue where the last allocation stopped, wrapping once. */
 	for (int tries = 0; tries <= nranges; tries++) {
-		const struct mem_range *r = &ranges[cur_range];
-		if (cur_pfn < PFN(r->base))
-			cur_pfn = PFN(r->base);
-		for (; cur_pfn < PFN(r->end); cur_pfn++) {
-			if (page_info[cur_pfn].type == EXO_PAGE_FREE) {
-				take(cur_pfn, owner, type);
-				return PA(cur_pfn++);
-			}
+		if (cur_pfn < PFN(ranges[cur_range].base))
+			cur_pfn = PFN(ranges[cur_range].base);
+		for (; cur_pfn < PFN(ranges[cur_range].end); cur_pfn++) {
+			if (cur_pfn == fresh[cur_range])
+				cur_pfn = fresh_top[cur_range];
+			if (cur_pfn == PFN(ranges[cur_range].end))
+				break;
+			const struct exo_page *p = &page_info[cur_pfn];
+			if (p->type == EXO_PAGE_FREE && !(p->flags & PMEM_RUN_FREE))
+				return cur_pfn++;
 		}
 		cur_range = (cur_range + 1) % nranges;
 		cur_pfn = PFN(ranges[cur_range].base);
 	}
+	panic("pmem: %lu freed frames counted but none found", freed_below);
+}
+
+/* Moves the bottom of range i's fresh part up to `to`; the frames passed over
+ * stay free and count as freed ones (clean: they were never handed out). */
+static void fresh_skip(int i, uint64_t to)
+{
+	freed_below += to - fresh[i];
+	fresh[i] = to;
+}
+
+static int free_run_of(uint64_t pfn)
+{
+	for (int k = 0; k < MAX_FREE_RUNS; k++)
+		if (pfn >= free_runs[k].pfn && pfn - free_runs[k].pfn < free_runs[k].count)
+			return k;
+	panic("pmem: frame %lx kept for a run that is not kept", pfn);
+}
+
+/* Frames [pfn, pfn + n) of a kept run stop being kept: ordinary freed frames. */
+static void unkeep(uint64_t pfn, uint64_t n)
+{
+	fill64(&page_info[pfn], entry_pattern(0, EXO_PAGE_FREE, EXO_PAGE_DIRTY), n);
+	freed_below += n;
+}
+
+/* Frame pfn of kept run k is wanted alone: it leaves the run, and so does
+ * whatever lies above it (as freed frames), so the run stays one piece. */
+static void unkeep_from(int k, uint64_t pfn)
+{
+	struct free_run *r = &free_runs[k];
+	uint64_t keep = pfn - r->pfn;
+	unkeep(pfn, r->count - keep);
+	r->count = keep;
+}
+
+uint64_t page_alloc(uint16_t owner, uint8_t type)
+{
+	for (int i = nranges - 1; i >= 0; i--) {
+		if (fresh[i] < fresh_top[i]) {
+			take(--fresh_top[i], owner, type);
+			return PA(fresh_top[i]);
+		}
+	}
+	if (!freed_below) {
+		/* Only kept runs are left: break the last frame off one. */
+		for (int k = 0; k < MAX_FREE_RUNS && !freed_below; k++)
+			if (free_runs[k].count)
+				unkeep_from(k, free_runs[k].pfn + free_runs[k].count - 1);
+		if (!freed_below)
+			return 0;
+	}
+	uint64_t pfn = next_freed();
+	freed_below--;
+	take(pfn, owner, type);
+	return PA(pfn);
+}
+
+/* ---- runs ---- */
+
+static uint64_t align_up(uint64_t pfn, uint64_t align)
+{
+	return (pfn + align - 1) & ~(align - 1);
+}
+
+static bool from_free_runs(uint64_t n, uint64_t align, uint16_t owner, uint64_t *pfn)
+{
+	for (int k = 0; k < MAX_FREE_RUNS; k++) {
+		struct free_run *r = &free_runs[k];
+		if (r->count < n || r->pfn % align)
+			continue;
+		*pfn = r->pfn;
+		take_run(r->pfn, n, owner, EXO_PAGE_USER, r->dirty);
+		r->pfn += n;
+		r->count -= n;
+		return true;
+	}
+	return false;
+}
+
+static bool from_fresh(uint64_t n, uint64_t align, uint16_t owner, uint64_t *pfn)
+{
+	for (int i = 0; i < nranges; i++) {
+		uint64_t at = align_up(fresh[i], align);
+		if (at > fresh_top[i] || fresh_top[i] - at < n)
+			continue;
+		fresh_skip(i, at);
+		fresh[i] = at + n;
+		*pfn = at;
+		take_run(at, n, owner, EXO_PAGE_USER, false);
+		return true;
+	}
+	return false;
+}
+
+/* The slow path: n free frames in a row anywhere, at the alignment. */
+static bool by_search(uint64_t n, uint64_t align, uint16_t owner, uint64_t *pfn)
+{
+	for (int i = 0; i < nranges; i++) {
+		uint64_t end = PFN(ranges[i].end);
+		for (uint64_t at = align_up(PFN(ranges[i].base), align); at + n <= end;) {
+			uint64_t k = 0;
+			while (k < n && page_info[at + k].type == EXO_PAGE_FREE)
+				k++;
+			if (k < n) {
+				at = align_up(at + k + 1, align);
+				continue;
+			}
+			/* Kept runs among them stop being kept, then all are taken. */
+			for (uint64_t f = at; f < at + n; f++)
+				if (page_info[f].flags & PMEM_RUN_FREE) {
+					int k = free_run_of(f);
+					unkeep_from(k, free_runs[k].pfn);
+				}
+			if (at + n > fresh[i]) /* too small for n anyway: used up */
+				fresh_skip(i, fresh_top[i]);
+			freed_below -= n;
+			take_run(at, n, owner, EXO_PAGE_USER, true);
+			*pfn = at;
+			return true;
+		}
+	}
+	return false;
+}
+
+uint64_t run_alloc(uint64_t n, bool large, uint16_t owner)
+{
+	uint64_t align = large ? EXO_LARGE_PAGES : 1, pfn;
+	if (n == 0 || n > nfree)
+		return 0;
+	if (from_free_runs(n, align, owner, &pfn) || from_fresh(n, align, owner, &pfn) ||
+	    by_search(n, align, owner, &pfn))
+		return PA(pfn);
 	return 0;
+}
+
+void run_free(uint64_t pfn, uint64_t n)
+{
+	if (n == 1) {
+		page_free(PA(pfn));
+		return;
+	}
+	nfree += n;
+	for (int k = 0; k < MAX_FREE_RUNS; k++) {
+		if (free_runs[k].count == 0) {
+			free_runs[k] = (struct free_run){pfn, n, true};
+			fill64(&page_info[pfn],
+			       entry_pattern(0, EXO_PAGE_FREE, EXO_PAGE_DIRTY | PMEM_RUN_FREE), n);
+			return;
+		}
+	}
+	fill64(&page_info[pfn], entry_pattern(0, EXO_PAGE_FREE, EXO_PAGE_DIRTY), n);
+	freed_below += n;
 }
 
 static bool in_free_ranges(uint64_t pfn)
@@ -150,6 +336,14 @@ int page_alloc_at(uint64_t pfn, uint16_t owner, uint8_t type)
 		return -EXO_EPERM;
 	if (page_info[pfn].type != EXO_PAGE_FREE)
 		return -EXO_EBUSY;
+	if (page_info[pfn].flags & PMEM_RUN_FREE)
+		unkeep_from(free_run_of(pfn), pfn);
+	int i = 0;
+	while (pfn >= PFN(ranges[i].end) || pfn < PFN(ranges[i].base))
+		i++;
+	if (pfn >= fresh[i] && pfn < fresh_top[i])
+		fresh_skip(i, pfn + 1);
+	freed_below--;
 	take(pfn, owner, type);
 	return 0;
 }
@@ -158,6 +352,7 @@ void page_free(uint64_t pa)
 {
 	page_info[PFN(pa)] = (struct exo_page){.type = EXO_PAGE_FREE, .flags = EXO_PAGE_DIRTY};
 	nfree++;
+	freed_below++;
 }
 
 uint64_t pmem_free_pages(void)

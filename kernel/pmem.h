@@ -29,6 +29,11 @@ uint64_t page_alloc(uint16_t owner, uint8_t type);
  * such page, -EXO_EPERM if it is the kernel's, -EXO_EBUSY if it is taken. */
 int page_alloc_at(uint64_t pfn, uint16_t owner, uint8_t type);
 void page_free(uint64_t pa);
+/* n contiguous zeroed frames, owned by `owner` as EXO_PAGE_USER, starting on a
+ * 2 MiB boundary if `large`: the first one's physical address, or 0. */
+uint64_t run_alloc(uint64_t n, bool large, uint16_t owner);
+/* Frees frames [pfn, pfn + n), allocated together. */
+void run_free(uint64_t pfn, uint64_t n);
 uint64_t pmem_free_pages(void);
 
 /* The page-info table's physical extent, for mapping it into environments. */

@@ -56,9 +56,12 @@ void reclaim_start(struct env *e, uint64_t n)
 	}
 }
 
-void reclaim_page_returned(struct env *e)
+void reclaim_pages_returned(struct env *e, uint64_t n)
 {
-	if (e->reclaim_left && !--e->reclaim_left)
+	if (!e->reclaim_left)
+		return;
+	e->reclaim_left = n < e->reclaim_left ? e->reclaim_left - n : 0;
+	if (!e->reclaim_left)
 		finish(e);
 }
 
@@ -88,13 +91,14 @@ static int take(struct env *e, uint64_t va, uint64_t pte, void *ctx)
 	uint64_t pfn = PFN(pte & PTE_ADDR_MASK);
 	if (page_info[pfn].type != EXO_PAGE_USER || page_info[pfn].owner != e->slot)
 		return 0;
-	uint32_t node = rmap_find(pfn, e->slot, va);
+	uint32_t node = rmap_find(pfn, e->slot, pte & PTE_PS ? va | RMAP_LARGE : va);
 	if (!node)
 		return 0;
 	uint32_t root = node - 1;
 	while (caps.nodes[root].parent)
 		root = caps.nodes[root].parent - 1;
-	if (caps.nodes[root].holder != e->slot || caps.nodes[root].object != pfn)
+	const struct cap_node *r = &caps.nodes[root];
+	if (r->holder != e->slot || pfn < r->object || pfn - r->object >= r->count)
 		return 0;
 	record(e, va, pfn);
 	cap_destroy(&caps, root, cap_unbind, 0); /* unmaps everywhere, frees, counts */

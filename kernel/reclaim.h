@@ -20,7 +20,7 @@ void reclaim_start(struct env *e, uint64_t n);
 /* Settles requests that are met or overdue. */
 void reclaim_poll(void);
 /* e released one page it owned (captab.c). */
-void reclaim_page_returned(struct env *e);
+void reclaim_pages_returned(struct env *e, uint64_t n);
 /* Memory ran out: start reclaiming from the biggest other environment.
  * Returns -EXO_EAGAIN if pages are on their way, -EXO_ENOMEM if not. */
 int reclaim_for(struct env *requester);

@@ -1,8 +1,10 @@
 /* Reverse-map records live in a fixed pool, linked per physical page from
  * page_rmap[pfn] (index + 1; 0 = none).  A page is rarely mapped more than a
  * few times, so the per-page lists are short.  All state is valid zero-filled. */
+#include <exo/env.h>
 #include <exo/errno.h>
 
+#include "captab.h"
 #include "kernel.h"
 #include "pmem.h"
 #include "rmap.h"
@@ -10,7 +12,7 @@
 #define RMAP_RECS 65536
 
 struct rmap_rec {
-	uint64_t va_env; /* page-aligned va | env slot in the low 12 bits */
+	uint64_t va_env; /* page-aligned va (| RMAP_LARGE) | env slot (RMAP_SLOT_MASK) */
 	uint32_t node;   /* capability node the mapping was made with */
 	uint32_t next;   /* index + 1 */
 };
@@ -36,11 +38,15 @@ int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node)
 	}
 	recs[i] = (struct rmap_rec){key(env_slot, va), node, page_rmap[pfn]};
 	page_rmap[pfn] = i + 1;
+	if (node != RMAP_NO_NODE)
+		caps.nodes[node].bindings++;
 	return 0;
 }
 
 static void release(uint32_t i)
 {
+	if (recs[i].node != RMAP_NO_NODE)
+		caps.nodes[recs[i].node].bindings--;
 	recs[i].next = free_head;
 	free_head = i + 1;
 }
@@ -65,7 +71,7 @@ uint32_t rmap_remove_env(uint64_t pfn, uint16_t env_slot)
 	uint32_t n = 0;
 	for (uint32_t *link = &page_rmap[pfn]; *link;) {
 		uint32_t i = *link - 1;
-		if ((recs[i].va_env & 0xfff) != env_slot) {
+		if ((recs[i].va_env & RMAP_SLOT_MASK) != env_slot) {
 			link = &recs[i].next;
 			continue;
 		}
@@ -97,6 +103,8 @@ void rmap_unbind_node(uint64_t pfn, uint32_t node, void (*unmap)(uint16_t env_sl
 		*link = recs[i].next;
 		uint64_t k = recs[i].va_env;
 		release(i);
-		unmap((uint16_t)(k & 0xfff), k & ~0xffful);
+		unmap((uint16_t)(k & RMAP_SLOT_MASK), k & ~RMAP_SLOT_MASK);
 	}
 }
+
+_Static_assert(EXO_NENV <= RMAP_SLOT_MASK + 1, "env slots fit below RMAP_LARGE");

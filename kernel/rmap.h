@@ -6,6 +6,13 @@
 
 #include <stdint.h>
 
+/* Or'ed into a va: the mapping is a 2 MiB page at va & ~RMAP_LARGE, recorded
+ * on its first frame only.  A record keeps the env slot in the bits below. */
+#define RMAP_LARGE     0x800ul
+#define RMAP_SLOT_MASK 0x7fful
+/* A binding no capability made (the kernel's own pages, e.g. the u-area). */
+#define RMAP_NO_NODE UINT32_MAX
+
 int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node);
 /* Removes the record for (env_slot, va); returns its capability node + 1, or 0. */
 uint32_t rmap_remove(uint64_t pfn, uint16_t env_slot, uint64_t va);

@@ -58,8 +58,8 @@ SYSCALL(sys_exit)
 	}
 ADAPT(sys_cap_acquire, ARGS2)
 ADAPT(sys_cap_release, ARGS1)
-ADAPT(sys_cap_grant, ARGS3)
-ADAPT(sys_cap_revoke, ARGS1)
+ADAPT(sys_cap_grant, ARGS5)
+ADAPT(sys_cap_revoke, ARGS3)
 ADAPT(sys_cap_info, ARGS2)
 ADAPT(sys_map, ARGS3)
 ADAPT(sys_unmap, ARGS3)
@@ -74,6 +74,7 @@ ADAPT(sys_pct_entry, ARGS3)
 ADAPT(sys_reclaim, ARGS2)
 ADAPT(sys_set_fsbase, ARGS2)
 ADAPT(sys_page_alloc, ARGS2)
+ADAPT(sys_run_alloc, ARGS3)
 
 SYSCALL(sys_console_read)
 {
@@ -113,6 +114,7 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_CONSOLE_READ] = sys_console_read,
         [EXO_SYS_SET_FSBASE] = call_sys_set_fsbase,
         [EXO_SYS_PAGE_ALLOC] = call_sys_page_alloc,
+        [EXO_SYS_RUN_ALLOC] = call_sys_run_alloc,
 };
 
 /* A NULL entry would be a jump to 0 in ring 0. */

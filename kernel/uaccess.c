@@ -24,8 +24,10 @@ static uint64_t translate(uint64_t pml4, uint64_t va, uint64_t extra)
 	const uint64_t *table = kva(pml4);
 	for (int level = 3; level >= 0; level--) {
 		uint64_t e = table[PT_INDEX(va, level)];
-		if ((e & need) != need || (level && (e & PTE_PS)))
+		if ((e & need) != need || (level > 1 && (e & PTE_PS)))
 			return UACCESS_NO_PAGE;
+		if (level == 1 && (e & PTE_PS)) /* a 2 MiB page */
+			return (e & PTE_ADDR_MASK) + (va & ((EXO_PAGE_SIZE << 9) - 1));
 		if (!level)
 			return (e & PTE_ADDR_MASK) | (va & (EXO_PAGE_SIZE - 1));
 		table = kva(e & PTE_ADDR_MASK);

@@ -102,13 +102,13 @@ static long add_fresh(struct spawn *s, uint64_t va, uint64_t perm, uint64_t src)
 		return slot;
 	s->c->pages[s->c->npages++] = (int16_t)slot;
 	if (src) {
-		s->win[s->nwin] = (struct exo_map_op){.va = EXOS_SPAWN_WIN +
+		s->win[s->nwin] = (struct exo_map_op){.npages = 1, .va = EXOS_SPAWN_WIN +
 		                                            (uint64_t)s->nwin * EXO_PAGE_SIZE,
 		                                      .cap = (int32_t)slot,
 		                                      .perm = EXO_PTE_W | EXO_PTE_NX};
 		s->src[s->nwin++] = src;
 	}
-	s->kid[s->nkid++] = (struct exo_map_op){.va = va, .cap = (int32_t)slot, .perm = perm};
+	s->kid[s->nkid++] = (struct exo_map_op){.npages = 1, .va = va, .cap = (int32_t)slot, .perm = perm};
 	return 0;
 }
 
@@ -118,7 +118,7 @@ static long add_shared(struct spawn *s, uint64_t va, uint64_t perm, long slot)
 
 	if (s->nkid == SPAWN_BATCH && (r = flush(s)) < 0)
 		return r;
-	s->kid[s->nkid++] = (struct exo_map_op){.va = va, .cap = (int32_t)slot, .perm = perm};
+	s->kid[s->nkid++] = (struct exo_map_op){.npages = 1, .va = va, .cap = (int32_t)slot, .perm = perm};
 	return 0;
 }
 
@@ -219,7 +219,7 @@ long exos_env_start_flags(uint32_t id, unsigned flags)
 long exos_env_share(uint32_t id, uint64_t va, size_t npages, uint64_t perm)
 {
 	long cap = exos_env_cap(id);
-	struct exo_map_op op = {.perm = perm};
+	struct exo_map_op op = {.npages = 1, .perm = perm};
 
 	if (cap < 0)
 		return cap;

@@ -135,7 +135,7 @@ static long map_range_with(struct exo_map_op *ops, struct exo_page_grant *g, siz
 		if (n < 0)
 			return n;
 		for (long k = 0; k < n; k++)
-			ops[k] = (struct exo_map_op){.va = va + (uint64_t)k * EXO_PAGE_SIZE,
+			ops[k] = (struct exo_map_op){.npages = 1, .va = va + (uint64_t)k * EXO_PAGE_SIZE,
 			                             .cap = g[k].cap,
 			                             .perm = perm};
 		long r = exo_map(EXO_CAP_SELF, ops, (size_t)n);
@@ -176,7 +176,7 @@ long exos_map_range(uint64_t va, size_t npages, uint64_t perm)
 
 long exos_page_map(uint64_t va, uint64_t perm)
 {
-	struct exo_map_op op = {.va = va, .perm = perm};
+	struct exo_map_op op = {.npages = 1, .va = va, .perm = perm};
 	long slot = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
 	long r;
 
@@ -285,7 +285,7 @@ long exos_vm_share_cow(uint64_t dst, uint64_t src, size_t npages)
 			if (!(pte & EXO_PTE_P) || slot < 0)
 				return -EXO_ENOENT;
 			perm = ((pte & (EXO_PTE_NX | EXO_PTE_SW)) | EXOS_PTE_COW);
-			ops[i] = (struct exo_map_op){
+			ops[i] = (struct exo_map_op){.npages = 1, 
 			        .va = dst + i * EXO_PAGE_SIZE, .cap = (int32_t)slot, .perm = perm};
 		}
 		r = exo_map(EXO_CAP_SELF, ops, n);
@@ -338,7 +338,7 @@ static int cow_fault(uint64_t addr)
 	slot = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
 	if (slot < 0)
 		return 0;
-	op = (struct exo_map_op){
+	op = (struct exo_map_op){.npages = 1, 
 	        .va = scratch, .cap = (int32_t)slot, .perm = EXO_PTE_W | EXO_PTE_NX};
 	if (exo_map(EXO_CAP_SELF, &op, 1) != 1) {
 		exo_cap_release((int)slot);

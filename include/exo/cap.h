@@ -14,7 +14,7 @@
 
 /* Types. */
 #define EXO_CAP_NONE  0
-#define EXO_CAP_PAGE  1 /* one physical page; object = page frame number */
+#define EXO_CAP_PAGE  1 /* a run of contiguous physical pages; object = first frame number */
 #define EXO_CAP_ENV   2 /* an environment; object = env id */
 #define EXO_CAP_SLICE 3 /* a CPU time slice; object = its position (sched.h) */
 
@@ -34,14 +34,20 @@
 
 /* Every environment finds a capability for itself in slot 0. */
 #define EXO_CAP_SELF 0
-/* Slots per environment: with one capability per page, 64 MiB of memory. */
+/* The first environment finds, in slot 1, a read-only page capability
+ * (EXO_RIGHT_READ | EXO_RIGHT_MAP | EXO_RIGHT_GRANT) over the initramfs frames:
+ * frame i of the run holds initramfs bytes [i * 4096, (i + 1) * 4096). */
+#define EXO_CAP_INITRD 1
+/* Slots per environment.  A page capability names a run of frames
+ * (EXO_SYS_RUN_ALLOC), so this does not bound memory. */
 #define EXO_CAP_SLOTS 16384
 
 #ifndef __ASSEMBLER__
 struct exo_cap_info {
 	uint32_t type;   /* EXO_CAP_* */
 	uint32_t rights; /* EXO_RIGHT_* */
-	uint64_t object; /* pfn, env id or slice position */
+	uint64_t object; /* pfn (the first of the run), env id or slice position */
+	uint64_t count;  /* EXO_CAP_PAGE: frames in the run; else 1 */
 };
 #endif
 

@@ -35,32 +35,51 @@
 /* What a map or protect call may set. */
 #define EXO_PERM_MASK (EXO_PTE_W | EXO_PTE_SW | EXO_PTE_NX)
 
-/* Pages per EXO_SYS_MAP call, and per UNMAP/PROTECT range. */
+/* Page-table entries one EXO_SYS_MAP call writes at most (a 2 MiB page is one
+ * entry), and present entries one UNMAP or PROTECT call changes before it
+ * returns early. */
 #define EXO_MAP_BATCH 512
+/* The longest range (pages) one UNMAP or PROTECT call names: 1 GiB. */
+#define EXO_RANGE_MAX (512ul * 512ul)
+/* 4 KiB frames in a 2 MiB page. */
+#define EXO_LARGE_PAGES 512
+#define EXO_LARGE_SIZE  (EXO_LARGE_PAGES * 4096ul)
+
+/* struct exo_map_op.flags */
+#define EXO_MAP_LARGE 0x1 /* map 2 MiB pages: va, the first frame and npages 2 MiB-aligned */
+
+/* EXO_SYS_RUN_ALLOC flags */
+#define EXO_RUN_LARGE 0x1 /* the run starts on a 2 MiB boundary (for EXO_MAP_LARGE) */
 
 #ifndef __ASSEMBLER__
 struct exo_page {
 	uint16_t owner; /* the owning environment's slot in EXO_ENVS (id % EXO_NENV), else 0 */
-	uint16_t refs;  /* how many page-table entries map it */
+	uint16_t refs;  /* EXO_PAGE_USER: how many 4 KiB page-table entries map it;
+	                   EXO_PAGE_PT: how many of its own entries are present */
 	uint8_t type;   /* EXO_PAGE_* */
 	uint8_t flags;  /* EXO_PAGE_DIRTY */
-	uint16_t reserved;
+	uint16_t large_refs; /* on a 2 MiB-aligned frame: how many 2 MiB mappings
+	                        cover it and the 511 frames after it */
 };
 
-/* EXO_SYS_PAGE_ALLOC's result, one per page. */
+/* EXO_SYS_PAGE_ALLOC's result, one per page; EXO_SYS_RUN_ALLOC's, one per run. */
 struct exo_page_grant {
 	int32_t cap; /* slot of a root EXO_CAP_PAGE capability with every right */
 	uint32_t pad;
-	uint64_t pfn;
+	uint64_t pfn; /* the (first) frame */
 };
 /* The most pages one EXO_SYS_PAGE_ALLOC returns. */
 #define EXO_PAGE_ALLOC_MAX 512
 
+/* Maps frames first .. first + npages - 1 of a capability's run at va, va +
+ * 4 KiB, ... (or 2 MiB pages with EXO_MAP_LARGE), with one capability check. */
 struct exo_map_op {
-	uint64_t va; /* page-aligned, below EXO_USER_TOP */
-	int32_t cap; /* slot of an EXO_CAP_PAGE capability with EXO_RIGHT_MAP */
-	uint32_t pad;
-	uint64_t perm; /* EXO_PERM_MASK bits; EXO_PTE_W needs EXO_RIGHT_WRITE */
+	uint64_t va;     /* page-aligned, below EXO_USER_TOP */
+	int32_t cap;     /* slot of an EXO_CAP_PAGE capability with EXO_RIGHT_MAP */
+	uint32_t first;  /* index in the capability's run of the first frame */
+	uint32_t npages; /* >= 1 frames, inside the run */
+	uint32_t flags;  /* EXO_MAP_* */
+	uint64_t perm;   /* EXO_PERM_MASK bits; EXO_PTE_W needs EXO_RIGHT_WRITE */
 };
 #endif
 

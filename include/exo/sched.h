@@ -93,7 +93,8 @@
 #ifndef __ASSEMBLER__
 struct exo_repossessed {
 	uint64_t va;  /* where it was mapped in the revocable range */
-	uint64_t pfn; /* the frame the kernel took */
+	uint64_t pfn; /* the frame the kernel took (with the whole run its
+	                 capability named: the run's other mappings went too) */
 };
 
 /* One page per environment, writable by it; the kernel reads the libOS's

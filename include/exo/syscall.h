@@ -29,14 +29,30 @@
 /* Capabilities (cap.h).  `cap` arguments are slots in the caller's table. */
 #define EXO_SYS_CAP_ACQUIRE 4 /* (type, arg) -> new slot: EXO_CAP_PAGE arg = pfn or EXO_ANY */
 #define EXO_SYS_CAP_RELEASE 5 /* (cap) -> 0; revokes everything derived from it */
-#define EXO_SYS_CAP_GRANT   6 /* (cap, env_cap, rights) -> slot in the target's table */
-#define EXO_SYS_CAP_REVOKE  7 /* (cap) -> number of capabilities revoked */
+/* EXO_SYS_CAP_GRANT: (cap, env_cap, rights, first, count) -> slot in the target's
+ * table: a capability for frames [first, first + count) of cap's run (count 0:
+ * all of it). */
+#define EXO_SYS_CAP_GRANT 6
+/* EXO_SYS_CAP_REVOKE: (cap, first, count) -> number of capabilities revoked.
+ * count 0: everything derived from cap.  Else a partial revoke: every capability
+ * derived from cap that names a frame of [first, first + count) of its run dies,
+ * with what was derived from it and their mappings; the others stay. */
+#define EXO_SYS_CAP_REVOKE  7
 #define EXO_SYS_CAP_INFO    8 /* (cap, struct exo_cap_info *out) -> 0 */
 
 /* Page tables, written by the libOS through checked, batched calls (page.h). */
-#define EXO_SYS_MAP     9  /* (env_cap, const struct exo_map_op *ops, n) -> ops done */
-#define EXO_SYS_UNMAP   10 /* (env_cap, va, npages) -> 0 */
-#define EXO_SYS_PROTECT 11 /* (env_cap, va, npages, perm) -> 0 */
+/* EXO_SYS_MAP: (env_cap, const struct exo_map_op *ops, n <= EXO_MAP_BATCH) -> ops
+ * done.  It stops before an op that would take the call past EXO_MAP_BATCH
+ * page-table entries.  A 4 KiB op inside a 2 MiB mapping, or a 2 MiB op over
+ * 4 KiB mappings, fails with -EXO_EBUSY: unmap first. */
+#define EXO_SYS_MAP 9
+/* EXO_SYS_UNMAP: (env_cap, va, npages <= EXO_RANGE_MAX) -> pages covered (> 0):
+ * all of them, unless the call stopped after EXO_MAP_BATCH present entries;
+ * call again from there.  A 2 MiB mapping is removed only whole: a range that
+ * cuts one fails with -EXO_EINVAL. */
+#define EXO_SYS_UNMAP 10
+/* EXO_SYS_PROTECT: (env_cap, va, npages, perm) -> pages covered, as UNMAP. */
+#define EXO_SYS_PROTECT 11
 
 /* Environments (env.h). */
 #define EXO_SYS_ENV_CREATE   12 /* (const char *name) -> env_cap: an empty address space */
@@ -63,7 +79,12 @@
 	24 /* (struct exo_page_grant *out, n) -> pages acquired (1..n): n fresh pages,             \
 	      each a root capability, in one crossing (page.h) */
 
-#define EXO_NSYSCALLS 25
+/* EXO_SYS_RUN_ALLOC: (struct exo_page_grant *out, npages, flags) -> slot: one root
+ * capability over npages contiguous zeroed frames (EXO_RUN_LARGE: starting on
+ * a 2 MiB boundary), *out = its slot and first frame. */
+#define EXO_SYS_RUN_ALLOC 25
+
+#define EXO_NSYSCALLS 26
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

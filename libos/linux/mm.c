@@ -208,7 +208,9 @@ static long map_batch(size_t k, uint64_t perm)
 		any |= dirty[i];
 		scratch_pfn[i] = g->pfn;
 		ops[i].cap = g->cap;
-		ops[i].pad = 0;
+		ops[i].first = 0;
+		ops[i].npages = 1;
+		ops[i].flags = 0;
 	}
 	if (any)
 		map_perm |= EXO_PTE_W;
@@ -286,7 +288,7 @@ long move_span(uint64_t va, size_t n, uint64_t delta)
 	for (uint64_t p = va; p < va + n * PAGE; p = next_present(p + PAGE, va + n * PAGE)) {
 		uint64_t pte = exos_pte(p);
 
-		ops[k++] = (struct exo_map_op){
+		ops[k++] = (struct exo_map_op){.npages = 1, 
 		        .va = p + delta,
 		        .cap = (int32_t)exos_page_cap((pte & EXO_PTE_ADDR) >> 12),
 		        .perm = pte & PTE_PERM_BITS,
@@ -354,7 +356,7 @@ static long unpark(uint64_t lo, uint64_t hi, uint64_t perm)
 			long slot = exos_page_cap(parked[i].pfn);
 
 			if (slot >= 0)
-				ops[k++] = (struct exo_map_op){
+				ops[k++] = (struct exo_map_op){.npages = 1, 
 				        .va = parked[i].va, .cap = (int32_t)slot, .perm = perm};
 			parked_drop(i);
 			if (k < BATCH)

@@ -98,7 +98,7 @@ void linux_text_alias(uint64_t va, size_t npages)
 			long cap = exos_page_cap(exos_pfn(v));
 			if (cap < 0)
 				return; /* not ours to alias: leave these sites trapping */
-			ops[i] = (struct exo_map_op){.va = LINUX_TEXT_ALIAS + (v - image_lo),
+			ops[i] = (struct exo_map_op){.npages = 1, .va = LINUX_TEXT_ALIAS + (v - image_lo),
 			                             .cap = (int32_t)cap,
 			                             .perm = EXO_PTE_W | EXO_PTE_NX};
 		}
@@ -159,7 +159,7 @@ static bool stub_page_map(uint64_t va)
 	if (cap < 0)
 		return false;
 	memset((void *)alias, 0xcc, EXO_PAGE_SIZE); /* int3 between stubs */
-	struct exo_map_op op = {.va = va, .cap = (int32_t)cap, .perm = 0};
+	struct exo_map_op op = {.npages = 1, .va = va, .cap = (int32_t)cap, .perm = 0};
 	return exo_map(EXO_CAP_SELF, &op, 1) == 1;
 }
 

@@ -125,7 +125,7 @@ int main(void)
 	ERR(exo_env_start((int)ro), EXO_EPERM, "start with it");
 	ERR(exo_env_set_regs((int)ro, &regs), EXO_EPERM, "set_regs with it");
 	{
-		struct exo_map_op op = {.va = 0x10000000, .cap = (int32_t)page, .perm = 0};
+		struct exo_map_op op = {.npages = 1, .va = 0x10000000, .cap = (int32_t)page, .perm = 0};
 
 		ERR(exo_map((int)ro, &op, 1), EXO_EPERM, "map into it with it");
 	}

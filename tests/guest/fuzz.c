@@ -351,7 +351,9 @@ static void one(void)
 
 			opsbuf[i].va = prot_env ? fold(va) : va;
 			opsbuf[i].cap = (int32_t)(rnd() % 3 ? last_slot : (long)pick_slot());
-			opsbuf[i].pad = (uint32_t)(rnd() % 8 ? 0 : rnd());
+			opsbuf[i].first = (uint32_t)(rnd() % 8 ? 0 : rnd());
+			opsbuf[i].npages = (uint32_t)(rnd() % 8 ? 1 : rnd() % 1024);
+			opsbuf[i].flags = (uint32_t)(rnd() % 8 ? 0 : rnd());
 			opsbuf[i].perm = pick_perm();
 		}
 		break;
@@ -455,7 +457,7 @@ int main(int argc, char **argv)
 	CHECK(mcap > 0 && id > 0, "spawned the checksum environment");
 	child_id = (uint32_t)id;
 	RET(exo_map((int)exos_env_cap(child_id),
-	            &(struct exo_map_op){
+	            &(struct exo_map_op){.npages = 1, 
 	                    .va = MAILBOX, .cap = (int32_t)mcap, .perm = EXO_PTE_W | EXO_PTE_NX},
 	            1),
 	    1, "mapped the mailbox into it");

@@ -11,7 +11,7 @@
 
 static long map1(int env, uint64_t va, long cap, uint64_t perm)
 {
-	struct exo_map_op op = {.va = va, .cap = (int32_t)cap, .perm = perm};
+	struct exo_map_op op = {.npages = 1, .va = va, .cap = (int32_t)cap, .perm = perm};
 
 	return exo_map(env, &op, 1);
 }
@@ -82,7 +82,7 @@ int main(void)
 	    "map with ops crossing EXO_USER_TOP");
 	ERR(exo_unmap(EXO_CAP_SELF, EXO_USER_TOP - EXO_PAGE_SIZE, 2), EXO_EINVAL,
 	    "unmap a range crossing EXO_USER_TOP");
-	ERR(exo_unmap(EXO_CAP_SELF, VA, EXO_MAP_BATCH + 1), EXO_EINVAL,
+	ERR(exo_unmap(EXO_CAP_SELF, VA, EXO_RANGE_MAX + 1), EXO_EINVAL,
 	    "unmap EXO_MAP_BATCH+1 pages");
 	ERR(exo_unmap(EXO_CAP_SELF, VA + 1, 1), EXO_EINVAL, "unmap an unaligned address");
 	ERR(exo_protect(EXO_CAP_SELF, EXO_KERNBASE, 1, 0), EXO_EINVAL, "protect in the kernel");
@@ -91,9 +91,9 @@ int main(void)
 	/* A batch stops at the first bad op and reports how many were done. */
 	{
 		struct exo_map_op ops[3] = {
-		        {.va = VA, .cap = (int32_t)p, .perm = PERMS},
-		        {.va = EXO_USER_TOP, .cap = (int32_t)p, .perm = PERMS},
-		        {.va = VA + EXO_PAGE_SIZE, .cap = (int32_t)p, .perm = PERMS},
+		        {.npages = 1, .va = VA, .cap = (int32_t)p, .perm = PERMS},
+		        {.npages = 1, .va = EXO_USER_TOP, .cap = (int32_t)p, .perm = PERMS},
+		        {.npages = 1, .va = VA + EXO_PAGE_SIZE, .cap = (int32_t)p, .perm = PERMS},
 		};
 
 		RET(exo_map(EXO_CAP_SELF, ops, 3), 1, "map [good, at EXO_USER_TOP, good]");

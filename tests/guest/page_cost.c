@@ -103,7 +103,7 @@ static void round_of(long n, int r)
 
 	check("page_alloc", TIMED(t[ALLOC][r], exo_page_alloc(grants, (size_t)n)), n);
 	for (long i = 0; i < n; i++)
-		ops[i] = (struct exo_map_op){
+		ops[i] = (struct exo_map_op){.npages = 1, 
 		        .va = BASE + (uint64_t)i * EXO_PAGE_SIZE, .cap = grants[i].cap, .perm = rw};
 	check("map", TIMED(t[MAP][r], exo_map(EXO_CAP_SELF, ops, (size_t)n)), n);
 	check("protect ro", TIMED(t[PROT_RO][r], exo_protect(EXO_CAP_SELF, BASE, (size_t)n, ro)),

@@ -56,7 +56,7 @@ int main(void)
 	long id = exos_env_spawn_stopped(spinner, 0, "spinner");
 	CHECK(mcap > 0 && id > 0, "spawned a child that spins without yielding");
 	RET(exo_map((int)exos_env_cap((uint32_t)id),
-	            &(struct exo_map_op){
+	            &(struct exo_map_op){.npages = 1, 
 	                    .va = SHARED, .cap = (int32_t)mcap, .perm = EXO_PTE_W | EXO_PTE_NX},
 	            1),
 	    1, "shared a page with it");

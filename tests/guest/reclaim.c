@@ -371,7 +371,7 @@ static int uncooperative(void *arg)
 /* Our page, mapped at FOREIGN and into the child at va. */
 static long share_foreign(long cap, uint64_t va, long slot)
 {
-	struct exo_map_op op = {.va = va, .cap = (int32_t)slot, .perm = EXO_PTE_NX};
+	struct exo_map_op op = {.npages = 1, .va = va, .cap = (int32_t)slot, .perm = EXO_PTE_NX};
 	return exo_map((int)cap, &op, 1);
 }
 
@@ -394,7 +394,7 @@ static void test_uncooperative(long id, long cap, long fslot)
 	      "uncooperative: it owns >= 64 pages and takes no reclaim upcalls");
 	struct exo_map_op ops[NPAGES];
 	for (int i = 0; i < NPAGES; i++)
-		ops[i] = (struct exo_map_op){.va = MIRROR + (uint64_t)i * PG,
+		ops[i] = (struct exo_map_op){.npages = 1, .va = MIRROR + (uint64_t)i * PG,
 		                             .cap = (int32_t)SH->gslot[i],
 		                             .perm = EXO_PTE_NX};
 	RET(exo_map(EXO_CAP_SELF, ops, NPAGES), NPAGES,
@@ -500,7 +500,7 @@ static void test_owned_once(long id)
 		if (slot < 0)
 			continue;
 		got++;
-		struct exo_map_op op = {.va = SCRATCH, .cap = (int32_t)slot, .perm = EXO_PTE_NX};
+		struct exo_map_op op = {.npages = 1, .va = SCRATCH, .cap = (int32_t)slot, .perm = EXO_PTE_NX};
 		if (exo_map(EXO_CAP_SELF, &op, 1) == 1) {
 			clean += zeroed(SCRATCH);
 			exo_unmap(EXO_CAP_SELF, SCRATCH, 1);
@@ -676,7 +676,7 @@ static long fill_memory(long slot)
 
 	while (va < FILL_END) {
 		for (int i = 0; i < EXO_MAP_BATCH; i++, va += 1ul << 30)
-			ops[i] = (struct exo_map_op){
+			ops[i] = (struct exo_map_op){.npages = 1, 
 			        .va = va, .cap = (int32_t)slot, .perm = EXO_PTE_NX};
 		long r = exo_map(EXO_CAP_SELF, ops, EXO_MAP_BATCH);
 		if (r < 0)

@@ -31,7 +31,7 @@ struct mailbox {
 
 static long map1(int env, uint64_t va, long cap, uint64_t perm)
 {
-	struct exo_map_op op = {.va = va, .cap = (int32_t)cap, .perm = perm};
+	struct exo_map_op op = {.npages = 1, .va = va, .cap = (int32_t)cap, .perm = perm};
 
 	return exo_map(env, &op, 1);
 }

@@ -15,7 +15,7 @@
 
 static long map1(uint64_t va, long cap)
 {
-	struct exo_map_op op = {.va = va, .cap = (int32_t)cap, .perm = RW};
+	struct exo_map_op op = {.npages = 1, .va = va, .cap = (int32_t)cap, .perm = RW};
 
 	return exo_map(EXO_CAP_SELF, &op, 1);
 }
@@ -81,10 +81,10 @@ int main(void)
 
 	/* One MAP batch back and forth across B: each op lands in its own table. */
 	struct exo_map_op ops[] = {
-	        {.va = B - PG, .cap = (int32_t)p, .perm = RW},
-	        {.va = B, .cap = (int32_t)q, .perm = RW},
-	        {.va = B + PG, .cap = (int32_t)p, .perm = RW},
-	        {.va = B - 2 * PG, .cap = (int32_t)q, .perm = RW},
+	        {.npages = 1, .va = B - PG, .cap = (int32_t)p, .perm = RW},
+	        {.npages = 1, .va = B, .cap = (int32_t)q, .perm = RW},
+	        {.npages = 1, .va = B + PG, .cap = (int32_t)p, .perm = RW},
+	        {.npages = 1, .va = B - 2 * PG, .cap = (int32_t)q, .perm = RW},
 	};
 	RET(exo_map(EXO_CAP_SELF, ops, 4), 4, "map p, q, p, q at B-1, B, B+1, B-2 in one call");
 	*(volatile uint64_t *)(B - PG) = 0x1111;

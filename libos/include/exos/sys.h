@@ -181,11 +181,26 @@ static inline long exo_cap_grant(int cap, int env_cap, unsigned rights)
 	return exo_syscall3(EXO_SYS_CAP_GRANT, cap, env_cap, (long)rights);
 }
 
+/* The same for frames [first, first + count) of cap's run. */
+static inline long exo_cap_grant_part(int cap, int env_cap, unsigned rights, uint64_t first,
+                                      uint64_t count)
+{
+	return exo_syscall6(EXO_SYS_CAP_GRANT, cap, env_cap, (long)rights, (long)first, (long)count,
+	                    0);
+}
+
 /* EXO_SYS_CAP_REVOKE: revokes everything derived from cap (transitively, with
  * their mappings); returns how many capabilities were revoked. */
 static inline long exo_cap_revoke(int cap)
 {
 	return exo_syscall1(EXO_SYS_CAP_REVOKE, cap);
+}
+
+/* Partial revocation: what was derived from cap and names a frame of
+ * [first, first + count) of its run. */
+static inline long exo_cap_revoke_part(int cap, uint64_t first, uint64_t count)
+{
+	return exo_syscall3(EXO_SYS_CAP_REVOKE, cap, (long)first, (long)count);
 }
 
 /* EXO_SYS_CAP_INFO: type, rights and object of a slot. */
@@ -201,16 +216,31 @@ static inline long exo_map(int env_cap, const struct exo_map_op *ops, size_t n)
 	return exo_syscall3(EXO_SYS_MAP, env_cap, (long)ops, (long)n);
 }
 
-/* EXO_SYS_UNMAP: npages <= EXO_MAP_BATCH pages from va in env_cap's space. */
+/* EXO_SYS_UNMAP or EXO_SYS_PROTECT over the whole range: the kernel may stop
+ * early (after EXO_MAP_BATCH present entries), so call again from where it
+ * stopped.  0 or -EXO_E*. */
+static inline long exo_range_call(long nr, int env_cap, uint64_t va, size_t npages, uint64_t perm)
+{
+	while (npages) {
+		long r = exo_syscall4(nr, env_cap, (long)va, (long)npages, (long)perm);
+		if (r <= 0 || (size_t)r > npages)
+			return r < 0 ? r : -EXO_EINVAL; /* no progress: not our kernel */
+		va += (uint64_t)r * EXO_PAGE_SIZE;
+		npages -= (size_t)r;
+	}
+	return 0;
+}
+
+/* EXO_SYS_UNMAP: npages <= EXO_RANGE_MAX pages from va in env_cap's space. */
 static inline long exo_unmap(int env_cap, uint64_t va, size_t npages)
 {
-	return exo_syscall3(EXO_SYS_UNMAP, env_cap, (long)va, (long)npages);
+	return exo_range_call(EXO_SYS_UNMAP, env_cap, va, npages, 0);
 }
 
 /* EXO_SYS_PROTECT: new permissions (EXO_PERM_MASK bits) for mapped pages. */
 static inline long exo_protect(int env_cap, uint64_t va, size_t npages, uint64_t perm)
 {
-	return exo_syscall4(EXO_SYS_PROTECT, env_cap, (long)va, (long)npages, (long)perm);
+	return exo_range_call(EXO_SYS_PROTECT, env_cap, va, npages, perm);
 }
 
 /* EXO_SYS_ENV_CREATE: a new, empty environment; returns our cap for it. */
@@ -323,6 +353,13 @@ static inline long exo_wait(const struct exo_pred_term *t, size_t n)
 static inline long exo_page_alloc(struct exo_page_grant *out, size_t n)
 {
 	return exo_syscall2(EXO_SYS_PAGE_ALLOC, (long)out, (long)n);
+}
+
+/* EXO_SYS_RUN_ALLOC: one capability over npages contiguous zeroed frames
+ * (EXO_RUN_LARGE: 2 MiB-aligned); returns its slot, *out its first frame. */
+static inline long exo_run_alloc(struct exo_page_grant *out, size_t npages, unsigned flags)
+{
+	return exo_syscall3(EXO_SYS_RUN_ALLOC, (long)out, (long)npages, (long)flags);
 }
 
 /* The FS segment base of an environment (a Linux program's thread pointer). */
