@@ -25,10 +25,10 @@
 #define CAP_FULL_WORDS ((CAP_MAP_WORDS + 63) / 64)
 
 struct cap_node {
-	uint32_t type;   /* EXO_CAP_*; EXO_CAP_NONE when free */
-	uint32_t rights; /* EXO_RIGHT_* */
-	uint64_t object; /* pfn (the first of a run), env id or slice position */
-	uint32_t count;  /* frames in a page run (>= 1); 1 for other types */
+	uint32_t type;     /* EXO_CAP_*; EXO_CAP_NONE when free */
+	uint32_t rights;   /* EXO_RIGHT_* */
+	uint64_t object;   /* pfn (the first of a run), env id or slice position */
+	uint32_t count;    /* frames in a page run (>= 1); 1 for other types */
 	uint32_t bindings; /* mappings made with it (kept by the kernel: rmap.c) */
 	uint32_t parent, first_child, next_sibling, prev_sibling; /* node index + 1, 0 = none */
 	uint16_t holder; /* table index, or CAP_HOLDER_KERNEL */

@@ -169,8 +169,7 @@ long sys_cap_release(uint64_t slot)
 	return cap_destroy(&caps, (uint32_t)node, cap_unbind, 0);
 }
 
-long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights, uint64_t first,
-                   uint64_t count)
+long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights, uint64_t first, uint64_t count)
 {
 	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
 	if (node < 0)

@@ -443,7 +443,8 @@ static long range_apply(struct env *t, uint64_t va, uint64_t npages, const struc
 {
 	uint64_t start = va, end = va + npages * EXO_PAGE_SIZE, budget = EXO_MAP_BATCH;
 	while (va < end && budget) {
-		uint64_t next = ROUNDDOWN(va, LEAF_SPAN) + LEAF_SPAN, stop = next < end ? next : end;
+		uint64_t next = ROUNDDOWN(va, LEAF_SPAN) + LEAF_SPAN,
+		         stop = next < end ? next : end;
 		int err;
 		uint64_t *pde = walk_to(t->pml4, va, 1, false, 0, &err);
 		if (pde && (*pde & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS)) {

@@ -29,7 +29,7 @@
 #include "gate.h"
 #include "pmem.h"
 
-#define MAX_RANGES 32
+#define MAX_RANGES    32
 #define MAX_FREE_RUNS 64
 /* page_info flags, kernel-private: free, but kept for a run in free_runs. */
 #define PMEM_RUN_FREE 0x40

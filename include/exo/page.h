@@ -53,11 +53,11 @@
 
 #ifndef __ASSEMBLER__
 struct exo_page {
-	uint16_t owner; /* the owning environment's slot in EXO_ENVS (id % EXO_NENV), else 0 */
-	uint16_t refs;  /* EXO_PAGE_USER: how many 4 KiB page-table entries map it;
-	                   EXO_PAGE_PT: how many of its own entries are present */
-	uint8_t type;   /* EXO_PAGE_* */
-	uint8_t flags;  /* EXO_PAGE_DIRTY */
+	uint16_t owner;      /* the owning environment's slot in EXO_ENVS (id % EXO_NENV), else 0 */
+	uint16_t refs;       /* EXO_PAGE_USER: how many 4 KiB page-table entries map it;
+	                        EXO_PAGE_PT: how many of its own entries are present */
+	uint8_t type;        /* EXO_PAGE_* */
+	uint8_t flags;       /* EXO_PAGE_DIRTY */
 	uint16_t large_refs; /* on a 2 MiB-aligned frame: how many 2 MiB mappings
 	                        cover it and the 511 frames after it */
 };

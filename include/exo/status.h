@@ -45,6 +45,6 @@
 #define EXO_STATUS_NOUPCALL(vec) (0x200 | (vec)) /* could not write its upcall frame */
 #define EXO_STATUS_DESTROYED     0x300           /* EXO_SYS_ENV_DESTROY */
 #define EXO_STATUS_KIND(s)       ((s) & ~0xff)   /* 0 for an exit, else one of the above */
-#define EXO_STATUS_VECTOR(s)     ((s) & 0xff)
+#define EXO_STATUS_VECTOR(s)     ((s)&0xff)
 
 #endif

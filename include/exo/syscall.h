@@ -37,8 +37,8 @@
  * count 0: everything derived from cap.  Else a partial revoke: every capability
  * derived from cap that names a frame of [first, first + count) of its run dies,
  * with what was derived from it and their mappings; the others stay. */
-#define EXO_SYS_CAP_REVOKE  7
-#define EXO_SYS_CAP_INFO    8 /* (cap, struct exo_cap_info *out) -> 0 */
+#define EXO_SYS_CAP_REVOKE 7
+#define EXO_SYS_CAP_INFO   8 /* (cap, struct exo_cap_info *out) -> 0 */
 
 /* Page tables, written by the libOS through checked, batched calls (page.h). */
 /* EXO_SYS_MAP: (env_cap, const struct exo_map_op *ops, n <= EXO_MAP_BATCH) -> ops

@@ -292,9 +292,12 @@ static void one(void)
 				                 : 0x900000000000ul;
 		}
 		break;
+	case EXO_SYS_CAP_REVOKE: /* whole, or a part (first, count) of the run */
+		a[1] = rnd() % 2 ? 0 : rnd() % 4 ? rnd() % 1024 : pick_num();
+		a[2] = rnd() % 2 ? 0 : rnd() % 4 ? rnd() % 1024 : pick_num();
+		/* fall through */
 	case EXO_SYS_YIELD:
 	case EXO_SYS_CAP_RELEASE:
-	case EXO_SYS_CAP_REVOKE:
 	case EXO_SYS_ENV_START:
 	case EXO_SYS_ENV_DESTROY:
 		a[0] = rnd() % 8 ? pick_slot() : (uint64_t)-1;
@@ -315,6 +318,13 @@ static void one(void)
 		a[0] = pick_slot();
 		a[1] = pick_slot();
 		a[2] = rnd() % 4 ? rnd() % 32 : pick_num();
+		a[3] = rnd() % 2 ? 0 : rnd() % 4 ? rnd() % 1024 : pick_num(); /* part of a run */
+		a[4] = rnd() % 2 ? 0 : rnd() % 4 ? rnd() % 1024 : pick_num();
+		break;
+	case EXO_SYS_RUN_ALLOC: /* runs, 2 MiB-aligned or not; a real output or a bad one */
+		a[0] = rnd() % 4 ? (uint64_t)opsbuf : pick_addr();
+		a[1] = rnd() % 3 ? 1 + rnd() % 64 : rnd() % 2 ? EXO_LARGE_PAGES : pick_num();
+		a[2] = rnd() % 3 ? 0 : rnd() % 2 ? EXO_RUN_LARGE : pick_num();
 		break;
 	case EXO_SYS_CAP_INFO:
 		a[0] = pick_slot();
@@ -351,9 +361,24 @@ static void one(void)
 
 			opsbuf[i].va = prot_env ? fold(va) : va;
 			opsbuf[i].cap = (int32_t)(rnd() % 3 ? last_slot : (long)pick_slot());
-			opsbuf[i].first = (uint32_t)(rnd() % 8 ? 0 : rnd());
-			opsbuf[i].npages = (uint32_t)(rnd() % 8 ? 1 : rnd() % 1024);
-			opsbuf[i].flags = (uint32_t)(rnd() % 8 ? 0 : rnd());
+			opsbuf[i].first = (uint32_t)(rnd() % 4   ? 0
+			                             : rnd() % 2 ? rnd() % 1024
+			                                         : rnd());
+			opsbuf[i].npages = (uint32_t)(rnd() % 4   ? 1
+			                              : rnd() % 2 ? rnd() % 1100
+			                                          : rnd());
+			switch (rnd() % 8) { /* 2 MiB pages, well-formed or not */
+			case 0:
+				opsbuf[i].flags = EXO_MAP_LARGE;
+				opsbuf[i].npages = EXO_LARGE_PAGES * (uint32_t)(rnd() % 3);
+				opsbuf[i].va &= ~(EXO_LARGE_SIZE - 1);
+				break;
+			case 1:
+				opsbuf[i].flags = (uint32_t)rnd();
+				break;
+			default:
+				opsbuf[i].flags = 0;
+			}
 			opsbuf[i].perm = pick_perm();
 		}
 		break;
@@ -361,7 +386,9 @@ static void one(void)
 	case EXO_SYS_PROTECT:
 		a[0] = pick_slot();
 		a[1] = rnd() % 2 ? ARENA + (rnd() % ARENA_SIZE & ~0xffful) : pick_addr();
-		a[2] = rnd() % 3 ? rnd() % 16 : pick_num();
+		a[2] = rnd() % 3   ? rnd() % 16
+		       : rnd() % 2 ? rnd() % (2 * EXO_RANGE_MAX)
+		                   : pick_num();
 		a[3] = pick_perm();
 		if (names_prot_env(a[0]))
 			a[1] = fold(a[1]);
@@ -457,8 +484,10 @@ int main(int argc, char **argv)
 	CHECK(mcap > 0 && id > 0, "spawned the checksum environment");
 	child_id = (uint32_t)id;
 	RET(exo_map((int)exos_env_cap(child_id),
-	            &(struct exo_map_op){.npages = 1, 
-	                    .va = MAILBOX, .cap = (int32_t)mcap, .perm = EXO_PTE_W | EXO_PTE_NX},
+	            &(struct exo_map_op){.npages = 1,
+	                                 .va = MAILBOX,
+	                                 .cap = (int32_t)mcap,
+	                                 .perm = EXO_PTE_W | EXO_PTE_NX},
 	            1),
 	    1, "mapped the mailbox into it");
 	RET(exos_env_start(child_id), 0, "started it");

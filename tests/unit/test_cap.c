@@ -957,6 +957,60 @@ START_TEST(stress)
 }
 END_TEST
 
+/* Runs: a child names part of its parent's run; a partial revoke kills the
+ * children (with their subtrees) that name a frame of the part, and no other. */
+START_TEST(runs_part)
+{
+	struct fixture f;
+	struct rec r;
+
+	fx_init(&f, 32, 3);
+	rec_init(&r, 32);
+	int s = cap_create_run(&f.cs, 0, EXO_CAP_PAGE, EXO_RIGHTS_ALL, 1000, 16);
+	uint32_t root = node_at(&f, 0, s);
+	ck_assert_uint_eq(f.pool[root].count, 16);
+	ck_assert_int_eq(cap_create_run(&f.cs, 0, EXO_CAP_PAGE, EXO_RIGHTS_ALL, 1, 0), -EXO_EINVAL);
+
+	uint32_t lo = node_at(&f, 1, cap_derive_part(&f.cs, root, 1, EXO_RIGHT_READ, 0, 4));
+	uint32_t mid = node_at(&f, 1, cap_derive_part(&f.cs, root, 1, EXO_RIGHT_READ, 4, 8));
+	uint32_t hi = node_at(&f, 2, cap_derive_part(&f.cs, root, 2, EXO_RIGHT_READ, 12, 4));
+	uint32_t all = node_at(&f, 2, cap_derive_part(&f.cs, root, 2, EXO_RIGHT_READ, 0, 0));
+	uint32_t mid_kid = node_at(&f, 2, cap_derive_part(&f.cs, mid, 2, EXO_RIGHT_READ, 7, 1));
+	ck_assert_uint_eq(f.pool[mid].object, 1004);
+	ck_assert_uint_eq(f.pool[mid].count, 8);
+	ck_assert_uint_eq(f.pool[all].object, 1000);
+	ck_assert_uint_eq(f.pool[all].count, 16);
+	ck_assert_uint_eq(f.pool[mid_kid].object, 1011);
+	ck_assert_uint_eq(f.pool[mid_kid].count, 1);
+
+	/* Outside the run, empty, wrapping: refused, nothing made. */
+	ck_assert_int_eq(cap_derive_part(&f.cs, root, 1, 0, 16, 1), -EXO_EINVAL);
+	ck_assert_int_eq(cap_derive_part(&f.cs, root, 1, 0, 15, 2), -EXO_EINVAL);
+	ck_assert_int_eq(cap_derive_part(&f.cs, mid, 1, 0, 8, 1), -EXO_EINVAL);
+	ck_assert_int_eq(cap_derive_part(&f.cs, root, 1, 0, UINT64_MAX, 2), -EXO_EINVAL);
+	ck_assert_int_eq(cap_derive_part(&f.cs, root, 1, 0, 1, UINT64_MAX), -EXO_EINVAL);
+	ck_assert_uint_eq(f.cs.live, 6);
+
+	/* Frames [11, 12) of the root: mid (4..11) and its child, and all. */
+	ck_assert_int_eq(cap_revoke_part(&f.cs, root, 11, 1, rec_unbind, &r), 3);
+	ck_assert_int_eq(r.bad, 0);
+	ck_assert(!live(&f, mid) && !live(&f, mid_kid) && !live(&f, all));
+	ck_assert(live(&f, lo) && live(&f, hi) && live(&f, root));
+	ck_assert_int_eq(children(&f, root), 2);
+	/* The part must lie in the run. */
+	ck_assert_int_eq(cap_revoke_part(&f.cs, root, 16, 1, rec_unbind, &r), -EXO_EINVAL);
+	ck_assert_int_eq(cap_revoke_part(&f.cs, root, 10, 7, rec_unbind, &r), -EXO_EINVAL);
+	ck_assert_int_eq(cap_revoke_part(&f.cs, root, 0, 0, rec_unbind, &r), -EXO_EINVAL);
+	/* A part touching nothing derived kills nothing; [3, 13) touches both. */
+	ck_assert_int_eq(cap_revoke_part(&f.cs, root, 4, 8, rec_unbind, &r), 0);
+	ck_assert_int_eq(cap_revoke_part(&f.cs, root, 3, 10, rec_unbind, &r), 2);
+	ck_assert_int_eq(children(&f, root), 0);
+	ck_assert_uint_eq(f.cs.live, 1);
+	rec_free(&r);
+	fx_free(&f);
+}
+END_TEST
+
 Suite *cap_suite(void)
 {
 	Suite *s = suite_create("cap");
@@ -967,6 +1021,7 @@ Suite *cap_suite(void)
 	tcase_add_test(tc, derive_rights);
 	tcase_add_test(tc, revoke_root_tree);
 	tcase_add_test(tc, revoke_middle);
+	tcase_add_test(tc, runs_part);
 	tcase_add_test(tc, destroy_unlinks);
 	tcase_add_test(tc, deep_chain);
 	tcase_add_test(tc, pool_exhaustion);
