@@ -73,6 +73,43 @@ void exos_page_cap_record(uint64_t pfn, int slot)
 	slot_pfn[slot] = (uint32_t)(pfn + 1);
 }
 
+/* Frames of 2 MiB runs (EXO_SYS_RUN_ALLOC with EXO_RUN_LARGE) are named by
+ * their run's capability and their index in it: one entry per run, indexed
+ * by the run's number (pfn / 512), so a lookup is one load. */
+#define MAX_RUN_NO (1u << 15)        /* runs below 64 GiB of physical memory */
+static uint16_t run_cap[MAX_RUN_NO]; /* slot + 1, 0: none */
+
+bool exos_run_record(uint64_t pfn, int slot)
+{
+	uint64_t no = pfn / EXO_LARGE_PAGES;
+	if (pfn % EXO_LARGE_PAGES || no >= MAX_RUN_NO || slot < 0 || slot >= EXO_CAP_SLOTS)
+		return false;
+	run_cap[no] = (uint16_t)(slot + 1);
+	return true;
+}
+
+void exos_run_forget(uint64_t pfn)
+{
+	if (pfn / EXO_LARGE_PAGES < MAX_RUN_NO)
+		run_cap[pfn / EXO_LARGE_PAGES] = 0;
+}
+
+bool exos_in_run(uint64_t pfn)
+{
+	return pfn / EXO_LARGE_PAGES < MAX_RUN_NO && run_cap[pfn / EXO_LARGE_PAGES];
+}
+
+long exos_frame_cap(uint64_t pfn, uint32_t *first)
+{
+	uint64_t no = pfn / EXO_LARGE_PAGES;
+	if (no < MAX_RUN_NO && run_cap[no]) {
+		*first = (uint32_t)(pfn % EXO_LARGE_PAGES);
+		return run_cap[no] - 1;
+	}
+	*first = 0;
+	return exos_page_cap(pfn);
+}
+
 static int imported;
 
 /* The kernel gives the first environment its program and stack pages through
@@ -135,7 +172,8 @@ static long map_range_with(struct exo_map_op *ops, struct exo_page_grant *g, siz
 		if (n < 0)
 			return n;
 		for (long k = 0; k < n; k++)
-			ops[k] = (struct exo_map_op){.npages = 1, .va = va + (uint64_t)k * EXO_PAGE_SIZE,
+			ops[k] = (struct exo_map_op){.npages = 1,
+			                             .va = va + (uint64_t)k * EXO_PAGE_SIZE,
 			                             .cap = g[k].cap,
 			                             .perm = perm};
 		long r = exo_map(EXO_CAP_SELF, ops, (size_t)n);
@@ -243,6 +281,7 @@ void exos_vm_forget(void)
 {
 	memset(slot_pfn, 0, sizeof(slot_pfn));
 	memset(bucket, 0, sizeof(bucket));
+	memset(run_cap, 0, sizeof(run_cap));
 	memset(regions, 0, sizeof(regions));
 	imported = 1; /* a spawned environment holds no capabilities but ours */
 	exos_vm_zero_faults = exos_vm_cow_faults = 0;
@@ -285,8 +324,10 @@ long exos_vm_share_cow(uint64_t dst, uint64_t src, size_t npages)
 			if (!(pte & EXO_PTE_P) || slot < 0)
 				return -EXO_ENOENT;
 			perm = ((pte & (EXO_PTE_NX | EXO_PTE_SW)) | EXOS_PTE_COW);
-			ops[i] = (struct exo_map_op){.npages = 1, 
-			        .va = dst + i * EXO_PAGE_SIZE, .cap = (int32_t)slot, .perm = perm};
+			ops[i] = (struct exo_map_op){.npages = 1,
+			                             .va = dst + i * EXO_PAGE_SIZE,
+			                             .cap = (int32_t)slot,
+			                             .perm = perm};
 		}
 		r = exo_map(EXO_CAP_SELF, ops, n);
 		if (r < 0)
@@ -338,8 +379,8 @@ static int cow_fault(uint64_t addr)
 	slot = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
 	if (slot < 0)
 		return 0;
-	op = (struct exo_map_op){.npages = 1, 
-	        .va = scratch, .cap = (int32_t)slot, .perm = EXO_PTE_W | EXO_PTE_NX};
+	op = (struct exo_map_op){
+	        .npages = 1, .va = scratch, .cap = (int32_t)slot, .perm = EXO_PTE_W | EXO_PTE_NX};
 	if (exo_map(EXO_CAP_SELF, &op, 1) != 1) {
 		exo_cap_release((int)slot);
 		return 0;

@@ -14,6 +14,7 @@
  * mapped with one EXO_SYS_MAP; small regions are mapped whole at once, large
  * ones in clusters on faults; pages a program unmaps go to a pool and are
  * reused (zeroed in ring 3) instead of being released one crossing each. */
+#include <stdio.h>
 #include <string.h>
 
 #include <exos/sys.h>
@@ -125,112 +126,199 @@ size_t count_present(uint64_t lo, uint64_t hi)
 	return n;
 }
 
-/* ---- the page pool ----
- * Pages we hold but map nowhere.  .pad is 1 for a page that held program data
- * (it is zeroed before reuse); fresh pages from the kernel are zero. */
-static struct exo_page_grant pool[MM_POOL_MAX];
+/* ---- the frame pool ----
+ * Frames we hold but map nowhere, as extents of consecutive frames (one map op
+ * each).  ExOS asks the kernel for memory 2 MiB at a time: one
+ * EXO_SYS_RUN_ALLOC gives 512 frames under one capability for a few ring-0
+ * stores, where EXO_SYS_PAGE_ALLOC cost ~170 ring-0 instructions a page.
+ * Frames a program unmaps stay here and are reused, zeroed in ring 3 (the
+ * mapping cache of issue 13), instead of going back one crossing each.  Only
+ * frames of one recorded 2 MiB run merge into an extent, because an op names
+ * one capability. */
+struct extent {
+	uint64_t pfn;
+	uint32_t n;
+	uint32_t dirty; /* held program data: zeroed before reuse */
+};
+static struct extent pool[MM_POOL_MAX];
 static size_t npool;
-_Static_assert(MM_POOL_MAX >= BATCH, "a batch must fit in the pool");
+static uint64_t pool_lost; /* frames the full pool could not keep */
+_Static_assert(MM_POOL_MAX >= 2, "the pool keeps extents");
 
-/* A page mapped nowhere any more: keep it for reuse, or give it back. */
-static void pool_put(uint64_t pfn)
+/* Can frames [pfn, pfn + n) join extent e? */
+static bool joins(const struct extent *e, uint64_t pfn, uint32_t n)
 {
-	long slot = exos_page_cap(pfn);
+	uint64_t lo = e->pfn < pfn ? e->pfn : pfn;
+	uint64_t hi = e->pfn + e->n > pfn + n ? e->pfn + e->n : pfn + n;
+	return (e->pfn + e->n == pfn || pfn + n == e->pfn) &&
+	       lo / EXO_LARGE_PAGES == (hi - 1) / EXO_LARGE_PAGES && exos_in_run(pfn);
+}
 
-	if (slot < 0)
-		return; /* not one we know (the kernel's initial pages): leave it */
-	if (npool < MM_POOL_MAX) {
-		pool[npool++] = (struct exo_page_grant){.cap = (int32_t)slot, .pad = 1, .pfn = pfn};
+static void sort_pool(void)
+{
+	for (size_t gap = npool / 2; gap > 0; gap /= 2) /* Shell sort by pfn */
+		for (size_t i = gap; i < npool; i++)
+			for (size_t j = i; j >= gap && pool[j - gap].pfn > pool[j].pfn; j -= gap) {
+				struct extent t = pool[j];
+				pool[j] = pool[j - gap];
+				pool[j - gap] = t;
+			}
+}
+
+/* Merges neighbouring extents (a merged one is dirty if either was). */
+static void compact_pool(void)
+{
+	size_t k = 0;
+	sort_pool();
+	for (size_t i = 0; i < npool; i++) {
+		if (k && joins(&pool[k - 1], pool[i].pfn, pool[i].n)) {
+			pool[k - 1].n += pool[i].n;
+			pool[k - 1].dirty |= pool[i].dirty;
+		} else {
+			pool[k++] = pool[i];
+		}
+	}
+	npool = k;
+}
+
+static void pool_push(uint64_t pfn, uint32_t n, bool dirty)
+{
+	struct extent *top = npool ? &pool[npool - 1] : 0;
+	if (top && top->dirty == dirty && joins(top, pfn, n)) {
+		if (pfn < top->pfn)
+			top->pfn = pfn;
+		top->n += n;
 		return;
 	}
+	if (npool == MM_POOL_MAX)
+		compact_pool();
+	if (npool == MM_POOL_MAX) {
+		if (!pool_lost)
+			fprintf(stderr,
+			        "exos: the frame pool is full (%d pieces): freed frames are kept "
+			        "unused from now on\n",
+			        MM_POOL_MAX);
+		pool_lost += n;
+		return;
+	}
+	pool[npool++] = (struct extent){pfn, n, dirty};
+}
+
+/* A frame mapped nowhere any more: keep it for reuse, or give a single
+ * page's capability back. */
+static void pool_put(uint64_t pfn)
+{
+	if (exos_in_run(pfn)) {
+		pool_push(pfn, 1, true);
+		return;
+	}
+	long slot = exos_page_cap(pfn);
+	if (slot < 0)
+		return; /* not one we know (the kernel's initial pages): leave it */
 	exo_cap_release((int)slot);
 	exos_page_cap_forget(pfn);
 }
 
-/* Without EXO_SYS_PAGE_ALLOC: one acquire and one info call per page. */
-static long alloc_one(struct exo_page_grant *g)
-{
-	struct exo_cap_info info;
-	long slot = exo_cap_acquire(EXO_CAP_PAGE, EXO_ANY);
-
-	if (slot < 0)
-		return slot;
-	if (exo_cap_info((int)slot, &info) < 0) {
-		exo_cap_release((int)slot);
-		return -EXO_ENOMEM;
-	}
-	*g = (struct exo_page_grant){.cap = (int32_t)slot, .pfn = info.object};
-	return 1;
-}
-
-/* Makes the pool hold at least want (<= BATCH) pages.  The kernel answers
- * EAGAIN while it reclaims memory from another environment: yield and retry
- * a few times. */
+/* More frames for the pool: a 2 MiB run, or single pages when no run is left
+ * (memory almost full or fragmented).  The kernel answers EAGAIN while it
+ * reclaims memory from another environment: yield and retry a few times. */
 static long pool_refill(size_t want)
 {
-	int tries = 0;
-
-	while (npool < want) {
-		struct exo_page_grant *g = &pool[npool];
-		long r = exo_syscall2(EXO_SYS_PAGE_ALLOC, (long)g, (long)(want - npool));
-
-		if (r == -EXO_ENOSYS)
-			r = alloc_one(g);
-		if (r == -EXO_EAGAIN && tries++ < 16) {
+	for (int tries = 0;; tries++) {
+		struct exo_page_grant g[16];
+		long r = exo_run_alloc(g, EXO_LARGE_PAGES, EXO_RUN_LARGE);
+		if (r >= 0) {
+			if (exos_run_record(g[0].pfn, (int)r)) {
+				pool_push(g[0].pfn, EXO_LARGE_PAGES, false);
+				return 0;
+			}
+			exo_cap_release((int)r); /* beyond what we can name: use pages */
+		}
+		r = exo_page_alloc(g, want < 16 ? want : 16);
+		if (r == -EXO_EAGAIN && tries < 16) {
 			exo_yield();
 			continue;
 		}
 		if (r <= 0)
 			return r < 0 ? r : -EXO_ENOMEM;
 		for (long i = 0; i < r; i++) {
-			g[i].pad = 0;
 			exos_page_cap_record(g[i].pfn, g[i].cap);
+			pool_push(g[i].pfn, 1, false);
 		}
-		npool += (size_t)r;
+		return 0;
 	}
+}
+
+/* Up to want frames from the pool, consecutive: *e. */
+static long pool_take(size_t want, struct extent *e)
+{
+	if (!npool) {
+		long r = pool_refill(want);
+		if (r < 0)
+			return r;
+	}
+	struct extent *top = &pool[npool - 1];
+	*e = *top;
+	if (e->n > want)
+		e->n = (uint32_t)want;
+	top->pfn += e->n;
+	top->n -= e->n;
+	if (!top->n)
+		npool--;
 	return 0;
 }
 
-/* Maps pool pages at ops[0..k).va with perm: one EXO_SYS_MAP.  Reused pages
+/* Maps pool frames at scratch_va[0..k) with perm: one EXO_SYS_MAP, with one
+ * op per run of consecutive addresses on consecutive frames.  Reused frames
  * are zeroed through their new mapping, which is writable for that. */
+static uint64_t scratch_va[BATCH];
+static uint8_t op_dirty[BATCH];
+
 static long map_batch(size_t k, uint64_t perm)
 {
-	uint64_t map_perm = perm;
-	bool dirty[BATCH], any = false;
-	long r = pool_refill(k);
-
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < k; i++) {
-		const struct exo_page_grant *g = &pool[--npool];
-
-		dirty[i] = g->pad != 0;
-		any |= dirty[i];
-		scratch_pfn[i] = g->pfn;
-		ops[i].cap = g->cap;
-		ops[i].first = 0;
-		ops[i].npages = 1;
-		ops[i].flags = 0;
+	size_t nops = 0, placed = 0;
+	bool any_dirty = false;
+	long err = 0;
+	while (placed < k) {
+		struct extent e;
+		if ((err = pool_take(k - placed, &e)) < 0)
+			break;
+		any_dirty |= e.dirty;
+		for (uint32_t j = 0; j < e.n; j++, placed++) {
+			uint64_t va = scratch_va[placed];
+			struct exo_map_op *last = &ops[nops - 1];
+			if (j > 0 && va == last->va + last->npages * PAGE) {
+				last->npages++;
+				continue;
+			}
+			uint32_t first;
+			long cap = exos_frame_cap(e.pfn + j, &first);
+			ops[nops] = (struct exo_map_op){
+			        .va = va, .cap = (int32_t)cap, .first = first, .npages = 1};
+			scratch_pfn[nops] = e.pfn + j;
+			op_dirty[nops++] = (uint8_t)e.dirty;
+		}
 	}
-	if (any)
-		map_perm |= EXO_PTE_W;
-	for (size_t i = 0; i < k; i++)
+	uint64_t map_perm = any_dirty ? perm | EXO_PTE_W : perm;
+	for (size_t i = 0; i < nops; i++)
 		ops[i].perm = map_perm;
-	r = exo_map(EXO_CAP_SELF, ops, k);
+	long r = nops ? exo_map(EXO_CAP_SELF, ops, nops) : 0;
 	if (r < 0)
 		r = 0;
-	for (size_t i = (size_t)r; i < k; i++) /* not mapped: back to the pool */
-		pool[npool++] = (struct exo_page_grant){
-		        .cap = ops[i].cap, .pad = dirty[i], .pfn = scratch_pfn[i]};
+	for (size_t i = (size_t)r; i < nops; i++) /* not mapped: back to the pool */
+		pool_push(scratch_pfn[i], ops[i].npages, op_dirty[i]);
 	for (size_t i = 0; i < (size_t)r; i++) {
-		if (dirty[i]) {
-			memset((void *)ops[i].va, 0, PAGE);
-			linux_mm_reused_pages++;
+		if (op_dirty[i]) {
+			memset((void *)ops[i].va, 0, ops[i].npages * PAGE);
+			linux_mm_reused_pages += ops[i].npages;
 		}
 	}
 	if (map_perm != perm && r > 0)
-		exos_protect_range(ops[0].va, (ops[r - 1].va - ops[0].va) / PAGE + 1, perm);
-	return (size_t)r == k ? 0 : -EXO_ENOMEM;
+		exos_protect_range(ops[0].va,
+		                   (ops[r - 1].va - ops[0].va) / PAGE + ops[r - 1].npages, perm);
+	if (err < 0 || (size_t)r < nops)
+		return -EXO_ENOMEM;
+	return 0;
 }
 
 /* Maps fresh zeroed pages at every absent page of [lo, hi), which lies in
@@ -244,7 +332,7 @@ long fill(uint64_t lo, uint64_t hi, uint64_t perm)
 
 		for (; va < hi && k < BATCH; va += PAGE)
 			if (!present(va))
-				ops[k++].va = va;
+				scratch_va[k++] = va;
 		if (k > 0) {
 			long r = map_batch(k, perm);
 
@@ -287,10 +375,13 @@ long move_span(uint64_t va, size_t n, uint64_t delta)
 
 	for (uint64_t p = va; p < va + n * PAGE; p = next_present(p + PAGE, va + n * PAGE)) {
 		uint64_t pte = exos_pte(p);
+		uint32_t first;
 
-		ops[k++] = (struct exo_map_op){.npages = 1, 
+		ops[k++] = (struct exo_map_op){
+		        .npages = 1,
 		        .va = p + delta,
-		        .cap = (int32_t)exos_page_cap((pte & EXO_PTE_ADDR) >> 12),
+		        .cap = (int32_t)exos_frame_cap((pte & EXO_PTE_ADDR) >> 12, &first),
+		        .first = first,
 		        .perm = pte & PTE_PERM_BITS,
 		};
 	}
@@ -303,8 +394,9 @@ long move_span(uint64_t va, size_t n, uint64_t delta)
 /* True if we hold a capability for every present page of [lo, hi). */
 bool all_owned(uint64_t lo, uint64_t hi)
 {
+	uint32_t first;
 	for (uint64_t p = next_present(lo, hi); p < hi; p = next_present(p + PAGE, hi))
-		if (exos_page_cap(exos_pfn(p)) < 0)
+		if (exos_frame_cap(exos_pfn(p), &first) < 0)
 			return false;
 	return true;
 }
@@ -353,11 +445,14 @@ static long unpark(uint64_t lo, uint64_t hi, uint64_t perm)
 
 	while (i < nparked || k > 0) {
 		if (i < nparked && parked[i].va >= lo && parked[i].va < hi) {
-			long slot = exos_page_cap(parked[i].pfn);
+			uint32_t first;
+			long slot = exos_frame_cap(parked[i].pfn, &first);
 
 			if (slot >= 0)
-				ops[k++] = (struct exo_map_op){.npages = 1, 
-				        .va = parked[i].va, .cap = (int32_t)slot, .perm = perm};
+				ops[k++] = (struct exo_map_op){.npages = 1,
+				                               .va = parked[i].va,
+				                               .cap = (int32_t)slot,
+				                               .perm = perm};
 			parked_drop(i);
 			if (k < BATCH)
 				continue;

@@ -95,10 +95,13 @@ void linux_text_alias(uint64_t va, size_t npages)
 		size_t n = npages - done < EXO_MAP_BATCH ? npages - done : EXO_MAP_BATCH;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t v = va + (done + i) * EXO_PAGE_SIZE;
-			long cap = exos_page_cap(exos_pfn(v));
+			uint32_t first;
+			long cap = exos_frame_cap(exos_pfn(v), &first);
 			if (cap < 0)
 				return; /* not ours to alias: leave these sites trapping */
-			ops[i] = (struct exo_map_op){.npages = 1, .va = LINUX_TEXT_ALIAS + (v - image_lo),
+			ops[i] = (struct exo_map_op){.first = first,
+			                             .npages = 1,
+			                             .va = LINUX_TEXT_ALIAS + (v - image_lo),
 			                             .cap = (int32_t)cap,
 			                             .perm = EXO_PTE_W | EXO_PTE_NX};
 		}

@@ -8,6 +8,7 @@
 #ifndef EXOS_VM_H
 #define EXOS_VM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,14 @@ long exos_protect_range(uint64_t va, size_t npages, uint64_t perm);
 
 /* The libOS's pfn -> slot table. */
 long exos_page_cap(uint64_t pfn); /* slot, or -EXO_ENOENT */
+/* A 2 MiB-aligned run of EXO_LARGE_PAGES frames held through slot: its frames
+ * are named (slot, pfn - first pfn).  False if it cannot be recorded. */
+bool exos_run_record(uint64_t pfn, int slot);
+void exos_run_forget(uint64_t pfn);
+bool exos_in_run(uint64_t pfn); /* is frame pfn in a recorded run? */
+/* The slot naming frame pfn, and its index in that capability's run (*first):
+ * a recorded run's, else a single page's (exos_page_cap, *first = 0). */
+long exos_frame_cap(uint64_t pfn, uint32_t *first);
 void exos_page_cap_record(uint64_t pfn, int slot);
 void exos_page_cap_forget(uint64_t pfn);
 /* Our slot for pfn.  On the first miss, learns the slots of the capabilities
