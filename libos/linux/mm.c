@@ -28,8 +28,11 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
 #define PTE_PERM_BITS (EXO_PTE_W | EXO_PTE_SW | EXO_PTE_NX)
+#define PTE_LARGE     0x80ul /* a page-directory entry mapping 2 MiB */
+#define BLOCK         EXO_LARGE_SIZE
 
 uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
+uint64_t linux_mm_large, linux_mm_splits;
 
 static struct vma vma_buf[MM_MAX_VMAS];
 struct vma_set vmas = {vma_buf, 0, MM_MAX_VMAS};
@@ -68,7 +71,13 @@ static bool table_absent(uint64_t entry_addr)
 {
 	uint64_t e = *(const volatile uint64_t *)entry_addr;
 
-	return (e & (EXO_PTE_P | EXO_PTE_U)) != (EXO_PTE_P | EXO_PTE_U) || (e & 0x80);
+	return (e & (EXO_PTE_P | EXO_PTE_U)) != (EXO_PTE_P | EXO_PTE_U) || (e & PTE_LARGE);
+}
+
+/* Is va inside a 2 MiB page? */
+static bool large_at(uint64_t va)
+{
+	return (exos_pde(va) & (EXO_PTE_P | PTE_LARGE)) == (EXO_PTE_P | PTE_LARGE);
 }
 
 /* The first present page in [va, hi), or hi.  Skips absent page tables
@@ -80,6 +89,8 @@ static uint64_t next_present(uint64_t va, uint64_t hi)
 			va = next_boundary(va, 39);
 		else if (table_absent(EXOS_UVPT_PDPT + (va >> 30) * 8))
 			va = next_boundary(va, 30);
+		else if (large_at(va))
+			return va;
 		else if (table_absent(EXOS_UVPT_PD + (va >> 21) * 8))
 			va = next_boundary(va, 21);
 		else if (!(*(const volatile uint64_t *)(EXOS_UVPT_PT + (va >> 12) * 8) & EXO_PTE_P))
@@ -100,16 +111,63 @@ static size_t span_pages(uint64_t va, uint64_t end)
 	return (last - va) / PAGE + 1;
 }
 
+/* ---- 2 MiB pages ----
+ * A fault in an anonymous region that covers a whole 2 MiB block with nothing
+ * mapped in it maps the block as one 2 MiB page of a whole run: one kernel
+ * entry and one page-table entry for 512 pages (try_large).  A range
+ * operation that cuts such a page first splits it into 4 KiB mappings of the
+ * same frames (one unmap, one map op), so everything else here deals in
+ * 4 KiB pages; exos_pte() shows a 2 MiB page's 4 KiB parts. */
+
+static long split_large(uint64_t va)
+{
+	uint64_t block = va & ~(BLOCK - 1), e = exos_pde(block), pfn = (e & EXO_PTE_ADDR) >> 12;
+	uint32_t first;
+	long cap = exos_frame_cap(pfn, &first);
+
+	if (cap < 0)
+		return -EXO_ENOENT;
+	struct exo_map_op op = {.va = block,
+	                        .cap = (int32_t)cap,
+	                        .first = first,
+	                        .npages = EXO_LARGE_PAGES,
+	                        .perm = e & PTE_PERM_BITS};
+	long r = exo_unmap(EXO_CAP_SELF, block, EXO_LARGE_PAGES);
+
+	if (r < 0)
+		return r;
+	linux_mm_splits++;
+	return exo_map(EXO_CAP_SELF, &op, 1) == 1 ? 0 : -EXO_ENOMEM;
+}
+
+/* Splits the 2 MiB pages [lo, hi) cuts at either end. */
+static long split_edges(uint64_t lo, uint64_t hi)
+{
+	long r = 0;
+
+	if (lo % BLOCK && large_at(lo))
+		r = split_large(lo);
+	if (r == 0 && hi % BLOCK && large_at(hi - 1))
+		r = split_large(hi - 1);
+	return r;
+}
+
 /* Calls fn on each span of at most BATCH pages that starts and ends with a
  * present page, in [lo, hi): one kernel call per span covers the holes too
  * (UNMAP and PROTECT skip absent pages). */
 long for_each_span(uint64_t lo, uint64_t hi, long (*fn)(uint64_t va, size_t n, uint64_t arg),
                    uint64_t arg)
 {
+	long r = split_edges(lo, hi);
+
+	if (r < 0)
+		return r;
 	for (uint64_t va = next_present(lo, hi); va < hi;) {
 		uint64_t end = hi - va > BATCH * PAGE ? va + BATCH * PAGE : hi;
-		long r = fn(va, span_pages(va, end), arg);
 
+		if (end % BLOCK && large_at(end)) /* spans never cut a 2 MiB page */
+			end = end & ~(BLOCK - 1);
+		r = fn(va, span_pages(va, end), arg);
 		if (r < 0)
 			return r;
 		va = next_present(end, hi);
@@ -319,6 +377,100 @@ static long map_batch(size_t k, uint64_t perm)
 	if (err < 0 || (size_t)r < nops)
 		return -EXO_ENOMEM;
 	return 0;
+}
+
+/* A whole 2 MiB run, 2 MiB-aligned: a pool extent that holds one, or a new
+ * run from the kernel. */
+static long pool_take_run(struct extent *e)
+{
+	for (size_t i = npool; i-- > 0;) {
+		struct extent *x = &pool[i];
+		if (x->pfn % EXO_LARGE_PAGES == 0 && x->n >= EXO_LARGE_PAGES) {
+			*e = (struct extent){x->pfn, EXO_LARGE_PAGES, x->dirty};
+			x->pfn += EXO_LARGE_PAGES;
+			x->n -= EXO_LARGE_PAGES;
+			if (!x->n)
+				*x = pool[--npool];
+			return 0;
+		}
+	}
+	struct exo_page_grant g;
+	long r = exo_run_alloc(&g, EXO_LARGE_PAGES, EXO_RUN_LARGE);
+	if (r < 0)
+		return r;
+	if (!exos_run_record(g.pfn, (int)r)) {
+		exo_cap_release((int)r);
+		return -EXO_ENOMEM;
+	}
+	*e = (struct extent){g.pfn, EXO_LARGE_PAGES, 0};
+	return 0;
+}
+
+/* Is the 2 MiB block at `block` empty: no 2 MiB page, no 4 KiB page? */
+static bool block_empty(uint64_t block)
+{
+	uint64_t e = exos_pde(block);
+
+	if (!(e & EXO_PTE_P))
+		return true;
+	if (e & PTE_LARGE)
+		return false;
+	for (uint64_t i = 0; i < EXO_LARGE_PAGES; i++)
+		if (*(const volatile uint64_t *)(EXOS_UVPT_PT + ((block >> 12) + i) * 8) &
+		    EXO_PTE_P)
+			return false;
+	return true;
+}
+
+/* A 2 MiB page may hold frames a sparse program never touches, so they are
+ * used only while memory is plentiful: a quarter of it still free.  Below
+ * that, 4 KiB pages make the rest last (Linux's THP also falls back). */
+static bool large_affordable(void)
+{
+	const struct exo_kinfo *k = exo_kinfo();
+
+	return k->free_pages >= k->npages / 4;
+}
+
+/* Maps the 2 MiB block around va as one 2 MiB page if region v (anonymous)
+ * covers it and nothing is mapped in it.  False: do it with 4 KiB pages. */
+static bool try_large(const struct vma *v, uint64_t va, uint64_t perm)
+{
+	uint64_t block = va & ~(BLOCK - 1);
+	struct extent e;
+
+	if (v->flags & VMA_FILE || block < v->lo || v->hi - block < BLOCK || !large_affordable() ||
+	    !block_empty(block) || pool_take_run(&e) < 0)
+		return false;
+	uint32_t first;
+	long cap = exos_frame_cap(e.pfn, &first);
+	struct exo_map_op op = {.va = block,
+	                        .cap = (int32_t)cap,
+	                        .first = first,
+	                        .npages = EXO_LARGE_PAGES,
+	                        .flags = EXO_MAP_LARGE,
+	                        .perm = e.dirty ? perm | EXO_PTE_W : perm};
+	if (exo_map(EXO_CAP_SELF, &op, 1) != 1) {
+		pool_push(e.pfn, EXO_LARGE_PAGES, e.dirty);
+		return false;
+	}
+	if (e.dirty) {
+		memset((void *)block, 0, BLOCK);
+		linux_mm_reused_pages += EXO_LARGE_PAGES;
+		if (perm != op.perm)
+			exo_protect(EXO_CAP_SELF, block, EXO_LARGE_PAGES, perm);
+	}
+	linux_mm_large++;
+	return true;
+}
+
+/* Gives the present page at va perm again (a stale permission): the whole
+ * 2 MiB page if va is in one, whose region has one protection throughout. */
+static long reprotect(uint64_t va, uint64_t perm)
+{
+	if (large_at(va))
+		return exo_protect(EXO_CAP_SELF, va & ~(BLOCK - 1), EXO_LARGE_PAGES, perm);
+	return exo_protect(EXO_CAP_SELF, va, 1, perm);
 }
 
 /* Maps fresh zeroed pages at every absent page of [lo, hi), which lies in
@@ -563,14 +715,13 @@ static bool make_present(const struct vma *v, uint64_t lo, uint64_t hi, bool wri
 		uint64_t pte = exos_pte(va);
 
 		if (!(pte & EXO_PTE_P)) {
-			if (fill(va, hi, perm) < 0)
+			if (!try_large(v, va, perm) && fill(va, hi, perm) < 0)
 				return false;
 			pte = exos_pte(va);
 		}
 		/* A copy-on-write page breaks when ExOS writes it (vm.c's policy);
 		 * anything else read-only in a writable region is repaired. */
-		if (write && !(pte & (EXO_PTE_W | EXOS_PTE_COW)) &&
-		    exo_protect(EXO_CAP_SELF, va, 1, perm) < 0)
+		if (write && !(pte & (EXO_PTE_W | EXOS_PTE_COW)) && reprotect(va, perm) < 0)
 			return false;
 	}
 	return true;
@@ -709,6 +860,11 @@ static void cluster(const struct vma *v, uint64_t page, uint64_t *lo, uint64_t *
 		*lo = v->lo;
 	if (*hi > v->hi)
 		*hi = v->hi;
+	/* Stay in page's 2 MiB block, so the next block can still be one 2 MiB page. */
+	if (*lo < (page & ~(BLOCK - 1)))
+		*lo = page & ~(BLOCK - 1);
+	if (*hi > (page & ~(BLOCK - 1)) + BLOCK)
+		*hi = (page & ~(BLOCK - 1)) + BLOCK;
 }
 
 int linux_mm_fault(uint64_t addr, uint64_t err, int *code)
@@ -728,7 +884,12 @@ int linux_mm_fault(uint64_t addr, uint64_t err, int *code)
 		 * (not ours to break) or a stale permission, which we repair. */
 		if (pte & EXOS_PTE_COW)
 			return 0;
-		return exo_protect(EXO_CAP_SELF, page, 1, perm_of(v->prot)) == 0;
+		return reprotect(page, perm_of(v->prot)) == 0;
+	}
+	if (try_large(v, page, perm_of(v->prot))) {
+		linux_mm_faults++;
+		linux_mm_fault_pages += EXO_LARGE_PAGES;
+		return 1;
 	}
 	cluster(v, page, &lo, &hi);
 	/* Short of memory, the one page may still be there. */

@@ -59,10 +59,6 @@
 #define LINUX_SYS_mlockall   151
 #define LINUX_SYS_munlockall 152
 #define LINUX_SYS_mlock2     325
-/* Counters (for --stats or a trace): demand faults served, pages those
- * faults mapped, pages reused from the pool instead of allocated. */
-extern uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
-
 #endif
 
 /* ---- Policy ----
@@ -89,11 +85,13 @@ extern uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
 /* Static tables (ExOS has no malloc). */
 #define MM_MAX_VMAS   1024 /* regions, like a small vm.max_map_count */
 #define MM_MAX_PARKED 4096 /* pages of PROT_NONE regions kept for their contents */
-#define MM_POOL_MAX   4096 /* freed pages kept for reuse (no kernel zeroing) */
+#define MM_POOL_MAX   4096 /* extents of free frames kept for reuse */
 
 /* Counters (for --stats or a trace): demand faults served, pages those
- * faults mapped, pages reused from the pool instead of allocated. */
+ * faults mapped, pages reused from the pool instead of allocated, 2 MiB
+ * pages mapped, 2 MiB pages split into 4 KiB ones. */
 extern uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
+extern uint64_t linux_mm_large, linux_mm_splits;
 
 /* ---- Between mm.c (the regions, the page pool, the page tables) and
  * mmap.c (the calls that change them). ---- */

@@ -434,11 +434,13 @@ static inline uint32_t exos_self_id(void)
 #define EXOS_UVPT_PML4 (EXOS_UVPT_PDPT + (EXOS_UVPT_SLOT << 12))
 
 /* The leaf PTE for a user address, or 0 if va is not a user address or an
- * upper level is absent.  Never faults. */
+ * upper level is absent.  Inside a 2 MiB page it is the 4 KiB entry that page
+ * stands for (its frame and permissions, without the large-page bit).  Never
+ * faults. */
 static inline uint64_t exos_pte(uint64_t va)
 {
 	const uint64_t pu = EXO_PTE_P | EXO_PTE_U;
-	const uint64_t ps = 0x80; /* a large page: not ours */
+	const uint64_t ps = 0x80; /* a large page */
 	uint64_t e;
 
 	if (va >= EXO_USER_TOP)
@@ -450,9 +452,24 @@ static inline uint64_t exos_pte(uint64_t va)
 	if ((e & pu) != pu || (e & ps))
 		return 0;
 	e = *(const volatile uint64_t *)(EXOS_UVPT_PD + (va >> 21) * 8);
-	if ((e & pu) != pu || (e & ps))
+	if ((e & pu) != pu)
 		return 0;
+	if (e & ps)
+		return (e & ~ps) + (((va >> 12) & (EXO_LARGE_PAGES - 1)) << 12);
 	return *(const volatile uint64_t *)(EXOS_UVPT_PT + (va >> 12) * 8);
+}
+
+/* The page-directory entry for va (a 2 MiB page when it has bit 7), or 0 if
+ * an upper level is absent. */
+static inline uint64_t exos_pde(uint64_t va)
+{
+	const uint64_t pu = EXO_PTE_P | EXO_PTE_U;
+
+	if (va >= EXO_USER_TOP ||
+	    (*(const volatile uint64_t *)(EXOS_UVPT_PML4 + (va >> 39) * 8) & pu) != pu ||
+	    (*(const volatile uint64_t *)(EXOS_UVPT_PDPT + (va >> 30) * 8) & (pu | 0x80)) != pu)
+		return 0;
+	return *(const volatile uint64_t *)(EXOS_UVPT_PD + (va >> 21) * 8);
 }
 
 /* The physical frame va is mapped to, or 0 if none (pfn 0 is never a user page). */
