@@ -16,23 +16,46 @@
 #include "uaccess.h"
 #include "x86.h"
 
-/* Gives e a zeroed page at va, through a capability in e's own table like any
- * page a libOS acquires, or merges permissions if one is there already (two
- * segments may share a page). */
-static bool map_user_page(struct env *e, uint64_t va, uint64_t perm)
+/* Merges perm into the page already mapped at va, if any (two segments may
+ * share a page). */
+static bool merge_present(struct env *e, uint64_t va, uint64_t perm)
 {
 	uint64_t *pte = vm_walk(e->pml4, va, false, 0);
-	if (pte && (*pte & PTE_P)) {
-		*pte |= perm & PTE_W;
-		if (!(perm & PTE_NX))
-			*pte &= ~PTE_NX;
-		return true;
-	}
-	uint64_t pfn;
-	int slot = cap_acquire_page(e, EXO_ANY, &pfn);
-	if (slot < 0)
+	if (!pte || !(*pte & PTE_P))
 		return false;
-	return vm_map(e, va, pfn, perm, (uint32_t)cap_lookup(&caps, e->slot, slot)) == 0;
+	*pte |= perm & PTE_W;
+	if (!(perm & PTE_NX))
+		*pte &= ~PTE_NX;
+	return true;
+}
+
+/* Gives e zeroed pages over [lo, hi) through one run capability in e's own
+ * table, like memory a libOS acquires: one allocation and one capability
+ * for the whole segment, so a page costs only its mapping (issue 13: this was
+ * ~400 ring-0 instructions a page, most of boot). */
+static bool map_user_pages(struct env *e, uint64_t lo, uint64_t hi, uint64_t perm)
+{
+	while (lo < hi && merge_present(e, lo, perm))
+		lo += EXO_PAGE_SIZE;
+	while (hi > lo && merge_present(e, hi - EXO_PAGE_SIZE, perm))
+		hi -= EXO_PAGE_SIZE;
+	if (lo == hi)
+		return true;
+	uint64_t n = (hi - lo) / EXO_PAGE_SIZE, pa = run_alloc(n, false, e->slot);
+	if (!pa)
+		return false;
+	int slot =
+	        cap_create_run(&caps, e->slot, EXO_CAP_PAGE, EXO_RIGHTS_ALL, PFN(pa), (uint32_t)n);
+	if (slot < 0) {
+		run_free(PFN(pa), n);
+		return false;
+	}
+	e->info->pages += n;
+	uint32_t node = (uint32_t)cap_lookup(&caps, e->slot, slot);
+	for (uint64_t i = 0; i < n; i++)
+		if (vm_map(e, lo + i * EXO_PAGE_SIZE, PFN(pa) + i, perm, node))
+			return false;
+	return true;
 }
 
 static int load_segments(struct env *e, const struct elf64_image *img, const uint8_t *file)
@@ -40,11 +63,9 @@ static int load_segments(struct env *e, const struct elf64_image *img, const uin
 	for (size_t i = 0; i < img->nloads; i++) {
 		const struct elf64_load *l = &img->load[i];
 		uint64_t perm = (l->flags & 2 ? PTE_W : 0) | (l->flags & 1 ? 0 : PTE_NX);
-		uint64_t end = l->vaddr + l->memsz;
-		for (uint64_t va = ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE); va < end;
-		     va += EXO_PAGE_SIZE)
-			if (!map_user_page(e, va, perm))
-				return -EXO_ENOMEM;
+		uint64_t end = ROUNDUP(l->vaddr + l->memsz, EXO_PAGE_SIZE);
+		if (!map_user_pages(e, ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE), end, perm))
+			return -EXO_ENOMEM;
 		int err = copy_to_new_user(e->pml4, l->vaddr, file + l->offset, l->filesz);
 		if (err)
 			return err;
@@ -59,9 +80,8 @@ static int load_segments(struct env *e, const struct elf64_image *img, const uin
  * empty argv and envp, an empty auxiliary vector. */
 static int map_stack(struct env *e)
 {
-	for (uint64_t va = EXO_USTACK_BOTTOM; va < EXO_USTACK_TOP; va += EXO_PAGE_SIZE)
-		if (!map_user_page(e, va, PTE_W | PTE_NX))
-			return -EXO_ENOMEM;
+	if (!map_user_pages(e, EXO_USTACK_BOTTOM, EXO_USTACK_TOP, PTE_W | PTE_NX))
+		return -EXO_ENOMEM;
 	e->tf.rsp = EXO_USTACK_TOP - 48;
 	return 0;
 }

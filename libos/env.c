@@ -102,23 +102,26 @@ static long add_fresh(struct spawn *s, uint64_t va, uint64_t perm, uint64_t src)
 		return slot;
 	s->c->pages[s->c->npages++] = (int16_t)slot;
 	if (src) {
-		s->win[s->nwin] = (struct exo_map_op){.npages = 1, .va = EXOS_SPAWN_WIN +
+		s->win[s->nwin] = (struct exo_map_op){.npages = 1,
+		                                      .va = EXOS_SPAWN_WIN +
 		                                            (uint64_t)s->nwin * EXO_PAGE_SIZE,
 		                                      .cap = (int32_t)slot,
 		                                      .perm = EXO_PTE_W | EXO_PTE_NX};
 		s->src[s->nwin++] = src;
 	}
-	s->kid[s->nkid++] = (struct exo_map_op){.npages = 1, .va = va, .cap = (int32_t)slot, .perm = perm};
+	s->kid[s->nkid++] =
+	        (struct exo_map_op){.npages = 1, .va = va, .cap = (int32_t)slot, .perm = perm};
 	return 0;
 }
 
-static long add_shared(struct spawn *s, uint64_t va, uint64_t perm, long slot)
+static long add_shared(struct spawn *s, uint64_t va, uint64_t perm, long slot, uint32_t first)
 {
 	long r;
 
 	if (s->nkid == SPAWN_BATCH && (r = flush(s)) < 0)
 		return r;
-	s->kid[s->nkid++] = (struct exo_map_op){.npages = 1, .va = va, .cap = (int32_t)slot, .perm = perm};
+	s->kid[s->nkid++] = (struct exo_map_op){
+	        .va = va, .cap = (int32_t)slot, .first = first, .npages = 1, .perm = perm};
 	return 0;
 }
 
@@ -133,12 +136,13 @@ static long build(struct spawn *s, int (*fn)(void *), void *arg, bool start)
 		uint64_t pte = exos_pte(va);
 		uint64_t perm = pte & (EXO_PTE_W | EXO_PTE_NX);
 		long slot = -1;
+		uint32_t first = 0;
 
 		if (!(pte & EXO_PTE_P))
 			continue;
 		if (!(pte & EXO_PTE_W))
-			slot = exos_page_cap_get((pte & EXO_PTE_ADDR) >> 12);
-		r = slot >= 0 ? add_shared(s, va, perm, slot) : add_fresh(s, va, perm, va);
+			slot = exos_frame_cap_get((pte & EXO_PTE_ADDR) >> 12, &first);
+		r = slot >= 0 ? add_shared(s, va, perm, slot, first) : add_fresh(s, va, perm, va);
 		if (r < 0)
 			return r;
 	}
@@ -225,13 +229,15 @@ long exos_env_share(uint32_t id, uint64_t va, size_t npages, uint64_t perm)
 		return cap;
 	for (size_t i = 0; i < npages; i++) {
 		uint64_t pfn = exos_pfn(va + i * EXO_PAGE_SIZE);
-		long pcap = pfn ? exos_page_cap_get(pfn) : -EXO_EFAULT;
+		uint32_t first = 0;
+		long pcap = pfn ? exos_frame_cap_get(pfn, &first) : -EXO_EFAULT;
 		long r;
 
 		if (pcap < 0)
 			return pcap;
 		op.va = va + i * EXO_PAGE_SIZE;
 		op.cap = (int32_t)pcap;
+		op.first = first;
 		if ((r = exo_map((int)cap, &op, 1)) != 1)
 			return r < 0 ? r : -EXO_EFAULT;
 	}

@@ -99,6 +99,15 @@ bool exos_in_run(uint64_t pfn)
 	return pfn / EXO_LARGE_PAGES < MAX_RUN_NO && run_cap[pfn / EXO_LARGE_PAGES];
 }
 
+/* Runs of other sizes the kernel gave us at load (exos_page_caps_import):
+ * our image and stack, a few runs. */
+#define MAX_IMPORTED_RUNS 64
+static struct imported_run {
+	int32_t slot;
+	uint64_t pfn, count;
+} imported_runs[MAX_IMPORTED_RUNS];
+static int nimported_runs;
+
 long exos_frame_cap(uint64_t pfn, uint32_t *first)
 {
 	uint64_t no = pfn / EXO_LARGE_PAGES;
@@ -107,15 +116,23 @@ long exos_frame_cap(uint64_t pfn, uint32_t *first)
 		return run_cap[no] - 1;
 	}
 	*first = 0;
-	return exos_page_cap(pfn);
+	long slot = exos_page_cap(pfn);
+	for (int i = 0; slot < 0 && i < nimported_runs; i++) {
+		const struct imported_run *r = &imported_runs[i];
+		if (pfn >= r->pfn && pfn - r->pfn < r->count) {
+			*first = (uint32_t)(pfn - r->pfn);
+			slot = r->slot;
+		}
+	}
+	return slot;
 }
 
 static int imported;
 
 /* The kernel gives the first environment its program and stack pages through
- * page capabilities in its table, like any page a libOS acquires, but does not
- * say which slot names which page: learn it once, with EXO_SYS_CAP_INFO, from
- * slot 1 until 64 slots in a row are empty. */
+ * page capabilities in its table (a run per segment), like any memory a libOS
+ * acquires, but does not say which slot names which frames: learn it once,
+ * with EXO_SYS_CAP_INFO, from slot 1 until 64 slots in a row are empty. */
 void exos_page_caps_import(void)
 {
 	struct exo_cap_info info;
@@ -128,22 +145,29 @@ void exos_page_caps_import(void)
 			continue;
 		}
 		empty = 0;
-		if (info.type == EXO_CAP_PAGE && exos_page_cap(info.object) < 0)
+		uint32_t first;
+		if (info.type != EXO_CAP_PAGE || exos_frame_cap(info.object, &first) >= 0)
+			continue;
+		if (info.count == 1)
 			exos_page_cap_record(info.object, slot);
+		else if (nimported_runs < MAX_IMPORTED_RUNS)
+			imported_runs[nimported_runs++] =
+			        (struct imported_run){slot, info.object, info.count};
 	}
 }
 
-long exos_page_cap_get(uint64_t pfn)
+long exos_frame_cap_get(uint64_t pfn, uint32_t *first)
 {
-	long slot = exos_page_cap(pfn);
+	long slot = exos_frame_cap(pfn, first);
 
 	if (slot >= 0)
 		return slot;
 	if (!imported) {
 		exos_page_caps_import();
-		if ((slot = exos_page_cap(pfn)) >= 0)
+		if ((slot = exos_frame_cap(pfn, first)) >= 0)
 			return slot;
 	}
+	*first = 0;
 	slot = exo_cap_acquire(EXO_CAP_PAGE, pfn);
 	if (slot >= 0)
 		exos_page_cap_record(pfn, (int)slot);
@@ -282,6 +306,7 @@ void exos_vm_forget(void)
 	memset(slot_pfn, 0, sizeof(slot_pfn));
 	memset(bucket, 0, sizeof(bucket));
 	memset(run_cap, 0, sizeof(run_cap));
+	nimported_runs = 0;
 	memset(regions, 0, sizeof(regions));
 	imported = 1; /* a spawned environment holds no capabilities but ours */
 	exos_vm_zero_faults = exos_vm_cow_faults = 0;

@@ -56,15 +56,16 @@ bool exos_run_record(uint64_t pfn, int slot);
 void exos_run_forget(uint64_t pfn);
 bool exos_in_run(uint64_t pfn); /* is frame pfn in a recorded run? */
 /* The slot naming frame pfn, and its index in that capability's run (*first):
- * a recorded run's, else a single page's (exos_page_cap, *first = 0). */
+ * a recorded 2 MiB run's, a single page's (exos_page_cap, *first = 0), or a
+ * run the kernel gave us at load; -EXO_ENOENT if none. */
 long exos_frame_cap(uint64_t pfn, uint32_t *first);
 void exos_page_cap_record(uint64_t pfn, int slot);
 void exos_page_cap_forget(uint64_t pfn);
-/* Our slot for pfn.  On the first miss, learns the slots of the capabilities
- * the kernel gave us at load (exos_page_caps_import); then tries
- * EXO_SYS_CAP_ACQUIRE(page, pfn). */
+/* Our slot and index for frame pfn.  On the first miss, learns the slots of
+ * the capabilities the kernel gave us at load (exos_page_caps_import); then
+ * tries EXO_SYS_CAP_ACQUIRE(page, pfn). */
 void exos_page_caps_import(void);
-long exos_page_cap_get(uint64_t pfn);
+long exos_frame_cap_get(uint64_t pfn, uint32_t *first);
 
 /* Demand-zero: [va, va+len) (page-aligned) is mapped page by page with perm
  * on first touch, by the #PF policy.  Installs the exception upcall. */
