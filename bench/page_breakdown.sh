@@ -72,6 +72,14 @@ END {
 	row("UNMAP (PTE clear + invlpg + rmap)", "unmap", 2)
 	row("UNMAP of absent pages (walk only)", "unmap_none", 2)
 	row("CAP_RELEASE, one call per page", "release", 2)
+	row("RUN_ALLOC: n frames, one capability (fresh; QEMU count - 512)", "run_alloc", 2, 512)
+	row("MAP of a run, one op", "map_run", 2)
+	row("UNMAP of a run", "unmap_run", 2)
+	row("CAP_RELEASE of a run", "run_free", 2)
+	printf "| MAP of a 2 MiB page (512 frames, one entry) | %d | %.1f (per 4 KiB) | - | - | %s | - | - |\n",
+		insns("map_large", 512), insns("map_large", 512) / 512, us(m[2, "map_large", 512], 2)
+	printf "| UNMAP of a 2 MiB page | %d | %.1f (per 4 KiB) | - | - | %s | - | - |\n",
+		insns("unmap_lrg", 512), insns("unmap_lrg", 512) / 512, us(m[2, "unmap_lrg", 512], 2)
 	print ""
 	print "Derived, per page (exosim fresh run; instructions from QEMU):"
 	d = (m[2, "prot_ro", 512] - m[2, "prot_none", 512]) / 512
@@ -87,4 +95,10 @@ END {
 		us(m[2, "touch1", 1], 2), us(m[2, "touch2", 1], 2), insns("touch1", 1)
 	d = (m[2, "alloc", 512] + m[2, "map", 512]) / 512
 	printf "- PAGE_ALLOC + MAP at 512 pages a call (ExOS exos_map_range): %s µs per page, + first touch\n", us(d, 2)
+	d = (m[2, "run_alloc", 512] + m[2, "map_run", 512]) / 512
+	printf "- RUN_ALLOC + MAP of a 512-frame run, 4 KiB pages: %s µs per page, %.0f insns\n", us(d, 2),
+		(m[1, "run_alloc", 512] + m[1, "map_run", 512] - 512 * 512) / 512
+	d = (m[2, "run_alloc", 512] + m[2, "map_large", 512]) / 512
+	printf "- RUN_ALLOC + MAP as one 2 MiB page: %s µs per 4 KiB, %.1f insns\n", us(d, 2),
+		(m[1, "run_alloc", 512] + m[1, "map_large", 512] - 512 * 512) / 512
 }' "$tmp/qemu" "$tmp/kvm" "$tmp/dirty"

@@ -12,6 +12,13 @@
  *   prot_none  PROTECT of the same range, now absent: the walk, no PTE write
  *   unmap_none UNMAP of it again: the walk, no PTE write
  *   release    EXO_SYS_CAP_RELEASE of each page (one crossing per page)
+ * and the same memory as one run (issue 13's range capabilities):
+ *   run_alloc  EXO_SYS_RUN_ALLOC of n frames, one capability (2 MiB-aligned at 512)
+ *   map_run    EXO_SYS_MAP of the run with one op
+ *   unmap_run  EXO_SYS_UNMAP of it
+ *   map_large  (512 only) one op mapping it as a 2 MiB page
+ *   unmap_lrg  (512 only) EXO_SYS_UNMAP of that 2 MiB page
+ *   run_free   EXO_SYS_CAP_RELEASE of the run
  * plus the null call and an empty rdtsc pair (the timer's own cost), and the
  * first and second ring-3 touch of pages ExOS mapped ahead (exos_map_range).
  *
@@ -36,6 +43,8 @@
 #define NEWPT_BASE 0x310000000000ul /* a new 2 MiB-aligned slot every round */
 #define TOUCH_BASE 0x320000000000ul
 #define TOUCH_N    64
+#define RUN_BASE   0x330000000000ul /* reused, like BASE */
+#define LARGE_BASE 0x340000000000ul /* 2 MiB-aligned */
 
 static struct exo_page_grant grants[MAXN];
 static struct exo_map_op ops[MAXN];
@@ -82,9 +91,28 @@ static void row(const char *op, long n, int count)
 		r_;                                                                                \
 	})
 
-enum { ALLOC, MAP, MAP_NEWPT, PROT_RO, PROT_RW, UNMAP, PROT_NONE, UNMAP_NONE, RELEASE, NOPS };
-static const char *const names[NOPS] = {"alloc", "map",       "map_newpt",  "prot_ro", "prot_rw",
-                                        "unmap", "prot_none", "unmap_none", "release"};
+enum {
+	ALLOC,
+	MAP,
+	MAP_NEWPT,
+	PROT_RO,
+	PROT_RW,
+	UNMAP,
+	PROT_NONE,
+	UNMAP_NONE,
+	RELEASE,
+	RUN_ALLOC,
+	MAP_RUN,
+	UNMAP_RUN,
+	MAP_LARGE,
+	UNMAP_LARGE,
+	RUN_FREE,
+	NOPS
+};
+static const char *const names[NOPS] = {"alloc",     "map",       "map_newpt", "prot_ro",
+                                        "prot_rw",   "unmap",     "prot_none", "unmap_none",
+                                        "release",   "run_alloc", "map_run",   "unmap_run",
+                                        "map_large", "unmap_lrg", "run_free"};
 static uint64_t t[NOPS][MAX_ROUNDS];
 
 static void release_all(long n, uint64_t *cycles)
@@ -95,6 +123,33 @@ static void release_all(long n, uint64_t *cycles)
 	*cycles = exo_rdtsc() - t0;
 }
 
+/* The same memory as one run: one capability, one map op; at 512 frames
+ * also one 2 MiB page. */
+static void run_round(long n, int r)
+{
+	const uint64_t rw = EXO_PTE_W | EXO_PTE_NX;
+	struct exo_page_grant g;
+	long run;
+
+	TIMED(t[RUN_ALLOC][r], run = exo_run_alloc(&g, (size_t)n, n == 512 ? EXO_RUN_LARGE : 0));
+	if (run < 0) {
+		check("run_alloc", run, 0);
+		return;
+	}
+	struct exo_map_op op = {
+	        .va = RUN_BASE, .cap = (int32_t)run, .npages = (uint32_t)n, .perm = rw};
+	check("map run", TIMED(t[MAP_RUN][r], exo_map(EXO_CAP_SELF, &op, 1)), 1);
+	check("unmap run", TIMED(t[UNMAP_RUN][r], exo_unmap(EXO_CAP_SELF, RUN_BASE, (size_t)n)), 0);
+	if (n == 512) {
+		op.va = LARGE_BASE;
+		op.flags = EXO_MAP_LARGE;
+		check("map large", TIMED(t[MAP_LARGE][r], exo_map(EXO_CAP_SELF, &op, 1)), 1);
+		check("unmap large",
+		      TIMED(t[UNMAP_LARGE][r], exo_unmap(EXO_CAP_SELF, LARGE_BASE, 512)), 0);
+	}
+	check("run release", TIMED(t[RUN_FREE][r], exo_cap_release((int)run)), 0);
+}
+
 /* One round of every call on n pages, timed into t[*][r]. */
 static void round_of(long n, int r)
 {
@@ -103,8 +158,10 @@ static void round_of(long n, int r)
 
 	check("page_alloc", TIMED(t[ALLOC][r], exo_page_alloc(grants, (size_t)n)), n);
 	for (long i = 0; i < n; i++)
-		ops[i] = (struct exo_map_op){.npages = 1, 
-		        .va = BASE + (uint64_t)i * EXO_PAGE_SIZE, .cap = grants[i].cap, .perm = rw};
+		ops[i] = (struct exo_map_op){.npages = 1,
+		                             .va = BASE + (uint64_t)i * EXO_PAGE_SIZE,
+		                             .cap = grants[i].cap,
+		                             .perm = rw};
 	check("map", TIMED(t[MAP][r], exo_map(EXO_CAP_SELF, ops, (size_t)n)), n);
 	check("protect ro", TIMED(t[PROT_RO][r], exo_protect(EXO_CAP_SELF, BASE, (size_t)n, ro)),
 	      0);
@@ -119,6 +176,7 @@ static void round_of(long n, int r)
 		ops[i].va = fresh + (uint64_t)i * EXO_PAGE_SIZE;
 	check("map newpt", TIMED(t[MAP_NEWPT][r], exo_map(EXO_CAP_SELF, ops, (size_t)n)), n);
 	release_all(n, &t[RELEASE][r]); /* also unmaps the newpt mappings */
+	run_round(n, r);
 }
 
 static void report_row(int op, long n)
@@ -207,7 +265,8 @@ int main(int argc, char **argv)
 		for (int r = 0; r < rounds; r++)
 			round_of(n, r);
 		for (int op = 0; op < NOPS; op++)
-			report_row(op, n);
+			if (n == 512 || (op != MAP_LARGE && op != UNMAP_LARGE))
+				report_row(op, n);
 	}
 	touch();
 	return failed;
