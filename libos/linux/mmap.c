@@ -62,6 +62,11 @@ static long place(uint64_t addr, uint64_t len, int flags)
 		if (user_range(va, len) && vma_free(&vmas, va, va + len))
 			return (long)va;
 	}
+	/* 2 MiB or more: on a 2 MiB boundary, so that every block of it can be
+	 * one 2 MiB page (Linux aligns large anonymous mappings the same way). */
+	if (len >= EXO_LARGE_SIZE &&
+	    (va = vma_gap_topdown(&vmas, len + EXO_LARGE_SIZE - PAGE, MM_USER_MIN, top)))
+		return (long)((va + EXO_LARGE_SIZE - PAGE) & ~(EXO_LARGE_SIZE - 1)); /* round up */
 	va = vma_gap_topdown(&vmas, len, MM_USER_MIN, top);
 	return va ? (long)va : -LINUX_ENOMEM;
 }
