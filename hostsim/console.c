@@ -98,3 +98,15 @@ long console_read(void *buf, size_t len)
 	ssize_t n = read(STDIN_FILENO, buf, len);
 	return n >= 0 ? n : -errno;
 }
+
+long console_read_ready(void *buf, size_t len)
+{
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	int ready = poll(&p, 1, 0);
+	if (ready < 0)
+		return -errno;
+	if (ready == 0)
+		return -EAGAIN;
+	ssize_t n = read(STDIN_FILENO, buf, len); /* POLLHUP or POLLERR: read says which */
+	return n >= 0 ? n : -errno;
+}

@@ -26,6 +26,10 @@ long console_writev(int stream, const struct iovec *iov, int n);
 /* Reads at most len bytes of stdin: bytes, 0 at its end, or -errno. */
 long console_read(void *buf, size_t len);
 
+/* As console_read, but only what stdin has ready now: -EAGAIN, without
+ * waiting, when a read would block. */
+long console_read_ready(void *buf, size_t len);
+
 /* Writes out what the byte-wide ports have buffered; called before exit too.
  * Gives up once the deadline has passed: the run is over. */
 void console_flush(void);

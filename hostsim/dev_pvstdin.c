@@ -1,27 +1,80 @@
-/* Paravirtual console input (include/hw/exosim_pv.h): reads exosim's stdin
- * straight into a guest buffer.  The request is copied once and its buffer
- * checked with gpa_check before anything is read, so no input is consumed for
- * a request that cannot take it. */
+/* Paravirtual console input (include/hw/exosim_pv.h): fills the guest's ring
+ * (include/exo/console.h) with as much of exosim's stdin as is ready, one VM
+ * exit per batch.  The request and the ring's header are copied once and
+ * checked (gpa_check for the whole ring, the indices against its size) before
+ * anything is read, so no input is consumed for a ring that cannot take it. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 
+#include <exo/console.h>
 #include <hw/exosim_pv.h>
 
 #include "console.h"
 #include "device.h"
 #include "kvm.h"
 
+/* An end of input or error that stdin reported after some bytes of a batch:
+ * the answer to the next fill that finds the ring empty. */
+static bool end_pending;
+static int32_t end_result;
+
+/* Reads into the ring's free space from *head on, the first read blocking,
+ * the rest only while stdin has bytes ready.  Returns the bytes added, or the
+ * first read's end (0) or error. */
+static int32_t fill(uint8_t *data, uint32_t size, uint64_t tail, uint64_t *head)
+{
+	uint32_t added = 0;
+	while (*head - tail < size) {
+		uint32_t at = (uint32_t)(*head & (size - 1));
+		uint32_t room = size - (uint32_t)(*head - tail);
+		uint32_t len = room < size - at ? room : size - at; /* up to the wrap */
+		long n = added ? console_read_ready(data + at, len) : console_read(data + at, len);
+		if (n == -EAGAIN && added)
+			break; /* nothing more ready: the batch ends here */
+		if (n <= 0 && !added)
+			return (int32_t)n;
+		if (n <= 0) {
+			end_pending = true, end_result = (int32_t)n;
+			break;
+		}
+		*head += (uint64_t)n;
+		added += (uint32_t)n;
+	}
+	return (int32_t)added;
+}
+
 static int32_t input_request(const struct guest_mem *mem, const char *name,
                              const struct pv_console_in *req)
 {
-	if (req->len > PV_CONSOLE_IN_MAX) {
-		device_bad_request(name, "a read of %u bytes (at most %d)", req->len,
-		                   PV_CONSOLE_IN_MAX);
+	if (req->size < 4096 || req->size > PV_CONSOLE_IN_RING_MAX ||
+	    (req->size & (req->size - 1))) {
+		device_bad_request(name, "a ring of %u bytes (a power of two, 4096..%u)", req->size,
+		                   PV_CONSOLE_IN_RING_MAX);
 		return PV_ERR_MALFORMED;
 	}
-	void *buf = gpa_check(mem, req->paddr, req->len, name);
-	if (!buf)
+	uint8_t *ring = gpa_check(mem, req->ring, 4096 + (uint64_t)req->size, name);
+	if (!ring)
 		return PV_ERR_MALFORMED;
-	return (int32_t)console_read(buf, req->len);
+	struct exo_console_ring hdr;
+	memcpy(&hdr, ring, sizeof(hdr));
+	if (hdr.head - hdr.tail > req->size) {
+		device_bad_request(
+		        name,
+		        "ring indices head %#llx, tail %#llx: more than the ring's %u bytes apart",
+		        (unsigned long long)hdr.head, (unsigned long long)hdr.tail, req->size);
+		return PV_ERR_MALFORMED;
+	}
+	if (hdr.head != hdr.tail)
+		return (int32_t)(hdr.head - hdr.tail);
+	if (end_pending) {
+		end_pending = false;
+		return end_result;
+	}
+	int32_t r = fill(ring + 4096, req->size, hdr.tail, &hdr.head);
+	memcpy(ring + offsetof(struct exo_console_ring, head), &hdr.head, sizeof(hdr.head));
+	return r;
 }
 
 static int pvstdin_access(struct vm *vm, const struct device *dev, const struct dev_access *a)
@@ -52,6 +105,7 @@ static const struct device pvstdin_device = {.name = "pv-stdin",
 static void pvstdin_setup(struct vm *vm)
 {
 	(void)vm;
+	end_pending = false;
 	device_register_or_fail(&pvstdin_device);
 }
 

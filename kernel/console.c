@@ -2,11 +2,15 @@
  * buffer), else COM1 for stdout and the Bochs/QEMU debug port for stderr (one
  * exit per byte, which only QEMU's TCG can afford). */
 #include <exo/errno.h>
+#include <exo/kinfo.h>
 #include <exo/memlayout.h>
 #include <exo/syscall.h>
 #include <hw/exosim_pv.h>
 
 #include "arch.h"
+#include "gate.h"
+#include "pagetable.h"
+#include "x86.h"
 #include "kernel.h"
 #include "uaccess.h"
 
@@ -148,31 +152,39 @@ long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len)
 	return pv_flush(); /* bytes written, or the host's error */
 }
 
-/* Console input through exosim (PV_CONSOLE_IN_PORT).  The read stops at the
- * end of the buffer's first page (a short read, as from a pipe), so the host
- * writes straight into one page checked present and writable beforehand:
- * nothing read can be lost to a bad buffer.  QEMU has no such device. */
-static struct pv_console_in input_req __attribute__((aligned(64)));
+/* Console input through exosim's ring (include/exo/console.h): the kernel
+ * only lends the pages and rings the doorbell.  Readers take bytes in ring 3;
+ * a fill is one crossing and one VM exit per batch, whatever its size.  The
+ * request names the ring by physical address and lives here, out of every
+ * environment's reach; exosim checks the indices readers can write.  QEMU has
+ * no such device: no ring, and EXO_SYS_CONSOLE_FILL says ENOSYS. */
+#define CONSOLE_IN_BYTES (256u * 1024u)
+_Static_assert(CONSOLE_IN_BYTES <= PV_CONSOLE_IN_RING_MAX, "ring size");
 
-long console_read_user(uint64_t pml4, uint64_t buf, uint64_t len)
+static uint8_t console_in_ring[EXO_PAGE_SIZE + CONSOLE_IN_BYTES]
+        __attribute__((aligned(EXO_PAGE_SIZE)));
+static struct pv_console_in fill_req __attribute__((aligned(16)));
+
+void console_export(void)
+{
+	if (!paravirtual)
+		return;
+	export_map(EXO_CONSOLE_IN, kpa(console_in_ring), PTE_W | PTE_NX);
+	export_map_range(EXO_CONSOLE_IN_DATA, kpa(console_in_ring + EXO_PAGE_SIZE),
+	                 CONSOLE_IN_BYTES, PTE_NX);
+	fill_req.ring = kpa(console_in_ring);
+	fill_req.size = CONSOLE_IN_BYTES;
+	kinfo_page.console_in_size = CONSOLE_IN_BYTES;
+}
+
+long console_fill(void)
 {
 	if (!paravirtual)
 		return -EXO_ENOSYS;
-	uint64_t room = EXO_PAGE_SIZE - (buf & (EXO_PAGE_SIZE - 1));
-	if (len > room)
-		len = room;
-	if (len == 0)
-		return 0;
-	if (!user_range_ok(buf, len))
-		return -EXO_EFAULT;
-	uint64_t pa = user_phys(pml4, buf, true);
-	if (pa == UACCESS_NO_PAGE)
-		return -EXO_EFAULT;
-	input_req =
-	        (struct pv_console_in){.paddr = pa, .len = (uint32_t)len, .result = PV_RESULT_NONE};
-	outl(PV_CONSOLE_IN_PORT, (uint32_t)kpa(&input_req));
-	long n = input_req.result;
-	if (n < 0)
-		return n == -EXO_EINTR ? -EXO_EINTR : -EXO_EIO;
-	return (uint64_t)n <= len ? n : -EXO_EIO; /* more would break exosim's contract */
+	fill_req.result = PV_RESULT_NONE;
+	outl(PV_CONSOLE_IN_PORT, (uint32_t)kpa(&fill_req));
+	int32_t r = fill_req.result;
+	if (r >= 0)
+		return r;
+	return r == -EXO_EINTR ? -EXO_EINTR : -EXO_EIO; /* malformed: a reader broke the ring */
 }

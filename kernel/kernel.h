@@ -26,8 +26,10 @@ extern struct boot_options boot_options;
 void console_init(void);
 void console_write(int stream, const char *buf, size_t len);
 long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len);
-/* Reads exosim's stdin into a user buffer: bytes, 0 at its end, -EXO_E*. */
-long console_read_user(uint64_t pml4, uint64_t buf, uint64_t len);
+/* The console input ring (include/exo/console.h): exported once memory is up;
+ * a fill is EXO_SYS_CONSOLE_FILL. */
+void console_export(void);
+long console_fill(void);
 bool console_is_paravirtual(void);
 
 /* printf.c: kernel messages go to stderr. */

@@ -244,6 +244,7 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	memory_init(si, res, nres);
 	captab_init();
 	gate_init();
+	console_export();
 	env_init();
 	sched_init();
 	lapic_init(boot_options.tick_us * 1000);

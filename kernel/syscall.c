@@ -76,10 +76,10 @@ ADAPT(sys_set_fsbase, ARGS2)
 ADAPT(sys_page_alloc, ARGS2)
 ADAPT(sys_run_alloc, ARGS3)
 
-SYSCALL(sys_console_read)
+SYSCALL(sys_console_fill)
 {
 	UNUSED_ARGS();
-	return console_read_user(curenv->pml4, a1, a2);
+	return console_fill();
 }
 
 /* entry.S: save the callee-saved registers, then call sys_yield(), sys_pct()
@@ -111,7 +111,7 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_PCT_ENTRY] = call_sys_pct_entry,
         [EXO_SYS_WAIT] = sys_wait_saving,
         [EXO_SYS_RECLAIM] = call_sys_reclaim,
-        [EXO_SYS_CONSOLE_READ] = sys_console_read,
+        [EXO_SYS_CONSOLE_FILL] = sys_console_fill,
         [EXO_SYS_SET_FSBASE] = call_sys_set_fsbase,
         [EXO_SYS_PAGE_ALLOC] = call_sys_page_alloc,
         [EXO_SYS_RUN_ALLOC] = call_sys_run_alloc,

@@ -77,6 +77,8 @@ const char *exos_strerror(long err)
 #endif
 	case EXO_ENOSYS:
 		return "ENOSYS";
+	case EXO_EIO:
+		return "EIO";
 	case EXO_EINTR:
 		return "EINTR";
 	case EXO_EAGAIN:

@@ -40,6 +40,7 @@ struct exo_kinfo {
 	uint64_t initrd_size;              /* bytes of the initramfs at EXO_INITRD */
 	uint64_t epoch_ns; /* wall-clock time at tsc_boot, ns since 1970 (0 if unknown) */
 	uint64_t reclaim_grace_ticks; /* a reclaim request's grace period (exo.reclaim_grace) */
+	uint64_t console_in_size;     /* bytes of the console input ring (console.h), 0 if none */
 };
 #endif
 

@@ -34,6 +34,10 @@
 #define EXO_KINFO (EXO_UEXPORT + EXO_PAGE_SIZE)
 /* The environment table (struct exo_env_info[EXO_NENV], env.h), read-only. */
 #define EXO_ENVS (EXO_UEXPORT + EXO_UL(0x200000))
+/* Console input (console.h): the ring's header, writable, then its data,
+ * read-only; exported only where exosim's console input exists. */
+#define EXO_CONSOLE_IN      (EXO_UEXPORT + EXO_UL(0x20000000))
+#define EXO_CONSOLE_IN_DATA (EXO_CONSOLE_IN + EXO_PAGE_SIZE)
 /* The page-info table (struct exo_page[npages], page.h), read-only. */
 #define EXO_PAGES (EXO_UEXPORT + EXO_UL(0x40000000))
 

@@ -71,9 +71,10 @@
 #define EXO_SYS_RECLAIM     21 /* (env_cap, npages) -> 0: ask for pages back (sched.h) */
 
 /* The console's input (exosim forwards its stdin) and per-environment CPU state. */
-#define EXO_SYS_CONSOLE_READ                                                                       \
-	22 /* (void *buf, size_t len) -> bytes read, 0 at end of input; blocks until               \
-	      input or its end.  -EXO_ENOSYS where the machine has no input device. */
+#define EXO_SYS_CONSOLE_FILL                                                                       \
+	22 /* () -> bytes in the console input ring (console.h), > 0; when it is empty,            \
+	      blocks until exosim has added input.  0 at end of input, -EXO_EINTR, -EXO_EIO;       \
+	      -EXO_ENOSYS where the machine has no input device. */
 #define EXO_SYS_SET_FSBASE 23 /* (env_cap, base) -> 0: the FS segment base (Linux TLS) */
 #define EXO_SYS_PAGE_ALLOC                                                                         \
 	24 /* (struct exo_page_grant *out, n) -> pages acquired (1..n): n fresh pages,             \

@@ -58,16 +58,29 @@ struct pv_console_req {
 	struct pv_console_seg seg[PV_CONSOLE_MAX_SEGS];
 };
 
-/* Console input: `outl` of the guest-physical address of a struct
- * pv_console_in reads at most len bytes of exosim's stdin into paddr and sets
- * result (bytes, 0 at end of input, or an error as above).  The exit blocks
- * until input arrives, as a read of a terminal or pipe would. */
-#define PV_CONSOLE_IN_PORT 0x704
-#define PV_CONSOLE_IN_MAX  4096
+/* Console input, in batches: exosim fills a ring in guest RAM (struct
+ * exo_console_ring, include/exo/console.h: a header page, then size bytes of
+ * data, all contiguous guest-physical).  `outl` of the guest-physical address
+ * of a struct pv_console_in asks for a fill, and sets result:
+ *   - the ring holds bytes (head != tail): their number, at once, reading
+ *     nothing;
+ *   - else exosim reads its stdin into the ring, blocking until input arrives
+ *     as a read of a terminal or pipe would, then takes whatever more stdin
+ *     has ready without waiting, until the ring is full; it advances head and
+ *     returns the bytes added;
+ *   - 0 at end of input, or an error as above (-4 EINTR once --timeout has
+ *     passed, -5 EIO).  An end or error that stdin reports after some bytes of
+ *     a batch is kept and is the result of the next fill that finds the ring
+ *     empty: the bytes come first, the end once, exactly as read(2) gave them.
+ * Malformed: the ring (header and data) outside guest RAM, size not a power
+ * of two in [4096, PV_CONSOLE_IN_RING_MAX], or head - tail > size.  exosim
+ * reads the header once and writes only the free part of the data and head. */
+#define PV_CONSOLE_IN_PORT     0x704
+#define PV_CONSOLE_IN_RING_MAX (1u << 24)
 
 struct pv_console_in {
-	uint64_t paddr;
-	uint32_t len; /* <= PV_CONSOLE_IN_MAX, within one guest page or contiguous */
+	uint64_t ring; /* guest-physical address of the header; data follows it */
+	uint32_t size; /* bytes of data */
 	int32_t result;
 };
 

@@ -3,8 +3,9 @@
  *
  * The console is the only device with a kernel behind it: output goes out with
  * EXO_SYS_CONSOLE_WRITE straight from the program's buffer, input comes in
- * with EXO_SYS_CONSOLE_READ.  A crossing costs tens of microseconds, so each
- * call crosses once per 64 KiB at most, never per byte or per iovec. */
+ * from the ring exosim fills (exo_console_in), crossing only when it is empty.
+ * A crossing costs tens of microseconds, so a write crosses once per 64 KiB at
+ * most, never per byte or per iovec, and a read once per batch of input. */
 #include <string.h>
 
 #include <exos/sys.h>
@@ -97,10 +98,10 @@ long console_read(uint64_t dst, size_t n, bool user)
 	if (n == 0 || console_no_input)
 		return 0;
 	if (n > EXO_CONSOLE_WRITE_MAX)
-		n = EXO_CONSOLE_WRITE_MAX;
+		n = EXO_CONSOLE_WRITE_MAX; /* a short read, as from a pipe */
 	if (!mem_ok(dst, n, true, user))
 		return -LINUX_EFAULT;
-	r = exo_console_read((void *)dst, n);
+	r = exo_console_in((void *)dst, n);
 	if (r == -EXO_ENOSYS) {
 		console_no_input = true;
 		return 0;

@@ -48,7 +48,8 @@ entry:
 	EXPECT 5, PV_CONSOLE_PORT, req_nsegs, REQ_RESULT, PV_ERR_MALFORMED
 	EXPECT 6, PV_CONSOLE_PORT, req_too_long, REQ_RESULT, PV_ERR_MALFORMED
 	EXPECT 7, PV_CONSOLE_IN_PORT, in_not_ram, IN_RESULT, PV_ERR_MALFORMED
-	EXPECT 8, PV_CONSOLE_IN_PORT, in_too_long, IN_RESULT, PV_ERR_MALFORMED
+	EXPECT 8, PV_CONSOLE_IN_PORT, in_bad_size, IN_RESULT, PV_ERR_MALFORMED
+	EXPECT 12, PV_CONSOLE_IN_PORT, in_bad_index, IN_RESULT, PV_ERR_MALFORMED
 
 	/* A request that is not in RAM itself, and a byte-wide write: refused,
 	 * with nowhere to answer.  exosim must go on. */
@@ -100,11 +101,15 @@ msg:
 	REQ req_nsegs, 1, 33, msg, msg_len
 	REQ req_too_long, 1, 1, msg, 0x100001
 
-/* struct pv_console_in: paddr, len, result. */
+/* struct pv_console_in: ring, size, result.  The ring's header says it holds
+ * 4097 bytes, more than its 4096. */
 	.balign 64
-in_not_ram:  .quad NOT_RAM
-	.long 16, 0
-in_too_long: .quad inbuf
+in_not_ram:   .quad NOT_RAM
+	.long 4096, 0
+in_bad_size:  .quad inring
 	.long 4097, 0
-	.balign 64
-inbuf: .fill 4097, 1, 0
+in_bad_index: .quad inring
+	.long 4096, 0
+	.balign 4096
+inring: .quad 4097, 0
+	.fill 8192 - 16, 1, 0

@@ -15,6 +15,7 @@ Suite *vma_suite(void);
 Suite *escape_suite(void);
 Suite *guest_mem_suite(void);
 Suite *device_suite(void);
+Suite *pvstdin_suite(void);
 Suite *deadline_suite(void);
 Suite *insn_suite(void);
 Suite *unix_status_suite(void);

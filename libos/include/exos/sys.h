@@ -368,12 +368,19 @@ static inline long exo_set_fsbase(int env_cap, uint64_t base)
 	return exo_syscall2(EXO_SYS_SET_FSBASE, env_cap, (long)base);
 }
 
-/* Reads exosim's stdin: bytes (at most to the end of buf's first page), 0 at
- * its end, -EXO_ENOSYS where there is no console input (QEMU). */
-static inline long exo_console_read(void *buf, size_t len)
+/* Asks for console input (exo/console.h): bytes in the ring, waiting while
+ * it is empty; 0 at the end of input, -EXO_E*, -EXO_ENOSYS without the ring
+ * (QEMU).  Readers call exo_console_in, which calls this only when the ring
+ * is empty. */
+static inline long exo_console_fill(void)
 {
-	return exo_syscall2(EXO_SYS_CONSOLE_READ, (long)buf, (long)len);
+	return exo_syscall0(EXO_SYS_CONSOLE_FILL);
 }
+
+/* Reads at most n bytes of exosim's stdin (console.c): what the ring holds,
+ * with one fill when it is empty.  Bytes, 0 at the end of input, -EXO_E*;
+ * -EXO_ENOSYS where there is no console input (QEMU). */
+long exo_console_in(void *dst, size_t n);
 
 static inline long exo_reclaim(int env_cap, uint64_t npages)
 {
