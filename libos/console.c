@@ -21,7 +21,10 @@ long exo_console_in(void *dst, size_t n)
 		return -EXO_ENOSYS;
 	while (n) {
 		uint64_t tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
-		uint64_t held = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE) - tail;
+		uint64_t head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE) != tail)
+			continue; /* another reader took bytes: head and tail do not pair */
+		uint64_t held = head - tail;
 		if (held > size)
 			return -EXO_EIO; /* a reader broke the ring; exosim refuses it too */
 		if (!held) {
