@@ -3,7 +3,12 @@
  * exit per batch.  The request and the ring's header are copied once and
  * checked (gpa_check for the whole ring, the indices against its size) before
  * anything is read, so no input is consumed for a ring that cannot take it. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
+#endif
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -102,10 +107,18 @@ static const struct device pvstdin_device = {.name = "pv-stdin",
                                              .len = 4,
                                              .access = pvstdin_access};
 
+/* A batch holds what stdin has ready, and a Linux pipe holds 64 KiB unless
+ * asked for more: a larger pipe lets a fast writer (`cat file | exosim`) fill
+ * a whole ring per exit.  Only the capacity changes, nothing a reader or
+ * writer sees otherwise; where it is refused (not a pipe, over the user's
+ * pipe quota) batches stay at 64 KiB. */
+#define STDIN_PIPE_BYTES (256 * 1024)
+
 static void pvstdin_setup(struct vm *vm)
 {
 	(void)vm;
 	end_pending = false;
+	(void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, STDIN_PIPE_BYTES);
 	device_register_or_fail(&pvstdin_device);
 }
 
