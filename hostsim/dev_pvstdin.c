@@ -8,10 +8,10 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
-#include <unistd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <exo/console.h>
 #include <hw/exosim_pv.h>

@@ -9,10 +9,10 @@
 
 #include "arch.h"
 #include "gate.h"
-#include "pagetable.h"
-#include "x86.h"
 #include "kernel.h"
+#include "pagetable.h"
 #include "uaccess.h"
+#include "x86.h"
 
 static bool paravirtual;
 static bool have_debugcon;
@@ -185,6 +185,7 @@ long console_fill(void)
 	outl(PV_CONSOLE_IN_PORT, (uint32_t)kpa(&fill_req));
 	int32_t r = fill_req.result;
 	if (r >= 0)
-		return r;
+		return r <= (int32_t)CONSOLE_IN_BYTES ? r
+		                                      : -EXO_EIO; /* more breaks exosim's word */
 	return r == -EXO_EINTR ? -EXO_EINTR : -EXO_EIO; /* malformed: a reader broke the ring */
 }
