@@ -37,7 +37,9 @@ static const char usage_text[] =
         "  --libos FILE      the ExOS ELF (default: exos.elf next to exosim)\n"
         "  --append STR      add STR to the kernel command line (e.g. \"verbose\");\n"
         "                    at most " APPEND_MAX_STR " bytes\n"
-        "  --mem SIZE        guest memory, with K, M or G suffix (default 256M)\n"
+        "  --mem SIZE        guest memory, with K, M or G suffix, 16M..64G (default\n"
+        "                    4G: 3G below the device hole at 3-4 GiB, the rest above\n"
+        "                    it); the host backs it lazily, as the guest touches it\n"
         "  --timeout SECS    end the whole run after SECS seconds, even while exosim\n"
         "                    waits on stdout (fractions allowed)\n"
         "  --stats           print VM exits by reason and port, timings, refused guest\n"
@@ -156,7 +158,11 @@ void options_parse(struct options *o, int argc, char **argv)
 	        {"version", no_argument, 0, VERSION},
 	        {0, 0, 0, 0},
 	};
-	*o = (struct options){.mem = 256ull << 20, .append = ""};
+	/* 4G: enough for real programs (compilers, make -j), and cheap: the host
+	 * backs guest RAM only as it is touched, the kernel's boot does not grow
+	 * with it, and KVM's bookkeeping for the slot costs ~8 ms at 4G against ~2
+	 * ms at 256M (docs/benchmarks.md). */
+	*o = (struct options){.mem = 4ull << 30, .append = ""};
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {

@@ -5,6 +5,8 @@
  * turn on PAE/LME/paging, and jump.  Everything the tables need is computed at link
  * time, nothing at run time. */
 #include <exo/memlayout.h>
+#include <exo/page.h>
+#include "directmap.h"
 #include "x86.h"
 
 #define PHYS(x) ((x) - EXO_KERNBASE)
@@ -69,11 +71,15 @@ start64:
 1:	hlt
 	jmp 1b
 
-/* Boot page tables: the first 4 GiB of physical memory mapped with 2 MiB pages at
- * EXO_KERNBASE (PML4 slot 255) and, for the jump above, at 0 (slot 0).  Every
+/* Boot page tables: physical memory up to DIRECT_MAP_GIB GiB mapped with 2 MiB pages
+ * at EXO_KERNBASE (PML4 slot 255) and, for the jump above, at 0 (slot 0).  Every
  * environment's PML4 shares slot 255; nothing else ever uses slot 0 of this table.
- * The first 2 MiB, which hold the kernel's stacks (kernel.ld checks), are mapped
- * with 4 KiB pages so that start64 can unmap the stacks' guard pages. */
+ * All of it is built here by the assembler, so boot spends no instruction on it
+ * however much RAM there is (a loop over 2 MiB entries would cost ~1.5 µs each in
+ * emulated ring 0).  Addresses without RAM (the MMIO hole, beyond the end of RAM)
+ * are mapped too and never touched.  The first 2 MiB, which hold the kernel's
+ * stacks (kernel.ld checks), are mapped with 4 KiB pages so that start64 can unmap
+ * the stacks' guard pages. */
 	.section .data.pagetables, "aw"
 	.balign 4096
 	.globl boot_pml4
@@ -84,16 +90,17 @@ boot_pml4:
 	.fill 256, 8, 0
 	.globl boot_pdpt
 boot_pdpt:
-	.quad PHYS(boot_pd) + 0x0000 + (PTE_P | PTE_W)
-	.quad PHYS(boot_pd) + 0x1000 + (PTE_P | PTE_W)
-	.quad PHYS(boot_pd) + 0x2000 + (PTE_P | PTE_W)
-	.quad PHYS(boot_pd) + 0x3000 + (PTE_P | PTE_W)
-	.fill 508, 8, 0
+	.set i, 0
+	.rept DIRECT_MAP_GIB
+	.quad PHYS(boot_pd) + (i << 12) + (PTE_P | PTE_W)
+	.set i, i + 1
+	.endr
+	.fill 512 - DIRECT_MAP_GIB, 8, 0
 	.globl boot_pd
 boot_pd:
 	.quad PHYS(boot_pt0) + (PTE_P | PTE_W)
 	.set i, 1
-	.rept 2047
+	.rept DIRECT_MAP_GIB * 512 - 1
 	.quad (i << 21) + (PTE_P | PTE_W | PTE_PS)
 	.set i, i + 1
 	.endr
@@ -102,6 +109,22 @@ boot_pt0:
 	.rept 512
 	.quad (i << 12) + (PTE_P | PTE_W)
 	.set i, i + 1
+	.endr
+
+/* What the exported page-info table shows for a gigabyte of physical addresses
+ * without RAM (pmem.c): a page table whose 512 entries all map one page of
+ * EXO_PAGE_KERNEL entries, read-only.  One page-directory entry pointing here
+ * covers the 2 MiB of table that describe such a gigabyte, so the MMIO hole costs
+ * neither RAM nor a store at boot. */
+	.globl pmem_hole_pt
+pmem_hole_pt:
+	.rept 512
+	.quad PHYS(pmem_hole_entries) + (PTE_P | PTE_U) + 0x8000000000000000 /* NX */
+	.endr
+pmem_hole_entries:
+	/* struct exo_page {owner 0, refs 0, type EXO_PAGE_KERNEL, flags 0} (pmem.c checks) */
+	.rept 512
+	.quad EXO_PAGE_KERNEL << 32
 	.endr
 
 /* GDT, Linux's layout (see x86.h).  The TSS descriptor is filled in by gdt_init(). */

@@ -110,7 +110,7 @@ static void memory_init(const struct hvm_start_info *si, struct mem_range *res, 
 	/* exosim promises fresh RAM reads as zero; QEMU's firmware may have used it. */
 	pmem_init(usable, n, console_is_paravirtual());
 	vm_init();
-	export_map_range(EXO_PAGES, pmem_table_pa(), pmem_table_bytes(), PTE_NX);
+	export_map_table(EXO_PAGES, pmem_table_pa(), pmem_table_bytes());
 	kinfo_page.npages = npages;
 	kverbose("exo: %lu MiB free in %d ranges\n", pmem_free_pages() >> 8, n);
 }

@@ -64,6 +64,45 @@ void export_map_range(uint64_t va, uint64_t pa, uint64_t bytes, uint64_t flags)
 	export_pml4e = ((uint64_t *)kva(export_root))[EXPORT_SLOT];
 }
 
+/* The page-directory entry for va in the exported tree, creating the tables
+ * above it. */
+static uint64_t *export_pde(uint64_t va)
+{
+	uint64_t *table = kva(export_root);
+	for (int level = 3; level > 1; level--) {
+		uint64_t *e = &table[PT_INDEX(va, level)];
+		if (!(*e & PTE_P)) {
+			uint64_t pa = page_alloc(0, EXO_PAGE_KERNEL);
+			if (!pa)
+				panic("out of memory for the exported tables");
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		}
+		table = kva(*e & PTE_ADDR_MASK);
+	}
+	return &table[PT_INDEX(va, 1)];
+}
+
+/* The page-info table, 2 MiB-aligned at both ends: one entry per 2 MiB (each
+ * describes a gigabyte of frames), so that boot does not pay ~1.5 us for each
+ * of 512 4 KiB entries per gigabyte of RAM.  A gigabyte without RAM gets
+ * pmem_hole_pt (boot.S, pmem.c); a tail shorter than 2 MiB gets 4 KiB pages. */
+void export_map_table(uint64_t va, uint64_t pa, uint64_t bytes)
+{
+	extern uint64_t pmem_hole_pt[512];
+	const uint64_t chunk = 2ul << 20;
+	uint64_t off = 0;
+	for (; bytes - off >= chunk; off += chunk) {
+		uint64_t *pde = export_pde(va + off);
+		if (pmem_table_chunk_is_hole(off / chunk))
+			*pde = kpa(pmem_hole_pt) | USER_PTE;
+		else
+			*pde = (pa + off) | PTE_PS | PTE_NX | USER_PTE;
+	}
+	if (off < bytes)
+		export_map_range(va + off, pa + off, bytes - off, PTE_NX);
+	export_pml4e = ((uint64_t *)kva(export_root))[EXPORT_SLOT];
+}
+
 uint64_t vm_new_pml4(uint16_t owner)
 {
 	uint64_t pa = page_alloc(owner, EXO_PAGE_PT);

@@ -29,6 +29,8 @@ void vm_unbind(uint16_t env_slot, uint64_t va);
 /* Exported pages every address space maps (export.c). */
 void export_map(uint64_t va, uint64_t pa, uint64_t flags);
 void export_map_range(uint64_t va, uint64_t pa, uint64_t bytes, uint64_t flags);
+/* The page-info table (pmem.c) at va: pa and va 2 MiB-aligned. */
+void export_map_table(uint64_t va, uint64_t pa, uint64_t bytes);
 extern uint64_t export_pml4e;
 
 long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n);

@@ -19,7 +19,16 @@
  *  - once the fresh parts are gone, freed single pages are found next-fit
  *    outside them (freed_below counts them);
  *  - a run that fits nowhere else is searched for in the table (slow, rare).
- * Freed frames are marked dirty and cleared when handed out again. */
+ * Freed frames are marked dirty and cleared when handed out again.
+ *
+ * The table is indexed by frame number from 0 to the end of RAM, so it also
+ * describes what is not RAM: above 3 GiB exosim (and QEMU) leave a hole for
+ * device MMIO and put the rest of RAM above 4 GiB.  Writing EXO_PAGE_KERNEL
+ * into the 256 Ki entries of a 1 GiB hole would cost ~150 ms here, so a
+ * gigabyte without a free frame is never written: its 2 MiB of table is
+ * exported as pmem_hole_pt (boot.S), a page table built by the assembler that
+ * shows EXO_PAGE_KERNEL entries, and the kernel itself never looks at those
+ * frames (they are in no free range).  Boot costs the same whatever --mem is. */
 #include <exo/errno.h>
 #include <exo/memlayout.h>
 
@@ -31,6 +40,14 @@
 
 #define MAX_RANGES    32
 #define MAX_FREE_RUNS 64
+#define PFNS_PER_GIB  (1ul << 18)
+#define TABLE_ALIGN   (2ul << 20) /* exported with 2 MiB pages */
+#define HOLE_WORDS    ((DIRECT_MAP_GIB + 63) / 64)
+
+_Static_assert(sizeof(struct exo_page) * PFNS_PER_GIB == TABLE_ALIGN,
+               "a gigabyte of frames is described by one 2 MiB page of the table");
+_Static_assert(offsetof(struct exo_page, type) == 4,
+               "boot.S's pmem_hole_entries put the type in bits 32..39");
 /* page_info flags, kernel-private: free, but kept for a run in free_runs. */
 #define PMEM_RUN_FREE 0x40
 
@@ -54,6 +71,8 @@ static struct free_run free_runs[MAX_FREE_RUNS];
 /* Free pages, exported so a libOS sees memory pressure without asking. */
 #define nfree kinfo_page.free_pages
 static bool fresh_zero;
+/* Bit g: gigabyte g of physical memory has no free frame (holes, above). */
+static uint64_t hole_gib[HOLE_WORDS];
 
 static void fill64(void *dst, uint64_t pattern, uint64_t count)
 {
@@ -68,18 +87,58 @@ static uint64_t kernel_entry_pattern(void)
 	return v;
 }
 
-/* Carves `bytes` (page-rounded) from the first range that has them. */
-static uint64_t carve(uint64_t bytes)
+/* Carves `bytes` (page-rounded), `align`-aligned, from the first range that
+ * has them; what the alignment skips stays free as a range of its own. */
+static uint64_t carve(uint64_t bytes, uint64_t align)
 {
 	bytes = ROUNDUP(bytes, EXO_PAGE_SIZE);
 	for (int i = 0; i < nranges; i++) {
-		if (ranges[i].end - ranges[i].base >= bytes) {
-			uint64_t pa = ranges[i].base;
-			ranges[i].base += bytes;
-			return pa;
+		uint64_t pa = ROUNDUP(ranges[i].base, align);
+		if (pa >= ranges[i].end || ranges[i].end - pa < bytes)
+			continue;
+		if (pa > ranges[i].base && nranges < MAX_RANGES) {
+			memmove(&ranges[i + 1], &ranges[i], (nranges - i) * sizeof(ranges[0]));
+			nranges++;
+			ranges[i++].end = pa;
 		}
+		ranges[i].base = pa + bytes;
+		return pa;
 	}
 	panic("no room for the page-info table (%lu bytes)", bytes);
+}
+
+/* Records which gigabytes hold no free frame, once the ranges are final: the
+ * whole gigabytes inside the gaps between free ranges (so the cost follows the
+ * number of ranges and holes, not the size of RAM). */
+static void find_holes(void)
+{
+	uint64_t gap = 0;
+	for (int i = 0; i <= nranges; i++) {
+		uint64_t end = i < nranges ? PFN(ranges[i].base) : npages;
+		for (uint64_t g = ROUNDUP(gap, PFNS_PER_GIB) / PFNS_PER_GIB;
+		     (g + 1) * PFNS_PER_GIB <= end; g++)
+			hole_gib[g / 64] |= 1ul << (g % 64);
+		if (i < nranges)
+			gap = PFN(ranges[i].end);
+	}
+}
+
+bool pmem_table_chunk_is_hole(uint64_t i)
+{
+	return i < DIRECT_MAP_GIB && hole_gib[i / 64] >> (i % 64) & 1;
+}
+
+/* Frames [pfn, end) are not free: EXO_PAGE_KERNEL, except in holes. */
+static void mark_kernel(uint64_t pfn, uint64_t end, uint64_t pattern)
+{
+	while (pfn < end) {
+		uint64_t gib = pfn / PFNS_PER_GIB, stop = (gib + 1) * PFNS_PER_GIB;
+		if (stop > end)
+			stop = end;
+		if (!pmem_table_chunk_is_hole(gib))
+			fill64(&page_info[pfn], pattern, stop - pfn);
+		pfn = stop;
+	}
 }
 
 /* Everything that is not a free range below the table's end is the kernel's. */
@@ -87,9 +146,7 @@ static void mark_kernel_pages(void)
 {
 	uint64_t pattern = kernel_entry_pattern(), pfn = 0;
 	for (int i = 0; i <= nranges; i++) {
-		uint64_t gap_end = i < nranges ? PFN(ranges[i].base) : npages;
-		if (gap_end > pfn)
-			fill64(&page_info[pfn], pattern, gap_end - pfn);
+		mark_kernel(pfn, i < nranges ? PFN(ranges[i].base) : npages, pattern);
 		if (i < nranges)
 			pfn = PFN(ranges[i].end);
 	}
@@ -106,15 +163,16 @@ void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero)
 			ranges[nranges++] = r;
 	}
 	if (!nranges)
-		panic("no usable memory below 4 GiB");
+		panic("no usable memory in the direct map");
 	npages = PFN(ranges[nranges - 1].end);
 	table_bytes = ROUNDUP(npages * sizeof(struct exo_page), EXO_PAGE_SIZE);
 	uint64_t rmap_bytes = ROUNDUP(npages * sizeof(uint32_t), EXO_PAGE_SIZE);
-	table_pa = carve(table_bytes + rmap_bytes);
+	table_pa = carve(table_bytes + rmap_bytes, TABLE_ALIGN);
 	page_info = kva(table_pa);
 	page_rmap = kva(table_pa + table_bytes);
 	if (!fresh_zero)
 		fill64(page_info, 0, (table_bytes + rmap_bytes) / 8);
+	find_holes();
 	mark_kernel_pages();
 	for (int i = 0; i < nranges; i++) {
 		nfree += PFN(ranges[i].end - ranges[i].base);

@@ -8,15 +8,20 @@
 
 #include <exo/page.h>
 
+#include "directmap.h"
 #include "memmap.h"
 
 /* Pages the kernel may hand out lie below this (the boot direct map). */
-#define PMEM_DIRECT_MAP_END (4ul << 30)
+#define PMEM_DIRECT_MAP_END ((uint64_t)DIRECT_MAP_GIB << 30)
 #define PFN(pa)             ((pa) >> 12)
 #define PA(pfn)             ((uint64_t)(pfn) << 12)
 
-extern struct exo_page *page_info; /* [npages], exported */
-extern uint32_t *page_rmap;        /* [npages], kernel-private: see rmap.c */
+/* [npages], exported.  The kernel's view is only meaningful for frames in the
+ * free ranges and frames it handed out: a whole gigabyte without RAM (the MMIO
+ * hole) is never written, so it reads as free here while EXO_PAGES shows it as
+ * EXO_PAGE_KERNEL (see pmem.c). */
+extern struct exo_page *page_info;
+extern uint32_t *page_rmap; /* [npages], kernel-private: see rmap.c */
 extern uint64_t npages;
 
 /* Takes the free ranges (the memory map minus everything reserved) and carves
@@ -36,8 +41,12 @@ uint64_t run_alloc(uint64_t n, bool large, uint16_t owner);
 void run_free(uint64_t pfn, uint64_t n);
 uint64_t pmem_free_pages(void);
 
-/* The page-info table's physical extent, for mapping it into environments. */
+/* The page-info table's physical extent (2 MiB-aligned), for mapping it into
+ * environments. */
 uint64_t pmem_table_pa(void);
 uint64_t pmem_table_bytes(void);
+/* Is the table's 2 MiB chunk i (frames [i << 18, (i + 1) << 18)) a gigabyte
+ * without RAM, never written, to be exported as pmem_hole_pt? */
+bool pmem_table_chunk_is_hole(uint64_t i);
 
 #endif

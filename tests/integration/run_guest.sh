@@ -18,6 +18,7 @@
 #   --append STR        add STR to the kernel command line (exosim --append, or
 #                       qemu-boot.sh's APPEND)
 #   --no-kernel         do not pass --kernel to exosim
+#   --mem SIZE          guest RAM for either VM (exosim --mem, QEMU -m)
 #   --timeout SEC       kill the VM after SEC seconds and fail (default 30)
 # PROGRAM may be @text (a text file) or @elf32 (a 32-bit ELF header), created here.
 #
@@ -25,7 +26,7 @@
 set -u
 
 vm="" exosim="" kernel="" status=0 guest_status="" stdout_mode=empty stdout_str="" stdout_file=""
-stderr_lines="" timeout=30 use_kernel=1 append=""
+stderr_lines="" timeout=30 use_kernel=1 append="" mem=""
 stderr_has=() exosim_args=()
 
 die() {
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--exosim-arg) exosim_args+=("$2"); shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--no-kernel) use_kernel=0; shift ;;
+	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--) shift; break ;;
 	*) die "unknown option: $1" ;;
@@ -111,6 +113,7 @@ if [ "$vm" = exosim ]; then
 	fi
 	[ -x "$exosim" ] || die "exosim not found at $exosim (build it first)"
 	[ -n "$append" ] && exosim_args+=(--append "$append")
+	[ -n "$mem" ] && exosim_args+=(--mem "$mem")
 	cmd=("$exosim" ${kargs[@]+"${kargs[@]}"} ${exosim_args[@]+"${exosim_args[@]}"} "$program" "$@")
 	errfile=$tmp/err
 	want=$status
@@ -132,6 +135,7 @@ else
 	# the guest's stderr and kernel diagnostics stay out of stdout (serial).
 	cmd=("$(dirname "$0")/../../scripts/qemu-boot.sh" "$kernel" "$tmp/boot.cpio" "$tmp/dbg" "$append")
 	errfile=$tmp/dbg
+	[ -n "$mem" ] && export EXO_QEMU_MEM=$mem
 	want=$(((${guest_status:-$status} << 1 | 1) & 0xff))
 fi
 
