@@ -19,6 +19,7 @@ struct boot_options {
 	uint64_t tick_us; /* timer tick (exo.tick_us=) */
 	bool noxsave;     /* noxsave: FXSAVE only, no AVX (fpu.c) */
 	bool fpu_timing;  /* exo.fpu_timing: time each FPU switch (fpu.c) */
+	bool scrub_bench; /* exo.scrub_bench: time zeroing by hand and by the host (scrub.c) */
 };
 extern struct boot_options boot_options;
 

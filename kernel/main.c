@@ -15,6 +15,7 @@
 #include "env.h"
 #include "escape.h"
 #include "sched.h"
+#include "scrub.h"
 #include "gate.h"
 #include "kernel.h"
 #include "kstring.h"
@@ -71,6 +72,7 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 		cmdline_parse_u64(w.value, w.vlen, &boot_options.tsc_khz);
 	boot_options.noxsave = cmdline_find(cmd, len, "noxsave", &w);
 	boot_options.fpu_timing = cmdline_find(cmd, len, "exo.fpu_timing", &w);
+	boot_options.scrub_bench = cmdline_find(cmd, len, "exo.scrub_bench", &w);
 	boot_options.tick_us = DEFAULT_TICK_US;
 	if (cmdline_find(cmd, len, "exo.tick_us", &w) && w.has_value)
 		cmdline_parse_u64(w.value, w.vlen, &boot_options.tick_us);
@@ -109,6 +111,12 @@ static void memory_init(const struct hvm_start_info *si, struct mem_range *res, 
 		panic("no usable memory in the memory map");
 	/* exosim promises fresh RAM reads as zero; QEMU's firmware may have used it. */
 	pmem_init(usable, n, console_is_paravirtual());
+	/* The top 2 MiB of RAM are still free (pmem carves from the bottom). */
+	uint64_t top = ROUNDDOWN(usable[n - 1].end, 2ul << 20);
+	if (boot_options.scrub_bench && top - usable[n - 1].base >= 4ul << 20 &&
+	    (top <= pmem_table_pa() ||
+	     top - (2ul << 20) >= pmem_table_pa() + 2 * pmem_table_bytes()))
+		scrub_bench(top - (2ul << 20));
 	vm_init();
 	export_map_table(EXO_PAGES, pmem_table_pa(), pmem_table_bytes());
 	kinfo_page.npages = npages;

@@ -11,6 +11,9 @@
 #define PV_ERR_MALFORMED   -4096
 #define REQ_RESULT         8  /* offsetof(struct pv_console_req, result) */
 #define IN_RESULT          12 /* offsetof(struct pv_console_in, result) */
+#define PV_DISCARD_PORT    0x710
+#define PV_DISCARD_MAGIC   0x42524353
+#define DISCARD_RESULT     4  /* offsetof(struct pv_discard_req, result) */
 #define NOT_RAM            0xfffff000 /* the MMIO hole under 4 GiB */
 
 	.section .note.Xen, "a"
@@ -50,6 +53,26 @@ entry:
 	EXPECT 7, PV_CONSOLE_IN_PORT, in_not_ram, IN_RESULT, PV_ERR_MALFORMED
 	EXPECT 8, PV_CONSOLE_IN_PORT, in_bad_size, IN_RESULT, PV_ERR_MALFORMED
 	EXPECT 12, PV_CONSOLE_IN_PORT, in_bad_index, IN_RESULT, PV_ERR_MALFORMED
+
+	/* Page discard: detected by its magic; a malformed request discards
+	 * nothing (the scratch page keeps its bytes); a good one zeroes it. */
+	movl $20, %ebx
+	movw $PV_DISCARD_PORT, %dx
+	inl %dx, %eax
+	cmpl $PV_DISCARD_MAGIC, %eax
+	jne fail
+	movl $0x5a5a5a5a, scratch
+	EXPECT 21, PV_DISCARD_PORT, dis_nranges, DISCARD_RESULT, PV_ERR_MALFORMED
+	EXPECT 22, PV_DISCARD_PORT, dis_unaligned, DISCARD_RESULT, PV_ERR_MALFORMED
+	EXPECT 23, PV_DISCARD_PORT, dis_not_ram, DISCARD_RESULT, PV_ERR_MALFORMED
+	EXPECT 24, PV_DISCARD_PORT, dis_wraps, DISCARD_RESULT, PV_ERR_MALFORMED
+	movl $25, %ebx
+	cmpl $0x5a5a5a5a, scratch
+	jne fail
+	EXPECT 26, PV_DISCARD_PORT, dis_ok, DISCARD_RESULT, 0
+	movl $27, %ebx
+	cmpl $0, scratch
+	jne fail
 
 	/* A request that is not in RAM itself, and a byte-wide write: refused,
 	 * with nowhere to answer.  exosim must go on. */
@@ -113,3 +136,24 @@ in_bad_index: .quad inring
 	.balign 4096
 inring: .quad 4097, 0
 	.fill 8192 - 16, 1, 0
+
+/* struct pv_discard_req: nranges, result, then 32 ranges {paddr, len}; the
+ * second range of each is the scratch page, so that a request refused for its
+ * first range must not have discarded it. */
+.macro DISCARD name, nranges, paddr, len
+	.balign 64
+\name:
+	.long \nranges, 0
+	.quad \paddr, \len
+	.quad scratch, 4096
+	.fill 30 * 16, 1, 0
+.endm
+
+	DISCARD dis_ok, 1, scratch, 4096
+	DISCARD dis_nranges, 33, scratch, 4096
+	DISCARD dis_unaligned, 2, scratch + 8, 4096
+	DISCARD dis_not_ram, 2, NOT_RAM, 4096
+	DISCARD dis_wraps, 2, 0xfffffffffffff000, 0x2000
+
+	.balign 4096
+scratch: .fill 4096, 1, 0
