@@ -19,15 +19,27 @@
 #include "uaccess.h"
 #include "pagetable.h"
 
-#define CAP_NODES 131072 /* 512 MiB of pages, whoever holds them */
-
 struct cap_system caps;
-static struct cap_node cap_pool[CAP_NODES];
+static struct cap_node *cap_nodes;
+static uint64_t ncap_nodes;
 static struct cap_table cap_tables[EXO_NENV];
+
+/* A root for every frame of RAM, whoever holds it, plus 64 Ki for
+ * environments, slices and derived capabilities (a root per frame is the worst
+ * case: single pages; a run needs one); 40 bytes per frame, 1% of
+ * RAM.  Links are 32-bit (cap_system_init caps the count). */
+static uint64_t cap_count(uint64_t ram_pages)
+{
+	return ram_pages + 65536;
+}
+
+const struct pmem_pool captab_pool = {cap_count, sizeof(struct cap_node), (void **)&cap_nodes,
+                                      &ncap_nodes};
 
 void captab_init(void)
 {
-	cap_system_init(&caps, cap_pool, CAP_NODES, cap_tables, EXO_NENV);
+	uint32_t n = ncap_nodes < UINT32_MAX ? (uint32_t)ncap_nodes : UINT32_MAX;
+	cap_system_init(&caps, cap_nodes, n, cap_tables, EXO_NENV);
 }
 
 const struct cap_node *cap_of(const struct env *e, int64_t slot, uint32_t type, uint32_t rights)

@@ -7,11 +7,14 @@
 #include <stdint.h>
 
 #include "cap.h"
+#include "pmem.h"
 
 struct env;
 
 extern struct cap_system caps;
 
+/* The nodes' pool, for pmem_init; captab_init runs after it. */
+extern const struct pmem_pool captab_pool;
 void captab_init(void);
 /* The node behind slot in e's table if it has `type` and all of `rights`;
  * else an error encoded in the pointer (IS_CAP_ERR / CAP_ERR): -EXO_EBADF for

@@ -24,6 +24,7 @@
 #include "memmap.h"
 #include "pmem.h"
 #include "reclaim.h"
+#include "rmap.h"
 #include "pagetable.h"
 #include "x86.h"
 
@@ -110,12 +111,11 @@ static void memory_init(const struct hvm_start_info *si, struct mem_range *res, 
 	if (n <= 0)
 		panic("no usable memory in the memory map");
 	/* exosim promises fresh RAM reads as zero; QEMU's firmware may have used it. */
-	pmem_init(usable, n, console_is_paravirtual());
-	/* The top 2 MiB of RAM are still free (pmem carves from the bottom). */
+	const struct pmem_pool pools[] = {rmap_pool, captab_pool};
+	pmem_init(usable, n, console_is_paravirtual(), pools, (int)ARRAY_SIZE(pools));
+	/* The top 2 MiB of RAM are still free: allocation starts at the bottom. */
 	uint64_t top = ROUNDDOWN(usable[n - 1].end, 2ul << 20);
-	if (boot_options.scrub_bench && top - usable[n - 1].base >= 4ul << 20 &&
-	    (top <= pmem_table_pa() ||
-	     top - (2ul << 20) >= pmem_table_pa() + 2 * pmem_table_bytes()))
+	if (boot_options.scrub_bench && pmem_in_free_ranges(top - (2ul << 20), 2ul << 20))
 		scrub_bench(top - (2ul << 20));
 	vm_init();
 	export_map_table(EXO_PAGES, pmem_table_pa(), pmem_table_bytes());

@@ -153,7 +153,42 @@ static void mark_kernel_pages(void)
 	}
 }
 
-void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero)
+/* RAM the ranges hold, in frames. */
+static uint64_t ram_pages(void)
+{
+	uint64_t pages = 0;
+	for (int i = 0; i < nranges; i++)
+		pages += PFN(ranges[i].end - ranges[i].base);
+	return pages;
+}
+
+/* Carves the page-info table, the rmap heads and the pools in one block. */
+static void carve_tables(const struct pmem_pool *pools, int npools)
+{
+	uint64_t ram = ram_pages(), bytes[8], total;
+	if (npools > (int)ARRAY_SIZE(bytes))
+		panic("pmem_init: %d pools", npools);
+	table_bytes = ROUNDUP(npages * sizeof(struct exo_page), EXO_PAGE_SIZE);
+	total = table_bytes + ROUNDUP(npages * sizeof(uint32_t), EXO_PAGE_SIZE);
+	for (int i = 0; i < npools; i++) {
+		bytes[i] = ROUNDUP(pools[i].count(ram) * pools[i].size, EXO_PAGE_SIZE);
+		total += bytes[i];
+	}
+	table_pa = carve(total, TABLE_ALIGN);
+	page_info = kva(table_pa);
+	page_rmap = kva(table_pa + table_bytes);
+	uint64_t pa = table_pa + total;
+	for (int i = npools - 1; i >= 0; i--) {
+		pa -= bytes[i];
+		*pools[i].base = kva(pa);
+		*pools[i].n = bytes[i] / pools[i].size;
+	}
+	if (!fresh_zero)
+		fill64(page_info, 0, total / 8);
+}
+
+void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero,
+               const struct pmem_pool *pools, int npools)
 {
 	fresh_zero = fresh_pages_are_zero;
 	for (int i = 0; i < n && nranges < MAX_RANGES; i++) {
@@ -166,21 +201,23 @@ void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero)
 	if (!nranges)
 		panic("no usable memory in the direct map");
 	npages = PFN(ranges[nranges - 1].end);
-	table_bytes = ROUNDUP(npages * sizeof(struct exo_page), EXO_PAGE_SIZE);
-	uint64_t rmap_bytes = ROUNDUP(npages * sizeof(uint32_t), EXO_PAGE_SIZE);
-	table_pa = carve(table_bytes + rmap_bytes, TABLE_ALIGN);
-	page_info = kva(table_pa);
-	page_rmap = kva(table_pa + table_bytes);
-	if (!fresh_zero)
-		fill64(page_info, 0, (table_bytes + rmap_bytes) / 8);
+	carve_tables(pools, npools);
 	find_holes();
 	mark_kernel_pages();
+	nfree = ram_pages();
 	for (int i = 0; i < nranges; i++) {
-		nfree += PFN(ranges[i].end - ranges[i].base);
 		fresh[i] = PFN(ranges[i].base);
 		fresh_top[i] = PFN(ranges[i].end);
 	}
 	cur_pfn = PFN(ranges[0].base);
+}
+
+bool pmem_in_free_ranges(uint64_t pa, uint64_t len)
+{
+	for (int i = 0; i < nranges; i++)
+		if (pa >= ranges[i].base && pa <= ranges[i].end && len <= ranges[i].end - pa)
+			return true;
+	return false;
 }
 
 static uint64_t entry_pattern(uint16_t owner, uint8_t type, uint8_t flags)

@@ -24,9 +24,23 @@ extern struct exo_page *page_info;
 extern uint32_t *page_rmap; /* [npages], kernel-private: see rmap.c */
 extern uint64_t npages;
 
+/* A kernel pool sized from RAM (rmap records, capability nodes), carved at
+ * boot with the page-info table: it costs no instruction under exosim, whose
+ * fresh RAM reads as zero, and grows with --mem instead of being a constant in
+ * .bss. */
+struct pmem_pool {
+	uint64_t (*count)(uint64_t ram_pages); /* records wanted for that much RAM */
+	uint64_t size;                         /* bytes per record */
+	void **base;                           /* set by pmem_init: zeroed records */
+	uint64_t *n;                           /* set by pmem_init: how many */
+};
+
 /* Takes the free ranges (the memory map minus everything reserved) and carves
- * the page-info table out of them. */
-void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero);
+ * the page-info table and the pools out of them. */
+void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero,
+               const struct pmem_pool *pools, int npools);
+/* Is [pa, pa+len) inside one free range (free at boot)? */
+bool pmem_in_free_ranges(uint64_t pa, uint64_t len);
 
 /* A zeroed page now owned by `owner` with `type`; its physical address, or 0. */
 uint64_t page_alloc(uint16_t owner, uint8_t type);

@@ -1,6 +1,7 @@
-/* Reverse-map records live in a fixed pool, linked per physical page from
- * page_rmap[pfn] (index + 1; 0 = none).  A page is rarely mapped more than a
- * few times, so the per-page lists are short.  All state is valid zero-filled. */
+/* Reverse-map records live in a pool sized from RAM (rmap_pool, carved at boot
+ * by pmem_init), linked per physical page from page_rmap[pfn] (index + 1;
+ * 0 = none).  A page is rarely mapped more than a few times, so the per-page
+ * lists are short.  All state is valid zero-filled. */
 #include <exo/env.h>
 #include <exo/errno.h>
 
@@ -9,16 +10,26 @@
 #include "pmem.h"
 #include "rmap.h"
 
-#define RMAP_RECS 65536
-
 struct rmap_rec {
 	uint64_t va_env; /* page-aligned va (| RMAP_LARGE) | env slot (RMAP_SLOT_MASK) */
 	uint32_t node;   /* capability node the mapping was made with */
 	uint32_t next;   /* index + 1 */
 };
 
-static struct rmap_rec recs[RMAP_RECS];
+static struct rmap_rec *recs;
+static uint64_t nrecs;
 static uint32_t bump, free_head;
+
+/* One record for every frame of RAM mapped once, plus as many again as 64 Ki
+ * frames for sharing (copy-on-write, grants); 16 bytes per frame, 0.4% of
+ * RAM.  Indices are 32-bit (index + 1 in the links). */
+static uint64_t rmap_count(uint64_t ram_pages)
+{
+	uint64_t n = ram_pages + 65536;
+	return n < UINT32_MAX - 1 ? n : UINT32_MAX - 1;
+}
+
+const struct pmem_pool rmap_pool = {rmap_count, sizeof(struct rmap_rec), (void **)&recs, &nrecs};
 
 static uint64_t key(uint16_t env_slot, uint64_t va)
 {
@@ -31,7 +42,7 @@ int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node)
 	if (free_head) {
 		i = free_head - 1;
 		free_head = recs[i].next;
-	} else if (bump < RMAP_RECS) {
+	} else if (bump < nrecs) {
 		i = bump++;
 	} else {
 		return -EXO_ENOMEM;

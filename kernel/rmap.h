@@ -13,6 +13,11 @@
 /* A binding no capability made (the kernel's own pages, e.g. the u-area). */
 #define RMAP_NO_NODE UINT32_MAX
 
+#include "pmem.h"
+
+/* The records' pool, for pmem_init. */
+extern const struct pmem_pool rmap_pool;
+
 int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node);
 /* Removes the record for (env_slot, va); returns its capability node + 1, or 0. */
 uint32_t rmap_remove(uint64_t pfn, uint16_t env_slot, uint64_t va);

@@ -23,9 +23,9 @@
  *     EAGAIN while the kernel asks the biggest other environment for 64 pages.
  *     The biggest has nothing revocable and gives nothing, so it is not asked
  *     again: the next biggest is, the kernel takes 64 of its pages, and our
- *     retry succeeds; later its last 16.  Then nobody is left: ENOMEM.  (This
- *     needs memory to run out before the kernel's 65536 mapping records do:
- *     up to ~500 MiB of guest memory: ctest gives exosim --mem 256M, QEMU 128M.)
+ *     retry succeeds; later its last 16.  Then nobody is left: ENOMEM.  (The
+ *     kernel's mapping records, one per frame and 64 Ki more, outlast memory;
+ *     filling memory takes time, so ctest gives exosim --mem 256M, QEMU 128M.)
  * Nothing timing- or layout-dependent is printed (no pfns, ids, or counts that
  * depend on the libOS). */
 #define TEST_NAME "reclaim"
