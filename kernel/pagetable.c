@@ -91,8 +91,10 @@ void export_map_table(uint64_t va, uint64_t pa, uint64_t bytes)
 	extern uint64_t pmem_hole_pt[512];
 	const uint64_t chunk = 2ul << 20;
 	uint64_t off = 0;
-	for (; bytes - off >= chunk; off += chunk) {
-		uint64_t *pde = export_pde(va + off);
+	uint64_t *pde = 0;
+	for (; bytes - off >= chunk; off += chunk, pde++) {
+		if (!pde || !PT_INDEX(va + off, 1))
+			pde = export_pde(va + off); /* once per gigabyte of table */
 		if (pmem_table_chunk_is_hole(off / chunk))
 			*pde = kpa(pmem_hole_pt) | USER_PTE;
 		else
