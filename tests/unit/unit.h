@@ -16,6 +16,7 @@ Suite *escape_suite(void);
 Suite *guest_mem_suite(void);
 Suite *device_suite(void);
 Suite *pvstdin_suite(void);
+Suite *discard_suite(void);
 Suite *deadline_suite(void);
 Suite *insn_suite(void);
 Suite *unix_status_suite(void);
