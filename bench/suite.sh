@@ -4,14 +4,20 @@
 # exokernel papers' tables; docs/benchmarks.md explains each benchmark and holds the
 # latest results.
 #
-# Every benchmark program is a static musl binary (bench/progs/exobench.c, hello.c) run
-# once natively and once under exosim, which runs it under ExOS; getpid also runs under
+# Every benchmark program is a static binary (bench/progs/exobench.c, built with musl and
+# with glibc; hello.c; Debian's busybox-static and bash-static) run once natively and
+# once under exosim, which runs it under ExOS; getpid also runs under
 # `exosim --no-rewrite`.  The exokernel-only rows use the ExOS-native pct_cost.elf (PCT
 # and directed yield) and exobench's `kcall` (the kernel's gate, from the same binary).
 # Each program does a warm-up run and then N runs, and reports the median, min and max
 # per operation.  For exosim it adds VM exits per operation (from `exosim --stats`, less
 # the exits of a run that does nothing) and kernel crossings and upcalls per operation
 # (the kernel's counters, read by the program around its timed code).
+# Each exosim row also gets the instructions per operation, ring 0 and in all, from one
+# more run under QEMU TCG (`-icount shift=0`) with the plugin bench/insn_count.so, which
+# counts the instructions between exobench's timed_begin and timed_end (for boot rows:
+# the whole run).  They do not depend on the host: a reader with a VT-x host, where
+# ring-0 code runs natively, can predict their figures from them.
 #
 # Output: a Markdown table on stdout (also OUT/results.md), OUT/results.csv, and
 # OUT/ratios.png (gnuplot: exosim/native per benchmark, log scale).  A benchmark that
@@ -36,25 +42,35 @@ out=${out:-$build/bench-results}
 exosim=$build/exosim
 exobench=$build/bench/exobench
 hello=$build/bench/hello
+exobench_glibc=$build/bench/exobench-glibc
 hello_exos=$build/apps/hello.elf
 pct_cost=$build/tests/guest/pct_cost.elf
+plugin=$build/bench/insn_count.so
+kernel=$build/kernel.elf
+busybox=${BENCH_BUSYBOX:-/bin/busybox}
+bash_static=${BENCH_BASH_STATIC:-/bin/bash-static}
 for f in "$exobench" "$hello"; do
 	[ -x "$f" ] || { echo "suite.sh: $f not built (./build.sh bench builds it)" >&2; exit 2; }
 done
 
+# heavy_runs: the 16 MiB rows, whose every operation maps or unmaps 4096 pages (seconds
+# under exosim here); touch_runs: touch keeps each run's region mapped (fresh pages).
 if [ "$quick" = 1 ]; then
-	runs=5 target_ms=5 boot_runs=5 pct_rounds=400
+	runs=5 target_ms=5 boot_runs=5 pct_rounds=400 heavy_runs=3 touch_runs=2
 else
-	runs=21 target_ms=40 boot_runs=21 pct_rounds=4000
+	runs=21 target_ms=40 boot_runs=21 pct_rounds=4000 heavy_runs=7 touch_runs=3
 fi
 have_kvm=0
 [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -x "$exosim" ] && have_kvm=1
+have_qemu=0
+command -v qemu-system-x86_64 >/dev/null 2>&1 && command -v nm >/dev/null 2>&1 &&
+	[ -e "$plugin" ] && [ -e "$kernel" ] && [ -x "$exosim" ] && have_qemu=1
 
 mkdir -p "$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exosim_bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 csv=$out/results.csv
-echo "bench,mode,status,median_ns,min_ns,max_ns,runs,ops_per_run,vm_exits_per_op,kernel_crossings_per_op,upcalls_per_op,note" >"$csv"
+echo "bench,mode,status,median_ns,min_ns,max_ns,runs,ops_per_run,vm_exits_per_op,kernel_crossings_per_op,upcalls_per_op,qemu_ring0_insns_per_op,qemu_insns_per_op,note" >"$csv"
 failures=0
 started=$(date +%s)
 
@@ -68,7 +84,7 @@ why() {
 	grep -v '^exosim-stats:' "$1" | tail -n 1 | sed 's/^exobench: //' | tr ',' ';' | cut -c1-160
 }
 
-# record BENCH MODE STATUS MEDIAN MIN MAX RUNS OPS EXITS CROSSINGS UPCALLS NOTE
+# record BENCH MODE STATUS MEDIAN MIN MAX RUNS OPS EXITS CROSSINGS UPCALLS RING0 INSNS NOTE
 record() {
 	local IFS=,
 	echo "$*" >>"$csv"
@@ -77,7 +93,42 @@ record() {
 
 # record_without_figures BENCH MODE STATUS NOTE: a run that failed or does not exist.
 record_without_figures() {
-	record "$1" "$2" "$3" "" "" "" "" "" "" "" "" "$4"
+	record "$1" "$2" "$3" "" "" "" "" "" "" "" "" "" "" "$4"
+}
+
+# qemu_insns BINARY ARGS...: "RING0 TOTAL" instructions per operation of one run of
+# `exosim ARGS...` (which runs BINARY) under QEMU TCG with the plugin insn_count.so; empty if QEMU, nm or the plugin is
+# missing or the run failed (the reason goes to stderr).  For exobench (a binary with
+# timed_begin and timed_end) the count is over its timed windows, divided by the
+# operations it reports (ops_total); for any other program it is the whole boot-to-exit.
+qemu_insns() {
+	[ "$have_qemu" = 1 ] || return 0
+	local prog=$1 begin end st=0
+	shift
+	begin=$(nm "$prog" 2>/dev/null | awk '$3 == "timed_begin" { print $1 }')
+	end=$(nm "$prog" 2>/dev/null | awk '$3 == "timed_end" { print $1 }')
+	local opts="-icount shift=0 -plugin $plugin,out=$tmp/q.count"
+	[ -n "$begin" ] && [ -n "$end" ] && opts="$opts,begin=$begin,end=$end"
+	rm -f "$tmp/q.count"
+	"$exosim" --pack "$tmp/q.cpio" "$@" >/dev/null 2>"$tmp/q.err" || st=$?
+	[ "$st" = 0 ] && { EXO_QEMU_OPTS=$opts timeout 600 "$here/../scripts/qemu-boot.sh" \
+		"$kernel" "$tmp/q.cpio" "$tmp/q.err" </dev/null >"$tmp/q.out" 2>>"$tmp/q.err" || st=$?; }
+	# QEMU exits (status << 1) | 1: 1 is the program's 0
+	if [ "$st" != 1 ] || [ ! -s "$tmp/q.count" ]; then
+		progress "QEMU instruction count of $* failed (status $st): $(tail -n 1 "$tmp/q.err")"
+		return 0
+	fi
+	local ops=1
+	if [ -n "$begin" ]; then
+		# ops_total: the 7th field of exobench's CSV row
+		ops=$(grep -v '^#' "$tmp/q.out" | grep -v '^bench,' | tail -n 1 | cut -d, -f7)
+		[ -n "$ops" ] && [ "$ops" -gt 0 ] 2>/dev/null || { progress "QEMU run of $* printed no row"; return 0; }
+	fi
+	awk -v ops="$ops" -v w="$([ -n "$begin" ] && echo 1 || echo 0)" '{
+		for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		r = w ? v["window_ring0"] : v["ring0"]; t = w ? v["window_total"] : v["total"]
+		printf "%.1f %.1f\n", r / ops, t / ops
+	}' "$tmp/q.count"
 }
 
 # exits_of MODE: VM exits of an exobench run that does nothing, under MODE (cached).
@@ -92,23 +143,32 @@ exits_of() {
 	echo "${base_exits[$mode]:-0}"
 }
 
-# exobench_run BENCH MODE: one exobench run natively or under exosim, recorded.
+# exobench_run BENCH MODE [BINARY LABEL]: one exobench run natively or under exosim,
+# recorded as LABEL (default BENCH); BINARY defaults to the musl exobench.
 exobench_run() {
-	local bench=$1 mode=$2 cmd=() st=0
-	case $mode in
-	native) cmd=("$exobench") ;;
-	exosim) cmd=("$exosim" --stats --timeout 300 "$exobench") ;;
-	exosim-norewrite) cmd=("$exosim" --stats --timeout 300 --no-rewrite "$exobench") ;;
+	local bench=$1 mode=$2 bin=${3:-$exobench} label=${4:-$1} cmd=() st=0 n=$runs flags=()
+	case $bench in
+	touch) n=$touch_runs ;;
+	retouch | munmap | mprotect) n=$heavy_runs ;;
 	esac
-	"${cmd[@]}" --runs "$runs" --target-ms "$target_ms" "$bench" </dev/null >"$tmp/o" 2>"$tmp/e" || st=$?
+	if [ ! -x "$bin" ]; then
+		record_without_figures "$label" "$mode" failed "$bin not built"
+		return
+	fi
+	[ "$mode" = exosim-norewrite ] && flags=(--no-rewrite)
+	case $mode in
+	native) cmd=("$bin") ;;
+	*) cmd=("$exosim" --stats --timeout 600 "${flags[@]}" "$bin") ;;
+	esac
+	"${cmd[@]}" --runs "$n" --target-ms "$target_ms" "$bench" </dev/null >"$tmp/o" 2>"$tmp/e" || st=$?
 	local row
 	row=$(grep "^$bench," "$tmp/o" | tail -n 1)
 	if [ "$st" = 3 ]; then
-		record_without_figures "$bench" "$mode" n/a "$(why "$tmp/e")"
+		record_without_figures "$label" "$mode" n/a "$(why "$tmp/e")"
 		return
 	fi
 	if [ "$st" != 0 ] || [ -z "$row" ]; then
-		record_without_figures "$bench" "$mode" failed "status $st: $(why "$tmp/e")"
+		record_without_figures "$label" "$mode" failed "status $st: $(why "$tmp/e")"
 		return
 	fi
 	local median min max ops nruns total crossings upcalls exits=""
@@ -120,17 +180,33 @@ exobench_run() {
 		exits=$(awk -v e="${e:-0}" -v b="$base" -v n="$total" \
 			'BEGIN { d = e - b; if (d < 0) d = 0; printf "%.4f", (n > 0 ? d / n : 0) }')
 	fi
-	record "$bench" "$mode" ok "$median" "$min" "$max" "$nruns" "$ops" "$exits" "$crossings" "$upcalls" ""
+	local ring0="" insns=""
+	if [ "$mode" != native ]; then
+		read -r ring0 insns <<<"$(qemu_insns "$bin" "${flags[@]}" "$bin" --runs 1 --target-ms 1 "$bench")"
+	fi
+	record "$label" "$mode" ok "$median" "$min" "$max" "$nruns" "$ops" "$exits" "$crossings" "$upcalls" \
+		"$ring0" "$insns" ""
 }
 
-# boot_run NAME MODE PROG: boot-to-exit of PROG, timed by exobench spawn on the host.
-# Natively PROG itself is spawned; under exosim, exosim PROG (a VM boot, the kernel,
-# ExOS for a Linux program, the program, the exit).  Exits and crossings per boot come
-# from one more run with --stats.
+# boot_run NAME MODE [--stdin FILE] PROG [ARGS...]: boot-to-exit of PROG, timed by
+# exobench spawn on the host.  Natively PROG itself is spawned; under exosim, exosim PROG
+# (a VM boot, the kernel, ExOS for a Linux program, the program, the exit).  Exits and
+# crossings per boot come from one more run with --stats, instructions per boot from
+# one under QEMU (not with --stdin: QEMU does not forward stdin).
 boot_run() {
-	local name=$1 mode=$2 prog=$3 cmd=() st=0
-	if [ "$mode" = native ]; then cmd=("$prog"); else cmd=("$exosim" "$prog"); fi
-	"$exobench" --runs "$boot_runs" spawn "$name" "${cmd[@]}" </dev/null >"$tmp/o" 2>"$tmp/e" || st=$?
+	local name=$1 mode=$2 cmd=() st=0 in=()
+	shift 2
+	if [ "$1" = --stdin ]; then
+		in=(--stdin "$2")
+		shift 2
+	fi
+	local prog=$1
+	if [ ! -x "$prog" ]; then
+		record_without_figures "$name" "$mode" failed "$prog not found"
+		return
+	fi
+	if [ "$mode" = native ]; then cmd=("$@"); else cmd=("$exosim" "$@"); fi
+	"$exobench" --runs "$boot_runs" "${in[@]}" spawn "$name" "${cmd[@]}" </dev/null >"$tmp/o" 2>"$tmp/e" || st=$?
 	local row
 	row=$(grep "^$name," "$tmp/o" | tail -n 1)
 	if [ "$st" != 0 ] || [ -z "$row" ]; then
@@ -139,13 +215,32 @@ boot_run() {
 	fi
 	local median min max ops nruns exits="" crossings="" upcalls=""
 	IFS=, read -r _ median min max ops nruns _ <<<"$row"
+	local ring0="" insns=""
 	if [ "$mode" != native ]; then
-		"$exosim" --stats "$prog" </dev/null >/dev/null 2>"$tmp/s" || true
+		"$exosim" --stats "$@" <"${in[1]:-/dev/null}" >/dev/null 2>"$tmp/s" || true
 		exits=$(stat exits_total "$tmp/s")
 		crossings=$(stat kernel_crossings "$tmp/s")
 		upcalls=$(stat upcalls "$tmp/s")
+		[ ${#in[@]} = 0 ] && read -r ring0 insns <<<"$(qemu_insns "$prog" "$@")"
 	fi
-	record "$name" "$mode" ok "$median" "$min" "$max" "$nruns" "$ops" "$exits" "$crossings" "$upcalls" ""
+	record "$name" "$mode" ok "$median" "$min" "$max" "$nruns" "$ops" "$exits" "$crossings" "$upcalls" \
+		"$ring0" "$insns" ""
+}
+
+# derived_run NAME A B: a row whose median is A's minus B's on each side (the stdin row
+# less its program's boot-to-exit); no min or max.
+derived_run() {
+	local name=$1 a=$2 b=$3 mode ma mb
+	for mode in native exosim; do
+		ma=$(awk -F, -v k="$a" -v m="$mode" '$1 == k && $2 == m && $3 == "ok" { print $4 }' "$csv")
+		mb=$(awk -F, -v k="$b" -v m="$mode" '$1 == k && $2 == m && $3 == "ok" { print $4 }' "$csv")
+		if [ -n "$ma" ] && [ -n "$mb" ]; then
+			record "$name" "$mode" ok "$(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.1f", a - b }')" \
+				"" "" "" "" "" "" "" "" "" "$a - $b"
+		elif [ "$mode" = native ] || [ "$have_kvm" = 1 ]; then
+			record_without_figures "$name" "$mode" failed "$a or $b did not run"
+		fi
+	done
 }
 
 # pct_run: PCT and directed-yield round trips between two ExOS-native environments.
@@ -174,33 +269,51 @@ pct_run() {
 		if [ "$st" != 0 ] || [ -z "${v[0]}" ]; then
 			record_without_figures "$kind" exosim failed "status $st: $(why "$tmp/e")"
 		else
-			record "$kind" exosim ok "${v[0]}" "${v[1]}" "${v[2]}" 20 $((pct_rounds / 20)) "$exits" "$c" "" ""
+			record "$kind" exosim ok "${v[0]}" "${v[1]}" "${v[2]}" 20 $((pct_rounds / 20)) "$exits" "$c" "" "" "" ""
 		fi
 	done
 }
 
 # --- the runs
 progress() { printf '%s\n' "suite.sh: $*" >&2; }
-benches=${BENCH_ONLY:-"nullproc getpid kcall segv prot1 prot100 unprot100 trap appel1 appel2 pipe pipe1 matmul"}
+# BENCH_ONLY (a list of exobench benchmarks) limits the suite to them, plus the PCT and
+# musl boot rows; BENCH_BOOT=0 leaves out the busybox, bash and stdin rows.
+benches=${BENCH_ONLY:-"nullproc getpid kcall segv prot1 prot100 unprot100 trap appel1 appel2 pipe pipe1 matmul touch retouch munmap mprotect malloc"}
 for b in $benches; do
 	progress "$b"
 	exobench_run "$b" native
-	if [ "$have_kvm" = 1 ]; then
-		exobench_run "$b" exosim
-		[ "$b" = getpid ] && exobench_run getpid exosim-norewrite
+	[ "$have_kvm" = 1 ] && exobench_run "$b" exosim
+	[ "$have_kvm" = 1 ] && [ "$b" = getpid ] && exobench_run getpid exosim-norewrite
+	if [ "$b" = malloc ]; then
+		exobench_run malloc native "$exobench_glibc" malloc_glibc
+		[ "$have_kvm" = 1 ] && exobench_run malloc exosim "$exobench_glibc" malloc_glibc
 	fi
 done
 progress "pct, yield"
 [ "$have_kvm" = 1 ] && pct_run
 progress "boot"
-boot_run boot native "$hello"
+modes=native
+[ "$have_kvm" = 1 ] && modes="native exosim"
+for m in $modes; do
+	boot_run boot "$m" "$hello"
+done
 if [ "$have_kvm" = 1 ]; then
-	boot_run boot exosim "$hello"
 	if [ -e "$hello_exos" ]; then
 		boot_run boot_exos exosim "$hello_exos"
 	else
 		record_without_figures boot_exos exosim failed "$hello_exos not built"
 	fi
+fi
+if [ "${BENCH_BOOT:-1}" = 1 ]; then
+	# 5 MB through stdin: busybox wc -l reads every byte (no size shortcut) and writes
+	# one line; the row that is compared is less busybox true's boot-to-exit.
+	sh "$here/../tests/linux/gen_data.sh" stdin5m "$tmp/stdin.txt"
+	for m in $modes; do
+		boot_run boot_busybox "$m" "$busybox" true
+		boot_run boot_bash "$m" "$bash_static" -c true
+		boot_run stdin "$m" --stdin "$tmp/stdin.txt" "$busybox" wc -l
+	done
+	derived_run stdin_net stdin boot_busybox
 fi
 elapsed=$(($(date +%s) - started))
 
@@ -221,8 +334,18 @@ pipe1|pipe write+read, one process|exosim:pipe1|native:pipe1
 pct|PCT round trip (ExOS only; vs Linux pipe ping-pong)|exosim:pct|native:pipe
 yield|directed-yield round trip (ExOS only; vs pipe ping-pong)|exosim:yield|native:pipe
 matmul|300x300 matrix multiply|exosim:matmul|native:matmul
+touch|first touch of fresh anonymous memory (16 MiB mmap; per page)|exosim:touch|native:touch
+retouch|touch after munmap + mmap of the same 16 MiB (per page)|exosim:retouch|native:retouch
+munmap|munmap of a touched 16 MiB region (per page)|exosim:munmap|native:munmap
+mprotect|mprotect of a touched 16 MiB region to read-only (per page)|exosim:mprotect|native:mprotect
+malloc|malloc/free churn, musl (per call)|exosim:malloc|native:malloc
+malloc_glibc|malloc/free churn, glibc (per call)|exosim:malloc_glibc|native:malloc_glibc
 boot|boot-to-exit: static hello (exosim: VM + kernel + ExOS)|exosim:boot|native:boot
-boot_exos|boot-to-exit: ExOS-native hello.elf (vs native static hello)|exosim:boot_exos|native:boot"
+boot_exos|boot-to-exit: ExOS-native hello.elf (vs native static hello)|exosim:boot_exos|native:boot
+boot_busybox|boot-to-exit: busybox true|exosim:boot_busybox|native:boot_busybox
+boot_bash|boot-to-exit: bash -c true (bash-static)|exosim:boot_bash|native:boot_bash
+stdin|busybox wc -l of 5 MB on stdin (boot-to-exit)|exosim:stdin|native:stdin
+stdin_net|5 MB through stdin (the row above less busybox true)|exosim:stdin_net|native:stdin_net"
 
 host=$("$here/../scripts/host-type.sh")
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
@@ -240,13 +363,19 @@ function cell(k) {
 	if (!(k in status)) return "not run"
 	if (status[k] == "n/a") return "n/a (" note[k] ")"
 	if (status[k] != "ok") return "**FAILED**: " note[k]
+	if (lo[k] == "") return t(med[k])
 	return t(med[k]) " (" t(lo[k]) " – " t(hi[k]) ")"
 }
+function insns(k) { # QEMU ring-0 / total instructions per operation
+	if (!ok(k) || q0[k] == "") return "-"
+	return sprintf("%s / %s", count(q0[k]), count(qt[k]))
+}
+function count(x) { return x >= 100 ? sprintf("%.0f", x) : sprintf("%.1f", x) }
 function num(k, field) { return ok(k) && field != "" ? field : "-" }
 NR > 1 {
 	k = $2 ":" $1
 	status[k] = $3; med[k] = $4; lo[k] = $5; hi[k] = $6
-	exits[k] = $9; cross[k] = $10; up[k] = $11; note[k] = $12
+	exits[k] = $9; cross[k] = $10; up[k] = $11; q0[k] = $12; qt[k] = $13; note[k] = $14
 }
 END {
 	printf "## exosim vs native Linux (%s)\n\n", host
@@ -254,8 +383,9 @@ END {
 		cpu, kernel, ncpu, quick ? "A --quick" : "A full", runs, elapsed
 	if (!kvm) printf "No usable /dev/kvm or no exosim: native figures only.\n"
 	printf "Times are per operation: median (min – max) over the runs.\n\n"
-	printf "| benchmark | native | exosim | exosim/native | VM exits/op | crossings/op | upcalls/op |\n"
-	printf "|---|---|---|---|---|---|---|\n"
+	printf "Ring-0 / total instructions per operation come from the same exosim benchmark under QEMU TCG (-icount shift=0, bench/insn_count.so).\n\n"
+	printf "| benchmark | native | exosim | exosim/native | VM exits/op | crossings/op | upcalls/op | ring-0 / total insns/op (QEMU) |\n"
+	printf "|---|---|---|---|---|---|---|---|\n"
 	n = split(rows, r, "\n")
 	for (i = 1; i <= n; i++) {
 		split(r[i], f, "|")
@@ -265,8 +395,9 @@ END {
 			ratio = sprintf(med[e] / med[nk] >= 10 ? "%.0f×" : "%.2f×", med[e] / med[nk])
 			printf "%s %g\n", f[1], med[e] / med[nk] > plotdata
 		}
-		printf "| %s | %s | %s | %s | %s | %s | %s |\n", f[2], cell(nk), cell(e), ratio, \
-			num(e, ok(e) ? exits[e] : ""), num(e, ok(e) ? cross[e] : ""), num(e, ok(e) ? up[e] : "")
+		printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[2], cell(nk), cell(e), ratio, \
+			num(e, ok(e) ? exits[e] : ""), num(e, ok(e) ? cross[e] : ""), num(e, ok(e) ? up[e] : ""), \
+			insns(e)
 	}
 	for (k in status) # every failure, including runs no row shows
 		if (status[k] == "failed")

@@ -21,6 +21,21 @@
 //   pipe1      write 1 byte into a pipe and read it back, one process: the pipe's cost
 //              without a context switch
 //   matmul     a 300x300 double matrix multiply, checked
+//   touch      first touch of fresh anonymous memory: one store to each page of a new
+//              16 MiB mmap (per page).  Each run maps a region never used before and
+//              keeps it, so no run reuses another's pages: --runs N needs N x 16 MiB.
+//              No calibration or warm-up run (they would use up fresh regions).
+//   retouch    the same after munmap and mmap of the same size: what a program that
+//              frees and maps again pays (per page)
+//   munmap     munmap of a touched 16 MiB region (per page); then a load from it must
+//              fault
+//   mprotect   mprotect of a touched 16 MiB region to read-only (per page); then a
+//              store to it must fault
+//   malloc     malloc/free churn: 1024 slots, each operation frees a random slot's
+//              block or allocates one of a realistic mix of sizes (60% up to 128 B,
+//              30% up to 2 KiB, 9% up to 32 KiB, 1% 64-256 KiB, which both musl and
+//              glibc serve from mmap at first) and writes its first and last byte;
+//              the same source is built with glibc as exobench-glibc
 //   none       nothing: the baseline for whole-run counters (VM exits)
 //   spawn      (host side) posix_spawn CMD and wait for it: boot-to-exit of exosim
 //
@@ -31,7 +46,8 @@
 // crossing and upcall counters (struct exo_kinfo) are read around the same timed parts.
 //
 // usage: exobench [--runs N] [--target-ms MS] BENCH
-//        exobench [--runs N] spawn NAME CMD [ARGS...]
+//        exobench [--runs N] [--stdin FILE] spawn NAME CMD [ARGS...]
+// (--stdin: the spawned command's stdin is FILE; its stdout is always /dev/null.)
 // Output: '#' comment lines, then CSV with a header:
 //   bench,median_ns,min_ns,max_ns,ops_per_run,runs,ops_total,crossings_per_op,upcalls_per_op
 // (the last two are empty natively).  Exit status: 0; 1 the benchmark failed (one line
@@ -82,7 +98,13 @@ static struct account {
 	uint64_t t0, c0, u0;
 } acc;
 
-static inline void timed_begin(void)
+// Not inlined, and not static: bench/suite.sh gives their addresses (from `nm`) to the
+// QEMU plugin bench/insn_count.c, which counts the instructions between the first
+// instruction of timed_begin and the first of timed_end.
+__attribute__((noinline)) void timed_begin(void);
+__attribute__((noinline)) void timed_end(void);
+
+void timed_begin(void)
 {
 	if (kinfo) {
 		acc.c0 = kinfo->syscalls;
@@ -91,7 +113,7 @@ static inline void timed_begin(void)
 	acc.t0 = rdtsc();
 }
 
-static inline void timed_end(void)
+void timed_end(void)
 {
 	acc.cycles += rdtsc() - acc.t0;
 	if (kinfo) {
@@ -171,22 +193,32 @@ static void op_kcall(long n)
 // ---------------------------------------------------------------- faults
 
 static char *pages;                    // NPAGES pages, for segv and the Appel-Li suite
+static char *fault_base;               // the handler's faults are in [fault_base,
+static size_t fault_len;               //                              fault_base + fault_len)
 static volatile long faults;           // faults handled since the last reset
 static volatile int handler_job;       // what the SIGSEGV handler does
 static volatile long unprotected = -1; // appel1: the one page left writable
 
 enum { JOB_NONE, JOB_SKIP_LOAD, JOB_UNPROTECT, JOB_SWAP };
 
-// probe_load(p): one load from p, at a known address, so the handler can step over it.
-extern char probe_load_insn[], probe_load_done[];
+// probe_load(p), probe_store(p): one load from p or one store to it, at a known address,
+// so the handler can step over it.
+extern char probe_load_insn[], probe_load_done[], probe_store_insn[], probe_store_done[];
 void probe_load(const volatile char *p);
+void probe_store(volatile char *p);
 __asm__(".text\n"
         ".globl probe_load\n"
         "probe_load:\n"
         ".globl probe_load_insn\n"
         "probe_load_insn: movb (%rdi), %al\n"
         ".globl probe_load_done\n"
-        "probe_load_done: ret\n");
+        "probe_load_done: ret\n"
+        ".globl probe_store\n"
+        "probe_store:\n"
+        ".globl probe_store_insn\n"
+        "probe_store_insn: movb $5, (%rdi)\n"
+        ".globl probe_store_done\n"
+        "probe_store_done: ret\n");
 
 static char *page_at(long i)
 {
@@ -202,8 +234,8 @@ static void protect(long first, long count, int prot)
 static void on_segv(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
-	uintptr_t a = (uintptr_t)si->si_addr, base = (uintptr_t)pages;
-	long page = a >= base && a < base + NPAGES * PAGE ? (long)((a - base) / PAGE) : -1;
+	uintptr_t a = (uintptr_t)si->si_addr, base = (uintptr_t)fault_base;
+	long page = a >= base && a < base + fault_len ? (long)((a - base) / PAGE) : -1;
 
 	if (page < 0 || handler_job == JOB_NONE) {
 		signal(sig, SIG_DFL); // not ours: let the fault kill us on the way back
@@ -211,12 +243,15 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	}
 	faults++;
 	switch (handler_job) {
-	case JOB_SKIP_LOAD:
-		if (uc->uc_mcontext.gregs[REG_RIP] != (greg_t)(uintptr_t)probe_load_insn) {
+	case JOB_SKIP_LOAD: // or the store
+		if (uc->uc_mcontext.gregs[REG_RIP] == (greg_t)(uintptr_t)probe_load_insn) {
+			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)probe_load_done;
+		} else if (uc->uc_mcontext.gregs[REG_RIP] == (greg_t)(uintptr_t)probe_store_insn) {
+			uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)probe_store_done;
+		} else {
 			signal(sig, SIG_DFL);
 			return;
 		}
-		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(uintptr_t)probe_load_done;
 		break;
 	case JOB_SWAP:
 		if (unprotected >= 0)
@@ -229,6 +264,14 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 	}
 }
 
+static void catch_segv(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER};
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSEGV, &sa, NULL) != 0)
+		fail("sigaction: %s", strerror(errno));
+}
+
 static int setup_pages(void)
 {
 	pages = mmap(NULL, NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
@@ -237,10 +280,9 @@ static int setup_pages(void)
 		fail("mmap: %s", strerror(errno));
 	for (long i = 0; i < NPAGES; i++)
 		page_at(i)[0] = 1; // present, so protecting it changes a real mapping
-	struct sigaction sa = {.sa_sigaction = on_segv, .sa_flags = SA_SIGINFO | SA_NODEFER};
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, NULL) != 0)
-		fail("sigaction: %s", strerror(errno));
+	fault_base = pages;
+	fault_len = NPAGES * PAGE;
+	catch_segv();
 	return 0;
 }
 
@@ -499,9 +541,179 @@ static void op_matmul(long n)
 	}
 }
 
+// ---------------------------------------------------------------- memory (issue 13)
+
+#define REGION       (16ul << 20)
+#define REGION_PAGES ((long)(REGION / PAGE))
+
+static char *region; // retouch, munmap, mprotect: the 16 MiB region in use
+
+static char *map_region(void)
+{
+	char *p = mmap(NULL, REGION, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fail("mmap 16 MiB: %s", strerror(errno));
+	return p;
+}
+
+static void store_each_page(char *p)
+{
+	for (size_t i = 0; i < REGION; i += PAGE)
+		p[i] = 1;
+}
+
+// The timed first store to each page of a new mapping; then, untimed, every page kept
+// the store and reads zero at its other end (new anonymous memory is zero).
+static void touch_new_region(char *p)
+{
+	timed_begin();
+	store_each_page(p);
+	timed_end();
+	for (size_t i = 0; i < REGION; i += PAGE)
+		if (p[i] != 1 || p[i + PAGE - 1] != 0)
+			fail("touch: page %zu of a new mapping reads %d, %d", i / PAGE, p[i],
+			     p[i + PAGE - 1]);
+}
+
+static void op_touch(long n)
+{
+	for (long i = 0; i < n; i++)
+		touch_new_region(map_region()); // kept mapped: the next run's pages are fresh
+}
+
+static int setup_retouch(void)
+{
+	region = map_region();
+	store_each_page(region);
+	return 0;
+}
+
+static void op_retouch(long n)
+{
+	for (long i = 0; i < n; i++) {
+		if (munmap(region, REGION) != 0) // untimed
+			fail("munmap: %s", strerror(errno));
+		region = map_region();
+		touch_new_region(region);
+	}
+}
+
+// One load from (store 0) or store to (store 1) the region's page `page`, untimed: it
+// must fault `want` times (1 or 0).
+static void probe_region(int store, long page, long want, const char *what)
+{
+	fault_base = region;
+	fault_len = REGION;
+	handler_job = JOB_SKIP_LOAD;
+	faults = 0;
+	if (store)
+		probe_store(region + page * PAGE);
+	else
+		probe_load(region + page * PAGE);
+	handler_job = JOB_NONE;
+	if (faults != want)
+		fail("%s: a %s of page %ld faulted %ld times, %ld expected", what,
+		     store ? "store" : "load", page, (long)faults, want);
+	faults = 0;
+}
+
+static int setup_memory_faults(void)
+{
+	catch_segv();
+	return 0;
+}
+
+static void op_munmap(long n)
+{
+	for (long i = 0; i < n; i++) {
+		region = map_region(); // untimed: map and touch
+		store_each_page(region);
+		timed_begin();
+		if (munmap(region, REGION) != 0)
+			fail("munmap: %s", strerror(errno));
+		timed_end();
+		probe_region(0, random_below(REGION_PAGES), 1, "munmap");
+	}
+}
+
+static int setup_mprotect(void)
+{
+	setup_memory_faults();
+	return setup_retouch();
+}
+
+static void op_mprotect(long n)
+{
+	for (long i = 0; i < n; i++) {
+		timed_begin();
+		if (mprotect(region, REGION, PROT_READ) != 0)
+			fail("mprotect: %s", strerror(errno));
+		timed_end();
+		long page = random_below(REGION_PAGES); // untimed: check, then reset
+		probe_region(1, page, 1, "mprotect");
+		if (mprotect(region, REGION, PROT_READ | PROT_WRITE) != 0)
+			fail("mprotect: %s", strerror(errno));
+		probe_region(1, page, 0, "mprotect back to read-write");
+	}
+}
+
+#define CHURN_SLOTS 1024
+static unsigned char *churn_block[CHURN_SLOTS];
+static size_t churn_len[CHURN_SLOTS];
+
+// A size from a mix of what programs allocate: mostly small, a few large ones.
+static size_t churn_size(void)
+{
+	long r = random_below(1000);
+	if (r < 600)
+		return 8 + (size_t)random_below(121); // up to 128 B
+	if (r < 900)
+		return 129 + (size_t)random_below(1920); // up to 2 KiB
+	if (r < 990)
+		return 2049 + (size_t)random_below(30720);    // up to 32 KiB
+	return (64u << 10) + (size_t)random_below(192 << 10); // 64-256 KiB
+}
+
+static void op_malloc(long n);
+
+// Start from the steady state (about half the slots in use), past each allocator's
+// first-use set-up, so the first calibration run is not its outlier.
+static int setup_malloc(void)
+{
+	op_malloc(1L << 14);
+	return 0;
+}
+
+// One operation: free the block in a random slot (after checking its two bytes), or
+// allocate one there and write its first and last byte.
+static void op_malloc(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++) {
+		long k = random_below(CHURN_SLOTS);
+		unsigned char *p = churn_block[k], tag = (unsigned char)k;
+		if (p) {
+			if (p[0] != tag || p[churn_len[k] - 1] != tag)
+				fail("malloc: block %ld lost its contents", k);
+			free(p);
+			churn_block[k] = NULL;
+			continue;
+		}
+		size_t len = churn_size();
+		p = malloc(len);
+		if (!p)
+			fail("malloc(%zu): %s", len, strerror(errno));
+		p[0] = p[len - 1] = tag;
+		churn_block[k] = p;
+		churn_len[k] = len;
+	}
+	timed_end();
+}
+
 // ---------------------------------------------------------------- spawn (host side)
 
 static char **spawn_argv;
+static const char *spawn_stdin; // --stdin FILE, or NULL
 
 static int setup_spawn(void)
 {
@@ -513,6 +725,8 @@ static void op_spawn(long n)
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (spawn_stdin) // opened anew for each spawn: each reads it from the start
+		posix_spawn_file_actions_addopen(&fa, 0, spawn_stdin, O_RDONLY, 0);
 	for (long i = 0; i < n; i++) {
 		pid_t pid;
 		int status, err;
@@ -544,24 +758,30 @@ struct bench {
 	void (*finish)(void);
 	long per_op; // events per operation reported (appel2: pages)
 	long max_ops;
+	int once; // each run is one operation, with no calibration or warm-up run
 };
 
 static const struct bench benches[] = {
-        {"nullproc", NULL, op_nullproc, NULL, 1, 1L << 26},
-        {"getpid", NULL, op_getpid, NULL, 1, 1L << 24},
-        {"kcall", setup_kcall, op_kcall, NULL, 1, 1L << 20},
-        {"segv", setup_segv, op_segv, NULL, 1, 1L << 20},
-        {"prot1", setup_pages, op_prot1, NULL, 1, 1L << 20},
-        {"prot100", setup_pages, op_prot100, NULL, 1, 1L << 18},
-        {"unprot100", setup_pages, op_unprot100, NULL, 1, 1L << 18},
-        {"trap", setup_trap, op_trap, NULL, 1, 1L << 20},
-        {"appel1", setup_appel1, op_appel1, NULL, 1, 1L << 20},
-        {"appel2", setup_trap, op_appel2, NULL, NPAGES, 1L << 14},
-        {"pipe", setup_pipe, op_pipe, finish_pipe, 1, 1L << 22},
-        {"pipe1", setup_pipe1, op_pipe1, NULL, 1, 1L << 22},
-        {"matmul", setup_matmul, op_matmul, NULL, 1, 1L << 10},
-        {"none", NULL, op_none, NULL, 1, 0},
-        {"spawn", setup_spawn, op_spawn, NULL, 1, 1},
+        {"nullproc", NULL, op_nullproc, NULL, 1, 1L << 26, 0},
+        {"getpid", NULL, op_getpid, NULL, 1, 1L << 24, 0},
+        {"kcall", setup_kcall, op_kcall, NULL, 1, 1L << 20, 0},
+        {"segv", setup_segv, op_segv, NULL, 1, 1L << 20, 0},
+        {"prot1", setup_pages, op_prot1, NULL, 1, 1L << 20, 0},
+        {"prot100", setup_pages, op_prot100, NULL, 1, 1L << 18, 0},
+        {"unprot100", setup_pages, op_unprot100, NULL, 1, 1L << 18, 0},
+        {"trap", setup_trap, op_trap, NULL, 1, 1L << 20, 0},
+        {"appel1", setup_appel1, op_appel1, NULL, 1, 1L << 20, 0},
+        {"appel2", setup_trap, op_appel2, NULL, NPAGES, 1L << 14, 0},
+        {"pipe", setup_pipe, op_pipe, finish_pipe, 1, 1L << 22, 0},
+        {"pipe1", setup_pipe1, op_pipe1, NULL, 1, 1L << 22, 0},
+        {"matmul", setup_matmul, op_matmul, NULL, 1, 1L << 10, 0},
+        {"touch", NULL, op_touch, NULL, REGION_PAGES, 1, 1},
+        {"retouch", setup_retouch, op_retouch, NULL, REGION_PAGES, 1L << 10, 0},
+        {"munmap", setup_memory_faults, op_munmap, NULL, REGION_PAGES, 1L << 10, 0},
+        {"mprotect", setup_mprotect, op_mprotect, NULL, REGION_PAGES, 1L << 12, 0},
+        {"malloc", setup_malloc, op_malloc, NULL, 1, 1L << 24, 0},
+        {"none", NULL, op_none, NULL, 1, 0, 0},
+        {"spawn", setup_spawn, op_spawn, NULL, 1, 1, 0},
 };
 
 static const struct bench *find_bench(const char *name)
@@ -602,7 +822,7 @@ static uint64_t one_run(const struct bench *b, long n)
 static void usage(void)
 {
 	fprintf(stderr, "usage: exobench [--runs N] [--target-ms MS] BENCH\n"
-	                "       exobench [--runs N] spawn NAME CMD [ARGS...]\n"
+	                "       exobench [--runs N] [--stdin FILE] spawn NAME CMD [ARGS...]\n"
 	                "benchmarks:");
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		fprintf(stderr, " %s", benches[i].name);
@@ -620,6 +840,8 @@ int main(int argc, char **argv)
 			runs = atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--target-ms") == 0)
 			target_ms = atof(argv[i + 1]);
+		else if (strcmp(argv[i], "--stdin") == 0)
+			spawn_stdin = argv[i + 1];
 		else
 			usage();
 	}
@@ -649,7 +871,13 @@ int main(int argc, char **argv)
 	// Operations per run: double until a run takes an eighth of the target, then scale.
 	// `none` (max_ops 0) runs nothing.
 	long n = b->max_ops ? 1 : 0, total = 0;
-	for (uint64_t wall; n > 0; n *= 2) {
+	// One operation first, so that a first use's cost (a syscall site's rewrite, an
+	// allocator's set-up) does not end the calibration at one operation a run.
+	if (n > 0 && !b->once) {
+		one_run(b, 1);
+		total++;
+	}
+	for (uint64_t wall; n > 0 && !b->once; n *= 2) {
 		wall = one_run(b, n);
 		total += n;
 		if (n >= b->max_ops || (double)wall >= target / 8) {
@@ -675,8 +903,9 @@ int main(int argc, char **argv)
 	if (b->finish)
 		b->finish();
 
-	printf("# exobench %s on %s: tsc %.1f MHz, %d runs of %ld ops after a warm-up\n", name,
-	       kinfo ? "ExOS" : "Linux", rate * 1000, runs, n * b->per_op);
+	printf("# exobench %s on %s: tsc %.1f MHz, %d runs of %ld ops%s\n", name,
+	       kinfo ? "ExOS" : "Linux", rate * 1000, runs, n * b->per_op,
+	       b->once ? "" : " after a warm-up");
 	puts("bench,median_ns,min_ns,max_ns,ops_per_run,runs,ops_total,crossings_per_op,"
 	     "upcalls_per_op");
 	if (n == 0) {

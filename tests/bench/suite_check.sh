@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# suite_check.sh SUITE BUILD: bench/suite.sh --quick on two benchmarks (plus the PCT
-# and boot rows it always runs) into a scratch directory; checks the exit status, that
-# the CSV has a good row for each side, the Markdown table has its rows, and the plot
-# exists when gnuplot is installed.  Exit status: 0 pass, 1 fail, 77 skip (no /dev/kvm).
+# suite_check.sh SUITE BUILD: bench/suite.sh --quick on two benchmarks (plus the PCT,
+# boot and stdin rows it always runs) into a scratch directory; checks the exit status,
+# that the CSV has a good row for each side, the Markdown table has its rows, the plot
+# exists when gnuplot is installed, and, when QEMU is installed, that the instruction
+# counts say what the benchmarks are: no ring-0 instruction in the null procedure call,
+# some in the exokernel's null call and in every boot.
+# Exit status: 0 pass, 1 fail, 77 skip (no /dev/kvm).
 set -u
 suite=$1 build=$2
 if ! { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }; then
@@ -18,10 +21,12 @@ st=$?
 cat "$out/stdout" "$out/stderr"
 [ "$st" = 0 ] || fail "suite.sh exited $st"
 csv=$out/results.csv
-[ "$(head -1 "$csv")" = "bench,mode,status,median_ns,min_ns,max_ns,runs,ops_per_run,vm_exits_per_op,kernel_crossings_per_op,upcalls_per_op,note" ] ||
+[ "$(head -1 "$csv")" = "bench,mode,status,median_ns,min_ns,max_ns,runs,ops_per_run,vm_exits_per_op,kernel_crossings_per_op,upcalls_per_op,qemu_ring0_insns_per_op,qemu_insns_per_op,note" ] ||
 	fail "the CSV header changed"
 for want in nullproc,native,ok nullproc,exosim,ok kcall,exosim,ok pct,exosim,ok yield,exosim,ok \
-	boot,native,ok boot,exosim,ok boot_exos,exosim,ok; do
+	boot,native,ok boot,exosim,ok boot_exos,exosim,ok boot_busybox,native,ok boot_busybox,exosim,ok \
+	boot_bash,native,ok boot_bash,exosim,ok stdin,native,ok stdin,exosim,ok stdin_net,native,ok \
+	stdin_net,exosim,ok; do
 	grep -q "^$want," "$csv" || fail "no '$want' row in the CSV"
 done
 grep -q '^kcall,native,n/a,' "$csv" || fail "kcall natively should be n/a"
@@ -29,6 +34,23 @@ grep -q '^| null procedure call (control) | [0-9.]* ns .* | [0-9.]*× |' "$out/s
 	fail "no table row with a ratio for the null procedure call"
 head -n "$(wc -l <"$out/results.md")" "$out/stdout" | cmp -s - "$out/results.md" ||
 	fail "results.md is not the table that was printed"
+# field F of the CSV row for BENCH,MODE
+field() { awk -F, -v b="$1" -v m="$2" -v f="$3" '$1 == b && $2 == m { print $f }' "$csv"; }
+if command -v qemu-system-x86_64 >/dev/null 2>&1 && [ -e "$build/bench/insn_count.so" ]; then
+	# columns 12 and 13: ring-0 and total instructions per operation under QEMU
+	[ "$(field nullproc exosim 12)" = 0.0 ] ||
+		fail "the null procedure call should run no ring-0 instruction, not '$(field nullproc exosim 12)'"
+	awk -v t="$(field nullproc exosim 13)" 'BEGIN { exit !(t >= 2 && t < 100) }' ||
+		fail "the null procedure call should be a few instructions, not '$(field nullproc exosim 13)'"
+	for b in kcall boot boot_busybox boot_bash; do
+		awk -v r="$(field $b exosim 12)" -v t="$(field $b exosim 13)" 'BEGIN { exit !(r >= 1 && t > r) }' ||
+			fail "$b should count ring-0 instructions and more in all: '$(field $b exosim 12)' / '$(field $b exosim 13)'"
+	done
+	grep -q '^| exokernel null call .* | [0-9.]* / [0-9.]* |$' "$out/stdout" ||
+		fail "no instruction column in the null call's row"
+else
+	echo "note: QEMU or the plugin missing: instruction counts not checked"
+fi
 if command -v gnuplot >/dev/null 2>&1; then
 	grep -q 'PNG' "$out/ratios.png" 2>/dev/null || fail "no plot (ratios.png)"
 fi
