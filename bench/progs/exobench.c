@@ -36,6 +36,10 @@
 //              30% up to 2 KiB, 9% up to 32 KiB, 1% 64-256 KiB, which both musl and
 //              glibc serve from mmap at first) and writes its first and last byte;
 //              the same source is built with glibc as exobench-glibc
+//   stdin      read stdin to its end in 64 KiB reads, timed from the first read to
+//              the end of file (one operation: the whole stream; start-up is not in
+//              it).  Stdin can be read once, so run it with --runs 1, once per process;
+//              it prints the bytes it read as a '# stdin_bytes=N' line.
 //   none       nothing: the baseline for whole-run counters (VM exits)
 //   spawn      (host side) posix_spawn CMD and wait for it: boot-to-exit of exosim
 //
@@ -710,6 +714,23 @@ static void op_malloc(long n)
 	timed_end();
 }
 
+static char stdin_buf[64 << 10];
+
+static void op_stdin(long n)
+{
+	long total = 0;
+	ssize_t got;
+	for (long i = 0; i < n; i++) {
+		timed_begin();
+		while ((got = read(0, stdin_buf, sizeof(stdin_buf))) > 0)
+			total += got;
+		timed_end();
+		if (got < 0)
+			fail("stdin: read: %s", strerror(errno));
+	}
+	printf("# stdin_bytes=%ld\n", total);
+}
+
 // ---------------------------------------------------------------- spawn (host side)
 
 static char **spawn_argv;
@@ -780,6 +801,7 @@ static const struct bench benches[] = {
         {"munmap", setup_memory_faults, op_munmap, NULL, REGION_PAGES, 1L << 10, 0},
         {"mprotect", setup_mprotect, op_mprotect, NULL, REGION_PAGES, 1L << 12, 0},
         {"malloc", setup_malloc, op_malloc, NULL, 1, 1L << 24, 0},
+        {"stdin", NULL, op_stdin, NULL, 1, 1, 1},
         {"none", NULL, op_none, NULL, 1, 0, 0},
         {"spawn", setup_spawn, op_spawn, NULL, 1, 1, 0},
 };

@@ -25,8 +25,8 @@ csv=$out/results.csv
 	fail "the CSV header changed"
 for want in nullproc,native,ok nullproc,exosim,ok kcall,exosim,ok pct,exosim,ok yield,exosim,ok \
 	boot,native,ok boot,exosim,ok boot_exos,exosim,ok boot_busybox,native,ok boot_busybox,exosim,ok \
-	boot_bash,native,ok boot_bash,exosim,ok stdin,native,ok stdin,exosim,ok stdin_net,native,ok \
-	stdin_net,exosim,ok; do
+	boot_bash,native,ok boot_bash,exosim,ok stdin,native,ok stdin,exosim,ok stdin_read,native,ok \
+	stdin_read,exosim,ok; do
 	grep -q "^$want," "$csv" || fail "no '$want' row in the CSV"
 done
 grep -q '^kcall,native,n/a,' "$csv" || fail "kcall natively should be n/a"
