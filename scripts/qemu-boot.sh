@@ -7,7 +7,7 @@
 # (guest status << 1) | 1.  The one place the QEMU command line is written down.
 # EXO_QEMU_OPTS adds options, split on spaces (bench/page_breakdown.sh passes
 # `-icount shift=0`, so the guest's TSC counts instructions); EXO_QEMU_MEM is -m (default
-# 128M; above 3 GiB QEMU puts the rest of RAM above 4 GiB, as exosim does).
+# 1G; above 3 GiB QEMU puts the rest of RAM above 4 GiB, as exosim does).
 set -eu
 kernel=${1:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
 initrd=${2:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
@@ -16,7 +16,7 @@ append=${4:+ $4}
 # shellcheck disable=SC2086 # EXO_QEMU_OPTS is a list of options
 exec qemu-system-x86_64 ${EXO_QEMU_OPTS:-} \
 	-M microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=off \
-	-accel tcg -cpu max -m "${EXO_QEMU_MEM:-128M}" -nodefaults -serial stdio -nographic -no-reboot \
+	-accel tcg -cpu max -m "${EXO_QEMU_MEM:-1G}" -nodefaults -serial stdio -nographic -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-chardev "file,id=dbg,path=$dbg" -device isa-debugcon,iobase=0xe9,chardev=dbg \
 	-kernel "$kernel" -initrd "$initrd" \

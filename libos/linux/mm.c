@@ -528,12 +528,13 @@ long move_span(uint64_t va, size_t n, uint64_t delta)
 	for (uint64_t p = va; p < va + n * PAGE; p = next_present(p + PAGE, va + n * PAGE)) {
 		uint64_t pte = exos_pte(p);
 		uint32_t first;
+		long cap = exos_frame_cap((pte & EXO_PTE_ADDR) >> 12, &first);
 
 		ops[k++] = (struct exo_map_op){
-		        .npages = 1,
 		        .va = p + delta,
-		        .cap = (int32_t)exos_frame_cap((pte & EXO_PTE_ADDR) >> 12, &first),
+		        .cap = (int32_t)cap,
 		        .first = first,
+		        .npages = 1,
 		        .perm = pte & PTE_PERM_BITS,
 		};
 	}
@@ -601,9 +602,10 @@ static long unpark(uint64_t lo, uint64_t hi, uint64_t perm)
 			long slot = exos_frame_cap(parked[i].pfn, &first);
 
 			if (slot >= 0)
-				ops[k++] = (struct exo_map_op){.npages = 1,
-				                               .va = parked[i].va,
+				ops[k++] = (struct exo_map_op){.va = parked[i].va,
 				                               .cap = (int32_t)slot,
+				                               .first = first,
+				                               .npages = 1,
 				                               .perm = perm};
 			parked_drop(i);
 			if (k < BATCH)

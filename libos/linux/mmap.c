@@ -13,11 +13,26 @@
 /* The handlers share one signature and each uses some of the six arguments. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
+/* Linux's default overcommit policy (heuristic, vm.overcommit_memory = 0)
+ * refuses a private writable mapping larger than all of memory, so a program
+ * asking for more than the VM has gets ENOMEM at once, as it would natively
+ * on a machine this size.  All of memory, for us: what the kernel has free
+ * plus what we hold already. */
+static bool could_ever_fit(uint64_t len, int prot, int flags)
+{
+	if (!(prot & LINUX_PROT_WRITE) || flags & LINUX_MAP_NORESERVE ||
+	    (flags & LINUX_MAP_TYPE) != LINUX_MAP_PRIVATE)
+		return true;
+	uint64_t total = exo_kinfo()->free_pages + exos_env_info(exos_self_id())->pages;
+	return len / PAGE <= total;
+}
+
 /* ---- brk ---- */
 
 static long grow_heap(uint64_t lo, uint64_t hi)
 {
-	if (hi > MM_USER_TOP || !vma_free(&vmas, lo, hi))
+	if (hi > MM_USER_TOP || !vma_free(&vmas, lo, hi) ||
+	    !could_ever_fit(hi - lo, LINUX_PROT_WRITE, LINUX_MAP_PRIVATE))
 		return -LINUX_ENOMEM;
 	return new_region(lo, hi, PROT_RW, 0, false);
 }
@@ -140,7 +155,7 @@ static long sys_mmap(long a1, long a2, long a3, long a4, long a5, long a6)
 
 	if (r < 0)
 		return r;
-	if (len == 0) /* rounding up overflowed */
+	if (len == 0 || !could_ever_fit(len, prot, flags)) /* or rounding up overflowed */
 		return -LINUX_ENOMEM;
 	/* A bad descriptor fails before anything is replaced. */
 	if (!anon && (r = linux_fs_pread(fd, NULL, 0, off)) < 0)
