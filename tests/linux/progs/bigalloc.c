@@ -1,5 +1,7 @@
 /* bigalloc MODE MIB: allocates MIB MiB at once, with malloc (MODE malloc) or an
- * anonymous mmap (MODE mmap), writes every page, reads every page back and frees it.
+ * anonymous mmap (MODE mmap, or mmap-noreserve: MAP_NORESERVE, which Linux's
+ * overcommit heuristic lets past the size of memory), writes every page, reads
+ * every page back and frees it.
  * What it prints is the same on any machine with the memory. */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -10,14 +12,16 @@
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || (strcmp(argv[1], "malloc") != 0 && strcmp(argv[1], "mmap") != 0)) {
-		fprintf(stderr, "usage: bigalloc malloc|mmap MIB\n");
+	if (argc != 3 || (strcmp(argv[1], "malloc") != 0 && strcmp(argv[1], "mmap") != 0 &&
+	                  strcmp(argv[1], "mmap-noreserve") != 0)) {
+		fprintf(stderr, "usage: bigalloc malloc|mmap|mmap-noreserve MIB\n");
 		return 2;
 	}
-	int use_mmap = strcmp(argv[1], "mmap") == 0;
+	int use_mmap = strncmp(argv[1], "mmap", 4) == 0;
+	int noreserve = strcmp(argv[1], "mmap-noreserve") == 0 ? MAP_NORESERVE : 0;
 	size_t len = strtoul(argv[2], NULL, 10) << 20, pg = (size_t)sysconf(_SC_PAGESIZE);
 	unsigned char *p = use_mmap ? mmap(NULL, len, PROT_READ | PROT_WRITE,
-	                                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+	                                   MAP_PRIVATE | MAP_ANONYMOUS | noreserve, -1, 0)
 	                            : malloc(len);
 	int got = use_mmap ? p != MAP_FAILED : p != NULL;
 	CHECK(got, "%s of %s MiB: %s", argv[1], argv[2], got ? "ok" : errno_name(errno));
