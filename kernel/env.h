@@ -39,6 +39,7 @@ struct env {
 	uint32_t forfeit;   /* slices to skip for overrunning a grace period */
 	uint32_t deferrals; /* epilogues deferred in a row (critical section) */
 	uint64_t grace_end; /* nonzero: epilogue sent, must yield before this tick */
+	uint64_t slices;    /* positions it owns in the slice vector (slice.c) */
 
 	/* Wakeup predicate while SLEEPING (wakeup.c). */
 	uint32_t npred;

@@ -44,6 +44,7 @@ int slice_alloc(struct env *owner, uint64_t pos, uint32_t root)
 	}
 	slices[pos] = (struct slice){owner->id, root};
 	slice_used |= 1ul << pos;
+	owner->slices |= 1ul << pos;
 	kinfo_page.slice_owner[pos] = owner->id;
 	owner->info->nslices++;
 	return (int)pos;
@@ -54,8 +55,10 @@ void slice_release(uint64_t pos, uint32_t root)
 	if (pos >= EXO_NSLICES || !(slice_used & (1ul << pos)) || slices[pos].root != root)
 		return;
 	struct env *owner = env_by_id(slices[pos].owner);
-	if (owner)
+	if (owner) {
 		owner->info->nslices--;
+		owner->slices &= ~(1ul << pos);
+	}
 	slices[pos] = (struct slice){0, 0};
 	slice_used &= ~(1ul << pos);
 	kinfo_page.slice_owner[pos] = 0;
@@ -72,6 +75,7 @@ void slice_release_all(struct env *e)
 		slice_release(pos, slices[pos].root);
 	}
 	e->info->nslices = 0;
+	e->slices = 0;
 }
 
 struct env *slice_owner(uint32_t pos)
