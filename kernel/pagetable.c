@@ -177,7 +177,17 @@ static void clear_pte(struct env *e, uint64_t *pte, uint64_t va)
 	flush(e, va);
 }
 
-/* Binds pfn at *pte, va's entry in e, replacing what was there. */
+/* A mapping's entry carries PTE_KERNEL_W (a bit the MMU ignores) when the
+ * capability that made it has EXO_RIGHT_WRITE, so PROTECT can make it
+ * writable without looking the binding up in the rmap.  Rights never grow, and
+ * a capability that dies takes its mappings with it, so the bit stays true. */
+static uint64_t kernel_bits(uint32_t node)
+{
+	return node == RMAP_NO_NODE || cap_node_has(node + 1, EXO_RIGHT_WRITE) ? PTE_KERNEL_W : 0;
+}
+
+/* Binds pfn at *pte, va's entry in e, replacing what was there; perm
+ * includes kernel_bits(node). */
 static int map_pte(struct env *e, uint64_t *pte, uint64_t va, uint64_t pfn, uint64_t perm,
                    uint32_t node)
 {
@@ -198,7 +208,7 @@ int vm_map(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, uint32_t nod
 	uint64_t *pte = vm_walk(e->pml4, va, true, e->slot);
 	if (!pte)
 		return -EXO_ENOMEM;
-	return map_pte(e, pte, va, pfn, perm, node);
+	return map_pte(e, pte, va, pfn, perm | kernel_bits(node), node);
 }
 
 /* ---- 2 MiB pages: one page-directory entry, one rmap record (on the first
@@ -398,12 +408,13 @@ static int map_op(struct env *target, struct leaf_cache *c, const struct exo_map
 		return -EXO_EPERM; /* frames the capability does not name */
 	uint64_t pfn = n->object + op->first;
 	uint32_t node = cap_node_index(n);
+	uint64_t perm = op->perm | kernel_bits(node);
 	if (op->flags & EXO_MAP_LARGE) {
 		if (pfn % EXO_LARGE_PAGES)
 			return -EXO_EINVAL;
 		c->table = 0;
 		for (uint64_t i = 0; i < op->npages; i += EXO_LARGE_PAGES)
-			if ((err = map_large(target, op->va + i * EXO_PAGE_SIZE, pfn + i, op->perm,
+			if ((err = map_large(target, op->va + i * EXO_PAGE_SIZE, pfn + i, perm,
 			                     node)))
 				return err;
 		return 0;
@@ -411,7 +422,7 @@ static int map_op(struct env *target, struct leaf_cache *c, const struct exo_map
 	for (uint64_t i = 0; i < op->npages; i++) {
 		uint64_t va = op->va + i * EXO_PAGE_SIZE;
 		uint64_t *pte = leaf_pte(target, c, va, &err);
-		if (!pte || (err = map_pte(target, pte, va, pfn + i, op->perm, node)))
+		if (!pte || (err = map_pte(target, pte, va, pfn + i, perm, node)))
 			return err;
 	}
 	return 0;
@@ -480,7 +491,8 @@ struct range_op {
  * inside the range.  Returns the pages covered, fewer when EXO_MAP_BATCH
  * present entries were changed first (the caller calls again), or an error
  * (nothing after the failing entry was changed). */
-static long range_apply(struct env *t, uint64_t va, uint64_t npages, const struct range_op *op)
+static inline __attribute__((always_inline)) long
+range_apply(struct env *t, uint64_t va, uint64_t npages, const struct range_op *op)
 {
 	uint64_t start = va, end = va + npages * EXO_PAGE_SIZE, budget = EXO_MAP_BATCH;
 	while (va < end && budget) {
@@ -540,27 +552,22 @@ long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
 }
 
 /* Changing permissions keeps the page and its binding; making it writable
- * needs EXO_RIGHT_WRITE on the capability the binding was made with. */
-static bool may_write(struct env *t, uint64_t entry, uint64_t key, uint64_t perm)
-{
-	return !(perm & PTE_W) ||
-	       cap_node_has(rmap_find(PFN(entry & PTE_ADDR_MASK), t->slot, key), EXO_RIGHT_WRITE);
-}
-
+ * needs EXO_RIGHT_WRITE on the capability the binding was made with, which
+ * the entry's PTE_KERNEL_W records. */
 static bool protect_page(struct env *t, uint64_t *pte, uint64_t va, uint64_t perm)
 {
-	if (!may_write(t, *pte, va, perm))
+	if (perm & PTE_W && !(*pte & PTE_KERNEL_W))
 		return false;
-	*pte = (*pte & PTE_ADDR_MASK) | perm | USER_PTE;
+	*pte = (*pte & (PTE_ADDR_MASK | PTE_KERNEL_W)) | perm | USER_PTE;
 	flush(t, va);
 	return true;
 }
 
 static bool protect_large(struct env *t, uint64_t *pde, uint64_t va, uint64_t perm)
 {
-	if (!may_write(t, *pde, va | RMAP_LARGE, perm))
+	if (perm & PTE_W && !(*pde & PTE_KERNEL_W))
 		return false;
-	*pde = (*pde & PTE_ADDR_MASK) | perm | USER_PTE | PTE_PS;
+	*pde = (*pde & (PTE_ADDR_MASK | PTE_KERNEL_W)) | perm | USER_PTE | PTE_PS;
 	flush(t, va);
 	return true;
 }

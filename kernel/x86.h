@@ -22,7 +22,8 @@
 #define PTE_D         0x040
 #define PTE_PS        0x080
 #define PTE_G         0x100
-#define PTE_AVAIL     0xe00 /* bits 9-11: the software bits a libOS may set */
+#define PTE_AVAIL     0xe00       /* bits 9-11: the software bits a libOS may set */
+#define PTE_KERNEL_W  (1ul << 52) /* ignored by the MMU: see pagetable.c */
 #define PTE_NX        (1ul << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 
