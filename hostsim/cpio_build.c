@@ -63,17 +63,35 @@ static void pad4(struct cpio_builder *b)
 	put(b, zeros, (4 - (b->len & 3)) & 3);
 }
 
+/* The name field's size for a name of namelen bytes: its NUL, and for file
+ * data, as many more NULs as make the data start on a page of the archive
+ * (CPIO_DATA_ALIGN), so that a reader can map it in place.  Readers take the
+ * name up to its first NUL (GNU cpio, Linux's initramfs, lib/cpio.c); the
+ * header and the archive are 4-aligned, so the sum needs no other padding. */
+static size_t name_field(const struct cpio_builder *b, size_t namelen, size_t size)
+{
+	size_t namesize = namelen + 1;
+
+	if (size == 0)
+		return namesize;
+	size_t end = b->len + HDR_LEN + namesize;
+	return namesize + (CPIO_DATA_ALIGN - end % CPIO_DATA_ALIGN) % CPIO_DATA_ALIGN;
+}
+
 /* One entry: header, name, padding, data, padding. The space needed is reserved up
  * front so that a failure leaves the archive as it was. */
 static int add_entry(struct cpio_builder *b, const char *name, uint32_t mode, uint32_t nlink,
                      uint32_t ino, const void *data, size_t size)
 {
-	size_t namesize = strlen(name) + 1;
+	size_t namelen = strlen(name), namesize;
 	char hdr[HDR_LEN + 1];
 
 	if (b->failed)
 		return -1;
-	if (size > UINT32_MAX || namesize > UINT32_MAX || namesize > SIZE_MAX - HDR_LEN - size - 6)
+	if (size > UINT32_MAX || namelen > UINT32_MAX - CPIO_DATA_ALIGN)
+		return fail(b);
+	namesize = name_field(b, namelen, size);
+	if (namesize > SIZE_MAX - HDR_LEN - size - 6)
 		return fail(b);
 	if (reserve(b, HDR_LEN + namesize + 3 + size + 3) < 0)
 		return fail(b);
@@ -83,7 +101,9 @@ static int add_entry(struct cpio_builder *b, const char *name, uint32_t mode, ui
 	         ino, mode, 0u, 0u, nlink, b->mtime, (uint32_t)size, 0u, 0u, 0u, 0u,
 	         (uint32_t)namesize, 0u);
 	put(b, hdr, HDR_LEN);
-	put(b, name, namesize);
+	put(b, name, namelen);
+	memset(b->buf + b->len, 0, namesize - namelen);
+	b->len += namesize - namelen;
 	pad4(b);
 	put(b, data, size);
 	pad4(b);

@@ -2,6 +2,10 @@
  *
  * The output is what GNU cpio (`cpio -H newc -o`) and the Linux initramfs unpacker
  * read: uid/gid 0, mtime 0, one unique inode per entry, names without a leading "/".
+ * Every non-empty file's data starts at a multiple of CPIO_DATA_ALIGN from the start
+ * of the archive (its name field is padded with NULs), so that the kernel and ExOS,
+ * given the archive page-aligned, can map a program's pages in place instead of
+ * copying them (docs/boot.md).
  * Errors are sticky: after any failed call, every later call (and cpio_finish) returns
  * -1, so a caller may check only the result of cpio_finish. */
 #ifndef HOSTSIM_CPIO_BUILD_H
@@ -9,6 +13,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define CPIO_DATA_ALIGN 4096
 
 struct cpio_builder {
 	uint8_t *buf; /* the archive so far: buf[0..len) */

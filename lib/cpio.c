@@ -4,7 +4,9 @@
  * 8 ASCII hex digits: ino mode uid gid nlink mtime filesize devmajor devminor
  * rdevmajor rdevminor namesize check. The name (namesize bytes, NUL included) follows
  * and is padded so that header+name is a multiple of 4; the data is padded to 4 too.
- * Padding is relative to the start of the archive. */
+ * Padding is relative to the start of the archive.  The name is what precedes its
+ * first NUL, as GNU cpio and Linux read it: a writer may pad the field with more
+ * NULs to align the data (exosim puts file data on pages: hostsim/cpio_build.c). */
 #include "cpio.h"
 
 #include <stdbool.h>
@@ -84,7 +86,9 @@ int cpio_next(const void *archive, size_t len, size_t *pos, struct cpio_entry *e
 		return CPIO_ETRUNC;
 
 	e->name = a + name_off;
-	e->namelen = namesize - 1;
+	e->namelen = 0;
+	while (a[name_off + e->namelen] != '\0') /* stops at namesize - 1: a NUL */
+		e->namelen++;
 	e->data = (const uint8_t *)a + data_off;
 	e->size = filesize;
 	e->mode = mode;

@@ -89,6 +89,9 @@ START_TEST(roundtrip)
 		ck_assert_uint_eq(e.mode, sample[i].mode);
 		if (e.size)
 			ck_assert_mem_eq(e.data, sample[i].data, e.size);
+		/* file data starts on a page of the archive, to be mapped in place */
+		if (e.size)
+			ck_assert_uint_eq((size_t)(e.data - a) % CPIO_DATA_ALIGN, 0);
 		ck_assert_uint_eq(pos % 4, 0);
 	}
 	ck_assert_int_eq(cpio_next(a, b.len, &pos, &e), CPIO_END);
@@ -149,6 +152,67 @@ START_TEST(find_dot_slash_in_archive)
 	ck_assert_int_eq(cpio_find(a, (size_t)n, "./x", &e), CPIO_OK);
 	/* the trailer's padding is missing: still a clean end */
 	ck_assert_int_eq(walk(a, (size_t)n, NULL), CPIO_END);
+}
+END_TEST
+
+/* A name field padded with NULs (as the writer aligns data) names what precedes
+ * the first NUL; the data follows the whole field. */
+START_TEST(padded_name)
+{
+	char a[256];
+	struct cpio_entry e;
+	size_t pos = 0;
+	/* namesize 10: "ab" and 8 NULs; 110 + 10 = 120 is 4-aligned, data "xyz" */
+	int n = snprintf(a, sizeof(a), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
+	                 1, 0100644, 0, 0, 1, 0, 3, 0, 0, 0, 0, 10, 0);
+
+	ck_assert_int_eq(n, 110);
+	memcpy(a + 110, "ab\0\0\0\0\0\0\0\0xyz\0", 14);
+	ck_assert_int_eq(cpio_next(a, 124, &pos, &e), CPIO_OK);
+	ck_assert_uint_eq(e.namelen, 2);
+	ck_assert_str_eq(e.name, "ab");
+	ck_assert_ptr_eq(e.data, (const uint8_t *)a + 120);
+	ck_assert_mem_eq(e.data, "xyz", 3);
+	ck_assert_uint_eq(pos, 124);
+	ck_assert_int_eq(cpio_find(a, 124, "/ab", &e), CPIO_OK);
+}
+END_TEST
+
+/* Every non-empty file's data is page-aligned in the archive whatever the
+ * lengths of the names and data before it; empty files and directories take
+ * no padding. */
+START_TEST(data_page_aligned)
+{
+	struct cpio_builder b;
+	struct cpio_entry e;
+	char name[64];
+	static uint8_t data[9000];
+	size_t pos = 0, files = 0;
+	int r;
+
+	cpio_builder_init(&b);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "dir%d/%.*s", i, i,
+		         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN");
+		ck_assert_int_eq(cpio_add_dir(&b, name, 0755), 0);
+		strcat(name, "/f");
+		ck_assert_int_eq(
+		        cpio_add_file(&b, name, data, (size_t)(i * 229) % sizeof(data), 0644), 0);
+	}
+	ck_assert_int_eq(cpio_finish(&b), 0);
+	while ((r = cpio_next(b.buf, b.len, &pos, &e)) == CPIO_OK) {
+		if (e.size) {
+			ck_assert_uint_eq((size_t)(e.data - b.buf) % CPIO_DATA_ALIGN, 0);
+			files++;
+		}
+		/* the padding never costs a page: it fills the one page the header is on */
+		ck_assert_uint_lt((size_t)((const uint8_t *)e.name - b.buf) + e.namelen + 1 +
+		                          CPIO_DATA_ALIGN,
+		                  (size_t)(e.data - b.buf) + 2 * CPIO_DATA_ALIGN);
+	}
+	ck_assert_int_eq(r, CPIO_END);
+	ck_assert_uint_eq(files, 39);
+	cpio_builder_free(&b);
 }
 END_TEST
 
@@ -432,7 +496,7 @@ START_TEST(gnu_cpio_lists)
 	ck_assert_str_eq(out, "etc\netc/hello\nempty\nbin/app\na\nab\n");
 	free(out);
 
-	/* and extracts the right bytes */
+	/* and extracts the right bytes, across the NUL-padded names */
 	snprintf(cmd, sizeof(cmd), "cpio -i --quiet --to-stdout etc/hello < %s", path);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
@@ -440,6 +504,20 @@ START_TEST(gnu_cpio_lists)
 	ck_assert_int_eq(pclose(p), 0);
 	ck_assert_str_eq(out, hello);
 	free(out);
+	snprintf(cmd, sizeof(cmd), "cpio -i --quiet --to-stdout bin/app < %s | cmp -s - %s.blob",
+	         path, path);
+	{
+		char blobpath[sizeof(path) + 5];
+		FILE *f;
+
+		snprintf(blobpath, sizeof(blobpath), "%s.blob", path);
+		f = fopen(blobpath, "wb");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(blob, 1, sizeof(blob), f), sizeof(blob));
+		fclose(f);
+		ck_assert_int_eq(system(cmd), 0);
+		unlink(blobpath);
+	}
 
 	unlink(path);
 	cpio_builder_free(&b);
@@ -454,6 +532,8 @@ Suite *cpio_suite(void)
 	tcase_add_test(tc, roundtrip);
 	tcase_add_test(tc, find);
 	tcase_add_test(tc, find_dot_slash_in_archive);
+	tcase_add_test(tc, padded_name);
+	tcase_add_test(tc, data_page_aligned);
 	tcase_add_test(tc, truncated_everywhere);
 	tcase_add_test(tc, garbage);
 	tcase_add_test(tc, header_errors);
