@@ -14,18 +14,22 @@ struct boot_page {
 };
 _Static_assert(sizeof(struct boot_page) <= PAGE, "boot data fits one page");
 
+/* The archive goes on the first page after the kernel: page-aligned, so that
+ * the kernel can hand its frames to the first environment for mapping programs
+ * in place (docs/boot.md), and below the kernel's last usable page, so that
+ * its page-info table covers those frames. */
 static uint64_t place_initrd(struct guest_mem *mem, const struct kernel_image *k,
                              const struct initramfs *initrd)
 {
 	uint64_t size = (initrd->size + PAGE - 1) & ~(PAGE - 1);
 	uint64_t top = mem->low_end & ~(PAGE - 1);
+	uint64_t gpa = (k->hi + PAGE - 1) & ~(PAGE - 1);
 	/* Leave the kernel at least as much room as the archive, so that a program that
 	 * "fits" also has pages to be loaded into. */
-	if (size > top || top - size < k->hi + size)
+	if (gpa > top || top - gpa < 2 * size)
 		fail(EXOSIM_EXIT_NOMEM,
 		     "the programs (%zu bytes) do not fit in guest memory; raise --mem",
 		     initrd->size);
-	uint64_t gpa = top - size;
 	memcpy(gpa_ptr(mem, gpa, initrd->size), initrd->data, initrd->size);
 	return gpa;
 }

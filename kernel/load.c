@@ -1,6 +1,7 @@
-/* Program loading: ELF64 segments into fresh pages and a bare stack.  The ELF
- * has been checked by elf64_parse before a single page is touched.  Building
- * argv and the environment is the program's business, not the kernel's. */
+/* Program loading: ELF64 segments into fresh pages, or read-only ones mapped
+ * in place from the initramfs, and a bare stack.  The ELF has been checked by
+ * elf64_parse before a single page is touched.  Building argv and the
+ * environment is the program's business, not the kernel's. */
 #include <exo/errno.h>
 #include <exo/memlayout.h>
 #include <exo/status.h>
@@ -58,15 +59,93 @@ static bool map_user_pages(struct env *e, uint64_t lo, uint64_t hi, uint64_t per
 	return true;
 }
 
-static int load_segments(struct env *e, const struct elf64_image *img, const uint8_t *file)
+/* The frames of the initramfs e may map read-only in place: its capability
+ * in slot EXO_CAP_INITRD (main.c), found only if it is what main.c made. */
+struct in_place {
+	int64_t node;  /* the capability's node, or -1: copy everything */
+	uint64_t pfn0; /* the frame of the file's first byte */
+	uint64_t len;  /* the file's length */
+};
+
+static struct in_place in_place_of(struct env *e, const uint8_t *file, size_t len)
 {
-	for (size_t i = 0; i < img->nloads; i++) {
-		const struct elf64_load *l = &img->load[i];
-		uint64_t perm = (l->flags & 2 ? PTE_W : 0) | (l->flags & 1 ? 0 : PTE_NX);
-		uint64_t end = ROUNDUP(l->vaddr + l->memsz, EXO_PAGE_SIZE);
-		if (!map_user_pages(e, ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE), end, perm))
+	struct in_place ip = {cap_lookup(&caps, e->slot, EXO_CAP_INITRD), 0, len};
+	uint64_t pa = kpa(file);
+	if (ip.node < 0 || pa & (EXO_PAGE_SIZE - 1))
+		return (struct in_place){-1, 0, 0};
+	const struct cap_node *n = &caps.nodes[ip.node];
+	ip.pfn0 = PFN(pa);
+	if (n->type != EXO_CAP_PAGE || n->rights & EXO_RIGHT_WRITE || ip.pfn0 < n->object ||
+	    PFN(pa + ROUNDUP(len, EXO_PAGE_SIZE)) > n->object + n->count)
+		ip.node = -1;
+	return ip;
+}
+
+static bool touches(const struct elf64_load *l, uint64_t va)
+{
+	return va + EXO_PAGE_SIZE > l->vaddr && va < l->vaddr + l->memsz;
+}
+
+/* Whether the page at va of segment l can be the file's frame itself: a
+ * read-only segment alone on the page, congruent with its file offset, whose
+ * file bytes fill the page (or run to its end with no .bss, never past the
+ * file: the frame's next bytes would be the archive's next entry).  The
+ * libOS (libos/linux/load.c) does the same for a Linux program, and the
+ * copy-on-write of writable pages, which the kernel leaves to it. */
+static bool page_in_place(const struct in_place *ip, const struct elf64_image *img,
+                          const struct elf64_load *l, uint64_t va, uint64_t *pfn)
+{
+	if (ip->node < 0 || l->flags & 2 || l->offset % EXO_PAGE_SIZE != l->vaddr % EXO_PAGE_SIZE)
+		return false;
+	for (size_t i = 0; i < img->nloads; i++)
+		if (&img->load[i] != l && touches(&img->load[i], va))
+			return false;
+	uint64_t off = l->offset - (l->vaddr - va); /* >= 0: congruent */
+	if (va + EXO_PAGE_SIZE > l->vaddr + l->filesz &&
+	    (l->memsz != l->filesz || off + EXO_PAGE_SIZE > ip->len))
+		return false;
+	*pfn = ip->pfn0 + off / EXO_PAGE_SIZE;
+	return true;
+}
+
+/* One segment: runs of pages in place, and runs of fresh pages (one run
+ * capability each, map_user_pages) with their share of the file copied. */
+static int load_segment(struct env *e, const struct in_place *ip, const struct elf64_image *img,
+                        const struct elf64_load *l, const uint8_t *file)
+{
+	uint64_t perm = (l->flags & 2 ? PTE_W : 0) | (l->flags & 1 ? 0 : PTE_NX);
+	uint64_t end = ROUNDUP(l->vaddr + l->memsz, EXO_PAGE_SIZE), fend = l->vaddr + l->filesz;
+	uint64_t pfn;
+	for (uint64_t va = ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE), run; va < end; va = run) {
+		bool in = page_in_place(ip, img, l, va, &pfn);
+		for (run = va + EXO_PAGE_SIZE;
+		     run < end && page_in_place(ip, img, l, run, &pfn) == in;)
+			run += EXO_PAGE_SIZE;
+		if (in) {
+			for (uint64_t a = va; a < run; a += EXO_PAGE_SIZE)
+				if (!page_in_place(ip, img, l, a, &pfn) ||
+				    vm_map(e, a, pfn, perm, (uint32_t)ip->node))
+					return -EXO_ENOMEM;
+			continue;
+		}
+		if (!map_user_pages(e, va, run, perm))
 			return -EXO_ENOMEM;
-		int err = copy_to_new_user(e->pml4, l->vaddr, file + l->offset, l->filesz);
+		uint64_t lo = va > l->vaddr ? va : l->vaddr, hi = run < fend ? run : fend;
+		int err = lo < hi ? copy_to_new_user(e->pml4, lo,
+		                                     file + l->offset + (lo - l->vaddr), hi - lo)
+		                  : 0;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int load_segments(struct env *e, const struct elf64_image *img, const uint8_t *file,
+                         size_t len)
+{
+	struct in_place ip = in_place_of(e, file, len);
+	for (size_t i = 0; i < img->nloads; i++) {
+		int err = load_segment(e, &ip, img, &img->load[i], file);
 		if (err)
 			return err;
 	}
@@ -94,7 +173,7 @@ int load_program(struct env *e, const char *path, const uint8_t *file, size_t le
 		kprintf("exo: cannot run %s: %s\n", path, elf64_strerror(err));
 		return EXOSIM_EXIT_BADELF;
 	}
-	if (load_segments(e, &img, file) || map_stack(e)) {
+	if (load_segments(e, &img, file, len) || map_stack(e)) {
 		kprintf("exo: cannot run %s: it does not fit in memory\n", path);
 		return EXOSIM_EXIT_NOMEM;
 	}

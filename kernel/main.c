@@ -188,6 +188,35 @@ static void export_initrd(uint64_t pa, uint64_t size)
 	kinfo_page.initrd_size = size;
 }
 
+/* The first environment's capability over the initramfs frames, in slot
+ * EXO_CAP_INITRD: read-only (no EXO_RIGHT_WRITE, so no writable mapping or
+ * grant of them can exist), for a loader to map program pages in place
+ * instead of copying them (docs/boot.md).  It is derived from a root the
+ * kernel keeps, as an environment's own capability is (env.c): releasing it,
+ * or the environment's end, unmaps the frames and never frees them.  None for
+ * an archive that is not page-aligned (it is not exported either), or that
+ * lies past the page-info table (QEMU puts it at the top of memory, above the
+ * last usable page): a mapping needs its frames' entries.  The libOS then
+ * copies, as it does from an archive whose files are not aligned. */
+static void grant_initrd(struct env *e, const void *data, size_t len)
+{
+	uint64_t pa = kpa(data), n = ROUNDUP(len, EXO_PAGE_SIZE) / EXO_PAGE_SIZE;
+	if (pa & (EXO_PAGE_SIZE - 1) || !len || PFN(pa) + n > npages) {
+		kverbose("exo: the initramfs is not mapped in place\n");
+		return;
+	}
+	int64_t root = cap_create_kernel(&caps, EXO_CAP_PAGE,
+	                                 EXO_RIGHT_READ | EXO_RIGHT_MAP | EXO_RIGHT_GRANT, PFN(pa));
+	if (root < 0)
+		panic("out of capabilities for the initramfs");
+	/* cap_create_kernel makes a one-frame root: the run is the archive. */
+	caps.nodes[root - 1].count = (uint32_t)n;
+	int slot = cap_derive(&caps, (uint32_t)root - 1, e->slot,
+	                      EXO_RIGHT_READ | EXO_RIGHT_MAP | EXO_RIGHT_GRANT);
+	if (slot != EXO_CAP_INITRD)
+		panic("the initramfs capability landed in slot %d", slot);
+}
+
 /* The initramfs names the first program in exosim/init.  Its arguments and
  * environment (exosim/argv, exosim/envp) are the program's to read: the kernel
  * only loads it (docs/boot.md).  The path comes from the archive: it is
@@ -217,6 +246,7 @@ static _Noreturn void start_first_env(const void *data, size_t len)
 	struct env *e = env_create(base, 0, 0);
 	if (!e)
 		panic("out of memory creating the first environment");
+	grant_initrd(e, data, len);
 	int status = load_program(e, shown, prog.data, prog.size);
 	if (status)
 		machine_exit(status);
