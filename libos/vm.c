@@ -146,7 +146,10 @@ void exos_page_caps_import(void)
 		}
 		empty = 0;
 		uint32_t first;
-		if (info.type != EXO_CAP_PAGE || exos_frame_cap(info.object, &first) >= 0)
+		/* Not the initramfs's read-only capability (EXO_CAP_INITRD): the
+		 * tables hold frames that are ours to write, map and free. */
+		if (info.type != EXO_CAP_PAGE || !(info.rights & EXO_RIGHT_WRITE) ||
+		    exos_frame_cap(info.object, &first) >= 0)
 			continue;
 		if (info.count == 1)
 			exos_page_cap_record(info.object, slot);
@@ -393,8 +396,12 @@ static int cow_fault(uint64_t addr)
 
 	if (!(pte & EXO_PTE_P) || (pte & EXO_PTE_W) || !(pte & EXOS_PTE_COW))
 		return 0;
-	/* Only mapping left: make it writable in place (one crossing). */
-	if (exos_pages()[old].refs == 1 && exo_protect(EXO_CAP_SELF, page, 1, perm) == 0) {
+	/* Only mapping left of a page of ours: make it writable in place (one
+	 * crossing).  A page we hold no capability for (the initramfs's, mapped
+	 * in place by a loader) cannot be made writable: always copied. */
+	uint32_t ofirst;
+	bool ours = exos_frame_cap(old, &ofirst) >= 0;
+	if (ours && exos_pages()[old].refs == 1 && exo_protect(EXO_CAP_SELF, page, 1, perm) == 0) {
 		exos_vm_cow_faults++;
 		return 1;
 	}
@@ -425,7 +432,7 @@ static int cow_fault(uint64_t addr)
 	}
 	exos_page_cap_record(exos_pfn(page), (int)slot);
 	/* The old page: ours and mapped nowhere now?  Give it back. */
-	if (exos_pages()[old].refs == 0) {
+	if (ours && exos_pages()[old].refs == 0) {
 		long oslot = exos_page_cap(old);
 
 		if (oslot >= 0) {

@@ -7,7 +7,8 @@
  * linux_syscall() (syscall.c), which dispatches through the tables each module
  * exports:
  *
- *   main.c     loading the program, its stack, starting it
+ *   main.c     the program's settings, its stack, starting it
+ *   load.c     its segments, mapped in place from the initramfs where they can be
  *   syscall.c  dispatch, tracing, the rewriting of syscall sites
  *   process.c  identity, time, exit, uname, limits, getrandom, misc
  *   signal.c   sigaction, sigprocmask, delivery of synchronous signals
@@ -132,9 +133,22 @@ extern uint64_t linux_syscalls_trapped, linux_syscalls_direct;
 
 /* Reserves the stub window near img (if rewriting). */
 void linux_rewrite_init(const struct elf64_image *img);
-/* npages of program text at va, mapped executable: alias them writable at
- * LINUX_TEXT_ALIAS + (va - image low) so syscall sites can be rewritten. */
+/* npages of program text at va, mapped executable: syscall sites there may
+ * be rewritten, through a writable alias at LINUX_TEXT_ALIAS + (va - image
+ * low) mapped a page at a time on the first write to it. */
 void linux_text_alias(uint64_t va, size_t npages);
+
+/* ---- load.c ----------------------------------------------------------- */
+
+/* Maps the program's segments (file: its bytes in the initramfs, size long),
+ * in place where the archive allows (load.c), with their final permissions;
+ * notes their regions.  Refuses the program (EXOSIM_EXIT_NOMEM, one line) if
+ * it does not fit. */
+struct elf64_image;
+void linux_load_image(const struct elf64_image *img, const uint8_t *file, size_t size);
+/* Its pages mapped in place from the initramfs, and fresh (copied or zero),
+ * for --trace-syscalls. */
+extern uint64_t linux_image_in_place, linux_image_fresh;
 /* The `syscall` at s trapped, with the registers c it was executed with:
  * counts the site and rewrites it if its form allows (then c->rip may move
  * to where the program must resume). */

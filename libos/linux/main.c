@@ -1,6 +1,6 @@
 /* ExOS's Linux personality: the first environment when exosim runs a Linux
  * program.  It reads its settings, loads the program from the initramfs into
- * its own address space, builds the Linux initial stack and jumps to the
+ * its own address space (load.c), builds the Linux initial stack and jumps to the
  * program's entry point.  From then on ExOS runs only when the program makes a
  * system call or takes an exception (see linux.h for the modules). */
 #include <stdio.h>
@@ -101,93 +101,6 @@ static void read_options(void)
 	}
 }
 
-/* The pages of [lo, hi) get the union of the permissions of every segment
- * touching them: segments may share a page at their edges. */
-static int page_prot(const struct elf64_image *img, uint64_t va)
-{
-	int prot = 0;
-	for (size_t i = 0; i < img->nloads; i++) {
-		const struct elf64_load *l = &img->load[i];
-		if (va + EXO_PAGE_SIZE > l->vaddr && va < l->vaddr + l->memsz)
-			prot |= (l->flags & ELF64_PF_R ? LINUX_PROT_READ : 0) |
-			        (l->flags & ELF64_PF_W ? LINUX_PROT_WRITE : 0) |
-			        (l->flags & ELF64_PF_X ? LINUX_PROT_EXEC : 0);
-	}
-	return prot;
-}
-
-static uint64_t prot_perm(int prot)
-{
-	return (prot & LINUX_PROT_WRITE ? EXO_PTE_W : 0) |
-	       (prot & LINUX_PROT_EXEC ? 0 : EXO_PTE_NX);
-}
-
-/* Whether a segment covers the page at va.  A page between segments stays
- * unmapped, as Linux leaves it: the program faults there, not reads zeros. */
-static bool in_segment(const struct elf64_image *img, uint64_t va)
-{
-	for (size_t i = 0; i < img->nloads; i++) {
-		const struct elf64_load *l = &img->load[i];
-		if (va + EXO_PAGE_SIZE > l->vaddr && va < l->vaddr + l->memsz)
-			return true;
-	}
-	return false;
-}
-
-/* The run of pages from va on (up to img->hi) that are all in a segment, or
- * all not; returns its end. */
-static uint64_t run_end(const struct elf64_image *img, uint64_t va)
-{
-	bool in = in_segment(img, va);
-	uint64_t end = va + EXO_PAGE_SIZE;
-	while (end < img->hi && in_segment(img, end) == in)
-		end += EXO_PAGE_SIZE;
-	return end;
-}
-
-/* Maps the pages of the segments writable, copies the file bytes in (the rest
- * is already zero: fresh pages), then sets each run of pages to its final
- * protection.  Executable runs also get a writable alias at LINUX_TEXT_ALIAS,
- * through which syscall sites are rewritten without a kernel crossing. */
-static void load_image(const struct elf64_image *img, const uint8_t *file)
-{
-	size_t npages = 0;
-	for (uint64_t va = img->lo, end; va < img->hi; va = end) {
-		end = run_end(img, va);
-		npages += in_segment(img, va) ? (end - va) / EXO_PAGE_SIZE : 0;
-	}
-	/* Refuse at once what cannot fit, rather than after mapping pages for
-	 * seconds: free memory is exported, and a page takes a capability slot. */
-	bool fits = npages <= exo_kinfo()->free_pages && npages < EXO_CAP_SLOTS;
-	for (uint64_t va = img->lo, end; fits && va < img->hi; va = end) {
-		end = run_end(img, va);
-		if (in_segment(img, va) &&
-		    exos_map_range(va, (end - va) / EXO_PAGE_SIZE, EXO_PTE_W | EXO_PTE_NX) < 0)
-			fits = false;
-	}
-	if (!fits)
-		die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
-		    "it does not fit in memory");
-	for (size_t i = 0; i < img->nloads; i++)
-		memcpy((void *)img->load[i].vaddr, file + img->load[i].offset, img->load[i].filesz);
-	for (uint64_t va = img->lo; va < img->hi;) {
-		int prot = page_prot(img, va);
-		uint64_t end = va + EXO_PAGE_SIZE;
-		bool in = in_segment(img, va);
-		while (end < img->hi && page_prot(img, end) == prot && in_segment(img, end) == in)
-			end += EXO_PAGE_SIZE;
-		size_t n = (end - va) / EXO_PAGE_SIZE;
-		if (in && exos_protect_range(va, n, prot_perm(prot)) < 0)
-			die(EXOSIM_EXIT_NOMEM, "exos: cannot run %s: %s\n", linux_opts.program,
-			    "cannot protect its segments");
-		if (in)
-			linux_mm_note_region(va, end - va, prot, "image");
-		if (in && (prot & LINUX_PROT_EXEC))
-			linux_text_alias(va, n);
-		va = end;
-	}
-}
-
 static uint64_t push(uint64_t *sp, const void *p, size_t n)
 {
 	*sp -= n;
@@ -279,7 +192,7 @@ static uint64_t build_stack(const struct elf64_image *img)
 
 /* The program's file, checked again here: ExOS trusts no one, not even
  * exosim's own check (hostsim/initramfs.c). */
-static const uint8_t *open_program(struct elf64_image *img)
+static struct cpio_entry open_program(struct elf64_image *img)
 {
 	struct cpio_entry e;
 	const char *path = linux_opts.program;
@@ -291,7 +204,7 @@ static const uint8_t *open_program(struct elf64_image *img)
 	if (img->lo < EXOS_IMAGE_END)
 		die(EXOSIM_EXIT_BADELF, "exos: cannot run %s: %s\n", path,
 		    "it is linked below 0x400000, where ExOS lives");
-	return e.data;
+	return e;
 }
 
 /* Enters the program: rsp at argc, rdx = 0 (no exit function for the
@@ -317,14 +230,14 @@ int main(void)
 {
 	read_options();
 	struct elf64_image img;
-	const uint8_t *file = open_program(&img);
+	struct cpio_entry file = open_program(&img);
 	if (exos_exceptions_init() < 0)
 		die(EXOSIM_EXIT_NOMEM, "exos: %s%s\n", "cannot set up exception handling", "");
 	linux_mm_init(img.hi);
 	linux_fs_init();
 	linux_signal_init();
 	linux_syscall_init(&img);
-	load_image(&img, file);
+	linux_load_image(&img, file.data, file.size);
 	uint64_t sp = build_stack(&img);
 	enter(img.entry, sp);
 }

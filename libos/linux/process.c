@@ -30,6 +30,9 @@ _Noreturn void linux_exit(int status)
 		        status, linux_syscalls_trapped, linux_syscalls_direct, linux_sites_seen,
 		        linux_sites_rewritten);
 		exo_console_write(EXO_STDERR, line, (size_t)n);
+		n = snprintf(line, sizeof(line), "[exos] image: %lu pages in place, %lu fresh\n",
+		             linux_image_in_place, linux_image_fresh);
+		exo_console_write(EXO_STDERR, line, (size_t)n);
 	}
 	exo_exit_status(status | EXO_EXIT_VERBATIM);
 	exo_exit(1); /* not reached: the kernel takes any status 0..255 verbatim */

@@ -90,34 +90,57 @@ void linux_text_alias(uint64_t va, size_t npages)
 {
 	if (!linux_opts.rewrite || ntext == MAX_TEXT_RUNS)
 		return;
-	static struct exo_map_op ops[EXO_MAP_BATCH];
-	for (size_t done = 0; done < npages;) {
-		size_t n = npages - done < EXO_MAP_BATCH ? npages - done : EXO_MAP_BATCH;
-		for (size_t i = 0; i < n; i++) {
-			uint64_t v = va + (done + i) * EXO_PAGE_SIZE;
-			uint32_t first;
-			long cap = exos_frame_cap(exos_pfn(v), &first);
-			if (cap < 0)
-				return; /* not ours to alias: leave these sites trapping */
-			ops[i] = (struct exo_map_op){.first = first,
-			                             .npages = 1,
-			                             .va = LINUX_TEXT_ALIAS + (v - image_lo),
-			                             .cap = (int32_t)cap,
-			                             .perm = EXO_PTE_W | EXO_PTE_NX};
-		}
-		if (exo_map(EXO_CAP_SELF, ops, n) != (long)n)
-			return;
-		done += n;
-	}
 	text[ntext].lo = va;
 	text[ntext++].hi = va + npages * EXO_PAGE_SIZE;
 }
 
-static void text_write(uint64_t va, const uint8_t *bytes, size_t n)
+/* Maps the alias of the text page at page, on the first write to it: most
+ * text pages never hold a rewritten site, and a map costs ring-0 time per
+ * page.  A page of our own is aliased; a page mapped in place from the
+ * initramfs (load.c) is replaced first by a private copy, the alias's page:
+ * the archive's frames are read-only and shared. */
+static bool alias_page(uint64_t page)
 {
+	uint64_t alias = LINUX_TEXT_ALIAS + (page - image_lo), pte = exos_pte(page);
+	if (exos_pte(alias) & EXO_PTE_P)
+		return true;
+	if (!(pte & EXO_PTE_P))
+		return false;
+	uint32_t first;
+	long cap = exos_frame_cap((pte & EXO_PTE_ADDR) >> 12, &first);
+	if (cap >= 0) {
+		struct exo_map_op op = {.va = alias,
+		                        .cap = (int32_t)cap,
+		                        .first = first,
+		                        .npages = 1,
+		                        .perm = EXO_PTE_W | EXO_PTE_NX};
+		return exo_map(EXO_CAP_SELF, &op, 1) == 1;
+	}
+	cap = exos_page_map(alias, EXO_PTE_W | EXO_PTE_NX);
+	if (cap < 0)
+		return false;
+	memcpy((void *)alias, (const void *)page, EXO_PAGE_SIZE);
+	struct exo_map_op op = {.va = page,
+	                        .cap = (int32_t)cap,
+	                        .npages = 1,
+	                        .perm = pte & (EXO_PTE_NX | EXO_PTE_SW)};
+	if (exo_map(EXO_CAP_SELF, &op, 1) == 1)
+		return true;
+	exos_unmap_range(alias, 1); /* mapped nowhere now: the page goes back */
+	return false;
+}
+
+/* Writes n bytes of text at va through the alias; false (nothing written)
+ * if the alias cannot be mapped, and the site keeps trapping. */
+static bool text_write(uint64_t va, const uint8_t *bytes, size_t n)
+{
+	uint64_t first = va & ~(EXO_PAGE_SIZE - 1), last = (va + n - 1) & ~(EXO_PAGE_SIZE - 1);
+	if (!alias_page(first) || (last != first && !alias_page(last)))
+		return false;
 	volatile uint8_t *alias = (volatile uint8_t *)(LINUX_TEXT_ALIAS + (va - image_lo));
 	for (size_t i = n; i-- > 0;) /* the first byte, the opcode, last */
 		alias[i] = bytes[i];
+	return true;
 }
 
 /* ---- the sites seen ---------------------------------------------------- */
@@ -384,8 +407,7 @@ static bool apply(uint64_t s, const struct plan *p)
 	uint8_t jump[7] = {0xe9, 0, 0, 0, 0, 0xcc, 0xcc}; /* never run: int3 */
 	int32_t rel32 = (int32_t)rel;
 	memcpy(jump + 1, &rel32, 4);
-	text_write(p->at, jump, p->len);
-	return true;
+	return text_write(p->at, jump, p->len);
 }
 
 /* F: `syscall` and the instruction after it, I (3 bytes or more, one
@@ -430,7 +452,8 @@ static bool apply_forward(uint64_t s, struct site *st)
 	uint8_t jump[5] = {0xe9};
 	rel = (int32_t)there;
 	memcpy(jump + 1, &rel, 4);
-	text_write(s, jump, sizeof(jump));
+	if (!text_write(s, jump, sizeof(jump)))
+		return false;
 	st->cont = cont;
 	return true;
 }

@@ -18,6 +18,7 @@
 
 #include "elf64.h"
 #include "linux.h"
+#include "mm.h"
 #include "unix_status.h"
 
 struct linux_options linux_opts = {.rewrite = true};
@@ -218,12 +219,23 @@ _Noreturn static void oom_kill(uint64_t addr)
 	             (unsigned long)addr);
 }
 
+/* A write to a copy-on-write page of a region the program may write (its
+ * .data mapped in place from the initramfs, load.c): vm.c's policy copies
+ * it.  The region is checked first: a page the program made read-only since
+ * faults as on Linux. */
+static bool cow_write(struct exo_xframe *f, struct exos_regs *r)
+{
+	const struct vma *v = vma_find(&vmas, f->addr);
+	return (f->err & 3) == 3 && (exos_pte(f->addr) & EXOS_PTE_COW) && v &&
+	       (v->prot & LINUX_PROT_WRITE) && exos_vm_fault(f, r);
+}
+
 /* #PF: the memory layer's demand paging, then SIGSEGV for the program. */
 static int fault_upcall(struct exo_xframe *f, struct exos_regs *r)
 {
 	int code = LINUX_SEGV_MAPERR;
 	int served = linux_mm_fault(f->addr, f->err, &code);
-	if (served > 0)
+	if (served > 0 || (served == 0 && cow_write(f, r)))
 		return 1;
 	if (served < 0 && !in_exos(f->rip))
 		oom_kill(f->addr);
