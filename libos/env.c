@@ -114,6 +114,7 @@ static long add_fresh(struct spawn *s, uint64_t va, uint64_t perm, uint64_t src)
 	return 0;
 }
 
+/* Maps frame `first` of our capability `slot` at va in the child. */
 static long add_shared(struct spawn *s, uint64_t va, uint64_t perm, long slot, uint32_t first)
 {
 	long r;
@@ -135,12 +136,17 @@ static long build(struct spawn *s, int (*fn)(void *), void *arg, bool start)
 	for (uint64_t va = lo; va < hi; va += EXO_PAGE_SIZE) {
 		uint64_t pte = exos_pte(va);
 		uint64_t perm = pte & (EXO_PTE_W | EXO_PTE_NX);
-		long slot = -1;
+		long slot = -1, initrd;
 		uint32_t first = 0;
 
 		if (!(pte & EXO_PTE_P))
 			continue;
-		if (!(pte & EXO_PTE_W))
+		/* Read-only pages are shared: ours, or the initramfs's frames the
+		 * kernel mapped our text from (through its capability). */
+		if (!(pte & EXO_PTE_W) &&
+		    (initrd = exos_initrd_frame((pte & EXO_PTE_ADDR) >> 12)) >= 0)
+			slot = EXO_CAP_INITRD, first = (uint32_t)initrd;
+		else if (!(pte & EXO_PTE_W))
 			slot = exos_frame_cap_get((pte & EXO_PTE_ADDR) >> 12, &first);
 		r = slot >= 0 ? add_shared(s, va, perm, slot, first) : add_fresh(s, va, perm, va);
 		if (r < 0)

@@ -129,6 +129,24 @@ long exos_frame_cap(uint64_t pfn, uint32_t *first)
 
 static int imported;
 
+/* EXO_CAP_INITRD's run, learned once (type EXO_CAP_NONE: we have none). */
+static struct exo_cap_info initrd;
+static int initrd_known;
+
+long exos_initrd_frame(uint64_t pfn)
+{
+	if (!initrd_known) {
+		initrd_known = 1;
+		if (exo_cap_info(EXO_CAP_INITRD, &initrd) < 0 || initrd.type != EXO_CAP_PAGE ||
+		    (initrd.rights & EXO_RIGHT_WRITE))
+			initrd.type = EXO_CAP_NONE;
+	}
+	if (initrd.type != EXO_CAP_PAGE || pfn < initrd.object ||
+	    pfn - initrd.object >= initrd.count)
+		return -EXO_ENOENT;
+	return (long)(pfn - initrd.object);
+}
+
 /* The kernel gives the first environment its program and stack pages through
  * page capabilities in its table (a run per segment), like any memory a libOS
  * acquires, but does not say which slot names which frames: learn it once,
@@ -312,6 +330,7 @@ void exos_vm_forget(void)
 	nimported_runs = 0;
 	memset(regions, 0, sizeof(regions));
 	imported = 1; /* a spawned environment holds no capabilities but ours */
+	initrd_known = 0;
 	exos_vm_zero_faults = exos_vm_cow_faults = 0;
 }
 

@@ -2,9 +2,10 @@
  * (slot EXO_CAP_INITRD), with which a loader maps programs in place: it spans
  * the archive, it maps the archive's bytes, and it can never make them
  * writable, by a writable map, a protect, a grant that asks for the right, or
- * a map past the run.  A copy-on-write mapping of a frame (as ExOS maps a
- * program's .data) is copied on the first write, the archive unchanged.  The
- * exact result of each call is pinned by expected/initrd_cap.out. */
+ * a map past the run.  The kernel loaded this program's text from them.  A
+ * copy-on-write mapping of a frame (as ExOS maps a program's .data) is copied
+ * on the first write, the archive unchanged.  The exact result of each call is
+ * pinned by expected/initrd_cap.out. */
 #define TEST_NAME "initrd_cap"
 #include <string.h>
 
@@ -34,6 +35,13 @@ int main(void)
 	CHECK(info.rights == (EXO_RIGHT_READ | EXO_RIGHT_MAP | EXO_RIGHT_GRANT),
 	      "its rights are read, map and grant, not write");
 	CHECK(pages > 0 && info.count == pages, "it spans the initramfs's pages");
+	uint64_t first = info.object;
+	/* The kernel loaded this program's text in place, its data not. */
+	static int data = 1;
+	uint64_t text_pfn = exos_pfn((uint64_t)main), data_pfn = exos_pfn((uint64_t)&data);
+	CHECK(text_pfn >= first && text_pfn < first + pages, "our text is an initramfs frame");
+	CHECK(data == 1 && (data_pfn < first || data_pfn >= first + pages),
+	      "our data is not an initramfs frame");
 
 	ERR(map_run(EXO_CAP_INITRD, VA, 0, 1, EXO_PTE_W | EXO_PTE_NX), EXO_EPERM,
 	    "map its first frame writable");

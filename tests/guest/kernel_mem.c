@@ -19,7 +19,9 @@ int main(void)
 	const struct exo_page *pg = exos_pages();
 	struct exo_cap_info info;
 	uint64_t np = exos_npages();
-	long pt = find_type(EXO_PAGE_PT), my = (long)exos_pfn((uint64_t)main);
+	static int owned = 1; /* on a page of ours */
+	long pt = find_type(EXO_PAGE_PT), my = (long)exos_pfn((uint64_t)&owned);
+	long text = (long)exos_pfn((uint64_t)main);
 	uint64_t table_pfn;
 
 	probe_install();
@@ -33,9 +35,17 @@ int main(void)
 	ERR(exo_cap_acquire(EXO_CAP_PAGE, 1ul << 52), EXO_EINVAL, "acquire pfn 2^52");
 	CHECK(pt > 0, "found a page-table page in page-info");
 	ERR(exo_cap_acquire(EXO_CAP_PAGE, (uint64_t)pt), EXO_EBUSY, "acquire a page-table page");
-	CHECK(my > 0 && pg[my].type == EXO_PAGE_USER, "our text page is EXO_PAGE_USER");
+	CHECK(owned && my > 0 && pg[my].type == EXO_PAGE_USER, "our data page is EXO_PAGE_USER");
 	ERR(exo_cap_acquire(EXO_CAP_PAGE, (uint64_t)my), EXO_EBUSY,
-	    "acquire our own text page again");
+	    "acquire our own data page again");
+	/* Our text is mapped in place from the initramfs under exosim
+	 * (kernel/load.c): the archive's frames are the kernel's, never to be
+	 * acquired (writable).  Under QEMU, whose archive lies above the
+	 * page-info table, it is a page of ours. */
+	long r = exo_cap_acquire(EXO_CAP_PAGE, (uint64_t)text);
+	CHECK(text > 0 && ((pg[text].type == EXO_PAGE_KERNEL && r == -EXO_EPERM) ||
+	                   (pg[text].type == EXO_PAGE_USER && r == -EXO_EBUSY)),
+	      "acquire our text page (an initramfs frame, or ours) -> refused");
 	table_pfn = exos_pfn(EXO_PAGES);
 	CHECK(table_pfn == 0, "UVPT does not show the exported tables as user pages");
 

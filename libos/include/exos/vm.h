@@ -66,6 +66,10 @@ void exos_page_cap_forget(uint64_t pfn);
  * tries EXO_SYS_CAP_ACQUIRE(page, pfn). */
 void exos_page_caps_import(void);
 long exos_frame_cap_get(uint64_t pfn, uint32_t *first);
+/* The index of frame pfn in the run of the initramfs's read-only capability
+ * (EXO_CAP_INITRD, which the first environment holds: programs are mapped in
+ * place from it), or -EXO_ENOENT. */
+long exos_initrd_frame(uint64_t pfn);
 
 /* Demand-zero: [va, va+len) (page-aligned) is mapped page by page with perm
  * on first touch, by the #PF policy.  Installs the exception upcall. */
