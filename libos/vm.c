@@ -136,9 +136,12 @@ static int initrd_known;
 long exos_initrd_frame(uint64_t pfn)
 {
 	if (!initrd_known) {
+		/* The slot holds something else in an environment the first one
+		 * made: only a read-only run the archive's size is the archive's. */
+		uint64_t pages = (exo_kinfo()->initrd_size + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
 		initrd_known = 1;
 		if (exo_cap_info(EXO_CAP_INITRD, &initrd) < 0 || initrd.type != EXO_CAP_PAGE ||
-		    (initrd.rights & EXO_RIGHT_WRITE))
+		    (initrd.rights & EXO_RIGHT_WRITE) || initrd.count != pages)
 			initrd.type = EXO_CAP_NONE;
 	}
 	if (initrd.type != EXO_CAP_PAGE || pfn < initrd.object ||

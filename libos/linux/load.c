@@ -52,7 +52,7 @@ static struct source source_of(const uint8_t *file, size_t size)
 	 * that slot is something else (an older kernel's first page). */
 	if (off % EXO_PAGE_SIZE || exo_cap_info(EXO_CAP_INITRD, &info) < 0 ||
 	    info.type != EXO_CAP_PAGE || !(info.rights & EXO_RIGHT_MAP) ||
-	    (info.rights & EXO_RIGHT_WRITE) || info.count < pages)
+	    (info.rights & EXO_RIGHT_WRITE) || info.count != pages)
 		return s;
 	s.in_place = true;
 	s.first = off / EXO_PAGE_SIZE;
