@@ -6,6 +6,7 @@
  * (alignment, gpa_check) before any is discarded, and a malformed request
  * discards nothing and gets PV_ERR_MALFORMED. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -16,9 +17,9 @@
 
 #define PAGE_MASK 4095ull
 
-static int32_t discard_request(const struct guest_mem *mem, const char *name,
-                               const struct pv_discard_req *req)
+static int32_t discard_request(const struct guest_mem *mem, const char *name, const void *request)
 {
+	const struct pv_discard_req *req = request;
 	if (req->nranges > PV_DISCARD_MAX_RANGES) {
 		device_bad_request(name, "%u ranges (at most %d)", req->nranges,
 		                   PV_DISCARD_MAX_RANGES);
@@ -45,25 +46,9 @@ static int32_t discard_request(const struct guest_mem *mem, const char *name,
 
 static int discard_access(struct vm *vm, const struct device *dev, const struct dev_access *a)
 {
-	if (!a->write) { /* detection: the magic for a 32-bit read, all ones otherwise */
-		uint32_t magic = PV_DISCARD_MAGIC;
-		if (a->size == 4 && a->count == 1 && a->addr == dev->base)
-			memcpy(a->data, &magic, 4);
-		else
-			memset(a->data, 0xff, (size_t)a->size * a->count);
-		return DEV_CONTINUE;
-	}
-	uint32_t gpa;
-	if (!device_request_gpa(dev, a, &gpa))
-		return DEV_CONTINUE;
-	struct pv_discard_req *g = gpa_check(&vm->mem, gpa, sizeof(*g), dev->name);
-	if (!g)
-		return DEV_CONTINUE; /* no place to answer: the guest sees PV_RESULT_NONE */
 	struct pv_discard_req req;
-	memcpy(&req, g, sizeof(req));
-	int32_t result = discard_request(&vm->mem, dev->name, &req);
-	memcpy(&g->result, &result, sizeof(result));
-	return DEV_CONTINUE;
+	return device_pv_access(vm, dev, a, PV_DISCARD_MAGIC, &req, sizeof(req),
+	                        offsetof(struct pv_discard_req, result), discard_request);
 }
 
 static const struct device discard_device = {.name = "pv-discard",

@@ -4,6 +4,7 @@
  * it under us), every segment goes through gpa_check, and a malformed request
  * writes nothing and gets PV_ERR_MALFORMED.  The host's write error travels
  * back in result, so that the guest's write() fails as on Linux. */
+#include <stddef.h>
 #include <string.h>
 
 #include <hw/exosim_pv.h>
@@ -12,9 +13,9 @@
 #include "device.h"
 #include "kvm.h"
 
-static int32_t console_request(const struct guest_mem *mem, const char *name,
-                               const struct pv_console_req *req)
+static int32_t console_request(const struct guest_mem *mem, const char *name, const void *request)
 {
+	const struct pv_console_req *req = request;
 	if (req->stream != CONSOLE_STDOUT && req->stream != CONSOLE_STDERR) {
 		device_bad_request(name, "stream %u", req->stream);
 		return PV_ERR_MALFORMED;
@@ -42,25 +43,9 @@ static int32_t console_request(const struct guest_mem *mem, const char *name,
 
 static int pvconsole_access(struct vm *vm, const struct device *dev, const struct dev_access *a)
 {
-	if (!a->write) { /* detection: the magic for a 32-bit read, all ones otherwise */
-		uint32_t magic = PV_CONSOLE_MAGIC;
-		if (a->size == 4 && a->count == 1 && a->addr == dev->base)
-			memcpy(a->data, &magic, 4);
-		else
-			memset(a->data, 0xff, (size_t)a->size * a->count);
-		return DEV_CONTINUE;
-	}
-	uint32_t gpa;
-	if (!device_request_gpa(dev, a, &gpa))
-		return DEV_CONTINUE;
-	struct pv_console_req *g = gpa_check(&vm->mem, gpa, sizeof(*g), dev->name);
-	if (!g)
-		return DEV_CONTINUE; /* no place to answer: the guest sees PV_RESULT_NONE */
 	struct pv_console_req req;
-	memcpy(&req, g, sizeof(req));
-	int32_t result = console_request(&vm->mem, dev->name, &req);
-	memcpy(&g->result, &result, sizeof(result));
-	return DEV_CONTINUE;
+	return device_pv_access(vm, dev, a, PV_CONSOLE_MAGIC, &req, sizeof(req),
+	                        offsetof(struct pv_console_req, result), console_request);
 }
 
 static const struct device pvconsole_device = {.name = "pv-console",

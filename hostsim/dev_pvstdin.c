@@ -50,9 +50,9 @@ static int32_t fill(uint8_t *data, uint32_t size, uint64_t tail, uint64_t *head)
 	return (int32_t)added;
 }
 
-static int32_t input_request(const struct guest_mem *mem, const char *name,
-                             const struct pv_console_in *req)
+static int32_t input_request(const struct guest_mem *mem, const char *name, const void *request)
 {
+	const struct pv_console_in *req = request;
 	if (req->size < 4096 || req->size > PV_CONSOLE_IN_RING_MAX ||
 	    (req->size & (req->size - 1))) {
 		device_bad_request(name, "a ring of %u bytes (a power of two, 4096..%u)", req->size,
@@ -84,21 +84,9 @@ static int32_t input_request(const struct guest_mem *mem, const char *name,
 
 static int pvstdin_access(struct vm *vm, const struct device *dev, const struct dev_access *a)
 {
-	if (!a->write) {
-		memset(a->data, 0xff, (size_t)a->size * a->count); /* write-only */
-		return DEV_CONTINUE;
-	}
-	uint32_t gpa;
-	if (!device_request_gpa(dev, a, &gpa))
-		return DEV_CONTINUE;
-	struct pv_console_in *g = gpa_check(&vm->mem, gpa, sizeof(*g), dev->name);
-	if (!g)
-		return DEV_CONTINUE; /* no place to answer: the guest sees PV_RESULT_NONE */
 	struct pv_console_in req;
-	memcpy(&req, g, sizeof(req));
-	int32_t result = input_request(&vm->mem, dev->name, &req);
-	memcpy(&g->result, &result, sizeof(result));
-	return DEV_CONTINUE;
+	return device_pv_access(vm, dev, a, 0, &req, sizeof(req),
+	                        offsetof(struct pv_console_in, result), input_request);
 }
 
 static const struct device pvstdin_device = {.name = "pv-stdin",

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "device.h"
+#include "guest_mem.h"
+#include "kvm.h"
 #include "fail.h"
 #include "stats.h"
 
@@ -89,6 +91,28 @@ bool device_request_gpa(const struct device *dev, const struct dev_access *a, ui
 	                   a->write ? "write" : "read", (unsigned long long)a->addr,
 	                   (unsigned long long)dev->base);
 	return false;
+}
+
+int device_pv_access(struct vm *vm, const struct device *dev, const struct dev_access *a,
+                     uint32_t magic, void *copy, size_t size, size_t result_off, pv_handler handle)
+{
+	if (!a->write) {
+		if (magic && a->size == 4 && a->count == 1 && a->addr == dev->base)
+			memcpy(a->data, &magic, 4);
+		else
+			memset(a->data, 0xff, (size_t)a->size * a->count);
+		return DEV_CONTINUE;
+	}
+	uint32_t gpa;
+	if (!device_request_gpa(dev, a, &gpa))
+		return DEV_CONTINUE;
+	uint8_t *g = gpa_check(&vm->mem, gpa, size, dev->name);
+	if (!g)
+		return DEV_CONTINUE;
+	memcpy(copy, g, size);
+	int32_t result = handle(&vm->mem, dev->name, copy);
+	memcpy(g + result_off, &result, sizeof(result));
+	return DEV_CONTINUE;
 }
 
 void device_reset(void)

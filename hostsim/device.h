@@ -7,9 +7,11 @@
 #define HOSTSIM_DEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
+struct guest_mem;
 
 enum dev_space { DEV_PORT, DEV_MMIO };
 
@@ -71,6 +73,18 @@ void device_bad_request(const char *caller, const char *fmt, ...)
  * its base port: true with *gpa for such a write; anything else is a bad
  * request (reported) and false. */
 bool device_request_gpa(const struct device *dev, const struct dev_access *a, uint32_t *gpa);
+
+/* The protocol the paravirtual request devices share (include/hw/exosim_pv.h).
+ * A 32-bit read of the base port is detection: `magic` (all ones for any other
+ * read, and for every read when magic is 0: a write-only device).  A write is
+ * the guest-physical address of a request of `size` bytes: it is copied once
+ * into `copy` (the guest may change it meanwhile), given to handle, and
+ * answered with handle's int32 at `result_off` in the guest's request.  A
+ * request whose own address is not RAM cannot be answered: the guest sees
+ * PV_RESULT_NONE. */
+typedef int32_t (*pv_handler)(const struct guest_mem *mem, const char *name, const void *req);
+int device_pv_access(struct vm *vm, const struct device *dev, const struct dev_access *a,
+                     uint32_t magic, void *copy, size_t size, size_t result_off, pv_handler handle);
 
 /* Forgets every registration (unit tests). */
 void device_reset(void);
