@@ -99,14 +99,24 @@ bool exos_in_run(uint64_t pfn)
 	return pfn / EXO_LARGE_PAGES < MAX_RUN_NO && run_cap[pfn / EXO_LARGE_PAGES];
 }
 
-/* Runs of other sizes the kernel gave us at load (exos_page_caps_import):
- * our image and stack, a few runs. */
-#define MAX_IMPORTED_RUNS 64
+/* Runs of other sizes: the kernel's at load (exos_page_caps_import: our
+ * image and stack) and exos_map_range's. */
+#define MAX_IMPORTED_RUNS 256
 static struct imported_run {
 	int32_t slot;
 	uint64_t pfn, count;
 } imported_runs[MAX_IMPORTED_RUNS];
 static int nimported_runs;
+
+static struct imported_run *run_of(uint64_t pfn)
+{
+	for (int i = 0; i < nimported_runs; i++) {
+		struct imported_run *r = &imported_runs[i];
+		if (pfn >= r->pfn && pfn - r->pfn < r->count)
+			return r;
+	}
+	return 0;
+}
 
 long exos_frame_cap(uint64_t pfn, uint32_t *first)
 {
@@ -117,12 +127,10 @@ long exos_frame_cap(uint64_t pfn, uint32_t *first)
 	}
 	*first = 0;
 	long slot = exos_page_cap(pfn);
-	for (int i = 0; slot < 0 && i < nimported_runs; i++) {
-		const struct imported_run *r = &imported_runs[i];
-		if (pfn >= r->pfn && pfn - r->pfn < r->count) {
-			*first = (uint32_t)(pfn - r->pfn);
-			slot = r->slot;
-		}
+	const struct imported_run *r = slot < 0 ? run_of(pfn) : 0;
+	if (r) {
+		*first = (uint32_t)(pfn - r->pfn);
+		slot = r->slot;
 	}
 	return slot;
 }
@@ -240,6 +248,28 @@ static long map_range_with(struct exo_map_op *ops, struct exo_page_grant *g, siz
 	return 0;
 }
 
+long exos_map_run(uint64_t va, size_t npages, uint64_t perm)
+{
+	while (npages > 0 && nimported_runs < MAX_IMPORTED_RUNS) {
+		size_t n = npages < EXO_MAP_BATCH ? npages : EXO_MAP_BATCH;
+		struct exo_page_grant g;
+		long slot = exo_run_alloc(&g, n, 0);
+		if (slot < 0)
+			break;
+		struct exo_map_op op = {
+		        .va = va, .cap = (int32_t)slot, .npages = (uint32_t)n, .perm = perm};
+		long r = exo_map(EXO_CAP_SELF, &op, 1);
+		if (r != 1) {
+			exo_cap_release((int)slot); /* also unmaps what it mapped */
+			return r < 0 ? r : -EXO_EINVAL;
+		}
+		imported_runs[nimported_runs++] = (struct imported_run){(int32_t)slot, g.pfn, n};
+		va += n * EXO_PAGE_SIZE;
+		npages -= n;
+	}
+	return npages ? exos_map_range(va, npages, perm) : 0;
+}
+
 long exos_map_range(uint64_t va, size_t npages, uint64_t perm)
 {
 	/* Full rounds use static buffers (20 KiB: too much for the exception
@@ -292,6 +322,18 @@ long exos_protect_range(uint64_t va, size_t npages, uint64_t perm)
 	return 0;
 }
 
+/* A run of exos_map_range's that is mapped nowhere any more goes back. */
+static void release_run_if_unmapped(struct imported_run *r)
+{
+	if (!r)
+		return;
+	for (uint64_t i = 0; i < r->count; i++)
+		if (exos_pages()[r->pfn + i].refs)
+			return;
+	exo_cap_release(r->slot);
+	*r = imported_runs[--nimported_runs];
+}
+
 long exos_unmap_range(uint64_t va, size_t npages)
 {
 	while (npages > 0) {
@@ -310,6 +352,8 @@ long exos_unmap_range(uint64_t va, size_t npages)
 			if (slot >= 0 && exos_pages()[pfns[i]].refs == 0) {
 				exo_cap_release((int)slot);
 				exos_page_cap_forget(pfns[i]);
+			} else if (slot < 0 && pfns[i]) {
+				release_run_if_unmapped(run_of(pfns[i]));
 			}
 		}
 		va += n * EXO_PAGE_SIZE;

@@ -24,7 +24,7 @@ void linux_initrd_root(struct rootfs *fs, uint32_t extra)
 	size_t bytes = rootfs_mem_size((uint32_t)nodes + extra);
 	size_t pages = (bytes + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
 	if (bytes > LINUX_ROOTFS_MAX || pages > exo_kinfo()->free_pages ||
-	    exos_map_range(LINUX_ROOTFS, pages, EXO_PTE_W | EXO_PTE_NX) < 0)
+	    exos_map_run(LINUX_ROOTFS, pages, EXO_PTE_W | EXO_PTE_NX) < 0)
 		linux_refuse(EXOSIM_EXIT_NOMEM,
 		             "exos: no memory to index the initramfs (%ld nodes, %zu KiB)\n", nodes,
 		             bytes >> 10);

@@ -164,8 +164,8 @@ static int key_region(const struct elf64_image *img, const struct source *src, u
 	return key_fresh(img, src, va) ? 1 + page_prot(img, va) : 0;
 }
 
-/* Maps every fresh page, writable for the copies, in runs (exos_map_range:
- * batched allocations and maps).  Refuses at once what cannot fit, rather
+/* Maps every fresh page, writable for the copies, in runs (exos_map_run: one
+ * allocation and one map op per run).  Refuses at once what cannot fit, rather
  * than after mapping pages for seconds: free memory is exported, and a page
  * takes a capability slot. */
 static void map_fresh(const struct elf64_image *img, const struct source *src)
@@ -183,7 +183,7 @@ static void map_fresh(const struct elf64_image *img, const struct source *src)
 	for (uint64_t va = img->lo, end; va < img->hi; va = end) {
 		end = run_end(img, src, va, key_fresh);
 		if (key_fresh(img, src, va) == 2 &&
-		    exos_map_range(va, (end - va) / EXO_PAGE_SIZE, EXO_PTE_W | EXO_PTE_NX) < 0)
+		    exos_map_run(va, (end - va) / EXO_PAGE_SIZE, EXO_PTE_W | EXO_PTE_NX) < 0)
 			cannot("it does not fit in memory");
 	}
 }

@@ -35,7 +35,7 @@ static bool pipe_buffer(int i)
 {
 	uint64_t va = LINUX_PIPE_BUFS + (uint64_t)i * PIPE_SLOTS * PIPE_PAGE;
 
-	if (!pipes[i].page && exos_map_range(va, PIPE_SLOTS, EXO_PTE_W | EXO_PTE_NX) == 0)
+	if (!pipes[i].page && exos_map_run(va, PIPE_SLOTS, EXO_PTE_W | EXO_PTE_NX) == 0)
 		pipes[i].page = (uint8_t(*)[PIPE_PAGE])va;
 	return pipes[i].page != NULL;
 }

@@ -305,9 +305,9 @@ void linux_syscall_table_init(void)
 void linux_syscall_init(const struct elf64_image *img)
 {
 	linux_syscall_table_init();
-	if (exos_map_range(LINUX_EXOS_STACK_LO,
-	                   (LINUX_EXOS_STACK_HI - LINUX_EXOS_STACK_LO) / EXO_PAGE_SIZE,
-	                   EXO_PTE_W | EXO_PTE_NX) < 0) {
+	if (exos_map_run(LINUX_EXOS_STACK_LO,
+	                 (LINUX_EXOS_STACK_HI - LINUX_EXOS_STACK_LO) / EXO_PAGE_SIZE,
+	                 EXO_PTE_W | EXO_PTE_NX) < 0) {
 		fprintf(stderr, "exos: no memory for ExOS's stack\n");
 		exit(EXOSIM_EXIT_NOMEM);
 	}

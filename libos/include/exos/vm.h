@@ -39,6 +39,14 @@ long exos_page_map(uint64_t va, uint64_t perm);
  * batch are released). */
 long exos_map_range(uint64_t va, size_t npages, uint64_t perm);
 
+/* The same as runs: one EXO_SYS_RUN_ALLOC and one map op per EXO_MAP_BATCH
+ * pages (a page costs its mapping only, where a page capability cost ~170
+ * ring-0 instructions more), recorded for exos_frame_cap.  A run goes back
+ * when exos_unmap_range has unmapped all of it.  Single pages (exos_map_range)
+ * when no run is to be had.  For memory kept whole: copy-on-write sharing and
+ * forced reclaim deal in single pages. */
+long exos_map_run(uint64_t va, size_t npages, uint64_t perm);
+
 /* Unmaps npages from va (one EXO_SYS_UNMAP per EXO_MAP_BATCH pages) and
  * releases our capability for every page no longer mapped anywhere.
  * Returns 0 or -EXO_E*. */
