@@ -205,6 +205,7 @@ void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero,
 	find_holes();
 	mark_kernel_pages();
 	nfree = ram_pages();
+	kinfo_page.ram_pages = nfree;
 	for (int i = 0; i < nranges; i++) {
 		fresh[i] = PFN(ranges[i].base);
 		fresh_top[i] = PFN(ranges[i].end);

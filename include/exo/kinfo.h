@@ -41,6 +41,8 @@ struct exo_kinfo {
 	uint64_t epoch_ns; /* wall-clock time at tsc_boot, ns since 1970 (0 if unknown) */
 	uint64_t reclaim_grace_ticks; /* a reclaim request's grace period (exo.reclaim_grace) */
 	uint64_t console_in_size;     /* bytes of the console input ring (console.h), 0 if none */
+	uint64_t ram_pages; /* frames the allocator had at boot: the RAM environments share
+	                       (npages also counts holes and the kernel's own) */
 };
 #endif
 

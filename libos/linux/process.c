@@ -374,7 +374,7 @@ SYS(sys_sysinfo)
 		unsigned int mem_unit;
 		char reserved[4];
 	} si = {.uptime = (long)(linux_monotonic_ns() / 1000000000u),
-	        .totalram = k->npages * EXO_PAGE_SIZE,
+	        .totalram = k->ram_pages * EXO_PAGE_SIZE,
 	        .freeram = k->free_pages * EXO_PAGE_SIZE,
 	        .procs = 1,
 	        .mem_unit = 1};
