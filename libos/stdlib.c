@@ -32,6 +32,31 @@ int abs(int x)
 	return x < 0 ? -x : x;
 }
 
+static void swap_bytes(unsigned char *a, unsigned char *b, size_t size)
+{
+	for (size_t k = 0; k < size; k++) {
+		unsigned char t = a[k];
+		a[k] = b[k];
+		b[k] = t;
+	}
+}
+
+void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	unsigned char *a = base;
+	for (size_t gap = n / 2; gap > 0; gap /= 2)
+		for (size_t i = gap; i < n; i++)
+			for (size_t j = i; j >= gap && cmp(a + (j - gap) * size, a + j * size) > 0;
+			     j -= gap)
+				swap_bytes(a + (j - gap) * size, a + j * size, size);
+}
+
+int exos_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
 long labs(long x)
 {
 	return x < 0 ? -x : x;

@@ -23,6 +23,11 @@ long long strtoll(const char *s, char **end, int base);
 unsigned long long strtoull(const char *s, char **end, int base);
 int abs(int x);
 long labs(long x);
+/* Sorts n elements of `size` bytes at base by cmp (not stable: a Shell sort,
+ * no allocation; fine for the few thousand elements ExOS and its tests sort). */
+void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+/* cmp for qsort over uint64_t values, ascending. */
+int exos_cmp_u64(const void *a, const void *b);
 char *getenv(const char *name);
 
 #endif

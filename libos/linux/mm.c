@@ -15,6 +15,7 @@
  * ones in clusters on faults; pages a program unmaps go to a pool and are
  * reused (zeroed in ring 3) instead of being released one crossing each. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <exos/sys.h>
@@ -212,22 +213,16 @@ static bool joins(const struct extent *e, uint64_t pfn, uint32_t n)
 	       lo / EXO_LARGE_PAGES == (hi - 1) / EXO_LARGE_PAGES && exos_in_run(pfn);
 }
 
-static void sort_pool(void)
+static int by_pfn(const void *a, const void *b)
 {
-	for (size_t gap = npool / 2; gap > 0; gap /= 2) /* Shell sort by pfn */
-		for (size_t i = gap; i < npool; i++)
-			for (size_t j = i; j >= gap && pool[j - gap].pfn > pool[j].pfn; j -= gap) {
-				struct extent t = pool[j];
-				pool[j] = pool[j - gap];
-				pool[j - gap] = t;
-			}
+	return exos_cmp_u64(&((const struct extent *)a)->pfn, &((const struct extent *)b)->pfn);
 }
 
 /* Merges neighbouring extents (a merged one is dirty if either was). */
 static void compact_pool(void)
 {
 	size_t k = 0;
-	sort_pool();
+	qsort(pool, npool, sizeof(pool[0]), by_pfn);
 	for (size_t i = 0; i < npool; i++) {
 		if (k && joins(&pool[k - 1], pool[i].pfn, pool[i].n)) {
 			pool[k - 1].n += pool[i].n;

@@ -13,18 +13,6 @@
 
 static uint64_t per_call[MAX_BATCHES];
 
-static void sort(uint64_t *a, int n)
-{
-	for (int i = 1; i < n; i++) {
-		uint64_t v = a[i];
-		int j = i;
-
-		for (; j > 0 && a[j - 1] > v; j--)
-			a[j] = a[j - 1];
-		a[j] = v;
-	}
-}
-
 static void print_time(const char *label, uint64_t cycles, uint64_t khz)
 {
 	printf(" %s %lu", label, (unsigned long)cycles);
@@ -51,7 +39,7 @@ static void run(const char *name, int raw, long n)
 			fails += (raw ? exo_syscall_raw0(EXO_SYS_NULL) : exo_null()) != 0;
 		per_call[b] = (exo_rdtsc() - t0) / (uint64_t)batch;
 	}
-	sort(per_call, nb);
+	qsort(per_call, (size_t)nb, sizeof(uint64_t), exos_cmp_u64);
 	printf("nullcall: %-4s %ld calls in %d batches, cycles/call:", name, batch * nb, nb);
 	print_time("median", per_call[nb / 2], khz);
 	print_time("min", per_call[0], khz);

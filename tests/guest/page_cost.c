@@ -51,20 +51,6 @@ static struct exo_map_op ops[MAXN];
 static uint64_t samples[MAX_ROUNDS];
 static int rounds = 21, failed;
 
-/* Insertion sort: the libOS has no qsort, and a few thousand samples sort fast
- * enough in ring 3. */
-static void sort(uint64_t *a, int n)
-{
-	for (int i = 1; i < n; i++) {
-		uint64_t v = a[i];
-		int j = i;
-
-		for (; j > 0 && a[j - 1] > v; j--)
-			a[j] = a[j - 1];
-		a[j] = v;
-	}
-}
-
 static void check(const char *what, long got, long want)
 {
 	if (got != want) {
@@ -76,7 +62,7 @@ static void check(const char *what, long got, long want)
 /* One row: samples[0..count) are cycles per call of n pages. */
 static void row(const char *op, long n, int count)
 {
-	sort(samples, count);
+	qsort(samples, (size_t)count, sizeof(uint64_t), exos_cmp_u64);
 	uint64_t med = samples[count / 2];
 	printf("page_cost: op=%-10s n=%-3ld median=%lu min=%lu max=%lu per_page=%lu\n", op, n,
 	       (unsigned long)med, (unsigned long)samples[0], (unsigned long)samples[count - 1],
@@ -213,8 +199,8 @@ static void touch(void)
 		}
 		check("exos_unmap_range", exos_unmap_range(TOUCH_BASE, TOUCH_N), 0);
 	}
-	sort(first, k);
-	sort(second, k);
+	qsort(first, (size_t)k, sizeof(uint64_t), exos_cmp_u64);
+	qsort(second, (size_t)k, sizeof(uint64_t), exos_cmp_u64);
 	printf("page_cost: op=%-10s n=%-3d median=%lu min=%lu max=%lu per_page=%lu\n", "touch1", 1,
 	       (unsigned long)first[k / 2], (unsigned long)first[0], (unsigned long)first[k - 1],
 	       (unsigned long)first[k / 2]);

@@ -51,19 +51,10 @@ static int partner(void *arg)
 	return 0;
 }
 
-static void sort(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1], v[j - 1] = t;
-		}
-}
-
 static void report(const char *what, uint64_t *cycles, long per_batch, uint64_t crossings)
 {
 	uint64_t khz = exo_kinfo()->tsc_khz;
-	sort(cycles, BATCHES);
+	qsort(cycles, (size_t)BATCHES, sizeof(uint64_t), exos_cmp_u64);
 	printf("%s_roundtrip_ns_median=%lu\n", what, cycles[BATCHES / 2] * 1000000 / khz);
 	printf("%s_roundtrip_ns_min=%lu\n", what, cycles[0] * 1000000 / khz);
 	printf("%s_roundtrip_ns_max=%lu\n", what, cycles[BATCHES - 1] * 1000000 / khz);
