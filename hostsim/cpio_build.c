@@ -98,7 +98,7 @@ static int add_entry(struct cpio_builder *b, const char *name, uint32_t mode, ui
 	/* Fields: magic ino mode uid gid nlink mtime filesize devmajor devminor rdevmajor
 	 * rdevminor namesize check. */
 	snprintf(hdr, sizeof(hdr), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X",
-	         ino, mode, 0u, 0u, nlink, b->mtime, (uint32_t)size, 0u, 0u, 0u, 0u,
+	         ino, mode, b->uid, b->gid, nlink, b->mtime, (uint32_t)size, 0u, 0u, 0u, 0u,
 	         (uint32_t)namesize, 0u);
 	put(b, hdr, HDR_LEN);
 	put(b, name, namelen);

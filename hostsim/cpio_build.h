@@ -1,7 +1,7 @@
 /* In-memory writer for cpio "newc" archives (host side).
  *
  * The output is what GNU cpio (`cpio -H newc -o`) and the Linux initramfs unpacker
- * read: uid/gid 0, mtime 0, one unique inode per entry, names without a leading "/".
+ * read: uid/gid 0 and mtime 0 unless set, one unique inode per entry, names without a leading "/".
  * Every non-empty file's data starts at a multiple of CPIO_DATA_ALIGN from the start
  * of the archive (its name field is padded with NULs), so that the kernel and ExOS,
  * given the archive page-aligned, can map a program's pages in place instead of
@@ -20,7 +20,8 @@ struct cpio_builder {
 	uint8_t *buf; /* the archive so far: buf[0..len) */
 	size_t len, cap;
 	uint32_t next_ino;
-	uint32_t mtime; /* written into the entries added from now on (default 0) */
+	uint32_t mtime;    /* written into the entries added from now on (default 0) */
+	uint32_t uid, gid; /* their owner, likewise (default 0: root) */
 	int failed;
 };
 

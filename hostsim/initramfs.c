@@ -20,6 +20,7 @@
 #include "fail.h"
 #include "host_file.h"
 #include "host_signals.h"
+#include "host_user.h"
 #include "initramfs.h"
 #include "options.h"
 #include "rootfs.h"
@@ -122,6 +123,16 @@ static void check_guest_path(const char *what, const char *path)
 	}
 }
 
+/* The owner and mtime the next entries get: a host file's (st), or root's
+ * and 0 for what exosim makes itself (st NULL). */
+static void set_owner_time(struct cpio_builder *b, const struct stat *st)
+{
+	b->mtime =
+	        st && st->st_mtime > 0 && st->st_mtime <= UINT32_MAX ? (uint32_t)st->st_mtime : 0;
+	b->uid = st ? st->st_uid : 0;
+	b->gid = st ? st->st_gid : 0;
+}
+
 /* --add: a file, or a directory tree, at guest path `guest`. */
 static int add_tree(struct cpio_builder *b, const char *host, const char *guest, int depth)
 {
@@ -129,13 +140,13 @@ static int add_tree(struct cpio_builder *b, const char *host, const char *guest,
 	if (stat(host, &st) != 0)
 		fail(EXOSIM_EXIT_NOFILE, "--add %s: %s", host, strerror(errno));
 	check_guest_path(host, guest);
-	b->mtime = st.st_mtime > 0 && st.st_mtime <= UINT32_MAX ? (uint32_t)st.st_mtime : 0;
+	set_owner_time(b, &st);
 	if (S_ISREG(st.st_mode)) {
 		size_t size;
 		uint8_t *data = read_file(host, &size);
 		int r = cpio_add_file(b, guest, data, size, st.st_mode & 07777);
 		free(data);
-		b->mtime = 0;
+		set_owner_time(b, NULL);
 		return r;
 	}
 	if (!S_ISDIR(st.st_mode))
@@ -144,7 +155,7 @@ static int add_tree(struct cpio_builder *b, const char *host, const char *guest,
 		fail(EXOSIM_EXIT_NOFILE, "--add %s: directories nested more than %d deep", host,
 		     ADD_DEPTH_MAX);
 	int r = *guest ? cpio_add_dir(b, guest, st.st_mode & 07777) : 0;
-	b->mtime = 0;
+	set_owner_time(b, NULL);
 	struct dirent **names;
 	int n = scandir(host, &names, NULL, alphasort);
 	if (n < 0)
@@ -186,7 +197,8 @@ static int add_spec(struct cpio_builder *b, const char *spec)
 }
 
 /* ExOS's settings, one key=value per line (libos/linux/main.c reads them). */
-static char *exos_config(const struct options *o, const char *guest_path, size_t *len)
+static char *exos_config(const struct options *o, const char *guest_path, const struct host_user *u,
+                         size_t *len)
 {
 	struct winsize ws = {0};
 	int tty0 = isatty(STDIN_FILENO), tty1 = isatty(STDOUT_FILENO), tty2 = isatty(STDERR_FILENO);
@@ -195,9 +207,10 @@ static char *exos_config(const struct options *o, const char *guest_path, size_t
 	char *conf;
 	int n = asprintf(&conf,
 	                 "program=/%s\ntrace=%d\nrewrite=%d\ntty=%d%d%d\nrows=%u\ncols=%u\n"
-	                 "sigign=%llx\n",
+	                 "sigign=%llx\n%s",
 	                 guest_path, o->trace, !o->no_rewrite, tty0, tty1, tty2, ws.ws_row,
-	                 ws.ws_col, (unsigned long long)host_signals_inherited_ignored());
+	                 ws.ws_col, (unsigned long long)host_signals_inherited_ignored(),
+	                 u->config);
 	if (n < 0)
 		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
 	*len = (size_t)n;
@@ -254,21 +267,32 @@ void initramfs_build(struct initramfs *out, const struct options *o)
 
 	struct cpio_builder b;
 	cpio_builder_init(&b);
-	int bad = cpio_add_dir(&b, "bin", 0755) | cpio_add_dir(&b, "exosim", 0755) |
-	          cpio_add_file(&b, guest_path, image, size, 0755) |
-	          cpio_add_file(&b, "exosim/argv", args, args_len, 0644);
+	int bad = cpio_add_dir(&b, "bin", 0755) | cpio_add_dir(&b, "exosim", 0755);
+	struct stat st; /* the program keeps its owner and time, as --add files do */
+	set_owner_time(&b, stat(prog, &st) == 0 ? &st : NULL);
+	bad |= cpio_add_file(&b, guest_path, image, size, 0755);
+	set_owner_time(&b, NULL);
+	bad |= cpio_add_file(&b, "exosim/argv", args, args_len, 0644);
 	if (img.exos_native) { /* linked with ExOS: the kernel runs it directly */
 		bad |= cpio_add_file(&b, "exosim/init", guest_path, strlen(guest_path), 0644) |
 		       cpio_add_file(&b, "exosim/envp", "", 0, 0644);
 	} else { /* a Linux program: the kernel runs ExOS, which runs it */
 		size_t libos_size, conf_len;
 		uint8_t *libos = read_file(o->libos, &libos_size);
-		char *conf = exos_config(o, guest_path, &conf_len);
+		struct host_user u;
+		host_user_read(&u);
+		char *conf = exos_config(o, guest_path, &u, &conf_len);
 		env = join(envc, environ, &env_len);
 		bad |= cpio_add_file(&b, "exosim/exos.elf", libos, libos_size, 0755) |
 		       cpio_add_file(&b, "exosim/init", "exosim/exos.elf", 15, 0644) |
 		       cpio_add_file(&b, "exosim/envp", env, env_len, 0644) |
 		       cpio_add_file(&b, "exosim/exos", conf, conf_len, 0644);
+		/* The user's names for the ids ExOS reports; before --add, so that a
+		 * user's own /etc/passwd or /etc/group replaces them. */
+		bad |= cpio_add_dir(&b, "etc", 0755) |
+		       cpio_add_file(&b, "etc/passwd", u.passwd, u.passwd_len, 0644) |
+		       cpio_add_file(&b, "etc/group", u.group, u.group_len, 0644);
+		host_user_free(&u);
 		free(libos);
 		free(conf);
 	}

@@ -16,6 +16,8 @@
 #define HDR_LEN  110
 #define NFIELDS  13
 #define MODE     1 /* field numbers */
+#define UID      2
+#define GID      3
 #define MTIME    5
 #define FILESIZE 6
 #define NAMESIZE 11
@@ -93,6 +95,8 @@ int cpio_next(const void *archive, size_t len, size_t *pos, struct cpio_entry *e
 	e->size = filesize;
 	e->mode = mode;
 	e->mtime = f[MTIME];
+	e->uid = f[UID];
+	e->gid = f[GID];
 
 	/* Tolerate missing padding after the last entry's data: the next read fails with
 	 * CPIO_ETRUNC anyway if anything but the end follows. */

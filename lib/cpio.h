@@ -15,8 +15,9 @@ struct cpio_entry {
 	size_t namelen;   /* without the NUL */
 	const uint8_t *data;
 	size_t size;
-	uint32_t mode;  /* st_mode: file type and permission bits */
-	uint32_t mtime; /* seconds since 1970 */
+	uint32_t mode;     /* st_mode: file type and permission bits */
+	uint32_t mtime;    /* seconds since 1970 */
+	uint32_t uid, gid; /* the owner */
 };
 
 enum {

@@ -245,13 +245,16 @@ uint64_t linux_monotonic_ns(void);
 uint64_t linux_realtime_ns(void);
 
 /* ---- options (main.c), from the initramfs file exosim/exos ------------- */
+#define LINUX_NGROUPS_MAX 256 /* exosim passes at most this many (hostsim/host_user.h) */
 struct linux_options {
 	bool trace;          /* --trace-syscalls: one line per call on stderr */
 	bool rewrite;        /* rewrite syscall sites into calls (default on) */
 	bool isatty[3];      /* exosim's own stdin, stdout, stderr are terminals */
 	uint16_t rows, cols; /* the terminal's size, if any */
 	uint32_t uid, gid;   /* exosim's user and group */
-	uint64_t sigign;     /* signals exosim was started with ignored (bit sig-1) */
+	uint32_t ngroups;    /* its supplementary groups (getgroups) */
+	uint32_t groups[LINUX_NGROUPS_MAX];
+	uint64_t sigign; /* signals exosim was started with ignored (bit sig-1) */
 	/* the program's absolute path in the initramfs: "/" and up to PATH_MAX */
 	char program[INITRAMFS_PATH_MAX + 1];
 };

@@ -47,6 +47,24 @@ static bool key_is(const char *k, size_t klen, const char *name)
 	return klen == strlen(name) && !memcmp(k, name, klen);
 }
 
+/* groups=A,B,...: exosim's supplementary groups.  exosim passes at most
+ * LINUX_NGROUPS_MAX; more, or a malformed list, is refused. */
+static void read_groups(const char *v, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint64_t g = 0;
+		size_t start = i;
+		while (i < n && v[i] >= '0' && v[i] <= '9' && g <= UINT32_MAX)
+			g = g * 10 + (uint64_t)(v[i++] - '0');
+		if (i == start || g > UINT32_MAX || (i < n && v[i] != ',') ||
+		    linux_opts.ngroups == LINUX_NGROUPS_MAX)
+			die(EXOSIM_EXIT_USAGE, "exos: %s%s\n", "bad groups= in exosim/exos", "");
+		linux_opts.groups[linux_opts.ngroups++] = (uint32_t)g;
+		i++; /* the comma */
+	}
+}
+
 /* One key=value line.  The program's path may be up to PATH_MAX long; every
  * other value is a short number or a few flags. */
 static void set_option(const char *k, size_t klen, const char *v, size_t vlen)
@@ -57,6 +75,10 @@ static void set_option(const char *k, size_t klen, const char *v, size_t vlen)
 			    "");
 		memcpy(linux_opts.program, v, vlen);
 		linux_opts.program[vlen] = 0;
+		return;
+	}
+	if (key_is(k, klen, "groups")) {
+		read_groups(v, vlen);
 		return;
 	}
 	char val[24];

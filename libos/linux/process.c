@@ -213,10 +213,18 @@ SYS(sys_set_id)
 	return 0; /* setuid and friends: one user, nothing to change */
 }
 
+/* getgroups(size, list): exosim's own supplementary groups. */
 SYS(sys_getgroups)
 {
 	UNUSED6;
-	return 0;
+	uint32_t n = linux_opts.ngroups;
+	if (a1 == 0)
+		return n;
+	if (a1 < 0 || (uint64_t)a1 < n)
+		return -LINUX_EINVAL;
+	return linux_copy_to_user((uint64_t)a2, linux_opts.groups, n * sizeof(uint32_t)) < 0
+	               ? -LINUX_EFAULT
+	               : (long)n;
 }
 
 SYS(sys_getpgid)

@@ -240,6 +240,8 @@ int rootfs_load_cpio(struct rootfs *fs, const void *archive, size_t len, struct 
 			return -1;
 		}
 		fs->node[i].mtime = e.mtime;
+		fs->node[i].uid = e.uid;
+		fs->node[i].gid = e.gid;
 		n++;
 	}
 	if (r == CPIO_END)

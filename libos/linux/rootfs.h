@@ -31,11 +31,12 @@
 struct rootfs_node {
 	const char *name; /* not NUL-terminated: namelen bytes */
 	uint32_t namelen;
-	uint32_t mode;    /* st_mode */
-	uint32_t nlink;   /* 1, or 2 + subdirectories for a directory */
-	uint32_t special; /* 0, or the caller's tag for a device node */
-	uint32_t mtime;   /* seconds since the epoch, from the archive */
-	int32_t parent;   /* the root is its own parent */
+	uint32_t mode;     /* st_mode */
+	uint32_t nlink;    /* 1, or 2 + subdirectories for a directory */
+	uint32_t special;  /* 0, or the caller's tag for a device node */
+	uint32_t mtime;    /* seconds since the epoch, from the archive */
+	uint32_t uid, gid; /* the owner, from the archive (0 for nodes ExOS adds) */
+	int32_t parent;    /* the root is its own parent */
 	int32_t first_child, last_child, next_sibling; /* -1: none */
 	int32_t hnext;       /* next node in the same (parent, name) hash chain */
 	const uint8_t *data; /* a file's bytes, a link's target */

@@ -69,12 +69,10 @@ static void fill_stat(struct target t, struct linux_stat *st)
 		return;
 	}
 	n = &root.node[t.node];
-	/* The tree is exosim's user's, as the files it copied were; /dev is
-	 * root's. */
-	if (!n->special) {
-		st->st_uid = linux_opts.uid;
-		st->st_gid = linux_opts.gid;
-	}
+	/* Owners come from the archive: exosim writes the host files' own
+	 * (hostsim/initramfs.c); /dev and what else ExOS adds is root's. */
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
 	st->st_dev = n->special ? DEV_DEVTMPFS : DEV_ROOT;
 	st->st_ino = (uint64_t)t.node + 1;
 	st->st_nlink = n->nlink;

@@ -324,18 +324,25 @@ START_TEST(unplaceable_entry)
 }
 END_TEST
 
-START_TEST(mtime_from_archive)
+START_TEST(mtime_and_owner_from_archive)
 {
 	cpio_builder_init(&b);
 	b.mtime = 0x6553f0ab;
+	b.uid = 1000;
+	b.gid = 0xfffffffe;
 	ck_assert_int_eq(cpio_add_file(&b, "f", "x", 1, 0644), 0);
 	b.mtime = 7;
+	b.uid = b.gid = 0;
 	ck_assert_int_eq(cpio_add_dir(&b, "d", 0755), 0);
 	ck_assert_int_eq(cpio_finish(&b), 0);
 	struct rootfs_bad bad;
 	ck_assert_int_eq(load(&b, 0, &bad), 2);
 	ck_assert_uint_eq(fs.node[resolve("/f", 0)].mtime, 0x6553f0ab);
 	ck_assert_uint_eq(fs.node[resolve("/d", 0)].mtime, 7);
+	/* owners too: stat reports the host file's */
+	ck_assert_uint_eq(fs.node[resolve("/f", 0)].uid, 1000);
+	ck_assert_uint_eq(fs.node[resolve("/f", 0)].gid, 0xfffffffe);
+	ck_assert_uint_eq(fs.node[resolve("/d", 0)].uid, 0);
 	cpio_builder_free(&b);
 }
 END_TEST
@@ -381,7 +388,7 @@ Suite *rootfs_suite(void)
 	tcase_add_test(tc, full_table);
 	tcase_add_test(tc, sized_to_archive);
 	tcase_add_test(tc, unplaceable_entry);
-	tcase_add_test(tc, mtime_from_archive);
+	tcase_add_test(tc, mtime_and_owner_from_archive);
 	tcase_add_test(tc, malformed_archive);
 	suite_add_tcase(s, tc);
 	return s;
