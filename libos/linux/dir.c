@@ -34,22 +34,34 @@ static uint8_t dtype(uint32_t mode)
 	}
 }
 
-/* Entry `pos` of directory dir: 0 ".", 1 "..", then the children.  Returns
- * the node it names, or -1 past the end. */
-static int dir_entry(struct ofile *of, uint64_t pos)
+/* A child's position: 2 + its creation number.  Children are listed in
+ * creation order, so a position stays valid while entries come and go (rm -r
+ * reads, unlinks, and reads on from the offset it was given). */
+static uint64_t child_pos(int c)
 {
-	int c;
-	uint64_t at;
+	return 2 + (uint64_t)root.node[c].seq;
+}
 
-	if (pos < 2)
+/* The entry at or after position `pos` of directory dir: 0 ".", 1 "..",
+ * then the children.  Returns the node it names (and its position in *at),
+ * or -1 past the end.  The child returned last is remembered, so a listing
+ * costs O(n), not O(n^2). */
+static int dir_entry(struct ofile *of, uint64_t pos, uint64_t *at)
+{
+	int c = root.node[of->node].first_child, d = of->dcur;
+
+	if (pos < 2) {
+		*at = pos;
 		return pos == 0 ? of->node : root.node[of->node].parent;
-	if (pos > 2 && of->dcur >= 0 && of->doff == pos - 1) {
-		c = root.node[of->dcur].next_sibling;
-	} else {
-		for (c = root.node[of->node].first_child, at = 2; c >= 0 && at < pos; at++)
-			c = root.node[c].next_sibling;
 	}
-	of->dcur = c, of->doff = pos;
+	if (d >= 0 && !rootfs_is_free(&root, d) && root.node[d].parent == of->node &&
+	    child_pos(d) < pos)
+		c = root.node[d].next_sibling;
+	while (c >= 0 && child_pos(c) < pos)
+		c = root.node[c].next_sibling;
+	of->dcur = c;
+	if (c >= 0)
+		*at = child_pos(c);
 	return c;
 }
 
@@ -88,22 +100,23 @@ static long do_getdents(long fd, long ubuf, long count, bool old)
 	if (of->kind != K_DIR)
 		return -LINUX_ENOTDIR;
 	for (;;) {
-		int c = dir_entry(of, of->off);
+		uint64_t at;
+		int c = dir_entry(of, of->off, &at);
 		const char *name = "..";
-		size_t len = (size_t)of->off + 1, k; /* "." and ".." */
+		size_t len = (size_t)at + 1, k; /* "." and ".." */
 
 		if (c < 0)
 			break;
-		if (of->off >= 2)
+		if (at >= 2)
 			name = root.node[c].name, len = root.node[c].namelen;
-		k = put_dirent(iobuf + used, room - used, old, c, name, len, of->off + 1);
+		k = put_dirent(iobuf + used, room - used, old, c, name, len, at + 1);
 		if (k == 0) {
 			if (used == 0)
 				return -LINUX_EINVAL;
 			break;
 		}
 		used += k;
-		of->off++;
+		of->off = at + 1;
 	}
 	if (linux_copy_to_user((uint64_t)ubuf, iobuf, used) < 0)
 		return -LINUX_EFAULT;

@@ -41,7 +41,11 @@ struct ofile *of_alloc(enum kind kind, int node, uint32_t flags)
 		struct ofile *of = &files[i];
 
 		if (of->refs == 0) {
-			*of = (struct ofile){1, (uint8_t)kind, 0, node, flags, 0, -1, 0};
+			*of = (struct ofile){.refs = 1,
+			                     .kind = (uint8_t)kind,
+			                     .node = node,
+			                     .flags = flags,
+			                     .dcur = -1};
 			return of;
 		}
 	}

@@ -64,38 +64,104 @@ void rootfs_init(struct rootfs *fs, void *mem, uint32_t nodes)
 	r->mode = ROOTFS_S_IFDIR | 0755;
 	r->nlink = 2;
 	r->parent = ROOTFS_ROOT;
-	r->first_child = r->last_child = r->next_sibling = r->hnext = -1;
+	r->first_child = r->last_child = r->next_sibling = r->prev_sibling = r->hnext = -1;
 	fs->nnodes = 1;
+	fs->nfree = 0;
+	fs->free_head = -1;
+	fs->next_seq = 1;
 }
 
-/* A new, empty node under dir (which must not have a child of that name). */
+/* Links node c, named name[0..n), into directory dir, listed last. */
+static void attach(struct rootfs *fs, int c, int dir, const char *name, size_t n)
+{
+	struct rootfs_node *d = &fs->node[dir], *cn = &fs->node[c];
+	unsigned h = hash(dir, name, n) & (fs->nbucket - 1);
+
+	cn->name = name;
+	cn->namelen = (uint32_t)n;
+	cn->parent = dir;
+	cn->seq = fs->next_seq++;
+	cn->hnext = fs->bucket[h];
+	fs->bucket[h] = c;
+	cn->next_sibling = -1;
+	cn->prev_sibling = d->last_child;
+	if (d->last_child >= 0)
+		fs->node[d->last_child].next_sibling = c;
+	else
+		d->first_child = c;
+	d->last_child = c;
+	if (rootfs_is_dir(fs, c))
+		d->nlink++;
+}
+
+/* A new, empty node under dir (which must not have a child of that name):
+ * a freed one if there is one. */
 static int new_node(struct rootfs *fs, int dir, const char *name, size_t n, uint32_t mode)
 {
-	struct rootfs_node *d = &fs->node[dir], *c;
-	unsigned h = hash(dir, name, n) & (fs->nbucket - 1);
+	struct rootfs_node *c;
 	int i;
 
-	if (fs->nnodes >= fs->cap)
+	if (fs->free_head >= 0) {
+		i = fs->free_head;
+		fs->free_head = fs->node[i].hnext;
+		fs->nfree--;
+	} else if (fs->nnodes < fs->cap) {
+		i = (int)fs->nnodes++;
+	} else {
 		return -LINUX_ENOSPC;
-	i = (int)fs->nnodes++;
+	}
 	c = &fs->node[i];
 	memset(c, 0, sizeof(*c));
-	c->name = name;
-	c->namelen = (uint32_t)n;
 	c->mode = mode;
-	c->parent = dir;
-	c->first_child = c->last_child = c->next_sibling = -1;
-	c->hnext = fs->bucket[h];
-	fs->bucket[h] = i;
-	if (d->last_child >= 0)
-		fs->node[d->last_child].next_sibling = i;
-	else
-		d->first_child = i;
-	d->last_child = i;
+	c->first_child = c->last_child = -1;
 	c->nlink = (mode & ROOTFS_S_IFMT) == ROOTFS_S_IFDIR ? 2 : 1;
-	if (c->nlink == 2)
-		d->nlink++;
+	attach(fs, i, dir, name, n);
 	return i;
+}
+
+int rootfs_create(struct rootfs *fs, int dir, const char *name, size_t n, uint32_t mode)
+{
+	if (n > ROOTFS_NAME_MAX)
+		return -LINUX_ENAMETOOLONG;
+	if (rootfs_lookup(fs, dir, name, n) >= 0)
+		return -LINUX_EEXIST;
+	return new_node(fs, dir, name, n, mode);
+}
+
+void rootfs_detach(struct rootfs *fs, int node)
+{
+	struct rootfs_node *c = &fs->node[node], *d = &fs->node[c->parent];
+	int32_t *link = &fs->bucket[hash(c->parent, c->name, c->namelen) & (fs->nbucket - 1)];
+
+	while (*link != node)
+		link = &fs->node[*link].hnext;
+	*link = c->hnext;
+	if (c->prev_sibling >= 0)
+		fs->node[c->prev_sibling].next_sibling = c->next_sibling;
+	else
+		d->first_child = c->next_sibling;
+	if (c->next_sibling >= 0)
+		fs->node[c->next_sibling].prev_sibling = c->prev_sibling;
+	else
+		d->last_child = c->prev_sibling;
+	if (rootfs_is_dir(fs, node))
+		d->nlink--;
+	c->parent = -1;
+	c->hnext = c->next_sibling = c->prev_sibling = -1;
+}
+
+void rootfs_release(struct rootfs *fs, int node)
+{
+	fs->node[node].mode = 0;
+	fs->node[node].hnext = fs->free_head;
+	fs->free_head = node;
+	fs->nfree++;
+}
+
+void rootfs_move(struct rootfs *fs, int node, int dir, const char *name, size_t n)
+{
+	rootfs_detach(fs, node);
+	attach(fs, node, dir, name, n);
 }
 
 /* Gives an existing node a new type, mode and contents, keeping the parent's

@@ -37,7 +37,8 @@ struct rootfs_node {
 	uint32_t mtime;    /* seconds since the epoch, from the archive */
 	uint32_t uid, gid; /* the owner, from the archive (0 for nodes ExOS adds) */
 	int32_t parent;    /* the root is its own parent */
-	int32_t first_child, last_child, next_sibling; /* -1: none */
+	int32_t first_child, last_child, next_sibling, prev_sibling; /* -1: none */
+	uint32_t seq;        /* creation order: children are listed by it (getdents offsets) */
 	int32_t hnext;       /* next node in the same (parent, name) hash chain */
 	const uint8_t *data; /* a file's bytes, a link's target */
 	size_t size;         /* ROOTFS_CSTR: data is NUL-terminated */
@@ -46,8 +47,17 @@ struct rootfs_node {
 struct rootfs {
 	struct rootfs_node *node; /* cap of them */
 	int32_t *bucket;          /* nbucket (a power of two) (parent, name) chains; -1: empty */
-	uint32_t cap, nbucket, nnodes;
+	uint32_t cap, nbucket, nnodes; /* nnodes: used at some time (free ones included) */
+	uint32_t nfree;                /* of those, on the free list */
+	int32_t free_head;             /* freed nodes, linked through hnext; -1: none */
+	uint32_t next_seq;
 };
+
+/* A node rootfs_release freed has mode 0 (until it is reused). */
+static inline bool rootfs_is_free(const struct rootfs *fs, int node)
+{
+	return fs->node[node].mode == 0;
+}
 
 /* The most nodes (files, directories, links, the root) that indexing the
  * archive can take: its entries, the directories their paths imply, the root.
@@ -91,6 +101,23 @@ int rootfs_load_cpio(struct rootfs *fs, const void *archive, size_t len, struct 
  * -LINUX_EEXIST (would replace a non-empty directory), -LINUX_EINVAL. */
 int rootfs_add(struct rootfs *fs, const char *path, size_t n, uint32_t mode, const void *data,
                size_t size);
+
+/* A new node named name[0..n) (kept by reference: it must stay valid) in
+ * directory dir, listed after dir's other children.  Returns it, or
+ * -LINUX_EEXIST, -LINUX_ENOSPC (table full), -LINUX_ENAMETOOLONG. */
+int rootfs_create(struct rootfs *fs, int dir, const char *name, size_t n, uint32_t mode);
+
+/* Takes node out of its directory (it must not be the root, nor a directory
+ * with children): lookups and listings no longer find it, its parent is -1.
+ * It keeps its contents for whoever still has it open. */
+void rootfs_detach(struct rootfs *fs, int node);
+
+/* Frees a detached node for reuse. */
+void rootfs_release(struct rootfs *fs, int node);
+
+/* Moves node into directory dir under name[0..n) (no child of that name may
+ * exist there), listed last. */
+void rootfs_move(struct rootfs *fs, int node, int dir, const char *name, size_t n);
 
 /* The child of directory dir named name[0..n), or -1. */
 int rootfs_lookup(const struct rootfs *fs, int dir, const char *name, size_t n);

@@ -38,10 +38,9 @@ struct ofile {
 	int32_t node;   /* -1 for the console streams opened at start */
 	uint32_t flags; /* what F_GETFL reports */
 	uint64_t off;
-	/* getdents resumes at the child after `dcur` when off == doff, so a
+	/* The child getdents returned last (dir.c): it resumes after it, so a
 	 * directory listing costs O(n), not O(n^2). */
 	int32_t dcur;
-	uint64_t doff;
 };
 
 #define LINUX_PIPE_SIZE (16u * 4096u) /* what F_GETPIPE_SZ reports: Linux's default */

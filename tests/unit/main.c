@@ -18,6 +18,7 @@ int main(void)
 	srunner_add_suite(sr, cap_suite());
 	srunner_add_suite(sr, pred_suite());
 	srunner_add_suite(sr, rootfs_suite());
+	srunner_add_suite(sr, arena_suite());
 	srunner_add_suite(sr, vma_suite());
 	srunner_add_suite(sr, escape_suite());
 	srunner_add_suite(sr, guest_mem_suite());

@@ -347,6 +347,66 @@ START_TEST(mtime_and_owner_from_archive)
 }
 END_TEST
 
+/* The children of dir, in listing order, as "a,b,c". */
+static const char *children(int dir)
+{
+	static char buf[256];
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int c = fs.node[dir].first_child; c >= 0; c = fs.node[c].next_sibling) {
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%.*s", n ? "," : "",
+		                      (int)fs.node[c].namelen, fs.node[c].name);
+		ck_assert_int_eq(fs.node[c].parent, dir);
+	}
+	return buf;
+}
+
+START_TEST(create_detach_move)
+{
+	fresh(6);
+	int d = rootfs_create(&fs, ROOTFS_ROOT, "d", 1, ROOTFS_S_IFDIR | 0755);
+	int a = rootfs_create(&fs, d, "a", 1, ROOTFS_S_IFREG | 0644);
+	int b2 = rootfs_create(&fs, d, "b", 1, ROOTFS_S_IFREG | 0644);
+	int c = rootfs_create(&fs, d, "c", 1, ROOTFS_S_IFDIR | 0755);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(rootfs_create(&fs, d, "a", 1, ROOTFS_S_IFREG), -LINUX_EEXIST);
+	ck_assert_str_eq(children(d), "a,b,c");
+	ck_assert_uint_eq(fs.node[d].nlink, 3);
+	ck_assert_uint_lt(fs.node[a].seq, fs.node[b2].seq);
+
+	rootfs_detach(&fs, b2); /* the middle one */
+	ck_assert_str_eq(children(d), "a,c");
+	ck_assert_int_eq(rootfs_lookup(&fs, d, "b", 1), -1);
+	ck_assert_int_eq(fs.node[b2].parent, -1);
+	ck_assert(!rootfs_is_free(&fs, b2)); /* still someone's open file */
+	rootfs_detach(&fs, c);               /* the last one: a directory */
+	ck_assert_str_eq(children(d), "a");
+	ck_assert_uint_eq(fs.node[d].nlink, 2);
+	rootfs_release(&fs, b2);
+	rootfs_release(&fs, c);
+	ck_assert(rootfs_is_free(&fs, c));
+
+	/* the table holds 6: root, d, a, and 3 more; freed nodes are reused */
+	int e = rootfs_create(&fs, d, "e", 1, ROOTFS_S_IFREG);
+	int f = rootfs_create(&fs, d, "f", 1, ROOTFS_S_IFREG);
+	int g = rootfs_create(&fs, d, "g", 1, ROOTFS_S_IFREG);
+	ck_assert(e == c || e == b2);
+	ck_assert(f == c || f == b2);
+	ck_assert_int_ge(g, 0);
+	ck_assert_int_eq(rootfs_create(&fs, d, "h", 1, ROOTFS_S_IFREG), -LINUX_ENOSPC);
+	ck_assert_str_eq(children(d), "a,e,f,g");
+
+	/* a rename: out of d into the root under a new name, listed last */
+	rootfs_move(&fs, a, ROOTFS_ROOT, "z", 1);
+	ck_assert_str_eq(children(d), "e,f,g");
+	ck_assert_str_eq(children(ROOTFS_ROOT), "d,z");
+	ck_assert_int_eq(resolve("/z", 0), a);
+	ck_assert_int_eq(resolve("/d/a", 0), -LINUX_ENOENT);
+	ck_assert_int_eq(rootfs_create(&fs, d, "x", 300, ROOTFS_S_IFREG), -LINUX_ENAMETOOLONG);
+}
+END_TEST
+
 START_TEST(malformed_archive)
 {
 	struct rootfs_bad bad;
@@ -389,6 +449,7 @@ Suite *rootfs_suite(void)
 	tcase_add_test(tc, sized_to_archive);
 	tcase_add_test(tc, unplaceable_entry);
 	tcase_add_test(tc, mtime_and_owner_from_archive);
+	tcase_add_test(tc, create_detach_move);
 	tcase_add_test(tc, malformed_archive);
 	suite_add_tcase(s, tc);
 	return s;

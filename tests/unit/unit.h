@@ -11,6 +11,7 @@ Suite *elf64_suite(void);
 Suite *cap_suite(void);
 Suite *pred_suite(void);
 Suite *rootfs_suite(void);
+Suite *arena_suite(void);
 Suite *vma_suite(void);
 Suite *escape_suite(void);
 Suite *guest_mem_suite(void);

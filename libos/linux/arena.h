@@ -1,0 +1,42 @@
+/* An allocator over one block of memory the caller gives: small objects in
+ * size classes, larger ones as runs of whole pages.  ExOS keeps state that
+ * outlives a system call in arenas (the /tmp file system's names and file
+ * data), so a full arena is the file system's ENOSPC, never a crash.
+ *
+ * Pure, freestanding C: pointers inside the block only, no locking (the
+ * caller's), so an arena in memory mapped at the same address in several
+ * address spaces serves them all, and host unit tests run it unchanged. */
+#ifndef EXOS_LINUX_ARENA_H
+#define EXOS_LINUX_ARENA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARENA_PAGE      4096u
+#define ARENA_SMALL_MAX 2048u /* larger requests take whole pages */
+#define ARENA_NCLASSES  8     /* 16, 32, ... 2048 bytes */
+
+struct arena {
+	uint8_t *pages;             /* npages pages, page aligned */
+	uint64_t *bitmap;           /* a bit per page: in use */
+	uint64_t npages;            /* pages it manages */
+	uint64_t used;              /* pages in use (small-object pages included) */
+	uint64_t hint;              /* where the next search for free pages starts */
+	void *free[ARENA_NCLASSES]; /* free small objects, by class */
+};
+
+/* An arena over mem[0..bytes): its bitmap is taken from the start, the
+ * pages from what follows.  Returns the pages it manages (0: too small). */
+uint64_t arena_init(struct arena *a, void *mem, size_t bytes);
+
+/* size bytes, 16-byte aligned (page aligned above ARENA_SMALL_MAX), or NULL
+ * when the arena is full or size is 0. */
+void *arena_alloc(struct arena *a, size_t size);
+
+/* Frees p, which arena_alloc(a, size) returned, with that same size. */
+void arena_free(struct arena *a, void *p, size_t size);
+
+/* What arena_alloc(size) takes: its class's size or whole pages. */
+size_t arena_size_of(size_t size);
+
+#endif

@@ -1,0 +1,110 @@
+/* arena: ExOS's allocator over a caller's block (libos/linux/arena.c). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "unit.h"
+
+static struct arena a;
+static void *mem;
+
+/* An arena over exactly `bytes` of heap: ASan catches a write outside it. */
+static uint64_t fresh(size_t bytes)
+{
+	free(mem);
+	mem = aligned_alloc(ARENA_PAGE, (bytes + ARENA_PAGE - 1) / ARENA_PAGE * ARENA_PAGE);
+	ck_assert_ptr_nonnull(mem);
+	return arena_init(&a, mem, bytes);
+}
+
+static void teardown(void)
+{
+	free(mem);
+	mem = NULL;
+}
+
+START_TEST(layout)
+{
+	/* 1 page of bitmap, then pages: 16 pages of memory hold 15 */
+	ck_assert_uint_eq(fresh(16 * ARENA_PAGE), 15);
+	ck_assert_ptr_eq(a.pages, (uint8_t *)mem + ARENA_PAGE);
+	ck_assert_uint_eq(fresh(ARENA_PAGE), 0); /* no room for a page beside its bit */
+	ck_assert_ptr_null(arena_alloc(&a, 1));
+	ck_assert_uint_eq(arena_size_of(1), 16);
+	ck_assert_uint_eq(arena_size_of(17), 32);
+	ck_assert_uint_eq(arena_size_of(2048), 2048);
+	ck_assert_uint_eq(arena_size_of(2049), 4096);
+	ck_assert_uint_eq(arena_size_of(8193), 3 * 4096);
+}
+END_TEST
+
+START_TEST(small_objects)
+{
+	fresh(8 * ARENA_PAGE);
+	uint8_t *p[600];
+	for (int i = 0; i < 600; i++) { /* 600 x 16 bytes: 3 pages of objects */
+		p[i] = arena_alloc(&a, 10);
+		ck_assert_ptr_nonnull(p[i]);
+		ck_assert_uint_eq((uintptr_t)p[i] % 16, 0);
+		memset(p[i], i & 0xff, 10);
+	}
+	ck_assert_uint_eq(a.used, 3);
+	for (int i = 0; i < 600; i++) /* no two overlap */
+		ck_assert_uint_eq(p[i][9], i & 0xff);
+	arena_free(&a, p[7], 10);
+	ck_assert_ptr_eq(arena_alloc(&a, 16), p[7]); /* reused first */
+	ck_assert_ptr_null(arena_alloc(&a, 0));
+}
+END_TEST
+
+START_TEST(pages_until_full)
+{
+	uint64_t n = fresh(64 * ARENA_PAGE);
+	uint8_t *big = arena_alloc(&a, 10 * ARENA_PAGE);
+	ck_assert_ptr_nonnull(big);
+	ck_assert_uint_eq((uintptr_t)big % ARENA_PAGE, 0);
+	memset(big, 1, 10 * ARENA_PAGE);
+	ck_assert_uint_eq(a.used, 10);
+	/* the rest, then nothing: full is NULL, not a crash */
+	uint8_t *rest = arena_alloc(&a, (n - 10) * ARENA_PAGE);
+	ck_assert_ptr_nonnull(rest);
+	ck_assert_ptr_null(arena_alloc(&a, 1));
+	ck_assert_ptr_null(arena_alloc(&a, ARENA_PAGE + 1));
+	arena_free(&a, big, 10 * ARENA_PAGE);
+	ck_assert_uint_eq(a.used, n - 10);
+	/* a hole of 10 pages: 11 do not fit, 10 do, in the hole */
+	ck_assert_ptr_null(arena_alloc(&a, 11 * ARENA_PAGE));
+	ck_assert_ptr_eq(arena_alloc(&a, 10 * ARENA_PAGE), big);
+}
+END_TEST
+
+START_TEST(fragmented_first_fit)
+{
+	fresh(200 * ARENA_PAGE);
+	void *p[100];
+	for (int i = 0; i < 100; i++)
+		ck_assert_ptr_nonnull(p[i] = arena_alloc(&a, ARENA_PAGE));
+	for (int i = 0; i < 100; i += 2) /* free every other page */
+		arena_free(&a, p[i], ARENA_PAGE);
+	uint64_t before = a.used;
+	void *two = arena_alloc(&a, 2 * ARENA_PAGE); /* no 2-page hole below: past the 100 */
+	ck_assert_ptr_nonnull(two);
+	ck_assert_uint_ge((uintptr_t)two, (uintptr_t)p[99] + ARENA_PAGE);
+	ck_assert_uint_eq(a.used, before + 2);
+}
+END_TEST
+
+Suite *arena_suite(void)
+{
+	Suite *s = suite_create("arena");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, layout);
+	tcase_add_test(tc, small_objects);
+	tcase_add_test(tc, pages_until_full);
+	tcase_add_test(tc, fragmented_first_fit);
+	suite_add_tcase(s, tc);
+	return s;
+}
