@@ -5,8 +5,6 @@
  * rescan the full part. */
 #include "arena.h"
 
-#include <stdbool.h>
-
 #define BITS 64u
 
 static unsigned class_of(size_t size)
@@ -118,6 +116,22 @@ void *arena_alloc(struct arena *a, size_t size)
 	void *obj = a->free[c];
 	a->free[c] = *(void **)obj;
 	return obj;
+}
+
+bool arena_extend(struct arena *a, void *p, size_t size, size_t bigger)
+{
+	uint64_t first = (uint64_t)((uint8_t *)p - a->pages) / ARENA_PAGE;
+	uint64_t have = arena_size_of(size) / ARENA_PAGE, want = arena_size_of(bigger) / ARENA_PAGE;
+
+	if (size <= ARENA_SMALL_MAX || want <= have)
+		return size > ARENA_SMALL_MAX && bigger > ARENA_SMALL_MAX;
+	if (first + want > a->npages)
+		return false;
+	for (uint64_t i = first + have; i < first + want; i++)
+		if (page_used(a, i))
+			return false;
+	mark(a, first + have, want - have, true);
+	return true;
 }
 
 void arena_free(struct arena *a, void *p, size_t size)

@@ -9,6 +9,7 @@
 #ifndef EXOS_LINUX_ARENA_H
 #define EXOS_LINUX_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,11 @@ void *arena_alloc(struct arena *a, size_t size);
 
 /* Frees p, which arena_alloc(a, size) returned, with that same size. */
 void arena_free(struct arena *a, void *p, size_t size);
+
+/* Grows a page-run allocation p of `size` bytes to `bigger` bytes where it is,
+ * if the pages after it are free (both sizes above ARENA_SMALL_MAX).  Returns
+ * whether it did; p then counts as an allocation of `bigger`. */
+bool arena_extend(struct arena *a, void *p, size_t size, size_t bigger);
 
 /* What arena_alloc(size) takes: its class's size or whole pages. */
 size_t arena_size_of(size_t size);

@@ -35,6 +35,14 @@ bool writable(const struct ofile *of)
 	return !(of->flags & LINUX_O_PATH) && (of->flags & LINUX_O_ACCMODE) != LINUX_O_RDONLY;
 }
 
+static void node_closed(const struct ofile *of)
+{
+	if (of->node >= 0) {
+		root.node[of->node].opens--;
+		tmp_closed(of->node);
+	}
+}
+
 struct ofile *of_alloc(enum kind kind, int node, uint32_t flags)
 {
 	for (int i = 0; i < NFD; i++) {
@@ -46,6 +54,8 @@ struct ofile *of_alloc(enum kind kind, int node, uint32_t flags)
 			                     .node = node,
 			                     .flags = flags,
 			                     .dcur = -1};
+			if (node >= 0) /* an unlinked file lives while it is open */
+				root.node[node].opens++;
 			return of;
 		}
 	}
@@ -58,6 +68,7 @@ void of_put(struct ofile *of)
 		return;
 	if (of->kind == K_PIPE)
 		pipe_close_end(of);
+	node_closed(of);
 	of->kind = K_FREE;
 }
 
@@ -105,8 +116,10 @@ long fd_new(struct ofile *of, bool cloexec)
 
 void of_free(struct ofile *of)
 {
-	if (of)
+	if (of) {
+		node_closed(of);
 		of->refs = 0, of->kind = K_FREE;
+	}
 }
 
 #pragma GCC diagnostic push

@@ -4,7 +4,7 @@
  * One module per concept (vfs.h holds what they share): fd.c descriptors and
  * open file descriptions, open.c opening, io.c reads and writes, poll.c
  * waiting, pipe.c pipes, dev.c devices and the console, path.c lookup and the
- * working directory, stat.c metadata, dir.c directory reading, readonly.c the
+ * working directory, stat.c metadata, dir.c directory reading, tree.c the
  * calls that would change the tree.  This file holds the shared state and the
  * interfaces linux.h gives the rest of ExOS. */
 #include <string.h>
@@ -18,14 +18,25 @@
 #include "vfs.h"
 
 struct rootfs root;
-int cwd = ROOTFS_ROOT;
+int cwd = ROOTFS_ROOT; /* counted in its node's opens (path.c) */
 char path1[PATH_MAX];
 uint8_t iobuf[IOBUF];
 
+/* Room in the tree for /tmp's files: Linux's tmpfs allows one inode per two
+ * pages of memory; ours cost ~120 bytes each, mapped up front. */
+static uint32_t tmp_nodes(void)
+{
+	uint64_t n = exo_kinfo()->ram_pages / 64;
+
+	return n < 256 ? 256 : n > 65536 ? 65536 : (uint32_t)n;
+}
+
 void linux_fs_init(void)
 {
-	linux_initrd_root(&root, DEV_NODES);
+	linux_initrd_root(&root, DEV_NODES + tmp_nodes());
 	dev_add_nodes();
+	tmp_init();
+	root.node[cwd].opens++;
 	for (int fd = 0; fd < 3; fd++) {
 		uint32_t acc = fd == 0 ? LINUX_O_RDONLY : LINUX_O_WRONLY;
 		struct ofile *of =

@@ -52,8 +52,20 @@ long do_read(struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
 	}
 }
 
-/* The caller has checked that of is writable (so it is no file of the tree). */
-long do_write(struct ofile *of, uint64_t src, size_t n, bool user)
+/* A file of /tmp (the only writable files): at *off, or at the end with
+ * O_APPEND (even for pwrite, as Linux does). */
+static long file_write(struct ofile *of, uint64_t src, size_t n, uint64_t *off, bool user)
+{
+	uint64_t at = of->flags & LINUX_O_APPEND ? root.node[of->node].size : *off;
+	long r = tmp_write(of->node, src, n, at, user);
+
+	if (r > 0)
+		*off = at + (uint64_t)r;
+	return r;
+}
+
+/* The caller has checked that of is writable. */
+long do_write(struct ofile *of, uint64_t src, size_t n, uint64_t *off, bool user)
 {
 	switch (of->kind) {
 	case K_CONSOLE:
@@ -68,6 +80,8 @@ long do_write(struct ofile *of, uint64_t src, size_t n, bool user)
 		return -LINUX_ENOSPC;
 	case K_PIPE:
 		return pipe_write(of, src, n, user);
+	case K_FILE:
+		return file_write(of, src, n, off, user);
 	default:
 		return -LINUX_EBADF;
 	}
@@ -96,7 +110,7 @@ static long sys_write(long fd, long buf, long n, long a4, long a5, long a6)
 
 	if (!of || !writable(of))
 		return -LINUX_EBADF;
-	return do_write(of, (uint64_t)buf, (size_t)n, true);
+	return do_write(of, (uint64_t)buf, (size_t)n, &of->off, true);
 }
 
 static long sys_pread64(long fd, long buf, long n, long off, long a5, long a6)
@@ -123,7 +137,8 @@ static long sys_pwrite64(long fd, long buf, long n, long off, long a5, long a6)
 		return -LINUX_EINVAL;
 	if (!seekable(of))
 		return -LINUX_ESPIPE;
-	return do_write(of, (uint64_t)buf, (size_t)n, true);
+	uint64_t o = (uint64_t)off;
+	return do_write(of, (uint64_t)buf, (size_t)n, &o, true);
 }
 
 #define IOV_MAX   1024
@@ -166,7 +181,7 @@ static long read_one(struct ofile *of, uint64_t base, size_t len)
 
 static long write_one(struct ofile *of, uint64_t base, size_t len)
 {
-	return do_write(of, base, len, true);
+	return do_write(of, base, len, &of->off, true);
 }
 
 static long sys_readv(long fd, long iov, long cnt, long a4, long a5, long a6)
@@ -309,7 +324,7 @@ static long sys_sendfile(long out, long in, long uoff, long count, long a5, long
 				done = r;
 			break;
 		}
-		w = do_write(o, (uint64_t)iobuf, (size_t)r, false);
+		w = do_write(o, (uint64_t)iobuf, (size_t)r, &o->off, false);
 		if (w < 0 && !done)
 			done = w;
 		if (w <= 0)

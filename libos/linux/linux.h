@@ -15,7 +15,7 @@
  *   fs.c       the file layer's state and interfaces; its modules share
  *              vfs.h: fd.c descriptors, open.c, io.c reads and writes,
  *              poll.c, pipe.c, dev.c devices and the console, path.c
- *              lookup and cwd, stat.c, dir.c, readonly.c (EROFS calls)
+ *              lookup and cwd, stat.c, dir.c, tree.c (calls that change the tree), tmpfs.c (/tmp)
  *   mm.c       regions, the page pool, user-memory checks, page faults
  *   mmap.c     brk, mmap, munmap, mprotect, mremap and friends
  *
@@ -52,6 +52,8 @@
 #define LINUX_STUB_ALIAS    0x7d0003000000ul /* the syscall stubs, writable (rewrite.c) */
 #define LINUX_ROOTFS        0x7d0100000000ul /* the root's tables, sized to the archive */
 #define LINUX_ROOTFS_MAX    (4ul << 30)      /* (initrd.c) */
+#define LINUX_TMPFS         0x7d0400000000ul /* /tmp's arena, mapped as it fills (tmpfs.c) */
+#define LINUX_TMPFS_MAX     (64ul << 30)
 
 /* A system call handler: the six argument registers (rdi rsi rdx r10 r8 r9);
  * returns the value for rax (>= 0, or -LINUX_E*). */
@@ -92,8 +94,8 @@ extern const struct linux_syscall_def linux_stat_syscalls[];
 extern const size_t linux_stat_nsyscalls;
 extern const struct linux_syscall_def linux_dir_syscalls[];
 extern const size_t linux_dir_nsyscalls;
-extern const struct linux_syscall_def linux_readonly_syscalls[];
-extern const size_t linux_readonly_nsyscalls;
+extern const struct linux_syscall_def linux_tree_syscalls[];
+extern const size_t linux_tree_nsyscalls;
 extern const struct linux_syscall_def linux_mm_syscalls[];
 extern const size_t linux_mm_nsyscalls;
 extern const struct linux_syscall_def linux_process_syscalls[];

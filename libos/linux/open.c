@@ -23,11 +23,26 @@ static long open_check(int node, long flags)
 		return -LINUX_ENOTDIR;
 	if (rootfs_is_dir(&root, node) && (wants_write || (flags & LINUX_O_CREAT)))
 		return -LINUX_EISDIR;
-	if (rootfs_is_reg(&root, node) && wants_write)
+	if (rootfs_is_reg(&root, node) && wants_write && !tmp_writable(node))
 		return -LINUX_EROFS;
-	if (flags & LINUX_O_TMPFILE_BIT)
-		return -LINUX_EROFS;
+	if (flags & LINUX_O_TMPFILE_BIT) /* unnamed files: not on /tmp yet either */
+		return tmp_writable(node) ? -LINUX_EOPNOTSUPP : -LINUX_EROFS;
 	return 0;
+}
+
+/* O_CREAT of a missing name in parent: a new file of /tmp. */
+static long create_file(int parent, long mode)
+{
+	size_t len = strnlen(path1, PATH_MAX), start = len;
+
+	if (len && path1[len - 1] == '/')
+		return -LINUX_EISDIR;
+	if (!tmp_writable(parent))
+		return -LINUX_EROFS;
+	while (start > 0 && path1[start - 1] != '/')
+		start--;
+	return tmp_create(parent, path1 + start, len - start,
+	                  ROOTFS_S_IFREG | ((uint32_t)mode & 07777 & ~linux_umask()), NULL, 0);
 }
 
 /* Status flags F_GETFL reports: O_LARGEFILE is implied on 64-bit Linux; the
@@ -39,7 +54,7 @@ static uint32_t kept_flags(long flags)
 	       LINUX_O_LARGEFILE;
 }
 
-static long do_open(long dirfd, long upath, long flags)
+static long do_open(long dirfd, long upath, long flags, long mode)
 {
 	bool excl = (flags & (LINUX_O_CREAT | LINUX_O_EXCL)) == (LINUX_O_CREAT | LINUX_O_EXCL);
 	bool follow = !(flags & LINUX_O_NOFOLLOW) && !excl;
@@ -49,11 +64,12 @@ static long do_open(long dirfd, long upath, long flags)
 
 	r = lookup_at(dirfd, upath, path1, follow ? ROOTFS_FOLLOW : 0, &parent);
 	if (r < 0) {
-		size_t len = strnlen(path1, PATH_MAX);
-
-		if (r == -LINUX_ENOENT && (flags & LINUX_O_CREAT) && parent >= 0)
-			return len && path1[len - 1] == '/' ? -LINUX_EISDIR : -LINUX_EROFS;
-		return r;
+		if (r != -LINUX_ENOENT || !(flags & LINUX_O_CREAT) || parent < 0)
+			return r;
+		if ((r = create_file(parent, mode)) < 0)
+			return r;
+		of = of_alloc(K_FILE, (int)r, kept_flags(flags));
+		return of ? fd_new(of, flags & LINUX_O_CLOEXEC) : -LINUX_ENFILE;
 	}
 	node = (int)r;
 	if ((flags & LINUX_O_PATH) && rootfs_is_link(&root, node) && !excl) {
@@ -69,6 +85,9 @@ static long do_open(long dirfd, long upath, long flags)
 		                      (uint32_t)(flags & (LINUX_O_DIRECTORY | LINUX_O_NOFOLLOW)));
 	else if (root.node[node].special)
 		return open_special(node, kept_flags(flags), flags & LINUX_O_CLOEXEC);
+	else if ((flags & LINUX_O_TRUNC) && rootfs_is_reg(&root, node) &&
+	         (r = tmp_truncate(node, 0)) < 0)
+		return r;
 	else
 		of = of_alloc(rootfs_is_dir(&root, node) ? K_DIR : K_FILE, node, kept_flags(flags));
 	return of ? fd_new(of, flags & LINUX_O_CLOEXEC) : -LINUX_ENFILE;
@@ -79,17 +98,17 @@ static long do_open(long dirfd, long upath, long flags)
 
 static long sys_open(long upath, long flags, long mode, long a4, long a5, long a6)
 {
-	return do_open(LINUX_AT_FDCWD, upath, flags);
+	return do_open(LINUX_AT_FDCWD, upath, flags, mode);
 }
 
 static long sys_openat(long dirfd, long upath, long flags, long mode, long a5, long a6)
 {
-	return do_open(dirfd, upath, flags);
+	return do_open(dirfd, upath, flags, mode);
 }
 
 static long sys_creat(long upath, long mode, long a3, long a4, long a5, long a6)
 {
-	return do_open(LINUX_AT_FDCWD, upath, LINUX_O_CREAT | LINUX_O_WRONLY | LINUX_O_TRUNC);
+	return do_open(LINUX_AT_FDCWD, upath, LINUX_O_CREAT | LINUX_O_WRONLY | LINUX_O_TRUNC, mode);
 }
 #pragma GCC diagnostic pop
 

@@ -193,7 +193,13 @@ static long set_cwd(int node)
 		return -LINUX_ENOTDIR;
 	if (!(root.node[node].mode & 0100))
 		return -LINUX_EACCES;
+	/* The working directory keeps its node, as an open file does: rmdir of
+	 * it unlinks it, and it is freed when we leave it. */
+	root.node[node].opens++;
+	int old = cwd;
 	cwd = node;
+	root.node[old].opens--;
+	tmp_closed(old);
 	return 0;
 }
 
@@ -211,6 +217,11 @@ static long sys_fchdir(long fd, long a2, long a3, long a4, long a5, long a6)
 	if (!of)
 		return -LINUX_EBADF;
 	return of->node < 0 ? -LINUX_ENOTDIR : set_cwd(of->node);
+}
+
+uint32_t linux_umask(void)
+{
+	return cur_umask;
 }
 
 static long sys_umask(long mask, long a2, long a3, long a4, long a5, long a6)

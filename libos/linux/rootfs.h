@@ -23,6 +23,10 @@
 #define ROOTFS_S_IFCHR  0020000
 #define ROOTFS_S_IFIFO  0010000
 
+/* rootfs_node.flags: the caller's, kept as they are (0 for new nodes). */
+#define ROOTFS_F_WRITABLE 0x1 /* in a writable (tmpfs) tree */
+#define ROOTFS_F_OWN_NAME 0x2 /* the name is the caller's allocation */
+
 #define ROOTFS_NAME_MAX 255
 #define ROOTFS_SYMLOOP  40 /* symbolic links followed in one resolution (Linux's) */
 #define ROOTFS_ROOT     0
@@ -36,6 +40,9 @@ struct rootfs_node {
 	uint32_t special;  /* 0, or the caller's tag for a device node */
 	uint32_t mtime;    /* seconds since the epoch, from the archive */
 	uint32_t uid, gid; /* the owner, from the archive (0 for nodes ExOS adds) */
+	uint32_t opens;    /* the caller's: open files and working directories on it */
+	uint32_t flags;    /* the caller's: ROOTFS_F_* */
+	size_t cap;        /* the caller's: bytes it allocated for data (0: not its own) */
 	int32_t parent;    /* the root is its own parent */
 	int32_t first_child, last_child, next_sibling, prev_sibling; /* -1: none */
 	uint32_t seq;        /* creation order: children are listed by it (getdents offsets) */

@@ -12,6 +12,7 @@
 
 #define DEV_ROOT     0x01 /* the initramfs: 0:1 */
 #define DEV_DEVTMPFS 0x05 /* /dev: 0:5 */
+#define DEV_TMPFS    0x1a /* /tmp: 0:26 */
 #define DEV_PIPEFS   0x0d /* pipes: 0:13 */
 #define DEV_DEVPTS   0x18 /* terminals: 0:24 */
 
@@ -73,7 +74,7 @@ static void fill_stat(struct target t, struct linux_stat *st)
 	 * (hostsim/initramfs.c); /dev and what else ExOS adds is root's. */
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
-	st->st_dev = n->special ? DEV_DEVTMPFS : DEV_ROOT;
+	st->st_dev = n->special ? DEV_DEVTMPFS : tmp_writable(t.node) ? DEV_TMPFS : DEV_ROOT;
 	st->st_ino = (uint64_t)t.node + 1;
 	st->st_nlink = n->nlink;
 	st->st_mode = n->mode;
@@ -193,6 +194,10 @@ static long put_statfs(struct target t, long ubuf)
 	uint64_t bytes = 0;
 
 	memset(&sf, 0, sizeof(sf));
+	if (t.node >= 0 && tmp_writable(t.node)) {
+		tmp_statfs(&sf);
+		return linux_copy_to_user((uint64_t)ubuf, &sf, sizeof(sf));
+	}
 	for (uint32_t i = 0; i < root.nnodes; i++)
 		if (rootfs_is_reg(&root, (int)i))
 			bytes += (root.node[i].size + 4095) / 4096;

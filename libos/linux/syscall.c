@@ -296,7 +296,7 @@ void linux_syscall_table_init(void)
 	add_table(linux_path_syscalls, linux_path_nsyscalls);
 	add_table(linux_stat_syscalls, linux_stat_nsyscalls);
 	add_table(linux_dir_syscalls, linux_dir_nsyscalls);
-	add_table(linux_readonly_syscalls, linux_readonly_nsyscalls);
+	add_table(linux_tree_syscalls, linux_tree_nsyscalls);
 	add_table(linux_mm_syscalls, linux_mm_nsyscalls);
 	add_table(linux_process_syscalls, linux_process_nsyscalls);
 	add_table(linux_signal_syscalls, linux_signal_nsyscalls);

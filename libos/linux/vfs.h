@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fs.h"
 #include "linux.h"
 #include "rootfs.h"
 
@@ -71,7 +72,7 @@ void fd_set_cloexec(long fd, bool cloexec);
 
 /* io.c */
 long do_read(struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user);
-long do_write(struct ofile *of, uint64_t src, size_t n, bool user);
+long do_write(struct ofile *of, uint64_t src, size_t n, uint64_t *off, bool user);
 bool seekable(const struct ofile *of);
 
 /* pipe.c */
@@ -89,7 +90,24 @@ long open_special(int node, uint32_t flags, bool cloexec);
 void dev_add_nodes(void);
 #define DEV_NODES 32 /* room dev_add_nodes needs in the root: 18 now, with their directories */
 
+/* tmpfs.c: /tmp, the writable part of the tree (names are not NUL-terminated) */
+void tmp_init(void);
+bool tmp_writable(int node);
+/* A new node in writable dir (a link with target[0..tlen) if target): the node,
+ * or -LINUX_EROFS, -LINUX_EEXIST, -LINUX_ENOSPC, -LINUX_ENAMETOOLONG. */
+long tmp_create(int dir, const char *name, size_t n, uint32_t mode, const char *target,
+                size_t tlen);
+void tmp_remove(int node); /* unlinks it; freed at its last close */
+void tmp_closed(int node); /* its last open file or cwd went: free it if unlinked */
+char *tmp_name(const char *name, size_t n); /* a copy for tmp_rename, NULL if full */
+void tmp_name_free(char *name, size_t n);
+void tmp_rename(int node, int dir, char *name, size_t n); /* takes name (tmp_name's) */
+long tmp_write(int node, uint64_t src, size_t n, uint64_t off, bool user);
+long tmp_truncate(int node, uint64_t len);
+void tmp_statfs(struct linux_statfs *sf);
+
 /* path.c */
+uint32_t linux_umask(void);
 /* What stat and friends describe: a node, or a console stream opened at
  * start (node -1). */
 struct target {

@@ -95,6 +95,24 @@ START_TEST(fragmented_first_fit)
 }
 END_TEST
 
+START_TEST(extend_in_place)
+{
+	fresh(64 * ARENA_PAGE);
+	uint8_t *p = arena_alloc(&a, 3 * ARENA_PAGE);
+	uint8_t *q = arena_alloc(&a, 2 * ARENA_PAGE); /* right after p */
+	ck_assert_ptr_eq(q, p + 3 * ARENA_PAGE);
+	ck_assert(!arena_extend(&a, p, 3 * ARENA_PAGE, 4 * ARENA_PAGE)); /* q is in the way */
+	ck_assert(arena_extend(&a, q, 2 * ARENA_PAGE, 10 * ARENA_PAGE));
+	ck_assert_uint_eq(a.used, 13);
+	ck_assert(arena_extend(&a, q, 10 * ARENA_PAGE, 9 * ARENA_PAGE));    /* no growth: fine */
+	ck_assert(!arena_extend(&a, q, 10 * ARENA_PAGE, 100 * ARENA_PAGE)); /* past the end */
+	arena_free(&a, q, 10 * ARENA_PAGE);
+	ck_assert_uint_eq(a.used, 3);
+	void *s = arena_alloc(&a, 100);
+	ck_assert(!arena_extend(&a, s, 100, 8192)); /* small objects do not grow */
+}
+END_TEST
+
 Suite *arena_suite(void)
 {
 	Suite *s = suite_create("arena");
@@ -105,6 +123,7 @@ Suite *arena_suite(void)
 	tcase_add_test(tc, small_objects);
 	tcase_add_test(tc, pages_until_full);
 	tcase_add_test(tc, fragmented_first_fit);
+	tcase_add_test(tc, extend_in_place);
 	suite_add_tcase(s, tc);
 	return s;
 }

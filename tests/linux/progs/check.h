@@ -44,6 +44,12 @@ static inline const char *errno_name(int e)
 	case EROFS: return "EROFS";
 	case ENOTTY: return "ENOTTY";
 	case ERANGE: return "ERANGE";
+	case ENOTEMPTY: return "ENOTEMPTY";
+	case EXDEV: return "EXDEV";
+	case ENOSPC: return "ENOSPC";
+	case ELOOP: return "ELOOP";
+	case EBUSY: return "EBUSY";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
 	default: return "E?";
 	}
 }
