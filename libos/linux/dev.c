@@ -141,12 +141,39 @@ static enum kind special_kind(uint32_t sp)
 	}
 }
 
-/* Opens a device node: /dev/null and friends, or a console stream. */
+/* /proc/<pid>/fd/N of a file without a node (the console, a pipe): a pipe end
+ * is shared as dup shares it; the console is opened anew. */
+static long open_fd_link(int node, uint32_t flags, bool cloexec)
+{
+	struct ofile *of = (struct ofile *)proc_fd_file(node);
+
+	if (!of)
+		return -LINUX_ENOENT;
+	if (of->kind != K_CONSOLE) {
+		of->refs++; /* fd_new takes this reference */
+		return fd_new(of, cloexec);
+	}
+	struct ofile *c = of_alloc(K_CONSOLE, -1, flags);
+	if (!c)
+		return -LINUX_ENFILE;
+	c->stream = of->stream;
+	return fd_new(c, cloexec);
+}
+
+/* Opens a device node: /dev/null and friends, a console stream, a /proc
+ * file or fd link. */
 long open_special(int node, uint32_t flags, bool cloexec)
 {
 	uint32_t sp = root.node[node].special;
 	struct ofile *of;
 	int stream = 0;
+
+	if (sp >= SP_FD)
+		return open_fd_link(node, flags, cloexec);
+	if (sp >= SP_GEN) { /* opens for writing too; a write is EIO, as on Linux */
+		of = of_alloc(K_GEN, node, flags);
+		return of ? fd_new(of, cloexec) : -LINUX_ENFILE;
+	}
 
 	if (sp == SP_TTY) {
 		if (!linux_opts.isatty[0] && !linux_opts.isatty[1] && !linux_opts.isatty[2])
@@ -173,6 +200,7 @@ static void add(const char *path, uint32_t mode, uint32_t special, const void *d
 void dev_add_nodes(void)
 {
 	static const char *const con[] = {"/proc/self/fd/0", "/proc/self/fd/1", "/proc/self/fd/2"};
+	/* /proc/self/fd/N are procfs.c's: links to whatever the descriptors name */
 
 	add("/dev/null", ROOTFS_S_IFCHR | 0666, SP_NULL, NULL, 0);
 	add("/dev/zero", ROOTFS_S_IFCHR | 0666, SP_ZERO, NULL, 0);
@@ -180,14 +208,10 @@ void dev_add_nodes(void)
 	add("/dev/random", ROOTFS_S_IFCHR | 0666, SP_RANDOM, NULL, 0);
 	add("/dev/urandom", ROOTFS_S_IFCHR | 0666, SP_RANDOM, NULL, 0);
 	add("/dev/tty", ROOTFS_S_IFCHR | 0666, SP_TTY, NULL, 0);
-	for (int i = 0; i < 3; i++)
-		add(con[i], ROOTFS_S_IFCHR | 0620, SP_CONSOLE0 + (uint32_t)i, NULL, 0);
 	add("/dev/stdin", ROOTFS_S_IFLNK | 0777, 0, con[0], strlen(con[0]));
 	add("/dev/stdout", ROOTFS_S_IFLNK | 0777, 0, con[1], strlen(con[1]));
 	add("/dev/stderr", ROOTFS_S_IFLNK | 0777, 0, con[2], strlen(con[2]));
 	add("/dev/fd", ROOTFS_S_IFLNK | 0777, 0, "/proc/self/fd", 13);
-	/* linux_opts.program may be set after us: its length is taken on use. */
-	add("/proc/self/exe", ROOTFS_S_IFLNK | 0777, 0, linux_opts.program, ROOTFS_CSTR);
 }
 
 #pragma GCC diagnostic push

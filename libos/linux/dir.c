@@ -99,6 +99,7 @@ static long do_getdents(long fd, long ubuf, long count, bool old)
 		return -LINUX_EBADF;
 	if (of->kind != K_DIR)
 		return -LINUX_ENOTDIR;
+	proc_sync();
 	for (;;) {
 		uint64_t at;
 		int c = dir_entry(of, of->off, &at);

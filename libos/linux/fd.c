@@ -13,6 +13,7 @@
 #include "vfs.h"
 
 static struct ofile files[NFD];
+uint64_t fd_generation; /* bumped whenever a descriptor comes or goes (procfs.c) */
 static struct {
 	int16_t of; /* files[of - 1]; 0: closed */
 	bool cloexec;
@@ -82,6 +83,7 @@ long fd_lowest(long min)
 
 static void fd_close(long fd)
 {
+	fd_generation++;
 	if (fdt[fd].of)
 		of_put(&files[fdt[fd].of - 1]);
 	fdt[fd].of = 0;
@@ -94,6 +96,7 @@ static long fd_install(long fd, struct ofile *of, bool cloexec)
 	of->refs++;
 	fd_close(fd);
 	fdt[fd].of = (int16_t)(of - files + 1);
+	fd_generation++;
 	fdt[fd].cloexec = cloexec;
 	return fd;
 }

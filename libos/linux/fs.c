@@ -33,8 +33,9 @@ static uint32_t tmp_nodes(void)
 
 void linux_fs_init(void)
 {
-	linux_initrd_root(&root, DEV_NODES + tmp_nodes());
+	linux_initrd_root(&root, DEV_NODES + PROC_NODES + tmp_nodes());
 	dev_add_nodes();
+	proc_add_nodes();
 	tmp_init();
 	root.node[cwd].opens++;
 	for (int fd = 0; fd < 3; fd++) {

@@ -45,6 +45,8 @@ long do_read(struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
 		return pipe_read(of, dst, n, user);
 	case K_FILE:
 		return file_read(of, dst, n, off, user);
+	case K_GEN:
+		return proc_read(of, dst, n, off, user);
 	case K_DIR:
 		return -LINUX_EISDIR;
 	default:
@@ -82,6 +84,8 @@ long do_write(struct ofile *of, uint64_t src, size_t n, uint64_t *off, bool user
 		return pipe_write(of, src, n, user);
 	case K_FILE:
 		return file_write(of, src, n, off, user);
+	case K_GEN: /* a /proc file that takes no writes */
+		return -LINUX_EIO;
 	default:
 		return -LINUX_EBADF;
 	}

@@ -244,6 +244,9 @@ _Noreturn void linux_exit(int status);
 _Noreturn void linux_refuse(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Nanoseconds since boot from the TSC, and since the epoch (ring 3 only). */
 uint64_t linux_monotonic_ns(void);
+/* Our process id and its parent's (process.c). */
+long linux_pid(void);
+long linux_ppid(void);
 uint64_t linux_realtime_ns(void);
 
 /* ---- options (main.c), from the initramfs file exosim/exos ------------- */

@@ -23,7 +23,8 @@ static long open_check(int node, long flags)
 		return -LINUX_ENOTDIR;
 	if (rootfs_is_dir(&root, node) && (wants_write || (flags & LINUX_O_CREAT)))
 		return -LINUX_EISDIR;
-	if (rootfs_is_reg(&root, node) && wants_write && !tmp_writable(node))
+	if (rootfs_is_reg(&root, node) && wants_write && !tmp_writable(node) &&
+	    !root.node[node].special) /* /proc files open for writing, and refuse writes */
 		return -LINUX_EROFS;
 	if (flags & LINUX_O_TMPFILE_BIT) /* unnamed files: not on /tmp yet either */
 		return tmp_writable(node) ? -LINUX_EOPNOTSUPP : -LINUX_EROFS;
@@ -72,6 +73,8 @@ static long do_open(long dirfd, long upath, long flags, long mode)
 		return of ? fd_new(of, flags & LINUX_O_CLOEXEC) : -LINUX_ENFILE;
 	}
 	node = (int)r;
+	if (follow && linux_magic_self(node))
+		return open_special(node, kept_flags(flags), flags & LINUX_O_CLOEXEC);
 	if ((flags & LINUX_O_PATH) && rootfs_is_link(&root, node) && !excl) {
 		of = of_alloc(K_PATH, node, LINUX_O_PATH | (uint32_t)(flags & LINUX_O_NOFOLLOW));
 		return of ? fd_new(of, flags & LINUX_O_CLOEXEC) : -LINUX_ENFILE;

@@ -40,6 +40,8 @@ static long at_dir(long dirfd, const char *path, int *dir)
 long lookup_at(long dirfd, long upath, char *buf, unsigned flags, int *parent)
 {
 	int dir;
+
+	proc_sync();
 	long r = get_path(buf, upath);
 
 	if (r == 0 && buf[0] == '\0')
@@ -70,7 +72,14 @@ static long do_readlink(long dirfd, long upath, long ubuf, long size)
 		return r;
 	if (!rootfs_is_link(&root, (int)r))
 		return -LINUX_EINVAL;
-	t = rootfs_link_target(&root, (int)r, &len);
+	if (root.node[r].special) { /* /proc's fd/N and cwd: computed */
+		long n = proc_link_text((int)r, path1, sizeof(path1));
+		if (n < 0)
+			return n;
+		t = path1, len = (size_t)n < sizeof(path1) ? (size_t)n : sizeof(path1) - 1;
+	} else {
+		t = rootfs_link_target(&root, (int)r, &len);
+	}
 	if (len > (size_t)size)
 		len = (size_t)size;
 	return linux_copy_to_user((uint64_t)ubuf, t, len) < 0 ? -LINUX_EFAULT : (long)len;
@@ -113,12 +122,20 @@ long stat_target(long dirfd, long upath, long atflags, struct target *t)
 			return 0;
 		}
 	}
-	r = lookup_at(dirfd, upath, path1, atflags & LINUX_AT_SYMLINK_NOFOLLOW ? 0 : ROOTFS_FOLLOW,
-	              NULL);
+	unsigned follow = atflags & LINUX_AT_SYMLINK_NOFOLLOW ? 0 : ROOTFS_FOLLOW;
+	r = lookup_at(dirfd, upath, path1, follow, NULL);
 	if (r < 0)
 		return r;
-	*t = (struct target){(int)r, -1, -1};
+	const struct ofile *of = follow ? linux_magic_self((int)r) : NULL;
+	*t = of ? of_target(of) : (struct target){(int)r, -1, -1};
 	return 0;
+}
+
+/* A lookup that followed /proc/<pid>/fd/N to a file without a node (a pipe,
+ * the console) ends on the link itself: the open file it names, or NULL. */
+const struct ofile *linux_magic_self(int node)
+{
+	return rootfs_is_link(&root, node) ? proc_fd_file(node) : NULL;
 }
 
 /* Permission as Linux grants it to the files' owner (exosim's user) or to

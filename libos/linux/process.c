@@ -183,6 +183,16 @@ SYS(sys_sched_yield)
 
 /* ---- identity --------------------------------------------------------- */
 
+long linux_pid(void)
+{
+	return PID;
+}
+
+long linux_ppid(void)
+{
+	return PPID;
+}
+
 SYS(sys_getpid)
 {
 	UNUSED6;

@@ -69,6 +69,7 @@ void rootfs_init(struct rootfs *fs, void *mem, uint32_t nodes)
 	fs->nfree = 0;
 	fs->free_head = -1;
 	fs->next_seq = 1;
+	fs->magic = NULL;
 }
 
 /* Links node c, named name[0..n), into directory dir, listed last. */
@@ -368,6 +369,8 @@ static int follow_link(struct walk *w, int dir, int link)
 
 	if (++w->links > ROOTFS_SYMLOOP)
 		return -LINUX_ELOOP;
+	if (w->fs->node[link].special && w->fs->magic)
+		return w->fs->magic(w->fs, link);
 	return walk(w, dir, t, n, true);
 }
 

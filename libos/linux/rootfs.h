@@ -58,6 +58,10 @@ struct rootfs {
 	uint32_t nfree;                /* of those, on the free list */
 	int32_t free_head;             /* freed nodes, linked through hnext; -1: none */
 	uint32_t next_seq;
+	/* Following a link whose special tag is nonzero asks this (if set): the
+	 * node it reaches, or a negative errno.  Linux's /proc "magic" links
+	 * (fd/N, cwd) reach a file, not a path. */
+	int (*magic)(const struct rootfs *fs, int link);
 };
 
 /* A node rootfs_release freed has mode 0 (until it is reused). */

@@ -13,6 +13,7 @@
 #define DEV_ROOT     0x01 /* the initramfs: 0:1 */
 #define DEV_DEVTMPFS 0x05 /* /dev: 0:5 */
 #define DEV_TMPFS    0x1a /* /tmp: 0:26 */
+#define DEV_PROC     0x16 /* /proc: 0:22 */
 #define DEV_PIPEFS   0x0d /* pipes: 0:13 */
 #define DEV_DEVPTS   0x18 /* terminals: 0:24 */
 
@@ -53,13 +54,32 @@ static uint64_t special_rdev(uint32_t sp)
 	return sp < sizeof(minor) ? makedev(1, minor[sp]) : 0;
 }
 
+/* Which file system a node is on: the read-only root, or the top-level
+ * directory it is under (/dev, /proc, /tmp are mounts of their own). */
+enum mount { M_ROOT, M_DEV, M_PROC, M_TMP };
+
+static enum mount mount_of(int node)
+{
+	if (tmp_writable(node))
+		return M_TMP;
+	while (node != ROOTFS_ROOT && root.node[node].parent != ROOTFS_ROOT &&
+	       root.node[node].parent >= 0)
+		node = root.node[node].parent;
+	const struct rootfs_node *n = &root.node[node];
+	if (node == ROOTFS_ROOT || n->parent != ROOTFS_ROOT)
+		return M_ROOT;
+	if (n->namelen == 3 && memcmp(n->name, "dev", 3) == 0)
+		return M_DEV;
+	if (n->namelen == 4 && memcmp(n->name, "proc", 4) == 0)
+		return M_PROC;
+	return M_ROOT;
+}
+
 static void fill_stat(struct target t, struct linux_stat *st)
 {
 	const struct rootfs_node *n;
 
 	memset(st, 0, sizeof(*st));
-	if (t.stream < 0 && t.node >= 0 && root.node[t.node].special >= SP_CONSOLE0)
-		t.stream = (int)(root.node[t.node].special - SP_CONSOLE0);
 	if (t.stream >= 0) {
 		stat_console(t.stream, st);
 		return;
@@ -74,7 +94,11 @@ static void fill_stat(struct target t, struct linux_stat *st)
 	 * (hostsim/initramfs.c); /dev and what else ExOS adds is root's. */
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
-	st->st_dev = n->special ? DEV_DEVTMPFS : tmp_writable(t.node) ? DEV_TMPFS : DEV_ROOT;
+	enum mount m = mount_of(t.node);
+	st->st_dev = m == M_PROC  ? DEV_PROC
+	             : m == M_DEV ? DEV_DEVTMPFS
+	             : m == M_TMP ? DEV_TMPFS
+	                          : DEV_ROOT;
 	st->st_ino = (uint64_t)t.node + 1;
 	st->st_nlink = n->nlink;
 	st->st_mode = n->mode;
@@ -194,8 +218,15 @@ static long put_statfs(struct target t, long ubuf)
 	uint64_t bytes = 0;
 
 	memset(&sf, 0, sizeof(sf));
-	if (t.node >= 0 && tmp_writable(t.node)) {
-		tmp_statfs(&sf);
+	if (t.node >= 0 && mount_of(t.node) != M_ROOT) {
+		if (mount_of(t.node) == M_TMP) {
+			tmp_statfs(&sf);
+		} else { /* /proc and /dev hold no data: no blocks, as on Linux */
+			sf.f_type =
+			        mount_of(t.node) == M_PROC ? LINUX_PROC_MAGIC : LINUX_TMPFS_MAGIC;
+			sf.f_bsize = sf.f_frsize = 4096;
+			sf.f_namelen = ROOTFS_NAME_MAX;
+		}
 		return linux_copy_to_user((uint64_t)ubuf, &sf, sizeof(sf));
 	}
 	for (uint32_t i = 0; i < root.nnodes; i++)

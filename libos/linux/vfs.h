@@ -25,12 +25,27 @@ enum special {
 	SP_FULL,
 	SP_RANDOM,
 	SP_TTY,
-	SP_CONSOLE0, /* /proc/self/fd/0 .. 2: the console streams */
+	SP_CONSOLE0, /* unused: the console streams' tag base (stat.c) */
 	SP_CONSOLE1,
 	SP_CONSOLE2,
+	SP_CWD = 15, /* /proc/<pid>/cwd */
+	SP_GEN = 16, /* + enum gen: a generated /proc file (procfs.c) */
+	SP_FD = 64,  /* + fd: /proc/<pid>/fd/N, up to SP_FD + NFD */
 };
 
-enum kind { K_FREE, K_CONSOLE, K_NULL, K_ZERO, K_FULL, K_RANDOM, K_PIPE, K_FILE, K_DIR, K_PATH };
+enum kind {
+	K_FREE,
+	K_CONSOLE,
+	K_NULL,
+	K_ZERO,
+	K_FULL,
+	K_RANDOM,
+	K_PIPE,
+	K_FILE,
+	K_DIR,
+	K_PATH,
+	K_GEN /* a /proc file: generated on each read (procfs.c) */
+};
 
 struct ofile {
 	uint32_t refs; /* descriptors that share it */
@@ -106,6 +121,15 @@ long tmp_write(int node, uint64_t src, size_t n, uint64_t off, bool user);
 long tmp_truncate(int node, uint64_t len);
 void tmp_statfs(struct linux_statfs *sf);
 
+/* procfs.c */
+#define PROC_NODES (40 + NFD) /* room proc_add_nodes and fd/ need in the root */
+void proc_add_nodes(void);
+void proc_sync(void); /* fd/ in step with the descriptor table: before lookups, listings */
+long proc_read(const struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user);
+const struct ofile *proc_fd_file(int node);           /* fd/N's open file, or NULL */
+long proc_link_text(int node, char *buf, size_t cap); /* readlink of fd/N, cwd */
+extern uint64_t fd_generation;                        /* fd.c: bumped at each change */
+
 /* path.c */
 uint32_t linux_umask(void);
 /* What stat and friends describe: a node, or a console stream opened at
@@ -119,6 +143,7 @@ struct target {
 struct target of_target(const struct ofile *of);
 /* What a stat-like call names: a path, or dirfd itself with AT_EMPTY_PATH. */
 long stat_target(long dirfd, long upath, long atflags, struct target *t);
+const struct ofile *linux_magic_self(int node);
 long get_path(char *buf, long upath);
 long lookup_at(long dirfd, long upath, char *buf, unsigned flags, int *parent);
 
