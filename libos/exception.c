@@ -146,6 +146,17 @@ void exos_exceptions_forget(void)
 		handlers[i] = 0;
 }
 
+/* A forked environment (libos/linux/fork.c) has our handlers in its copy of
+ * our memory but no registration with the kernel: register the same. */
+long exos_exceptions_rebind(void)
+{
+	exos_exception_depth = 0;
+	if (!initialized)
+		return 0;
+	return exo_set_upcalls(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO,
+	                       EXOS_XSTACK_HI, upcall_events);
+}
+
 static _Noreturn void unhandled(const struct exo_xframe *f)
 {
 	const volatile struct exo_env_info *e = exos_env_info(exos_self_id());

@@ -122,6 +122,7 @@
 #define LINUX_SYS_clone             56
 #define LINUX_SYS_execve            59
 #define LINUX_SYS_wait4             61
+#define LINUX_SYS_waitid            247
 #define LINUX_SYS_rt_sigpending     127
 #define LINUX_SYS_rt_sigtimedwait   128
 #define LINUX_SYS_rt_sigqueueinfo   129
@@ -171,6 +172,7 @@ extern const char *const linux_syscall_names[LINUX_NR_MAX];
 #define LINUX_EOVERFLOW    75
 #define LINUX_ENOTSOCK     88
 #define LINUX_EOPNOTSUPP   95
+#define LINUX_ETIMEDOUT    110
 
 /* Signals (asm/signal.h). */
 #define LINUX_SIGHUP   1

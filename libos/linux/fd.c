@@ -9,6 +9,7 @@
 
 #include "fs.h"
 #include "linux.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "vfs.h"
 
@@ -88,6 +89,29 @@ static void fd_close(long fd)
 		of_put(&files[fdt[fd].of - 1]);
 	fdt[fd].of = 0;
 	fdt[fd].cloexec = false;
+}
+
+/* exit closes everything; execve what is close-on-exec. */
+void linux_fd_close_all(void)
+{
+	for (long fd = 0; fd < NFD; fd++)
+		fd_close(fd);
+}
+
+void linux_fd_close_cloexec(void)
+{
+	for (long fd = 0; fd < NFD; fd++)
+		if (fdt[fd].cloexec)
+			fd_close(fd);
+}
+
+/* fork: the child's copies of our open file descriptions hold the pipe ends
+ * too (the descriptions themselves are copied, not shared: see libos.md). */
+void linux_fd_forked(int delta)
+{
+	for (int i = 0; i < NFD; i++)
+		if (files[i].refs && files[i].kind == K_PIPE)
+			pipe_fork_end(&files[i], delta);
 }
 
 /* Points fd at of (taking a reference), closing what fd named. */

@@ -201,6 +201,10 @@ struct extent {
 };
 static struct extent pool[MM_POOL_MAX];
 static size_t npool;
+static struct parked {
+	uint64_t va, pfn;
+} parked[MM_MAX_PARKED];
+static size_t nparked;
 static uint64_t pool_lost; /* frames the full pool could not keep */
 _Static_assert(MM_POOL_MAX >= 2, "the pool keeps extents");
 
@@ -549,12 +553,16 @@ bool all_owned(uint64_t lo, uint64_t hi)
 	return true;
 }
 
-/* ---- parked pages (PROT_NONE) ---- */
+/* A forked child (fork.c) has a copy of our state but none of our frames:
+ * the pool's and the parked pages are the parent's. */
+void linux_mm_forget(void)
+{
+	npool = 0;
+	pool_lost = 0;
+	nparked = 0;
+}
 
-static struct parked {
-	uint64_t va, pfn;
-} parked[MM_MAX_PARKED];
-static size_t nparked;
+/* ---- parked pages (PROT_NONE) ---- */
 
 size_t parked_room(void)
 {

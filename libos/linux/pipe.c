@@ -1,4 +1,7 @@
-/* Pipes, with Linux's buffer geometry. */
+/* Pipes, with Linux's buffer geometry, shared between processes: the pipe
+ * table and the buffers live in the shared region (shared.c), changed under
+ * its lock.  A reader of an empty pipe, or a writer to a full one, sleeps in
+ * linux_block on the pipe's sequence word, which every change bumps. */
 #include <string.h>
 
 #include <exos/sys.h>
@@ -6,51 +9,87 @@
 
 #include "fs.h"
 #include "linux.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "vfs.h"
 
-/* One process holds both ends, so nobody can ever empty a full pipe or fill
- * an empty one while the program waits: what would block forever on Linux
- * fails with EAGAIN instead of hanging.  The buffer is Linux's too: 16 page
- * slots, a write filling new pages after topping up the last one, so the
- * counts a program sees (how much fits, short writes) come out the same. */
-#define NPIPE      8
+/* The buffer is Linux's: 16 page slots, a write filling new pages after
+ * topping up the last one, so the counts a program sees (how much fits,
+ * short writes) come out the same. */
+#define NPIPE      255
 #define PIPE_SLOTS 16u
 #define PIPE_PAGE  4096u
+#define PIPE_BUF   4096u /* writes up to this are atomic */
 
-static struct pipe {
+struct pipe {
 	uint32_t tail, head;       /* slots [tail, head), counted mod PIPE_SLOTS */
 	uint32_t len;              /* bytes in them */
-	uint16_t readers, writers; /* open file descriptions of each end */
+	uint16_t readers, writers; /* open file descriptions of each end, in all processes */
 	struct {
 		uint16_t off, len;
 	} slot[PIPE_SLOTS];
-	uint8_t (*page)[PIPE_PAGE]; /* PIPE_SLOTS pages at LINUX_PIPE_BUFS, NULL until used */
-} pipes[NPIPE];
+	volatile uint64_t seq;      /* ++ at every change: what sleepers watch */
+	uint8_t (*page)[PIPE_PAGE]; /* PIPE_SLOTS pages in the shared region; NULL: free */
+};
 
-/* Pipe i's buffer, mapped the first time the pipe is used and kept: most
- * programs never make a pipe, and every page in ExOS's image costs the kernel
- * a mapping at boot. */
-static bool pipe_buffer(int i)
+static struct pipe *pipes; /* NPIPE entries in the shared region */
+
+static struct pipe *table(void)
 {
-	uint64_t va = LINUX_PIPE_BUFS + (uint64_t)i * PIPE_SLOTS * PIPE_PAGE;
-
-	if (!pipes[i].page && exos_map_run(va, PIPE_SLOTS, EXO_PTE_W | EXO_PTE_NX) == 0)
-		pipes[i].page = (uint8_t(*)[PIPE_PAGE])va;
-	return pipes[i].page != NULL;
+	struct shared_hdr *sh;
+	if (pipes)
+		return pipes;
+	if (!(sh = linux_shared()))
+		return NULL;
+	if (!sh->pipes_va) {
+		void *t = exos_shared_alloc(NPIPE * sizeof(struct pipe));
+		linux_shared_lock();
+		if (!sh->pipes_va)
+			sh->pipes_va = (uint64_t)t, t = NULL;
+		linux_shared_unlock();
+		exos_shared_free(t, NPIPE * sizeof(struct pipe));
+	}
+	pipes = (struct pipe *)sh->pipes_va;
+	return pipes;
 }
 
-long pipe_read(const struct ofile *of, uint64_t dst, size_t n, bool user)
+static struct pipe *pipe_of(const struct ofile *of)
 {
-	struct pipe *p = &pipes[of->stream];
-	size_t k = p->len < n ? p->len : n;
+	return &table()[of->stream];
+}
 
-	if (n == 0)
-		return 0;
-	if (p->len == 0)
-		return p->writers ? -LINUX_EAGAIN : 0;
-	if (!mem_ok(dst, k, true, user))
-		return -LINUX_EFAULT;
+/* Sleeps until p changes from what we saw (seq). */
+static long wait_change(struct pipe *p, uint64_t seq)
+{
+	struct exo_pred_term t = {.op = EXO_PRED_NE,
+	                          .lhs_kind = EXO_OPND_MEM,
+	                          .rhs_kind = EXO_OPND_CONST,
+	                          .lhs = (uint64_t)&p->seq,
+	                          .rhs = seq};
+	return linux_block(&t, 1, 0);
+}
+
+static bool nonblocking(const struct ofile *of)
+{
+	return of->flags & LINUX_O_NONBLOCK;
+}
+
+/* readv fills one buffer after another: once one got bytes, the next must
+ * not wait for more (Linux returns what the pipe had). */
+static uint64_t read_call;
+static bool read_got;
+
+static bool later_iov(void)
+{
+	uint64_t call = linux_syscalls_trapped + linux_syscalls_direct;
+	bool later = call == read_call && read_got;
+	read_call = call;
+	read_got = false;
+	return later;
+}
+
+static long take(struct pipe *p, uint64_t dst, size_t k)
+{
 	for (size_t done = 0, c; done < k; done += c) {
 		unsigned i = p->tail % PIPE_SLOTS;
 
@@ -62,32 +101,56 @@ long pipe_read(const struct ofile *of, uint64_t dst, size_t n, bool user)
 			p->tail++;
 	}
 	p->len -= (uint32_t)k;
+	p->seq++;
 	return (long)k;
 }
 
-/* Linux's pipe_write: n % PAGE bytes go into the last page if they fit
- * there, the rest into fresh pages; a write that fits nowhere is EAGAIN. */
-long pipe_write(const struct ofile *of, uint64_t src, size_t n, bool user)
+long pipe_read(const struct ofile *of, uint64_t dst, size_t n, bool user)
 {
-	struct pipe *p = &pipes[of->stream];
-	unsigned last = (p->head - 1) % PIPE_SLOTS, chars = (unsigned)(n % PIPE_PAGE);
-	size_t merge = 0, fresh = (PIPE_SLOTS - (p->head - p->tail)) * PIPE_PAGE;
-	const uint8_t *s = (const uint8_t *)src;
+	struct pipe *p = pipe_of(of);
+	bool later = later_iov();
 
 	if (n == 0)
 		return 0;
-	if (!p->readers) {
-		linux_signal_raise(linux_cur_ctx, LINUX_SIGPIPE);
-		return -LINUX_EPIPE;
+	if (!mem_ok(dst, n < p->len ? n : p->len, true, user))
+		return -LINUX_EFAULT;
+	for (;;) {
+		linux_shared_lock();
+		uint64_t seq = p->seq;
+		size_t k = p->len < n ? p->len : n;
+		bool writers = p->writers != 0;
+		long r = k ? take(p, dst, k) : 0;
+		linux_shared_unlock();
+		if (r > 0) {
+			read_got = true;
+			return r;
+		}
+		if (!writers)
+			return 0;
+		if (nonblocking(of) || later)
+			return -LINUX_EAGAIN;
+		if (!mem_ok(dst, n, true, user))
+			return -LINUX_EFAULT;
+		r = wait_change(p, seq);
+		if (r < 0)
+			return r;
 	}
+}
+
+/* Linux's pipe_write: n % PAGE bytes go into the last page if they fit
+ * there, the rest into fresh pages.  Returns what fitted (0: nothing). */
+static size_t put(struct pipe *p, const uint8_t *s, size_t n)
+{
+	unsigned last = (p->head - 1) % PIPE_SLOTS, chars = (unsigned)(n % PIPE_PAGE);
+	size_t merge = 0, fresh = (PIPE_SLOTS - (p->head - p->tail)) * PIPE_PAGE;
+
 	if (chars && p->len && p->slot[last].off + p->slot[last].len + chars <= PIPE_PAGE)
 		merge = chars;
 	if (fresh > n - merge)
 		fresh = n - merge;
-	if (merge + fresh == 0)
-		return -LINUX_EAGAIN;
-	if (!mem_ok(src, merge + fresh, false, user))
-		return -LINUX_EFAULT;
+	/* A write of at most PIPE_BUF goes in whole or waits. */
+	if (n <= PIPE_BUF && merge + fresh < n)
+		return 0;
 	memcpy(p->page[last] + p->slot[last].off + p->slot[last].len, s, merge);
 	p->slot[last].len += (uint16_t)merge;
 	for (size_t done = 0, c; done < fresh; done += c, p->head++) {
@@ -99,28 +162,82 @@ long pipe_write(const struct ofile *of, uint64_t src, size_t n, bool user)
 		p->slot[i].len = (uint16_t)c;
 	}
 	p->len += (uint32_t)(merge + fresh);
-	return (long)(merge + fresh);
+	if (merge + fresh)
+		p->seq++;
+	return merge + fresh;
+}
+
+long pipe_write(const struct ofile *of, uint64_t src, size_t n, bool user)
+{
+	struct pipe *p = pipe_of(of);
+	size_t done = 0;
+
+	if (n == 0)
+		return 0;
+	if (!mem_ok(src, n, false, user))
+		return -LINUX_EFAULT;
+	for (;;) {
+		linux_shared_lock();
+		uint64_t seq = p->seq;
+		bool readers = p->readers != 0;
+		if (readers)
+			done += put(p, (const uint8_t *)src + done, n - done);
+		linux_shared_unlock();
+		if (!readers) {
+			linux_signal_raise(linux_cur_ctx, LINUX_SIGPIPE);
+			return done ? (long)done : -LINUX_EPIPE;
+		}
+		if (done == n)
+			return (long)n;
+		if (nonblocking(of))
+			return done ? (long)done : -LINUX_EAGAIN;
+		long r = wait_change(p, seq);
+		if (r < 0)
+			return done ? (long)done : r;
+	}
 }
 
 size_t pipe_bytes(const struct ofile *of)
 {
-	return pipes[of->stream].len;
+	return pipe_of(of)->len;
+}
+
+static void end_count(struct pipe *p, const struct ofile *of, int delta)
+{
+	if ((of->flags & LINUX_O_ACCMODE) == LINUX_O_RDONLY)
+		p->readers = (uint16_t)(p->readers + delta);
+	else
+		p->writers = (uint16_t)(p->writers + delta);
+	p->seq++;
+}
+
+void pipe_fork_end(const struct ofile *of, int delta)
+{
+	struct pipe *p = pipe_of(of);
+	linux_shared_lock();
+	end_count(p, of, delta);
+	linux_shared_unlock();
 }
 
 void pipe_close_end(const struct ofile *of)
 {
-	struct pipe *p = &pipes[of->stream];
+	struct pipe *p = pipe_of(of);
+	void *page = NULL;
 
-	if ((of->flags & LINUX_O_ACCMODE) == LINUX_O_RDONLY)
-		p->readers--;
-	else
-		p->writers--;
+	linux_shared_lock();
+	end_count(p, of, -1);
+	if (!p->readers && !p->writers) {
+		page = p->page;
+		p->page = NULL;
+	}
+	linux_shared_unlock();
+	exos_shared_free(page, PIPE_SLOTS * PIPE_PAGE);
 }
 
 /* POLLHUP and POLLERR are reported whether asked for or not. */
 short pipe_events(const struct ofile *of, short events)
 {
-	const struct pipe *p = &pipes[of->stream];
+	const struct pipe *p = pipe_of(of);
 	short ready = 0;
 
 	if (readable(of)) {
@@ -135,6 +252,31 @@ short pipe_events(const struct ofile *of, short events)
 			ready |= LINUX_POLLERR;
 	}
 	return ready;
+}
+
+/* A free pipe with its buffer, or -1. */
+static int pipe_new(void)
+{
+	struct pipe *t = table();
+	void *buf = t ? exos_shared_alloc(PIPE_SLOTS * PIPE_PAGE) : NULL;
+	int found = -1;
+
+	if (!buf)
+		return -1;
+	linux_shared_lock();
+	for (int i = 0; i < NPIPE && found < 0; i++)
+		if (!t[i].page && !t[i].readers && !t[i].writers) {
+			uint64_t seq = t[i].seq;
+			memset(&t[i], 0, sizeof(t[i]));
+			t[i].seq = seq + 1;
+			t[i].page = buf;
+			t[i].readers = t[i].writers = 1;
+			found = i;
+		}
+	linux_shared_unlock();
+	if (found < 0)
+		exos_shared_free(buf, PIPE_SLOTS * PIPE_PAGE);
+	return found;
 }
 
 #pragma GCC diagnostic push
@@ -152,19 +294,20 @@ static long sys_pipe2(long ufds, long flags, long a3, long a4, long a5, long a6)
 	fds[1] = fds[0] < 0 ? -1 : (int)fd_lowest(fds[0] + 1);
 	if (fds[1] < 0)
 		return -LINUX_EMFILE;
-	for (i = 0; i < NPIPE && (pipes[i].readers || pipes[i].writers); i++)
-		;
-	if (i < NPIPE && !pipe_buffer(i))
-		return -LINUX_ENOMEM;
-	r = i < NPIPE ? of_alloc(K_PIPE, -1, LINUX_O_RDONLY | status) : NULL;
+	if (!linux_user_ok((uint64_t)ufds, sizeof(fds), true))
+		return -LINUX_EFAULT;
+	r = of_alloc(K_PIPE, -1, LINUX_O_RDONLY | status);
 	w = r ? of_alloc(K_PIPE, -1, LINUX_O_WRONLY | status) : NULL;
-	if (!w || linux_copy_to_user((uint64_t)ufds, fds, sizeof(fds)) < 0) {
+	if (!w) {
+		of_free(r);
+		return -LINUX_ENFILE;
+	}
+	if ((i = pipe_new()) < 0) {
 		of_free(r);
 		of_free(w);
-		return w ? -LINUX_EFAULT : -LINUX_ENFILE;
+		return table() ? -LINUX_ENFILE : -LINUX_ENOMEM;
 	}
-	pipes[i].head = pipes[i].tail = pipes[i].len = 0;
-	pipes[i].readers = pipes[i].writers = 1;
+	linux_copy_to_user((uint64_t)ufds, fds, sizeof(fds));
 	r->stream = w->stream = (uint8_t)i;
 	fd_new(r, flags & LINUX_O_CLOEXEC); /* fds[0] and fds[1]: the lowest free */
 	fd_new(w, flags & LINUX_O_CLOEXEC);

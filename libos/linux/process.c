@@ -9,16 +9,15 @@
 #include <exos/sched.h>
 
 #include "linux.h"
+#include "proc.h"
 
-/* The only process: pid 1 would make some programs think they are init, so
- * a fixed ordinary pid, its parent the "shell" that started it. */
-#define PID  2
-#define PPID 1
+#define PID linux_proc_getpid()
 
 static uint64_t fs_base;
 static uint64_t tid_address;
 
-_Noreturn void linux_exit(int status)
+/* status: the machine's if we are the first process; wstatus: our parent's. */
+_Noreturn static void exit_with(int status, int wstatus)
 {
 	if (linux_opts.trace) {
 		linux_sites_trace();
@@ -34,8 +33,23 @@ _Noreturn void linux_exit(int status)
 		             linux_image_in_place, linux_image_fresh);
 		exo_console_write(EXO_STDERR, line, (size_t)n);
 	}
+	/* Linux's order: the files close (a pipe's reader sees EOF), then the
+	 * parent hears of it. */
+	linux_fd_close_all();
+	linux_proc_exit(wstatus);
+	linux_proc_end_others();
 	exo_exit_status(status | EXO_EXIT_VERBATIM);
 	exo_exit(1); /* not reached: the kernel takes any status 0..255 verbatim */
+}
+
+_Noreturn void linux_exit(int status)
+{
+	exit_with(status, (status & 0xff) << 8);
+}
+
+_Noreturn void linux_exit_signaled(int sig)
+{
+	exit_with(128 + sig, sig);
 }
 
 _Noreturn void linux_refuse(int status, const char *fmt, ...)
@@ -185,24 +199,13 @@ SYS(sys_sched_yield)
 
 long linux_pid(void)
 {
-	return PID;
+	return linux_proc_getpid();
 }
 
 long linux_ppid(void)
 {
-	return PPID;
-}
-
-SYS(sys_getpid)
-{
-	UNUSED6;
-	return PID;
-}
-
-SYS(sys_getppid)
-{
-	UNUSED6;
-	return PPID;
+	struct proc *self = linux_proc_self();
+	return self ? self->ppid : PROC_INIT_PID;
 }
 
 SYS(sys_getuid)
@@ -235,12 +238,6 @@ SYS(sys_getgroups)
 	return linux_copy_to_user((uint64_t)a2, linux_opts.groups, n * sizeof(uint32_t)) < 0
 	               ? -LINUX_EFAULT
 	               : (long)n;
-}
-
-SYS(sys_getpgid)
-{
-	UNUSED6;
-	return PID;
 }
 
 struct linux_utsname {
@@ -278,6 +275,16 @@ SYS(sys_arch_prctl)
 	default:
 		return -LINUX_EINVAL; /* GS is not offered */
 	}
+}
+
+uint64_t linux_fs_base(void)
+{
+	return fs_base;
+}
+
+void linux_set_tid_address(uint64_t a)
+{
+	tid_address = a;
 }
 
 SYS(sys_set_tid_address)
@@ -457,9 +464,6 @@ const struct linux_syscall_def linux_process_syscalls[] = {
         {LINUX_SYS_nanosleep, "nanosleep", sys_nanosleep},
         {LINUX_SYS_clock_nanosleep, "clock_nanosleep", sys_clock_nanosleep},
         {LINUX_SYS_sched_yield, "sched_yield", sys_sched_yield},
-        {LINUX_SYS_getpid, "getpid", sys_getpid},
-        {LINUX_SYS_gettid, "gettid", sys_getpid},
-        {LINUX_SYS_getppid, "getppid", sys_getppid},
         {LINUX_SYS_getuid, "getuid", sys_getuid},
         {LINUX_SYS_geteuid, "geteuid", sys_getuid},
         {LINUX_SYS_getgid, "getgid", sys_getgid},
@@ -467,11 +471,6 @@ const struct linux_syscall_def linux_process_syscalls[] = {
         {LINUX_SYS_setuid, "setuid", sys_set_id},
         {LINUX_SYS_setgid, "setgid", sys_set_id},
         {LINUX_SYS_getgroups, "getgroups", sys_getgroups},
-        {LINUX_SYS_getpgrp, "getpgrp", sys_getpgid},
-        {LINUX_SYS_getpgid, "getpgid", sys_getpgid},
-        {LINUX_SYS_getsid, "getsid", sys_getpgid},
-        {LINUX_SYS_setsid, "setsid", sys_getpgid},
-        {LINUX_SYS_setpgid, "setpgid", sys_zero},
         {LINUX_SYS_uname, "uname", sys_uname},
         {LINUX_SYS_arch_prctl, "arch_prctl", sys_arch_prctl},
         {LINUX_SYS_set_tid_address, "set_tid_address", sys_set_tid_address},

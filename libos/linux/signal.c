@@ -16,6 +16,7 @@
 
 #include "fpstate.h"
 #include "linux.h"
+#include "proc.h"
 
 #define SIG_DFL 0
 #define SIG_IGN 1
@@ -117,10 +118,46 @@ static bool ignored_by_default(int sig)
 	       sig == 23 /* SIGURG */;
 }
 
-/* Death by signal: the status a shell reports (128 + sig). */
+/* Death by signal: the parent's wait status says so (WIFSIGNALED); the
+ * machine's status, if we are the first process, is what a shell reports
+ * (128 + sig). */
 _Noreturn static void die_of(int sig)
 {
-	linux_exit(128 + sig);
+	linux_exit_signaled(sig);
+}
+
+/* ---- between processes (proctab.c sends) ---- */
+
+void linux_signal_take(void)
+{
+	struct proc *self = linux_proc_self();
+	if (self && self->sigpending)
+		pending |= __atomic_exchange_n(&self->sigpending, 0, __ATOMIC_SEQ_CST);
+}
+
+bool linux_signal_ignored(int sig)
+{
+	uint64_t h = actions[sig].handler;
+	return h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig));
+}
+
+bool linux_signal_interrupts(void)
+{
+	uint64_t ready = pending & ~blocked;
+	for (int sig = 1; ready; sig++, ready >>= 1)
+		if ((ready & 1) && !linux_signal_ignored(sig))
+			return true;
+	return false;
+}
+
+/* execve: caught signals go back to their default; ignored ones stay
+ * ignored, and the mask and pending signals stay. */
+void linux_signal_exec(void)
+{
+	for (int sig = 1; sig <= LINUX_NSIG; sig++)
+		if (actions[sig].handler != SIG_IGN)
+			actions[sig] = (struct k_sigaction){0};
+	altstack = (struct linux_stack){.flags = SS_DISABLE};
 }
 
 static bool on_altstack(uint64_t sp)
@@ -205,6 +242,7 @@ void linux_signal_sync(struct linux_ctx *ctx, int sig, int code, uint64_t addr, 
  * back to user mode. */
 void linux_signal_deliver_pending(struct linux_ctx *ctx)
 {
+	linux_signal_take();
 	uint64_t ready = pending & ~blocked;
 	if (!ready)
 		return;
@@ -219,7 +257,7 @@ void linux_signal_deliver_pending(struct linux_ctx *ctx)
 		die_of(sig);
 	}
 	struct linux_siginfo info = {.signo = sig, .code = LINUX_SI_TKILL};
-	info.kill.pid = 2;
+	info.kill.pid = (int32_t)linux_proc_getpid();
 	info.kill.uid = linux_opts.uid;
 	if (!setup_frame(ctx, sig, &info, 0, 0))
 		die_of(LINUX_SIGSEGV);
@@ -334,8 +372,7 @@ SYS(sys_sigaltstack)
 
 static long send_to_self(long pid, long sig)
 {
-	if (pid != 2 && pid != 0 && pid != -1)
-		return -LINUX_ESRCH;
+	(void)pid;
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -LINUX_EINVAL;
 	if (sig == 0)
@@ -349,25 +386,32 @@ static long send_to_self(long pid, long sig)
 long linux_signal_raise(struct linux_ctx *ctx, int sig)
 {
 	(void)ctx;
-	return send_to_self(2, sig);
+	return send_to_self(linux_proc_getpid(), sig);
 }
 
 SYS(sys_kill)
 {
 	UNUSED6;
-	return send_to_self(a1, a2);
+	if (a1 == linux_proc_getpid())
+		return send_to_self(a1, a2);
+	return linux_kill(a1, (int)a2);
 }
 
+/* One thread per process: a tid is its pid. */
 SYS(sys_tkill)
 {
 	UNUSED6;
-	return send_to_self(a1, a2);
+	if (a1 <= 0)
+		return -LINUX_EINVAL;
+	return sys_kill(a1, a2, 0, 0, 0, 0);
 }
 
 SYS(sys_tgkill)
 {
 	UNUSED6;
-	return a1 != 2 ? -LINUX_ESRCH : send_to_self(a2, a3);
+	if (a1 <= 0 || a2 <= 0)
+		return -LINUX_EINVAL;
+	return a1 != a2 ? -LINUX_ESRCH : sys_kill(a2, a3, 0, 0, 0, 0);
 }
 
 const struct linux_syscall_def linux_signal_syscalls[] = {

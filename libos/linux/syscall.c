@@ -19,6 +19,7 @@
 #include "elf64.h"
 #include "linux.h"
 #include "mm.h"
+#include "proc.h"
 #include "unix_status.h"
 
 struct linux_options linux_opts = {.rewrite = true};
@@ -300,6 +301,8 @@ void linux_syscall_table_init(void)
 	add_table(linux_mm_syscalls, linux_mm_nsyscalls);
 	add_table(linux_process_syscalls, linux_process_nsyscalls);
 	add_table(linux_signal_syscalls, linux_signal_nsyscalls);
+	add_table(linux_proctab_syscalls, linux_proctab_nsyscalls);
+	add_table(linux_fork_syscalls, linux_fork_nsyscalls);
 }
 
 void linux_syscall_init(const struct elf64_image *img)

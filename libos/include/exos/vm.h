@@ -20,11 +20,16 @@
  *   EXOS_SCRATCH    0x7d00_0010_0000  copy-on-write scratch, one page per
  *                                     nesting level (EXOS_SCRATCH_PAGES)
  *   EXOS_SPAWN_WIN  0x7d00_0020_0000  exos_env_spawn's copy window (2 MiB)
- *   EXOS_PCT_STACK_LO 0x7d00_0040_0000  LRPC activation stack (lrpc.h), 4 pages */
+ *   EXOS_PCT_STACK_LO 0x7d00_0040_0000  LRPC activation stack (lrpc.h), 4 pages
+ *   EXOS_SHARED_BASE 0x7d80_0000_0000  the Linux personality's region shared by all
+ *                                     its processes (libos/linux/shared.c), up to
+ *                                     EXOS_SHARED_MAX, mapped as 2 MiB pages */
 #define EXOS_SCRATCH         EXO_UL(0x7d0000100000)
 #define EXOS_SCRATCH_PAGES   16
 #define EXOS_SPAWN_WIN       EXO_UL(0x7d0000200000)
 #define EXOS_SPAWN_WIN_PAGES 512
+#define EXOS_SHARED_BASE     EXO_UL(0x7d8000000000)
+#define EXOS_SHARED_MAX      (EXO_UL(256) << 20)
 
 /* Our copy-on-write PTE bit (a software bit the kernel keeps for us). */
 #define EXOS_PTE_COW EXO_PTE_SW0
@@ -99,5 +104,8 @@ extern volatile uint64_t exos_vm_zero_faults, exos_vm_cow_faults;
 /* For exos_env_main: a new environment forgets the parent's libOS state. */
 void exos_vm_forget(void);
 void exos_exceptions_forget(void);
+/* A copy of our memory in a new environment (fork): register the same
+ * exception entry and upcall events with the kernel. */
+long exos_exceptions_rebind(void);
 
 #endif

@@ -1,0 +1,422 @@
+/* The process table (in the shared region, shared.c): pids, parents, process
+ * groups and sessions, exit statuses and zombies, wait4/waitid, and signals
+ * between processes (D5: the sender sets the bit in the target's entry and
+ * bumps its sequence word, which wakes it from linux_block).
+ *
+ * Before the region exists (a program that has not forked) we are the only
+ * process: pid PROC_FIRST_PID, parent PROC_INIT_PID, no table. */
+#include <string.h>
+
+#include <exos/sys.h>
+
+#include "proc.h"
+#include "unix_status.h"
+
+#define WNOHANG    1
+#define WUNTRACED  2
+#define WSTOPPED   2
+#define WEXITED    4
+#define WCONTINUED 8
+#define WNOWAIT    0x01000000
+#define WALL       0x40000000
+#define WCLONE     0x80000000
+#define P_ALL      0
+#define P_PID      1
+#define P_PGID     2
+#define P_PIDFD    3
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+
+static struct proc *self;
+
+struct proc *linux_proc_self(void)
+{
+	return self;
+}
+
+void linux_proc_set_self(struct proc *p)
+{
+	self = p;
+}
+
+void linux_proc_first(struct shared_hdr *sh)
+{
+	struct proc *p = &sh->procs[0];
+	p->pid = p->pgid = p->sid = PROC_FIRST_PID;
+	p->ppid = PROC_INIT_PID;
+	p->env_id = exos_self_id();
+	p->env1_cap = EXO_CAP_SELF;
+	p->state = PROC_RUN;
+	self = p;
+}
+
+struct proc *linux_proc_alloc(void)
+{
+	struct shared_hdr *sh = linux_shared();
+	struct proc *found = NULL;
+	if (!sh)
+		return NULL;
+	linux_shared_lock();
+	for (int i = 0; i < PROC_MAX && !found; i++)
+		if (sh->procs[i].state == PROC_FREE) {
+			found = &sh->procs[i];
+			memset(found, 0, offsetof(struct proc, ctx));
+			found->state = PROC_EMBRYO;
+			/* Linux's pids wrap at pid_max; ours at 2^22 too, skipping live ones. */
+			do {
+				found->pid = sh->next_pid++;
+				if (sh->next_pid >= (1u << 22))
+					sh->next_pid = PROC_FIRST_PID + 1;
+			} while (linux_proc_by_pid(found->pid) != found);
+		}
+	linux_shared_unlock();
+	return found;
+}
+
+void linux_proc_free(struct proc *p)
+{
+	p->state = PROC_FREE;
+	p->pid = 0;
+}
+
+struct proc *linux_proc_by_pid(uint32_t pid)
+{
+	struct shared_hdr *sh = linux_shared();
+	if (!sh)
+		return NULL;
+	for (int i = 0; i < PROC_MAX; i++)
+		if (sh->procs[i].state != PROC_FREE && sh->procs[i].pid == pid)
+			return &sh->procs[i];
+	return NULL;
+}
+
+long linux_proc_getpid(void)
+{
+	return self ? self->pid : PROC_FIRST_PID;
+}
+
+static uint32_t getppid_now(void)
+{
+	return self ? self->ppid : PROC_INIT_PID;
+}
+
+void linux_proc_signal(struct proc *p, int sig)
+{
+	__atomic_or_fetch(&p->sigpending, 1ul << (sig - 1), __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&p->sigseq, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A process the kernel ended (a fault ExOS could not turn into a signal, or
+ * destroyed): its env is gone while its entry says it runs.  Linux would say
+ * it died of the signal its status names. */
+static bool reap_dead_env(struct proc *p)
+{
+	if (p->state != PROC_RUN)
+		return false;
+	const volatile struct exo_env_info *e = exos_env_info(p->env_id);
+	if (e->id == p->env_id && e->state != EXO_ENV_EXITED && e->state != EXO_ENV_FREE)
+		return false;
+	int st = e->id == p->env_id ? unix_status((unsigned)e->status) : -1;
+	p->wstatus = st >= 128 ? st - 128 : st >= 0 ? st << 8 : UNIX_SIGKILL;
+	p->state = PROC_ZOMBIE;
+	return true;
+}
+
+void linux_proc_exit(int wstatus)
+{
+	struct shared_hdr *sh = linux_shared();
+	if (!self || self->state != PROC_RUN || !sh)
+		return;
+	linux_shared_lock();
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *c = &sh->procs[i];
+		if (c->state == PROC_FREE || c->ppid != self->pid || c == self)
+			continue;
+		/* Orphans go to init, outside ExOS's world, which reaps them as
+		 * Linux's init would. */
+		c->ppid = PROC_INIT_PID;
+		if (c->state == PROC_ZOMBIE)
+			linux_proc_free(c);
+	}
+	self->wstatus = wstatus;
+	struct proc *parent = linux_proc_by_pid(self->ppid);
+	if (parent && parent->state != PROC_ZOMBIE) {
+		self->state = PROC_ZOMBIE;
+		linux_proc_signal(parent, LINUX_SIGCHLD);
+	} else {
+		linux_proc_free(self);
+	}
+	linux_shared_unlock();
+}
+
+/* Does child c match wait4's pid argument? */
+static bool wanted(const struct proc *c, long pid)
+{
+	if (pid > 0)
+		return c->pid == (uint32_t)pid;
+	if (pid == -1)
+		return true;
+	uint32_t pgid = pid == 0 ? self->pgid : (uint32_t)-pid;
+	return c->pgid == pgid;
+}
+
+/* One pass over our children: a zombie that matches (reaped unless nowait),
+ * -LINUX_ECHILD if none matches at all, 0 if some live. */
+static long find_zombie(long pid, bool nowait, struct proc *out)
+{
+	struct shared_hdr *sh = linux_shared();
+	bool any = false;
+	long r = -LINUX_ECHILD;
+	if (!sh || !self)
+		return -LINUX_ECHILD;
+	linux_shared_lock();
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *c = &sh->procs[i];
+		if (c->state == PROC_FREE || c == self || c->ppid != self->pid || !wanted(c, pid))
+			continue;
+		any = true;
+		reap_dead_env(c);
+		if (c->state != PROC_ZOMBIE)
+			continue;
+		*out = *c;
+		r = c->pid;
+		if (!nowait)
+			linux_proc_free(c);
+		break;
+	}
+	linux_shared_unlock();
+	return r > 0 ? r : any ? 0 : -LINUX_ECHILD;
+}
+
+/* Sleeps until a child matching pid changes state. */
+static long wait_child(long pid, int options, struct proc *out)
+{
+	for (;;) {
+		long r = find_zombie(pid, options & WNOWAIT, out);
+		if (r != 0 || (options & WNOHANG))
+			return r;
+		r = linux_block(NULL, 0, 0);
+		if (r == -LINUX_EINTR) {
+			r = find_zombie(pid, options & WNOWAIT, out);
+			return r != 0 ? r : -LINUX_EINTR;
+		}
+	}
+}
+
+SYS(sys_wait4)
+{
+	UNUSED6;
+	if (a3 & ~(long)(WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE | 0x20000000))
+		return -LINUX_EINVAL;
+	if (a1 == (long)INT32_MIN)
+		return -LINUX_ESRCH;
+	struct proc c;
+	long r = wait_child(a1, (int)a3 & WNOHANG, &c);
+	if (r <= 0)
+		return r;
+	if (a2 && linux_copy_to_user((uint64_t)a2, &c.wstatus, sizeof(int)))
+		return -LINUX_EFAULT;
+	if (a4) {
+		long ru[18] = {0};
+		if (linux_copy_to_user((uint64_t)a4, ru, sizeof(ru)))
+			return -LINUX_EFAULT;
+	}
+	return r;
+}
+
+struct waitid_info {
+	int32_t signo, errno_, code, pad;
+	int32_t pid;
+	uint32_t uid;
+	int32_t status;
+	uint8_t rest[128 - 28];
+};
+
+SYS(sys_waitid)
+{
+	UNUSED6;
+	int options = (int)a4;
+	if (options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WALL | WCLONE |
+	                0x20000000) ||
+	    !(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -LINUX_EINVAL;
+	long pid;
+	switch (a1) {
+	case P_ALL:
+		pid = -1;
+		break;
+	case P_PID:
+		if (a2 <= 0)
+			return -LINUX_EINVAL;
+		pid = a2;
+		break;
+	case P_PGID:
+		if (a2 < 0)
+			return -LINUX_EINVAL;
+		pid = a2 ? -a2 : 0;
+		break;
+	default:
+		return -LINUX_EINVAL;
+	}
+	struct waitid_info info = {0};
+	struct proc c;
+	/* No child ever stops or continues here: without WEXITED nothing comes. */
+	long r = options & WEXITED   ? wait_child(pid, options, &c)
+	         : options & WNOHANG ? 0
+	                             : linux_block(NULL, 0, 0);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		bool killed = (c.wstatus & 0x7f) != 0;
+		info.signo = LINUX_SIGCHLD;
+		info.code = killed ? CLD_KILLED : CLD_EXITED;
+		info.pid = (int32_t)c.pid;
+		info.uid = linux_opts.uid;
+		info.status = killed ? c.wstatus & 0x7f : (c.wstatus >> 8) & 0xff;
+	}
+	if (a3 && linux_copy_to_user((uint64_t)a3, &info, sizeof(info)))
+		return -LINUX_EFAULT;
+	return 0;
+}
+
+/* ---- identity, process groups and sessions ---- */
+
+SYS(sys_getpid)
+{
+	UNUSED6;
+	return linux_proc_getpid();
+}
+
+SYS(sys_getppid)
+{
+	UNUSED6;
+	return getppid_now();
+}
+
+static const struct proc *lookup(long pid)
+{
+	return pid == 0 ? self : linux_proc_by_pid((uint32_t)pid);
+}
+
+SYS(sys_getpgid)
+{
+	UNUSED6;
+	if (!self)
+		return a1 == 0 || a1 == PROC_FIRST_PID ? PROC_FIRST_PID : -LINUX_ESRCH;
+	const struct proc *p = lookup(a1);
+	return p ? (long)p->pgid : -LINUX_ESRCH;
+}
+
+SYS(sys_getpgrp)
+{
+	UNUSED6;
+	return self ? self->pgid : PROC_FIRST_PID;
+}
+
+SYS(sys_getsid)
+{
+	UNUSED6;
+	if (!self)
+		return a1 == 0 || a1 == PROC_FIRST_PID ? PROC_FIRST_PID : -LINUX_ESRCH;
+	const struct proc *p = lookup(a1);
+	return p ? (long)p->sid : -LINUX_ESRCH;
+}
+
+/* setsid: Linux refuses a process group leader. */
+SYS(sys_setsid)
+{
+	UNUSED6;
+	if (!self || !linux_shared())
+		return -LINUX_EPERM; /* the first process leads its group */
+	bool leader = false;
+	struct shared_hdr *sh = linux_shared();
+	for (int i = 0; i < PROC_MAX; i++)
+		if (sh->procs[i].state != PROC_FREE && sh->procs[i].pgid == self->pid)
+			leader = true;
+	if (leader)
+		return -LINUX_EPERM;
+	self->sid = self->pgid = self->pid;
+	return self->pid;
+}
+
+/* setpgid(pid, pgid): ourselves or a child of ours, into a group of our
+ * session (or a new one named after it). */
+SYS(sys_setpgid)
+{
+	UNUSED6;
+	if (a2 < 0)
+		return -LINUX_EINVAL;
+	if (!self) {
+		if (a1 != 0 && a1 != PROC_FIRST_PID)
+			return -LINUX_ESRCH;
+		return a2 == 0 || a2 == PROC_FIRST_PID ? 0 : -LINUX_EPERM;
+	}
+	struct proc *p = a1 == 0 ? self : linux_proc_by_pid((uint32_t)a1);
+	if (!p || (p != self && p->ppid != self->pid))
+		return -LINUX_ESRCH;
+	if (p->sid != self->sid || p->sid == p->pid)
+		return -LINUX_EPERM;
+	uint32_t pgid = a2 == 0 ? p->pid : (uint32_t)a2;
+	if (pgid != p->pid) {
+		bool exists = false;
+		struct shared_hdr *sh = linux_shared();
+		for (int i = 0; i < PROC_MAX; i++)
+			if (sh->procs[i].state != PROC_FREE && sh->procs[i].pgid == pgid &&
+			    sh->procs[i].sid == self->sid)
+				exists = true;
+		if (!exists)
+			return -LINUX_EPERM;
+	}
+	p->pgid = pgid;
+	return 0;
+}
+
+/* ---- kill ---- */
+
+/* May we signal p?  One user: always, but init is not ours to signal. */
+static long send(struct proc *p, int sig)
+{
+	if (p->state == PROC_ZOMBIE || p->state == PROC_EMBRYO)
+		return 0;
+	if (sig)
+		linux_proc_signal(p, sig);
+	return 0;
+}
+
+long linux_kill(long pid, int sig)
+{
+	if (sig < 0 || sig > LINUX_NSIG)
+		return -LINUX_EINVAL;
+	struct shared_hdr *sh = linux_shared();
+	if (!sh || !self) {
+		/* Alone: only ourselves (0, -1, our pid or our group). */
+		if (pid != PROC_FIRST_PID && pid != 0 && pid != -1 && pid != -PROC_FIRST_PID)
+			return -LINUX_ESRCH;
+		return sig ? linux_signal_raise(NULL, sig) : 0;
+	}
+	if (pid > 0) {
+		struct proc *p = linux_proc_by_pid((uint32_t)pid);
+		return p ? send(p, sig) : -LINUX_ESRCH;
+	}
+	uint32_t pgid = pid == 0 ? self->pgid : (uint32_t)-pid;
+	bool found = false;
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *p = &sh->procs[i];
+		if (p->state == PROC_FREE || p->state == PROC_EMBRYO)
+			continue;
+		if (pid == -1 ? p == self : p->pgid != pgid)
+			continue; /* kill(-1) skips ourselves (and init) */
+		found = true;
+		send(p, sig);
+	}
+	return found ? 0 : -LINUX_ESRCH;
+}
+
+const struct linux_syscall_def linux_proctab_syscalls[] = {
+        LINUX_DEF(wait4),   LINUX_DEF(waitid),
+        LINUX_DEF(getpid),  {LINUX_SYS_gettid, "gettid", sys_getpid},
+        LINUX_DEF(getppid), LINUX_DEF(getpgid),
+        LINUX_DEF(getpgrp), LINUX_DEF(getsid),
+        LINUX_DEF(setsid),  LINUX_DEF(setpgid),
+};
+const size_t linux_proctab_nsyscalls = ARRAY_LEN(linux_proctab_syscalls);
