@@ -489,7 +489,8 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 		err = exo_env_start(cap);
 	while (err >= 0 && !c->boot_word && !env_gone(c->env_id))
 		exos_wait_word(&c->boot_word, EXO_PRED_NE, 0, 10000000);
-	exo_cap_release(cap);
+	if (env1_call >= 0)
+		exo_cap_release(cap); /* ours, derived; env 1 keeps its own */
 	if (err < 0 || c->boot_word != 1) {
 		if (linux_opts.trace)
 			fprintf(stderr, "[exos] fork failed: %s\n",
