@@ -58,6 +58,20 @@ const void *linux_fs_file(const char *path, size_t *size)
 	return root.node[n].data;
 }
 
+/* execve's lookup: a regular file with an execute bit, as Linux asks. */
+long linux_fs_exec_file(const char *path, const void **data, size_t *size)
+{
+	int n = rootfs_resolve(&root, cwd, path, ROOTFS_FOLLOW, NULL);
+
+	if (n < 0)
+		return n;
+	if (!rootfs_is_reg(&root, n) || !(root.node[n].mode & 0111))
+		return -LINUX_EACCES;
+	*size = root.node[n].size;
+	*data = root.node[n].data;
+	return 0;
+}
+
 long linux_fs_pread(int fd, void *buf, size_t n, uint64_t off)
 {
 	struct ofile *of = getf(fd);

@@ -562,6 +562,15 @@ void linux_mm_forget(void)
 	nparked = 0;
 }
 
+/* execve: every region of the old program goes, its pages to the pool. */
+void linux_mm_exec(void)
+{
+	while (vmas.n) {
+		struct vma v = vmas.v[vmas.n - 1];
+		unmap_range(v.lo, v.hi);
+	}
+}
+
 /* ---- parked pages (PROT_NONE) ---- */
 
 size_t parked_room(void)

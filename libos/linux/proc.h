@@ -136,6 +136,11 @@ void pipe_fork_end(const struct ofile *of, int delta);
 uint64_t linux_fs_base(void);
 void linux_set_tid_address(uint64_t a);
 void linux_mm_forget(void);
+void linux_mm_exec(void);
+void linux_rewrite_reset(void);
+long linux_fs_exec_file(const char *path, const void **data, size_t *size);
+extern const struct linux_syscall_def linux_exec_syscalls[];
+extern const size_t linux_exec_nsyscalls;
 _Noreturn void linux_ctx_resume(struct linux_ctx *ctx);
 
 /* ---- signal.c ---- */

@@ -497,6 +497,22 @@ int linux_site_ud(uint64_t rip, uint64_t *resume)
 	return 0;
 }
 
+/* execve: the old program's sites, stubs and text aliases go (the stub
+ * window itself is a region: mm.c unmapped it). */
+void linux_rewrite_reset(void)
+{
+	if (window)
+		exos_unmap_range(LINUX_STUB_ALIAS, WINDOW_SIZE / EXO_PAGE_SIZE);
+	for (int i = 0; i < ntext; i++)
+		exos_unmap_range(LINUX_TEXT_ALIAS + (text[i].lo - image_lo),
+		                 (text[i].hi - text[i].lo) / EXO_PAGE_SIZE);
+	memset(sites, 0, sizeof(sites));
+	memset(slot_used, 0, sizeof(slot_used));
+	memset(f_used, 0, sizeof(f_used));
+	ntext = 0;
+	window = 0;
+}
+
 /* ---- set-up ------------------------------------------------------------ */
 
 /* The window: 1 GiB below the image if there is room (a PIE), else 1 GiB

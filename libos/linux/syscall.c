@@ -303,6 +303,7 @@ void linux_syscall_table_init(void)
 	add_table(linux_signal_syscalls, linux_signal_nsyscalls);
 	add_table(linux_proctab_syscalls, linux_proctab_nsyscalls);
 	add_table(linux_fork_syscalls, linux_fork_nsyscalls);
+	add_table(linux_exec_syscalls, linux_exec_nsyscalls);
 }
 
 void linux_syscall_init(const struct elf64_image *img)
