@@ -208,10 +208,10 @@ SYS(sys_wait4)
 	UNUSED6;
 	if (a3 & ~(long)(WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE | 0x20000000))
 		return -LINUX_EINVAL;
-	if (a1 == (long)INT32_MIN)
+	if ((int)a1 == INT32_MIN)
 		return -LINUX_ESRCH;
 	struct proc c;
-	long r = wait_child(a1, (int)a3 & WNOHANG, &c);
+	long r = wait_child((int)a1, (int)a3 & WNOHANG, &c);
 	if (r <= 0)
 		return r;
 	if (a2 && linux_copy_to_user((uint64_t)a2, &c.wstatus, sizeof(int)))
@@ -295,12 +295,14 @@ SYS(sys_getppid)
 
 static const struct proc *lookup(long pid)
 {
+	pid = (int)pid; /* pid_t: the upper half of the register is not ours */
 	return pid == 0 ? self : linux_proc_by_pid((uint32_t)pid);
 }
 
 SYS(sys_getpgid)
 {
 	UNUSED6;
+	a1 = (int)a1;
 	if (!self)
 		return a1 == 0 || a1 == PROC_FIRST_PID ? PROC_FIRST_PID : -LINUX_ESRCH;
 	const struct proc *p = lookup(a1);
@@ -316,6 +318,7 @@ SYS(sys_getpgrp)
 SYS(sys_getsid)
 {
 	UNUSED6;
+	a1 = (int)a1;
 	if (!self)
 		return a1 == 0 || a1 == PROC_FIRST_PID ? PROC_FIRST_PID : -LINUX_ESRCH;
 	const struct proc *p = lookup(a1);
@@ -344,6 +347,7 @@ SYS(sys_setsid)
 SYS(sys_setpgid)
 {
 	UNUSED6;
+	a1 = (int)a1, a2 = (int)a2;
 	if (a2 < 0)
 		return -LINUX_EINVAL;
 	if (!self) {
@@ -385,6 +389,7 @@ static long send(struct proc *p, int sig)
 
 long linux_kill(long pid, int sig)
 {
+	pid = (int)pid;
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -LINUX_EINVAL;
 	struct shared_hdr *sh = linux_shared();

@@ -392,6 +392,7 @@ long linux_signal_raise(struct linux_ctx *ctx, int sig)
 SYS(sys_kill)
 {
 	UNUSED6;
+	a1 = (int)a1;
 	if (a1 == linux_proc_getpid())
 		return send_to_self(a1, a2);
 	return linux_kill(a1, (int)a2);
@@ -401,6 +402,7 @@ SYS(sys_kill)
 SYS(sys_tkill)
 {
 	UNUSED6;
+	a1 = (int)a1;
 	if (a1 <= 0)
 		return -LINUX_EINVAL;
 	return sys_kill(a1, a2, 0, 0, 0, 0);
@@ -409,6 +411,7 @@ SYS(sys_tkill)
 SYS(sys_tgkill)
 {
 	UNUSED6;
+	a1 = (int)a1, a2 = (int)a2;
 	if (a1 <= 0 || a2 <= 0)
 		return -LINUX_EINVAL;
 	return a1 != a2 ? -LINUX_ESRCH : sys_kill(a2, a3, 0, 0, 0, 0);
