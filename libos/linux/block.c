@@ -13,6 +13,8 @@ long linux_block(struct exo_pred_term *terms, int n, uint64_t deadline_ns)
 	struct proc *self = linux_proc_self();
 	int k = 0;
 
+	if (!self && linux_shared()) /* a lone process gets a signal word too */
+		self = linux_proc_self();
 	if (n < 0 || n > EXO_PRED_MAX_TERMS - 2)
 		return -LINUX_EINVAL;
 	linux_signal_take();

@@ -206,6 +206,7 @@ struct batch {
 	int env;
 	int n;
 	uint32_t entries;
+	uint64_t pages, large; /* leaves added, for --trace-syscalls */
 	struct exo_map_op op[NOPS];
 };
 
@@ -226,6 +227,8 @@ static long batch_add(struct batch *b, uint64_t va, int cap, uint32_t first, boo
                       uint64_t perm)
 {
 	uint32_t n = large ? EXO_LARGE_PAGES : 1;
+	b->pages += n;
+	b->large += large;
 	struct exo_map_op *last = b->n ? &b->op[b->n - 1] : NULL;
 	if (last && !large && !(last->flags & EXO_MAP_LARGE) && last->cap == cap &&
 	    last->perm == perm && last->first + last->npages == first &&
@@ -379,6 +382,7 @@ static _Noreturn void fork_child(uint64_t idx)
 {
 	struct shared_hdr *sh = (struct shared_hdr *)EXOS_SHARED_BASE;
 	struct proc *me = &sh->procs[idx];
+	me->t_entered = exo_rdtsc();
 	struct exo_map_op op = {.va = EXOS_SHARED_BASE,
 	                        .cap = me->shared_slot,
 	                        .npages = (uint32_t)(sh->size / EXO_PAGE_SIZE),
@@ -396,6 +400,7 @@ static _Noreturn void fork_child(uint64_t idx)
 	    (a->run_cap >= 0 && exo_unmap(EXO_CAP_SELF, EXOS_SPAWN_WIN, EXO_LARGE_PAGES) < 0))
 		child_fail(me);
 
+	me->t_copied = exo_rdtsc();
 	/* Our memory is ours now: ExOS's state may change. */
 	adopt_records(a);
 	linux_mm_forget();
@@ -421,6 +426,12 @@ static _Noreturn void fork_child(uint64_t idx)
 }
 
 /* ---- the parent ---- */
+
+static unsigned long us(uint64_t from, uint64_t to)
+{
+	uint64_t khz = exo_kinfo()->tsc_khz ? exo_kinfo()->tsc_khz : 1000000;
+	return to > from ? (unsigned long)((to - from) * 1000 / khz) : 0;
+}
 
 /* The child's env ended before it said it was done: it faulted. */
 static bool env_gone(uint32_t id)
@@ -467,6 +478,7 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 
 	/* The region goes first, with our capability (the child's boot stack is
 	 * there); the child maps it again with its own before anything else. */
+	uint64_t t0 = linux_monotonic_ns(), t0_tsc = exo_rdtsc();
 	struct batch *b = &(struct batch){.env = cap};
 	long err =
 	        batch_add(b, EXOS_SHARED_BASE, linux_shared_cap, 0, true, EXO_PTE_W | EXO_PTE_NX);
@@ -483,6 +495,7 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 	                               8,
 	                        .rdi = (uint64_t)(c - linux_shared()->procs)};
 	linux_fd_forked(1);
+	uint64_t t_lent = exo_rdtsc();
 	if (err >= 0)
 		err = exo_env_set_regs(cap, &regs);
 	if (err >= 0)
@@ -491,6 +504,12 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 		exos_wait_word(&c->boot_word, EXO_PRED_NE, 0, 10000000);
 	if (env1_call >= 0)
 		exo_cap_release(cap); /* ours, derived; env 1 keeps its own */
+	if (linux_opts.trace)
+		fprintf(stderr,
+		        "[exos] fork: pid %u, %lu pages lent (%lu 2 MiB) in %lu us; the child "
+		        "started %lu us later, copied in %lu us; %lu us in all\n",
+		        c->pid, b->pages, b->large, us(t0_tsc, t_lent), us(t_lent, c->t_entered),
+		        us(c->t_entered, c->t_copied), (linux_monotonic_ns() - t0) / 1000);
 	if (err < 0 || c->boot_word != 1) {
 		if (linux_opts.trace)
 			fprintf(stderr, "[exos] fork failed: %s\n",

@@ -47,6 +47,7 @@ struct proc {
 	int32_t initrd_slot, shared_slot, call_slot, pad;
 	uint64_t fs_base;
 	uint64_t clone_flags, child_tid; /* CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID */
+	uint64_t t_entered, t_copied;    /* fork: the child's TSC stamps, for the trace */
 	struct linux_ctx ctx;            /* fork: where the child resumes */
 	uint8_t fpstate[PROC_FPSTATE] __attribute__((aligned(64)));
 };

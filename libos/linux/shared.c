@@ -4,7 +4,10 @@
  *
  * Env 1 makes it the first time a second process or shared state is needed
  * (a program that never forks pays nothing): one EXO_SYS_RUN_ALLOC of
- * RAM/16 (16..256 MiB), mapped as 2 MiB pages with one EXO_SYS_MAP.  Every
+ * RAM/256 (16..256 MiB), mapped as 2 MiB pages with one EXO_SYS_MAP.  Not
+ * D2's RAM/16: every fork maps the region into the child twice (fork.c), and
+ * on KVM-on-PVM 125 2 MiB pages (a 4 GiB VM's RAM/16) cost a fork ~25% more;
+ * /tmp has its own arena (tmpfs.c), so pipes and the table are all it holds.  Every
  * other process gets a capability derived from env 1's (fork.c), so the
  * region outlives any process but the first. */
 #include <stdio.h>
@@ -25,7 +28,7 @@ static bool tried;
 static uint64_t region_size(void)
 {
 	uint64_t ram = exo_kinfo()->ram_pages * EXO_PAGE_SIZE;
-	uint64_t size = ram / 16;
+	uint64_t size = ram / 256;
 	if (size < 16 * MIB)
 		size = 16 * MIB;
 	if (size > EXOS_SHARED_MAX)

@@ -96,6 +96,10 @@ _Static_assert(sizeof(struct linux_siginfo) == 128, "siginfo layout");
 static struct k_sigaction actions[LINUX_NSIG + 1];
 static uint64_t blocked, pending;
 static struct linux_stack altstack = {.flags = SS_DISABLE};
+/* rt_sigsuspend: the mask to restore once a handler has run (its frame
+ * carries it, so rt_sigreturn puts it back). */
+static uint64_t suspend_saved;
+static bool suspended;
 
 /* A program starts with the signals its parent ignored still ignored, as
  * execve keeps them: exosim passes on its own (linux_opts.sigign), so that
@@ -191,9 +195,11 @@ static bool setup_frame(struct linux_ctx *ctx, int sig, const struct linux_sigin
 	f.uc.mcontext.trapno = (uint64_t)trapno;
 	f.uc.mcontext.err = trapno == 14 ? 4 : 0;
 	f.uc.mcontext.cr2 = cr2;
-	f.uc.mcontext.oldmask = blocked;
+	uint64_t old = suspended ? suspend_saved : blocked;
+	suspended = false;
+	f.uc.mcontext.oldmask = old;
 	f.uc.mcontext.fpstate = fpstate;
-	f.uc.sigmask = blocked;
+	f.uc.sigmask = old;
 	f.uc.flags = linux_fpstate_save(fpstate);
 	memcpy((void *)frame, &f, sizeof(f));
 
@@ -240,7 +246,18 @@ void linux_signal_sync(struct linux_ctx *ctx, int sig, int code, uint64_t addr, 
 
 /* Delivers the lowest pending unblocked signal, as Linux does on the way
  * back to user mode. */
+static void deliver_one(struct linux_ctx *ctx);
+
 void linux_signal_deliver_pending(struct linux_ctx *ctx)
+{
+	deliver_one(ctx);
+	if (suspended) { /* no handler ran: the old mask is back at once */
+		blocked = suspend_saved;
+		suspended = false;
+	}
+}
+
+static void deliver_one(struct linux_ctx *ctx)
 {
 	linux_signal_take();
 	uint64_t ready = pending & ~blocked;
@@ -348,6 +365,33 @@ SYS(sys_rt_sigreturn)
 	return (long)ctx->rax;
 }
 
+/* Sleeps until a signal that is neither blocked (by the temporary mask) nor
+ * ignored arrives; its handler runs on the way out and returns to the old
+ * mask. */
+SYS(sys_rt_sigsuspend)
+{
+	UNUSED6;
+	uint64_t mask;
+	if (a2 != 8)
+		return -LINUX_EINVAL;
+	if (linux_copy_from_user(&mask, (uint64_t)a1, sizeof(mask)))
+		return -LINUX_EFAULT;
+	suspend_saved = blocked;
+	suspended = true;
+	blocked = mask & ~UNBLOCKABLE;
+	while (linux_block(NULL, 0, 0) != -LINUX_EINTR)
+		;
+	return -LINUX_EINTR;
+}
+
+SYS(sys_pause)
+{
+	UNUSED6;
+	while (linux_block(NULL, 0, 0) != -LINUX_EINTR)
+		;
+	return -LINUX_EINTR;
+}
+
 SYS(sys_sigaltstack)
 {
 	UNUSED6;
@@ -423,6 +467,8 @@ const struct linux_syscall_def linux_signal_syscalls[] = {
         {LINUX_SYS_rt_sigpending, "rt_sigpending", sys_rt_sigpending},
         {LINUX_SYS_rt_sigreturn, "rt_sigreturn", sys_rt_sigreturn},
         {LINUX_SYS_sigaltstack, "sigaltstack", sys_sigaltstack},
+        {LINUX_SYS_rt_sigsuspend, "rt_sigsuspend", sys_rt_sigsuspend},
+        {LINUX_SYS_pause, "pause", sys_pause},
         {LINUX_SYS_kill, "kill", sys_kill},
         {LINUX_SYS_tkill, "tkill", sys_tkill},
         {LINUX_SYS_tgkill, "tgkill", sys_tgkill},

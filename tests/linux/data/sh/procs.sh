@@ -9,5 +9,10 @@ for w in one two; do /bin/busybox echo "external $w"; done
 echo "status through a pipe $?"
 /bin/busybox sh -c 'exit 7'
 echo "sh -c status $?"
+/bin/busybox sh -c 'exit 5' &
+wait $!
+echo "background job status $?"
+trap 'echo "got USR1"' USR1
+kill -USR1 $$
 /bin/busybox wc -l < data/numbers.txt
 exit 4
