@@ -20,6 +20,9 @@
 //   pipe       a 1-byte round trip between two processes over two pipes (fork)
 //   pipe1      write 1 byte into a pipe and read it back, one process: the pipe's cost
 //              without a context switch
+//   fork       fork, the child _exits at once, waitpid
+//   forkexec   fork, the child execs this program (/proc/self/exe --exit, a static
+//              musl program that returns at once from main), waitpid
 //   matmul     a 300x300 double matrix multiply, checked
 //   touch      first touch of fresh anonymous memory: one store to each page of a new
 //              16 MiB mmap (per page).  Each run maps a region never used before and
@@ -767,6 +770,57 @@ static void op_spawn(long n)
 
 // ---------------------------------------------------------------- the table
 
+// ---------------------------------------------------------------- processes
+
+static void wait_child(pid_t p, const char *what)
+{
+	int status;
+	if (p < 0)
+		fail("%s: fork: %s", what, strerror(errno));
+	if (waitpid(p, &status, 0) != p || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail("%s: the child did not exit cleanly", what);
+}
+
+static int setup_fork(void)
+{
+	pid_t p = fork();
+	if (p < 0 && errno == ENOSYS) {
+		fprintf(stderr, "exobench: fork: not available here: %s\n", strerror(errno));
+		return EXIT_NA;
+	}
+	if (p == 0)
+		_exit(0);
+	wait_child(p, "fork");
+	return 0;
+}
+
+static void op_fork(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == 0)
+			_exit(0);
+		wait_child(p, "fork");
+	}
+	timed_end();
+}
+
+static void op_forkexec(long n)
+{
+	char *av[] = {"exobench", "--exit", NULL}, *ev[] = {NULL};
+	timed_begin();
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			execve("/proc/self/exe", av, ev);
+			_exit(127);
+		}
+		wait_child(p, "forkexec");
+	}
+	timed_end();
+}
+
 static void op_none(long n)
 {
 	(void)n;
@@ -795,6 +849,8 @@ static const struct bench benches[] = {
         {"appel2", setup_trap, op_appel2, NULL, NPAGES, 1L << 14, 0},
         {"pipe", setup_pipe, op_pipe, finish_pipe, 1, 1L << 22, 0},
         {"pipe1", setup_pipe1, op_pipe1, NULL, 1, 1L << 22, 0},
+        {"fork", setup_fork, op_fork, NULL, 1, 1L << 16, 0},
+        {"forkexec", setup_fork, op_forkexec, NULL, 1, 1L << 14, 0},
         {"matmul", setup_matmul, op_matmul, NULL, 1, 1L << 10, 0},
         {"touch", NULL, op_touch, NULL, REGION_PAGES, 1, 1},
         {"retouch", setup_retouch, op_retouch, NULL, REGION_PAGES, 1L << 10, 0},
@@ -854,6 +910,8 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--exit") == 0)
+		return 0; // forkexec's child
 	int runs = 11;
 	double target_ms = 20;
 	int i = 1;
