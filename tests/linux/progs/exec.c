@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	try_exec("data/no-such-file");
 	try_exec("data/hello.txt");
 	try_exec("data/sub");
-	try_exec("data/sh/garbage");
+	try_exec("sh/garbage");
 	printf("still running\n");
 
 	int fd = open("data/hello.txt", O_RDONLY);
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	char *av[] = {"/proc/self/exe", "child", "two", NULL};
 	char *ev[] = {"FOO=bar", NULL};
 	printf("child status %d\n", run(av, ev));
-	char *sv[] = {"data/sh/script.sh", "a", "b", NULL};
+	char *sv[] = {"sh/script.sh", "a", "b", NULL};
 	printf("script status %d\n", run(sv, ev));
 	return 0;
 }

@@ -1,4 +1,4 @@
-# busybox sh over ExOS processes (issue 14): run as `busybox sh data/sh/procs.sh`
+# busybox sh over ExOS processes (issue 14): run as `busybox sh sh/procs.sh`
 # natively and under exosim; compare.sh requires the same output and status.
 trap 'echo "trap on exit, status $?"' EXIT
 echo "pipeline: $(echo hello world | /bin/busybox tr a-z A-Z | /bin/busybox rev)"
