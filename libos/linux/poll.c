@@ -7,6 +7,7 @@
 #include "fs.h"
 #include "linux.h"
 #include "rootfs.h"
+#include "thread.h"
 #include "vfs.h"
 
 #define POLL_CHUNK 64 /* pollfds copied in at a time */
@@ -34,12 +35,14 @@ static short poll_events(long fd, short events)
 	return (short)(events & ready);
 }
 
-/* Waits until the deadline (ns of linux_monotonic_ns), letting other
- * environments run: poll with nothing to wait for is how some programs sleep. */
-static void sleep_until(uint64_t deadline)
+/* Waits until the deadline (ns of linux_monotonic_ns) or a signal: poll
+ * with nothing to wait for is how some programs sleep. */
+static long sleep_until(uint64_t deadline)
 {
-	while (linux_monotonic_ns() < deadline)
-		exo_yield();
+	long r;
+	while ((r = linux_block(0, 0, deadline)) == 0)
+		;
+	return r == -LINUX_EINTR ? r : 0;
 }
 
 static long do_poll(long ufds, long nfds, int64_t timeout_ns)
@@ -65,7 +68,7 @@ static long do_poll(long ufds, long nfds, int64_t timeout_ns)
 	/* Nothing will ever become ready: a finite timeout is a sleep; an
 	 * infinite one would hang the program, so it returns at once. */
 	if (ready == 0 && timeout_ns > 0)
-		sleep_until(linux_monotonic_ns() + (uint64_t)timeout_ns);
+		return sleep_until(linux_monotonic_ns() + (uint64_t)timeout_ns);
 	return ready;
 }
 

@@ -16,6 +16,7 @@
 
 #include "fpstate.h"
 #include "linux.h"
+#include "thread.h"
 
 #define SIG_DFL 0
 #define SIG_IGN 1
@@ -361,13 +362,59 @@ SYS(sys_kill)
 SYS(sys_tkill)
 {
 	UNUSED6;
-	return send_to_self(a1, a2);
+	long r = linux_thread_kill(-1, a1, a2); /* a thread of ours (thread.c) */
+	return r != -LINUX_ESRCH ? r : send_to_self(a1, a2);
 }
 
 SYS(sys_tgkill)
 {
 	UNUSED6;
+	long r = linux_thread_kill(a1, a2, a3); /* a thread of ours (thread.c) */
+	if (r != -LINUX_ESRCH)
+		return r;
 	return a1 != 2 ? -LINUX_ESRCH : send_to_self(a2, a3);
+}
+
+/* ---- the per-thread side (thread.c, block.c) --------------------------- */
+
+bool linux_signal_wanted(uint64_t set)
+{
+	for (; set; set &= set - 1) {
+		int sig = __builtin_ctzll(set) + 1;
+		uint64_t h = actions[sig].handler;
+		if (h != SIG_IGN && !(h == SIG_DFL && ignored_by_default(sig)))
+			return true;
+	}
+	return false;
+}
+
+bool linux_signal_pending(void)
+{
+	return linux_signal_wanted(pending & ~blocked);
+}
+
+uint64_t linux_signal_blocked(void)
+{
+	return blocked;
+}
+
+int linux_signal_take(uint64_t set)
+{
+	uint64_t ready = pending & set;
+	if (!ready)
+		return 0;
+	int sig = __builtin_ctzll(ready) + 1;
+	pending &= ~BIT(sig);
+	return sig;
+}
+
+void linux_signal_swap(struct linux_sigstate *out, const struct linux_sigstate *in)
+{
+	_Static_assert(sizeof(struct linux_stack) == 24, "altstack in linux_sigstate");
+	out->blocked = blocked, out->pending = pending;
+	memcpy(&out->ss_sp, &altstack, sizeof(altstack));
+	blocked = in->blocked, pending = in->pending;
+	memcpy(&altstack, &in->ss_sp, sizeof(altstack));
 }
 
 const struct linux_syscall_def linux_signal_syscalls[] = {
