@@ -10,6 +10,7 @@
 #include "fs.h"
 #include "linux.h"
 #include "rootfs.h"
+#include "thread.h"
 #include "vfs.h"
 
 static struct ofile files[NFD];
@@ -70,6 +71,7 @@ void of_put(struct ofile *of)
 	if (of->kind == K_PIPE)
 		pipe_close_end(of);
 	node_closed(of);
+	linux_waitfd_close(of); /* eventfd, epoll (thread.h) */
 	of->kind = K_FREE;
 }
 

@@ -398,6 +398,13 @@ uint64_t linux_signal_blocked(void)
 	return blocked;
 }
 
+uint64_t linux_signal_setmask(uint64_t mask)
+{
+	uint64_t old = blocked;
+	blocked = mask & ~UNBLOCKABLE;
+	return old;
+}
+
 int linux_signal_take(uint64_t set)
 {
 	uint64_t ready = pending & set;

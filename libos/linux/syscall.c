@@ -359,6 +359,8 @@ void linux_syscall_table_init(void)
 	add_table(linux_thread_syscalls, linux_thread_nsyscalls); /* after process.c's */
 	add_table(linux_timer_syscalls, linux_timer_nsyscalls);
 	add_table(linux_futex_syscalls, linux_futex_nsyscalls);
+	add_table(linux_epoll_syscalls, linux_epoll_nsyscalls);
+	add_table(linux_eventfd_syscalls, linux_eventfd_nsyscalls);
 }
 
 void linux_syscall_init(const struct elf64_image *img)

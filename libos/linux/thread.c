@@ -81,6 +81,7 @@ static bool fpu0_mapped;
 
 uint64_t linux_exos_stack_lo = LINUX_EXOS_STACK_LO, linux_exos_stack_top = LINUX_EXOS_STACK_HI;
 volatile bool linux_need_resched;
+volatile uint64_t linux_io_seq;
 
 /* thread_switch.S: saves the callee-saved registers and rsp to *save, loads
  * rsp = load and returns on that stack. */
@@ -251,6 +252,7 @@ void linux_thread_wake(void *handle)
 
 void linux_thread_exit_point(void)
 {
+	linux_io_seq++; /* the call may have made a descriptor ready */
 	linux_timer_poll();
 	if (linux_need_resched) {
 		linux_need_resched = false;

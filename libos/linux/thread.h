@@ -118,6 +118,29 @@ uint64_t linux_timer_next(void);
 /* Raises the signals of the timers that are due. */
 void linux_timer_poll(void);
 
+/* ---- poll.c, eventfd.c, epoll.c --------------------------------------- */
+
+struct ofile;
+/* Bumped on the way out of every call: a waiter on I/O looks again. */
+extern volatile uint64_t linux_io_seq;
+/* poll's events (LINUX_POLL*) of descriptor fd now; POLLNVAL if not open. */
+short linux_fd_events(long fd, short events);
+/* scan(arg) until it returns nonzero (a count or -LINUX_E*), sleeping
+ * between looks; timeout_ns < 0: none, 0: one look.  -LINUX_EINTR on a
+ * signal; after the timeout, the last look's result. */
+long linux_wait_io(long (*scan)(void *), void *arg, int64_t timeout_ns);
+short eventfd_events(const struct ofile *of, short events);
+long eventfd_read(struct ofile *of, uint64_t dst, size_t n, bool user);
+long eventfd_write(struct ofile *of, uint64_t src, size_t n, bool user);
+void eventfd_close(const struct ofile *of);
+short epoll_events(const struct ofile *of, short events);
+void epoll_close(const struct ofile *of);
+/* The last reference to an eventfd's or epoll's description went. */
+void linux_waitfd_close(const struct ofile *of);
+/* Sets the running thread's signal mask (ppoll, pselect6, epoll_pwait);
+ * returns the old one. */
+uint64_t linux_signal_setmask(uint64_t mask);
+
 /* ---- futex.c ---------------------------------------------------------- */
 
 /* Wakes up to n waiters on the futex word at uaddr (CLONE_CHILD_CLEARTID). */
@@ -139,5 +162,7 @@ extern const struct linux_syscall_def linux_futex_syscalls[];
 extern const size_t linux_futex_nsyscalls;
 extern const struct linux_syscall_def linux_epoll_syscalls[];
 extern const size_t linux_epoll_nsyscalls;
+extern const struct linux_syscall_def linux_eventfd_syscalls[];
+extern const size_t linux_eventfd_nsyscalls;
 
 #endif
