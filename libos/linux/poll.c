@@ -23,6 +23,20 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
+/* Terms for what another process may change (collected by a scan): the I/O
+ * sequence word only sees this process's calls. */
+static struct exo_pred_term fd_terms[EXO_PRED_MAX_TERMS - 1];
+static int nfd_terms;
+
+/* A term that becomes true when `of` may have changed because of another
+ * process.  None of ExOS's descriptors can be changed by one yet; pipes shared
+ * between processes (pipe.c, in the shared region) add theirs here. */
+static bool fd_term(const struct ofile *of, struct exo_pred_term *t)
+{
+	(void)of, (void)t;
+	return false;
+}
+
 short linux_fd_events(long fd, short events)
 {
 	const struct ofile *of = getf(fd);
@@ -32,6 +46,8 @@ short linux_fd_events(long fd, short events)
 		return 0;
 	if (!of)
 		return LINUX_POLLNVAL;
+	if (nfd_terms < (int)ARRAY_LEN(fd_terms) && fd_term(of, &fd_terms[nfd_terms]))
+		nfd_terms++;
 	if (of->kind == K_PIPE)
 		return pipe_events(of, events);
 	if (of->kind == K_EVENTFD)
@@ -51,12 +67,18 @@ long linux_wait_io(long (*scan)(void *), void *arg, int64_t timeout_ns)
 {
 	uint64_t deadline = timeout_ns > 0 ? linux_monotonic_ns() + (uint64_t)timeout_ns : 0;
 	for (;;) {
+		struct exo_pred_term t[EXO_PRED_MAX_TERMS];
 		uint64_t seq = linux_io_seq;
+		nfd_terms = 0;
 		long ready = scan(arg);
 		if (ready != 0 || timeout_ns == 0)
 			return ready;
-		struct exo_pred_term t = linux_pred_word(&linux_io_seq, EXO_PRED_NE, seq);
-		long r = linux_block(&t, 1, deadline);
+		t[0] = linux_pred_word(&linux_io_seq, EXO_PRED_NE, seq);
+		for (int i = 0; i < nfd_terms; i++)
+			t[i + 1] = fd_terms[i];
+		for (int i = 0; i <= nfd_terms; i++)
+			t[i].flags |= EXO_PRED_OR; /* each one alone is enough */
+		long r = linux_block(t, nfd_terms + 1, deadline);
 		if (r == -LINUX_EINTR)
 			return r;
 		if (r == -LINUX_ETIMEDOUT)
