@@ -94,6 +94,18 @@ static void mode_timers(void)
 	while (!alarms)
 		;
 	CHECK(alarms == 1, "the spinning loop got SIGALRM");
+	/* The CPU-time timers count while we spin. */
+	static const int cpu_timers[2][2] = {{ITIMER_VIRTUAL, SIGVTALRM}, {ITIMER_PROF, SIGPROF}};
+	for (int i = 0; i < 2; i++) {
+		alarms = 0;
+		handle(cpu_timers[i][1], on_alarm);
+		it = (struct itimerval){{0, 0}, {0, 30000}};
+		CHECK(setitimer(cpu_timers[i][0], &it, 0) == 0, "setitimer %s 30 ms",
+		      i ? "ITIMER_PROF" : "ITIMER_VIRTUAL");
+		while (!alarms)
+			;
+		CHECK(alarms == 1, "the spinning loop got %s", i ? "SIGPROF" : "SIGVTALRM");
+	}
 	CHECK(setitimer(5, &it, 0) == -1 && errno == EINVAL, "setitimer bad which: EINVAL");
 }
 
