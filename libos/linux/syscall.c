@@ -356,7 +356,10 @@ void linux_syscall_table_init(void)
 	add_table(linux_mm_syscalls, linux_mm_nsyscalls);
 	add_table(linux_process_syscalls, linux_process_nsyscalls);
 	add_table(linux_signal_syscalls, linux_signal_nsyscalls);
-	add_table(linux_thread_syscalls, linux_thread_nsyscalls); /* after process.c's */
+	/* Keep these after every other table: they replace process.c's one-thread
+	 * calls, and thread.c's clone passes clones that are not threads to the
+	 * handler registered before it (linux_syscall_prev). */
+	add_table(linux_thread_syscalls, linux_thread_nsyscalls);
 	add_table(linux_timer_syscalls, linux_timer_nsyscalls);
 	add_table(linux_futex_syscalls, linux_futex_nsyscalls);
 	add_table(linux_epoll_syscalls, linux_epoll_nsyscalls);
