@@ -7,7 +7,10 @@
  *   spin     a thread spins until the main thread, which must still get the
  *            CPU (preemption), sets a flag; then the FPU state is each one's
  *   tls      __thread variables are each thread's own
+ *   fpu      two threads in different SSE rounding modes, switched often,
+ *            keep their own (MXCSR and the registers are per thread)
  * Only deterministic lines are printed. */
+#include <fenv.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -204,6 +207,49 @@ static void mode_tls(void)
 	printf("main: tls %d\n", tls_value);
 }
 
+static volatile double third_num = 1.0, third_den = 3.0;
+static volatile int fpu_bad[2];
+
+/* Not inlined: the compiler must not move the division across fesetround. */
+__attribute__((noinline)) static double third(void)
+{
+	return third_num / third_den;
+}
+
+/* Divides in rounding mode `mode` many times, yielding between, and counts
+ * results that are not what that mode gives. */
+static void *fpu_worker(void *arg)
+{
+	int i = (int)(intptr_t)arg, mode = i ? FE_UPWARD : FE_DOWNWARD;
+	fesetround(mode);
+	double want = third();
+	for (int k = 0; k < 2000; k++) {
+		if (third() != want || fegetround() != mode)
+			fpu_bad[i]++;
+		if (k % 16 == 0)
+			sched_yield();
+	}
+	return 0;
+}
+
+static void mode_fpu(void)
+{
+	fesetround(FE_DOWNWARD);
+	double down = third();
+	fesetround(FE_UPWARD);
+	double up = third();
+	fesetround(FE_TONEAREST);
+	CHECK(down != up, "the two modes give different thirds");
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], 0, fpu_worker, (void *)(intptr_t)i);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], 0);
+	CHECK(fpu_bad[0] == 0 && fpu_bad[1] == 0, "each thread kept its rounding mode (%d, %d)",
+	      fpu_bad[0], fpu_bad[1]);
+	CHECK(fegetround() == FE_TONEAREST, "and the main thread its own");
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, 0, _IOLBF, 0);
@@ -220,8 +266,10 @@ int main(int argc, char **argv)
 		mode_spin();
 	else if (!strcmp(m, "tls"))
 		mode_tls();
+	else if (!strcmp(m, "fpu"))
+		mode_fpu();
 	else {
-		fprintf(stderr, "usage: threads sum|mutex|condvar|join|spin|tls\n");
+		fprintf(stderr, "usage: threads sum|mutex|condvar|join|spin|tls|fpu\n");
 		return 2;
 	}
 	return check_exit();
