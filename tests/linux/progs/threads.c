@@ -144,7 +144,8 @@ static void mode_join(void)
 		pthread_join(a, &ra);
 		pthread_join(b, &rb);
 		if ((intptr_t)ra != round * 2 || (intptr_t)rb != round + 100)
-			CHECK(0, "round %d: %ld %ld", round, (long)(intptr_t)ra, (long)(intptr_t)rb);
+			CHECK(0, "round %d: %ld %ld", round, (long)(intptr_t)ra,
+			      (long)(intptr_t)rb);
 	}
 	printf("20 rounds joined\n");
 	pthread_t d;

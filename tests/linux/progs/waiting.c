@@ -41,7 +41,7 @@
 #define FUTEX_BITSET_MATCH_ANY    0xffffffff
 #define FUTEX_OP_ADD              1
 #define FUTEX_OP_CMP_EQ           0
-#define FUTEX_OP(op, oparg, cmp, cmparg)                                                          \
+#define FUTEX_OP(op, oparg, cmp, cmparg)                                                           \
 	(((op & 0xf) << 28) | ((cmp & 0xf) << 24) | ((oparg & 0xfff) << 12) | (cmparg & 0xfff))
 
 static long ms_since(const struct timespec *t0)
@@ -124,14 +124,16 @@ static void mode_sleep(void)
 	if (at.tv_nsec >= 1000000000)
 		at.tv_sec++, at.tv_nsec -= 1000000000;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	CHECK(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, 0) == 0, "TIMER_ABSTIME monotonic");
+	CHECK(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, 0) == 0,
+	      "TIMER_ABSTIME monotonic");
 	CHECK(ms_since(&t0) >= 39, "until the absolute time");
 	clock_gettime(CLOCK_REALTIME, &at);
 	at.tv_nsec += 40000000;
 	if (at.tv_nsec >= 1000000000)
 		at.tv_sec++, at.tv_nsec -= 1000000000;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	CHECK(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, 0) == 0, "TIMER_ABSTIME realtime");
+	CHECK(clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at, 0) == 0,
+	      "TIMER_ABSTIME realtime");
 	CHECK(ms_since(&t0) >= 30, "until the absolute realtime");
 	handle(SIGALRM, on_alarm);
 	struct itimerval it = {{0, 0}, {0, 30000}};
@@ -188,11 +190,13 @@ static void mode_futex(void)
 	              errno == ETIMEDOUT,
 	      "absolute bitset timeout: ETIMEDOUT");
 	CHECK(ms_since(&t0) >= 29, "at the absolute time");
-	CHECK(futex(&w, FUTEX_WAIT_BITSET, 1, 0, 0, 0) == -1 && errno == EINVAL, "bitset 0: EINVAL");
+	CHECK(futex(&w, FUTEX_WAIT_BITSET, 1, 0, 0, 0) == -1 && errno == EINVAL,
+	      "bitset 0: EINVAL");
 	CHECK(futex((uint32_t *)((char *)&w + 1), FUTEX_WAKE, 1, 0, 0, 0) == -1 && errno == EINVAL,
 	      "misaligned: EINVAL");
 	struct timespec badts = {0, -1};
-	CHECK(futex(&w, FUTEX_WAIT, 1, &badts, 0, 0) == -1 && errno == EINVAL, "bad timeout: EINVAL");
+	CHECK(futex(&w, FUTEX_WAIT, 1, &badts, 0, 0) == -1 && errno == EINVAL,
+	      "bad timeout: EINVAL");
 	CHECK(futex(&w, FUTEX_WAKE, 1, 0, 0, 0) == 0, "wake with no waiter: 0");
 
 	pthread_t t[3];
@@ -279,7 +283,8 @@ static void mode_io(void)
 	CHECK(ep >= 0, "epoll_create1");
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 42}, out[4];
 	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, pipefd[0], &ev) == 0, "epoll_ctl add");
-	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, pipefd[0], &ev) == -1 && errno == EEXIST, "add twice: EEXIST");
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, pipefd[0], &ev) == -1 && errno == EEXIST,
+	      "add twice: EEXIST");
 	CHECK(epoll_wait(ep, out, 4, 10) == 0, "epoll_wait: a timeout");
 	write(pipefd[1], "bc", 2);
 	CHECK(epoll_wait(ep, out, 4, -1) == 1 && out[0].data.u64 == 42 && out[0].events == EPOLLIN,
@@ -296,7 +301,8 @@ static void mode_io(void)
 	pthread_join(t, 0);
 	read(pipefd[0], &c, 1);
 	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, pipefd[0], 0) == 0, "epoll_ctl del");
-	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, pipefd[0], 0) == -1 && errno == ENOENT, "del twice: ENOENT");
+	CHECK(epoll_ctl(ep, EPOLL_CTL_DEL, pipefd[0], 0) == -1 && errno == ENOENT,
+	      "del twice: ENOENT");
 
 	int efd = eventfd(3, EFD_NONBLOCK);
 	uint64_t v = 0;
@@ -316,7 +322,8 @@ static void mode_io(void)
 	CHECK(read(sem, &v, 8) == 8 && v == 1, "semaphore: 1 at a time");
 	CHECK(read(sem, &v, 8) == 8 && v == 1, "semaphore: 1 again");
 	pthread_create(&t, 0, late_writer, (void *)(intptr_t)sem);
-	CHECK(read(sem, &v, 8) == 8 && v == 1, "semaphore: a blocking read woken by another thread");
+	CHECK(read(sem, &v, 8) == 8 && v == 1,
+	      "semaphore: a blocking read woken by another thread");
 	pthread_join(t, 0);
 	close(efd);
 	close(sem);
@@ -371,19 +378,22 @@ static void mode_tsignal(void)
 	CHECK(syscall(SYS_tgkill, getpid(), target_tid, SIGUSR1) == 0, "tgkill to a thread");
 	pthread_join(t, 0);
 	CHECK(handler_tid == target_tid, "the handler ran in that thread");
-	CHECK(handler_sp >= (uintptr_t)altstack && handler_sp < (uintptr_t)altstack + sizeof(altstack),
+	CHECK(handler_sp >= (uintptr_t)altstack &&
+	              handler_sp < (uintptr_t)altstack + sizeof(altstack),
 	      "on that thread's sigaltstack");
 	stack_t mine;
 	sigaltstack(0, &mine);
 	CHECK(mine.ss_flags == SS_DISABLE, "the main thread has no altstack");
-	CHECK(syscall(SYS_tgkill, getpid(), 999999, SIGUSR1) == -1 && errno == ESRCH, "no such tid: ESRCH");
+	CHECK(syscall(SYS_tgkill, getpid(), 999999, SIGUSR1) == -1 && errno == ESRCH,
+	      "no such tid: ESRCH");
 
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, 0);
 	struct timespec ts = {0, 20000000};
-	CHECK(sigtimedwait(&set, 0, &ts) == -1 && errno == EAGAIN, "sigtimedwait: a timeout, EAGAIN");
+	CHECK(sigtimedwait(&set, 0, &ts) == -1 && errno == EAGAIN,
+	      "sigtimedwait: a timeout, EAGAIN");
 	pthread_create(&t, 0, sender, (void *)(intptr_t)syscall(SYS_gettid));
 	siginfo_t si;
 	ts.tv_sec = 5;
