@@ -57,6 +57,8 @@ void linux_waitfd_close(const struct ofile *of)
 		eventfd_close(of);
 	else if (of->kind == K_EPOLL)
 		epoll_close(of);
+	else if (of->kind == K_TIMERFD)
+		timerfd_close(of);
 }
 
 static struct epoll *epoll_of(long epfd, long *err)

@@ -46,6 +46,8 @@ long do_read(struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
 		return pipe_read(of, dst, n, user);
 	case K_EVENTFD:
 		return eventfd_read(of, dst, n, user);
+	case K_TIMERFD:
+		return timerfd_read(of, dst, n, user);
 	case K_FILE:
 		return file_read(of, dst, n, off, user);
 	case K_GEN:

@@ -52,6 +52,8 @@ short linux_fd_events(long fd, short events)
 		return pipe_events(of, events);
 	if (of->kind == K_EVENTFD)
 		return eventfd_events(of, events);
+	if (of->kind == K_TIMERFD)
+		return timerfd_events(of, events);
 	if (of->kind == K_EPOLL)
 		return epoll_events(of, events);
 	/* Files and devices never block; console input blocks in its read,

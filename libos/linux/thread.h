@@ -113,7 +113,8 @@ int linux_signal_take(uint64_t set);
 
 /* ---- timer.c ---------------------------------------------------------- */
 
-/* The earliest time a timer of the process fires (0: none). */
+/* The earliest time a timer of the process (interval timers, timerfds)
+ * fires, on the monotonic clock (0: none). */
 uint64_t linux_timer_next(void);
 /* Raises the signals of the timers that are due. */
 void linux_timer_poll(void);
@@ -134,6 +135,9 @@ long eventfd_read(struct ofile *of, uint64_t dst, size_t n, bool user);
 long eventfd_write(struct ofile *of, uint64_t src, size_t n, bool user);
 void eventfd_close(const struct ofile *of);
 short epoll_events(const struct ofile *of, short events);
+short timerfd_events(const struct ofile *of, short events);
+long timerfd_read(struct ofile *of, uint64_t dst, size_t n, bool user);
+void timerfd_close(const struct ofile *of);
 void epoll_close(const struct ofile *of);
 /* The last reference to an eventfd's or epoll's description went. */
 void linux_waitfd_close(const struct ofile *of);

@@ -47,6 +47,7 @@ enum kind {
 	K_GEN,     /* a /proc file: generated on each read (procfs.c) */
 	K_EVENTFD, /* eventfd.c */
 	K_EPOLL,   /* epoll.c */
+	K_TIMERFD, /* timer.c */
 };
 
 struct ofile {

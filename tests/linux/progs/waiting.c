@@ -7,6 +7,8 @@
  *            WAIT_BITSET), EINVAL, wake counts, CMP_REQUEUE, WAKE_OP
  *   io       poll, select, epoll (level and edge) and eventfd on a pipe to
  *            ourselves, and a thread that makes them ready while we block
+ *   timerfd  timerfd: nonblocking and blocking reads, poll and epoll, intervals,
+ *            TFD_TIMER_ABSTIME, gettime, EINVAL
  *   tsignal  tgkill to a thread runs the handler there, on that thread's
  *            sigaltstack; rt_sigtimedwait takes a blocked signal or times out
  * Only deterministic lines are printed. */
@@ -21,6 +23,7 @@
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -330,6 +333,59 @@ static void mode_io(void)
 	close(ep);
 }
 
+static void mode_timerfd(void)
+{
+	uint64_t n = 0;
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	CHECK(fd >= 0, "timerfd_create");
+	CHECK(read(fd, &n, 8) == -1 && errno == EAGAIN, "disarmed, nonblocking: EAGAIN");
+	struct itimerspec its = {{0, 10000000}, {0, 20000000}}, cur;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(timerfd_settime(fd, 0, &its, 0) == 0, "armed: 20 ms, then every 10 ms");
+	struct pollfd p = {fd, POLLIN, 0};
+	CHECK(poll(&p, 1, -1) == 1 && p.revents == POLLIN, "poll: readable when it fires");
+	CHECK(ms_since(&t0) >= 19, "after 20 ms");
+	CHECK(read(fd, &n, 8) == 8 && n >= 1, "read: its expirations");
+	CHECK(read(fd, &n, 4) == -1 && errno == EINVAL, "a short read: EINVAL");
+	timerfd_gettime(fd, &cur);
+	CHECK(cur.it_interval.tv_nsec == 10000000 && cur.it_value.tv_sec == 0, "gettime");
+	int ep = epoll_create1(0);
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 5}, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	CHECK(epoll_wait(ep, &out, 1, -1) == 1 && out.data.u64 == 5, "epoll: it fires again");
+	its = (struct itimerspec){{0, 0}, {0, 0}};
+	timerfd_settime(fd, 0, &its, 0);
+	read(fd, &n, 8);
+	CHECK(epoll_wait(ep, &out, 1, 30) == 0, "disarmed: nothing in 30 ms");
+	close(ep);
+	close(fd);
+
+	fd = timerfd_create(CLOCK_MONOTONIC, 0);
+	struct timespec at;
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	at.tv_nsec += 30000000;
+	if (at.tv_nsec >= 1000000000)
+		at.tv_sec++, at.tv_nsec -= 1000000000;
+	its = (struct itimerspec){{0, 0}, at};
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, 0) == 0, "armed at an absolute time");
+	CHECK(read(fd, &n, 8) == 8 && n == 1, "a blocking read: one expiration");
+	CHECK(ms_since(&t0) >= 29, "at that time");
+	close(fd);
+	fd = timerfd_create(CLOCK_REALTIME, 0);
+	clock_gettime(CLOCK_REALTIME, &at);
+	at.tv_nsec += 20000000;
+	if (at.tv_nsec >= 1000000000)
+		at.tv_sec++, at.tv_nsec -= 1000000000;
+	its = (struct itimerspec){{0, 0}, at};
+	timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, 0);
+	CHECK(read(fd, &n, 8) == 8 && n == 1, "the realtime clock too");
+	close(fd);
+	CHECK(timerfd_create(12345, 0) == -1 && errno == EINVAL, "a bad clock: EINVAL");
+	CHECK(timerfd_settime(0, 0, &its, 0) == -1 && errno == EINVAL, "not a timerfd: EINVAL");
+}
+
 static volatile pid_t handler_tid;
 static volatile uintptr_t handler_sp;
 
@@ -414,10 +470,12 @@ int main(int argc, char **argv)
 		mode_futex();
 	else if (!strcmp(m, "io"))
 		mode_io();
+	else if (!strcmp(m, "timerfd"))
+		mode_timerfd();
 	else if (!strcmp(m, "tsignal"))
 		mode_tsignal();
 	else {
-		fprintf(stderr, "usage: waiting timers|sleep|futex|io|tsignal\n");
+		fprintf(stderr, "usage: waiting timers|sleep|futex|io|timerfd|tsignal\n");
 		return 2;
 	}
 	return check_exit();
