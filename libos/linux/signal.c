@@ -343,6 +343,10 @@ static long send_to_self(long pid, long sig)
 		return 0;
 	if (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
 		die_of((int)sig);
+	if ((blocked & BIT(sig)) && linux_threads_many()) {
+		linux_thread_signal_process((int)sig); /* a thread that takes it */
+		return 0;
+	}
 	pending |= BIT(sig); /* delivered on the way out of this call */
 	return 0;
 }
@@ -391,6 +395,11 @@ bool linux_signal_wanted(uint64_t set)
 bool linux_signal_pending(void)
 {
 	return linux_signal_wanted(pending & ~blocked);
+}
+
+void linux_signal_post_self(int sig)
+{
+	pending |= BIT(sig);
 }
 
 uint64_t linux_signal_blocked(void)

@@ -464,7 +464,7 @@ static struct thread *by_tid(long tid)
 static void post(struct thread *t, int sig)
 {
 	if (t == cur) {
-		linux_signal_raise(linux_cur_ctx, sig);
+		linux_signal_post_self(sig);
 		return;
 	}
 	t->sig.pending |= 1ull << (sig - 1);

@@ -105,6 +105,8 @@ bool linux_signal_wanted(uint64_t set);
 /* Saves the running thread's mask, pending set and altstack to out and
  * loads in's. */
 void linux_signal_swap(struct linux_sigstate *out, const struct linux_sigstate *in);
+/* Makes sig pending for the running thread itself (thread-directed). */
+void linux_signal_post_self(int sig);
 /* The running thread's signal mask. */
 uint64_t linux_signal_blocked(void);
 /* Takes sig (if pending and in set) out of the running thread's pending set:

@@ -10,7 +10,8 @@
  *   timerfd  timerfd: nonblocking and blocking reads, poll and epoll, intervals,
  *            TFD_TIMER_ABSTIME, gettime, EINVAL
  *   tsignal  tgkill to a thread runs the handler there, on that thread's
- *            sigaltstack; rt_sigtimedwait takes a blocked signal or times out
+ *            sigaltstack; kill to the process reaches the thread that does
+ *            not block it; rt_sigtimedwait takes a blocked signal or times out
  * Only deterministic lines are printed. */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -413,6 +414,26 @@ static void *target(void *arg)
 	return 0;
 }
 
+static volatile pid_t int_tid, taker_tid;
+
+static void on_int(int sig)
+{
+	(void)sig;
+	int_tid = (pid_t)syscall(SYS_gettid);
+}
+
+static void *taker(void *arg)
+{
+	(void)arg;
+	sigset_t none;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, 0);
+	taker_tid = (pid_t)syscall(SYS_gettid);
+	while (!int_tid)
+		sched_yield();
+	return 0;
+}
+
 static void *sender(void *arg)
 {
 	pid_t main_tid = (pid_t)(intptr_t)arg;
@@ -442,6 +463,19 @@ static void mode_tsignal(void)
 	CHECK(mine.ss_flags == SS_DISABLE, "the main thread has no altstack");
 	CHECK(syscall(SYS_tgkill, getpid(), 999999, SIGUSR1) == -1 && errno == ESRCH,
 	      "no such tid: ESRCH");
+
+	handle(SIGINT, on_int);
+	sigset_t intset;
+	sigemptyset(&intset);
+	sigaddset(&intset, SIGINT);
+	sigprocmask(SIG_BLOCK, &intset, 0);
+	pthread_create(&t, 0, taker, 0);
+	while (!taker_tid)
+		sched_yield();
+	CHECK(kill(getpid(), SIGINT) == 0, "kill to the process, which we block");
+	pthread_join(t, 0);
+	CHECK(int_tid == taker_tid, "the thread that does not block it took it");
+	sigprocmask(SIG_UNBLOCK, &intset, 0);
 
 	sigset_t set;
 	sigemptyset(&set);
