@@ -291,7 +291,7 @@ pct_run() {
 progress() { printf '%s\n' "suite.sh: $*" >&2; }
 # BENCH_ONLY (a list of exobench benchmarks) limits the suite to them, plus the PCT and
 # musl boot rows; BENCH_BOOT=0 leaves out the busybox, bash and stdin rows.
-benches=${BENCH_ONLY:-"nullproc getpid kcall segv prot1 prot100 unprot100 trap appel1 appel2 pipe pipe1 fork forkexec matmul touch retouch munmap mprotect malloc"}
+benches=${BENCH_ONLY:-"nullproc getpid kcall segv prot1 prot100 unprot100 trap appel1 appel2 pipe pipe1 fork forkexec thread futex matmul touch retouch munmap mprotect malloc"}
 for b in $benches; do
 	progress "$b"
 	exobench_run "$b" native
@@ -346,6 +346,8 @@ pipe|pipe ping-pong, two processes|exosim:pipe|native:pipe
 pipe1|pipe write+read, one process|exosim:pipe1|native:pipe1
 fork|fork+exit+wait|exosim:fork|native:fork
 forkexec|fork+exec+wait of a static program (exobench --exit)|exosim:forkexec|native:forkexec
+thread|pthread create + join (musl)|exosim:thread|native:thread
+futex|futex ping-pong between two threads (round trip)|exosim:futex|native:futex
 pct|PCT round trip (ExOS only; vs Linux pipe ping-pong)|exosim:pct|native:pipe
 yield|directed-yield round trip (ExOS only; vs pipe ping-pong)|exosim:yield|native:pipe
 matmul|300x300 matrix multiply|exosim:matmul|native:matmul

@@ -260,6 +260,10 @@ void sched_tick(struct trapframe *tf)
 	}
 	if (pos >= 0) /* its own next slice: it goes on */
 		kinfo_page.slice_pos = (uint32_t)next_slice(true);
+	if (env_wants(e, EXO_EV_TICK) && !e->uarea->critical) {
+		upcall_or_kill(e, tf, EXO_VEC_PROLOGUE, kinfo_page.slice_pos);
+		e->uarea->prologues++;
+	}
 }
 
 void sched_deliver_pending(struct env *e)

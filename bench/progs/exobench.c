@@ -61,6 +61,7 @@
 // on stderr saying why); 2 bad usage; 3 the benchmark does not exist on this side.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -502,6 +503,65 @@ static void op_pipe1(long n)
 	timed_end();
 }
 
+// ---------------------------------------------------------------- threads
+
+static void *thread_nop(void *arg)
+{
+	return arg;
+}
+
+// One pthread_create and pthread_join per operation.
+static void op_thread(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, thread_nop, NULL) != 0 || pthread_join(t, NULL) != 0)
+			fail("thread create+join: %s", strerror(errno));
+	}
+	timed_end();
+}
+
+// futex ping-pong: the word says whose turn it is (1: the ponger's, 0: ours); each side
+// sets it for the other, wakes it, and waits while it is still the other's turn.
+static volatile uint32_t ping_word;
+static long ping_rounds;
+
+static long futex_call(volatile uint32_t *w, int op, uint32_t val)
+{
+	return syscall(SYS_futex, w, op, val, NULL, NULL, 0);
+}
+
+static void *ponger(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < ping_rounds; i++) {
+		while (__atomic_load_n(&ping_word, __ATOMIC_ACQUIRE) != 1)
+			futex_call(&ping_word, 128 /* FUTEX_WAIT_PRIVATE */, 0);
+		__atomic_store_n(&ping_word, 0, __ATOMIC_RELEASE);
+		futex_call(&ping_word, 129 /* FUTEX_WAKE_PRIVATE */, 1);
+	}
+	return NULL;
+}
+
+static void op_futex(long n)
+{
+	pthread_t t;
+	ping_word = 0;
+	ping_rounds = n;
+	if (pthread_create(&t, NULL, ponger, NULL) != 0)
+		fail("futex: pthread_create: %s", strerror(errno));
+	timed_begin();
+	for (long i = 0; i < n; i++) {
+		__atomic_store_n(&ping_word, 1, __ATOMIC_RELEASE);
+		futex_call(&ping_word, 129, 1);
+		while (__atomic_load_n(&ping_word, __ATOMIC_ACQUIRE) != 0)
+			futex_call(&ping_word, 128, 1);
+	}
+	timed_end();
+	pthread_join(t, NULL);
+}
+
 // ---------------------------------------------------------------- matrix multiply
 
 static double ma[MATRIX_N][MATRIX_N], mb[MATRIX_N][MATRIX_N], mc[MATRIX_N][MATRIX_N];
@@ -851,6 +911,8 @@ static const struct bench benches[] = {
         {"pipe1", setup_pipe1, op_pipe1, NULL, 1, 1L << 22, 0},
         {"fork", setup_fork, op_fork, NULL, 1, 1L << 16, 0},
         {"forkexec", setup_fork, op_forkexec, NULL, 1, 1L << 14, 0},
+        {"thread", NULL, op_thread, NULL, 1, 1L << 16, 0},
+        {"futex", NULL, op_futex, NULL, 1, 1L << 20, 0},
         {"matmul", setup_matmul, op_matmul, NULL, 1, 1L << 10, 0},
         {"touch", NULL, op_touch, NULL, REGION_PAGES, 1, 1},
         {"retouch", setup_retouch, op_retouch, NULL, REGION_PAGES, 1L << 10, 0},

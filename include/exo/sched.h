@@ -75,7 +75,11 @@
 #define EXO_EV_EPILOGUE 0x2
 #define EXO_EV_RECLAIM  0x4
 #define EXO_EV_SYSCALL  0x8 /* reflect bare `syscall`s: see EXO_VEC_SYSCALL */
-#define EXO_EV_ALL      0xf
+/* A prologue upcall at every tick it keeps the CPU through (it runs on into
+ * its own next slice, or nobody else wants the CPU): a libOS that multiplexes
+ * threads of its own preempts them there.  Not sent while uarea.critical. */
+#define EXO_EV_TICK 0x10
+#define EXO_EV_ALL  0x1f
 
 /* EXO_SYS_PCT kinds */
 #define EXO_PCT_CALL  1

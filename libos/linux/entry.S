@@ -25,15 +25,14 @@
 #define C_RFLAGS 136
 #define C_SIZE   144
 
-/* linux.h: LINUX_EXOS_STACK_HI */
-#define EXOS_STACK_HI 0x7d0001010000
-
 	.text
 	.globl	linux_direct_entry
 	.type	linux_direct_entry, @function
 linux_direct_entry:
 	movq	%rsp, %r11
-	movabsq	$(EXOS_STACK_HI - C_SIZE), %rsp	/* a struct linux_ctx on ExOS's stack */
+	/* a struct linux_ctx on the calling thread's ExOS stack (thread.c) */
+	movq	linux_exos_stack_top(%rip), %rsp
+	leaq	-C_SIZE(%rsp), %rsp	/* lea: the flags are still the program's */
 	movq	%r8, C_R8(%rsp)
 	movq	%r9, C_R9(%rsp)
 	movq	%r10, C_R10(%rsp)
@@ -84,18 +83,20 @@ linux_direct_entry:
 	.size	linux_direct_entry, . - linux_direct_entry
 
 /* linux_ctx_resume(ctx): load every register of ctx and continue at ctx->rip
- * (a signal handler, or the context rt_sigreturn restored).  As in xentry.S:
- * rip goes in the word below the target stack's 128-byte red zone, rflags
- * are restored first, then only moves, and `ret $128` lands rsp exactly. */
+ * (a signal handler, the context rt_sigreturn restored, a trapped call, a
+ * thread switched back in).  The program's stack is not touched: it may be
+ * gone (a thread that unmapped its own stack before exit).  rip goes
+ * through linux_resume_rip, which is safe because ExOS runs one thread at a
+ * time and an upcall landing here (ExOS code) never resumes another context
+ * before returning here.  rflags are restored first, then only moves. */
 	.globl	linux_ctx_resume
 	.type	linux_ctx_resume, @function
 linux_ctx_resume:
 	movq	%rdi, %rsp
 resume_ctx:
-	movq	C_RSP(%rsp), %rcx
 	movq	C_RIP(%rsp), %rdx
-	movq	%rdx, -136(%rcx)
-	pushq	C_RFLAGS(%rsp)		/* the address is computed before the push */
+	movq	%rdx, linux_resume_rip(%rip)
+	pushq	C_RFLAGS(%rsp)		/* on ExOS's stack, below the context */
 	popfq
 	movq	C_R8(%rsp), %r8
 	movq	C_R9(%rsp), %r9
@@ -113,9 +114,14 @@ resume_ctx:
 	movq	C_RAX(%rsp), %rax
 	movq	C_RCX(%rsp), %rcx
 	movq	C_RSP(%rsp), %rsp
-	leaq	-136(%rsp), %rsp
-	ret	$128
+	jmp	*linux_resume_rip(%rip)
 	.size	linux_ctx_resume, . - linux_ctx_resume
+
+	.bss
+	.balign	8
+linux_resume_rip:
+	.quad	0
+	.text
 
 /* linux_call_on_stack(fn, arg, stack_top): fn(arg) on another stack (the
  * trap path moves from the small exception stack to ExOS's stack). */

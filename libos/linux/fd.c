@@ -11,6 +11,7 @@
 #include "linux.h"
 #include "proc.h"
 #include "rootfs.h"
+#include "thread.h"
 #include "vfs.h"
 
 static struct ofile files[NFD];
@@ -71,6 +72,7 @@ void of_put(struct ofile *of)
 	if (of->kind == K_PIPE)
 		pipe_close_end(of);
 	node_closed(of);
+	linux_waitfd_close(of); /* eventfd, epoll (thread.h) */
 	of->kind = K_FREE;
 }
 

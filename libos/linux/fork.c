@@ -31,6 +31,7 @@
 #include "fpstate.h"
 #include "mm.h"
 #include "proc.h"
+#include "thread.h"
 
 #define WAS_WRITABLE EXO_PTE_SW1
 #define PTE_LARGE    0x80ul
@@ -407,6 +408,7 @@ static _Noreturn void fork_child(uint64_t idx)
 	if (exos_exceptions_rebind() < 0)
 		child_fail(me);
 	linux_proc_set_self(me);
+	linux_thread_after_fork(); /* only the forking thread lives on */
 	linux_shared_adopt(me->shared_slot);
 	env1_call = me->call_slot;
 	exo_set_fsbase(EXO_CAP_SELF, me->fs_base);

@@ -122,3 +122,31 @@ bool linux_fpstate_restore(uint64_t fp)
 	                 : "memory");
 	return true;
 }
+
+/* A thread switch (thread.c): the whole state, into and out of ExOS's own
+ * 64-byte aligned page, with no frame around it. */
+void linux_fpstate_save_raw(uint64_t area)
+{
+	if (!probed)
+		probe();
+	if (!xfeatures)
+		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+	else
+		__asm__ volatile("xsave64 (%0)"
+		                 :
+		                 : "r"(area), "a"((uint32_t)xfeatures),
+		                   "d"((uint32_t)(xfeatures >> 32))
+		                 : "memory");
+}
+
+void linux_fpstate_load_raw(uint64_t area)
+{
+	if (!xfeatures)
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+	else
+		__asm__ volatile("xrstor64 (%0)"
+		                 :
+		                 : "r"(area), "a"((uint32_t)xfeatures),
+		                   "d"((uint32_t)(xfeatures >> 32))
+		                 : "memory");
+}

@@ -13,5 +13,9 @@ uint64_t linux_fpstate_save(uint64_t fp);
 /* Loads them from the area at fp, which the program may have edited; false if
  * it cannot be read. */
 bool linux_fpstate_restore(uint64_t fp);
+/* A thread switch: saves or loads the whole state at area (ExOS's page,
+ * 64-byte aligned, BUF_SIZE-sized; loaded only after a save there). */
+void linux_fpstate_save_raw(uint64_t area);
+void linux_fpstate_load_raw(uint64_t area);
 
 #endif

@@ -12,6 +12,7 @@
 #include "fs.h"
 #include "linux.h"
 #include "rootfs.h"
+#include "thread.h"
 #include "vfs.h"
 
 static long file_read(const struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
@@ -43,6 +44,10 @@ long do_read(struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
 		return gen_read(of, dst, n, user);
 	case K_PIPE:
 		return pipe_read(of, dst, n, user);
+	case K_EVENTFD:
+		return eventfd_read(of, dst, n, user);
+	case K_TIMERFD:
+		return timerfd_read(of, dst, n, user);
 	case K_FILE:
 		return file_read(of, dst, n, off, user);
 	case K_GEN:
@@ -86,6 +91,8 @@ long do_write(struct ofile *of, uint64_t src, size_t n, uint64_t *off, bool user
 		return file_write(of, src, n, off, user);
 	case K_GEN: /* a /proc file that takes no writes */
 		return -LINUX_EIO;
+	case K_EVENTFD:
+		return eventfd_write(of, src, n, user);
 	default:
 		return -LINUX_EBADF;
 	}

@@ -17,6 +17,7 @@
 #include "fpstate.h"
 #include "linux.h"
 #include "proc.h"
+#include "thread.h"
 
 #define SIG_DFL 0
 #define SIG_IGN 1
@@ -423,6 +424,10 @@ static long send_to_self(long pid, long sig)
 		return 0;
 	if (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
 		die_of((int)sig);
+	if ((blocked & BIT(sig)) && linux_threads_many()) {
+		linux_thread_signal_process((int)sig); /* a thread that takes it */
+		return 0;
+	}
 	pending |= BIT(sig); /* delivered on the way out of this call */
 	return 0;
 }
@@ -446,19 +451,79 @@ SYS(sys_kill)
 SYS(sys_tkill)
 {
 	UNUSED6;
+	long r = linux_thread_kill(-1, a1, a2); /* a thread of ours (thread.c) */
+	if (r != -LINUX_ESRCH)
+		return r;
 	a1 = (int)a1;
 	if (a1 <= 0)
 		return -LINUX_EINVAL;
-	return sys_kill(a1, a2, 0, 0, 0, 0);
+	return sys_kill(a1, a2, 0, 0, 0, 0); /* another process's main thread */
 }
 
 SYS(sys_tgkill)
 {
 	UNUSED6;
+	long r = linux_thread_kill(a1, a2, a3); /* a thread of ours (thread.c) */
+	if (r != -LINUX_ESRCH)
+		return r;
 	a1 = (int)a1, a2 = (int)a2;
 	if (a1 <= 0 || a2 <= 0)
 		return -LINUX_EINVAL;
 	return a1 != a2 ? -LINUX_ESRCH : sys_kill(a2, a3, 0, 0, 0, 0);
+}
+
+/* ---- the per-thread side (thread.c, block.c) --------------------------- */
+
+bool linux_signal_wanted(uint64_t set)
+{
+	for (; set; set &= set - 1) {
+		int sig = __builtin_ctzll(set) + 1;
+		uint64_t h = actions[sig].handler;
+		if (h != SIG_IGN && !(h == SIG_DFL && ignored_by_default(sig)))
+			return true;
+	}
+	return false;
+}
+
+bool linux_signal_pending(void)
+{
+	return linux_signal_wanted(pending & ~blocked);
+}
+
+void linux_signal_post_self(int sig)
+{
+	pending |= BIT(sig);
+}
+
+uint64_t linux_signal_blocked(void)
+{
+	return blocked;
+}
+
+uint64_t linux_signal_setmask(uint64_t mask)
+{
+	uint64_t old = blocked;
+	blocked = mask & ~UNBLOCKABLE;
+	return old;
+}
+
+int linux_signal_take_set(uint64_t set)
+{
+	uint64_t ready = pending & set;
+	if (!ready)
+		return 0;
+	int sig = __builtin_ctzll(ready) + 1;
+	pending &= ~BIT(sig);
+	return sig;
+}
+
+void linux_signal_swap(struct linux_sigstate *out, const struct linux_sigstate *in)
+{
+	_Static_assert(sizeof(struct linux_stack) == 24, "altstack in linux_sigstate");
+	out->blocked = blocked, out->pending = pending;
+	memcpy(&out->ss_sp, &altstack, sizeof(altstack));
+	blocked = in->blocked, pending = in->pending;
+	memcpy(&altstack, &in->ss_sp, sizeof(altstack));
 }
 
 const struct linux_syscall_def linux_signal_syscalls[] = {

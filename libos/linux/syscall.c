@@ -20,11 +20,12 @@
 #include "linux.h"
 #include "mm.h"
 #include "proc.h"
+#include "thread.h"
 #include "unix_status.h"
 
 struct linux_options linux_opts = {.rewrite = true};
 
-static linux_sysfn table[LINUX_NR_MAX];
+static linux_sysfn table[LINUX_NR_MAX], table_prev[LINUX_NR_MAX];
 static const char *table_name[LINUX_NR_MAX];
 
 uint64_t linux_syscalls_trapped, linux_syscalls_direct;
@@ -37,9 +38,20 @@ static void add_table(const struct linux_syscall_def *defs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (defs[i].nr >= 0 && defs[i].nr < LINUX_NR_MAX) {
+			table_prev[defs[i].nr] = table[defs[i].nr];
 			table[defs[i].nr] = defs[i].fn;
 			table_name[defs[i].nr] = defs[i].name;
 		}
+}
+
+linux_sysfn linux_syscall_prev(long nr)
+{
+	return nr >= 0 && nr < LINUX_NR_MAX ? table_prev[nr] : 0;
+}
+
+linux_sysfn linux_syscall_fn(long nr)
+{
+	return nr >= 0 && nr < LINUX_NR_MAX ? table[nr] : 0;
 }
 
 /* ---- dispatch and tracing --------------------------------------------- */
@@ -98,6 +110,7 @@ void linux_syscall(struct linux_ctx *c)
 	c->rax = (uint64_t)ret; /* rt_sigreturn returns the restored rax */
 	if (linux_opts.trace)
 		trace(nr, a, ret, true);
+	linux_thread_exit_point(); /* another thread's turn, timers */
 	linux_signal_deliver_pending(c);
 	linux_cur_ctx = 0;
 }
@@ -149,14 +162,38 @@ static void ctx_to_frame(const struct linux_ctx *c, struct exo_xframe *f, struct
 	f->rip = c->rip, f->rflags = c->rflags;
 }
 
-/* Runs fn(c) on ExOS's big stack, unless already on it (a fault inside ExOS). */
+/* Runs fn(c) on the thread's ExOS stack, unless already on it (a fault
+ * inside ExOS). */
 void linux_on_exos_stack(void (*fn)(struct linux_ctx *), struct linux_ctx *c)
 {
 	uint64_t sp = (uint64_t)__builtin_frame_address(0);
-	if (sp >= LINUX_EXOS_STACK_LO && sp < LINUX_EXOS_STACK_HI)
+	if (sp >= linux_exos_stack_lo && sp < linux_exos_stack_top)
 		fn(c);
 	else
-		linux_call_on_stack(fn, c, LINUX_EXOS_STACK_HI);
+		linux_call_on_stack(fn, c, linux_exos_stack_top);
+}
+
+/* A call may block or switch threads, and another thread then takes the
+ * exception stack: the program's state moves to the thread's own ExOS stack,
+ * the exception frame is left behind, and the program resumes from there
+ * (entry.S) when fn is done.  (Resuming costs the same as through the
+ * frame: both are ring 3.) */
+static void (*off_fn)(struct linux_ctx *);
+
+static _Noreturn void off_xstack(struct linux_ctx *arg)
+{
+	struct linux_ctx c = *arg;
+	void (*fn)(struct linux_ctx *) = off_fn;
+	exos_exception_depth--; /* the frame is abandoned */
+	fn(&c);
+	linux_ctx_resume(&c);
+}
+
+static _Noreturn void serve_off_xstack(void (*fn)(struct linux_ctx *), struct linux_ctx *c)
+{
+	off_fn = fn;
+	linux_call_on_stack((void (*)(struct linux_ctx *))off_xstack, c, linux_exos_stack_top);
+	__builtin_unreachable();
 }
 
 /* A trapped `syscall` at c->rcx - 2: rewrite the site (on ExOS's stack: it
@@ -175,9 +212,7 @@ static int syscall_upcall(struct exo_xframe *f, struct exos_regs *r)
 	c.rcx = f->rip;
 	c.r11 = f->rflags;
 	linux_syscalls_trapped++;
-	linux_on_exos_stack(trapped_call, &c);
-	ctx_to_frame(&c, f, r);
-	return 1;
+	serve_off_xstack(trapped_call, &c);
 }
 
 /* A jump into a site rewritten over its `syscall` lands on an invalid opcode
@@ -196,9 +231,7 @@ static bool syscall_ud(struct exo_xframe *f, struct exos_regs *r)
 	c.rip = c.rcx = f->rip + 2;
 	c.r11 = f->rflags;
 	linux_syscalls_trapped++;
-	linux_on_exos_stack(linux_syscall, &c);
-	ctx_to_frame(&c, f, r);
-	return true;
+	serve_off_xstack(linux_syscall, &c);
 }
 
 /* ---- exceptions of the program ---------------------------------------- */
@@ -284,6 +317,29 @@ static int trap_upcall(struct exo_xframe *f, struct exos_regs *r)
 	return 1;
 }
 
+/* ---- the tick: preemption and timers (thread.c, timer.c) ------------- */
+
+/* The tick upcall (EXO_EV_TICK), or an epilogue: in program code, the
+ * running thread's time is up and a due timer's signal is delivered now;
+ * inside ExOS (a call being served, a handler) that waits for the way out. */
+static int tick_upcall(struct exo_xframe *f, struct exos_regs *r)
+{
+	if (f->vector == EXO_VEC_EPILOGUE)
+		exo_yield(); /* the kernel's slice is over: answer it first */
+	linux_need_resched = true;
+	/* Program code: not ExOS's text, nor the kernel's gate page or anything
+	 * else above the program's half (ExOS calling the kernel), nor on an
+	 * ExOS stack. */
+	bool program = !in_exos(f->rip) && f->rip < LINUX_EXOS_STACK_LO &&
+	               !(f->rsp >= EXOS_XSTACK_LO && f->rsp < EXOS_XSTACK_HI) &&
+	               !(f->rsp >= linux_exos_stack_lo && f->rsp <= linux_exos_stack_top);
+	if (exos_exception_depth != 1 || !program || exo_uarea()->critical)
+		return 1;
+	struct linux_ctx c;
+	ctx_from_frame(&c, f, r);
+	serve_off_xstack(linux_thread_preempted, &c);
+}
+
 /* ---- set-up ----------------------------------------------------------- */
 
 void linux_syscall_table_init(void)
@@ -304,6 +360,14 @@ void linux_syscall_table_init(void)
 	add_table(linux_proctab_syscalls, linux_proctab_nsyscalls);
 	add_table(linux_fork_syscalls, linux_fork_nsyscalls);
 	add_table(linux_exec_syscalls, linux_exec_nsyscalls);
+	/* Keep these after every other table: they replace process.c's one-thread
+	 * calls, and thread.c's clone passes clones that are not threads to the
+	 * handler registered before it (linux_syscall_prev). */
+	add_table(linux_thread_syscalls, linux_thread_nsyscalls);
+	add_table(linux_timer_syscalls, linux_timer_nsyscalls);
+	add_table(linux_futex_syscalls, linux_futex_nsyscalls);
+	add_table(linux_epoll_syscalls, linux_epoll_nsyscalls);
+	add_table(linux_eventfd_syscalls, linux_eventfd_nsyscalls);
 }
 
 void linux_syscall_init(const struct elf64_image *img)
@@ -317,6 +381,8 @@ void linux_syscall_init(const struct elf64_image *img)
 	}
 	exos_set_exception_handler(EXO_VEC_SYSCALL, syscall_upcall);
 	exos_set_exception_handler(14, fault_upcall);
+	exos_set_exception_handler(EXO_VEC_PROLOGUE, tick_upcall);
+	exos_set_exception_handler(EXO_VEC_EPILOGUE, tick_upcall);
 	static const int vectors[] = {0, 1, 3, 4, 5, 6, 11, 12, 13, 16, 17, 19};
 	for (size_t i = 0; i < ARRAY_LEN(vectors); i++)
 		exos_set_exception_handler(vectors[i], trap_upcall);

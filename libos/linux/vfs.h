@@ -44,7 +44,10 @@ enum kind {
 	K_FILE,
 	K_DIR,
 	K_PATH,
-	K_GEN /* a /proc file: generated on each read (procfs.c) */
+	K_GEN,     /* a /proc file: generated on each read (procfs.c) */
+	K_EVENTFD, /* eventfd.c */
+	K_EPOLL,   /* epoll.c */
+	K_TIMERFD, /* timer.c */
 };
 
 struct ofile {
