@@ -13,9 +13,6 @@
 
 #define PID linux_proc_getpid()
 
-static uint64_t fs_base;
-static uint64_t tid_address;
-
 /* status: the machine's if we are the first process; wstatus: our parent's. */
 _Noreturn static void exit_with(int status, int wstatus)
 {
@@ -252,48 +249,6 @@ SYS(sys_uname)
 	return linux_copy_to_user((uint64_t)a1, &u, sizeof(u));
 }
 
-/* ---- threads and TLS (one thread) ------------------------------------- */
-
-#define ARCH_SET_GS 0x1001
-#define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-#define ARCH_GET_GS 0x1004
-
-SYS(sys_arch_prctl)
-{
-	UNUSED6;
-	switch (a1) {
-	case ARCH_SET_FS:
-		if ((uint64_t)a2 >= EXO_USER_TOP)
-			return -LINUX_EPERM;
-		if (exo_set_fsbase(EXO_CAP_SELF, (uint64_t)a2) < 0)
-			return -LINUX_EINVAL;
-		fs_base = (uint64_t)a2;
-		return 0;
-	case ARCH_GET_FS:
-		return linux_copy_to_user((uint64_t)a2, &fs_base, sizeof(fs_base));
-	default:
-		return -LINUX_EINVAL; /* GS is not offered */
-	}
-}
-
-uint64_t linux_fs_base(void)
-{
-	return fs_base;
-}
-
-void linux_set_tid_address(uint64_t a)
-{
-	tid_address = a;
-}
-
-SYS(sys_set_tid_address)
-{
-	UNUSED6;
-	tid_address = (uint64_t)a1;
-	return PID;
-}
-
 SYS(sys_zero)
 {
 	UNUSED6;
@@ -472,8 +427,6 @@ const struct linux_syscall_def linux_process_syscalls[] = {
         {LINUX_SYS_setgid, "setgid", sys_set_id},
         {LINUX_SYS_getgroups, "getgroups", sys_getgroups},
         {LINUX_SYS_uname, "uname", sys_uname},
-        {LINUX_SYS_arch_prctl, "arch_prctl", sys_arch_prctl},
-        {LINUX_SYS_set_tid_address, "set_tid_address", sys_set_tid_address},
         {LINUX_SYS_set_robust_list, "set_robust_list", sys_zero},
         {LINUX_SYS_futex, "futex", sys_futex},
         {LINUX_SYS_sched_getaffinity, "sched_getaffinity", sys_sched_getaffinity},

@@ -556,6 +556,18 @@ SYS(sys_rt_sigtimedwait)
 	}
 }
 
+/* The calling thread's TLS base and clear-tid address: fork gives the child
+ * the first, and CLONE_CHILD_CLEARTID sets the second. */
+uint64_t linux_fs_base(void)
+{
+	return cur->fs_base;
+}
+
+void linux_set_tid_address(uint64_t a)
+{
+	cur->clear_tid = a;
+}
+
 void linux_thread_after_fork(void)
 {
 	for (int i = 0; i < nslots; i++)
