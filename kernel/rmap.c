@@ -4,6 +4,7 @@
  * lists are short.  All state is valid zero-filled. */
 #include <exo/env.h>
 #include <exo/errno.h>
+#include <exo/memlayout.h>
 
 #include "captab.h"
 #include "kernel.h"
@@ -52,6 +53,27 @@ int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node)
 	if (node != RMAP_NO_NODE)
 		caps.nodes[node].bindings++;
 	return 0;
+}
+
+uint64_t rmap_add_run(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node, uint64_t n)
+{
+	uint64_t done = 0;
+	for (; done < n; done++, pfn++, va += EXO_PAGE_SIZE) {
+		uint32_t i;
+		if (free_head) {
+			i = free_head - 1;
+			free_head = recs[i].next;
+		} else if (bump < nrecs) {
+			i = bump++;
+		} else {
+			break;
+		}
+		recs[i] = (struct rmap_rec){key(env_slot, va), node, page_rmap[pfn]};
+		page_rmap[pfn] = i + 1;
+	}
+	if (node != RMAP_NO_NODE)
+		caps.nodes[node].bindings += (uint32_t)done;
+	return done;
 }
 
 static void release(uint32_t i)
