@@ -134,7 +134,11 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	return len;
 }
 
-static void memory_init(const struct hvm_start_info *si, struct mem_range *res, int nres)
+/* cover_end: the page-info table describes frames up to there at least (the
+ * initramfs, which QEMU puts above the last usable page), so the first
+ * environment can map the archive's frames in place (grant_initrd). */
+static void memory_init(const struct hvm_start_info *si, struct mem_range *res, int nres,
+                        uint64_t cover_end)
 {
 	if (si->version < 1 || !si->memmap_entries)
 		panic("the boot loader passed no memory map");
@@ -149,7 +153,7 @@ static void memory_init(const struct hvm_start_info *si, struct mem_range *res, 
 		panic("no usable memory in the memory map");
 	/* exosim promises fresh RAM reads as zero; QEMU's firmware may have used it. */
 	const struct pmem_pool pools[] = {rmap_pool, captab_pool};
-	pmem_init(usable, n, console_is_paravirtual(), pools, (int)ARRAY_SIZE(pools));
+	pmem_init(usable, n, cover_end, console_is_paravirtual(), pools, (int)ARRAY_SIZE(pools));
 	/* The top 2 MiB of RAM are still free: allocation starts at the bottom. */
 	uint64_t top = ROUNDDOWN(usable[n - 1].end, 2ul << 20);
 	if (boot_options.scrub_bench && pmem_in_free_ranges(top - (2ul << 20), 2ul << 20))
@@ -320,7 +324,7 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	        (struct mem_range){si->modlist_paddr, si->modlist_paddr + nmod * sizeof(*mods)};
 	for (uint64_t i = 0; i < nmod; i++)
 		res[nres++] = (struct mem_range){mods[i].paddr, mods[i].paddr + mods[i].size};
-	memory_init(si, res, nres);
+	memory_init(si, res, nres, mods[0].paddr + mods[0].size);
 	boot_mark(EXO_BOOT_MEMORY);
 	captab_init();
 	gate_init();

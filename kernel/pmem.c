@@ -187,7 +187,7 @@ static void carve_tables(const struct pmem_pool *pools, int npools)
 		fill64(page_info, 0, total / 8);
 }
 
-void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero,
+void pmem_init(const struct mem_range *usable, int n, uint64_t cover_end, bool fresh_pages_are_zero,
                const struct pmem_pool *pools, int npools)
 {
 	fresh_zero = fresh_pages_are_zero;
@@ -201,6 +201,8 @@ void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero,
 	if (!nranges)
 		panic("no usable memory in the direct map");
 	npages = PFN(ranges[nranges - 1].end);
+	if (cover_end <= PMEM_DIRECT_MAP_END && PFN(ROUNDUP(cover_end, EXO_PAGE_SIZE)) > npages)
+		npages = PFN(ROUNDUP(cover_end, EXO_PAGE_SIZE));
 	carve_tables(pools, npools);
 	find_holes();
 	mark_kernel_pages();
