@@ -3,7 +3,8 @@
 # under exosim goes, phase by phase (docs/boot.md, "Where boot time goes").
 #
 # Runs `exosim --stats PROGRAM ARGS` RUNS times (default 11) and prints, as a Markdown
-# table, the median ms of each phase: exosim's own set-up (time_setup_ms), the kernel's
+# table, the median ms of each phase: exosim's own set-up (the archive, the VM, loading
+# the kernel and the archive into guest RAM, and their sum), the kernel's
 # boot phases and the program's start-up marks (the kernel's `exosim-stats: boot_us`
 # line), and exosim's teardown.  With QEMU and the plugin bench/insn_count.so built,
 # one more run under QEMU TCG with `-icount shift=0` and exosim.tsc_khz=1000000 (the
@@ -31,6 +32,7 @@ trap 'rm -rf "$tmp"' EXIT
 # fields FILE: "name value" for every field of the boot_us line, then exosim's times.
 fields() {
 	sed -n 's/^exosim-stats: boot_us //p' "$1" | tr ' ' '\n' | tr '=' ' '
+	sed -n 's/^exosim-stats: setup_ms //p' "$1" | tr ' ' '\n' | sed 's/^\(.*\)=\(.*\)/setup_\1_ms \2/'
 	sed -n 's/^exosim-stats: time_setup_ms=\([0-9.]*\) .*time_teardown_ms=\([0-9.]*\).*/setup_ms \1\nteardown_ms \2/p' "$1"
 }
 
@@ -67,7 +69,7 @@ echo
 echo "| phase | median ms (exosim) | instructions (QEMU TCG) |"
 echo "|---|---|---|"
 # The phases in boot order; a program without a mark (`program`: ExOS only) has no row.
-for p in setup_ms entry cmdline cpu memory tables lapic env load start args program run teardown_ms total wall_ms; do
+for p in setup_archive_ms setup_vm_ms setup_load_ms setup_ms entry cmdline cpu memory tables lapic env load start args program run teardown_ms total wall_ms; do
 	ms=-
 	if [ -s "$tmp/kvm" ] && grep -q "^$p " "$tmp/kvm"; then
 		ms=$(awk -v p="$p" '$1 == p { print $2 }' "$tmp/kvm" | sort -g | awk '{ v[NR] = $1 }

@@ -54,9 +54,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	stats_mark(PHASE_VM);
 	struct vm vm;
 	vm_create(&vm, o.mem);
 	devices_setup(&vm);
+	stats_mark(PHASE_LOAD);
 	struct kernel_image k;
 	kernel_load(o.kernel, &vm.mem, &k);
 	char cmdline[PVH_CMDLINE_MAX];
