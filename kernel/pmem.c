@@ -180,14 +180,22 @@ static uint64_t ram_pages(void)
 	return pages;
 }
 
+/* The bytes of table for n entries: whole 2 MiB pages from 1 GiB of frames
+ * up, exported with one entry each (a 4 KiB tail cost ~100 us an entry
+ * here); below that, pages, so that a small VM does not give up 2 MiB. */
+static uint64_t table_span(uint64_t n)
+{
+	uint64_t bytes = n * sizeof(struct exo_page);
+	return ROUNDUP(bytes, bytes >= TABLE_ALIGN ? TABLE_ALIGN : EXO_PAGE_SIZE);
+}
+
 /* Carves the page-info table, the rmap heads and the pools in one block. */
 static void carve_tables(const struct pmem_pool *pools, int npools)
 {
 	uint64_t ram = ram_pages(), bytes[8], total;
 	if (npools > (int)ARRAY_SIZE(bytes))
 		panic("pmem_init: %d pools", npools);
-	/* whole 2 MiB pages: exported with one entry each (pmem_table_bytes) */
-	table_bytes = ROUNDUP(npages * sizeof(struct exo_page), TABLE_ALIGN);
+	table_bytes = table_span(npages);
 	total = table_bytes + ROUNDUP(npages * sizeof(uint32_t), EXO_PAGE_SIZE);
 	for (int i = 0; i < npools; i++) {
 		bytes[i] = ROUNDUP(pools[i].count(ram) * pools[i].size, EXO_PAGE_SIZE);
@@ -504,8 +512,7 @@ uint64_t pmem_table_pa(void)
 
 uint64_t pmem_table_bytes(void)
 {
-	/* Whole 2 MiB pages, each one export entry (a 4 KiB tail cost ~100 us an
-	 * entry here), within table_bytes: it was carved for the npages before the
-	 * table came off the top, at least as many.  Entries past npages are 0. */
-	return ROUNDUP(npages * sizeof(struct exo_page), TABLE_ALIGN);
+	/* Within table_bytes: it was carved for the npages before the table came
+	 * off the top, at least as many.  Entries past npages are 0. */
+	return table_span(npages);
 }
