@@ -393,9 +393,11 @@ static int map_fresh_entries(struct env *e, uint64_t *pte, uint64_t va, uint64_t
                              uint64_t perm, uint32_t node)
 {
 	uint64_t done = rmap_add_run(pfn, e->slot, va, node, n);
-	for (uint64_t i = 0; i < done; i++) {
-		pte[i] = PA(pfn + i) | perm | USER_PTE;
-		page_info[pfn + i].refs++;
+	struct exo_page *info = &page_info[pfn]; /* a local: the stores cannot move it */
+	uint64_t entry = PA(pfn) | perm | USER_PTE;
+	for (uint64_t i = 0; i < done; i++, entry += EXO_PAGE_SIZE) {
+		pte[i] = entry;
+		info[i].refs++;
 	}
 	*table_used(pte) += (uint16_t)done;
 	return done == n ? 0 : -EXO_ENOMEM;
@@ -415,6 +417,8 @@ static int map_run(struct env *e, struct leaf_cache *c, uint64_t va, uint64_t pf
 		uint64_t k = 512 - PT_INDEX(va, 0), fresh = 0;
 		if (k > n)
 			k = n;
+		if (!*table_used(pte)) /* a table with nothing mapped: no need to look */
+			fresh = k;
 		while (fresh < k && !(pte[fresh] & PTE_P))
 			fresh++;
 		if (fresh)
