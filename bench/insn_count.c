@@ -12,6 +12,9 @@
 //   out=PATH    where to write the counts when QEMU exits (required)
 //   begin=ADDR  an instruction (hex) that opens a window: exobench's timed_begin
 //   end=ADDR    one that closes it: exobench's timed_end
+//   profile=PATH  also write, when QEMU exits, every ring-0 instruction's address and how
+//               many times it ran ("ADDR COUNT" lines, hex and decimal, by address), for
+//               bench/ring0_profile.sh to sum by kernel function
 // Output, one line: total=N ring0=N windows=N window_total=N window_ring0=N, the whole
 // run's instructions and the instructions inside the windows (from the first instruction
 // of timed_begin to the first of timed_end: the timed part plus a few instructions).
@@ -57,6 +60,15 @@ static int window_open;
 static uint64_t begin_addr, end_addr;
 static char *out_path;
 
+// profile=: a counter per translated ring-0 instruction (a block translated twice gets
+// two, summed by address at exit).
+struct slot {
+	uint64_t va, n;
+};
+static char *profile_path;
+static struct slot **slots;
+static size_t nslots, cap_slots;
+
 static void count_other(unsigned int vcpu, void *u)
 {
 	(void)vcpu, (void)u;
@@ -68,6 +80,33 @@ static void count_ring0(unsigned int vcpu, void *u)
 	(void)vcpu, (void)u;
 	total++;
 	ring0++;
+}
+
+static void count_ring0_profiled(unsigned int vcpu, void *u)
+{
+	(void)vcpu;
+	total++;
+	ring0++;
+	((struct slot *)u)->n++;
+}
+
+// A new counter for the ring-0 instruction at va; NULL if out of memory.
+static struct slot *new_slot(uint64_t va)
+{
+	if (nslots == cap_slots) {
+		size_t cap = cap_slots ? 2 * cap_slots : 4096;
+		struct slot **s = realloc(slots, cap * sizeof(*s));
+		if (!s)
+			return NULL;
+		slots = s;
+		cap_slots = cap;
+	}
+	struct slot *sl = calloc(1, sizeof(*sl));
+	if (sl) {
+		sl->va = va;
+		slots[nslots++] = sl;
+	}
+	return sl;
 }
 
 static void window_begin(unsigned int vcpu, void *u)
@@ -103,15 +142,46 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (end_addr && va == end_addr)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, window_end,
 			                                       QEMU_PLUGIN_CB_NO_REGS, NULL);
-		qemu_plugin_register_vcpu_insn_exec_cb(
-		        insn, va >= EXO_KERNBASE ? count_ring0 : count_other,
-		        QEMU_PLUGIN_CB_NO_REGS, NULL);
+		struct slot *sl = profile_path && va >= EXO_KERNBASE ? new_slot(va) : NULL;
+		if (sl)
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, count_ring0_profiled,
+			                                       QEMU_PLUGIN_CB_NO_REGS, sl);
+		else
+			qemu_plugin_register_vcpu_insn_exec_cb(
+			        insn, va >= EXO_KERNBASE ? count_ring0 : count_other,
+			        QEMU_PLUGIN_CB_NO_REGS, NULL);
 	}
+}
+
+static int by_va(const void *a, const void *b)
+{
+	uint64_t x = (*(struct slot *const *)a)->va, y = (*(struct slot *const *)b)->va;
+	return x < y ? -1 : x > y;
+}
+
+static void write_profile(void)
+{
+	FILE *f = fopen(profile_path, "w");
+	if (!f) {
+		fprintf(stderr, "insn_count: cannot write %s\n", profile_path);
+		return;
+	}
+	qsort(slots, nslots, sizeof(*slots), by_va);
+	for (size_t i = 0; i < nslots;) {
+		uint64_t va = slots[i]->va, n = 0;
+		for (; i < nslots && slots[i]->va == va; i++)
+			n += slots[i]->n;
+		if (n)
+			fprintf(f, "%" PRIx64 " %" PRIu64 "\n", va, n);
+	}
+	fclose(f);
 }
 
 static void write_counts(qemu_plugin_id_t id, void *u)
 {
 	(void)id, (void)u;
+	if (profile_path)
+		write_profile();
 	FILE *f = fopen(out_path, "w");
 	if (!f) {
 		fprintf(stderr, "insn_count: cannot write %s\n", out_path);
@@ -146,6 +216,8 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *in
 			begin_addr = strtoull(v, NULL, 16);
 		else if (arg_is(argv[i], "end", &v))
 			end_addr = strtoull(v, NULL, 16);
+		else if (arg_is(argv[i], "profile", &v))
+			profile_path = strdup(v);
 		else {
 			fprintf(stderr, "insn_count: unknown argument '%s'\n", argv[i]);
 			return -1;

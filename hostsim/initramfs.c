@@ -267,14 +267,20 @@ void initramfs_build(struct initramfs *out, const struct options *o)
 
 	struct cpio_builder b;
 	cpio_builder_init(&b);
-	int bad = cpio_add_dir(&b, "bin", 0755) | cpio_add_dir(&b, "exosim", 0755);
+	/* exosim/init and the program it names come first: the kernel parses the
+	 * archive only as far as those two (~1.2K emulated instructions an entry
+	 * here).  The directories follow their files: readers make the parents of
+	 * a path as they meet it (libos/linux/rootfs.c). */
+	const char *init = img.exos_native ? guest_path : "exosim/exos.elf";
+	int bad = cpio_add_file(&b, "exosim/init", init, strlen(init), 0644);
 	struct stat st; /* the program keeps its owner and time, as --add files do */
-	set_owner_time(&b, stat(prog, &st) == 0 ? &st : NULL);
-	bad |= cpio_add_file(&b, guest_path, image, size, 0755);
-	set_owner_time(&b, NULL);
-	bad |= cpio_add_file(&b, "exosim/argv", args, args_len, 0644);
+	const struct stat *prog_st = stat(prog, &st) == 0 ? &st : NULL;
 	if (img.exos_native) { /* linked with ExOS: the kernel runs it directly */
-		bad |= cpio_add_file(&b, "exosim/init", guest_path, strlen(guest_path), 0644) |
+		set_owner_time(&b, prog_st);
+		bad |= cpio_add_file(&b, guest_path, image, size, 0755);
+		set_owner_time(&b, NULL);
+		bad |= cpio_add_dir(&b, "bin", 0755) | cpio_add_dir(&b, "exosim", 0755) |
+		       cpio_add_file(&b, "exosim/argv", args, args_len, 0644) |
 		       cpio_add_file(&b, "exosim/envp", "", 0, 0644);
 	} else { /* a Linux program: the kernel runs ExOS, which runs it */
 		size_t libos_size, conf_len;
@@ -284,7 +290,11 @@ void initramfs_build(struct initramfs *out, const struct options *o)
 		char *conf = exos_config(o, guest_path, &u, &conf_len);
 		env = join(envc, environ, &env_len);
 		bad |= cpio_add_file(&b, "exosim/exos.elf", libos, libos_size, 0755) |
-		       cpio_add_file(&b, "exosim/init", "exosim/exos.elf", 15, 0644) |
+		       cpio_add_dir(&b, "bin", 0755) | cpio_add_dir(&b, "exosim", 0755);
+		set_owner_time(&b, prog_st);
+		bad |= cpio_add_file(&b, guest_path, image, size, 0755);
+		set_owner_time(&b, NULL);
+		bad |= cpio_add_file(&b, "exosim/argv", args, args_len, 0644) |
 		       cpio_add_file(&b, "exosim/envp", env, env_len, 0644) |
 		       cpio_add_file(&b, "exosim/exos", conf, conf_len, 0644);
 		/* The user's names for the ids ExOS reports; before --add, so that a

@@ -121,6 +121,15 @@ void vm_create(struct vm *vm, uint64_t mem_size)
 	vm->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
 }
 
+uint64_t vm_guest_tsc(struct vm *vm)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = {.h = {.nmsrs = 1}, .e = {.index = 0x10 /* IA32_TIME_STAMP_COUNTER */}};
+	return ioctl(vm->vcpu_fd, KVM_GET_MSRS, &m) == 1 ? m.e.data : 0;
+}
+
 static struct kvm_segment flat_segment(uint16_t selector, uint8_t type)
 {
 	return (struct kvm_segment){

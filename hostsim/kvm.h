@@ -22,6 +22,10 @@ struct vm {
  * EXOSIM_EXIT_NOKVM (saying how to fix it) or EXOSIM_EXIT_INTERNAL. */
 void vm_create(struct vm *vm, uint64_t mem_size);
 
+/* The guest's TSC now (0 if KVM cannot say): where the kernel's boot-time line
+ * starts (exo.tsc_start, docs/boot.md). */
+uint64_t vm_guest_tsc(struct vm *vm);
+
 /* Puts the vCPU in the PVH start state: 32-bit protected mode, paging off,
  * flat segments, %ebx = start_info. */
 void vm_set_pvh_state(struct vm *vm, uint32_t entry, uint32_t start_info);

@@ -7,7 +7,7 @@
 
 /* --append's limit: the PVH command line holds 4095 bytes (PVH_CMDLINE_MAX
  * with its NUL), of which 128 are kept for exosim's own words (exosim.tsc_khz=,
- * exo.epoch_ns=, exo.stats, noxsave: at most 78 bytes).  Longer is refused,
+ * exo.epoch_ns=, exo.stats exo.tsc_start=, noxsave: at most 112 bytes).  Longer is refused,
  * never cut. */
 #define OPTIONS_APPEND_MAX 3967
 

@@ -14,16 +14,28 @@ struct boot_page {
 };
 _Static_assert(sizeof(struct boot_page) <= PAGE, "boot data fits one page");
 
-/* The archive goes on the first page after the kernel: page-aligned, so that
- * the kernel can hand its frames to the first environment for mapping programs
- * in place (docs/boot.md), and below the kernel's last usable page, so that
- * its page-info table covers those frames. */
+#define LARGE (2ull << 20)
+
+/* The module's size: the archive padded with zeros to a whole number of 2 MiB
+ * pages.  Readers stop at its trailer; the kernel exports it with one 2 MiB
+ * entry per 2 MiB instead of one per page (~1-2 us each in emulated ring 0).
+ * The padding is guest RAM exosim never writes, so it reads as zero. */
+static uint64_t module_size(const struct initramfs *initrd)
+{
+	return (initrd->size + LARGE - 1) & ~(LARGE - 1);
+}
+
+/* The archive goes on the first 2 MiB boundary after the kernel (see
+ * module_size): page-aligned, so that the kernel can hand its frames to the
+ * first environment for mapping programs in place (docs/boot.md), and below
+ * the kernel's last usable page, so that its page-info table covers those
+ * frames. */
 static uint64_t place_initrd(struct guest_mem *mem, const struct kernel_image *k,
                              const struct initramfs *initrd)
 {
-	uint64_t size = (initrd->size + PAGE - 1) & ~(PAGE - 1);
+	uint64_t size = module_size(initrd);
 	uint64_t top = mem->low_end & ~(PAGE - 1);
-	uint64_t gpa = (k->hi + PAGE - 1) & ~(PAGE - 1);
+	uint64_t gpa = (k->hi + LARGE - 1) & ~(LARGE - 1);
 	/* Leave the kernel at least as much room as the archive, so that a program that
 	 * "fits" also has pages to be loaded into. */
 	if (gpa > top || top - gpa < 2 * size)
@@ -49,7 +61,7 @@ uint64_t pvh_setup(struct guest_mem *mem, const struct kernel_image *k,
 	struct boot_page *bp = gpa_ptr(mem, PVH_START_INFO_GPA, sizeof(*bp));
 	memset(bp, 0, sizeof(*bp));
 	bp->mod.paddr = place_initrd(mem, k, initrd);
-	bp->mod.size = initrd->size;
+	bp->mod.size = module_size(initrd);
 	uint32_t n = 0;
 	bp->map[n++] = (struct hvm_memmap_table_entry){0, mem->low_end, XEN_HVM_MEMMAP_TYPE_RAM, 0};
 	if (mem->size > mem->low_end)

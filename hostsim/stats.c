@@ -123,6 +123,9 @@ void stats_print(const char *irqchip)
 	        "time_total_ms=%.3f\n",
 	        marks[PHASE_GUEST] - marks[PHASE_START], marks[PHASE_TEARDOWN] - marks[PHASE_GUEST],
 	        marks[PHASE_END] - marks[PHASE_TEARDOWN], marks[PHASE_END] - marks[PHASE_START]);
+	fprintf(stderr, "exosim-stats: setup_ms archive=%.3f vm=%.3f load=%.3f\n",
+	        marks[PHASE_VM] - marks[PHASE_START], marks[PHASE_LOAD] - marks[PHASE_VM],
+	        marks[PHASE_GUEST] - marks[PHASE_LOAD]);
 	fprintf(stderr, "exosim-stats: exits_total=%llu bad_guest_requests=%llu irqchip=%s\n",
 	        (unsigned long long)total, (unsigned long long)bad_requests, irqchip);
 	fprintf(stderr, "exosim-stats: exits_by_reason");

@@ -5,7 +5,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum stats_phase { PHASE_START, PHASE_GUEST, PHASE_TEARDOWN, PHASE_END, NPHASES };
+/* Where exosim's own time goes: PHASE_START..PHASE_GUEST is time_setup_ms, split
+ * into the archive (reading and packing the files), the VM (KVM, guest RAM, the
+ * devices) and loading (the kernel ELF, the archive and boot data into guest RAM). */
+enum stats_phase {
+	PHASE_START,
+	PHASE_VM,    /* the archive is built */
+	PHASE_LOAD,  /* the VM exists */
+	PHASE_GUEST, /* the kernel and boot data are in place: the vCPU runs */
+	PHASE_TEARDOWN,
+	PHASE_END,
+	NPHASES
+};
 
 double stats_now_ms(void);
 void stats_mark(enum stats_phase p); /* records the time phase p begins */

@@ -30,6 +30,7 @@ void gate_init(void)
 	export_map(EXO_KINFO, kpa(&kinfo_page), PTE_NX);
 	kinfo_page.version = 1;
 	kinfo_page.tsc_khz = boot_options.tsc_khz;
+	kinfo_page.flags = boot_options.stats ? EXO_KINFO_STATS : 0;
 	gate_write(gate_syscall);
 }
 

@@ -53,10 +53,7 @@ static bool map_user_pages(struct env *e, uint64_t lo, uint64_t hi, uint64_t per
 	}
 	e->info->pages += n;
 	uint32_t node = (uint32_t)cap_lookup(&caps, e->slot, slot);
-	for (uint64_t i = 0; i < n; i++)
-		if (vm_map(e, lo + i * EXO_PAGE_SIZE, PFN(pa) + i, perm, node))
-			return false;
-	return true;
+	return vm_map_run(e, lo, PFN(pa), n, perm, node) == 0;
 }
 
 /* The frames of the initramfs e may map read-only in place: its capability
@@ -122,10 +119,11 @@ static int load_segment(struct env *e, const struct in_place *ip, const struct e
 		     run < end && page_in_place(ip, img, l, run, &pfn) == in;)
 			run += EXO_PAGE_SIZE;
 		if (in) {
-			for (uint64_t a = va; a < run; a += EXO_PAGE_SIZE)
-				if (!page_in_place(ip, img, l, a, &pfn) ||
-				    vm_map(e, a, pfn, perm, (uint32_t)ip->node))
-					return -EXO_ENOMEM;
+			/* congruent with the file: the run's frames are consecutive */
+			if (!page_in_place(ip, img, l, va, &pfn) ||
+			    vm_map_run(e, va, pfn, (run - va) / EXO_PAGE_SIZE, perm,
+			               (uint32_t)ip->node))
+				return -EXO_ENOMEM;
 			continue;
 		}
 		if (!map_user_pages(e, va, run, perm))

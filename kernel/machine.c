@@ -2,6 +2,7 @@
 #include <hw/exosim_pv.h>
 
 #include "arch.h"
+#include "boottime.h"
 #include "fpu.h"
 #include "gate.h"
 #include "kernel.h"
@@ -17,6 +18,7 @@ static void print_stats(void)
 	        "ticks=%lu\n",
 	        kinfo_page.syscalls, kinfo_page.upcalls, kinfo_page.pcts, kinfo_page.idle_halts,
 	        kinfo_page.ticks);
+	boot_print_times();
 	fpu_print_timing();
 }
 

@@ -9,6 +9,7 @@
 #include <hw/pvh.h>
 
 #include "arch.h"
+#include "boottime.h"
 #include "captab.h"
 #include "cmdline.h"
 #include "cpio.h"
@@ -56,39 +57,75 @@ static const void *boot_ptr(uint64_t pa, uint64_t len)
 	return kva(pa);
 }
 
+/* The options the kernel reads, found in one pass over the command line
+ * (cmdline_scan): each extra pass cost ~1K emulated instructions. */
+enum {
+	OPT_VERBOSE,
+	OPT_STATS,
+	OPT_TSC_START,
+	OPT_STACK_OVERFLOW,
+	OPT_TSC_KHZ,
+	OPT_NOXSAVE,
+	OPT_FPU_TIMING,
+	OPT_SCRUB_BENCH,
+	OPT_TICK_US,
+	OPT_EPOCH_NS,
+	OPT_RECLAIM_GRACE,
+	NOPTS
+};
+static const char *const option_keys[NOPTS] = {
+        [OPT_VERBOSE] = "verbose",
+        [OPT_STATS] = "exo.stats",
+        [OPT_TSC_START] = "exo.tsc_start",
+        [OPT_STACK_OVERFLOW] = "exo.test_stack_overflow",
+        [OPT_TSC_KHZ] = "exosim.tsc_khz",
+        [OPT_NOXSAVE] = "noxsave",
+        [OPT_FPU_TIMING] = "exo.fpu_timing",
+        [OPT_SCRUB_BENCH] = "exo.scrub_bench",
+        [OPT_TICK_US] = "exo.tick_us",
+        [OPT_EPOCH_NS] = "exo.epoch_ns",
+        [OPT_RECLAIM_GRACE] = "exo.reclaim_grace",
+};
+
+/* The option's value as a number into *out, if it was given one. */
+static void opt_u64(const struct cmdline_word *w, uint64_t *out)
+{
+	if (w->keylen && w->has_value)
+		cmdline_parse_u64(w->value, w->vlen, out);
+}
+
 static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *res, int *nres)
 {
 	if (!si->cmdline_paddr)
 		return 0;
 	const char *cmd = boot_ptr(si->cmdline_paddr, 1);
-	size_t len = 0;
-	while (len < MAX_CMDLINE && si->cmdline_paddr + len < PMEM_DIRECT_MAP_END && cmd[len])
-		len++;
+	size_t max = MAX_CMDLINE;
+	if (PMEM_DIRECT_MAP_END - si->cmdline_paddr < max)
+		max = PMEM_DIRECT_MAP_END - si->cmdline_paddr;
+	struct cmdline_word w[NOPTS];
+	size_t len = cmdline_scan(cmd, max, option_keys, NOPTS, w);
 	res[(*nres)++] = (struct mem_range){si->cmdline_paddr, si->cmdline_paddr + len + 1};
-	struct cmdline_word w;
-	boot_options.verbose = cmdline_find(cmd, len, "verbose", &w);
-	boot_options.stats = cmdline_find(cmd, len, "exo.stats", &w);
-	test_stack_overflow = cmdline_find(cmd, len, "exo.test_stack_overflow", &w);
-	if (cmdline_find(cmd, len, "exosim.tsc_khz", &w) && w.has_value)
-		cmdline_parse_u64(w.value, w.vlen, &boot_options.tsc_khz);
-	boot_options.noxsave = cmdline_find(cmd, len, "noxsave", &w);
-	boot_options.fpu_timing = cmdline_find(cmd, len, "exo.fpu_timing", &w);
-	boot_options.scrub_bench = cmdline_find(cmd, len, "exo.scrub_bench", &w);
+	boot_options.verbose = w[OPT_VERBOSE].keylen;
+	boot_options.stats = w[OPT_STATS].keylen;
+	opt_u64(&w[OPT_TSC_START], &boot_options.tsc_start);
+	test_stack_overflow = w[OPT_STACK_OVERFLOW].keylen;
+	opt_u64(&w[OPT_TSC_KHZ], &boot_options.tsc_khz);
+	boot_options.noxsave = w[OPT_NOXSAVE].keylen;
+	boot_options.fpu_timing = w[OPT_FPU_TIMING].keylen;
+	boot_options.scrub_bench = w[OPT_SCRUB_BENCH].keylen;
 	boot_options.tick_us = DEFAULT_TICK_US;
-	if (cmdline_find(cmd, len, "exo.tick_us", &w) && w.has_value)
-		cmdline_parse_u64(w.value, w.vlen, &boot_options.tick_us);
+	opt_u64(&w[OPT_TICK_US], &boot_options.tick_us);
 	if (boot_options.tick_us < 100 || boot_options.tick_us > 1000000)
 		boot_options.tick_us = DEFAULT_TICK_US;
 	/* Wall-clock time when the VMM started us (ns since 1970), for the libOS's
 	 * clocks: an error of the boot time (a few ms) is accepted. */
-	if (cmdline_find(cmd, len, "exo.epoch_ns", &w) && w.has_value)
-		cmdline_parse_u64(w.value, w.vlen, &kinfo_page.epoch_ns);
+	opt_u64(&w[OPT_EPOCH_NS], &kinfo_page.epoch_ns);
 	/* The reclaim grace period is policy a test or a slow host may widen. */
 	kinfo_page.reclaim_grace_ticks = RECLAIM_GRACE_TICKS_DEFAULT;
-	if (cmdline_find(cmd, len, "exo.reclaim_grace", &w)) {
+	if (w[OPT_RECLAIM_GRACE].keylen) {
 		uint64_t grace = 0;
-		if (w.has_value && cmdline_parse_u64(w.value, w.vlen, &grace) == 0 && grace >= 1 &&
-		    grace <= RECLAIM_GRACE_TICKS_MAX)
+		opt_u64(&w[OPT_RECLAIM_GRACE], &grace);
+		if (grace >= 1 && grace <= RECLAIM_GRACE_TICKS_MAX)
 			kinfo_page.reclaim_grace_ticks = grace;
 		else
 			kprintf("exo: exo.reclaim_grace ignored: 1..%u ticks\n",
@@ -97,7 +134,11 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	return len;
 }
 
-static void memory_init(const struct hvm_start_info *si, struct mem_range *res, int nres)
+/* cover_end: the page-info table describes frames up to there at least (the
+ * initramfs, which QEMU puts above the last usable page), so the first
+ * environment can map the archive's frames in place (grant_initrd). */
+static void memory_init(const struct hvm_start_info *si, struct mem_range *res, int nres,
+                        uint64_t cover_end)
 {
 	if (si->version < 1 || !si->memmap_entries)
 		panic("the boot loader passed no memory map");
@@ -112,7 +153,7 @@ static void memory_init(const struct hvm_start_info *si, struct mem_range *res, 
 		panic("no usable memory in the memory map");
 	/* exosim promises fresh RAM reads as zero; QEMU's firmware may have used it. */
 	const struct pmem_pool pools[] = {rmap_pool, captab_pool};
-	pmem_init(usable, n, console_is_paravirtual(), pools, (int)ARRAY_SIZE(pools));
+	pmem_init(usable, n, cover_end, console_is_paravirtual(), pools, (int)ARRAY_SIZE(pools));
 	/* The top 2 MiB of RAM are still free: allocation starts at the bottom. */
 	uint64_t top = ROUNDDOWN(usable[n - 1].end, 2ul << 20);
 	if (boot_options.scrub_bench && pmem_in_free_ranges(top - (2ul << 20), 2ul << 20))
@@ -247,9 +288,11 @@ static _Noreturn void start_first_env(const void *data, size_t len)
 	if (!e)
 		panic("out of memory creating the first environment");
 	grant_initrd(e, data, len);
+	boot_mark(EXO_BOOT_ENV);
 	int status = load_program(e, shown, prog.data, prog.size);
 	if (status)
 		machine_exit(status);
+	boot_mark(EXO_BOOT_LOAD);
 	env_start(e, 0);
 	env_run(e);
 }
@@ -266,7 +309,9 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	int nres = 0;
 	res[nres++] = (struct mem_range){start_info_pa, start_info_pa + sizeof(*si)};
 	parse_cmdline(si, res, &nres);
+	boot_mark(EXO_BOOT_CMDLINE);
 	cpu_init();
+	boot_mark(EXO_BOOT_CPU);
 	if (test_stack_overflow)
 		kprintf("exo: recursed %lu\n", recurse(1ul << 40));
 
@@ -279,13 +324,16 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	        (struct mem_range){si->modlist_paddr, si->modlist_paddr + nmod * sizeof(*mods)};
 	for (uint64_t i = 0; i < nmod; i++)
 		res[nres++] = (struct mem_range){mods[i].paddr, mods[i].paddr + mods[i].size};
-	memory_init(si, res, nres);
+	memory_init(si, res, nres, mods[0].paddr + mods[0].size);
+	boot_mark(EXO_BOOT_MEMORY);
 	captab_init();
 	gate_init();
 	console_export();
 	env_init();
 	sched_init();
+	boot_mark(EXO_BOOT_TABLES);
 	lapic_init(boot_options.tick_us * 1000);
+	boot_mark(EXO_BOOT_LAPIC);
 
 	export_initrd(mods[0].paddr, mods[0].size);
 	start_first_env(boot_ptr(mods[0].paddr, mods[0].size), mods[0].size);

@@ -16,6 +16,9 @@ uint64_t *vm_walk(uint64_t pml4, uint64_t va, bool create, uint16_t owner);
 /* Maps pfn at va in e, recording that capability node made the binding;
  * replaces what was there.  0 or -EXO_ENOMEM. */
 int vm_map(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, uint32_t node);
+/* vm_map of frames [pfn, pfn + n) at [va, va + n pages): one walk per leaf
+ * table, not per page (the loader's runs, load.c). */
+int vm_map_run(struct env *e, uint64_t va, uint64_t pfn, uint64_t n, uint64_t perm, uint32_t node);
 /* Drops every user mapping and frees e's page tables (not the pages mapped:
  * those belong to capabilities). */
 void vm_teardown(struct env *e);

@@ -108,6 +108,24 @@ static uint64_t carve(uint64_t bytes, uint64_t align)
 	panic("no room for the page-info table (%lu bytes)", bytes);
 }
 
+/* Carves `bytes`, `align`-aligned, from the top of the last range if it has
+ * room, else 0.  The block then lies above every free frame, past the end of
+ * the page-info table, which need not describe it: boot marks none of its
+ * frames EXO_PAGE_KERNEL (at 4 GiB, ~17K entries of table and pools, ~13 ms of
+ * emulated `rep stosq` here). */
+static uint64_t carve_top(uint64_t bytes, uint64_t align)
+{
+	struct mem_range *r = &ranges[nranges - 1];
+	bytes = ROUNDUP(bytes, EXO_PAGE_SIZE);
+	if (r->end - r->base < bytes + align)
+		return 0;
+	uint64_t pa = ROUNDDOWN(r->end - bytes, align);
+	if (pa <= r->base)
+		return 0;
+	r->end = pa;
+	return pa;
+}
+
 /* Records which gigabytes hold no free frame, once the ranges are final: the
  * whole gigabytes inside the gaps between free ranges (so the cost follows the
  * number of ranges and holes, not the size of RAM). */
@@ -162,19 +180,30 @@ static uint64_t ram_pages(void)
 	return pages;
 }
 
+/* The bytes of table for n entries: whole 2 MiB pages from 1 GiB of frames
+ * up, exported with one entry each (a 4 KiB tail cost ~100 us an entry
+ * here); below that, pages, so that a small VM does not give up 2 MiB. */
+static uint64_t table_span(uint64_t n)
+{
+	uint64_t bytes = n * sizeof(struct exo_page);
+	return ROUNDUP(bytes, bytes >= TABLE_ALIGN ? TABLE_ALIGN : EXO_PAGE_SIZE);
+}
+
 /* Carves the page-info table, the rmap heads and the pools in one block. */
 static void carve_tables(const struct pmem_pool *pools, int npools)
 {
 	uint64_t ram = ram_pages(), bytes[8], total;
 	if (npools > (int)ARRAY_SIZE(bytes))
 		panic("pmem_init: %d pools", npools);
-	table_bytes = ROUNDUP(npages * sizeof(struct exo_page), EXO_PAGE_SIZE);
+	table_bytes = table_span(npages);
 	total = table_bytes + ROUNDUP(npages * sizeof(uint32_t), EXO_PAGE_SIZE);
 	for (int i = 0; i < npools; i++) {
 		bytes[i] = ROUNDUP(pools[i].count(ram) * pools[i].size, EXO_PAGE_SIZE);
 		total += bytes[i];
 	}
-	table_pa = carve(total, TABLE_ALIGN);
+	table_pa = carve_top(total, TABLE_ALIGN);
+	if (!table_pa)
+		table_pa = carve(total, TABLE_ALIGN);
 	page_info = kva(table_pa);
 	page_rmap = kva(table_pa + table_bytes);
 	uint64_t pa = table_pa + total;
@@ -183,11 +212,25 @@ static void carve_tables(const struct pmem_pool *pools, int npools)
 		*pools[i].base = kva(pa);
 		*pools[i].n = bytes[i] / pools[i].size;
 	}
-	if (!fresh_zero)
-		fill64(page_info, 0, total / 8);
+	/* The table's entries past npages are never read: its 2 MiB rounding
+	 * needs no clearing (at 128 MiB that would be 2 MiB for 256 KiB). */
+	if (!fresh_zero) {
+		fill64(page_info, 0, ROUNDUP(npages * sizeof(struct exo_page), EXO_PAGE_SIZE) / 8);
+		fill64(page_rmap, 0, (total - table_bytes) / 8);
+	}
 }
 
-void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero,
+/* The frames the table describes: up to the end of the last range, or of
+ * cover_end if that is higher and in the direct map. */
+static uint64_t table_end(uint64_t cover_end)
+{
+	uint64_t n = PFN(ranges[nranges - 1].end);
+	if (cover_end <= PMEM_DIRECT_MAP_END && PFN(ROUNDUP(cover_end, EXO_PAGE_SIZE)) > n)
+		n = PFN(ROUNDUP(cover_end, EXO_PAGE_SIZE));
+	return n;
+}
+
+void pmem_init(const struct mem_range *usable, int n, uint64_t cover_end, bool fresh_pages_are_zero,
                const struct pmem_pool *pools, int npools)
 {
 	fresh_zero = fresh_pages_are_zero;
@@ -200,8 +243,9 @@ void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero,
 	}
 	if (!nranges)
 		panic("no usable memory in the direct map");
-	npages = PFN(ranges[nranges - 1].end);
-	carve_tables(pools, npools);
+	npages = table_end(cover_end);
+	carve_tables(pools, npools); /* sized for npages: an upper bound */
+	npages = table_end(cover_end);
 	find_holes();
 	mark_kernel_pages();
 	nfree = ram_pages();
@@ -468,5 +512,7 @@ uint64_t pmem_table_pa(void)
 
 uint64_t pmem_table_bytes(void)
 {
-	return table_bytes;
+	/* Within table_bytes: it was carved for the npages before the table came
+	 * off the top, at least as many.  Entries past npages are 0. */
+	return table_span(npages);
 }

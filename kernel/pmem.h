@@ -36,8 +36,10 @@ struct pmem_pool {
 };
 
 /* Takes the free ranges (the memory map minus everything reserved) and carves
- * the page-info table and the pools out of them. */
-void pmem_init(const struct mem_range *usable, int n, bool fresh_pages_are_zero,
+ * the page-info table and the pools out of them.  The table describes every
+ * frame up to the end of the last range, or up to cover_end if that is higher
+ * (in the direct map): frames there that are in no range are the kernel's. */
+void pmem_init(const struct mem_range *usable, int n, uint64_t cover_end, bool fresh_pages_are_zero,
                const struct pmem_pool *pools, int npools);
 /* Is [pa, pa+len) inside one free range (free at boot)? */
 bool pmem_in_free_ranges(uint64_t pa, uint64_t len);

@@ -4,6 +4,7 @@
  * lists are short.  All state is valid zero-filled. */
 #include <exo/env.h>
 #include <exo/errno.h>
+#include <exo/memlayout.h>
 
 #include "captab.h"
 #include "kernel.h"
@@ -52,6 +53,35 @@ int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node)
 	if (node != RMAP_NO_NODE)
 		caps.nodes[node].bindings++;
 	return 0;
+}
+
+uint64_t rmap_add_run(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node, uint64_t n)
+{
+	/* Fresh records from the bump region, with the state in locals: the
+	 * stores through recs[] could alias the globals, and a reload of each per
+	 * page costs ~1 us here.  Recycled records go one by one. */
+	uint64_t done = 0, key0 = key(env_slot, va);
+	uint32_t i = bump;
+	while (done < n && free_head) {
+		uint32_t f = free_head - 1;
+		free_head = recs[f].next;
+		recs[f] =
+		        (struct rmap_rec){key0 + done * EXO_PAGE_SIZE, node, page_rmap[pfn + done]};
+		page_rmap[pfn + done] = f + 1;
+		done++;
+	}
+	uint64_t fresh = n - done < nrecs - i ? n - done : nrecs - i;
+	struct rmap_rec *r = &recs[i];
+	uint32_t *head = &page_rmap[pfn + done];
+	for (uint64_t k = 0; k < fresh; k++) {
+		r[k] = (struct rmap_rec){key0 + (done + k) * EXO_PAGE_SIZE, node, head[k]};
+		head[k] = i + (uint32_t)k + 1;
+	}
+	bump = i + (uint32_t)fresh;
+	done += fresh;
+	if (node != RMAP_NO_NODE)
+		caps.nodes[node].bindings += (uint32_t)done;
+	return done;
 }
 
 static void release(uint32_t i)

@@ -19,6 +19,10 @@
 extern const struct pmem_pool rmap_pool;
 
 int rmap_add(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node);
+/* rmap_add for n pages at once: frames pfn.. mapped at va.. (one environment,
+ * one capability node), with one call.  Returns how many it recorded: fewer
+ * than n only when the pool runs out. */
+uint64_t rmap_add_run(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t node, uint64_t n);
 /* Removes the record for (env_slot, va); returns its capability node + 1, or 0. */
 uint32_t rmap_remove(uint64_t pfn, uint16_t env_slot, uint64_t va);
 /* Removes every record of env_slot for pfn, in one walk; returns how many. */

@@ -5,6 +5,7 @@
 #include <exo/status.h>
 #include <exo/syscall.h>
 
+#include "boottime.h"
 #include "captab.h"
 #include "env.h"
 #include "kernel.h"
@@ -33,7 +34,8 @@ SYSCALL(sys_console_write)
 }
 
 /* Statuses are 0..255 as on Linux, minus the block exosim keeps for itself
- * unless the libOS says the status is a Linux program's own (status.h). */
+ * unless the libOS says the status is a Linux program's own (status.h).  a2:
+ * the libOS's start-up marks, read only with exo.stats (boottime.h). */
 SYSCALL(sys_exit)
 {
 	UNUSED_ARGS();
@@ -41,6 +43,7 @@ SYSCALL(sys_exit)
 	a1 &= ~(uint64_t)EXO_EXIT_VERBATIM;
 	if (a1 > 255 || (!verbatim && a1 >= EXO_STATUS_RESERVED_LO && a1 <= EXO_STATUS_RESERVED_HI))
 		return -EXO_EINVAL;
+	boot_take_marks(curenv->pml4, a2);
 	env_exit(curenv, (int)a1);
 }
 

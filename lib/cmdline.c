@@ -55,6 +55,32 @@ bool cmdline_find(const char *cmdline, size_t len, const char *key, struct cmdli
 	return found;
 }
 
+/* Whether the word's key is key (NUL-terminated): stops at the first
+ * difference, so most keys cost a byte or two. */
+static bool key_is(const struct cmdline_word *w, const char *key)
+{
+	size_t i = 0;
+
+	while (i < w->keylen && key[i] == w->key[i])
+		i++;
+	return i == w->keylen && key[i] == 0;
+}
+
+size_t cmdline_scan(const char *cmdline, size_t len, const char *const *keys, size_t nkeys,
+                    struct cmdline_word *found)
+{
+	size_t pos = 0;
+	struct cmdline_word cur;
+
+	for (size_t i = 0; i < nkeys; i++)
+		found[i].keylen = 0;
+	while (cmdline_next(cmdline, len, &pos, &cur))
+		for (size_t i = 0; i < nkeys; i++)
+			if (key_is(&cur, keys[i]))
+				found[i] = cur;
+	return pos;
+}
+
 /* Digits of s[*i..n) in base 10 or 16 (at least one), advancing *i. -1 on overflow or
  * when there is no digit. */
 static int parse_digits(const char *s, size_t n, size_t *i, unsigned base, uint64_t *out)

@@ -105,6 +105,7 @@ static void grow_stack(uint64_t sp, size_t block)
  * multiple of 16), with the stack already grown to hold them. */
 size_t __exo_args_size(uint64_t sp)
 {
+	exos_boot_marks[EXO_MARK_START] = exo_rdtsc();
 	if (!&exos_start_args || exos_start_args) {
 		args = exos_boot_strings(INITRAMFS_ARGV);
 		env = exos_boot_strings(INITRAMFS_ENVP);
@@ -127,4 +128,5 @@ void __exo_args_build(uint64_t *sp)
 	argv[args.count] = 0;
 	exos_strlist_copy(&env, str + exos_strlist_bytes(&args), envp);
 	envp[env.count] = 0;
+	exos_boot_marks[EXO_MARK_MAIN] = exo_rdtsc();
 }

@@ -1,6 +1,8 @@
 /* Out-of-line exokernel call helpers (the rest are inline in <exos/sys.h>). */
 #include <exos/sys.h>
 
+uint64_t exos_boot_marks[EXO_NMARKS];
+
 _Noreturn void exo_exit(int status)
 {
 	exo_exit_status(status);

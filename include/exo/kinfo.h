@@ -11,6 +11,28 @@
 #define EXO_TIMER_X2APIC 1 /* LAPIC timer, periodic, through x2APIC MSRs */
 #define EXO_TIMER_XAPIC  2 /* the same through the memory-mapped xAPIC (QEMU TCG) */
 
+/* exo_kinfo.boot_tsc[i]: the TSC when the kernel's boot phase i ended (the
+ * first began at tsc_boot, kmain's entry).  Kept always (an rdtsc each), printed
+ * with exo.stats as one `exosim-stats: boot_us` line (docs/boot.md). */
+#define EXO_BOOT_CMDLINE 0 /* the console, the command line */
+#define EXO_BOOT_CPU     1 /* GDT, IDT, TSS, syscall MSRs, FPU */
+#define EXO_BOOT_MEMORY  2 /* the memory map, the page-info table */
+#define EXO_BOOT_TABLES  3 /* capabilities, gate, console ring, environments, scheduler */
+#define EXO_BOOT_LAPIC   4 /* the timer */
+#define EXO_BOOT_ENV     5 /* the initramfs exported, the first program found, its env */
+#define EXO_BOOT_LOAD    6 /* the first program's segments and stack mapped */
+#define EXO_BOOT_NPHASES 7
+
+/* exo_kinfo.flags */
+#define EXO_KINFO_STATS 1 /* exo.stats: a libOS may pass its start-up marks at exit */
+
+/* A libOS's start-up marks, the TSC at each point (0: not reached), which
+ * EXO_SYS_EXIT may pass for the kernel to print with its own (syscall.h). */
+#define EXO_MARK_START   0 /* the runtime's first instruction (crt0's _start) */
+#define EXO_MARK_MAIN    1 /* main() called: the arguments are laid out */
+#define EXO_MARK_PROGRAM 2 /* a personality's program entered (ExOS: the Linux program) */
+#define EXO_NMARKS       3
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -43,6 +65,8 @@ struct exo_kinfo {
 	uint64_t console_in_size;     /* bytes of the console input ring (console.h), 0 if none */
 	uint64_t ram_pages; /* frames the allocator had at boot: the RAM environments share
 	                       (npages also counts holes and the kernel's own) */
+	uint64_t boot_tsc[EXO_BOOT_NPHASES]; /* the TSC at the end of each boot phase */
+	uint64_t flags;                      /* EXO_KINFO_* */
 };
 #endif
 

@@ -21,7 +21,10 @@
  * reader), -EXO_ENOSPC (a full device) or -EXO_EIO when the host's stream
  * failed first. */
 #define EXO_SYS_CONSOLE_WRITE 1
-#define EXO_SYS_EXIT          2 /* (int status) -> does not return */
+/* EXO_SYS_EXIT: (int status, const uint64_t *marks) -> does not return.  marks
+ * may be 0, or the libOS's EXO_NMARKS start-up marks (kinfo.h): with exo.stats
+ * the kernel prints them with its boot phases; otherwise it never reads them. */
+#define EXO_SYS_EXIT 2
 #define EXO_SYS_YIELD                                                                              \
 	3 /* (int env_cap or -1) -> 0: run another environment                                     \
 	   (env_cap: give it the rest of our slice) */

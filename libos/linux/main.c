@@ -261,5 +261,6 @@ int main(void)
 	linux_syscall_init(&img);
 	linux_load_image(&img, file.data, file.size);
 	uint64_t sp = build_stack(&img);
+	exos_boot_marks[EXO_MARK_PROGRAM] = exo_rdtsc();
 	enter(img.entry, sp);
 }

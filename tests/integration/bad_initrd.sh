@@ -140,8 +140,10 @@ kernel)
 	a=$tmp/a.cpio
 	cp "$tmp/good.cpio" "$a" && patch "$a" 0 X
 	check "bad magic" "$a" "exo: bad initramfs: bad cpio magic"
-	# the second header (after exosim's "bin" directory: 110 + "bin\0", padded to 116)
-	cp "$tmp/good.cpio" "$a" && patch "$a" 122 0000g000
+	# the second header (the program's, after exosim/init), whose ino field follows
+	# the 6-byte magic; the kernel reads as far as it
+	second=$(grep -obUa 070701 "$tmp/good.cpio" | sed -n '2s/:.*//p')
+	cp "$tmp/good.cpio" "$a" && patch "$a" $((second + 6)) 0000g000
 	check "non-hex digit in the second header" "$a" "exo: bad initramfs: bad hex digit"
 	{ entry 'exosim/init' $REG 'bin/\033[31mred'; trailer; } >"$a"
 	check "exosim/init names a missing program" "$a" \

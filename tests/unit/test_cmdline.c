@@ -105,6 +105,37 @@ START_TEST(find_last_wins)
 }
 END_TEST
 
+/* cmdline_scan finds what cmdline_find finds, for every key at once, and says
+ * where the command line ends. */
+START_TEST(scan_matches_find)
+{
+	static const char *const keys[] = {"mem", "foo", "memx", "me", "bar", "xmem", "absent"};
+	enum { NKEYS = sizeof(keys) / sizeof(keys[0]) };
+	size_t len;
+	char *c = nonul("mem=1 foo mem=2 memx=3 xmem=4 mem=3G foo=bar\tmem", &len);
+	struct cmdline_word found[NKEYS], w;
+
+	for (size_t cut = 0; cut <= len; cut++) {
+		ck_assert_uint_eq(cmdline_scan(c, cut, keys, NKEYS, found), cut);
+		for (size_t i = 0; i < NKEYS; i++) {
+			bool there = cmdline_find(c, cut, keys[i], &w);
+			ck_assert_msg(there == (found[i].keylen != 0), "%s at %zu", keys[i], cut);
+			if (there) {
+				ck_assert_ptr_eq(found[i].key, w.key);
+				ck_assert_uint_eq(found[i].keylen, w.keylen);
+				ck_assert_int_eq(found[i].has_value, w.has_value);
+				ck_assert_uint_eq(found[i].vlen, w.vlen);
+			}
+		}
+	}
+	free(c);
+	/* a NUL ends it, after blanks too */
+	char buf[16] = "a=1 b  ";
+	ck_assert_uint_eq(cmdline_scan(buf, sizeof(buf), keys, NKEYS, found), 7);
+	ck_assert_uint_eq(cmdline_scan(buf, 0, keys, NKEYS, found), 0);
+}
+END_TEST
+
 static uint64_t u64_ok(const char *s)
 {
 	size_t len;
@@ -256,6 +287,7 @@ Suite *cmdline_suite(void)
 	tcase_add_test(tc, words);
 	tcase_add_test(tc, empty_and_blank);
 	tcase_add_test(tc, find_last_wins);
+	tcase_add_test(tc, scan_matches_find);
 	tcase_add_test(tc, parse_u64);
 	tcase_add_test(tc, virtio_mmio);
 	tcase_add_test(tc, qemu_cmdline);

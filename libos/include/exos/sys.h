@@ -112,12 +112,17 @@ static inline long exo_console_write(int stream, const void *buf, size_t len)
 	return exo_syscall3(EXO_SYS_CONSOLE_WRITE, stream, (long)buf, (long)len);
 }
 
+/* The program's start-up marks (EXO_MARK_*, kinfo.h): the TSC, read in ring 3
+ * where it costs nothing, at each point of its start.  Every exit passes them
+ * to the kernel, which prints them with its boot phases under exo.stats. */
+extern uint64_t exos_boot_marks[EXO_NMARKS];
+
 /* EXO_SYS_EXIT: returns only if the kernel refuses the status (a status
  * exosim reserves, EXO_STATUS_RESERVED_LO..HI, or one outside 0..255), with
  * -EXO_EINVAL.  Does not flush stdio: see exit() in <stdlib.h>. */
 static inline long exo_exit_status(int status)
 {
-	return exo_syscall1(EXO_SYS_EXIT, status);
+	return exo_syscall2(EXO_SYS_EXIT, status, (long)exos_boot_marks);
 }
 
 /* Ends the environment with `status`.  If the kernel refuses it, falls back
