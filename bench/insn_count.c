@@ -14,7 +14,8 @@
 //   end=ADDR    one that closes it: exobench's timed_end
 //   profile=PATH  also write, when QEMU exits, every ring-0 instruction's address and how
 //               many times it ran ("ADDR COUNT" lines, hex and decimal, by address), for
-//               bench/ring0_profile.sh to sum by kernel function
+//               bench/ring0_profile.sh to sum by kernel function; with begin= and end=,
+//               only inside the windows (bench/profile.sh: exobench's timed part)
 // Output, one line: total=N ring0=N windows=N window_total=N window_ring0=N, the whole
 // run's instructions and the instructions inside the windows (from the first instruction
 // of timed_begin to the first of timed_end: the timed part plus a few instructions).
@@ -87,7 +88,8 @@ static void count_ring0_profiled(unsigned int vcpu, void *u)
 	(void)vcpu;
 	total++;
 	ring0++;
-	((struct slot *)u)->n++;
+	if (window_open || !begin_addr) /* with begin= and end=, inside the windows only */
+		((struct slot *)u)->n++;
 }
 
 // A new counter for the ring-0 instruction at va; NULL if out of memory.

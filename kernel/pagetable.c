@@ -538,12 +538,32 @@ static struct env *range_target(uint64_t env_cap, uint64_t va, uint64_t npages, 
 	return t;
 }
 
-/* What UNMAP and PROTECT do to each present entry of their range. */
+/* What UNMAP and PROTECT do to each present entry of their range.  leaf, if
+ * set, does a whole run of one leaf table's entries at once (when the call's
+ * budget covers them all), with no flush: the caller reloads CR3 afterwards. */
 struct range_op {
 	bool (*page)(struct env *t, uint64_t *pte, uint64_t va, uint64_t perm); /* false: EPERM */
 	bool (*large)(struct env *t, uint64_t *pde, uint64_t va, uint64_t perm);
+	long (*leaf)(uint64_t *pte, uint64_t n, uint64_t perm); /* present count, -1: EPERM */
 	uint64_t perm;
 };
+
+/* Past this many pages, an UNMAP or PROTECT of the running environment
+ * flushes the TLB once, with a CR3 reload, instead of one invlpg per entry.
+ * Each invlpg is an emulated instruction and a hypervisor exit on KVM on PVM
+ * (~1.6 µs, as much as the reload); Linux draws the same line at 33 pages
+ * (tlb_single_page_flush_ceiling).  Global (kernel) entries survive. */
+#define FLUSH_CEILING 32
+
+static bool flush_whole(const struct env *t, uint64_t npages)
+{
+	return t == curenv && npages > FLUSH_CEILING;
+}
+
+static void flush_all(void)
+{
+	lcr3(rcr3());
+}
 
 /* Applies op to the present entries of [va, va + npages pages) in t: one walk
  * per 2 MiB region, absent tables skipped whole.  A 2 MiB page must lie
@@ -573,6 +593,15 @@ range_apply(struct env *t, uint64_t va, uint64_t npages, const struct range_op *
 			continue;
 		}
 		uint64_t *pte = (uint64_t *)kva(*pde & PTE_ADDR_MASK) + PT_INDEX(va, 0);
+		uint64_t n = (stop - va) / EXO_PAGE_SIZE;
+		if (op->leaf && n <= budget) {
+			long changed = op->leaf(pte, n, op->perm);
+			if (changed < 0)
+				return -EXO_EPERM;
+			budget -= (uint64_t)changed;
+			va = stop;
+			continue;
+		}
 		for (; va < stop && budget; va += EXO_PAGE_SIZE) {
 			if (*pte & PTE_P) {
 				if (!op->page(t, pte, va, op->perm))
@@ -600,14 +629,31 @@ static bool unmap_large_entry(struct env *t, uint64_t *pde, uint64_t va, uint64_
 	return true;
 }
 
+/* unmap_page without the flush, for a whole-TLB flush after the call. */
+static bool unmap_page_noflush(struct env *t, uint64_t *pte, uint64_t va, uint64_t perm)
+{
+	(void)perm;
+	rmap_remove(PFN(*pte & PTE_ADDR_MASK), t->slot, va);
+	page_info[PFN(*pte & PTE_ADDR_MASK)].refs--;
+	(*table_used(pte))--;
+	*pte = 0;
+	return true;
+}
+
 long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
 {
 	int err;
 	struct env *t = range_target(env_cap, va, npages, &err);
 	if (!t)
 		return err;
-	const struct range_op op = {unmap_page, unmap_large_entry, 0};
-	return range_apply(t, va, npages, &op);
+	if (!flush_whole(t, npages)) {
+		const struct range_op op = {unmap_page, unmap_large_entry, 0, 0};
+		return range_apply(t, va, npages, &op);
+	}
+	const struct range_op op = {unmap_page_noflush, unmap_large_entry, 0, 0};
+	long r = range_apply(t, va, npages, &op);
+	flush_all();
+	return r;
 }
 
 /* Changing permissions keeps the page and its binding; making it writable
@@ -631,6 +677,37 @@ static bool protect_large(struct env *t, uint64_t *pde, uint64_t va, uint64_t pe
 	return true;
 }
 
+/* PROTECT's loop over n entries of one leaf table, with no flush: the new
+ * permission bits (perm | USER_PTE) for each present entry.  Kept to a few
+ * instructions an entry, as each is emulated here (~1 µs); making entries
+ * writable has its own copy of the loop (the PTE_KERNEL_W check).  Returns how
+ * many were present, or -1 at an entry that may not become writable (those
+ * before it are changed). */
+static inline __attribute__((always_inline)) long protect_entries(uint64_t *pte, uint64_t n,
+                                                                  uint64_t bits, bool to_w)
+{
+	const uint64_t keep = PTE_ADDR_MASK | PTE_KERNEL_W;
+	long present = 0;
+#pragma GCC unroll 4
+	for (uint64_t *end = pte + n; pte < end; pte++) {
+		uint64_t e = *pte;
+		if (!(e & PTE_P))
+			continue;
+		if (to_w && !(e & PTE_KERNEL_W))
+			return -1;
+		*pte = (e & keep) | bits;
+		present++;
+	}
+	return present;
+}
+
+static long protect_leaf(uint64_t *pte, uint64_t n, uint64_t perm)
+{
+	if (perm & PTE_W)
+		return protect_entries(pte, n, perm | USER_PTE, true);
+	return protect_entries(pte, n, perm | USER_PTE, false);
+}
+
 long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 {
 	int err;
@@ -639,6 +716,12 @@ long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 		return err;
 	if (perm & ~EXO_PERM_MASK)
 		return -EXO_EINVAL;
-	const struct range_op op = {protect_page, protect_large, perm};
-	return range_apply(t, va, npages, &op);
+	if (!flush_whole(t, npages)) {
+		const struct range_op op = {protect_page, protect_large, 0, perm};
+		return range_apply(t, va, npages, &op);
+	}
+	const struct range_op op = {protect_page, protect_large, protect_leaf, perm};
+	long r = range_apply(t, va, npages, &op);
+	flush_all();
+	return r;
 }

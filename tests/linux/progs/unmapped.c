@@ -85,5 +85,30 @@ int main(void)
 	CHECK(mprotect(q, pg, PROT_READ) == 0, "mprotect back to read-only");
 	access_at("store to a read-only page", q, 200, 1, SEGV_ACCERR);
 	CHECK(q[0] == 1, "the read-only page kept its contents");
+
+	/* Many pages at once, each written first so that the TLB holds it writable: past
+	 * 32 pages the kernel flushes the whole TLB once instead of page by page, and no
+	 * page may keep a stale writable or present entry. */
+	enum { N = 64 };
+	char *r = mmap(NULL, N * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(r != MAP_FAILED, "mmap %d pages", N);
+	if (r == MAP_FAILED)
+		return check_exit();
+	for (long i = 0; i < N; i++)
+		r[i * pg] = (char)i;
+	CHECK(mprotect(r, N * pg, PROT_READ) == 0, "mprotect %d written pages read-only", N);
+	for (long i = 0; i < N; i += 9)
+		access_at("store to one of many pages made read-only", r, i * pg + 5, 1,
+		          SEGV_ACCERR);
+	access_at("store to the last of many pages made read-only", r, (N - 1) * pg, 1,
+	          SEGV_ACCERR);
+	CHECK(mprotect(r, N * pg, PROT_READ | PROT_WRITE) == 0, "mprotect them back");
+	int kept = 1;
+	for (long i = 0; i < N; i++)
+		kept &= r[i * pg] == (char)i, r[i * pg + 1] = 1;
+	CHECK(kept, "the %d pages kept their contents and are writable again", N);
+	CHECK(munmap(r, N * pg) == 0, "munmap the %d pages", N);
+	for (long i = 0; i < N; i += 9)
+		access_at("load from one of many pages unmapped", r, i * pg + 7, 0, SEGV_MAPERR);
 	return check_exit();
 }
