@@ -30,6 +30,13 @@ extern uint64_t boot_pml4[512];
 #define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 #define USER_PTE            (PTE_P | PTE_U)
 
+/* The bits the kernel adds to a map or protect call's perm: present, and
+ * user-accessible unless the libOS asks for a hidden entry. */
+static inline uint64_t entry_bits(uint64_t perm)
+{
+	return perm & EXO_PTE_HIDDEN ? PTE_P : USER_PTE;
+}
+
 uint64_t export_pml4e;
 static uint64_t export_root; /* a PML4 page used only for slot 253's tree */
 
@@ -207,7 +214,7 @@ static int map_pte(struct env *e, uint64_t *pte, uint64_t va, uint64_t pfn, uint
 	}
 	if (rmap_add(pfn, e->slot, va, node))
 		return -EXO_ENOMEM;
-	*pte = PA(pfn) | perm | USER_PTE;
+	*pte = PA(pfn) | perm | entry_bits(perm);
 	page_info[pfn].refs++;
 	(*table_used(pte))++;
 	return 0;
@@ -257,7 +264,7 @@ static int map_large(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, ui
 	}
 	if (rmap_add(pfn, e->slot, va | RMAP_LARGE, node))
 		return -EXO_ENOMEM;
-	*pde = PA(pfn) | perm | USER_PTE | PTE_PS;
+	*pde = PA(pfn) | perm | entry_bits(perm) | PTE_PS;
 	page_info[pfn].large_refs++;
 	return 0;
 }
@@ -544,7 +551,8 @@ static struct env *range_target(uint64_t env_cap, uint64_t va, uint64_t npages, 
 struct range_op {
 	bool (*page)(struct env *t, uint64_t *pte, uint64_t va, uint64_t perm); /* false: EPERM */
 	bool (*large)(struct env *t, uint64_t *pde, uint64_t va, uint64_t perm);
-	long (*leaf)(uint64_t *pte, uint64_t n, uint64_t perm); /* present count, -1: EPERM */
+	long (*leaf)(uint64_t *pte, uint64_t n, uint64_t va,
+	             uint64_t perm); /* present, -1: EPERM */
 	uint64_t perm;
 };
 
@@ -595,7 +603,7 @@ range_apply(struct env *t, uint64_t va, uint64_t npages, const struct range_op *
 		uint64_t *pte = (uint64_t *)kva(*pde & PTE_ADDR_MASK) + PT_INDEX(va, 0);
 		uint64_t n = (stop - va) / EXO_PAGE_SIZE;
 		if (op->leaf && n <= budget) {
-			long changed = op->leaf(pte, n, op->perm);
+			long changed = op->leaf(pte, n, va, op->perm);
 			if (changed < 0)
 				return -EXO_EPERM;
 			budget -= (uint64_t)changed;
@@ -663,7 +671,7 @@ static bool protect_page(struct env *t, uint64_t *pte, uint64_t va, uint64_t per
 {
 	if (perm & PTE_W && !(*pte & PTE_KERNEL_W))
 		return false;
-	*pte = (*pte & (PTE_ADDR_MASK | PTE_KERNEL_W)) | perm | USER_PTE;
+	*pte = (*pte & (PTE_ADDR_MASK | PTE_KERNEL_W)) | perm | entry_bits(perm);
 	flush(t, va);
 	return true;
 }
@@ -672,40 +680,51 @@ static bool protect_large(struct env *t, uint64_t *pde, uint64_t va, uint64_t pe
 {
 	if (perm & PTE_W && !(*pde & PTE_KERNEL_W))
 		return false;
-	*pde = (*pde & (PTE_ADDR_MASK | PTE_KERNEL_W)) | perm | USER_PTE | PTE_PS;
+	*pde = (*pde & (PTE_ADDR_MASK | PTE_KERNEL_W)) | perm | entry_bits(perm) | PTE_PS;
 	flush(t, va);
 	return true;
 }
 
 /* PROTECT's loop over n entries of one leaf table, with no flush: the new
- * permission bits (perm | USER_PTE) for each present entry.  Kept to a few
+ * permission bits (perm | entry_bits(perm)) for each present entry.  Kept to a few
  * instructions an entry, as each is emulated here (~1 µs); making entries
  * writable has its own copy of the loop (the PTE_KERNEL_W check).  Returns how
  * many were present, or -1 at an entry that may not become writable (those
  * before it are changed). */
-static inline __attribute__((always_inline)) long protect_entries(uint64_t *pte, uint64_t n,
-                                                                  uint64_t bits, bool to_w)
+static inline __attribute__((always_inline)) long
+protect_entries(uint64_t *pte, uint64_t n, uint64_t va, uint64_t bits, bool to_w, bool each)
 {
 	const uint64_t keep = PTE_ADDR_MASK | PTE_KERNEL_W;
 	long present = 0;
 #pragma GCC unroll 4
-	for (uint64_t *end = pte + n; pte < end; pte++) {
+	for (uint64_t *end = pte + n; pte < end; pte++, va += EXO_PAGE_SIZE) {
 		uint64_t e = *pte;
 		if (!(e & PTE_P))
 			continue;
 		if (to_w && !(e & PTE_KERNEL_W))
 			return -1;
 		*pte = (e & keep) | bits;
+		if (each)
+			invlpg(va);
 		present++;
 	}
 	return present;
 }
 
-static long protect_leaf(uint64_t *pte, uint64_t n, uint64_t perm)
+/* For a whole-TLB flush after the call, or another environment's tables. */
+static long protect_leaf(uint64_t *pte, uint64_t n, uint64_t va, uint64_t perm)
 {
 	if (perm & PTE_W)
-		return protect_entries(pte, n, perm | USER_PTE, true);
-	return protect_entries(pte, n, perm | USER_PTE, false);
+		return protect_entries(pte, n, va, perm | entry_bits(perm), true, false);
+	return protect_entries(pte, n, va, perm | entry_bits(perm), false, false);
+}
+
+/* With an invlpg for each entry changed (a few pages of the running one). */
+static long protect_leaf_invlpg(uint64_t *pte, uint64_t n, uint64_t va, uint64_t perm)
+{
+	if (perm & PTE_W)
+		return protect_entries(pte, n, va, perm | entry_bits(perm), true, true);
+	return protect_entries(pte, n, va, perm | entry_bits(perm), false, true);
 }
 
 long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
@@ -716,12 +735,13 @@ long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 		return err;
 	if (perm & ~EXO_PERM_MASK)
 		return -EXO_EINVAL;
-	if (!flush_whole(t, npages)) {
-		const struct range_op op = {protect_page, protect_large, 0, perm};
+	if (t == curenv && !flush_whole(t, npages)) {
+		const struct range_op op = {protect_page, protect_large, protect_leaf_invlpg, perm};
 		return range_apply(t, va, npages, &op);
 	}
 	const struct range_op op = {protect_page, protect_large, protect_leaf, perm};
 	long r = range_apply(t, va, npages, &op);
-	flush_all();
+	if (t == curenv)
+		flush_all();
 	return r;
 }

@@ -32,8 +32,14 @@
 #define EXO_PTE_SW   (EXO_PTE_SW0 | EXO_PTE_SW1 | EXO_PTE_SW2)
 #define EXO_PTE_NX   (1ul << 63)
 #define EXO_PTE_ADDR 0x000ffffffffff000ul
+/* Hidden (bit 58, ignored by the MMU): the entry stays present and bound but
+ * without U, so ring 3 faults on it (error code P=1) and the kernel's user
+ * copies refuse it, until a PROTECT without the bit shows it again.  A libOS
+ * keeps unmapped memory mapped this way, ready for reuse (ExOS's mapping
+ * cache), without giving its program access. */
+#define EXO_PTE_HIDDEN (1ul << 58)
 /* What a map or protect call may set. */
-#define EXO_PERM_MASK (EXO_PTE_W | EXO_PTE_SW | EXO_PTE_NX)
+#define EXO_PERM_MASK (EXO_PTE_W | EXO_PTE_SW | EXO_PTE_HIDDEN | EXO_PTE_NX)
 
 /* Page-table entries one EXO_SYS_MAP call writes at most (a 2 MiB page is one
  * entry), and present entries one UNMAP or PROTECT call changes before it

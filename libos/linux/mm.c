@@ -13,7 +13,10 @@
  * pages come from the kernel up to 512 at a time (EXO_SYS_PAGE_ALLOC) and are
  * mapped with one EXO_SYS_MAP; small regions are mapped whole at once, large
  * ones in clusters on faults; pages a program unmaps go to a pool and are
- * reused (zeroed in ring 3) instead of being released one crossing each. */
+ * reused (zeroed in ring 3) instead of being released one crossing each.
+ * Smaller unmapped ranges are first kept mapped where they were, hidden from
+ * the program (the mapping cache below), so an mmap at the same place costs
+ * one PROTECT and a ring-3 clear. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,7 @@
 
 uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
 uint64_t linux_mm_large, linux_mm_splits;
+uint64_t linux_mm_hidden_pages, linux_mm_shown_pages;
 
 static struct vma vma_buf[MM_MAX_VMAS];
 struct vma_set vmas = {vma_buf, 0, MM_MAX_VMAS};
@@ -472,9 +476,10 @@ static long reprotect(uint64_t va, uint64_t perm)
 	return exo_protect(EXO_CAP_SELF, va, 1, perm);
 }
 
-/* Maps fresh zeroed pages at every absent page of [lo, hi), which lies in
- * one region whose present pages all have perm. */
-long fill(uint64_t lo, uint64_t hi, uint64_t perm)
+static void hidden_free_all(void);
+static size_t nhidden_ranges(void);
+
+static long fill_once(uint64_t lo, uint64_t hi, uint64_t perm)
 {
 	uint64_t va = lo;
 
@@ -492,6 +497,19 @@ long fill(uint64_t lo, uint64_t hi, uint64_t perm)
 		}
 	}
 	return 0;
+}
+
+/* Maps fresh zeroed pages at every absent page of [lo, hi), which lies in
+ * one region whose present pages all have perm.  Short of memory, the mapping
+ * cache's pages are freed first. */
+long fill(uint64_t lo, uint64_t hi, uint64_t perm)
+{
+	long r = fill_once(lo, hi, perm);
+	if (r < 0 && nhidden_ranges()) {
+		hidden_free_all();
+		r = fill_once(lo, hi, perm);
+	}
+	return r;
 }
 
 /* ---- releasing, protecting and moving present pages ---- */
@@ -662,18 +680,175 @@ bool parked_at(uint64_t va)
 
 /* ---- operations on ranges (regions and pages together) ---- */
 
-/* Frees the pages of [lo, hi), present or parked; regions stay. */
-void release(uint64_t lo, uint64_t hi)
+/* Frees the pages of [lo, hi), present or parked, but not its record in
+ * hidden[] (below). */
+static void release_pages(uint64_t lo, uint64_t hi)
 {
 	for_each_span(lo, hi, release_span, 0);
 	parked_release(lo, hi);
+}
+
+/* ---- the mapping cache (issue 13) ----
+ * munmap (and brk shrinking) of memory that is only ours keeps its pages
+ * mapped where they were, hidden (EXO_PTE_HIDDEN: present and bound, but
+ * without U, so the program faults there as on any unmapped page, with
+ * SEGV_MAPERR, since no region covers them).  An mmap that lands on them
+ * shows them again and clears them in ring 3: one PROTECT each way, where
+ * releasing and mapping again cost an UNMAP, a MAP of every page (~100 ring-0
+ * instructions each), and for lazily mapped regions a fault each cluster.
+ * Same-size mmap after munmap lands on the same addresses (placement is
+ * top-down first fit), which is how malloc implementations churn.  The
+ * oldest ranges are freed when the cache is full.  Invariant: a hidden range
+ * lies in no region, so region_insert and new_region take its pages first. */
+static struct hidden_range {
+	uint64_t lo, hi;
+	size_t pages; /* present (hidden) pages */
+} hidden[MM_MAX_HIDDEN];
+static size_t nhidden, hidden_total;
+
+#define HIDDEN_PERM (EXO_PTE_HIDDEN | EXO_PTE_W | EXO_PTE_NX)
+
+static void hidden_drop(size_t i)
+{
+	hidden_total -= hidden[i].pages;
+	memmove(&hidden[i], &hidden[i + 1], (nhidden - i - 1) * sizeof(hidden[0]));
+	nhidden--;
+}
+
+/* Adds [lo, hi) (its pages hidden) as the newest range, if there is room. */
+static bool hidden_add(uint64_t lo, uint64_t hi)
+{
+	size_t n = count_present(lo, hi);
+	if (!n)
+		return true;
+	if (nhidden == MM_MAX_HIDDEN)
+		return false;
+	hidden[nhidden++] = (struct hidden_range){lo, hi, n};
+	hidden_total += n;
+	return true;
+}
+
+/* Forgets [lo, hi) in hidden[] (the pages are the caller's now). */
+static void hidden_cut(uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < nhidden;) {
+		struct hidden_range h = hidden[i];
+		if (h.hi <= lo || hi <= h.lo) {
+			i++;
+			continue;
+		}
+		hidden_drop(i);
+		/* the parts outside [lo, hi) stay hidden, or are freed if no room */
+		if (h.lo < lo && !hidden_add(h.lo, lo))
+			release_pages(h.lo, lo);
+		if (hi < h.hi && !hidden_add(hi, h.hi))
+			release_pages(hi, h.hi);
+	}
+}
+
+/* Frees the pages of [lo, hi), present, hidden or parked; regions stay. */
+void release(uint64_t lo, uint64_t hi)
+{
+	release_pages(lo, hi);
+	hidden_cut(lo, hi);
+}
+
+/* Can [lo, hi) be hidden: only 4 KiB pages from our runs, mapped nowhere
+ * else, not copy-on-write?  *n: its present pages. */
+static bool hideable(uint64_t lo, uint64_t hi, size_t *n)
+{
+	*n = 0;
+	if (hi - lo > MM_HIDE_MAX)
+		return false;
+	for (uint64_t p = next_present(lo, hi); p < hi; p = next_present(p + PAGE, hi)) {
+		uint64_t pte = exos_pte(p), pfn = (pte & EXO_PTE_ADDR) >> 12;
+		if (large_at(p) || pte & EXOS_PTE_COW || !exos_in_run(pfn) ||
+		    exos_pages()[pfn].refs != 1)
+			return false;
+		++*n;
+	}
+	return *n > 0 && *n <= MM_HIDDEN_PAGES;
+}
+
+/* Keeps the pages of [lo, hi) (no longer in any region) mapped, hidden; false
+ * if they cannot be (the caller frees them). */
+static bool hide(uint64_t lo, uint64_t hi)
+{
+	size_t n;
+	if (!hideable(lo, hi, &n))
+		return false;
+	hidden_cut(lo, hi); /* pages hidden before count in n again */
+	while (nhidden && (nhidden == MM_MAX_HIDDEN || hidden_total + n > MM_HIDDEN_PAGES)) {
+		struct hidden_range old = hidden[0];
+		hidden_drop(0);
+		release_pages(old.lo, old.hi);
+	}
+	if (for_each_span(lo, hi, protect_span, HIDDEN_PERM) < 0)
+		return false;
+	parked_release(lo, hi);
+	hidden_add(lo, hi);
+	linux_mm_hidden_pages += n;
+	return true;
+}
+
+/* Shows the hidden pages of [lo, hi) again (a new region there has perm),
+ * zeroed.  Hidden pages are writable, so they are cleared first and then
+ * given perm if that is not writable. */
+static long show_hidden(uint64_t lo, uint64_t hi, uint64_t perm)
+{
+	for (size_t i = 0; i < nhidden; i++) {
+		uint64_t a = hidden[i].lo > lo ? hidden[i].lo : lo;
+		uint64_t b = hidden[i].hi < hi ? hidden[i].hi : hi;
+		if (a >= b)
+			continue;
+		if (for_each_span(a, b, protect_span, perm | EXO_PTE_W) < 0)
+			return -LINUX_ENOMEM;
+		for (uint64_t p = next_present(a, b); p < b; p = next_present(p + PAGE, b)) {
+			memset((void *)p, 0, PAGE);
+			linux_mm_shown_pages++;
+		}
+		if (!(perm & EXO_PTE_W) && for_each_span(a, b, protect_span, perm) < 0)
+			return -LINUX_ENOMEM;
+	}
+	hidden_cut(lo, hi);
+	return 0;
+}
+
+static size_t nhidden_ranges(void)
+{
+	return nhidden;
+}
+
+static void hidden_free_all(void)
+{
+	while (nhidden) {
+		struct hidden_range h = hidden[nhidden - 1];
+		hidden_drop(nhidden - 1);
+		release_pages(h.lo, h.hi);
+	}
+}
+
+static bool hidden_in(uint64_t lo, uint64_t hi)
+{
+	for (size_t i = 0; i < nhidden; i++)
+		if (hidden[i].lo < hi && lo < hidden[i].hi)
+			return true;
+	return false;
+}
+
+int region_insert(uint64_t lo, uint64_t hi, uint32_t prot, uint32_t flags)
+{
+	if (hidden_in(lo, hi))
+		release(lo, hi);
+	return vma_insert(&vmas, lo, hi, prot, flags);
 }
 
 long unmap_range(uint64_t lo, uint64_t hi)
 {
 	if (vma_remove(&vmas, lo, hi) < 0)
 		return -LINUX_ENOMEM;
-	release(lo, hi);
+	if (!hide(lo, hi))
+		release(lo, hi);
 	return 0;
 }
 
@@ -695,8 +870,14 @@ long apply_prot(uint64_t lo, uint64_t hi, uint32_t prot)
 /* A new region [lo, hi) (free): small ones are mapped now. */
 long new_region(uint64_t lo, uint64_t hi, uint32_t prot, uint32_t flags, bool populate)
 {
-	if (vma_insert(&vmas, lo, hi, prot, flags) < 0)
+	if (prot == LINUX_PROT_NONE || !hidden_in(lo, hi)) {
+		if (region_insert(lo, hi, prot, flags) < 0)
+			return -LINUX_ENOMEM;
+	} else if (vma_insert(&vmas, lo, hi, prot, flags) < 0 ||
+	           show_hidden(lo, hi, perm_of(prot)) < 0) {
+		unmap_range(lo, hi);
 		return -LINUX_ENOMEM;
+	}
 	if (prot == LINUX_PROT_NONE || (!populate && hi - lo > MM_EAGER_MAX))
 		return 0;
 	if (fill(lo, hi, perm_of(prot)) < 0 && !populate) {
@@ -822,7 +1003,7 @@ void linux_mm_note_region(uint64_t va, size_t len, int prot, const char *what)
 	if (lo >= hi)
 		return;
 	vma_remove(&vmas, lo, hi);
-	vma_insert(&vmas, lo, hi, (uint32_t)prot & PROT_RWX, 0);
+	region_insert(lo, hi, (uint32_t)prot & PROT_RWX, 0);
 }
 
 long linux_mm_stack(uint64_t top, size_t max, size_t initial)
@@ -832,7 +1013,7 @@ long linux_mm_stack(uint64_t top, size_t max, size_t initial)
 	initial = PAGE_UP(initial);
 	if (initial > hi - lo)
 		initial = hi - lo;
-	if (vma_remove(&vmas, lo, hi) < 0 || vma_insert(&vmas, lo, hi, PROT_RW, VMA_STACK) < 0)
+	if (vma_remove(&vmas, lo, hi) < 0 || region_insert(lo, hi, PROT_RW, VMA_STACK) < 0)
 		return -LINUX_ENOMEM;
 	if (fill(hi - initial, hi, perm_of(PROT_RW)) < 0)
 		return -LINUX_ENOMEM;

@@ -83,15 +83,20 @@
 #define MM_CLUSTER_SEQ 16
 
 /* Static tables (ExOS has no malloc). */
-#define MM_MAX_VMAS   1024 /* regions, like a small vm.max_map_count */
-#define MM_MAX_PARKED 4096 /* pages of PROT_NONE regions kept for their contents */
-#define MM_POOL_MAX   4096 /* extents of free frames kept for reuse */
+#define MM_MAX_VMAS     1024        /* regions, like a small vm.max_map_count */
+#define MM_MAX_PARKED   4096        /* pages of PROT_NONE regions kept for their contents */
+#define MM_POOL_MAX     4096        /* extents of free frames kept for reuse */
+#define MM_MAX_HIDDEN   64          /* unmapped ranges kept mapped, hidden, for reuse */
+#define MM_HIDE_MAX     (8ul << 20) /* the longest such range */
+#define MM_HIDDEN_PAGES 8192        /* pages kept hidden at most (32 MiB) */
 
 /* Counters (for --stats or a trace): demand faults served, pages those
  * faults mapped, pages reused from the pool instead of allocated, 2 MiB
  * pages mapped, 2 MiB pages split into 4 KiB ones. */
 extern uint64_t linux_mm_faults, linux_mm_fault_pages, linux_mm_reused_pages;
 extern uint64_t linux_mm_large, linux_mm_splits;
+/* Pages the mapping cache hid at munmap and showed again at mmap. */
+extern uint64_t linux_mm_hidden_pages, linux_mm_shown_pages;
 
 /* ---- Between mm.c (the regions, the page pool, the page tables) and
  * mmap.c (the calls that change them). ---- */
@@ -132,6 +137,9 @@ void parked_move(uint64_t lo, uint64_t hi, uint64_t delta);
 bool parked_at(uint64_t va);
 void release(uint64_t lo, uint64_t hi); /* frees the pages, present or parked */
 long unmap_range(uint64_t lo, uint64_t hi);
+/* vma_insert of [lo, hi), first freeing any hidden pages there (the mapping
+ * cache's pages lie in no region). */
+int region_insert(uint64_t lo, uint64_t hi, uint32_t prot, uint32_t flags);
 /* Gives the pages of [lo, hi) (whose regions now have prot) their permissions. */
 long apply_prot(uint64_t lo, uint64_t hi, uint32_t prot);
 /* A new region [lo, hi) (free): small ones are mapped now. */

@@ -117,7 +117,7 @@ static long map_file(uint64_t va, uint64_t len, uint32_t prot, int fd, uint64_t 
 
 	if (prot == LINUX_PROT_NONE) /* nothing to read: a reservation */
 		return new_region(va, va + len, prot, VMA_FILE, false);
-	if (vma_insert(&vmas, va, va + len, PROT_RW, VMA_FILE) < 0)
+	if (region_insert(va, va + len, PROT_RW, VMA_FILE) < 0)
 		return -LINUX_ENOMEM;
 	r = load_file(va, len, fd, off);
 	if (r == 0 && prot != PROT_RW && vma_protect(&vmas, va, va + len, prot) < 0)
@@ -220,7 +220,7 @@ static long move_region(uint64_t old, uint64_t old_len, uint64_t dst, uint64_t n
 
 	if (!all_owned(old, old + old_len))
 		return -LINUX_ENOMEM;
-	if (vma_insert(&vmas, dst, dst + new_len, prot, flags) < 0)
+	if (region_insert(dst, dst + new_len, prot, flags) < 0)
 		return -LINUX_ENOMEM;
 	if (vma_remove(&vmas, old, old + old_len) < 0) {
 		vma_remove(&vmas, dst, dst + new_len);

@@ -122,6 +122,19 @@ int main(void)
 		CHECK(exos_pfn(ro_va) == exos_pfn(VA), "same pfn in UVPT");
 		ERR(exo_protect(EXO_CAP_SELF, ro_va, 1, EXO_PTE_W), EXO_EPERM,
 		    "protect that mapping writable");
+		/* Hidden: still present and bound, but not for ring 3 nor for the
+		 * kernel's copies to and from user memory. */
+		RET(exo_protect(EXO_CAP_SELF, VA, 1, EXO_PTE_HIDDEN | PERMS), 0,
+		    "protect p's first mapping hidden");
+		CHECK((exos_pte(VA) & (EXO_PTE_P | EXO_PTE_U | EXO_PTE_HIDDEN)) ==
+		              (EXO_PTE_P | EXO_PTE_HIDDEN),
+		      "UVPT: present and hidden, not user");
+		ERR(exo_cap_info((int)p, (struct exo_cap_info *)VA), EXO_EFAULT,
+		    "a kernel write into the hidden page");
+		ERR(exo_protect(EXO_CAP_SELF, ro_va, 1, EXO_PTE_HIDDEN | EXO_PTE_W), EXO_EPERM,
+		    "protect the read-only mapping hidden and writable");
+		RET(exo_protect(EXO_CAP_SELF, VA, 1, PERMS), 0, "protect it shown again");
+		CHECK(*(volatile uint64_t *)VA == 0x1234, "it kept its contents");
 		ERR(exo_cap_grant((int)ro, EXO_CAP_SELF, EXO_RIGHT_READ), EXO_EPERM,
 		    "grant from a capability without EXO_RIGHT_GRANT");
 		ERR(exo_cap_revoke((int)ro), EXO_EPERM,

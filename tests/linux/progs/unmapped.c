@@ -110,5 +110,22 @@ int main(void)
 	CHECK(munmap(r, N * pg) == 0, "munmap the %d pages", N);
 	for (long i = 0; i < N; i += 9)
 		access_at("load from one of many pages unmapped", r, i * pg + 7, 0, SEGV_MAPERR);
+
+	/* malloc's pattern: a block mapped, written at both ends, unmapped, and the same
+	 * size mapped again, which may land at the same address (exosim keeps such pages
+	 * mapped but hidden): the unmapped block faults, the new one reads zero */
+	for (int round = 0; round < 2; round++) {
+		char *b = mmap(NULL, 50 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		               -1, 0);
+		CHECK(b != MAP_FAILED, "mmap 50 pages");
+		if (b == MAP_FAILED)
+			return check_exit();
+		CHECK(b[0] == 0 && b[50 * pg - 1] == 0, "a new block reads zero at both ends");
+		b[0] = b[50 * pg - 1] = 9;
+		CHECK(munmap(b, 50 * pg) == 0, "munmap the block");
+		access_at("load from the first page of an unmapped block", b, 0, 0, SEGV_MAPERR);
+		access_at("store to the last page of an unmapped block", b, 50 * pg - 1, 1,
+		          SEGV_MAPERR);
+	}
 	return check_exit();
 }

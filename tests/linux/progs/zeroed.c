@@ -1,7 +1,9 @@
 /* zeroed: memory a program gets anew reads zero even when the memory behind it was
  * used before: a 16 MiB mapping filled with a pattern, unmapped and mapped again with
- * the same size; the same region after MADV_DONTNEED; and the heap after brk shrinks
- * and grows again.  Every byte is checked. */
+ * the same size; the same for smaller sizes, as malloc maps and unmaps them (where
+ * exosim's ExOS keeps the unmapped pages hidden and shows them again), writable and
+ * read-only; the same region after MADV_DONTNEED; and the heap after brk shrinks and
+ * grows again.  Every byte is checked. */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <string.h>
@@ -51,6 +53,25 @@ int main(void)
 		CHECK(n == 0, "the mapping after munmap reads zero: %zu non-zero bytes", n);
 		memset(q, 0x5a, REGION);
 		CHECK(munmap(q, REGION) == 0, "munmap it");
+	}
+
+	static const size_t sizes[] = {16 << 10, 200 << 10, 3 << 20};
+	for (int i = 0; i < 3; i++) {
+		size_t len = sizes[i];
+		for (int round = 1; round <= 3; round++) {
+			int prot = round == 3 ? PROT_READ : PROT_READ | PROT_WRITE;
+			unsigned char *q =
+			        mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			CHECK(q != MAP_FAILED, "mmap %zu KiB (round %d)", len >> 10, round);
+			if (q == MAP_FAILED)
+				return check_exit();
+			size_t n = nonzero(q, len);
+			CHECK(n == 0, "%zu KiB%s after munmap reads zero: %zu non-zero bytes",
+			      len >> 10, prot & PROT_WRITE ? "" : " read-only", n);
+			if (prot & PROT_WRITE)
+				memset(q, 0xc3, len);
+			CHECK(munmap(q, len) == 0, "munmap it");
+		}
 	}
 
 	unsigned char *r = map();
