@@ -401,7 +401,7 @@ static int map_fresh_entries(struct env *e, uint64_t *pte, uint64_t va, uint64_t
 {
 	uint64_t done = rmap_add_run(pfn, e->slot, va, node, n);
 	struct exo_page *info = &page_info[pfn]; /* a local: the stores cannot move it */
-	uint64_t entry = PA(pfn) | perm | USER_PTE;
+	uint64_t entry = PA(pfn) | perm | entry_bits(perm);
 	for (uint64_t i = 0; i < done; i++, entry += EXO_PAGE_SIZE) {
 		pte[i] = entry;
 		info[i].refs++;
@@ -480,7 +480,8 @@ static int map_op(struct env *target, struct leaf_cache *c, const struct exo_map
 		return -EXO_EPERM; /* frames the capability does not name */
 	uint64_t pfn = n->object + op->first;
 	uint32_t node = cap_node_index(n);
-	uint64_t perm = op->perm | kernel_bits(node);
+	uint64_t perm =
+	        op->perm | (n->rights & EXO_RIGHT_WRITE ? PTE_KERNEL_W : 0); /* kernel_bits */
 	if (op->flags & EXO_MAP_LARGE) {
 		if (pfn % EXO_LARGE_PAGES)
 			return -EXO_EINVAL;

@@ -96,6 +96,27 @@ int main(void)
 	              exos_pfn(B) == exos_pfn(B - 2 * PG),
 	      "the page tables name p at B-1 and B+1, q at B and B-2");
 
+	/* One op of a run across B, over those mappings (each replaced), and the same
+	 * run on fresh entries (the kernel's batched path): page i is frame i. */
+	struct exo_page_grant g;
+	long run = exo_run_alloc(&g, 8, 0);
+	CHECK(run > 0, "run_alloc of 8 frames");
+	struct exo_map_op over = {.npages = 8, .va = B - 4 * PG, .cap = (int32_t)run, .perm = RW};
+	RET(exo_map(EXO_CAP_SELF, &over, 1), 1, "map the run at [B-4, B+4), over p and q");
+	struct exo_map_op fresh = {.npages = 8, .va = C - 4 * PG, .cap = (int32_t)run, .perm = RW};
+	RET(exo_map(EXO_CAP_SELF, &fresh, 1), 1, "map it again at [C-4, C+4), nothing there");
+	int same = 1, twice = 1;
+	for (uint64_t i = 0; i < 8; i++) {
+		same &= exos_pfn(B - 4 * PG + i * PG) == g.pfn + i &&
+		        exos_pfn(C - 4 * PG + i * PG) == g.pfn + i;
+		twice &= exos_pages()[g.pfn + i].refs == 2;
+	}
+	CHECK(same, "page i of both mappings is frame i of the run");
+	CHECK(twice && exos_pages()[pfn].refs == 0,
+	      "each frame of the run has 2 mappings; p's replaced ones are gone");
+	RET(exo_cap_release((int)run), 0, "release the run");
+	CHECK(absent(C - 4 * PG) && absent(C + 3 * PG), "its mappings are gone");
+
 	RET(exo_cap_release((int)p), 0, "release p");
 	RET(exo_cap_release((int)q), 0, "release q");
 	CHECK(absent(B - 3 * PG) && absent(B - 2 * PG) && absent(B - PG) && absent(B) &&
