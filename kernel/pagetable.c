@@ -728,6 +728,21 @@ static long protect_leaf_invlpg(uint64_t *pte, uint64_t n, uint64_t va, uint64_t
 	return protect_entries(pte, n, va, perm | entry_bits(perm), false, true);
 }
 
+/* PROTECT of one page: range_apply's result for it (1, or an error). */
+static long protect_one(struct env *t, uint64_t va, uint64_t perm)
+{
+	int err;
+	uint64_t *pde = walk_to(t->pml4, va, 1, false, 0, &err);
+	if (!pde || !(*pde & PTE_P))
+		return 1; /* no table: nothing mapped */
+	if (*pde & PTE_PS)
+		return -EXO_EINVAL; /* one page cuts a 2 MiB page */
+	uint64_t *pte = (uint64_t *)kva(*pde & PTE_ADDR_MASK) + PT_INDEX(va, 0);
+	if ((*pte & PTE_P) && !protect_page(t, pte, va, perm))
+		return -EXO_EPERM;
+	return 1;
+}
+
 long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 {
 	int err;
@@ -736,6 +751,8 @@ long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 		return err;
 	if (perm & ~EXO_PERM_MASK)
 		return -EXO_EINVAL;
+	if (npages == 1) /* a fault handler's call: the shortest path */
+		return protect_one(t, va, perm);
 	if (t == curenv && !flush_whole(t, npages)) {
 		const struct range_op op = {protect_page, protect_large, protect_leaf_invlpg, perm};
 		return range_apply(t, va, npages, &op);

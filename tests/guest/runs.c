@@ -172,6 +172,10 @@ static void large_pages(void)
 	ERR(map_run(EXO_CAP_SELF, LVA + 5 * PG, run, 5, 1, 0, RW), EXO_EBUSY,
 	    "a 4 KiB page inside a 2 MiB mapping");
 	ERR(exo_unmap(EXO_CAP_SELF, LVA + PG, 1), EXO_EINVAL, "unmap 4 KiB of a 2 MiB page");
+	ERR(exo_protect(EXO_CAP_SELF, LVA + PG, 1, RO), EXO_EINVAL,
+	    "protect 4 KiB of a 2 MiB page");
+	RET(exo_protect(EXO_CAP_SELF, LVA - 64 * BIG, 1, RO), 0,
+	    "protect 4 KiB where no page table is (nothing to do)");
 	ERR(exo_protect(EXO_CAP_SELF, LVA, EXO_LARGE_PAGES + 1, RO), EXO_EINVAL,
 	    "protect a range that cuts the second 2 MiB page");
 	RET(exo_protect(EXO_CAP_SELF, LVA, EXO_LARGE_PAGES, RO), 0,
