@@ -205,9 +205,18 @@ static uint64_t pick_addr(void)
 
 static uint64_t pick_perm(void)
 {
-	static const uint64_t v[] = {
-	        0,         EXO_PTE_W, EXO_PTE_NX, EXO_PTE_W | EXO_PTE_NX, EXO_PTE_SW, EXO_PTE_P,
-	        EXO_PTE_U, 0x80,      0x18,       EXO_PTE_W | EXO_PTE_SW0};
+	static const uint64_t v[] = {0,
+	                             EXO_PTE_W,
+	                             EXO_PTE_NX,
+	                             EXO_PTE_W | EXO_PTE_NX,
+	                             EXO_PTE_SW,
+	                             EXO_PTE_P,
+	                             EXO_PTE_U,
+	                             0x80,
+	                             0x18,
+	                             EXO_PTE_W | EXO_PTE_SW0,
+	                             EXO_PTE_HIDDEN,
+	                             EXO_PTE_HIDDEN | EXO_PTE_W | EXO_PTE_NX};
 	return rnd() % 8 ? v[rnd() % (sizeof(v) / sizeof(v[0]))] : rnd();
 }
 
