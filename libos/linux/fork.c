@@ -186,12 +186,14 @@ static long walk(leaf_fn fn, void *arg)
 			va = (va | ((1ul << 21) - 1)) + 1;
 			continue;
 		}
+		/* hidden entries are unmapped memory mm.c keeps for reuse: not the child's */
 		if (pde & PTE_LARGE) {
-			r = fn(arg, va, pde, true);
+			if (!(pde & EXO_PTE_HIDDEN))
+				r = fn(arg, va, pde, true);
 			va += EXO_LARGE_SIZE;
 		} else {
 			uint64_t pte = rd(PTE(va));
-			if ((pte & EXO_PTE_P) && va != EXO_UAREA)
+			if ((pte & (EXO_PTE_P | EXO_PTE_HIDDEN)) == EXO_PTE_P && va != EXO_UAREA)
 				r = fn(arg, va, pte, false);
 			va += EXO_PAGE_SIZE;
 		}

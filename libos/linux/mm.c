@@ -478,6 +478,7 @@ static long reprotect(uint64_t va, uint64_t perm)
 
 static void hidden_free_all(void);
 static size_t nhidden_ranges(void);
+static void hidden_forget(void);
 
 static long fill_once(uint64_t lo, uint64_t hi, uint64_t perm)
 {
@@ -578,6 +579,7 @@ void linux_mm_forget(void)
 	npool = 0;
 	pool_lost = 0;
 	nparked = 0;
+	hidden_forget(); /* fork.c does not lend hidden pages */
 }
 
 /* execve: every region of the old program goes, its pages to the pool. */
@@ -585,8 +587,11 @@ void linux_mm_exec(void)
 {
 	while (vmas.n) {
 		struct vma v = vmas.v[vmas.n - 1];
-		unmap_range(v.lo, v.hi);
+		vma_remove(&vmas, v.lo, v.hi);
+		release(v.lo, v.hi);
 	}
+	/* nothing stays hidden: the loader maps the new image before its regions */
+	hidden_free_all();
 }
 
 /* ---- parked pages (PROT_NONE) ---- */
@@ -817,6 +822,12 @@ static long show_hidden(uint64_t lo, uint64_t hi, uint64_t perm)
 static size_t nhidden_ranges(void)
 {
 	return nhidden;
+}
+
+static void hidden_forget(void)
+{
+	nhidden = 0;
+	hidden_total = 0;
 }
 
 static void hidden_free_all(void)

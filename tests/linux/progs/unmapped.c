@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -127,5 +128,24 @@ int main(void)
 		access_at("store to the last page of an unmapped block", b, 50 * pg - 1, 1,
 		          SEGV_MAPERR);
 	}
+
+	/* a child forked after a block was unmapped faults there too */
+	char *c = mmap(NULL, 50 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHECK(c != MAP_FAILED, "mmap 50 pages before fork");
+	if (c == MAP_FAILED)
+		return check_exit();
+	c[0] = c[50 * pg - 1] = 5;
+	CHECK(munmap(c, 50 * pg) == 0, "munmap them");
+	fflush(stdout);
+	pid_t kid = fork();
+	if (kid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		(void)((volatile char *)c)[0];
+		_exit(1); /* no fault */
+	}
+	int st = -1;
+	CHECK(kid > 0 && waitpid(kid, &st, 0) == kid, "fork a child and wait for it");
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+	      "the child's load from the unmapped block kills it with SIGSEGV (status %d)", st);
 	return check_exit();
 }
