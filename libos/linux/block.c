@@ -14,6 +14,7 @@
 #include <exos/sched.h>
 #include <exos/sys.h>
 
+#include "pred.h"
 #include "proc.h"
 #include "thread.h"
 
@@ -26,50 +27,18 @@ struct exo_pred_term linux_pred_word(const volatile void *addr, int op, uint64_t
 	                              .rhs = value};
 }
 
-static uint64_t operand(uint8_t kind, uint64_t v)
+/* Our own words: the kernel checked nothing, so this reads them directly. */
+static int read_word(void *ctx, uint64_t va, uint64_t *out)
 {
-	switch (kind) {
-	case EXO_OPND_MEM:
-		return *(const volatile uint64_t *)v;
-	case EXO_OPND_CLOCK:
-		return exo_rdtsc();
-	default:
-		return v;
-	}
+	(void)ctx;
+	*out = *(const volatile uint64_t *)va;
+	return 0;
 }
 
-static bool term_holds(const struct exo_pred_term *t)
-{
-	uint64_t a = operand(t->lhs_kind, t->lhs), b = operand(t->rhs_kind, t->rhs);
-	switch (t->op) {
-	case EXO_PRED_EQ:
-		return a == b;
-	case EXO_PRED_NE:
-		return a != b;
-	case EXO_PRED_LT:
-		return a < b;
-	case EXO_PRED_LE:
-		return a <= b;
-	case EXO_PRED_GT:
-		return a > b;
-	default:
-		return a >= b;
-	}
-}
-
-/* A sum of products, as the kernel reads it (pred.h). */
+/* A sum of products, evaluated as the kernel evaluates it (lib/pred.c). */
 bool linux_pred_holds(const struct exo_pred_term *t, int n)
 {
-	bool product = true;
-	for (int i = 0; i < n; i++) {
-		product = product && term_holds(&t[i]);
-		if ((t[i].flags & EXO_PRED_OR) || i == n - 1) {
-			if (product)
-				return true;
-			product = true;
-		}
-	}
-	return false;
+	return n > 0 && pred_eval(t, (size_t)n, read_word, NULL, exo_rdtsc()) == 1;
 }
 
 /* The TSC value at monotonic time ns (linux_monotonic_ns's clock). */

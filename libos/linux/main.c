@@ -137,6 +137,34 @@ static uint32_t cpuid_edx1(void)
 	return d;
 }
 
+void linux_auxv(uint64_t aux[LINUX_AUXV_N][2], const struct elf64_image *img, uint64_t platform,
+                uint64_t random, uint64_t execfn)
+{
+	const uint64_t v[LINUX_AUXV_N][2] = {
+	        {ELF64_AT_PHDR, img->phdr_vaddr},
+	        {ELF64_AT_PHENT, img->phentsize},
+	        {ELF64_AT_PHNUM, img->phnum},
+	        {ELF64_AT_PAGESZ, EXO_PAGE_SIZE},
+	        {ELF64_AT_BASE, 0},
+	        {ELF64_AT_FLAGS, 0},
+	        {ELF64_AT_ENTRY, img->entry},
+	        {ELF64_AT_UID, linux_opts.uid},
+	        {ELF64_AT_EUID, linux_opts.uid},
+	        {ELF64_AT_GID, linux_opts.gid},
+	        {ELF64_AT_EGID, linux_opts.gid},
+	        {ELF64_AT_PLATFORM, platform},
+	        {ELF64_AT_HWCAP, cpuid_edx1()},
+	        {ELF64_AT_CLKTCK, 100},
+	        {ELF64_AT_SECURE, 0},
+	        {ELF64_AT_RANDOM, random},
+	        {ELF64_AT_HWCAP2, 0},
+	        {ELF64_AT_EXECFN, execfn},
+	        {EXOS_AT_KINFO, EXO_KINFO},
+	        {ELF64_AT_NULL, 0},
+	};
+	memcpy(aux, v, sizeof(v));
+}
+
 /* ExOS reads exosim/argv and exosim/envp itself (build_stack): the runtime
  * need not copy them for main (libos/start.c). */
 const bool exos_start_args = false;
@@ -179,28 +207,8 @@ static uint64_t build_stack(const struct elf64_image *img)
 	uint64_t seed[2] = {exo_rdtsc() * 0x9e3779b97f4a7c15ul, exo_rdtsc() ^ 0xbf58476d1ce4e5b9ul};
 	uint64_t random = push(&sp, seed, sizeof(seed));
 
-	const uint64_t aux[][2] = {
-	        {ELF64_AT_PHDR, img->phdr_vaddr},
-	        {ELF64_AT_PHENT, img->phentsize},
-	        {ELF64_AT_PHNUM, img->phnum},
-	        {ELF64_AT_PAGESZ, EXO_PAGE_SIZE},
-	        {ELF64_AT_BASE, 0},
-	        {ELF64_AT_FLAGS, 0},
-	        {ELF64_AT_ENTRY, img->entry},
-	        {ELF64_AT_UID, linux_opts.uid},
-	        {ELF64_AT_EUID, linux_opts.uid},
-	        {ELF64_AT_GID, linux_opts.gid},
-	        {ELF64_AT_EGID, linux_opts.gid},
-	        {ELF64_AT_PLATFORM, platform},
-	        {ELF64_AT_HWCAP, cpuid_edx1()},
-	        {ELF64_AT_CLKTCK, 100},
-	        {ELF64_AT_SECURE, 0},
-	        {ELF64_AT_RANDOM, random},
-	        {ELF64_AT_HWCAP2, 0},
-	        {ELF64_AT_EXECFN, execfn},
-	        {EXOS_AT_KINFO, EXO_KINFO},
-	        {ELF64_AT_NULL, 0},
-	};
+	uint64_t aux[LINUX_AUXV_N][2];
+	linux_auxv(aux, img, platform, random, execfn);
 	sp = (sp - (vec_words + 2 * ARRAY_LEN(aux)) * 8) & ~15ul; /* 16-aligned, as on Linux */
 	uint64_t *argv = (uint64_t *)sp + 1, *envp = argv + a.count + 1;
 	argv[-1] = a.count;

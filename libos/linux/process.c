@@ -141,57 +141,6 @@ SYS(sys_time)
 	return t;
 }
 
-/* Sleeps on a kernel clock predicate: the CPU goes to other environments or
- * halts meanwhile. */
-static long sleep_until(uint64_t deadline_ns)
-{
-	uint64_t now = linux_monotonic_ns();
-	if (deadline_ns > now)
-		exos_sleep_ns(deadline_ns - now);
-	return 0;
-}
-
-static long read_timespec(long uaddr, uint64_t *ns)
-{
-	struct linux_timespec ts;
-	if (linux_copy_from_user(&ts, (uint64_t)uaddr, sizeof(ts)))
-		return -LINUX_EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-		return -LINUX_EINVAL;
-	*ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	return 0;
-}
-
-SYS(sys_nanosleep)
-{
-	UNUSED6;
-	uint64_t ns;
-	long r = read_timespec(a1, &ns);
-	return r ? r : sleep_until(linux_monotonic_ns() + ns);
-}
-
-SYS(sys_clock_nanosleep)
-{
-	UNUSED6;
-	if (!clock_valid(a1))
-		return -LINUX_EINVAL;
-	uint64_t ns;
-	long r = read_timespec(a3, &ns);
-	if (r)
-		return r;
-	bool absolute = a2 & 1; /* TIMER_ABSTIME */
-	if (absolute && (a1 == LINUX_CLOCK_REALTIME || a1 == LINUX_CLOCK_REALTIME_COARSE))
-		ns = ns > exo_kinfo()->epoch_ns ? ns - exo_kinfo()->epoch_ns : 0;
-	return sleep_until(absolute ? ns : linux_monotonic_ns() + ns);
-}
-
-SYS(sys_sched_yield)
-{
-	UNUSED6;
-	exo_yield();
-	return 0;
-}
-
 /* ---- identity --------------------------------------------------------- */
 
 long linux_pid(void)
@@ -253,21 +202,6 @@ SYS(sys_zero)
 {
 	UNUSED6;
 	return 0; /* set_robust_list, and calls whose success changes nothing here */
-}
-
-/* One thread: a futex wait would wait forever, so it can only be a value
- * that already changed (EAGAIN) or a bug; wakes wake nobody. */
-SYS(sys_futex)
-{
-	UNUSED6;
-	int op = (int)(a2 & 0x7f);
-	if (op == 0 || op == 9) { /* FUTEX_WAIT, FUTEX_WAIT_BITSET */
-		uint32_t v;
-		if (linux_copy_from_user(&v, (uint64_t)a1, sizeof(v)))
-			return -LINUX_EFAULT;
-		return v != (uint32_t)a3 ? -LINUX_EAGAIN : -LINUX_EINTR;
-	}
-	return 0;
 }
 
 SYS(sys_sched_getaffinity)
@@ -410,15 +344,11 @@ SYS(sys_getrandom)
 }
 
 const struct linux_syscall_def linux_process_syscalls[] = {
-        {LINUX_SYS_exit, "exit", sys_exit},
         {LINUX_SYS_exit_group, "exit_group", sys_exit},
         {LINUX_SYS_clock_gettime, "clock_gettime", sys_clock_gettime},
         {LINUX_SYS_clock_getres, "clock_getres", sys_clock_getres},
         {LINUX_SYS_gettimeofday, "gettimeofday", sys_gettimeofday},
         {LINUX_SYS_time, "time", sys_time},
-        {LINUX_SYS_nanosleep, "nanosleep", sys_nanosleep},
-        {LINUX_SYS_clock_nanosleep, "clock_nanosleep", sys_clock_nanosleep},
-        {LINUX_SYS_sched_yield, "sched_yield", sys_sched_yield},
         {LINUX_SYS_getuid, "getuid", sys_getuid},
         {LINUX_SYS_geteuid, "geteuid", sys_getuid},
         {LINUX_SYS_getgid, "getgid", sys_getgid},
@@ -428,7 +358,6 @@ const struct linux_syscall_def linux_process_syscalls[] = {
         {LINUX_SYS_getgroups, "getgroups", sys_getgroups},
         {LINUX_SYS_uname, "uname", sys_uname},
         {LINUX_SYS_set_robust_list, "set_robust_list", sys_zero},
-        {LINUX_SYS_futex, "futex", sys_futex},
         {LINUX_SYS_sched_getaffinity, "sched_getaffinity", sys_sched_getaffinity},
         {LINUX_SYS_prlimit64, "prlimit64", sys_prlimit64},
         {LINUX_SYS_getrlimit, "getrlimit", sys_getrlimit},
