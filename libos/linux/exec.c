@@ -118,6 +118,41 @@ static long open_elf(const char *path, struct elf64_image *img, const void **dat
 	return 0;
 }
 
+static uint32_t cpuid_edx1(void)
+{
+	uint32_t a = 1, b, c = 0, d;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	return d;
+}
+
+void linux_auxv(uint64_t aux[LINUX_AUXV_N][2], const struct elf64_image *img, uint64_t platform,
+                uint64_t random, uint64_t execfn)
+{
+	const uint64_t v[LINUX_AUXV_N][2] = {
+	        {ELF64_AT_PHDR, img->phdr_vaddr},
+	        {ELF64_AT_PHENT, img->phentsize},
+	        {ELF64_AT_PHNUM, img->phnum},
+	        {ELF64_AT_PAGESZ, EXO_PAGE_SIZE},
+	        {ELF64_AT_BASE, 0},
+	        {ELF64_AT_FLAGS, 0},
+	        {ELF64_AT_ENTRY, img->entry},
+	        {ELF64_AT_UID, linux_opts.uid},
+	        {ELF64_AT_EUID, linux_opts.uid},
+	        {ELF64_AT_GID, linux_opts.gid},
+	        {ELF64_AT_EGID, linux_opts.gid},
+	        {ELF64_AT_PLATFORM, platform},
+	        {ELF64_AT_HWCAP, cpuid_edx1()},
+	        {ELF64_AT_CLKTCK, 100},
+	        {ELF64_AT_SECURE, 0},
+	        {ELF64_AT_RANDOM, random},
+	        {ELF64_AT_HWCAP2, 0},
+	        {ELF64_AT_EXECFN, execfn},
+	        {EXOS_AT_KINFO, EXO_KINFO},
+	        {ELF64_AT_NULL, 0},
+	};
+	memcpy(aux, v, sizeof(v));
+}
+
 /* The new program's stack as main.c builds the first's (System V ABI). */
 static long build_stack(const struct elf64_image *img, const struct args *a, uint64_t *spp)
 {

@@ -244,8 +244,8 @@ _Noreturn void linux_exit(int status);
 _Noreturn void linux_refuse(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Nanoseconds since boot from the TSC, and since the epoch (ring 3 only). */
 uint64_t linux_monotonic_ns(void);
-/* A new program's ELF auxiliary vector, as Linux builds it (main.c; execve's
- * too): AT_PLATFORM, AT_RANDOM and AT_EXECFN point at what the caller pushed. */
+/* A new program's ELF auxiliary vector, as Linux builds it (exec.c; main.c's
+ * first program too): AT_PLATFORM, AT_RANDOM and AT_EXECFN point at what the caller pushed. */
 #define LINUX_AUXV_N 20
 struct elf64_image;
 void linux_auxv(uint64_t aux[LINUX_AUXV_N][2], const struct elf64_image *img, uint64_t platform,
