@@ -23,6 +23,12 @@ size_t arena_size_of(size_t size)
 	return (size + ARENA_PAGE - 1) / ARENA_PAGE * ARENA_PAGE;
 }
 
+size_t arena_meta_bytes(size_t bytes)
+{
+	size_t words = (bytes / ARENA_PAGE + BITS - 1) / BITS;
+	return (words * 8 + 2 * ARENA_PAGE - 1) & ~(size_t)(ARENA_PAGE - 1);
+}
+
 uint64_t arena_init(struct arena *a, void *mem, size_t bytes)
 {
 	uintptr_t start = (uintptr_t)mem, end = start + bytes;

@@ -30,6 +30,10 @@ struct arena {
  * pages from what follows.  Returns the pages it manages (0: too small). */
 uint64_t arena_init(struct arena *a, void *mem, size_t bytes);
 
+/* An upper bound of what arena_init(bytes) uses of the block's start for
+ * its bitmap (the pages follow it). */
+size_t arena_meta_bytes(size_t bytes);
+
 /* size bytes, 16-byte aligned (page aligned above ARENA_SMALL_MAX), or NULL
  * when the arena is full or size is 0. */
 void *arena_alloc(struct arena *a, size_t size);

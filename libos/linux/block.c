@@ -86,6 +86,9 @@ void linux_block_kernel(const struct exo_pred_term *t, int n, uint64_t deadline_
 
 long linux_block(struct exo_pred_term *terms, int n, uint64_t deadline_ns)
 {
+	if (linux_shared_held()) /* the others would wait for us forever */
+		linux_refuse(EXOSIM_EXIT_CRASH,
+		             "exos: internal error: blocking under the shared lock\n");
 	linux_signal_take(); /* what other processes sent (proctab.c) */
 	linux_timer_poll();
 	if (linux_signal_pending())

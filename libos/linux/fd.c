@@ -14,8 +14,8 @@
 #include "thread.h"
 #include "vfs.h"
 
-static struct ofile files[NFD];
-uint64_t fd_generation; /* bumped whenever a descriptor comes or goes (procfs.c) */
+#define files (linux_fs->files) /* shared by all processes (vfs.h) */
+uint64_t fd_generation;         /* bumped whenever a descriptor comes or goes (procfs.c) */
 static struct {
 	int16_t of; /* files[of - 1]; 0: closed */
 	bool cloexec;
@@ -46,9 +46,13 @@ static void node_closed(const struct ofile *of)
 	}
 }
 
+/* The table is every process's: a free entry is taken under the lock. */
 struct ofile *of_alloc(enum kind kind, int node, uint32_t flags)
 {
-	for (int i = 0; i < NFD; i++) {
+	struct ofile *found = NULL;
+
+	fs_lock();
+	for (int i = 0; i < NFILE && !found; i++) {
 		struct ofile *of = &files[i];
 
 		if (of->refs == 0) {
@@ -59,21 +63,24 @@ struct ofile *of_alloc(enum kind kind, int node, uint32_t flags)
 			                     .dcur = -1};
 			if (node >= 0) /* an unlinked file lives while it is open */
 				root.node[node].opens++;
-			return of;
+			found = of;
 		}
 	}
-	return NULL;
+	fs_unlock();
+	return found;
 }
 
 void of_put(struct ofile *of)
 {
-	if (--of->refs != 0)
-		return;
-	if (of->kind == K_PIPE)
-		pipe_close_end(of);
-	node_closed(of);
-	linux_waitfd_close(of); /* eventfd, epoll (thread.h) */
-	of->kind = K_FREE;
+	fs_lock();
+	if (--of->refs == 0) {
+		if (of->kind == K_PIPE)
+			pipe_close_end(of);
+		node_closed(of);
+		linux_waitfd_close(of); /* eventfd, epoll (thread.h) */
+		of->kind = K_FREE;
+	}
+	fs_unlock();
 }
 
 long fd_lowest(long min)
@@ -98,6 +105,10 @@ void linux_fd_close_all(void)
 {
 	for (long fd = 0; fd < NFD; fd++)
 		fd_close(fd);
+	fs_lock();
+	root.node[cwd].opens--; /* and the working directory goes */
+	tmp_closed(cwd);
+	fs_unlock();
 }
 
 void linux_fd_close_cloexec(void)
@@ -107,19 +118,25 @@ void linux_fd_close_cloexec(void)
 			fd_close(fd);
 }
 
-/* fork: the child's copies of our open file descriptions hold the pipe ends
- * too (the descriptions themselves are copied, not shared: see libos.md). */
+/* fork: the child's descriptor table, a copy of ours, refers to the same
+ * open file descriptions (shared, as on Linux: one offset), and its working
+ * directory holds its node too. */
 void linux_fd_forked(int delta)
 {
-	for (int i = 0; i < NFD; i++)
-		if (files[i].refs && files[i].kind == K_PIPE)
-			pipe_fork_end(&files[i], delta);
+	fs_lock();
+	for (int fd = 0; fd < NFD; fd++)
+		if (fdt[fd].of)
+			files[fdt[fd].of - 1].refs += (uint32_t)delta;
+	root.node[cwd].opens += (uint32_t)delta;
+	fs_unlock();
 }
 
 /* Points fd at of (taking a reference), closing what fd named. */
 static long fd_install(long fd, struct ofile *of, bool cloexec)
 {
+	fs_lock();
 	of->refs++;
+	fs_unlock();
 	fd_close(fd);
 	fdt[fd].of = (int16_t)(of - files + 1);
 	fd_generation++;

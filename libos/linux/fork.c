@@ -31,6 +31,7 @@
 #include "fpstate.h"
 #include "mm.h"
 #include "proc.h"
+#include "vfs.h"
 #include "thread.h"
 
 #define WAS_WRITABLE EXO_PTE_SW1
@@ -386,9 +387,10 @@ static _Noreturn void fork_child(uint64_t idx)
 	struct shared_hdr *sh = (struct shared_hdr *)EXOS_SHARED_BASE;
 	struct proc *me = &sh->procs[idx];
 	me->t_entered = exo_rdtsc();
+	uint64_t mapped = sh->mapped; /* it may grow after this: we map it then */
 	struct exo_map_op op = {.va = EXOS_SHARED_BASE,
 	                        .cap = me->shared_slot,
-	                        .npages = (uint32_t)(sh->size / EXO_PAGE_SIZE),
+	                        .npages = (uint32_t)(mapped / EXO_PAGE_SIZE),
 	                        .flags = EXO_MAP_LARGE,
 	                        .perm = EXO_PTE_W | EXO_PTE_NX};
 	if (exo_map(EXO_CAP_SELF, &op, 1) != 1)
@@ -411,7 +413,8 @@ static _Noreturn void fork_child(uint64_t idx)
 		child_fail(me);
 	linux_proc_set_self(me);
 	linux_thread_after_fork(); /* only the forking thread lives on */
-	linux_shared_adopt(me->shared_slot);
+	linux_shared_adopt(me->shared_slot, mapped);
+	proc_after_fork();
 	env1_call = me->call_slot;
 	exo_set_fsbase(EXO_CAP_SELF, me->fs_base);
 	uint64_t fp = (uint64_t)me->fpstate;
@@ -486,7 +489,7 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 	struct batch *b = &(struct batch){.env = cap};
 	long err =
 	        batch_add(b, EXOS_SHARED_BASE, linux_shared_cap, 0, true, EXO_PTE_W | EXO_PTE_NX);
-	for (uint64_t off = EXO_LARGE_SIZE; err >= 0 && off < linux_shared()->size;
+	for (uint64_t off = EXO_LARGE_SIZE; err >= 0 && off < linux_shared_mapped();
 	     off += EXO_LARGE_SIZE)
 		err = batch_add(b, EXOS_SHARED_BASE + off, linux_shared_cap,
 		                (uint32_t)(off / EXO_PAGE_SIZE), true, EXO_PTE_W | EXO_PTE_NX);

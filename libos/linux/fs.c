@@ -14,10 +14,11 @@
 
 #include "fs.h"
 #include "linux.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "vfs.h"
 
-struct rootfs root;
+struct fs_shared *linux_fs;
 int cwd = ROOTFS_ROOT; /* counted in its node's opens (path.c) */
 char path1[PATH_MAX];
 uint8_t iobuf[IOBUF];
@@ -31,12 +32,49 @@ static uint32_t tmp_nodes(void)
 	return n < 256 ? 256 : n > 65536 ? 65536 : (uint32_t)n;
 }
 
+bool fs_is_shared(void)
+{
+	return linux_shared() != NULL;
+}
+
+void *fs_memory(uint64_t private_va, size_t bytes)
+{
+	if (fs_is_shared())
+		return exos_shared_alloc(bytes);
+	size_t pages = (bytes + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
+	return pages <= exo_kinfo()->free_pages &&
+	                       exos_map_run(private_va, pages, EXO_PTE_W | EXO_PTE_NX) >= 0
+	               ? (void *)private_va
+	               : NULL;
+}
+
+/* Without a region (no memory for it) there is one process: nothing to lock. */
+void fs_lock(void)
+{
+	if (fs_is_shared())
+		linux_shared_lock();
+}
+
+void fs_unlock(void)
+{
+	if (fs_is_shared())
+		linux_shared_unlock();
+}
+
 void linux_fs_init(void)
 {
+	/* The region comes first: the tree and the open files live in it, so a
+	 * forked child shares them. */
+	linux_fs = fs_memory(LINUX_FS_PRIVATE, sizeof(struct fs_shared));
+	if (!linux_fs)
+		linux_refuse(EXOSIM_EXIT_NOMEM, "exos: no memory for the file table (%zu KiB)\n",
+		             sizeof(struct fs_shared) >> 10);
+	if (fs_is_shared())
+		linux_shared()->fs_va = (uint64_t)linux_fs;
 	linux_initrd_root(&root, DEV_NODES + PROC_NODES + tmp_nodes());
 	dev_add_nodes();
+	tmp_init(); /* before /proc: its pid directory's name is in /tmp's arena */
 	proc_add_nodes();
-	tmp_init();
 	root.node[cwd].opens++;
 	for (int fd = 0; fd < 3; fd++) {
 		uint32_t acc = fd == 0 ? LINUX_O_RDONLY : LINUX_O_WRONLY;

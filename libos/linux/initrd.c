@@ -11,6 +11,7 @@
 #include "cpio.h"
 #include "linux.h"
 #include "rootfs.h"
+#include "vfs.h"
 
 void linux_initrd_root(struct rootfs *fs, uint32_t extra)
 {
@@ -22,13 +23,12 @@ void linux_initrd_root(struct rootfs *fs, uint32_t extra)
 		linux_refuse(EXOSIM_EXIT_BADARCHIVE, "exos: bad initramfs: %s (at byte %zu)\n",
 		             cpio_strerror((int)nodes), at);
 	size_t bytes = rootfs_mem_size((uint32_t)nodes + extra);
-	size_t pages = (bytes + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
-	if (bytes > LINUX_ROOTFS_MAX || pages > exo_kinfo()->free_pages ||
-	    exos_map_run(LINUX_ROOTFS, pages, EXO_PTE_W | EXO_PTE_NX) < 0)
+	void *mem = bytes <= LINUX_ROOTFS_MAX ? fs_memory(LINUX_ROOTFS, bytes) : NULL;
+	if (!mem)
 		linux_refuse(EXOSIM_EXIT_NOMEM,
 		             "exos: no memory to index the initramfs (%ld nodes, %zu KiB)\n", nodes,
 		             bytes >> 10);
-	rootfs_init(fs, (void *)LINUX_ROOTFS, (uint32_t)nodes + extra);
+	rootfs_init(fs, mem, (uint32_t)nodes + extra);
 
 	struct rootfs_bad bad;
 	if (rootfs_load_cpio(fs, a, len, &bad) >= 0)

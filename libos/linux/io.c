@@ -15,19 +15,26 @@
 #include "thread.h"
 #include "vfs.h"
 
+/* Under the tree's lock: another process may be growing the file (its data
+ * moves) or writing the same bytes. */
 static long file_read(const struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
 {
-	const struct rootfs_node *f = &root.node[of->node];
-	size_t k;
+	long r = 0;
 
-	if (*off >= f->size)
-		return 0;
-	k = f->size - *off < n ? f->size - *off : n;
-	if (!mem_ok(dst, k, true, user))
-		return -LINUX_EFAULT;
-	memcpy((void *)dst, f->data + *off, k);
-	*off += k;
-	return (long)k;
+	fs_lock();
+	const struct rootfs_node *f = &root.node[of->node];
+	if (*off < f->size) {
+		size_t k = f->size - *off < n ? f->size - *off : n;
+		if (!mem_ok(dst, k, true, user)) {
+			r = -LINUX_EFAULT;
+		} else {
+			memcpy((void *)dst, f->data + *off, k);
+			*off += k;
+			r = (long)k;
+		}
+	}
+	fs_unlock();
+	return r;
 }
 
 /* The caller has checked that of is readable. */
@@ -63,11 +70,13 @@ long do_read(struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
  * O_APPEND (even for pwrite, as Linux does). */
 static long file_write(struct ofile *of, uint64_t src, size_t n, uint64_t *off, bool user)
 {
+	fs_lock();
 	uint64_t at = of->flags & LINUX_O_APPEND ? root.node[of->node].size : *off;
 	long r = tmp_write(of->node, src, n, at, user);
 
 	if (r > 0)
 		*off = at + (uint64_t)r;
+	fs_unlock();
 	return r;
 }
 

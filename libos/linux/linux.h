@@ -53,6 +53,7 @@
 #define LINUX_ROOTFS        0x7d0100000000ul /* the root's tables, sized to the archive */
 #define LINUX_ROOTFS_MAX    (4ul << 30)      /* (initrd.c) */
 #define LINUX_TMPFS         0x7d0400000000ul /* /tmp's arena, mapped as it fills (tmpfs.c) */
+#define LINUX_FS_PRIVATE    0x7d0300000000ul /* fs.c's state without a shared region */
 #define LINUX_TMPFS_MAX     (64ul << 30)
 
 /* A system call handler: the six argument registers (rdi rsi rdx r10 r8 r9);

@@ -211,14 +211,6 @@ static void end_count(struct pipe *p, const struct ofile *of, int delta)
 	p->seq++;
 }
 
-void pipe_fork_end(const struct ofile *of, int delta)
-{
-	struct pipe *p = pipe_of(of);
-	linux_shared_lock();
-	end_count(p, of, delta);
-	linux_shared_unlock();
-}
-
 void pipe_close_end(const struct ofile *of)
 {
 	struct pipe *p = pipe_of(of);

@@ -19,6 +19,7 @@
 #include <exo/pred.h>
 #include <exos/vm.h>
 
+#include "arena.h"
 #include "linux.h"
 
 /* The pid of the first process and its imaginary parent: pid 1 would make
@@ -52,17 +53,18 @@ struct proc {
 	uint8_t fpstate[PROC_FPSTATE] __attribute__((aligned(64)));
 };
 
-#define SHARED_MAGIC        0x65786f7370726f63ul /* "exosproc" */
-#define SHARED_BITMAP_WORDS ((EXOS_SHARED_MAX / 4096) / 64)
+#define SHARED_MAGIC 0x65786f7370726f63ul /* "exosproc" */
 
 struct shared_hdr {
 	uint64_t magic;
-	uint64_t size; /* bytes */
+	uint64_t size;   /* bytes */
+	uint64_t mapped; /* [0, mapped) is in use: mapped by whoever touches it (shared.c) */
 	volatile uint32_t lock;
 	uint32_t next_pid;
-	uint64_t alloc_lo;                  /* first page the allocator hands out (offset) */
-	uint64_t pipes_va;                  /* pipe.c's table, 0 until the first pipe */
-	uint64_t used[SHARED_BITMAP_WORDS]; /* allocator: bit per 4 KiB page, from 0 */
+	uint64_t alloc_lo;  /* where the allocator's block starts (offset) */
+	uint64_t pipes_va;  /* pipe.c's table, 0 until the first pipe */
+	uint64_t fs_va;     /* fs.c's shared state (the tree, open files), 0 until made */
+	struct arena arena; /* the allocator (arena.c) over the rest of the region */
 	struct proc procs[PROC_MAX];
 };
 
@@ -73,13 +75,21 @@ struct shared_hdr *linux_shared(void);
 /* Our slot for the region's capability. */
 extern int linux_shared_cap;
 /* For a fork child: the region is mapped already (slot cap). */
-void linux_shared_adopt(int cap);
-/* Page-granular allocation in the region: NULL when full. */
+void linux_shared_adopt(int cap, uint64_t mapped);
+/* Bytes of the region in use, which a fork lends its child. */
+uint64_t linux_shared_mapped(void);
+/* With the lock held: the region is mapped here up to end_va (false: past
+ * its end). */
+bool linux_shared_cover(uint64_t end_va);
+/* Zeroed memory in the region (arena.c: 16-byte objects up to 2 KiB, pages
+ * above): NULL when full.  Free with the size asked for. */
 void *exos_shared_alloc(size_t bytes);
 void exos_shared_free(void *p, size_t bytes);
-/* D3: a spinlock that holds off the epilogue and yields when contended. */
+/* D3: a spinlock that holds off the epilogue and yields when contended.
+ * It nests: the file layer takes it around calls that take it again. */
 void linux_shared_lock(void);
 void linux_shared_unlock(void);
+bool linux_shared_held(void); /* by this process: it must not block then */
 /* The boot stack's top for the process in table slot i. */
 uint64_t linux_shared_boot_stack(int i);
 
@@ -128,10 +138,6 @@ void linux_fd_close_all(void);
 void linux_fd_close_cloexec(void);
 /* fork: every open pipe end gains the child's reference. */
 void linux_fd_forked(int delta);
-
-/* ---- pipe.c ---- */
-struct ofile;
-void pipe_fork_end(const struct ofile *of, int delta);
 
 /* ---- process.c, mm.c, syscall.c ---- */
 uint64_t linux_fs_base(void);

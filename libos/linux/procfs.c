@@ -8,7 +8,14 @@
  * Linux's "magic" links: following one reaches the open file itself (a pipe,
  * an unlinked file, the console), not a path (rootfs.h: fs->magic).  fd/ is
  * kept in step with the descriptor table: a lookup or listing under /proc
- * resyncs it when the table changed (fd_generation). */
+ * resyncs it when the table changed (fd_generation).
+ *
+ * The tree is shared by every process (vfs.h), so each process adds its own
+ * /proc/<pid> (at start, and a fork child at its start) with its name in the
+ * shared arena, and the parent that reaps it removes it (proc_forget).  What
+ * a process's files say comes from that process's private state, so a reader
+ * sees them only in its own directory; "self" points at a target that lives
+ * at the same address in every process's ExOS data, so it names the reader. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,9 +51,8 @@ enum gen {
 
 #define USER_HZ 100 /* the unit of Linux's clock-tick fields */
 
-static char self_target[12]; /* /proc/self's target: our pid */
-static char pid_name[12];    /* the name of our /proc/<pid> */
-static int pid_dir = -1, fd_dir = -1;
+static char self_target[12]; /* /proc/self's target: our pid (see above) */
+static int proc_dir = -1, pid_dir = -1, fd_dir = -1;
 static int32_t fd_node[NFD]; /* fd/N's node, -1 if none */
 static char fd_names[NFD][5];
 static uint64_t synced = ~0ull;
@@ -329,11 +335,23 @@ static void generate(enum gen g, struct sink *s)
 	}
 }
 
+/* Whether node lies in our own /proc/<pid>: its files show our state. */
+static bool own(int node)
+{
+	int d = root.node[node].parent;
+
+	return d >= 0 && pid_dir >= 0 && (d == pid_dir || root.node[d].parent == pid_dir);
+}
+
 long proc_read(const struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
 {
 	struct sink s = {.dst = dst, .off = *off, .n = n, .user = user};
 
-	generate((enum gen)(root.node[of->node].special - SP_GEN), &s);
+	enum gen g = (enum gen)(root.node[of->node].special - SP_GEN);
+
+	if (g >= GEN_PID_STAT && !own(of->node))
+		return -LINUX_ESRCH; /* another process's: its state is its own */
+	generate(g, &s);
 	if (s.err)
 		return s.err;
 	*off += s.done;
@@ -348,8 +366,12 @@ static int magic_link(const struct rootfs *fs, int link)
 {
 	uint32_t sp = fs->node[link].special;
 
+	if (!own(link))
+		return -LINUX_ENOENT;
 	if (sp == SP_CWD)
 		return cwd;
+	if (sp == SP_EXE)
+		return rootfs_resolve(fs, ROOTFS_ROOT, linux_opts.program, 0, NULL);
 	if (sp >= SP_FD && sp < SP_FD + NFD) {
 		const struct ofile *of = getf(sp - SP_FD);
 		if (!of)
@@ -364,16 +386,19 @@ const struct ofile *proc_fd_file(int node)
 {
 	uint32_t sp = root.node[node].special;
 
-	return sp >= SP_FD && sp < SP_FD + NFD ? getf(sp - SP_FD) : NULL;
+	return sp >= SP_FD && sp < SP_FD + NFD && own(node) ? getf(sp - SP_FD) : NULL;
 }
 
-static int add(int dir, const char *name, uint32_t mode, uint32_t special, const void *data,
-               size_t size)
+/* A node of /proc, or -1 when the tree is full. */
+static int try_add(int dir, const char *name, size_t namelen, uint32_t mode, uint32_t special,
+                   const void *data, size_t size)
 {
-	int n = rootfs_create(&root, dir, name, strlen(name), mode);
+	/* The tree keeps the name pointer: a name in the shared arena or in
+	 * ExOS's image, the same in every process. */
+	int n = rootfs_create(&root, dir, name, namelen, mode);
 
-	if (n < 0) /* PROC_NODES leaves room for all of /proc and every fd */
-		linux_refuse(EXOSIM_EXIT_NOMEM, "exos: no room for /proc in the tree\n");
+	if (n < 0)
+		return -1;
 	root.node[n].mtime = (uint32_t)(linux_realtime_ns() / 1000000000u);
 	root.node[n].special = special;
 	root.node[n].data = data;
@@ -381,6 +406,96 @@ static int add(int dir, const char *name, uint32_t mode, uint32_t special, const
 	root.node[n].uid = linux_opts.uid;
 	root.node[n].gid = linux_opts.gid;
 	return n;
+}
+
+static int add(int dir, const char *name, uint32_t mode, uint32_t special, const void *data,
+               size_t size)
+{
+	int n = try_add(dir, name, strlen(name), mode, special, data, size);
+
+	if (n < 0) /* PROC_NODES leaves room for all of /proc and every fd */
+		linux_refuse(EXOSIM_EXIT_NOMEM, "exos: no room for /proc in the tree\n");
+	return n;
+}
+
+/* Removes dir and what is below it from the tree; nodes still open go at
+ * their last close (tmp_closed). */
+static void remove_tree(int dir)
+{
+	while (root.node[dir].first_child >= 0)
+		remove_tree(root.node[dir].first_child);
+	rootfs_detach(&root, dir);
+	tmp_closed(dir);
+}
+
+static const struct {
+	const char *name;
+	int gen;
+} per_pid[] = {{"stat", GEN_PID_STAT},       {"statm", GEN_PID_STATM},
+               {"status", GEN_PID_STATUS},   {"cmdline", GEN_PID_CMDLINE},
+               {"environ", GEN_PID_ENVIRON}, {"comm", GEN_PID_COMM},
+               {"maps", GEN_PID_MAPS}};
+
+/* Our /proc/<pid>, named in the shared arena (other processes list it). */
+static bool add_pid_dir(void)
+{
+	char name[12];
+	size_t n = (size_t)snprintf(name, sizeof(name), "%ld", linux_pid());
+	char *shared_name = tmp_name(name, n);
+
+	memcpy(self_target, name, n + 1);
+	pid_dir = fd_dir = -1;
+	for (int fd = 0; fd < NFD; fd++)
+		fd_node[fd] = -1;
+	synced = ~0ull;
+	if (!shared_name)
+		return false;
+	pid_dir = try_add(proc_dir, shared_name, n, ROOTFS_S_IFDIR | 0555, 0, NULL, 0);
+	if (pid_dir < 0) {
+		tmp_name_free(shared_name, n);
+		return false;
+	}
+	root.node[pid_dir].flags |= ROOTFS_F_OWN_NAME; /* freed with the node */
+	bool ok = true;
+	for (size_t i = 0; i < ARRAY_LEN(per_pid); i++)
+		ok &= try_add(pid_dir, per_pid[i].name, strlen(per_pid[i].name),
+		              ROOTFS_S_IFREG | 0444, SP_GEN + (uint32_t)per_pid[i].gen, NULL,
+		              0) >= 0;
+	ok &= try_add(pid_dir, "exe", strlen("exe"), ROOTFS_S_IFLNK | 0777, SP_EXE, NULL, 64) >= 0;
+	ok &= try_add(pid_dir, "cwd", strlen("cwd"), ROOTFS_S_IFLNK | 0777, SP_CWD, NULL, 64) >= 0;
+	ok &= try_add(pid_dir, "mounts", strlen("mounts"), ROOTFS_S_IFLNK | 0777, 0, "../mounts",
+	              9) >= 0;
+	ok &= (fd_dir = try_add(pid_dir, "fd", strlen("fd"), ROOTFS_S_IFDIR | 0500, 0, NULL, 0)) >=
+	      0;
+	if (!ok) {
+		remove_tree(pid_dir);
+		pid_dir = fd_dir = -1;
+	}
+	return ok;
+}
+
+void proc_after_fork(void)
+{
+	fs_lock();
+	bool ok = add_pid_dir();
+	fs_unlock();
+	if (!ok)
+		fprintf(stderr, "exos: pid %ld: no room in the file tree for /proc/%ld\n",
+		        linux_pid(), linux_pid());
+}
+
+void proc_forget(long pid)
+{
+	char name[12];
+	size_t n = (size_t)snprintf(name, sizeof(name), "%ld", pid);
+
+	if (proc_dir < 0)
+		return;
+	fs_lock();
+	int dir = rootfs_lookup(&root, proc_dir, name, n);
+	if (dir >= 0)
+		remove_tree(dir);
+	fs_unlock();
 }
 
 void proc_add_nodes(void)
@@ -391,32 +506,19 @@ void proc_add_nodes(void)
 	} top[] = {{"meminfo", GEN_MEMINFO}, {"cpuinfo", GEN_CPUINFO},
 	           {"mounts", GEN_MOUNTS},   {"stat", GEN_STAT},
 	           {"uptime", GEN_UPTIME},   {"loadavg", GEN_LOADAVG},
-	           {"version", GEN_VERSION}, {"filesystems", GEN_FILESYSTEMS}},
-	  per[] = {{"stat", GEN_PID_STAT},       {"statm", GEN_PID_STATM},
-	           {"status", GEN_PID_STATUS},   {"cmdline", GEN_PID_CMDLINE},
-	           {"environ", GEN_PID_ENVIRON}, {"comm", GEN_PID_COMM},
-	           {"maps", GEN_PID_MAPS}};
-	int proc = rootfs_add(&root, "/proc", 5, ROOTFS_S_IFDIR | 0555, NULL, 0);
+	           {"version", GEN_VERSION}, {"filesystems", GEN_FILESYSTEMS}};
 
-	if (proc < 0)
+	proc_dir = rootfs_add(&root, "/proc", 5, ROOTFS_S_IFDIR | 0555, NULL, 0);
+	if (proc_dir < 0)
 		linux_refuse(EXOSIM_EXIT_NOMEM, "exos: no room for /proc in the tree\n");
 	root.magic = magic_link;
 	for (size_t i = 0; i < ARRAY_LEN(top); i++)
-		add(proc, top[i].name, ROOTFS_S_IFREG | 0444, SP_GEN + top[i].gen, NULL, 0);
-	snprintf(pid_name, sizeof(pid_name), "%ld", linux_pid());
-	memcpy(self_target, pid_name, sizeof(pid_name));
-	add(proc, "self", ROOTFS_S_IFLNK | 0777, 0, self_target, ROOTFS_CSTR);
-	pid_dir = add(proc, pid_name, ROOTFS_S_IFDIR | 0555, 0, NULL, 0);
-	for (size_t i = 0; i < ARRAY_LEN(per); i++)
-		add(pid_dir, per[i].name, ROOTFS_S_IFREG | 0444, SP_GEN + per[i].gen, NULL, 0);
-	add(pid_dir, "exe", ROOTFS_S_IFLNK | 0777, 0, linux_opts.program, ROOTFS_CSTR);
-	add(pid_dir, "cwd", ROOTFS_S_IFLNK | 0777, SP_CWD, NULL, 64);
-	add(pid_dir, "mounts", ROOTFS_S_IFLNK | 0777, 0, "../mounts", 9);
-	fd_dir = add(pid_dir, "fd", ROOTFS_S_IFDIR | 0500, 0, NULL, 0);
-	for (int fd = 0; fd < NFD; fd++) {
-		fd_node[fd] = -1;
+		add(proc_dir, top[i].name, ROOTFS_S_IFREG | 0444, SP_GEN + top[i].gen, NULL, 0);
+	add(proc_dir, "self", ROOTFS_S_IFLNK | 0777, 0, self_target, ROOTFS_CSTR);
+	for (int fd = 0; fd < NFD; fd++)
 		snprintf(fd_names[fd], sizeof(fd_names[fd]), "%d", fd);
-	}
+	if (!add_pid_dir())
+		linux_refuse(EXOSIM_EXIT_NOMEM, "exos: no room for /proc in the tree\n");
 }
 
 void proc_sync(void)
@@ -424,11 +526,12 @@ void proc_sync(void)
 	if (synced == fd_generation || fd_dir < 0)
 		return;
 	synced = fd_generation;
+	fs_lock();
 	for (int fd = 0; fd < NFD; fd++) {
 		const struct ofile *of = getf(fd);
 		if (of && fd_node[fd] < 0)
-			fd_node[fd] = add(fd_dir, fd_names[fd], ROOTFS_S_IFLNK,
-			                  SP_FD + (uint32_t)fd, NULL, 64);
+			fd_node[fd] = try_add(fd_dir, fd_names[fd], strlen(fd_names[fd]),
+			                      ROOTFS_S_IFLNK, SP_FD + (uint32_t)fd, NULL, 64);
 		if (of && fd_node[fd] >= 0) /* as Linux: lr-x, l-wx or lrwx by access mode */
 			root.node[fd_node[fd]].mode = ROOTFS_S_IFLNK |
 			                              (readable(of) ? 0500 : 0100) |
@@ -439,6 +542,7 @@ void proc_sync(void)
 			fd_node[fd] = -1;
 		}
 	}
+	fs_unlock();
 }
 
 /* readlink of a magic link: what Linux shows. */
@@ -447,8 +551,12 @@ long proc_link_text(int node, char *buf, size_t cap)
 	uint32_t sp = root.node[node].special;
 	const struct ofile *of;
 
+	if (!own(node))
+		return -LINUX_ENOENT;
 	if (sp == SP_CWD)
 		return (long)rootfs_path(&root, cwd, buf, cap);
+	if (sp == SP_EXE)
+		return snprintf(buf, cap, "%s", linux_opts.program);
 	if (!(of = proc_fd_file(node)))
 		return -LINUX_ENOENT;
 	switch (of->kind) {

@@ -10,6 +10,7 @@
 #include <exos/sys.h>
 
 #include "proc.h"
+#include "vfs.h"
 #include "unix_status.h"
 
 #define WNOHANG    1
@@ -75,6 +76,7 @@ struct proc *linux_proc_alloc(void)
 
 void linux_proc_free(struct proc *p)
 {
+	proc_forget(p->pid); /* its /proc/<pid> goes with it */
 	p->state = PROC_FREE;
 	p->pid = 0;
 }

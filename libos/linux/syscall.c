@@ -18,6 +18,7 @@
 
 #include "elf64.h"
 #include "linux.h"
+#include "vfs.h"
 #include "mm.h"
 #include "proc.h"
 #include "thread.h"
@@ -33,6 +34,11 @@ uint64_t linux_syscalls_trapped, linux_syscalls_direct;
 void linux_direct_entry(void);
 _Noreturn void linux_ctx_resume(struct linux_ctx *ctx);
 void linux_call_on_stack(void (*fn)(struct linux_ctx *), struct linux_ctx *arg, uint64_t top);
+
+/* Calls that walk or change the file tree all processes share, and never
+ * block: they run under its lock (vfs.h's fs_lock), so another process never
+ * sees a change half made. */
+static bool tree_call[LINUX_NR_MAX];
 
 static void add_table(const struct linux_syscall_def *defs, size_t n)
 {
@@ -52,6 +58,14 @@ linux_sysfn linux_syscall_prev(long nr)
 linux_sysfn linux_syscall_fn(long nr)
 {
 	return nr >= 0 && nr < LINUX_NR_MAX ? table[nr] : 0;
+}
+
+static void add_tree_table(const struct linux_syscall_def *defs, size_t n)
+{
+	add_table(defs, n);
+	for (size_t i = 0; i < n; i++)
+		if (defs[i].nr >= 0 && defs[i].nr < LINUX_NR_MAX)
+			tree_call[defs[i].nr] = true;
 }
 
 /* ---- dispatch and tracing --------------------------------------------- */
@@ -106,7 +120,12 @@ void linux_syscall(struct linux_ctx *c)
 	if (linux_opts.trace && ends)
 		trace(nr, a, 0, false);
 	linux_sysfn fn = nr >= 0 && nr < LINUX_NR_MAX ? table[nr] : 0;
+	bool lock = fn && tree_call[nr];
+	if (lock)
+		fs_lock();
 	long ret = fn ? fn(a[0], a[1], a[2], a[3], a[4], a[5]) : -LINUX_ENOSYS;
+	if (lock)
+		fs_unlock();
 	c->rax = (uint64_t)ret; /* rt_sigreturn returns the restored rax */
 	if (linux_opts.trace)
 		trace(nr, a, ret, true);
@@ -345,15 +364,15 @@ static int tick_upcall(struct exo_xframe *f, struct exos_regs *r)
 void linux_syscall_table_init(void)
 {
 	add_table(linux_fd_syscalls, linux_fd_nsyscalls);
-	add_table(linux_open_syscalls, linux_open_nsyscalls);
+	add_tree_table(linux_open_syscalls, linux_open_nsyscalls);
 	add_table(linux_io_syscalls, linux_io_nsyscalls);
 	add_table(linux_poll_syscalls, linux_poll_nsyscalls);
 	add_table(linux_pipe_syscalls, linux_pipe_nsyscalls);
 	add_table(linux_dev_syscalls, linux_dev_nsyscalls);
-	add_table(linux_path_syscalls, linux_path_nsyscalls);
-	add_table(linux_stat_syscalls, linux_stat_nsyscalls);
-	add_table(linux_dir_syscalls, linux_dir_nsyscalls);
-	add_table(linux_tree_syscalls, linux_tree_nsyscalls);
+	add_tree_table(linux_path_syscalls, linux_path_nsyscalls);
+	add_tree_table(linux_stat_syscalls, linux_stat_nsyscalls);
+	add_tree_table(linux_dir_syscalls, linux_dir_nsyscalls);
+	add_tree_table(linux_tree_syscalls, linux_tree_nsyscalls);
 	add_table(linux_mm_syscalls, linux_mm_nsyscalls);
 	add_table(linux_process_syscalls, linux_process_nsyscalls);
 	add_table(linux_signal_syscalls, linux_signal_nsyscalls);

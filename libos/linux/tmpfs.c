@@ -1,10 +1,12 @@
 /* /tmp: the writable part of the tree, as Linux's tmpfs.
  *
  * Its nodes are ordinary rootfs nodes flagged ROOTFS_F_WRITABLE; their names,
- * link targets and file data live in an arena (arena.c) of up to half the
- * machine's memory, Linux's default size for a tmpfs.  The arena's address
- * range is reserved whole and mapped 2 MiB at a time as it fills, so an empty
- * /tmp costs one chunk.  A full arena, or memory that runs out, is ENOSPC.
+ * link targets and file data live in the arena of the region every process
+ * shares (shared.c), up to three quarters of it, so all processes see one
+ * /tmp.  Without a region (no memory for one: a single process) they live in
+ * a private arena of up to half the machine's memory, Linux's default size for
+ * a tmpfs, reserved whole and mapped 2 MiB at a time as it fills.  A full
+ * /tmp, or memory that runs out, is ENOSPC.
  *
  * A file's data is one contiguous allocation, grown by doubling, so reads,
  * mmap's copies and exec see plain bytes.  Invariant: the bytes between a
@@ -23,14 +25,20 @@
 #include "arena.h"
 #include "fs.h"
 #include "linux.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "vfs.h"
 
 #define CHUNK       (2ul << 20) /* the arena is mapped this much at a time */
 #define TMP_MIN_CAP 64u         /* a file's first allocation */
 
-static struct arena arena;
+static struct arena private_arena;
 static uintptr_t mapped_top; /* [LINUX_TMPFS, mapped_top) is mapped */
+
+static struct arena *tmp_arena(void)
+{
+	return fs_is_shared() ? &linux_shared()->arena : &private_arena;
+}
 
 bool tmp_writable(int node)
 {
@@ -53,20 +61,63 @@ static bool mapped_to(uintptr_t end)
 	return true;
 }
 
+/* The arena's memory up to end is mapped (both arenas map as they fill). */
+static bool covered(uintptr_t end)
+{
+	return fs_is_shared() ? linux_shared_cover(end) : mapped_to(end);
+}
+
+/* /tmp's share of the arena: linux_fs->tmp_used of tmp_limit bytes. */
+static bool charge(size_t n)
+{
+	if (linux_fs->tmp_used + arena_size_of(n) > linux_fs->tmp_limit)
+		return false;
+	linux_fs->tmp_used += arena_size_of(n);
+	return true;
+}
+
 static void *tmp_alloc(size_t n)
 {
-	uint8_t *p = arena_alloc(&arena, n);
+	uint8_t *p = NULL;
 
-	if (p && !mapped_to((uintptr_t)p + arena_size_of(n))) {
-		arena_free(&arena, p, n);
-		return NULL;
+	fs_lock();
+	if (charge(n) && !(p = arena_alloc(tmp_arena(), n)))
+		linux_fs->tmp_used -= arena_size_of(n);
+	if (p && !covered((uintptr_t)p + arena_size_of(n))) {
+		arena_free(tmp_arena(), p, n);
+		linux_fs->tmp_used -= arena_size_of(n);
+		p = NULL;
 	}
+	fs_unlock();
 	return p;
 }
 
 static void tmp_free(const void *p, size_t n)
 {
-	arena_free(&arena, (void *)p, n);
+	fs_lock();
+	arena_free(tmp_arena(), (void *)p, n);
+	linux_fs->tmp_used -= arena_size_of(n);
+	fs_unlock();
+}
+
+/* Grows p (size bytes) to `bigger` where it is, if /tmp and the arena allow. */
+static bool tmp_extend(void *p, size_t size, size_t bigger)
+{
+	size_t more = arena_size_of(bigger) - arena_size_of(size);
+	bool ok = false;
+
+	fs_lock();
+	if (linux_fs->tmp_used + more <= linux_fs->tmp_limit &&
+	    arena_extend(tmp_arena(), p, size, bigger)) {
+		if (covered((uintptr_t)p + arena_size_of(bigger))) {
+			linux_fs->tmp_used += more;
+			ok = true;
+		} else { /* give the new pages back */
+			arena_free(tmp_arena(), (uint8_t *)p + arena_size_of(size), more);
+		}
+	}
+	fs_unlock();
+	return ok;
 }
 
 /* Marks dir and everything below it writable (an archive's /tmp). */
@@ -79,16 +130,22 @@ static void mark_tree(int dir)
 
 void tmp_init(void)
 {
-	uint64_t ram = exo_kinfo()->ram_pages * EXO_PAGE_SIZE;
-	uint64_t bytes = ram / 2 < LINUX_TMPFS_MAX ? ram / 2 : LINUX_TMPFS_MAX;
-	/* The bitmap comes first: map what it needs before arena_init writes it. */
-	uint64_t bitmap = bytes / (ARENA_PAGE * 8) + 8;
+	if (fs_is_shared()) {
+		const struct arena *a = tmp_arena();
+		linux_fs->tmp_limit = (a->npages - a->used) * ARENA_PAGE / 4 * 3;
+	} else {
+		uint64_t ram = exo_kinfo()->ram_pages * EXO_PAGE_SIZE;
+		uint64_t bytes = ram / 2 < LINUX_TMPFS_MAX ? ram / 2 : LINUX_TMPFS_MAX;
+		/* The bitmap comes first: map what it needs before arena_init writes it. */
+		uint64_t bitmap = bytes / (ARENA_PAGE * 8) + 8;
 
-	mapped_top = LINUX_TMPFS;
-	if (bytes < CHUNK || !mapped_to(LINUX_TMPFS + bitmap))
-		linux_refuse(EXOSIM_EXIT_NOMEM, "exos: no memory for /tmp (%lu KiB)\n",
-		             (unsigned long)(bytes >> 10));
-	arena_init(&arena, (void *)LINUX_TMPFS, bytes);
+		mapped_top = LINUX_TMPFS;
+		if (bytes < CHUNK || !mapped_to(LINUX_TMPFS + bitmap))
+			linux_refuse(EXOSIM_EXIT_NOMEM, "exos: no memory for /tmp (%lu KiB)\n",
+			             (unsigned long)(bytes >> 10));
+		linux_fs->tmp_limit =
+		        arena_init(&private_arena, (void *)LINUX_TMPFS, bytes) * ARENA_PAGE;
+	}
 
 	int t = rootfs_resolve(&root, ROOTFS_ROOT, "/tmp", 0, NULL);
 	if (t < 0)
@@ -218,16 +275,12 @@ static long own_data(int node, size_t need)
 	 * beside its old copy when it cannot grow in place. */
 	cap = f->cap < (1u << 20) ? f->cap * 2 : f->cap + f->cap / 8;
 	cap = arena_size_of(cap > need ? cap : need < TMP_MIN_CAP ? TMP_MIN_CAP : need);
-	if (f->cap && arena_extend(&arena, (void *)f->data, f->cap, cap)) {
-		if (!mapped_to((uintptr_t)f->data + cap)) { /* give the new pages back */
-			arena_free(&arena, (uint8_t *)f->data + f->cap, cap - f->cap);
-			return -LINUX_ENOSPC;
-		}
+	if (f->cap && tmp_extend((void *)f->data, f->cap, cap)) {
 		memset((uint8_t *)f->data + f->cap, 0, cap - f->cap);
 		f->cap = cap;
 		return 0;
 	}
-	if (cap > arena.npages * ARENA_PAGE || !(p = tmp_alloc(cap)))
+	if (cap > linux_fs->tmp_limit || !(p = tmp_alloc(cap)))
 		return -LINUX_ENOSPC;
 	memcpy(p, f->data, f->size);
 	memset(p + f->size, 0, cap - f->size);
@@ -280,8 +333,8 @@ void tmp_statfs(struct linux_statfs *sf)
 {
 	sf->f_type = LINUX_TMPFS_MAGIC;
 	sf->f_bsize = sf->f_frsize = ARENA_PAGE;
-	sf->f_blocks = arena.npages;
-	sf->f_bfree = sf->f_bavail = arena.npages - arena.used;
+	sf->f_blocks = linux_fs->tmp_limit / ARENA_PAGE;
+	sf->f_bfree = sf->f_bavail = (linux_fs->tmp_limit - linux_fs->tmp_used) / ARENA_PAGE;
 	sf->f_files = root.cap;
 	sf->f_ffree = root.cap - (root.nnodes - root.nfree);
 	sf->f_namelen = ROOTFS_NAME_MAX;

@@ -28,6 +28,7 @@ enum special {
 	SP_CONSOLE0, /* unused: the console streams' tag base (stat.c) */
 	SP_CONSOLE1,
 	SP_CONSOLE2,
+	SP_EXE = 14, /* /proc/<pid>/exe */
 	SP_CWD = 15, /* /proc/<pid>/cwd */
 	SP_GEN = 16, /* + enum gen: a generated /proc file (procfs.c) */
 	SP_FD = 64,  /* + fd: /proc/<pid>/fd/N, up to SP_FD + NFD */
@@ -64,9 +65,27 @@ struct ofile {
 
 #define LINUX_PIPE_SIZE (16u * 4096u) /* what F_GETPIPE_SZ reports: Linux's default */
 
-/* fs.c: the shared state.  ExOS serves one call at a time, so one scratch
- * path and one bounce buffer (writev gathering, sendfile) are enough. */
-extern struct rootfs root;
+/* fs.c: the state every process shares, in the shared region (proc.h) when
+ * there is one: the tree with /tmp and /proc, and the open file descriptions
+ * (a forked child shares its parent's, and so their offsets, as on Linux).
+ * Changed under the region's lock (fs_lock). */
+#define NFILE 4096 /* open file descriptions, for all processes */
+struct fs_shared {
+	struct rootfs root;
+	struct ofile files[NFILE];
+	uint64_t tmp_used, tmp_limit; /* /tmp's bytes in the region, and its size */
+};
+extern struct fs_shared *linux_fs;
+#define root (linux_fs->root)
+/* Memory for the shared state: in the region, zeroed, or if there is none,
+ * private pages mapped at private_va.  NULL if neither can be had. */
+void *fs_memory(uint64_t private_va, size_t bytes);
+bool fs_is_shared(void);
+void fs_lock(void);
+void fs_unlock(void);
+
+/* ExOS serves one call at a time in a process, so one scratch path and one
+ * bounce buffer (writev gathering, sendfile) are enough. */
 extern int cwd; /* the working directory's node */
 extern char path1[PATH_MAX];
 extern uint8_t iobuf[IOBUF];
@@ -127,6 +146,8 @@ void tmp_statfs(struct linux_statfs *sf);
 /* procfs.c */
 #define PROC_NODES (40 + NFD) /* room proc_add_nodes and fd/ need in the root */
 void proc_add_nodes(void);
+void proc_after_fork(void);    /* a fork child's own /proc/<pid> */
+void proc_forget(long pid);    /* removes /proc/<pid>: its process was reaped */
 void proc_sync(void); /* fd/ in step with the descriptor table: before lookups, listings */
 long proc_read(const struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user);
 const struct ofile *proc_fd_file(int node);           /* fd/N's open file, or NULL */

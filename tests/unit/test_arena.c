@@ -39,6 +39,21 @@ START_TEST(layout)
 }
 END_TEST
 
+/* arena_meta_bytes bounds where the pages start, so a lazily mapped arena
+ * (shared.c) maps the bitmap before arena_init writes it. */
+START_TEST(meta_bound)
+{
+	static const size_t sizes[] = {16 * ARENA_PAGE, 1u << 20, 129u * ARENA_PAGE * 64,
+	                               (64u << 20) + 3 * ARENA_PAGE};
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		fresh(sizes[i]);
+		ck_assert_uint_le((uintptr_t)a.pages - (uintptr_t)mem, arena_meta_bytes(sizes[i]));
+		ck_assert_uint_le(arena_meta_bytes(sizes[i]),
+		                  (uintptr_t)a.pages - (uintptr_t)mem + 2 * ARENA_PAGE);
+	}
+}
+END_TEST
+
 START_TEST(small_objects)
 {
 	fresh(8 * ARENA_PAGE);
@@ -120,6 +135,7 @@ Suite *arena_suite(void)
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, layout);
+	tcase_add_test(tc, meta_bound);
 	tcase_add_test(tc, small_objects);
 	tcase_add_test(tc, pages_until_full);
 	tcase_add_test(tc, fragmented_first_fit);

@@ -29,7 +29,7 @@
 #define EXOS_SPAWN_WIN       EXO_UL(0x7d0000200000)
 #define EXOS_SPAWN_WIN_PAGES 512
 #define EXOS_SHARED_BASE     EXO_UL(0x7d8000000000)
-#define EXOS_SHARED_MAX      (EXO_UL(256) << 20)
+#define EXOS_SHARED_MAX      (EXO_UL(8) << 30)
 
 /* Our copy-on-write PTE bit (a software bit the kernel keeps for us). */
 #define EXOS_PTE_COW EXO_PTE_SW0
