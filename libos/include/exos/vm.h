@@ -23,7 +23,8 @@
  *   EXOS_PCT_STACK_LO 0x7d00_0040_0000  LRPC activation stack (lrpc.h), 4 pages
  *   EXOS_SHARED_BASE 0x7d80_0000_0000  the Linux personality's region shared by all
  *                                     its processes (libos/linux/shared.c), up to
- *                                     EXOS_SHARED_MAX, mapped as 2 MiB pages */
+ *                                     EXOS_SHARED_MAX, mapped as 2 MiB pages as
+ *                                     it fills */
 #define EXOS_SCRATCH         EXO_UL(0x7d0000100000)
 #define EXOS_SCRATCH_PAGES   16
 #define EXOS_SPAWN_WIN       EXO_UL(0x7d0000200000)
