@@ -43,6 +43,38 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+	                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+	                 : "a"(leaf), "c"(sub));
+}
+
+/* The FS and GS bases without an MSR access (CR4.FSGSBASE, cpu.c). */
+static inline uint64_t rdfsbase(void)
+{
+	uint64_t v;
+	__asm__ volatile("rdfsbase %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t rdgsbase(void)
+{
+	uint64_t v;
+	__asm__ volatile("rdgsbase %0" : "=r"(v));
+	return v;
+}
+
+static inline void wrfsbase(uint64_t v)
+{
+	__asm__ volatile("wrfsbase %0" : : "r"(v));
+}
+
+static inline void wrgsbase(uint64_t v)
+{
+	__asm__ volatile("wrgsbase %0" : : "r"(v));
+}
+
 static inline uint64_t rcr2(void)
 {
 	uint64_t v;

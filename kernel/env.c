@@ -21,6 +21,7 @@
 #include "reclaim.h"
 #include "rmap.h"
 #include "sched.h"
+#include "trap.h"
 #include "slice.h"
 #include "uaccess.h"
 #include "upcall.h"
@@ -66,6 +67,10 @@ static int free_slot(void)
 	return best;
 }
 
+/* With FSGSBASE: whose bases the registers hold.  Ring 3 may have changed
+ * them since it ran, so they are read back before another's go in. */
+static struct env *bases_owner;
+
 struct env *env_create(const char *name, struct env *parent, int *parent_slot)
 {
 	int s = free_slot();
@@ -74,6 +79,8 @@ struct env *env_create(const char *name, struct env *parent, int *parent_slot)
 	struct env *e = &envs[s];
 	struct exo_env_info *info = &env_table.e[s];
 	uint32_t id = generation[s]++ * EXO_NENV + (uint32_t)s;
+	if (bases_owner == e)
+		bases_owner = 0; /* the slot's last user: the new one starts at 0 */
 	*e = (struct env){.id = id, .slot = (uint16_t)s, .info = info};
 	e->ctx = &e->tf;
 	fpu_env_init(e);
@@ -182,8 +189,23 @@ void env_destroy(struct env *e, int status)
  * emulated instruction and often a VM exit). */
 static uint64_t loaded_fs_base;
 
-static void load_fs_base(const struct env *e)
+static void load_fs_base(struct env *e)
 {
+	if (cpu_fsgsbase) {
+		if (bases_owner == e)
+			return;
+		uint64_t fs = rdfsbase(), gs = rdgsbase();
+		if (bases_owner) {
+			bases_owner->fs_base = fs;
+			bases_owner->gs_base = gs;
+		}
+		if (e->fs_base != fs)
+			wrfsbase(e->fs_base);
+		if (e->gs_base != gs)
+			wrgsbase(e->gs_base);
+		bases_owner = e;
+		return;
+	}
 	if (e->fs_base != loaded_fs_base) {
 		wrmsr(MSR_FS_BASE, e->fs_base);
 		loaded_fs_base = e->fs_base;
@@ -201,7 +223,9 @@ long sys_set_fsbase(uint64_t cap, uint64_t base)
 	if (!user_addr_ok(base))
 		return -EXO_EINVAL;
 	e->fs_base = base;
-	if (e == curenv)
+	if (cpu_fsgsbase && e == bases_owner)
+		wrfsbase(base);
+	else if (e == curenv)
 		load_fs_base(e);
 	return 0;
 }

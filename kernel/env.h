@@ -51,6 +51,7 @@ struct env {
 	uint64_t reclaim_deadline; /* tick after which the kernel takes them */
 	uint64_t reclaim_barren;   /* its page count when a request got nothing */
 	uint64_t fs_base;          /* the FS segment base (a Linux program's TLS) */
+	uint64_t gs_base;          /* the GS base, which ring 3 may set with FSGSBASE */
 
 	/* FPU, SSE and AVX registers (fpu.c): saved here while another
 	 * environment has the CPU.  Fresh: never saved, load the initial state. */

@@ -48,13 +48,6 @@ static const struct env *fpu_owner; /* whose state the registers hold, or 0 */
 static enum { FXSAVE, XSAVE, XSAVEOPT } how = FXSAVE;
 static uint64_t xmask; /* XCR0 */
 
-static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	__asm__ volatile("cpuid"
-	                 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-	                 : "a"(leaf), "c"(sub));
-}
-
 /* The requested-feature bitmap in edx:eax is all ones: XSAVE and XRSTOR then
  * act on exactly what XCR0 enables, with no register to load first. */
 static void save(void *area)

@@ -9,6 +9,7 @@
 #include "pagetable.h"
 #include "x86.h"
 #include "kernel.h"
+#include "trap.h"
 
 /* gate_page and kinfo_page are whole pages of their own (entry.S), so mapping
  * them into user space exposes nothing else of the kernel. */
@@ -30,7 +31,8 @@ void gate_init(void)
 	export_map(EXO_KINFO, kpa(&kinfo_page), PTE_NX);
 	kinfo_page.version = 1;
 	kinfo_page.tsc_khz = boot_options.tsc_khz;
-	kinfo_page.flags = boot_options.stats ? EXO_KINFO_STATS : 0;
+	kinfo_page.flags = (boot_options.stats ? EXO_KINFO_STATS : 0) |
+	                   (cpu_fsgsbase ? EXO_KINFO_FSGSBASE : 0);
 	gate_write(gate_syscall);
 }
 

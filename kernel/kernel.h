@@ -18,6 +18,7 @@ struct boot_options {
 	uint64_t tsc_khz;
 	uint64_t tick_us;   /* timer tick (exo.tick_us=) */
 	bool noxsave;       /* noxsave: FXSAVE only, no AVX (fpu.c) */
+	bool nofsgsbase;    /* nofsgsbase: ring 3 may not write its FS/GS base (cpu.c) */
 	bool fpu_timing;    /* exo.fpu_timing: time each FPU switch (fpu.c) */
 	bool scrub_bench;   /* exo.scrub_bench: time zeroing by hand and by the host (scrub.c) */
 	uint64_t tsc_start; /* exo.tsc_start: the TSC when the VMM started the vCPU (boottime.c) */

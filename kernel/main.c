@@ -71,6 +71,7 @@ enum {
 	OPT_TICK_US,
 	OPT_EPOCH_NS,
 	OPT_RECLAIM_GRACE,
+	OPT_NOFSGSBASE,
 	NOPTS
 };
 static const char *const option_keys[NOPTS] = {
@@ -85,6 +86,7 @@ static const char *const option_keys[NOPTS] = {
         [OPT_TICK_US] = "exo.tick_us",
         [OPT_EPOCH_NS] = "exo.epoch_ns",
         [OPT_RECLAIM_GRACE] = "exo.reclaim_grace",
+        [OPT_NOFSGSBASE] = "nofsgsbase",
 };
 
 /* The option's value as a number into *out, if it was given one. */
@@ -111,6 +113,7 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	test_stack_overflow = w[OPT_STACK_OVERFLOW].keylen;
 	opt_u64(&w[OPT_TSC_KHZ], &boot_options.tsc_khz);
 	boot_options.noxsave = w[OPT_NOXSAVE].keylen;
+	boot_options.nofsgsbase = w[OPT_NOFSGSBASE].keylen;
 	boot_options.fpu_timing = w[OPT_FPU_TIMING].keylen;
 	boot_options.scrub_bench = w[OPT_SCRUB_BENCH].keylen;
 	boot_options.tick_us = DEFAULT_TICK_US;

@@ -34,6 +34,7 @@ void trap(struct trapframe *tf);                        /* called by entry.S */
 
 /* cpu.c */
 void cpu_init(void);
+extern bool cpu_fsgsbase; /* ring 3 may write its FS and GS bases (cpu.c) */
 
 /* Saves the calling environment's user state after a fast-path system call
  * (the *_saving stubs in entry.S have stored the callee-saved registers), so it can be

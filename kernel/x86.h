@@ -37,6 +37,7 @@
 #define CR4_PAE        0x00000020
 #define CR4_OSFXSR     0x00000200
 #define CR4_OSXMMEXCPT 0x00000400
+#define CR4_FSGSBASE   0x00010000
 #define CR4_OSXSAVE    0x00040000
 #define MSR_EFER       0xc0000080
 #define EFER_SCE       0x001

@@ -25,6 +25,9 @@
 
 /* exo_kinfo.flags */
 #define EXO_KINFO_STATS 1 /* exo.stats: a libOS may pass its start-up marks at exit */
+#define EXO_KINFO_FSGSBASE                                                                         \
+	2 /* ring 3 may set its own FS and GS bases (wrfsbase,                                     \
+	     wrgsbase); the kernel keeps them per environment */
 
 /* A libOS's start-up marks, the TSC at each point (0: not reached), which
  * EXO_SYS_EXIT may pass for the kernel to print with its own (syscall.h). */

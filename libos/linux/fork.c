@@ -416,7 +416,7 @@ static _Noreturn void fork_child(uint64_t idx)
 	linux_shared_adopt(me->shared_slot, mapped);
 	proc_after_fork();
 	env1_call = me->call_slot;
-	exo_set_fsbase(EXO_CAP_SELF, me->fs_base);
+	exos_set_fsbase(me->fs_base);
 	uint64_t fp = (uint64_t)me->fpstate;
 	if (me->pad)
 		__asm__ volatile("xrstor64 (%0)" : : "r"(fp), "a"(~0u), "d"(~0u) : "memory");

@@ -136,7 +136,7 @@ static void switch_to(struct thread *next)
 	linux_fpstate_save_raw(prev->fpu);
 	linux_signal_swap(&prev->sig, &next->sig);
 	if (next->fs_base != prev->fs_base)
-		exo_set_fsbase(EXO_CAP_SELF, next->fs_base);
+		exos_set_fsbase(next->fs_base);
 	cur = next;
 	linux_exos_stack_lo = next->stack_lo;
 	linux_exos_stack_top = next->stack_hi;
@@ -428,7 +428,7 @@ SYS(sys_arch_prctl)
 	case ARCH_SET_FS:
 		if ((uint64_t)a2 >= EXO_USER_TOP)
 			return -LINUX_EPERM;
-		if (exo_set_fsbase(EXO_CAP_SELF, (uint64_t)a2) < 0)
+		if (exos_set_fsbase((uint64_t)a2) < 0)
 			return -LINUX_EINVAL;
 		cur->fs_base = (uint64_t)a2;
 		return 0;

@@ -373,6 +373,19 @@ static inline long exo_set_fsbase(int env_cap, uint64_t base)
 	return exo_syscall2(EXO_SYS_SET_FSBASE, env_cap, (long)base);
 }
 
+/* Our own FS base: in ring 3 where the kernel lets us (EXO_KINFO_FSGSBASE:
+ * no kernel crossing, which a thread switch would otherwise pay), else
+ * through the kernel.  User addresses only, as the kernel's call. */
+static inline long exos_set_fsbase(uint64_t base)
+{
+	if (!(exo_kinfo()->flags & EXO_KINFO_FSGSBASE))
+		return exo_set_fsbase(EXO_CAP_SELF, base);
+	if (base >= EXO_USER_TOP)
+		return -EXO_EINVAL;
+	__asm__ volatile("wrfsbase %0" : : "r"(base) : "memory");
+	return 0;
+}
+
 /* Asks for console input (exo/console.h): bytes in the ring, waiting while
  * it is empty; 0 at the end of input, -EXO_E*, -EXO_ENOSYS without the ring
  * (QEMU).  Readers call exo_console_in, which calls this only when the ring
