@@ -21,5 +21,6 @@ Suite *discard_suite(void);
 Suite *deadline_suite(void);
 Suite *insn_suite(void);
 Suite *unix_status_suite(void);
+Suite *virtqueue_suite(void);
 
 #endif
