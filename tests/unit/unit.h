@@ -22,5 +22,6 @@ Suite *deadline_suite(void);
 Suite *insn_suite(void);
 Suite *unix_status_suite(void);
 Suite *virtqueue_suite(void);
+Suite *virtio_mmio_suite(void);
 
 #endif
