@@ -3,8 +3,9 @@
  * descriptions, pipe buffers and whatever else processes share, at
  * EXOS_SHARED_BASE in every process, writable, never copy-on-write.
  *
- * Env 1 makes it at start: one EXO_SYS_RUN_ALLOC of RAM/8 (16 MiB..8 GiB),
- * so /tmp can hold what a tmpfs of a real machine holds.  It is mapped
+ * Env 1 makes it at start: one EXO_SYS_RUN_ALLOC of RAM/64 (16..256 MiB,
+ * REGION_MAX below says why not more; growing it in runs that env 1
+ * allocates and grants on request would lift that).  It is mapped
  * lazily, as 2 MiB pages: only [0, mapped) is in use anywhere (the allocator
  * hands out memory from the bottom), a process that grows it maps the new
  * part, and every other process maps what it lacks when it next takes the
@@ -22,6 +23,10 @@
 #include "proc.h"
 
 #define MIB (1ul << 20)
+/* What a boot can afford: the kernel writes a page-info entry per frame of
+ * the run, ~300 us of emulated ring-0 work per 512 frames on KVM-on-PVM, so
+ * RAM/8 (512 MiB of a 4 GiB VM) cost every program ~100 ms to start. */
+#define REGION_MAX (256 * MIB)
 
 int linux_shared_cap = -1;
 static struct shared_hdr *region;
@@ -69,11 +74,11 @@ uint64_t linux_shared_mapped(void)
 static uint64_t region_size(void)
 {
 	uint64_t ram = exo_kinfo()->ram_pages * EXO_PAGE_SIZE;
-	uint64_t size = ram / 8;
+	uint64_t size = ram / 64;
 	if (size < 16 * MIB)
 		size = 16 * MIB;
-	if (size > EXOS_SHARED_MAX)
-		size = EXOS_SHARED_MAX;
+	if (size > REGION_MAX)
+		size = REGION_MAX;
 	return size & ~(EXO_LARGE_SIZE - 1);
 }
 
