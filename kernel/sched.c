@@ -197,6 +197,8 @@ static _Noreturn void preempt(struct env *e, struct trapframe *tf)
 {
 	*e->ctx = *tf;
 	e->deferrals = 0;
+	if (env_wants(e, EXO_EV_RESUME))
+		e->pending |= PENDING_PROLOGUE;
 	switch_from(e);
 }
 
@@ -260,16 +262,20 @@ void sched_tick(struct trapframe *tf)
 	}
 	if (pos >= 0) /* its own next slice: it goes on */
 		kinfo_page.slice_pos = (uint32_t)next_slice(true);
-	if (env_wants(e, EXO_EV_TICK) && !e->uarea->critical) {
+	if (env_wants(e, EXO_EV_TICK) && !e->uarea->critical && !e->info->in_pct) {
 		upcall_or_kill(e, tf, EXO_VEC_PROLOGUE, kinfo_page.slice_pos);
 		e->uarea->prologues++;
 	}
 }
 
+/* An activation borrows the environment on its own stack while the main
+ * context may have a frame on the exception stack, where the upcall would
+ * land: the prologue waits for the main context. */
 void sched_deliver_pending(struct env *e)
 {
-	uint32_t p = e->pending;
-	e->pending = 0;
+	uint32_t keep = e->info->in_pct ? e->pending & PENDING_PROLOGUE : 0;
+	uint32_t p = e->pending & ~keep;
+	e->pending = keep;
 	if (p & PENDING_PROLOGUE) {
 		upcall_or_kill(e, e->ctx, EXO_VEC_PROLOGUE, kinfo_page.slice_pos);
 		e->uarea->prologues++;

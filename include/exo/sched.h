@@ -22,7 +22,9 @@
  *   EXO_VEC_RECLAIM   the kernel wants err pages back (see struct exo_uarea).
  * The frame is a struct exo_xframe as for an exception; resuming it returns
  * to the interrupted code.  An environment without these events is switched
- * by the kernel, invisibly.
+ * by the kernel, invisibly.  No upcall is pushed into a PCT activation (it
+ * runs on its own stack, and the exception stack may hold a frame of the
+ * main context): a pending prologue waits for the main context.
  *
  * Robust critical sections.  While uarea.critical is nonzero the kernel
  * defers the epilogue, one tick at a time, for at most
@@ -79,7 +81,12 @@
  * its own next slice, or nobody else wants the CPU): a libOS that multiplexes
  * threads of its own preempts them there.  Not sent while uarea.critical. */
 #define EXO_EV_TICK 0x10
-#define EXO_EV_ALL  0x1f
+/* A prologue upcall when it gets the CPU back after the kernel took it away
+ * (a tick ended its slice), not after it yielded, waited or called: a libOS
+ * takes there what others sent it while it ran in its program's code (ExOS
+ * delivers Linux signals from other processes). */
+#define EXO_EV_RESUME 0x20
+#define EXO_EV_ALL    0x3f
 
 /* EXO_SYS_PCT kinds */
 #define EXO_PCT_CALL  1

@@ -82,6 +82,10 @@ void linux_block_kernel(const struct exo_pred_term *t, int n, uint64_t deadline_
 	if (linux_pred_holds(all, k))
 		return;
 	exo_wait(all, (size_t)k); /* -EXO_EINTR (an upcall) or -EFAULT: look again */
+	/* What woke us may be a signal: take it now, so that a process whose
+	 * threads are all parked (thread.c's wait_all) sees it, and a stop
+	 * signal stops it here. */
+	linux_signal_take();
 }
 
 long linux_block(struct exo_pred_term *terms, int n, uint64_t deadline_ns)
@@ -100,7 +104,6 @@ long linux_block(struct exo_pred_term *terms, int n, uint64_t deadline_ns)
 	if (n && linux_pred_holds(terms, n))
 		return 0;
 	linux_block_kernel(terms, n, deadline_ns);
-	linux_signal_take();
 	linux_timer_poll();
 	if (linux_signal_pending())
 		return -LINUX_EINTR;

@@ -200,6 +200,7 @@ static void replace(const struct elf64_image *img, const void *data, size_t size
 	linux_mm_exec();
 	linux_rewrite_reset();
 	copy_path(linux_opts.program, path);
+	linux_proc_set_cmdline(path, a->buf, a->envc ? a->off[a->argc] : a->used);
 	linux_mm_init(img->hi);
 	linux_rewrite_init(img);
 	linux_load_image(img, data, size);

@@ -29,6 +29,7 @@
 #define PROC_MAX        EXO_NENV
 #define PROC_FPSTATE    4096         /* the program's FPU state at fork */
 #define PROC_BOOT_STACK (64ul << 10) /* a fork child's stack until it owns memory */
+#define PROC_CMDLINE    256          /* /proc/<pid>/cmdline of another process: the first bytes */
 
 enum proc_state {
 	PROC_FREE = 0,
@@ -49,7 +50,20 @@ struct proc {
 	uint64_t fs_base;
 	uint64_t clone_flags, child_tid; /* CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID */
 	uint64_t t_entered, t_copied;    /* fork: the child's TSC stamps, for the trace */
-	struct linux_ctx ctx;            /* fork: where the child resumes */
+	/* Job control (signal.c stops, proctab.c reports): the stop signal while
+	 * stopped, else 0; the state change the parent has not waited for
+	 * (wait4's status: 0x7f | sig << 8 stopped, 0xffff continued; 0 none);
+	 * whether this process's SIGCHLD action has SA_NOCLDSTOP. */
+	volatile uint32_t stopped;
+	volatile int32_t report;
+	uint32_t nocldstop, pad2;
+	/* What /proc/<pid> shows of it (procfs.c): its argv, NUL-separated
+	 * (cut at PROC_CMDLINE bytes), and its name (the file's base name, 15
+	 * bytes at most, as Linux's comm). */
+	uint32_t cmdline_len;
+	char comm[16];
+	char cmdline[PROC_CMDLINE];
+	struct linux_ctx ctx; /* fork: where the child resumes */
 	uint8_t fpstate[PROC_FPSTATE] __attribute__((aligned(64)));
 };
 
@@ -111,6 +125,15 @@ void linux_proc_signal(struct proc *p, int sig);
 void linux_proc_exit(int wstatus);
 /* kill(pid, sig) between processes (D5). */
 long linux_kill(long pid, int sig);
+/* A stop signal's default action: the process (all its threads) sleeps
+ * until SIGCONT or SIGKILL is sent to it; the parent hears of both
+ * (WUNTRACED, WCONTINUED, SIGCHLD).  Returns once continued. */
+void linux_proc_stop(int sig);
+/* Our SIGCHLD action's SA_NOCLDSTOP, for the children's stops. */
+void linux_proc_nocldstop(bool on);
+/* exec: the new program's path and arguments (len bytes, NUL-separated) for
+ * /proc/<pid>/comm and cmdline. */
+void linux_proc_set_cmdline(const char *path, const char *args, size_t len);
 /* The first process is ending, and with it the machine (D7): end the others. */
 void linux_proc_end_others(void);
 extern const struct linux_syscall_def linux_proctab_syscalls[];
@@ -159,5 +182,7 @@ bool linux_signal_interrupts(void);
 void linux_signal_exec(void);
 /* Is sig ignored (SIG_IGN, or SIG_DFL with an ignoring default)? */
 bool linux_signal_ignored(int sig);
+/* Whether our SIGCHLD action has SA_NOCLDSTOP. */
+bool linux_signal_nocldstop(void);
 
 #endif

@@ -7,26 +7,36 @@
  * process: pid PROC_FIRST_PID, parent PROC_INIT_PID, no table. */
 #include <string.h>
 
+#include <exos/sched.h>
 #include <exos/sys.h>
 
+#include "cpio.h"
 #include "proc.h"
 #include "vfs.h"
 #include "unix_status.h"
 
-#define WNOHANG    1
-#define WUNTRACED  2
-#define WSTOPPED   2
-#define WEXITED    4
-#define WCONTINUED 8
-#define WNOWAIT    0x01000000
-#define WALL       0x40000000
-#define WCLONE     0x80000000
-#define P_ALL      0
-#define P_PID      1
-#define P_PGID     2
-#define P_PIDFD    3
-#define CLD_EXITED 1
-#define CLD_KILLED 2
+#define WNOHANG       1
+#define WUNTRACED     2
+#define WSTOPPED      2
+#define WEXITED       4
+#define WCONTINUED    8
+#define WNOWAIT       0x01000000
+#define WNOEXIT       0x10000000 /* ours, inside: waitid without WEXITED */
+#define WALL          0x40000000
+#define WCLONE        0x80000000
+#define P_ALL         0
+#define P_PID         1
+#define P_PGID        2
+#define P_PIDFD       3
+#define CLD_EXITED    1
+#define CLD_KILLED    2
+#define CLD_STOPPED   5
+#define CLD_CONTINUED 6
+
+#define SIGBIT(sig)    (1ul << ((sig)-1))
+#define STOP_SIGNALS   (SIGBIT(19) | SIGBIT(20) | SIGBIT(21) | SIGBIT(22)) /* STOP TSTP TTIN TTOU */
+#define REPORT_CONT    0xffff /* wait4's status for a continued child */
+#define REPORT_STOP(s) (0x7f | (s) << 8)
 
 static struct proc *self;
 
@@ -40,6 +50,53 @@ void linux_proc_set_self(struct proc *p)
 	self = p;
 }
 
+/* What /proc shows of us, kept here too: the region may come after an
+ * exec (the first process makes it at its first fork or pipe). */
+static char my_comm[16], my_cmdline[PROC_CMDLINE];
+static uint32_t my_cmdline_len;
+static bool my_cmdline_set;
+
+static void publish_cmdline(void)
+{
+	if (!self)
+		return;
+	memcpy(self->comm, my_comm, sizeof(my_comm));
+	memcpy(self->cmdline, my_cmdline, my_cmdline_len);
+	self->cmdline_len = my_cmdline_len;
+}
+
+/* comm is the file's base name, cut at 15 bytes as Linux cuts it. */
+void linux_proc_set_cmdline(const char *path, const char *args, size_t len)
+{
+	const char *base = path;
+	for (const char *c = path; *c; c++)
+		if (*c == '/')
+			base = c + 1;
+	size_t n = strlen(base);
+	if (n > sizeof(my_comm) - 1)
+		n = sizeof(my_comm) - 1;
+	memcpy(my_comm, base, n);
+	my_comm[n] = 0;
+	my_cmdline_len = (uint32_t)(len < PROC_CMDLINE ? len : PROC_CMDLINE);
+	memcpy(my_cmdline, args, my_cmdline_len);
+	my_cmdline_set = true;
+	publish_cmdline();
+}
+
+/* The first program's, until it execs: exosim/argv in the initramfs. */
+static void initial_cmdline(void)
+{
+	struct cpio_entry e;
+	const struct exo_kinfo *k = exo_kinfo();
+	if (my_cmdline_set)
+		return;
+	if (k->initrd_size &&
+	    cpio_find((const void *)EXO_INITRD, k->initrd_size, "exosim/argv", &e) == CPIO_OK)
+		linux_proc_set_cmdline(linux_opts.program, (const char *)e.data, e.size);
+	else
+		linux_proc_set_cmdline(linux_opts.program, "", 0);
+}
+
 void linux_proc_first(struct shared_hdr *sh)
 {
 	struct proc *p = &sh->procs[0];
@@ -48,7 +105,22 @@ void linux_proc_first(struct shared_hdr *sh)
 	p->env_id = exos_self_id();
 	p->env1_cap = EXO_CAP_SELF;
 	p->state = PROC_RUN;
+	p->nocldstop = linux_signal_nocldstop();
 	self = p;
+	initial_cmdline();
+	publish_cmdline();
+	/* From now on other processes may signal us: take their signals at each
+	 * slice that follows a preemption too (D5), not only at our next call,
+	 * so a program spinning in its own code gets them within a slice.  The
+	 * children inherit the registration. */
+	unsigned events = exos_env_info(exos_self_id())->events;
+	exos_set_upcall_events(events | EXO_EV_RESUME);
+}
+
+void linux_proc_nocldstop(bool on)
+{
+	if (self)
+		self->nocldstop = on;
 }
 
 struct proc *linux_proc_alloc(void)
@@ -63,6 +135,12 @@ struct proc *linux_proc_alloc(void)
 			found = &sh->procs[i];
 			memset(found, 0, offsetof(struct proc, ctx));
 			found->state = PROC_EMBRYO;
+			if (self) { /* a fork: the child runs our program until it execs */
+				memcpy(found->comm, self->comm, sizeof(found->comm));
+				memcpy(found->cmdline, self->cmdline, self->cmdline_len);
+				found->cmdline_len = self->cmdline_len;
+				found->nocldstop = self->nocldstop;
+			}
 			/* Linux's pids wrap at pid_max; ours at 2^22 too, skipping live ones. */
 			do {
 				found->pid = sh->next_pid++;
@@ -102,10 +180,55 @@ static uint32_t getppid_now(void)
 	return self ? self->ppid : PROC_INIT_PID;
 }
 
+/* Linux's rule at sending: a stop signal discards a pending SIGCONT, and
+ * SIGCONT discards pending stop signals (and continues a stopped process:
+ * linux_proc_stop sees it). */
 void linux_proc_signal(struct proc *p, int sig)
 {
-	__atomic_or_fetch(&p->sigpending, 1ul << (sig - 1), __ATOMIC_SEQ_CST);
+	if (SIGBIT(sig) & STOP_SIGNALS)
+		__atomic_and_fetch(&p->sigpending, ~SIGBIT(LINUX_SIGCONT), __ATOMIC_SEQ_CST);
+	else if (sig == LINUX_SIGCONT)
+		__atomic_and_fetch(&p->sigpending, ~STOP_SIGNALS, __ATOMIC_SEQ_CST);
+	__atomic_or_fetch(&p->sigpending, SIGBIT(sig), __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&p->sigseq, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Our parent hears of a stop or a continue: wait4 sees the report, and
+ * SIGCHLD comes unless its action says SA_NOCLDSTOP. */
+static void report_to_parent(int32_t report)
+{
+	struct proc *parent = linux_proc_by_pid(self->ppid);
+	self->report = report;
+	if (!parent || parent->state != PROC_RUN)
+		return;
+	if (parent->nocldstop)
+		__atomic_add_fetch(&parent->sigseq, 1, __ATOMIC_SEQ_CST); /* a waiter looks */
+	else
+		linux_proc_signal(parent, LINUX_SIGCHLD);
+}
+
+void linux_proc_stop(int sig)
+{
+	if (!self)
+		return; /* alone: nobody could ever continue us (Linux would hang) */
+	self->stopped = (uint32_t)sig;
+	report_to_parent(REPORT_STOP(sig));
+	/* The whole process sleeps in the kernel: its threads too (M:1). */
+	const uint64_t wake = SIGBIT(LINUX_SIGKILL) | SIGBIT(LINUX_SIGCONT);
+	for (;;) {
+		uint64_t seq = self->sigseq;
+		if (self->sigpending & wake)
+			break;
+		struct exo_pred_term t = {.op = EXO_PRED_NE,
+		                          .lhs_kind = EXO_OPND_MEM,
+		                          .rhs_kind = EXO_OPND_CONST,
+		                          .lhs = (uint64_t)&self->sigseq,
+		                          .rhs = seq};
+		exo_wait(&t, 1);
+	}
+	self->stopped = 0;
+	if (self->sigpending & SIGBIT(LINUX_SIGCONT))
+		report_to_parent(REPORT_CONT);
 }
 
 /* A process the kernel ended (a fault ExOS could not turn into a signal, or
@@ -162,9 +285,42 @@ static bool wanted(const struct proc *c, long pid)
 	return c->pgid == pgid;
 }
 
-/* One pass over our children: a zombie that matches (reaped unless nowait),
- * -LINUX_ECHILD if none matches at all, 0 if some live. */
-static long find_zombie(long pid, bool nowait, struct proc *out)
+/* What wait reports of a child: its pid, Linux's wait status and waitid's
+ * code. */
+struct child_change {
+	uint32_t pid;
+	int32_t status;
+	int code;
+};
+
+/* The change of c that options ask for, if it has one: its exit (reaped
+ * unless WNOWAIT), a stop (WUNTRACED) or a continue (WCONTINUED). */
+static bool take_change(struct proc *c, int options, struct child_change *out)
+{
+	out->pid = c->pid;
+	if (c->state == PROC_ZOMBIE && !(options & WNOEXIT)) {
+		bool killed = (c->wstatus & 0x7f) != 0;
+		out->status = c->wstatus;
+		out->code = killed ? CLD_KILLED : CLD_EXITED;
+		if (!(options & WNOWAIT))
+			linux_proc_free(c);
+		return true;
+	}
+	int32_t rep = c->report;
+	if (!rep || c->state != PROC_RUN)
+		return false;
+	if (rep == REPORT_CONT ? !(options & WCONTINUED) : !(options & WUNTRACED))
+		return false;
+	out->status = rep;
+	out->code = rep == REPORT_CONT ? CLD_CONTINUED : CLD_STOPPED;
+	if (!(options & WNOWAIT))
+		c->report = 0;
+	return true;
+}
+
+/* One pass over our children: a change that matches, -LINUX_ECHILD if no
+ * child matches at all, 0 if some live with nothing to report. */
+static long find_change(long pid, int options, struct child_change *out)
 {
 	struct shared_hdr *sh = linux_shared();
 	bool any = false;
@@ -178,28 +334,25 @@ static long find_zombie(long pid, bool nowait, struct proc *out)
 			continue;
 		any = true;
 		reap_dead_env(c);
-		if (c->state != PROC_ZOMBIE)
-			continue;
-		*out = *c;
-		r = c->pid;
-		if (!nowait)
-			linux_proc_free(c);
-		break;
+		if (take_change(c, options, out)) {
+			r = out->pid;
+			break;
+		}
 	}
 	linux_shared_unlock();
 	return r > 0 ? r : any ? 0 : -LINUX_ECHILD;
 }
 
-/* Sleeps until a child matching pid changes state. */
-static long wait_child(long pid, int options, struct proc *out)
+/* Sleeps until a child matching pid changes state as options ask. */
+static long wait_child(long pid, int options, struct child_change *out)
 {
 	for (;;) {
-		long r = find_zombie(pid, options & WNOWAIT, out);
+		long r = find_change(pid, options, out);
 		if (r != 0 || (options & WNOHANG))
 			return r;
 		r = linux_block(NULL, 0, 0);
 		if (r == -LINUX_EINTR) {
-			r = find_zombie(pid, options & WNOWAIT, out);
+			r = find_change(pid, options, out);
 			return r != 0 ? r : -LINUX_EINTR;
 		}
 	}
@@ -212,11 +365,11 @@ SYS(sys_wait4)
 		return -LINUX_EINVAL;
 	if ((int)a1 == INT32_MIN)
 		return -LINUX_ESRCH;
-	struct proc c;
-	long r = wait_child((int)a1, (int)a3 & WNOHANG, &c);
+	struct child_change c;
+	long r = wait_child((int)a1, (int)a3 & (WNOHANG | WUNTRACED | WCONTINUED), &c);
 	if (r <= 0)
 		return r;
-	if (a2 && linux_copy_to_user((uint64_t)a2, &c.wstatus, sizeof(int)))
+	if (a2 && linux_copy_to_user((uint64_t)a2, &c.status, sizeof(int)))
 		return -LINUX_EFAULT;
 	if (a4) {
 		long ru[18] = {0};
@@ -261,20 +414,22 @@ SYS(sys_waitid)
 		return -LINUX_EINVAL;
 	}
 	struct waitid_info info = {0};
-	struct proc c;
-	/* No child ever stops or continues here: without WEXITED nothing comes. */
-	long r = options & WEXITED   ? wait_child(pid, options, &c)
-	         : options & WNOHANG ? 0
-	                             : linux_block(NULL, 0, 0);
+	struct child_change c;
+	/* wait4's options: WSTOPPED is WUNTRACED; without WEXITED exits stay. */
+	int want = (options & (WNOHANG | WSTOPPED | WCONTINUED | WNOWAIT)) |
+	           (options & WEXITED ? 0 : WNOEXIT);
+	long r = wait_child(pid, want, &c);
 	if (r < 0)
 		return r;
 	if (r > 0) {
-		bool killed = (c.wstatus & 0x7f) != 0;
 		info.signo = LINUX_SIGCHLD;
-		info.code = killed ? CLD_KILLED : CLD_EXITED;
+		info.code = c.code;
 		info.pid = (int32_t)c.pid;
 		info.uid = linux_opts.uid;
-		info.status = killed ? c.wstatus & 0x7f : (c.wstatus >> 8) & 0xff;
+		info.status = c.code == CLD_EXITED      ? (c.status >> 8) & 0xff
+		              : c.code == CLD_KILLED    ? c.status & 0x7f
+		              : c.code == CLD_CONTINUED ? LINUX_SIGCONT
+		                                        : (c.status >> 8) & 0xff;
 	}
 	if (a3 && linux_copy_to_user((uint64_t)a3, &info, sizeof(info)))
 		return -LINUX_EFAULT;

@@ -22,6 +22,7 @@
 #define SIG_DFL 0
 #define SIG_IGN 1
 
+#define SA_NOCLDSTOP 0x00000001ul
 #define SA_SIGINFO   0x00000004ul
 #define SA_ONSTACK   0x08000000ul
 #define SA_RESTORER  0x04000000ul
@@ -38,6 +39,8 @@
 #define BIT(sig) (1ull << ((sig)-1))
 /* SIGKILL and SIGSTOP can be neither caught nor blocked. */
 #define UNBLOCKABLE (BIT(LINUX_SIGKILL) | BIT(LINUX_SIGSTOP))
+/* Signals whose default action stops the process: STOP, TSTP, TTIN, TTOU. */
+#define STOPS (BIT(LINUX_SIGSTOP) | BIT(20) | BIT(21) | BIT(22))
 
 /* The kernel's struct sigaction for rt_sigaction (not libc's). */
 struct k_sigaction {
@@ -133,11 +136,39 @@ _Noreturn static void die_of(int sig)
 
 /* ---- between processes (proctab.c sends) ---- */
 
+/* Stop signals whose action is the default stop the process here; ignored
+ * ones go.  A stop is no interruption: a blocking call goes on once the
+ * process is continued, as Linux restarts it. */
+static void take_stops(void)
+{
+	for (uint64_t st = pending & ~blocked & STOPS; st; st &= st - 1) {
+		int sig = __builtin_ctzll(st) + 1;
+		if (actions[sig].handler == SIG_DFL || actions[sig].handler == SIG_IGN)
+			pending &= ~BIT(sig);
+		if (actions[sig].handler == SIG_DFL)
+			linux_proc_stop(sig);
+	}
+}
+
+/* Linux discards pending stop signals when SIGCONT comes, and the other way
+ * round (the sender did so in the process table, proctab.c). */
 void linux_signal_take(void)
 {
 	struct proc *self = linux_proc_self();
-	if (self && self->sigpending)
-		pending |= __atomic_exchange_n(&self->sigpending, 0, __ATOMIC_SEQ_CST);
+	if (!self || !self->sigpending)
+		return;
+	uint64_t in = __atomic_exchange_n(&self->sigpending, 0, __ATOMIC_SEQ_CST);
+	if (in & BIT(LINUX_SIGCONT))
+		pending &= ~STOPS;
+	if (in & STOPS)
+		pending &= ~BIT(LINUX_SIGCONT);
+	pending |= in;
+	take_stops();
+}
+
+bool linux_signal_nocldstop(void)
+{
+	return actions[LINUX_SIGCHLD].flags & SA_NOCLDSTOP;
 }
 
 bool linux_signal_ignored(int sig)
@@ -261,10 +292,12 @@ void linux_signal_deliver_pending(struct linux_ctx *ctx)
 static void deliver_one(struct linux_ctx *ctx)
 {
 	linux_signal_take();
+	take_stops(); /* a signal the process sent itself */
 	uint64_t ready = pending & ~blocked;
 	if (!ready)
 		return;
-	int sig = __builtin_ctzll(ready) + 1;
+	/* SIGKILL first: nothing the program does may delay it. */
+	int sig = ready & BIT(LINUX_SIGKILL) ? LINUX_SIGKILL : __builtin_ctzll(ready) + 1;
 	pending &= ~BIT(sig);
 	const struct k_sigaction *a = &actions[sig];
 	if (a->handler == SIG_IGN)
@@ -301,6 +334,8 @@ SYS(sys_rt_sigaction)
 			return -LINUX_EINVAL; /* x86-64 handlers need a restorer */
 		new.mask &= ~UNBLOCKABLE;
 		actions[sig] = new;
+		if (sig == LINUX_SIGCHLD) /* our children's stops need not tell us */
+			linux_proc_nocldstop(new.flags &SA_NOCLDSTOP);
 		if (new.handler == SIG_IGN)
 			pending &= ~BIT(sig);
 	}
@@ -422,8 +457,10 @@ static long send_to_self(long pid, long sig)
 		return -LINUX_EINVAL;
 	if (sig == 0)
 		return 0;
-	if (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
+	if (sig == LINUX_SIGKILL)
 		die_of((int)sig);
+	if ((BIT(sig) & STOPS) || sig == LINUX_SIGCONT) /* as another process's would */
+		pending &= (BIT(sig) & STOPS) ? ~BIT(LINUX_SIGCONT) : ~STOPS;
 	if ((blocked & BIT(sig)) && linux_threads_many()) {
 		linux_thread_signal_process((int)sig); /* a thread that takes it */
 		return 0;

@@ -196,22 +196,26 @@ void linux_on_exos_stack(void (*fn)(struct linux_ctx *), struct linux_ctx *c)
  * exception stack: the program's state moves to the thread's own ExOS stack,
  * the exception frame is left behind, and the program resumes from there
  * (entry.S) when fn is done.  (Resuming costs the same as through the
- * frame: both are ring 3.) */
+ * frame: both are ring 3.)  The state is copied while still on the
+ * exception stack: once rsp has left it, an upcall (a tick, a resume after
+ * preemption) lands at its top, over the abandoned frame and whatever was
+ * below it. */
 static void (*off_fn)(struct linux_ctx *);
 
-static _Noreturn void off_xstack(struct linux_ctx *arg)
+static _Noreturn void off_xstack(struct linux_ctx *c)
 {
-	struct linux_ctx c = *arg;
-	void (*fn)(struct linux_ctx *) = off_fn;
 	exos_exception_depth--; /* the frame is abandoned */
-	fn(&c);
-	linux_ctx_resume(&c);
+	off_fn(c);
+	linux_ctx_resume(c);
 }
 
 static _Noreturn void serve_off_xstack(void (*fn)(struct linux_ctx *), struct linux_ctx *c)
 {
+	struct linux_ctx *copy =
+	        (struct linux_ctx *)((linux_exos_stack_top - sizeof(*copy)) & ~15ul);
+	*copy = *c;
 	off_fn = fn;
-	linux_call_on_stack((void (*)(struct linux_ctx *))off_xstack, c, linux_exos_stack_top);
+	linux_call_on_stack((void (*)(struct linux_ctx *))off_xstack, copy, (uint64_t)copy);
 	__builtin_unreachable();
 }
 
