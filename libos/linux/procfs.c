@@ -15,7 +15,10 @@
  * shared arena, and the parent that reaps it removes it (proc_forget).  What
  * a process's files say comes from that process's private state, so a reader
  * sees them only in its own directory; "self" points at a target that lives
- * at the same address in every process's ExOS data, so it names the reader. */
+ * at the same address in every process's ExOS data, so it names the reader.
+ * The exceptions are another process's stat, status, cmdline and comm, which
+ * come from its entry in the shared process table (proctab.c keeps its name
+ * and arguments there), so ps lists every process of the VM. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +30,7 @@
 #include "fs.h"
 #include "linux.h"
 #include "mm.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "vfs.h"
 
@@ -282,6 +286,18 @@ static void gen_pid_maps(struct sink *s)
 	}
 }
 
+/* Our own cmdline: what the process table keeps (execve updates it), or,
+ * before there is one, the first program's from the initramfs. */
+static void gen_own_cmdline(struct sink *s)
+{
+	const struct proc *self = linux_proc_self();
+
+	if (self)
+		put(s, self->cmdline, self->cmdline_len);
+	else
+		gen_strings(s, "exosim/argv");
+}
+
 static void generate(enum gen g, struct sink *s)
 {
 	switch (g) {
@@ -319,7 +335,7 @@ static void generate(enum gen g, struct sink *s)
 		gen_pid_status(s);
 		break;
 	case GEN_PID_CMDLINE:
-		gen_strings(s, "exosim/argv");
+		gen_own_cmdline(s);
 		break;
 	case GEN_PID_ENVIRON:
 		gen_strings(s, "exosim/envp");
@@ -332,6 +348,61 @@ static void generate(enum gen g, struct sink *s)
 		break;
 	default:
 		break;
+	}
+}
+
+/* ---- another process's files, from the process table ---- */
+
+static char state_of(const struct proc *p)
+{
+	if (p->state == PROC_ZOMBIE)
+		return 'Z';
+	if (p->stopped)
+		return 'T';
+	return exos_env_info(p->env_id)->state == EXO_ENV_RUNNABLE ? 'R' : 'S';
+}
+
+static uint64_t ticks_of(const struct proc *p)
+{
+	uint64_t tick_ns = exo_kinfo()->tick_ns ? exo_kinfo()->tick_ns : 5000000;
+	const volatile struct exo_env_info *e = exos_env_info(p->env_id);
+	return e->id == p->env_id ? e->cpu_ticks * tick_ns / (1000000000 / USER_HZ) : 0;
+}
+
+/* What the process table says of the process whose /proc directory holds
+ * node: -LINUX_ESRCH for what only the process itself knows (maps, fd/...),
+ * or if it is gone. */
+static long gen_other(enum gen g, int node, struct sink *s)
+{
+	const struct rootfs_node *d = &root.node[root.node[node].parent];
+	uint32_t pid = 0, u = linux_opts.uid, gid = linux_opts.gid;
+
+	for (uint32_t i = 0; i < d->namelen && d->name[i] >= '0' && d->name[i] <= '9'; i++)
+		pid = pid * 10 + (uint32_t)(d->name[i] - '0');
+	const struct proc *p = linux_proc_by_pid(pid);
+	if (!p || p->state == PROC_EMBRYO)
+		return -LINUX_ESRCH;
+	switch (g) {
+	case GEN_PID_STAT:
+		say(s, "%u (%.15s) %c %u %u %u 0 -1 4194304 0 0 0 0 %lu 0 0 0 20 0 1 0 0 0 0 ",
+		    p->pid, p->comm, state_of(p), p->ppid, p->pgid, p->sid, ticks_of(p));
+		say(s, "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 "
+		       "0\n");
+		return 0;
+	case GEN_PID_STATUS:
+		say(s, "Name:\t%.15s\nState:\t%c\nTgid:\t%u\nNgid:\t0\nPid:\t%u\nPPid:\t%u\n",
+		    p->comm, state_of(p), p->pid, p->pid, p->ppid);
+		say(s, "TracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\nThreads:\t1\n",
+		    u, u, u, u, gid, gid, gid, gid);
+		return 0;
+	case GEN_PID_CMDLINE:
+		put(s, p->cmdline, p->cmdline_len);
+		return 0;
+	case GEN_PID_COMM:
+		say(s, "%.15s\n", p->comm);
+		return 0;
+	default:
+		return -LINUX_ESRCH; /* another process's: its state is its own */
 	}
 }
 
@@ -349,9 +420,13 @@ long proc_read(const struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bo
 
 	enum gen g = (enum gen)(root.node[of->node].special - SP_GEN);
 
-	if (g >= GEN_PID_STAT && !own(of->node))
-		return -LINUX_ESRCH; /* another process's: its state is its own */
-	generate(g, &s);
+	if (g >= GEN_PID_STAT && !own(of->node)) {
+		long r = gen_other(g, of->node, &s);
+		if (r < 0)
+			return r;
+	} else {
+		generate(g, &s);
+	}
 	if (s.err)
 		return s.err;
 	*off += s.done;
