@@ -324,6 +324,9 @@ if [ "${BENCH_BOOT:-1}" = 1 ]; then
 	for m in $modes; do
 		boot_run boot_busybox "$m" "$busybox" true
 		boot_run boot_bash "$m" "$bash_static" -c true
+		# 100 external commands from busybox sh: fork + execve + wait each (issue 14)
+		boot_run sh_loop "$m" "$busybox" sh -c \
+			'for i in $($0 seq 100); do $0 true; done' "$busybox"
 		boot_run stdin "$m" --stdin "$tmp/stdin.txt" "$busybox" wc -l
 		stdin_run "$m" "$tmp/stdin.txt"
 	done
@@ -361,6 +364,7 @@ boot|boot-to-exit: static hello (exosim: VM + kernel + ExOS)|exosim:boot|native:
 boot_exos|boot-to-exit: ExOS-native hello.elf (vs native static hello)|exosim:boot_exos|native:boot
 boot_busybox|boot-to-exit: busybox true|exosim:boot_busybox|native:boot_busybox
 boot_bash|boot-to-exit: bash -c true (bash-static)|exosim:boot_bash|native:boot_bash
+sh_loop|busybox sh -c 'for i in $(seq 100); do true; done' (busybox seq and true; boot-to-exit)|exosim:sh_loop|native:sh_loop
 stdin|busybox wc -l of 5 MB on stdin (boot-to-exit)|exosim:stdin|native:stdin
 stdin_read|5 MB through stdin: read() to the end in 64 KiB calls, timed in the program|exosim:stdin_read|native:stdin_read"
 
