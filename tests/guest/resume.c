@@ -51,23 +51,28 @@ int main(void)
 
 	long child = exos_env_spawn(spinner, 0, "spinner");
 	CHECK(child > 0, "spawned a spinning environment (%ld)", child);
-	spin_ticks(20);
+	/* A loaded host (QEMU under ctest -j) delays ticks: spin until three
+	 * came, up to 400 ticks of TSC time. */
+	for (int i = 0; i < 400 && resumes < 3; i++)
+		spin_ticks(1);
 	uint64_t got = resumes;
-	CHECK(got >= 2, "sharing the CPU with a spinner: resume upcalls (%lu)", (unsigned long)got);
+	CHECK(got >= 3, "sharing the CPU with a spinner: resume upcalls (%lu)", (unsigned long)got);
 
-	/* Waking from our own WAIT is no preemption: ten sleeps must not bring
-	 * ten upcalls (a tick may still preempt us between them). */
+	/* Waking from our own WAIT is no preemption: alone again (nobody can
+	 * preempt us), ten sleeps bring no upcall. */
+	exos_env_kill((uint32_t)child);
 	uint64_t before = resumes;
 	for (int i = 0; i < 10; i++)
 		exos_sleep_ns(1000000);
 	uint64_t after_sleeps = resumes - before;
-	CHECK(after_sleeps < 5, "ten sleeps woke without resume upcalls (%lu)",
+	CHECK(after_sleeps == 0, "ten sleeps woke without resume upcalls (%lu)",
 	      (unsigned long)after_sleeps);
 
 	RET(exos_set_upcall_events(0), 0, "asked for no upcalls");
+	child = exos_env_spawn(spinner, 0, "spinner2");
 	before = resumes;
 	spin_ticks(10);
-	CHECK(resumes == before, "then none came");
+	CHECK(resumes == before, "then none came, sharing the CPU again");
 	exos_env_kill((uint32_t)child);
 	return check_done();
 }
