@@ -182,6 +182,8 @@ bool linux_signal_interrupts(void);
 void linux_signal_exec(void);
 /* Is sig ignored (SIG_IGN, or SIG_DFL with an ignoring default)? */
 bool linux_signal_ignored(int sig);
+/* Another process sent us a signal we have not taken yet. */
+bool linux_signal_waiting(void);
 /* Whether our SIGCHLD action has SA_NOCLDSTOP. */
 bool linux_signal_nocldstop(void);
 

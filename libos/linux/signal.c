@@ -166,6 +166,12 @@ void linux_signal_take(void)
 	take_stops();
 }
 
+bool linux_signal_waiting(void)
+{
+	struct proc *self = linux_proc_self();
+	return self && self->sigpending;
+}
+
 bool linux_signal_nocldstop(void)
 {
 	return actions[LINUX_SIGCHLD].flags & SA_NOCLDSTOP;

@@ -356,8 +356,15 @@ static int tick_upcall(struct exo_xframe *f, struct exos_regs *r)
 	bool program = !in_exos(f->rip) && f->rip < LINUX_EXOS_STACK_LO &&
 	               !(f->rsp >= EXOS_XSTACK_LO && f->rsp < EXOS_XSTACK_HI) &&
 	               !(f->rsp >= linux_exos_stack_lo && f->rsp <= linux_exos_stack_top);
-	if (exos_exception_depth != 1 || !program || exo_uarea()->critical)
+	if (exos_exception_depth != 1 || !program || exo_uarea()->critical) {
+		/* Inside ExOS, perhaps past its last look on the way out of a call:
+		 * a signal another process sent meanwhile must not wait for the
+		 * program's next call.  Look again at the next tick. */
+		if (linux_signal_waiting())
+			linux_ticks_want(LINUX_TICKS_SIGNAL, true);
 		return 1;
+	}
+	linux_ticks_want(LINUX_TICKS_SIGNAL, false); /* delivered below */
 	struct linux_ctx c;
 	ctx_from_frame(&c, f, r);
 	serve_off_xstack(linux_thread_preempted, &c);
@@ -409,7 +416,9 @@ void linux_syscall_init(const struct elf64_image *img)
 	static const int vectors[] = {0, 1, 3, 4, 5, 6, 11, 12, 13, 16, 17, 19};
 	for (size_t i = 0; i < ARRAY_LEN(vectors); i++)
 		exos_set_exception_handler(vectors[i], trap_upcall);
-	if (exos_set_upcall_events(EXO_EV_SYSCALL) < 0) {
+	/* Keep what is asked already (the process table's EXO_EV_RESUME). */
+	unsigned events = exos_env_info(exos_self_id())->events;
+	if (exos_set_upcall_events(events | EXO_EV_SYSCALL) < 0) {
 		fprintf(stderr, "exos: cannot receive the program's system calls\n");
 		exit(EXOSIM_EXIT_INTERNAL);
 	}

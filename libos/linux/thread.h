@@ -92,7 +92,7 @@ void linux_thread_after_fork(void);
 void linux_thread_signal_process(int sig);
 /* Who wants the tick upcall (EXO_EV_TICK): it stays registered while any
  * reason holds. */
-enum { LINUX_TICKS_THREADS = 1, LINUX_TICKS_TIMER = 2 };
+enum { LINUX_TICKS_THREADS = 1, LINUX_TICKS_TIMER = 2, LINUX_TICKS_SIGNAL = 4 };
 void linux_ticks_want(unsigned reason, bool on);
 
 /* ---- signal.c (the per-thread side) ---------------------------------- */
