@@ -12,6 +12,7 @@
 
 #include "cpio.h"
 #include "proc.h"
+#include "thread.h"
 #include "vfs.h"
 #include "unix_status.h"
 
@@ -347,10 +348,15 @@ static long find_change(long pid, int options, struct child_change *out)
 static long wait_child(long pid, int options, struct child_change *out)
 {
 	for (;;) {
+		/* The sequence word is read before the look: a child that changes
+		 * state after the look has bumped it, so the sleep ends at once (a
+		 * word read after the look would miss it and sleep for ever). */
+		uint64_t seq = self ? self->sigseq : 0;
 		long r = find_change(pid, options, out);
 		if (r != 0 || (options & WNOHANG))
 			return r;
-		r = linux_block(NULL, 0, 0);
+		struct exo_pred_term t = linux_pred_word(&self->sigseq, EXO_PRED_NE, seq);
+		r = linux_block(&t, 1, 0);
 		if (r == -LINUX_EINTR) {
 			r = find_change(pid, options, out);
 			return r != 0 ? r : -LINUX_EINTR;
