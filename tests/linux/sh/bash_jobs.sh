@@ -4,8 +4,9 @@
 count() { local n=0; while read -r _; do n=$((n + 1)); done; echo "$n lines"; }
 printf 'a\nb\nc\n' | count
 /bin/busybox sleep 30 &
+p=$!
 kill %1
-wait %1
+wait $p # not `wait %1`: once bash has reaped the job, %1 names nothing
 echo "killed with kill %1: $?"
 /bin/busybox sleep 30 &
 kill $!
