@@ -13,15 +13,7 @@
 #include "check.h"
 
 static char dir[64];
-
-static const char *at(const char *name)
-{
-	static char path[2][256];
-	static int i;
-	i ^= 1;
-	snprintf(path[i], sizeof path[i], "%s/%s", dir, name);
-	return path[i];
-}
+#define at(name) path_in(dir, name)
 
 /* Runs fn in a child and returns its exit status (-1 if it did not exit). */
 static int in_child(void (*fn)(int), int arg)

@@ -17,15 +17,7 @@
 #define ERR(call) ((call) < 0 ? errno_name(errno) : "0")
 
 static char dir[64];
-
-static const char *at(const char *name)
-{
-	static char path[2][256];
-	static int i;
-	i ^= 1;
-	snprintf(path[i], sizeof path[i], "%s/%s", dir, name);
-	return path[i];
-}
+#define at(name) path_in(dir, name)
 
 static long file_size(const char *name)
 {
