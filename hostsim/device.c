@@ -1,5 +1,6 @@
 /* A handful of devices: a linear scan costs nanoseconds next to the VM exit
  * (microseconds) that brought us here, and keeps the registry obvious. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,16 +69,21 @@ int device_dispatch(struct vm *vm, const struct dev_access *a)
 	return DEV_CONTINUE;
 }
 
+/* Both the vCPU thread and the I/O thread (virtio queues) report. */
+static pthread_mutex_t bad_request_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void device_bad_request(const char *caller, const char *fmt, ...)
 {
-	if (stats_bad_request(caller) != 1)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "exosim: %s: bad guest request: ", caller);
-	vfprintf(stderr, fmt, ap);
-	fputs(" (refused; --stats counts them)\n", stderr);
-	va_end(ap);
+	pthread_mutex_lock(&bad_request_lock);
+	if (stats_bad_request(caller) == 1) {
+		va_list ap;
+		va_start(ap, fmt);
+		fprintf(stderr, "exosim: %s: bad guest request: ", caller);
+		vfprintf(stderr, fmt, ap);
+		fputs(" (refused; --stats counts them)\n", stderr);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&bad_request_lock);
 }
 
 bool device_request_gpa(const struct device *dev, const struct dev_access *a, uint32_t *gpa)

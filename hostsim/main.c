@@ -13,12 +13,15 @@
 #include "fail.h"
 #include "host_signals.h"
 #include "initramfs.h"
+#include "io_thread.h"
 #include "kernel_loader.h"
 #include "options.h"
 #include "pvh.h"
 #include "run.h"
 #include "stats.h"
 #include "kvm.h"
+#include "virtio_blk.h"
+#include "virtio_slot.h"
 
 static void pack(const struct options *o, const struct initramfs *r)
 {
@@ -58,6 +61,8 @@ int main(int argc, char **argv)
 	struct vm vm;
 	vm_create(&vm, o.mem);
 	devices_setup(&vm);
+	for (int i = 0; i < o.ndisks; i++)
+		virtio_blk_attach(&vm, o.disks[i]);
 	stats_mark(PHASE_LOAD);
 	struct kernel_image k;
 	kernel_load(o.kernel, &vm.mem, &k);
@@ -66,28 +71,40 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_REALTIME, &now);
 	/* With --stats the kernel's boot-time line starts from the guest's TSC
 	 * here, just before the vCPU first runs (docs/boot.md). */
-	char stats[48] = "";
+	char stats[48] = "", virtio[VIRTIO_SLOTS_MAX * 48] = "";
+	if (virtio_slots_cmdline(virtio, sizeof(virtio)) < 0) /* sized for every slot */
+		fail(EXOSIM_EXIT_INTERNAL, "the virtio devices' command line is too long");
 	if (o.stats)
 		snprintf(stats, sizeof(stats), " exo.stats exo.tsc_start=%llu",
 		         (unsigned long long)vm_guest_tsc(&vm));
-	int n = snprintf(
-	        cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu%s%s %s", vm.tsc_khz,
-	        (unsigned long long)now.tv_sec * 1000000000ull + (unsigned long long)now.tv_nsec,
-	        stats, vm.noxsave ? " noxsave" : "", o.append);
-	if (n < 0 || (size_t)n >= sizeof(cmdline)) /* options.c leaves room: cannot happen */
-		fail(EXOSIM_EXIT_INTERNAL, "the kernel command line is too long");
+	int n = snprintf(cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu%s%s%s %s",
+	                 vm.tsc_khz,
+	                 (unsigned long long)now.tv_sec * 1000000000ull +
+	                         (unsigned long long)now.tv_nsec,
+	                 stats, vm.noxsave ? " noxsave" : "", virtio, o.append);
+	if (n < 0 || (size_t)n >= sizeof(cmdline))
+		fail(EXOSIM_EXIT_USAGE,
+		     "--append: the kernel command line would be %d bytes with the devices' "
+		     "(at most %zu)",
+		     n, sizeof(cmdline) - 1);
 	uint64_t start_info = pvh_setup(&vm.mem, &k, &initrd, cmdline);
 	initramfs_free(&initrd);
 	vm_set_pvh_state(&vm, (uint32_t)k.entry32, (uint32_t)start_info);
 
 	stats_mark(PHASE_GUEST);
+	io_thread_start();
 	int status = vm_run(&vm, o.timeout);
 	stats_mark(PHASE_TEARDOWN);
 	console_flush();
+	io_thread_stop();
+	virtio_blk_drain_all(); /* before guest RAM goes: requests in flight write it */
 	vm_destroy(&vm);
 	stats_mark(PHASE_END);
-	if (o.stats)
+	if (o.stats) {
 		stats_print(vm.irqchip);
+		virtio_slots_stats_print();
+	}
+	virtio_blk_detach_all();
 	options_free(&o);
 	return status;
 }

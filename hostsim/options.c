@@ -31,6 +31,10 @@ static const char usage_text[] =
         "  --add HOST[:GUEST] put file or directory HOST in the guest's read-only root\n"
         "                    at GUEST (default: HOST without a leading / or ./); the\n"
         "                    guest starts in /, so relative paths work as on the host\n"
+        "  --disk FILE[,ro]  a virtio-blk disk backed by FILE (a regular file of\n"
+        "                    whole 512-byte sectors, or a block device), through\n"
+        "                    io_uring; ,ro makes it read-only; repeatable (up to 8\n"
+        "                    virtio devices); the file is locked while exosim runs\n"
         "  --trace-syscalls  ExOS prints each Linux system call to stderr\n"
         "  --no-rewrite      ExOS traps every Linux system call instead of rewriting\n"
         "                    each `syscall` site into a jump to ExOS on first use\n"
@@ -115,6 +119,16 @@ static double parse_seconds(const char *s)
 	return v;
 }
 
+/* A repeatable option's list, one longer. */
+static const char **push(const char **list, int *n, const char *value)
+{
+	list = realloc(list, (size_t)(*n + 1) * sizeof(*list));
+	if (!list)
+		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
+	list[(*n)++] = value;
+	return list;
+}
+
 /* name next to exosim's own executable (the build tree's layout), in path. */
 static const char *beside_exosim(const char *name, char path[PATH_MAX])
 {
@@ -141,7 +155,8 @@ void options_parse(struct options *o, int argc, char **argv)
 		ADD,
 		TRACE,
 		NO_REWRITE,
-		LIBOS
+		LIBOS,
+		DISK
 	};
 	static const struct option longopts[] = {
 	        {"kernel", required_argument, 0, KERNEL},
@@ -155,6 +170,7 @@ void options_parse(struct options *o, int argc, char **argv)
 	        {"trace-syscalls", no_argument, 0, TRACE},
 	        {"no-rewrite", no_argument, 0, NO_REWRITE},
 	        {"libos", required_argument, 0, LIBOS},
+	        {"disk", required_argument, 0, DISK},
 	        {"help", no_argument, 0, HELP},
 	        {"version", no_argument, 0, VERSION},
 	        {0, 0, 0, 0},
@@ -195,10 +211,10 @@ void options_parse(struct options *o, int argc, char **argv)
 			o->stats = true;
 			break;
 		case ADD:
-			o->add = realloc(o->add, (size_t)(o->nadd + 1) * sizeof(*o->add));
-			if (!o->add)
-				fail(EXOSIM_EXIT_INTERNAL, "out of memory");
-			o->add[o->nadd++] = optarg;
+			o->add = push(o->add, &o->nadd, optarg);
+			break;
+		case DISK:
+			o->disks = push(o->disks, &o->ndisks, optarg);
 			break;
 		case TRACE:
 			o->trace = true;
@@ -243,10 +259,14 @@ void options_parse(struct options *o, int argc, char **argv)
 		fail(EXOSIM_EXIT_USAGE, "no PROGRAM given (see --help)");
 	if (o->pack && o->initrd)
 		fail(EXOSIM_EXIT_USAGE, "--pack needs a PROGRAM, not --initrd");
+	if (o->pack && o->ndisks)
+		fail(EXOSIM_EXIT_USAGE, "--disk attaches a disk to a run: not with --pack");
 }
 
 void options_free(struct options *o)
 {
 	free(o->add);
 	o->add = NULL;
+	free(o->disks);
+	o->disks = NULL;
 }

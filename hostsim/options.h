@@ -24,6 +24,8 @@ struct options {
 	bool no_rewrite;    /* --no-rewrite: ExOS keeps trapping syscall sites */
 	int nadd;           /* --add HOST[:GUEST] */
 	const char **add;
+	int ndisks; /* --disk FILE[,ro] */
+	const char **disks;
 	int argc; /* PROGRAM ARGS... */
 	char **argv;
 };

@@ -32,13 +32,17 @@ static void reset(struct virtio_mmio *t)
 	if (t->type->reset)
 		t->type->reset(t);
 	uint32_t generation = t->config_generation;
+	uint64_t notifications = t->notifications, interrupts = t->interrupts;
 	virtio_mmio_init(t, t->mem, t->name, t->type, t->dev, t->raise_irq);
 	t->config_generation = generation;
+	t->notifications = notifications;
+	t->interrupts = interrupts;
 }
 
 static void interrupt(struct virtio_mmio *t, uint32_t why)
 {
 	t->interrupt_status |= why;
+	t->interrupts++;
 	if (t->raise_irq)
 		t->raise_irq(t);
 }
@@ -179,8 +183,9 @@ static void write_queue(struct virtio_mmio *t, uint64_t off, uint32_t v)
 	}
 }
 
-static void notify(struct virtio_mmio *t, uint32_t v)
+void virtio_mmio_notify(struct virtio_mmio *t, uint32_t v)
 {
+	t->notifications++;
 	if (v >= t->type->nqueues || !t->q[v].ready) {
 		device_bad_request(t->name, "virtio-mmio: notify of queue %u, which is not live",
 		                   v);
@@ -224,7 +229,7 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 		write_queue(t, off, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		notify(t, v);
+		virtio_mmio_notify(t, v);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		t->interrupt_status &= ~v;

@@ -38,6 +38,8 @@ struct virtio_type {
 	void (*notify)(struct virtio_mmio *t, uint16_t q);
 	/* Status 0 written: forget every request in flight. */
 	void (*reset)(struct virtio_mmio *t);
+	/* --stats: the device's own counters, " key=value" each, on one line. */
+	void (*print_stats)(struct virtio_mmio *t);
 };
 
 struct virtio_mmio_queue {
@@ -58,6 +60,7 @@ struct virtio_mmio {
 	uint32_t device_features_sel, driver_features_sel, queue_sel;
 	uint64_t driver_features;
 	struct virtio_mmio_queue q[VIRTIO_MMIO_QUEUES_MAX];
+	uint64_t notifications, interrupts; /* --stats; kept across resets */
 };
 
 /* A device in its reset state. */
@@ -69,6 +72,11 @@ void virtio_mmio_init(struct virtio_mmio *t, const struct guest_mem *mem, const 
  * or filled for a read). */
 void virtio_mmio_access(struct virtio_mmio *t, uint64_t off, bool write, uint32_t size,
                         uint8_t *data);
+
+/* The driver wrote queue index v to QueueNotify (an MMIO write, or a
+ * KVM_IOEVENTFD the I/O thread saw): the device serves the queue if it is
+ * live and the driver is running; another index is a bad request. */
+void virtio_mmio_notify(struct virtio_mmio *t, uint32_t v);
 
 /* For a device type: the driver broke the protocol on a queue (one line
  * said already): NEEDS_RESET, and a config-change interrupt. */

@@ -23,5 +23,6 @@ Suite *insn_suite(void);
 Suite *unix_status_suite(void);
 Suite *virtqueue_suite(void);
 Suite *virtio_mmio_suite(void);
+Suite *virtio_blk_suite(void);
 
 #endif
