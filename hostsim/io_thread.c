@@ -14,6 +14,7 @@
 #define WATCHES_MAX 64
 
 static struct watch {
+	int fd;
 	void (*handler)(void *arg);
 	void *arg;
 } watches[WATCHES_MAX];
@@ -21,11 +22,16 @@ static int nwatches, epfd = -1, stop_fd = -1;
 static pthread_t thread;
 static bool running;
 
+static void ctl(int op, int fd, uint32_t events, uint64_t key)
+{
+	struct epoll_event ev = {.events = events, .data.u64 = key};
+	if (epoll_ctl(epfd, op, fd, &ev) < 0)
+		fail(EXOSIM_EXIT_INTERNAL, "epoll_ctl: %s", strerror(errno));
+}
+
 static void add_fd(int fd, uint64_t key)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = key};
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
-		fail(EXOSIM_EXIT_INTERNAL, "epoll_ctl: %s", strerror(errno));
+	ctl(EPOLL_CTL_ADD, fd, EPOLLIN, key);
 }
 
 static void open_epoll(void)
@@ -39,13 +45,37 @@ static void open_epoll(void)
 	add_fd(stop_fd, WATCHES_MAX); /* the key past every watch: stop */
 }
 
-void io_thread_watch(int fd, void (*handler)(void *arg), void *arg)
+int io_thread_watch(int fd, void (*handler)(void *arg), void *arg)
 {
-	if (running || nwatches == WATCHES_MAX)
+	if ((running && !pthread_equal(pthread_self(), thread)) || nwatches == WATCHES_MAX)
 		fail(EXOSIM_EXIT_INTERNAL, "the I/O thread cannot watch another descriptor");
 	open_epoll();
-	watches[nwatches] = (struct watch){handler, arg};
-	add_fd(fd, (uint64_t)nwatches++);
+	watches[nwatches] = (struct watch){fd, handler, arg};
+	if (fd >= 0)
+		add_fd(fd, (uint64_t)nwatches);
+	return nwatches++;
+}
+
+void io_thread_set_fd(int watch, int fd)
+{
+	struct watch *w = &watches[watch];
+	if (w->fd >= 0)
+		epoll_ctl(epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	w->fd = fd;
+	if (fd >= 0)
+		add_fd(fd, (uint64_t)watch);
+}
+
+/* Out of the epoll set, not just without events: epoll reports a hang-up
+ * whatever the events asked, and a paused watch must not be called. */
+void io_thread_pause(int watch)
+{
+	epoll_ctl(epfd, EPOLL_CTL_DEL, watches[watch].fd, NULL);
+}
+
+void io_thread_resume(int watch)
+{
+	add_fd(watches[watch].fd, (uint64_t)watch);
 }
 
 static void *loop(void *unused)
@@ -58,8 +88,13 @@ static void *loop(void *unused)
 			fail(EXOSIM_EXIT_INTERNAL, "the I/O thread's epoll_wait: %s",
 			     strerror(errno));
 		for (int i = 0; i < n; i++) {
-			if (ev[i].data.u64 == WATCHES_MAX)
+			if (ev[i].data.u64 == WATCHES_MAX) {
+				uint64_t n; /* drained: a later start runs */
+				if (read(stop_fd, &n, sizeof(n)) < 0)
+					fail(EXOSIM_EXIT_INTERNAL, "the I/O thread's stop: %s",
+					     strerror(errno));
 				return NULL;
+			}
 			struct watch *w = &watches[ev[i].data.u64];
 			w->handler(w->arg);
 		}

@@ -8,9 +8,22 @@
 #define HOSTSIM_IO_THREAD_H
 
 /* Calls handler(arg) on the I/O thread whenever fd is readable (level
- * triggered: the handler must drain it).  Before io_thread_start only;
- * exits with EXOSIM_EXIT_INTERNAL if epoll refuses. */
-void io_thread_watch(int fd, void (*handler)(void *arg), void *arg);
+ * triggered: the handler must drain it, or pause the watch); fd may be -1
+ * (io_thread_set_fd gives it one later).  Before io_thread_start, or on the
+ * I/O thread itself; exits with EXOSIM_EXIT_INTERNAL if epoll refuses.
+ * Returns the watch's number. */
+int io_thread_watch(int fd, void (*handler)(void *arg), void *arg);
+
+/* Moves a watch to another descriptor (-1: none for now), from the I/O
+ * thread or before it starts: a socket backend's peer comes and goes. */
+void io_thread_set_fd(int watch, int fd);
+
+/* Stops and restarts calling a watch's handler (from any thread): a device
+ * that cannot take what its descriptor has (no receive buffers) leaves it
+ * there, as back-pressure, until it can.  A paused watch's descriptor is
+ * not polled at all (so a hang-up waits too); resume only a paused one. */
+void io_thread_pause(int watch);
+void io_thread_resume(int watch);
 
 /* Starts the thread if anything is watched; a no-op otherwise. */
 void io_thread_start(void);

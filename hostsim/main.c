@@ -21,6 +21,7 @@
 #include "stats.h"
 #include "kvm.h"
 #include "virtio_blk.h"
+#include "virtio_net.h"
 #include "virtio_slot.h"
 
 static void pack(const struct options *o, const struct initramfs *r)
@@ -63,6 +64,8 @@ int main(int argc, char **argv)
 	devices_setup(&vm);
 	for (int i = 0; i < o.ndisks; i++)
 		virtio_blk_attach(&vm, o.disks[i]);
+	for (int i = 0; i < o.nnets; i++)
+		virtio_net_attach(&vm, o.nets[i], i < o.nmacs ? o.macs[i] : NULL);
 	stats_mark(PHASE_LOAD);
 	struct kernel_image k;
 	kernel_load(o.kernel, &vm.mem, &k);
@@ -93,9 +96,11 @@ int main(int argc, char **argv)
 
 	stats_mark(PHASE_GUEST);
 	io_thread_start();
+	virtio_net_start_all();
 	int status = vm_run(&vm, o.timeout);
 	stats_mark(PHASE_TEARDOWN);
 	console_flush();
+	virtio_net_stop_all();
 	io_thread_stop();
 	virtio_blk_drain_all(); /* before guest RAM goes: requests in flight write it */
 	vm_destroy(&vm);
@@ -105,6 +110,7 @@ int main(int argc, char **argv)
 		virtio_slots_stats_print();
 	}
 	virtio_blk_detach_all();
+	virtio_net_detach_all();
 	options_free(&o);
 	return status;
 }

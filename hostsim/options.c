@@ -35,6 +35,16 @@ static const char usage_text[] =
         "                    whole 512-byte sectors, or a block device), through\n"
         "                    io_uring; ,ro makes it read-only; repeatable (up to 8\n"
         "                    virtio devices); the file is locked while exosim runs\n"
+        "  --net SPEC        a virtio-net device; SPEC is one of\n"
+        "                      user[,hostfwd=PROTO:[HOSTADDR]:HOSTPORT-[GUESTADDR]:PORT]...\n"
+        "                        user-mode networking (libslirp, no root): the guest is\n"
+        "                        10.0.2.15/24, gateway 10.0.2.2, DNS 10.0.2.3; a\n"
+        "                        forward's HOSTADDR defaults to 127.0.0.1\n"
+        "                      tap,ifname=NAME   a tap interface (needs root)\n"
+        "                      socket,listen=PATH | socket,connect=PATH\n"
+        "                        a Unix-socket link to another exosim\n"
+        "                    repeatable; up to 8 virtio devices in all\n"
+        "  --mac MAC         the MAC of the i-th --net (default 52:54:00:12:34:56+i)\n"
         "  --trace-syscalls  ExOS prints each Linux system call to stderr\n"
         "  --no-rewrite      ExOS traps every Linux system call instead of rewriting\n"
         "                    each `syscall` site into a jump to ExOS on first use\n"
@@ -156,7 +166,9 @@ void options_parse(struct options *o, int argc, char **argv)
 		TRACE,
 		NO_REWRITE,
 		LIBOS,
-		DISK
+		DISK,
+		NET,
+		MAC
 	};
 	static const struct option longopts[] = {
 	        {"kernel", required_argument, 0, KERNEL},
@@ -171,6 +183,8 @@ void options_parse(struct options *o, int argc, char **argv)
 	        {"no-rewrite", no_argument, 0, NO_REWRITE},
 	        {"libos", required_argument, 0, LIBOS},
 	        {"disk", required_argument, 0, DISK},
+	        {"net", required_argument, 0, NET},
+	        {"mac", required_argument, 0, MAC},
 	        {"help", no_argument, 0, HELP},
 	        {"version", no_argument, 0, VERSION},
 	        {0, 0, 0, 0},
@@ -216,6 +230,12 @@ void options_parse(struct options *o, int argc, char **argv)
 		case DISK:
 			o->disks = push(o->disks, &o->ndisks, optarg);
 			break;
+		case NET:
+			o->nets = push(o->nets, &o->nnets, optarg);
+			break;
+		case MAC:
+			o->macs = push(o->macs, &o->nmacs, optarg);
+			break;
 		case TRACE:
 			o->trace = true;
 			break;
@@ -259,8 +279,14 @@ void options_parse(struct options *o, int argc, char **argv)
 		fail(EXOSIM_EXIT_USAGE, "no PROGRAM given (see --help)");
 	if (o->pack && o->initrd)
 		fail(EXOSIM_EXIT_USAGE, "--pack needs a PROGRAM, not --initrd");
-	if (o->pack && o->ndisks)
-		fail(EXOSIM_EXIT_USAGE, "--disk attaches a disk to a run: not with --pack");
+	if (o->pack && (o->ndisks || o->nnets))
+		fail(EXOSIM_EXIT_USAGE,
+		     "--disk and --net attach devices to a run: not with --pack");
+	if (o->nmacs > o->nnets)
+		fail(EXOSIM_EXIT_USAGE,
+		     "--mac %s: more --mac than --net (the i-th --mac is the "
+		     "i-th --net's)",
+		     o->macs[o->nnets]);
 }
 
 void options_free(struct options *o)
@@ -269,4 +295,8 @@ void options_free(struct options *o)
 	o->add = NULL;
 	free(o->disks);
 	o->disks = NULL;
+	free(o->nets);
+	o->nets = NULL;
+	free(o->macs);
+	o->macs = NULL;
 }

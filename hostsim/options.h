@@ -26,6 +26,10 @@ struct options {
 	const char **add;
 	int ndisks; /* --disk FILE[,ro] */
 	const char **disks;
+	int nnets; /* --net SPEC */
+	const char **nets;
+	int nmacs; /* --mac MAC: the i-th for the i-th --net */
+	const char **macs;
 	int argc; /* PROGRAM ARGS... */
 	char **argv;
 };

@@ -47,6 +47,11 @@ static void interrupt(struct virtio_mmio *t, uint32_t why)
 		t->raise_irq(t);
 }
 
+void virtio_mmio_config_changed(struct virtio_mmio *t)
+{
+	interrupt(t, VIRTIO_MMIO_INT_CONFIG);
+}
+
 void virtio_mmio_needs_reset(struct virtio_mmio *t)
 {
 	if (t->status & VIRTIO_CONFIG_S_NEEDS_RESET)

@@ -82,6 +82,10 @@ void virtio_mmio_notify(struct virtio_mmio *t, uint32_t v);
  * said already): NEEDS_RESET, and a config-change interrupt. */
 void virtio_mmio_needs_reset(struct virtio_mmio *t);
 
+/* For a device type: its config space changed (config_generation bumped by
+ * the caller): a config-change interrupt. */
+void virtio_mmio_config_changed(struct virtio_mmio *t);
+
 /* For a device type: buffers were used on a queue; interrupts the driver if
  * it asked to be (EVENT_IDX or the NO_INTERRUPT flag). */
 void virtio_mmio_used(struct virtio_mmio *t, uint16_t q);

@@ -53,13 +53,23 @@ static void backend_ready(void *arg)
 	pthread_mutex_unlock(&w->slot->lock);
 }
 
-void virtio_slot_watch(struct virtio_mmio *t, int fd, void (*handler)(void *arg), void *arg)
+void virtio_slot_lock(struct virtio_mmio *t)
+{
+	pthread_mutex_lock(&slot_of(t)->lock);
+}
+
+void virtio_slot_unlock(struct virtio_mmio *t)
+{
+	pthread_mutex_unlock(&slot_of(t)->lock);
+}
+
+int virtio_slot_watch(struct virtio_mmio *t, int fd, void (*handler)(void *arg), void *arg)
 {
 	struct backend_watch *w = malloc(sizeof(*w));
 	if (!w)
 		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
 	*w = (struct backend_watch){slot_of(t), handler, arg};
-	io_thread_watch(fd, backend_ready, w); /* lives as long as exosim */
+	return io_thread_watch(fd, backend_ready, w); /* w lives as long as exosim */
 }
 
 /* KVM_IRQFD: raising the line is an eventfd write, from either thread. */
@@ -137,6 +147,18 @@ struct virtio_mmio *virtio_slot_add(struct vm *vm, const char *name, const struc
 	s->irq_fd = ioapic_line(vm, VIRTIO_SLOT_IRQ_BASE + (unsigned)i, unmasked, s);
 	for (uint16_t q = 0; q < type->nqueues; q++)
 		wire_kick(vm, s, q);
+	return &s->t;
+}
+
+struct virtio_mmio *virtio_slot_detached(const struct guest_mem *mem, const char *name,
+                                         const struct virtio_type *type, void *dev,
+                                         void (*raise_irq)(struct virtio_mmio *t))
+{
+	struct slot *s = calloc(1, sizeof(*s));
+	if (!s)
+		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
+	pthread_mutex_init(&s->lock, NULL);
+	virtio_mmio_init(&s->t, mem, name, type, dev, raise_irq);
 	return &s->t;
 }
 

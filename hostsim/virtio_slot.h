@@ -26,8 +26,20 @@ struct virtio_mmio *virtio_slot_add(struct vm *vm, const char *name, const struc
 
 /* For a device's backend: calls handler(arg) on the I/O thread whenever fd is
  * readable, holding the device's lock (the vCPU thread takes it for register
- * accesses, a reset among them). */
-void virtio_slot_watch(struct virtio_mmio *t, int fd, void (*handler)(void *arg), void *arg);
+ * accesses, a reset among them).  Returns the watch (io_thread_pause). */
+int virtio_slot_watch(struct virtio_mmio *t, int fd, void (*handler)(void *arg), void *arg);
+
+/* For a backend thread of its own (libslirp's): the device's lock around a
+ * call into the device. */
+void virtio_slot_lock(struct virtio_mmio *t);
+void virtio_slot_unlock(struct virtio_mmio *t);
+
+/* For unit tests: a slot with no window, interrupt or kicks in KVM (the test
+ * plays the vCPU: it takes the lock around register accesses and calls
+ * virtio_mmio_notify itself); backends still run on the I/O thread. */
+struct virtio_mmio *virtio_slot_detached(const struct guest_mem *mem, const char *name,
+                                         const struct virtio_type *type, void *dev,
+                                         void (*raise_irq)(struct virtio_mmio *t));
 
 /* The command-line fragments announcing every slot in use (as QEMU writes
  * them), appended to buf; returns the length, or -1 if cap is too small. */

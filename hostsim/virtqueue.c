@@ -116,6 +116,11 @@ static int walk(struct virtq *q, struct virtq_chain *c, volatile const struct vr
 	}
 }
 
+bool virtq_pending(const struct virtq *q)
+{
+	return !q->broken && __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE) != q->last_avail;
+}
+
 int virtq_pop(struct virtq *q, struct virtq_chain *c)
 {
 	if (q->broken)

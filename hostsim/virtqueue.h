@@ -66,6 +66,10 @@ int virtq_init(struct virtq *q, const struct guest_mem *mem, const char *name, u
  * queue is (now) broken. */
 int virtq_pop(struct virtq *q, struct virtq_chain *c);
 
+/* Whether the driver has made a chain available that virtq_pop would take
+ * (false for a broken queue). */
+bool virtq_pending(const struct virtq *q);
+
 /* Returns a chain (its head) with `written` bytes put in its writable
  * buffers: the used entry, then the index (release order). */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);

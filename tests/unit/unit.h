@@ -24,5 +24,6 @@ Suite *unix_status_suite(void);
 Suite *virtqueue_suite(void);
 Suite *virtio_mmio_suite(void);
 Suite *virtio_blk_suite(void);
+Suite *virtio_net_suite(void);
 
 #endif
