@@ -268,10 +268,15 @@ void virtio_net_attach(struct vm *vm, const char *spec, const char *mac)
 	virtio_net_bind(d, virtio_slot_add(vm, d->name, &d->type, d));
 }
 
+void virtio_net_start(struct virtio_net *d)
+{
+	net_backend_start(d->nb);
+}
+
 void virtio_net_start_all(void)
 {
 	for (int i = 0; i < nnics; i++)
-		net_backend_start(nics[i]->nb);
+		virtio_net_start(nics[i]);
 }
 
 void virtio_net_stop_all(void)

@@ -30,6 +30,7 @@ void virtio_net_detach_all(void);
 struct virtio_net *virtio_net_new(const char *spec, const char *mac, int index);
 const struct virtio_type *virtio_net_type(struct virtio_net *d);
 void virtio_net_bind(struct virtio_net *d, struct virtio_mmio *t);
+void virtio_net_start(struct virtio_net *d); /* its backend's thread, if any */
 void virtio_net_free(struct virtio_net *d);
 
 #endif

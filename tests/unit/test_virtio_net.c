@@ -3,12 +3,16 @@
  * socket,connect=, each driven as a guest driver drives it while the backends
  * run on the real I/O thread.  Frames both ways, back-pressure (a receiver
  * with no buffers loses nothing), malformed transmit chains, the link going
- * down when the peer leaves. */
+ * down when the peer leaves; and --net user (libslirp) forwarding a host UDP
+ * datagram to the test, which answers ARP and echoes it as a guest would. */
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -261,6 +265,117 @@ START_TEST(link_down_when_the_peer_leaves)
 }
 END_TEST
 
+/* --net user: the test plays the guest at 10.0.2.15 (the only address
+ * libslirp forwards to) and answers libslirp's ARP and a forwarded UDP
+ * datagram from a host socket, as apps' raw-frame responders will. */
+
+static const uint8_t guest_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+static const uint8_t guest_ip[4] = {10, 0, 2, 15};
+
+static uint16_t ip_checksum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* An answer to frame f (len bytes) in out, or 0: ARP requests for our
+ * address, and UDP to port 7 echoed. */
+static uint32_t answer(const uint8_t *f, uint32_t len, uint8_t *out)
+{
+	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+	memcpy(out, f + 6, 6);
+	memcpy(out + 6, guest_mac, 6);
+	if (type == 0x0806 && len >= 42 && f[21] == 1 && memcmp(f + 38, guest_ip, 4) == 0) {
+		memcpy(out + 12, f + 12, 8); /* ARP header, then a reply */
+		out[21] = 2;
+		memcpy(out + 22, guest_mac, 6);
+		memcpy(out + 28, guest_ip, 4);
+		memcpy(out + 32, f + 22, 10); /* the asker's MAC and address */
+		return 42;
+	}
+	if (type != 0x0800 || len < 42 || f[23] != 17 || (f[36] << 8 | f[37]) != 7)
+		return 0;
+	uint32_t ihl = (f[14] & 15) * 4u, total = (uint32_t)(f[16] << 8 | f[17]);
+	if (ihl != 20 || total + 14 > len)
+		return 0;
+	memcpy(out + 12, f + 12, 14 + total - 12);
+	memcpy(out + 26, f + 30, 4); /* addresses swapped */
+	memcpy(out + 30, f + 26, 4);
+	memcpy(out + 34, f + 36, 2); /* ports swapped */
+	memcpy(out + 36, f + 34, 2);
+	out[40] = out[41] = 0; /* no UDP checksum */
+	out[24] = out[25] = 0;
+	uint16_t c = ip_checksum(out + 14, 20);
+	out[24] = (uint8_t)(c >> 8), out[25] = (uint8_t)c;
+	return 14 + total;
+}
+
+static void send_raw(struct nic *n, const uint8_t *frame, uint32_t len)
+{
+	uint16_t i = n->tx_avail % QSIZE;
+	uint8_t *p = g(n, TXBUF + i * 2048ull);
+	memset(p, 0, HDR);
+	memcpy(p + HDR, frame, len);
+	post(n, TXDESC, &n->tx_avail, TXBUF + i * 2048ull, HDR + len, false);
+	kick(n, 1);
+}
+
+/* Answers every frame that arrived since the last call. */
+static void serve_frames(struct nic *n)
+{
+	struct vring_used *u = g(n, RXDESC + 0x2000);
+	while (n->rx_seen != __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE)) {
+		struct vring_used_elem e = u->ring[n->rx_seen++ % QSIZE];
+		uint8_t out[2048];
+		uint32_t len =
+		        answer((uint8_t *)g(n, RXBUF + e.id * 2048ull) + HDR, e.len - HDR, out);
+		if (len)
+			send_raw(n, out, len < 60 ? 60 : len);
+		post_rx(n, 1);
+	}
+}
+
+static void setup_user(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t sl = sizeof(sa);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	close(s); /* a port that was free a moment ago */
+	char spec[64];
+	snprintf(spec, sizeof(spec), "user,hostfwd=udp::%u-:7", ntohs(sa.sin_port));
+	open_nic(&a, spec, 0);
+	b.d = NULL;
+	snprintf(sock, sizeof(sock), "%u", ntohs(sa.sin_port));
+	io_thread_start();
+	virtio_net_start(a.d);
+}
+
+START_TEST(user_udp_hostfwd)
+{
+	post_rx(&a, QSIZE);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in to = {.sin_family = AF_INET,
+	                         .sin_port = htons((uint16_t)atoi(sock)),
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	char reply[64] = "";
+	for (int tries = 0; tries < 250 && !*reply; tries++) {
+		if (tries % 20 == 0) /* again after libslirp learnt our MAC through ARP */
+			sendto(s, "ping", 4, 0, (struct sockaddr *)&to, sizeof(to));
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+		serve_frames(&a);
+		recv(s, reply, sizeof(reply) - 1, MSG_DONTWAIT);
+	}
+	close(s);
+	ck_assert_str_eq(reply, "ping");
+}
+END_TEST
+
 Suite *virtio_net_suite(void)
 {
 	Suite *s = suite_create("virtio_net");
@@ -271,5 +386,9 @@ Suite *virtio_net_suite(void)
 	tcase_add_test(tc, malformed_transmit);
 	tcase_add_test(tc, link_down_when_the_peer_leaves);
 	suite_add_tcase(s, tc);
+	TCase *user = tcase_create("user");
+	tcase_add_checked_fixture(user, setup_user, teardown);
+	tcase_add_test(user, user_udp_hostfwd);
+	suite_add_tcase(s, user);
 	return s;
 }
