@@ -192,11 +192,12 @@ struct linux_statfs {
 };
 _Static_assert(sizeof(struct linux_statfs) == 120, "x86-64 struct statfs");
 
-#define LINUX_RAMFS_MAGIC  0x858458f6
-#define LINUX_TMPFS_MAGIC  0x01021994
-#define LINUX_PROC_MAGIC   0x9fa0
-#define LINUX_PIPEFS_MAGIC 0x50495045
-#define LINUX_ST_RDONLY    1
+#define LINUX_RAMFS_MAGIC         0x858458f6
+#define LINUX_TMPFS_MAGIC         0x01021994
+#define LINUX_PROC_MAGIC          0x9fa0
+#define LINUX_PIPEFS_MAGIC        0x50495045
+#define LINUX_ANON_INODE_FS_MAGIC 0x09041934
+#define LINUX_ST_RDONLY           1
 
 struct linux_pollfd {
 	int32_t fd;

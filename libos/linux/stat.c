@@ -16,6 +16,7 @@
 #define DEV_PROC     0x16 /* /proc: 0:22 */
 #define DEV_PIPEFS   0x0d /* pipes: 0:13 */
 #define DEV_DEVPTS   0x18 /* terminals: 0:24 */
+#define DEV_ANON     0x10 /* anon_inodefs (eventfd, epoll, timerfd): 0:16 */
 
 static uint64_t makedev(uint32_t major, uint32_t minor)
 {
@@ -87,6 +88,16 @@ static void fill_stat(struct target t, struct linux_stat *st)
 	if (t.pipe >= 0) {
 		stat_console(-1, st);
 		st->st_ino = 2000 + (uint64_t)t.pipe;
+		return;
+	}
+	if (t.node < 0) { /* eventfd, epoll, timerfd: Linux's one anonymous inode */
+		st->st_nlink = 1;
+		st->st_uid = linux_opts.uid;
+		st->st_gid = linux_opts.gid;
+		st->st_dev = DEV_ANON;
+		st->st_ino = 1;
+		st->st_mode = 0600;
+		st->st_blksize = 4096;
 		return;
 	}
 	n = &root.node[t.node];
@@ -232,7 +243,9 @@ static long put_statfs(struct target t, long ubuf)
 	for (uint32_t i = 0; i < root.nnodes; i++)
 		if (rootfs_is_reg(&root, (int)i))
 			bytes += (root.node[i].size + 4095) / 4096;
-	sf.f_type = t.node >= 0 ? LINUX_RAMFS_MAGIC : LINUX_PIPEFS_MAGIC;
+	sf.f_type = t.node >= 0                    ? LINUX_RAMFS_MAGIC
+	            : t.pipe >= 0 || t.stream >= 0 ? LINUX_PIPEFS_MAGIC
+	                                           : LINUX_ANON_INODE_FS_MAGIC;
 	sf.f_bsize = sf.f_frsize = 4096;
 	sf.f_blocks = t.node >= 0 ? bytes : 0;
 	sf.f_files = t.node >= 0 ? root.nnodes : 0;

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -329,6 +331,14 @@ static void mode_io(void)
 	CHECK(read(sem, &v, 8) == 8 && v == 1,
 	      "semaphore: a blocking read woken by another thread");
 	pthread_join(t, 0);
+	/* Both are anonymous inodes: mode 0600 with no file type, one link. */
+	struct stat st;
+	CHECK(fstat(efd, &st) == 0 && st.st_mode == 0600 && st.st_nlink == 1 && st.st_size == 0,
+	      "eventfd: fstat as an anonymous inode");
+	CHECK(fstat(ep, &st) == 0 && st.st_mode == 0600 && st.st_nlink == 1,
+	      "epoll: fstat as an anonymous inode");
+	struct statfs sf;
+	CHECK(fstatfs(efd, &sf) == 0 && sf.f_type == 0x09041934, "eventfd: on anon_inodefs");
 	close(efd);
 	close(sem);
 	close(ep);
