@@ -58,15 +58,36 @@ static struct pipe *pipe_of(const struct ofile *of)
 	return &table()[of->stream];
 }
 
+/* Every change: sleepers on this pipe, and pollers of many, wake. */
+static void changed(struct pipe *p)
+{
+	p->seq++;
+	linux_shared()->io_seq++;
+}
+
+/* True once p changes from what we saw (seq): any process's read, write or
+ * close bumps it. */
+static struct exo_pred_term change_term(struct pipe *p, uint64_t seq)
+{
+	return (struct exo_pred_term){.op = EXO_PRED_NE,
+	                              .lhs_kind = EXO_OPND_MEM,
+	                              .rhs_kind = EXO_OPND_CONST,
+	                              .lhs = (uint64_t)&p->seq,
+	                              .rhs = seq};
+}
+
 /* Sleeps until p changes from what we saw (seq). */
 static long wait_change(struct pipe *p, uint64_t seq)
 {
-	struct exo_pred_term t = {.op = EXO_PRED_NE,
-	                          .lhs_kind = EXO_OPND_MEM,
-	                          .rhs_kind = EXO_OPND_CONST,
-	                          .lhs = (uint64_t)&p->seq,
-	                          .rhs = seq};
+	struct exo_pred_term t = change_term(p, seq);
 	return linux_block(&t, 1, 0);
+}
+
+bool pipe_term(const struct ofile *of, struct exo_pred_term *t)
+{
+	struct pipe *p = pipe_of(of);
+	*t = change_term(p, p->seq);
+	return true;
 }
 
 static bool nonblocking(const struct ofile *of)
@@ -101,7 +122,7 @@ static long take(struct pipe *p, uint64_t dst, size_t k)
 			p->tail++;
 	}
 	p->len -= (uint32_t)k;
-	p->seq++;
+	changed(p);
 	return (long)k;
 }
 
@@ -163,7 +184,7 @@ static size_t put(struct pipe *p, const uint8_t *s, size_t n)
 	}
 	p->len += (uint32_t)(merge + fresh);
 	if (merge + fresh)
-		p->seq++;
+		changed(p);
 	return merge + fresh;
 }
 
@@ -208,7 +229,7 @@ static void end_count(struct pipe *p, const struct ofile *of, int delta)
 		p->readers = (uint16_t)(p->readers + delta);
 	else
 		p->writers = (uint16_t)(p->writers + delta);
-	p->seq++;
+	changed(p);
 }
 
 void pipe_close_end(const struct ofile *of)

@@ -13,6 +13,7 @@
 
 #include "fs.h"
 #include "linux.h"
+#include "proc.h"
 #include "rootfs.h"
 #include "thread.h"
 #include "vfs.h"
@@ -24,17 +25,35 @@
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
 /* Terms for what another process may change (collected by a scan): the I/O
- * sequence word only sees this process's calls. */
-static struct exo_pred_term fd_terms[EXO_PRED_MAX_TERMS - 1];
+ * sequence word only sees this process's calls.  With that word, as many as
+ * linux_block passes to the kernel whole (it adds two of its own). */
+static struct exo_pred_term fd_terms[EXO_PRED_MAX_TERMS - 3];
 static int nfd_terms;
 
 /* A term that becomes true when `of` may have changed because of another
- * process.  None of ExOS's descriptors can be changed by one yet; pipes shared
- * between processes (pipe.c, in the shared region) add theirs here. */
+ * process: a pipe (in the shared region) whose other end is elsewhere.  Taken
+ * before the scan reads the pipe, so a change between the two is not lost. */
 static bool fd_term(const struct ofile *of, struct exo_pred_term *t)
 {
-	(void)of, (void)t;
-	return false;
+	return of->kind == K_PIPE && pipe_term(of, t);
+}
+
+/* More shared files than terms: the last term watches the word any change
+ * to any of them bumps (a wake-up may then be for another file: the scan
+ * looks again). */
+static void add_fd_term(const struct ofile *of)
+{
+	struct exo_pred_term t;
+	int last = (int)ARRAY_LEN(fd_terms) - 1;
+	if (nfd_terms > last || !fd_term(of, &t))
+		return;
+	if (nfd_terms < last) {
+		fd_terms[nfd_terms++] = t;
+		return;
+	}
+	struct shared_hdr *sh = linux_shared();
+	fd_terms[last] = linux_pred_word(&sh->io_seq, EXO_PRED_NE, sh->io_seq);
+	nfd_terms = last + 1;
 }
 
 short linux_fd_events(long fd, short events)
@@ -46,8 +65,7 @@ short linux_fd_events(long fd, short events)
 		return 0;
 	if (!of)
 		return LINUX_POLLNVAL;
-	if (nfd_terms < (int)ARRAY_LEN(fd_terms) && fd_term(of, &fd_terms[nfd_terms]))
-		nfd_terms++;
+	add_fd_term(of);
 	if (of->kind == K_PIPE)
 		return pipe_events(of, events);
 	if (of->kind == K_EVENTFD)

@@ -114,6 +114,8 @@ bool seekable(const struct ofile *of);
 
 /* pipe.c */
 long pipe_read(const struct ofile *of, uint64_t dst, size_t n, bool user);
+/* A wakeup-predicate term true once the pipe changes (poll.c's waits). */
+bool pipe_term(const struct ofile *of, struct exo_pred_term *t);
 long pipe_write(const struct ofile *of, uint64_t src, size_t n, bool user);
 short pipe_events(const struct ofile *of, short events);
 size_t pipe_bytes(const struct ofile *of);   /* waiting to be read */
