@@ -144,6 +144,8 @@ static uint8_t check_rw(struct virtio_blk *b, struct blk_req *r, uint64_t sector
 		return bad(b, "more data buffers than SEG_MAX");
 	if (bytes % DISK_SECTOR)
 		return bad(b, "data that is not a whole number of sectors");
+	if ((uint64_t)bytes >= UINT32_MAX) /* the used ring reports 32 bits */
+		return bad(b, "a request of 4 GiB or more");
 	uint64_t sectors = b->file.size / DISK_SECTOR;
 	if (sector > sectors || (uint64_t)bytes / DISK_SECTOR > sectors - sector)
 		return VIRTIO_BLK_S_IOERR; /* past the end: the driver's error, not a protocol one
