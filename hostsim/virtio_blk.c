@@ -402,6 +402,11 @@ int virtio_blk_fd(struct virtio_blk *b)
 	return b->event_fd;
 }
 
+unsigned virtio_blk_inflight(const struct virtio_blk *b)
+{
+	return b->inflight;
+}
+
 void virtio_blk_drain(struct virtio_blk *b)
 {
 	while (b->inflight) {

@@ -26,7 +26,8 @@ struct virtio_mmio;
 struct virtio_blk *virtio_blk_new(const char *spec, const char *name);
 const struct virtio_type *virtio_blk_type(struct virtio_blk *b);
 void virtio_blk_bind(struct virtio_blk *b, struct virtio_mmio *t); /* its transport */
-int virtio_blk_fd(struct virtio_blk *b);     /* readable when requests completed */
+int virtio_blk_fd(struct virtio_blk *b);                  /* readable when requests completed */
+unsigned virtio_blk_inflight(const struct virtio_blk *b); /* submitted, not completed */
 void virtio_blk_complete(void *b);           /* answers them (the transport's lock held) */
 void virtio_blk_drain(struct virtio_blk *b); /* waits for those in flight */
 void virtio_blk_free(struct virtio_blk *b);  /* drains, closes */

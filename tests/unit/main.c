@@ -1,11 +1,27 @@
 /* unit_tests: runs every suite; exit status 0 only if all tests pass and at
  * least one ran.  CK_FORK (default yes) and CK_RUN_SUITE / CK_RUN_CASE select
  * how and what to run: ctest runs one suite per test (tests/unit/CMakeLists.txt),
- * and a suite name that matches nothing must fail, not pass empty. */
+ * and a suite name that matches nothing must fail, not pass empty.
+ * EXO_FUZZ_COUNT and EXO_FUZZ_SEED change the fuzz tests' rounds and seed
+ * (bench/fuzz_devices.sh runs the long form). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "unit.h"
+
+long unit_fuzz_count(long dflt)
+{
+	const char *s = getenv("EXO_FUZZ_COUNT");
+	long n = s ? strtol(s, NULL, 0) : 0;
+	return n > 0 ? n : dflt;
+}
+
+uint64_t unit_fuzz_seed(uint64_t dflt)
+{
+	const char *s = getenv("EXO_FUZZ_SEED");
+	uint64_t v = s ? strtoull(s, NULL, 0) : 0;
+	return v ? v : dflt;
+}
 
 int main(void)
 {

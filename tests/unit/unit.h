@@ -3,6 +3,11 @@
 #define UNIT_H
 
 #include <check.h>
+#include <stdint.h>
+
+/* The fuzz tests' rounds and seed: EXO_FUZZ_COUNT / EXO_FUZZ_SEED, else dflt. */
+long unit_fuzz_count(long dflt);
+uint64_t unit_fuzz_seed(uint64_t dflt);
 
 Suite *cpio_suite(void);
 Suite *cmdline_suite(void);
