@@ -290,7 +290,7 @@ static uint32_t answer(const uint8_t *f, uint32_t len, uint8_t *out)
 	memcpy(out, f + 6, 6);
 	memcpy(out + 6, guest_mac, 6);
 	if (type == 0x0806 && len >= 42 && f[21] == 1 && memcmp(f + 38, guest_ip, 4) == 0) {
-		memcpy(out + 12, f + 12, 8); /* ARP header, then a reply */
+		memcpy(out + 12, f + 12, 10); /* ARP header, then a reply */
 		out[21] = 2;
 		memcpy(out + 22, guest_mac, 6);
 		memcpy(out + 28, guest_ip, 4);
@@ -330,7 +330,7 @@ static void serve_frames(struct nic *n)
 	struct vring_used *u = g(n, RXDESC + 0x2000);
 	while (n->rx_seen != __atomic_load_n(&u->idx, __ATOMIC_ACQUIRE)) {
 		struct vring_used_elem e = u->ring[n->rx_seen++ % QSIZE];
-		uint8_t out[2048];
+		uint8_t out[2048] = {0}; /* short frames are padded with zeros */
 		uint32_t len =
 		        answer((uint8_t *)g(n, RXBUF + e.id * 2048ull) + HDR, e.len - HDR, out);
 		if (len)
