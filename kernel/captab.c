@@ -17,6 +17,7 @@
 #include "rmap.h"
 #include "slice.h"
 #include "uaccess.h"
+#include "virtio_blk.h"
 #include "pagetable.h"
 
 struct cap_system caps;
@@ -73,6 +74,8 @@ void cap_unbind(struct cap_system *cs, uint32_t node, void *ctx)
 		slice_release(n->object, node + 1);
 	if (n->type != EXO_CAP_PAGE)
 		return;
+	if (vblk_inflight) /* no frame changes hands under a disk transfer */
+		virtio_blk_drain_frames(n->object, n->count);
 	/* Most runs die unmapped (a libOS unmaps before it releases): no walk. */
 	for (uint64_t f = 0; f < n->count && n->bindings; f++)
 		rmap_unbind_node(n->object + f, node, vm_unbind);

@@ -1,6 +1,8 @@
 /* Per-CPU hardware state: the TSS, the IDT, the syscall MSRs, FSGSBASE and the FPU. */
 #include <stddef.h>
 
+#include <exo/disk.h>
+
 #include "arch.h"
 #include "fpu.h"
 #include "kernel.h"
@@ -33,6 +35,7 @@ struct idt_gate {
 extern uint64_t gdt[GDT_ENTRIES];
 extern const uint64_t trap_entries[NVECTORS];
 extern char irq_timer_entry[], irq_spurious_entry[];
+extern const uint64_t irq_dev_entries[EXO_DISK_MAX];
 extern char syscall_entry[];
 
 static struct tss tss;
@@ -75,6 +78,11 @@ static void idt_init(void)
 		uint64_t base;
 	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)idt};
 	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void cpu_set_irq(uint8_t vector, unsigned i)
+{
+	idt[vector] = gate(irq_dev_entries[i], GATE_INTR, 0);
 }
 
 /* SYSCALL lands in syscall_entry with CS = SEL_KCODE; SYSRET returns to

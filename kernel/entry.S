@@ -141,6 +141,38 @@ irq_timer_entry:
 irq_spurious_entry:
 	iretq
 
+/* Device interrupts (virtio.c): dev_irq(i) acknowledges the device, takes its
+ * completions and sends the EOI; it never switches environments, so only the
+ * registers a C call clobbers are saved (wakeups it causes take effect at the
+ * next tick, or at once from the idle loop). */
+.macro IRQ_DEV i
+irq_dev_entry_\i:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	movl $\i, %edi
+	call dev_irq
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	iretq
+.endm
+.irp i, 0,1,2,3,4,5,6,7
+IRQ_DEV \i
+.endr
+
 /* #PF.  On KVM-on-PVM a `syscall` from ring 3 arrives here as a fault at
  * syscall_entry: that goes to trap() in C, which serves the call. */
 trap_entry_14:
@@ -278,6 +310,11 @@ trap_pop:
 trap_entries:
 	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad trap_entry_\v
+	.endr
+	.globl irq_dev_entries
+irq_dev_entries: /* EXO_DISK_MAX of them */
+	.irp i, 0,1,2,3,4,5,6,7
+	.quad irq_dev_entry_\i
 	.endr
 
 	.bss

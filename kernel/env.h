@@ -57,6 +57,10 @@ struct env {
 	 * environment has the CPU.  Fresh: never saved, load the initial state. */
 	void *fpu;
 	bool fpu_fresh;
+
+	/* The disk status page (disk.c): frame and its capability's node + 1 (0: none). */
+	uint64_t disk_status_pfn;
+	uint32_t disk_status_node;
 };
 
 extern struct env envs[EXO_NENV];

@@ -13,6 +13,7 @@
 #include "captab.h"
 #include "cmdline.h"
 #include "cpio.h"
+#include "disk.h"
 #include "env.h"
 #include "escape.h"
 #include "sched.h"
@@ -27,6 +28,7 @@
 #include "reclaim.h"
 #include "rmap.h"
 #include "pagetable.h"
+#include "virtio.h"
 #include "x86.h"
 
 /* A tick costs an interrupt (tens of us on KVM-on-PVM): 5 ms keeps that < 1%. */
@@ -72,6 +74,7 @@ enum {
 	OPT_EPOCH_NS,
 	OPT_RECLAIM_GRACE,
 	OPT_NOFSGSBASE,
+	OPT_VIRTIO_MMIO,
 	NOPTS
 };
 static const char *const option_keys[NOPTS] = {
@@ -87,6 +90,7 @@ static const char *const option_keys[NOPTS] = {
         [OPT_EPOCH_NS] = "exo.epoch_ns",
         [OPT_RECLAIM_GRACE] = "exo.reclaim_grace",
         [OPT_NOFSGSBASE] = "nofsgsbase",
+        [OPT_VIRTIO_MMIO] = "virtio_mmio.device",
 };
 
 /* The option's value as a number into *out, if it was given one. */
@@ -95,6 +99,10 @@ static void opt_u64(const struct cmdline_word *w, uint64_t *out)
 	if (w->keylen && w->has_value)
 		cmdline_parse_u64(w->value, w->vlen, out);
 }
+
+/* Devices were named (virtio_mmio.device=): virtio_discover reads them all
+ * once the timer is up. */
+static bool has_devices;
 
 static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *res, int *nres)
 {
@@ -114,6 +122,7 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	opt_u64(&w[OPT_TSC_KHZ], &boot_options.tsc_khz);
 	boot_options.noxsave = w[OPT_NOXSAVE].keylen;
 	boot_options.nofsgsbase = w[OPT_NOFSGSBASE].keylen;
+	has_devices = w[OPT_VIRTIO_MMIO].keylen;
 	boot_options.fpu_timing = w[OPT_FPU_TIMING].keylen;
 	boot_options.scrub_bench = w[OPT_SCRUB_BENCH].keylen;
 	boot_options.tick_us = DEFAULT_TICK_US;
@@ -291,6 +300,7 @@ static _Noreturn void start_first_env(const void *data, size_t len)
 	if (!e)
 		panic("out of memory creating the first environment");
 	grant_initrd(e, data, len);
+	disk_grant_roots(e);
 	boot_mark(EXO_BOOT_ENV);
 	int status = load_program(e, shown, prog.data, prog.size);
 	if (status)
@@ -311,7 +321,7 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	struct mem_range res[MAX_RESERVED];
 	int nres = 0;
 	res[nres++] = (struct mem_range){start_info_pa, start_info_pa + sizeof(*si)};
-	parse_cmdline(si, res, &nres);
+	size_t cmdlen = parse_cmdline(si, res, &nres);
 	boot_mark(EXO_BOOT_CMDLINE);
 	cpu_init();
 	boot_mark(EXO_BOOT_CPU);
@@ -337,6 +347,8 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	boot_mark(EXO_BOOT_TABLES);
 	lapic_init(boot_options.tick_us * 1000);
 	boot_mark(EXO_BOOT_LAPIC);
+	if (has_devices)
+		virtio_discover(boot_ptr(si->cmdline_paddr, 1), cmdlen);
 
 	export_initrd(mods[0].paddr, mods[0].size);
 	start_first_env(boot_ptr(mods[0].paddr, mods[0].size), mods[0].size);

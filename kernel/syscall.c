@@ -7,6 +7,7 @@
 
 #include "boottime.h"
 #include "captab.h"
+#include "disk.h"
 #include "env.h"
 #include "kernel.h"
 #include "pct.h"
@@ -78,6 +79,16 @@ ADAPT(sys_reclaim, ARGS2)
 ADAPT(sys_set_fsbase, ARGS2)
 ADAPT(sys_page_alloc, ARGS2)
 ADAPT(sys_run_alloc, ARGS3)
+ADAPT(sys_disk_io, ARGS2)
+ADAPT(sys_disk_flush, ARGS2)
+ADAPT(sys_disk_status, ARGS2)
+
+/* Numbers with no call yet. */
+SYSCALL(sys_nosys)
+{
+	UNUSED_ARGS();
+	return -EXO_ENOSYS;
+}
 
 SYSCALL(sys_console_fill)
 {
@@ -118,6 +129,13 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_SET_FSBASE] = call_sys_set_fsbase,
         [EXO_SYS_PAGE_ALLOC] = call_sys_page_alloc,
         [EXO_SYS_RUN_ALLOC] = call_sys_run_alloc,
+        [26] = sys_nosys,
+        [27] = sys_nosys,
+        [28] = sys_nosys,
+        [29] = sys_nosys,
+        [EXO_SYS_DISK_IO] = call_sys_disk_io,
+        [EXO_SYS_DISK_FLUSH] = call_sys_disk_flush,
+        [EXO_SYS_DISK_STATUS] = call_sys_disk_status,
 };
 
 /* A NULL entry would be a jump to 0 in ring 0. */

@@ -34,6 +34,8 @@ void trap(struct trapframe *tf);                        /* called by entry.S */
 
 /* cpu.c */
 void cpu_init(void);
+/* IDT vector `vector` enters dev_irq(i) (virtio.h) through entry.S's stub i. */
+void cpu_set_irq(uint8_t vector, unsigned i);
 extern bool cpu_fsgsbase; /* ring 3 may write its FS and GS bases (cpu.c) */
 
 /* Saves the calling environment's user state after a fast-path system call

@@ -8,16 +8,31 @@
 # EXO_QEMU_OPTS adds options, split on spaces (bench/page_breakdown.sh passes
 # `-icount shift=0`, so the guest's TSC counts instructions); EXO_QEMU_MEM is -m (default
 # 1G; above 3 GiB QEMU puts the rest of RAM above 4 GiB, as exosim does).
+# EXO_QEMU_DISKS: disks, space-separated, each FILE[,ro] as exosim's --disk (raw image
+# files; ro: read-only): virtio-blk devices on virtio-mmio (modern), disk i of the kernel
+# (exo_kinfo.disk[i]) being the i-th of the list.
 set -eu
 kernel=${1:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
 initrd=${2:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
 dbg=${3:-/dev/null}
 append=${4:+ $4}
+disks=()
+n=0
+# QEMU 7.2 microvm puts the first device on the last transport (0xfeb00e00, irq 12), the
+# next below it, and announces them in that order: the command line's order is the list's.
+for d in ${EXO_QEMU_DISKS:-}; do
+	file=${d%,ro}
+	ro=
+	[ "$file" != "$d" ] && ro=,readonly=on
+	disks+=(-drive "file=$file,format=raw,if=none,id=disk$n$ro" -device "virtio-blk-device,drive=disk$n")
+	n=$((n + 1))
+done
+[ $n -gt 0 ] && disks+=(-global virtio-mmio.force-legacy=false)
 # shellcheck disable=SC2086 # EXO_QEMU_OPTS is a list of options
 exec qemu-system-x86_64 ${EXO_QEMU_OPTS:-} \
 	-M microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=off \
 	-accel tcg -cpu max -m "${EXO_QEMU_MEM:-1G}" -nodefaults -serial stdio -nographic -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-chardev "file,id=dbg,path=$dbg" -device isa-debugcon,iobase=0xe9,chardev=dbg \
-	-kernel "$kernel" -initrd "$initrd" \
+	-kernel "$kernel" -initrd "$initrd" ${disks[@]+"${disks[@]}"} \
 	-append "exo.epoch_ns=$(date +%s%N)$append"

@@ -17,6 +17,7 @@
 #define EXO_CAP_PAGE  1 /* a run of contiguous physical pages; object = first frame number */
 #define EXO_CAP_ENV   2 /* an environment; object = env id */
 #define EXO_CAP_SLICE 3 /* a CPU time slice; object = its position (sched.h) */
+#define EXO_CAP_DISK  4 /* an extent of a disk: count blocks from object (disk.h) */
 
 /* Rights. */
 #define EXO_RIGHT_READ 0x01 /* map readable; read an environment's state */
@@ -46,8 +47,9 @@
 struct exo_cap_info {
 	uint32_t type;   /* EXO_CAP_* */
 	uint32_t rights; /* EXO_RIGHT_* */
-	uint64_t object; /* pfn (the first of the run), env id or slice position */
-	uint64_t count;  /* EXO_CAP_PAGE: frames in the run; else 1 */
+	uint64_t object; /* pfn (the first of the run), env id, slice position, or
+	                    disk and first block (EXO_DISK_CAP_DISK/_BLOCK, disk.h) */
+	uint64_t count;  /* EXO_CAP_PAGE: frames in the run; EXO_CAP_DISK: blocks; else 1 */
 };
 #endif
 

@@ -39,6 +39,7 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+#include <exo/disk.h>
 #include <exo/sched.h>
 
 struct exo_kinfo {
@@ -70,6 +71,11 @@ struct exo_kinfo {
 	                       (npages also counts holes and the kernel's own) */
 	uint64_t boot_tsc[EXO_BOOT_NPHASES]; /* the TSC at the end of each boot phase */
 	uint64_t flags;                      /* EXO_KINFO_* */
+	/* Disks (disk.h): disk[0 .. ndisks) in the order of the command line. */
+	uint32_t ndisks;
+	uint32_t pad;
+	uint64_t disk_irqs; /* device interrupts taken so far */
+	struct exo_disk_info disk[EXO_DISK_MAX];
 };
 #endif
 

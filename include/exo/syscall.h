@@ -88,7 +88,33 @@
  * a 2 MiB boundary), *out = its slot and first frame. */
 #define EXO_SYS_RUN_ALLOC 25
 
-#define EXO_NSYSCALLS 26
+/* 26..29: reserved (capabilities). */
+
+/* Disks (disk.h, docs/disk.md). */
+/* EXO_SYS_DISK_IO: (const struct exo_disk_req *reqs, n <= EXO_DISK_BATCH) -> requests
+ * submitted (1..n: the first ones; fewer when a device's queue is full), or
+ * -EXO_EAGAIN when none fit.  Every request is checked before any is submitted;
+ * the first bad one fails the call with nothing submitted: -EXO_EFAULT (reqs
+ * unreadable), -EXO_ENOENT (no status page registered), -EXO_EINVAL (n, op,
+ * nblocks or status out of range), -EXO_EBADF / -EXO_EINVAL (extent not a
+ * capability / not a disk's), -EXO_EROFS (a write to a read-only disk),
+ * -EXO_EACCES (the extent or the pages lack the right the op needs), -EXO_ENXIO
+ * (blocks past the end of the device), -EXO_EPERM (blocks outside the extent),
+ * -EXO_EFAULT (the buffer is not in the named page capability's run: pages the
+ * caller does not hold), -EXO_EIO (the disk is dead).  Each disk touched gets one
+ * notification.  Completions: the status page (disk.h). */
+#define EXO_SYS_DISK_IO 30
+/* EXO_SYS_DISK_FLUSH: (extent cap, status word) -> 0: a flush of the extent's disk,
+ * reported in the status word like a request: writes that completed before it was
+ * submitted are durable when it completes.  Needs EXO_RIGHT_WRITE on the extent
+ * (-EXO_EROFS on a read-only disk); errors as EXO_SYS_DISK_IO's. */
+#define EXO_SYS_DISK_FLUSH 31
+/* EXO_SYS_DISK_STATUS: (page cap, index) -> 0: frame `index` of the capability's run
+ * (which needs EXO_RIGHT_WRITE) becomes the caller's status page; cap -1 unregisters.
+ * Requests in flight report to the page registered when they were submitted. */
+#define EXO_SYS_DISK_STATUS 32
+
+#define EXO_NSYSCALLS 33
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

@@ -1,0 +1,364 @@
+/* The virtio-blk driver (virtio_blk.h).
+ *
+ * Each disk has one split virtqueue of up to QSIZE entries in the kernel's
+ * .bss.  A request always takes the same descriptors, so there is no free
+ * list of descriptors, only of request slots (a bitmap): with INDIRECT_DESC,
+ * slot i is ring descriptor i pointing to its own 3-entry table (so every ring
+ * entry is a request); without it, slot i is the chain 3i, 3i+1, 3i+2.  The
+ * three parts are the request header, the buffer and the status byte; a flush
+ * has no buffer.  A request's buffer is one physically contiguous segment (a
+ * run of frames), so SEG_MAX never binds (it is at least 1).
+ *
+ * Costs: ring 0 is emulated (~275 ns an instruction on KVM-on-PVM), and each
+ * register access is a VM exit.  A batch costs one QueueNotify, and none if
+ * the device (EVENT_IDX) says it is still working through the ring; an
+ * interrupt costs InterruptStatus, InterruptACK and the LAPIC's EOI. */
+#include "virtio_blk.h"
+
+#include <exo/errno.h>
+#include <exo/kinfo.h>
+
+#include "arch.h"
+#include "gate.h"
+#include "kernel.h"
+#include "wakeup.h"
+
+#define QSIZE 128
+
+/* virtio-blk feature bits and config offsets (virtio 1.x, 5.2). */
+#define VIRTIO_BLK_F_SEG_MAX  2
+#define VIRTIO_BLK_F_RO       5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH    9
+#define CFG_CAPACITY          0
+#define CFG_SEG_MAX           12
+#define CFG_BLK_SIZE          20
+#define VIRTIO_BLK_S_OK       0
+#define VIRTIO_BLK_S_UNSUPP   2
+
+#define DRAIN_TIMEOUT_MS 10000
+
+struct blk_hdr {
+	uint32_t type;
+	uint32_t ioprio;
+	uint64_t sector;
+};
+
+/* What the device reads and writes: page-aligned, in .bss (kpa() gives its
+ * physical address: the kernel image is contiguous). */
+struct ring {
+	struct vring_desc desc[QSIZE];
+	struct {
+		uint16_t flags, idx;
+		uint16_t ring[QSIZE + 1]; /* + used_event, at ring[qsize] */
+	} avail;
+	struct {
+		uint16_t flags, idx;
+		struct vring_used_elem ring[QSIZE + 1]; /* + avail_event, at ring[qsize] */
+	} used __attribute__((aligned(4)));
+	struct vring_desc ind[QSIZE][3];
+	struct blk_hdr hdr[QSIZE];
+	uint8_t status[QSIZE];
+} __attribute__((aligned(4096)));
+
+struct virtio_blk {
+	struct virtio_dev dev;
+	struct ring *r;
+	struct exo_disk_info *info; /* exo_kinfo.disk[i] */
+	uint16_t qsize, nslots;
+	uint16_t avail_idx, kicked_idx, last_used;
+	bool indirect, event_idx;
+	uint32_t sectors_per_block;
+	uint64_t free[QSIZE / 64]; /* bit set: slot free */
+	struct {
+		uint64_t pfn;    /* the buffer's first frame */
+		uint64_t frames; /* 0 for a flush */
+		struct vblk_owner who;
+	} slot[QSIZE];
+};
+
+static struct ring rings[EXO_DISK_MAX];
+static struct virtio_blk blks[EXO_DISK_MAX];
+static unsigned nblks;
+uint32_t vblk_inflight;
+
+static inline void barrier(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+/* The one barrier x86 needs here: our store to avail->idx before our load of
+ * avail_event (and used_event before used->idx). */
+static inline void full_barrier(void)
+{
+	__asm__ volatile("mfence" ::: "memory");
+}
+
+static void say(const struct virtio_blk *b, const char *what)
+{
+	kprintf("exo: disk %u (virtio-mmio at 0x%lx): %s\n", (unsigned)(b - blks), b->dev.base,
+	        what);
+}
+
+/* The configuration, read consistently (the generation counter). */
+static bool read_config(struct virtio_blk *b)
+{
+	uint64_t f = b->dev.features, sectors;
+	uint32_t bs = 512, gen;
+	do {
+		gen = virtio_read(&b->dev, VIRTIO_MMIO_CONFIG_GEN);
+		sectors = virtio_config(&b->dev, CFG_CAPACITY, 8);
+		if (f & (1ul << VIRTIO_BLK_F_BLK_SIZE))
+			bs = (uint32_t)virtio_config(&b->dev, CFG_BLK_SIZE, 4);
+	} while (gen != virtio_read(&b->dev, VIRTIO_MMIO_CONFIG_GEN));
+	if (bs < 512 || bs > 4096 || (bs & (bs - 1))) {
+		say(b, "block size is not a power of 2 from 512 to 4096; device ignored");
+		return false;
+	}
+	b->sectors_per_block = bs / 512;
+	b->info->block_size = bs;
+	b->info->blocks = sectors / b->sectors_per_block;
+	if (b->info->blocks >> EXO_DISK_CAP_SHIFT) {
+		say(b, "larger than 2^48 blocks; device ignored");
+		return false;
+	}
+	b->info->flags = (f & (1ul << VIRTIO_BLK_F_RO) ? EXO_DISK_RO : 0) |
+	                 (f & (1ul << VIRTIO_BLK_F_FLUSH) ? EXO_DISK_FLUSH : 0);
+	return true;
+}
+
+/* Slot i's descriptors, fixed for good (only lengths, addresses of buffers
+ * and flags change per request). */
+static void ring_init(struct virtio_blk *b)
+{
+	struct ring *r = b->r;
+	for (uint16_t i = 0; i < b->nslots; i++) {
+		struct vring_desc *d = b->indirect ? r->ind[i] : &r->desc[3 * i];
+		d[0] = (struct vring_desc){kpa(&r->hdr[i]), sizeof(r->hdr[i]), VRING_DESC_F_NEXT,
+		                           0};
+		d[2] = (struct vring_desc){kpa(&r->status[i]), 1, VRING_DESC_F_WRITE, 0};
+		b->free[i / 64] |= 1ul << (i % 64);
+	}
+}
+
+struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index)
+{
+	struct virtio_blk *b = &blks[index];
+	*b = (struct virtio_blk){.dev = *d, .r = &rings[index], .info = &kinfo_page.disk[index]};
+	uint64_t want = 1ul << VIRTIO_F_EVENT_IDX | 1ul << VIRTIO_F_INDIRECT_DESC |
+	                1ul << VIRTIO_BLK_F_BLK_SIZE | 1ul << VIRTIO_BLK_F_SEG_MAX |
+	                1ul << VIRTIO_BLK_F_FLUSH | 1ul << VIRTIO_BLK_F_RO;
+	uint64_t f = virtio_negotiate(&b->dev, want);
+	if (!f)
+		return 0;
+	b->indirect = f & (1ul << VIRTIO_F_INDIRECT_DESC);
+	b->event_idx = f & (1ul << VIRTIO_F_EVENT_IDX);
+	if (!read_config(b)) {
+		virtio_write(&b->dev, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
+		return 0;
+	}
+	struct ring *r = b->r;
+	__builtin_memset(r, 0, sizeof(*r));
+	b->qsize = (uint16_t)virtio_queue_setup(&b->dev, 0, QSIZE, kpa(r->desc), kpa(&r->avail),
+	                                        kpa(&r->used));
+	if (b->qsize < 3 && !(b->indirect && b->qsize)) {
+		virtio_write(&b->dev, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
+		return 0;
+	}
+	b->nslots = b->indirect ? b->qsize : b->qsize / 3;
+	ring_init(b);
+	virtio_driver_ok(&b->dev);
+	b->info->root_cap = -1;
+	b->info->queue = b->nslots;
+	b->info->mmio_base = b->dev.base;
+	nblks = index + 1;
+	kinfo_page.ndisks = nblks;
+	kverbose("exo: disk %u: %lu blocks of %u bytes%s%s, queue %u, irq %u\n", index,
+	         b->info->blocks, b->info->block_size, b->info->flags & EXO_DISK_RO ? ", ro" : "",
+	         b->info->flags & EXO_DISK_FLUSH ? ", flush" : "", b->nslots, d->irq);
+	return b;
+}
+
+struct virtio_blk *virtio_blk_get(unsigned disk)
+{
+	return disk < nblks ? &blks[disk] : 0;
+}
+
+const struct exo_disk_info *virtio_blk_info(const struct virtio_blk *b)
+{
+	return b->info;
+}
+
+uint32_t virtio_blk_room(const struct virtio_blk *b)
+{
+	uint32_t n = 0;
+	for (unsigned w = 0; w < QSIZE / 64; w++)
+		n += (uint32_t)__builtin_popcountl(b->free[w]);
+	return n;
+}
+
+static int slot_take(struct virtio_blk *b)
+{
+	for (unsigned w = 0; w < QSIZE / 64; w++)
+		if (b->free[w]) {
+			int i = (int)(w * 64 + (unsigned)__builtin_ctzl(b->free[w]));
+			b->free[w] &= b->free[w] - 1;
+			return i;
+		}
+	return -1;
+}
+
+int virtio_blk_queue(struct virtio_blk *b, uint32_t type, uint64_t block, uint64_t buf_pa,
+                     uint32_t len, const struct vblk_owner *who)
+{
+	int i = slot_take(b);
+	if (i < 0)
+		return -EXO_EAGAIN;
+	struct ring *r = b->r;
+	r->hdr[i] = (struct blk_hdr){type, 0, block * b->sectors_per_block};
+	r->status[i] = 0xff;
+	struct vring_desc *d = b->indirect ? r->ind[i] : &r->desc[3 * i];
+	uint16_t base = (uint16_t)(b->indirect ? 0 : 3 * i); /* `next` counts from here */
+	if (len) {
+		d[0].next = (uint16_t)(base + 1);
+		d[1] = (struct vring_desc){
+		        buf_pa, len,
+		        (uint16_t)((type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0) |
+		                   VRING_DESC_F_NEXT),
+		        (uint16_t)(base + 2)};
+	} else if (b->indirect) { /* a table's entries are consecutive: status moves up */
+		d[0].next = 1;
+		d[1] = d[2];
+	} else {
+		d[0].next = (uint16_t)(base + 2);
+	}
+	if (b->indirect)
+		r->desc[i] = (struct vring_desc){kpa(d), (len ? 3 : 2) * sizeof(*d),
+		                                 VRING_DESC_F_INDIRECT, 0};
+	b->slot[i].pfn = buf_pa >> 12;
+	b->slot[i].frames = len ? (len + 4095) / 4096 : 0;
+	b->slot[i].who = *who;
+	r->avail.ring[b->avail_idx % b->qsize] = (uint16_t)(b->indirect ? i : 3 * i);
+	b->avail_idx++;
+	vblk_inflight++;
+	return 0;
+}
+
+void virtio_blk_kick(struct virtio_blk *b)
+{
+	uint16_t old = b->kicked_idx, now = b->avail_idx;
+	if (old == now)
+		return;
+	barrier(); /* descriptors and ring entries before the index */
+	b->r->avail.idx = now;
+	full_barrier();
+	b->kicked_idx = now;
+	bool notify;
+	if (b->event_idx) {
+		uint16_t ev = *(volatile uint16_t *)&b->r->used.ring[b->qsize];
+		notify = (uint16_t)(now - ev - 1) < (uint16_t)(now - old);
+	} else {
+		notify = !(*(volatile uint16_t *)&b->r->used.flags & VRING_USED_F_NO_NOTIFY);
+	}
+	if (notify)
+		virtio_write(&b->dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+}
+
+static int blk_result(uint8_t status)
+{
+	if (status == VIRTIO_BLK_S_OK)
+		return 0;
+	return status == VIRTIO_BLK_S_UNSUPP ? -EXO_ENOSYS : -EXO_EIO;
+}
+
+static void slot_done(struct virtio_blk *b, int i, int result)
+{
+	b->free[i / 64] |= 1ul << (i % 64);
+	vblk_inflight--;
+	disk_complete(&b->slot[i].who, result);
+}
+
+/* Takes every completion the device has posted; returns how many. */
+static unsigned reap(struct virtio_blk *b)
+{
+	unsigned n = 0;
+	for (;;) {
+		uint16_t used = *(volatile uint16_t *)&b->r->used.idx;
+		if (used == b->last_used) {
+			if (!b->event_idx)
+				return n;
+			/* Interrupt us at the next completion, then look once more:
+			 * one posted meanwhile would not interrupt. */
+			b->r->avail.ring[b->qsize] = used;
+			full_barrier();
+			if (*(volatile uint16_t *)&b->r->used.idx == used)
+				return n;
+			continue;
+		}
+		barrier(); /* the index before the entries */
+		uint32_t id = b->r->used.ring[b->last_used % b->qsize].id;
+		b->last_used++;
+		int i = (int)(b->indirect ? id : id / 3);
+		if (id >= b->qsize || (!b->indirect && id % 3) ||
+		    (b->free[i / 64] >> (i % 64) & 1)) {
+			say(b, "the device returned a request it does not have");
+			continue;
+		}
+		slot_done(b, i, blk_result(b->r->status[i]));
+		n++;
+	}
+}
+
+/* The device stopped answering or asked for a reset: it touches no memory
+ * after the reset, every request in flight fails with -EXO_EIO, and every
+ * later one too (EXO_DISK_DEAD). */
+static void blk_kill(struct virtio_blk *b, const char *why)
+{
+	say(b, why);
+	virtio_reset(&b->dev);
+	b->info->flags |= EXO_DISK_DEAD;
+	for (int i = 0; i < b->nslots; i++)
+		if (!(b->free[i / 64] >> (i % 64) & 1))
+			slot_done(b, i, -EXO_EIO);
+}
+
+void virtio_blk_irq(struct virtio_blk *b)
+{
+	uint32_t isr = virtio_irq_ack(&b->dev);
+	if (isr & VIRTIO_INT_CONFIG &&
+	    virtio_read(&b->dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET) {
+		blk_kill(b, "the device needs a reset (it found our ring bad); disk dead");
+		return;
+	}
+	if (reap(b) && sleeping)
+		wakeup_poll();
+}
+
+static bool touches(const struct virtio_blk *b, uint64_t pfn, uint64_t n)
+{
+	for (int i = 0; i < b->nslots; i++)
+		if (!(b->free[i / 64] >> (i % 64) & 1) && b->slot[i].frames &&
+		    b->slot[i].pfn < pfn + n && pfn < b->slot[i].pfn + b->slot[i].frames)
+			return true;
+	return false;
+}
+
+void virtio_blk_drain_frames(uint64_t pfn, uint64_t n)
+{
+	for (unsigned d = 0; d < nblks; d++) {
+		struct virtio_blk *b = &blks[d];
+		uint64_t deadline = 0;
+		while (touches(b, pfn, n)) {
+			reap(b);
+			if (!touches(b, pfn, n))
+				break;
+			uint64_t now = rdtsc();
+			if (!deadline)
+				deadline = now + DRAIN_TIMEOUT_MS * kinfo_page.tsc_khz;
+			else if (now > deadline)
+				blk_kill(b, "no answer for 10 s while pages under I/O were freed; "
+				            "disk dead");
+			__asm__ volatile("pause");
+		}
+	}
+}
