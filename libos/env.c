@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <exos/blk.h>
 #include <exos/env.h>
 #include <exos/vm.h>
 
@@ -301,6 +302,7 @@ _Noreturn void exos_env_main(int (*fn)(void *), void *arg)
 	memset(children, 0, sizeof(children));
 	exos_vm_forget();
 	exos_exceptions_forget();
+	exos_blk_forget();
 	environ = 0;
 	__exo_initial_sp = 0;
 	exit(fn(arg));

@@ -85,6 +85,12 @@ const char *exos_strerror(long err)
 		return "EAGAIN";
 	case EXO_EPIPE:
 		return "EPIPE";
+	case EXO_ENXIO:
+		return "ENXIO";
+	case EXO_EACCES:
+		return "EACCES";
+	case EXO_EROFS:
+		return "EROFS";
 	default:
 		return err >= 0 ? "OK" : "E?";
 	}

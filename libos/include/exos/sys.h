@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <exo/cap.h>
+#include <exo/disk.h>
 #include <exo/env.h>
 #include <exo/errno.h>
 #include <exo/kinfo.h>
@@ -365,6 +366,22 @@ static inline long exo_page_alloc(struct exo_page_grant *out, size_t n)
 static inline long exo_run_alloc(struct exo_page_grant *out, size_t npages, unsigned flags)
 {
 	return exo_syscall3(EXO_SYS_RUN_ALLOC, (long)out, (long)npages, (long)flags);
+}
+
+/* Disks (exo/disk.h; <exos/blk.h> is the interface built on these). */
+static inline long exo_disk_io(const struct exo_disk_req *reqs, size_t n)
+{
+	return exo_syscall2(EXO_SYS_DISK_IO, (long)reqs, (long)n);
+}
+
+static inline long exo_disk_flush(int extent, unsigned word)
+{
+	return exo_syscall2(EXO_SYS_DISK_FLUSH, extent, (long)word);
+}
+
+static inline long exo_disk_status(int page_cap, uint64_t index)
+{
+	return exo_syscall2(EXO_SYS_DISK_STATUS, page_cap, (long)index);
 }
 
 /* The FS segment base of an environment (a Linux program's thread pointer). */

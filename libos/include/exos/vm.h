@@ -21,6 +21,8 @@
  *                                     nesting level (EXOS_SCRATCH_PAGES)
  *   EXOS_SPAWN_WIN  0x7d00_0020_0000  exos_env_spawn's copy window (2 MiB)
  *   EXOS_PCT_STACK_LO 0x7d00_0040_0000  LRPC activation stack (lrpc.h), 4 pages
+ *   EXOS_BLK_STATUS 0x7d00_0060_0000  the disk status page (blk.h), 1 page
+ *   EXOS_BLK_BUF    0x7d01_0000_0000  block I/O buffers (blk.h), allocated upwards
  *   EXOS_SHARED_BASE 0x7d80_0000_0000  the Linux personality's region shared by all
  *                                     its processes (libos/linux/shared.c), up to
  *                                     EXOS_SHARED_MAX, mapped as 2 MiB pages as

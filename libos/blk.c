@@ -1,0 +1,247 @@
+/* ExOS's block interface (<exos/blk.h>) over the kernel's disk calls.
+ *
+ * The process has one status page (the kernel writes each request's result
+ * into a word of it and counts completions in word 0), mapped at
+ * EXOS_BLK_STATUS and registered at the first open.  Status words are handed
+ * out from a bitmap; a request keeps its word until exos_blk_wait collects its
+ * result.  Waiting sleeps on one predicate term, "the completion counter has
+ * reached c + k", with k the requests still pending: completions of other
+ * requests may wake us early (we look again), none can be missed, because the
+ * counter is read before the pending words are. */
+#include <exos/blk.h>
+#include <exos/vm.h>
+#include <string.h>
+
+#define WORDS EXO_DISK_STATUS_WORDS
+
+static volatile int64_t *status; /* the status page, once registered */
+static uint64_t free_words[WORDS / 64];
+static uint64_t next_buf = EXOS_BLK_BUF;
+
+void exos_blk_forget(void)
+{
+	status = 0;
+	next_buf = EXOS_BLK_BUF;
+}
+
+int exos_blk_root(unsigned disk)
+{
+	const volatile struct exo_kinfo *k = exo_kinfo();
+	if (disk >= k->ndisks || k->disk[disk].root_cap < 0)
+		return -EXO_ENOENT;
+	return k->disk[disk].root_cap;
+}
+
+/* Maps and registers the status page; every word but the counter is free. */
+static int status_setup(void)
+{
+	long slot = exos_page_map(EXOS_BLK_STATUS, EXO_PTE_W | EXO_PTE_NX);
+	if (slot < 0)
+		return (int)slot;
+	long r = exo_disk_status((int)slot, 0);
+	if (r < 0)
+		return (int)r;
+	for (unsigned w = 0; w < WORDS / 64; w++)
+		free_words[w] = ~0ul;
+	free_words[0] &= ~(1ul << EXO_DISK_COUNTER);
+	status = (volatile int64_t *)EXOS_BLK_STATUS;
+	return 0;
+}
+
+int exos_blk_open(struct exos_blk *b, int cap)
+{
+	struct exo_cap_info ci;
+	long r = exo_cap_info(cap, &ci);
+	if (r < 0)
+		return (int)r;
+	unsigned disk = EXO_DISK_CAP_DISK(ci.object);
+	if (ci.type != EXO_CAP_DISK || disk >= exo_kinfo()->ndisks)
+		return -EXO_EINVAL;
+	if (!status && (r = status_setup()) < 0)
+		return (int)r;
+	*b = (struct exos_blk){
+	        .cap = cap,
+	        .disk = disk,
+	        .first = EXO_DISK_CAP_BLOCK(ci.object),
+	        .nblocks = ci.count,
+	        .block_size = exo_kinfo()->disk[disk].block_size,
+	        .rights = ci.rights,
+	};
+	return 0;
+}
+
+void *exos_blk_buffer(size_t bytes)
+{
+	size_t pages = (bytes + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
+	if (pages == 0 || bytes > EXO_DISK_REQ_MAX_BYTES)
+		return 0;
+	/* One run (exos_map_run records it for exos_frame_cap): a buffer never
+	 * straddles two capabilities. */
+	uint64_t va = next_buf;
+	if (exos_map_run(va, pages, EXO_PTE_W | EXO_PTE_NX) < 0)
+		return 0;
+	next_buf += pages * EXO_PAGE_SIZE;
+	return (void *)va;
+}
+
+static int word_take(void)
+{
+	for (unsigned w = 0; w < WORDS / 64; w++)
+		if (free_words[w]) {
+			int i = (int)(w * 64 + (unsigned)__builtin_ctzl(free_words[w]));
+			free_words[w] &= free_words[w] - 1;
+			return i;
+		}
+	return -1;
+}
+
+static void word_give(unsigned i)
+{
+	free_words[i / 64] |= 1ul << (i % 64);
+}
+
+/* The kernel's request for io: its buffer's capability and frame. */
+static int to_req(const struct exos_blk *b, const struct exos_blk_io *io, struct exo_disk_req *r)
+{
+	uint64_t va = (uint64_t)io->buf;
+	if (va % EXO_PAGE_SIZE)
+		return -EXO_EINVAL;
+	uint64_t pfn = exos_pfn(va); /* 0: not mapped */
+	uint32_t first;
+	long slot = pfn ? exos_frame_cap(pfn, &first) : -EXO_EFAULT;
+	if (slot < 0)
+		return -EXO_EFAULT;
+	*r = (struct exo_disk_req){.extent = b->cap,
+	                           .op = io->op,
+	                           .block = io->block,
+	                           .nblocks = io->nblocks,
+	                           .pages = (int32_t)slot,
+	                           .page = first};
+	return 0;
+}
+
+static long flush(const struct exos_blk *b, struct exos_blk_io *io)
+{
+	int w = word_take();
+	if (w < 0)
+		return 0;
+	long r = exo_disk_flush(b->cap, (unsigned)w);
+	if (r < 0) {
+		word_give((unsigned)w);
+		return r;
+	}
+	io->word = (uint16_t)w;
+	return 1;
+}
+
+/* Submits io[0..n) (n <= EXO_DISK_BATCH, no flush) in one crossing. */
+static long batch(const struct exos_blk *b, struct exos_blk_io *io, size_t n)
+{
+	struct exo_disk_req reqs[EXO_DISK_BATCH];
+	size_t k = 0;
+	long err = 0;
+	for (; k < n; k++) {
+		int w;
+		if ((err = to_req(b, &io[k], &reqs[k])) < 0 || (w = word_take()) < 0)
+			break;
+		reqs[k].status = (uint32_t)w;
+	}
+	long r = k ? exo_disk_io(reqs, k) : err;
+	for (size_t i = 0; i < k; i++) {
+		if (r > 0 && i < (size_t)r)
+			io[i].word = (uint16_t)reqs[i].status;
+		else
+			word_give(reqs[i].status);
+	}
+	return r == -EXO_EAGAIN ? 0 : r; /* a full queue: nothing submitted */
+}
+
+long exos_blk_submit(const struct exos_blk *b, struct exos_blk_io *io, size_t n)
+{
+	if (!status)
+		return -EXO_ENOENT;
+	size_t done = 0;
+	while (done < n) {
+		size_t k = 1;
+		long r;
+		if (io[done].op == EXOS_BLK_FLUSH) {
+			r = flush(b, &io[done]);
+		} else {
+			while (k < EXO_DISK_BATCH && done + k < n &&
+			       io[done + k].op != EXOS_BLK_FLUSH)
+				k++;
+			r = batch(b, &io[done], k);
+		}
+		if (r < 0 && !done)
+			return r;
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+		if ((size_t)r < k)
+			break; /* out of status words or queue entries */
+	}
+	return (long)done;
+}
+
+bool exos_blk_done(const struct exos_blk_io *io)
+{
+	return !io->word || status[io->word] != EXO_DISK_PENDING;
+}
+
+int exos_blk_wait(struct exos_blk_io *io, size_t n)
+{
+	for (;;) {
+		uint64_t seen = (uint64_t)status[EXO_DISK_COUNTER];
+		uint64_t pending = 0;
+		for (size_t i = 0; i < n; i++)
+			pending += !exos_blk_done(&io[i]);
+		if (!pending)
+			break;
+		struct exo_pred_term t = {.op = EXO_PRED_GE,
+		                          .lhs_kind = EXO_OPND_MEM,
+		                          .rhs_kind = EXO_OPND_CONST,
+		                          .lhs = EXOS_BLK_STATUS + 8 * EXO_DISK_COUNTER,
+		                          .rhs = seen + pending};
+		long r = exo_wait(&t, 1);
+		if (r < 0 && r != -EXO_EINTR)
+			return (int)r;
+	}
+	int first_err = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!io[i].word)
+			continue;
+		io[i].result = (int)status[io[i].word];
+		word_give(io[i].word);
+		io[i].word = 0;
+		if (io[i].result && !first_err)
+			first_err = io[i].result;
+	}
+	return first_err;
+}
+
+static int one(const struct exos_blk *b, uint32_t op, uint64_t block, uint32_t nblocks,
+               const void *buf)
+{
+	struct exos_blk_io io = {.op = op, .block = block, .nblocks = nblocks, .buf = (void *)buf};
+	long r = exos_blk_submit(b, &io, 1);
+	if (r < 0)
+		return (int)r;
+	if (r == 0)
+		return -EXO_EAGAIN;
+	return exos_blk_wait(&io, 1);
+}
+
+int exos_blk_read(const struct exos_blk *b, uint64_t block, uint32_t nblocks, void *buf)
+{
+	return one(b, EXO_DISK_READ, block, nblocks, buf);
+}
+
+int exos_blk_write(const struct exos_blk *b, uint64_t block, uint32_t nblocks, const void *buf)
+{
+	return one(b, EXO_DISK_WRITE, block, nblocks, buf);
+}
+
+int exos_blk_sync(const struct exos_blk *b)
+{
+	return one(b, EXOS_BLK_FLUSH, 0, 0, 0);
+}
