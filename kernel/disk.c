@@ -108,43 +108,55 @@ static int owner_of(struct env *e, uint64_t word, struct vblk_owner *who)
 	return 0;
 }
 
-/* The extent behind slot, with the disk it names and the right op needs. */
-static const struct cap_node *extent_of(struct env *e, int64_t slot, uint32_t right, bool write,
-                                        struct virtio_blk **bp, int *err)
+/* The node behind slot in e's table if it has `type`, else NULL (*err set):
+ * cap_of's checks, inline, for the per-request path. */
+static const struct cap_node *node_of(const struct env *e, int64_t slot, uint32_t type, int *err)
 {
-	const struct cap_node *x = cap_of(e, slot, EXO_CAP_DISK, 0);
-	if (IS_CAP_ERR(x))
-		return *err = CAP_ERR(x), (const struct cap_node *)0;
-	struct virtio_blk *b = virtio_blk_get(EXO_DISK_CAP_DISK(x->object));
-	uint32_t flags = b ? virtio_blk_info(b)->flags : EXO_DISK_DEAD;
-	*err = flags & EXO_DISK_DEAD          ? -EXO_EIO
-	       : write && flags & EXO_DISK_RO ? -EXO_EROFS
-	       : (x->rights & right) != right ? -EXO_EACCES
-	                                      : 0;
-	*bp = b;
+	int64_t i = cap_lookup(&caps, e->slot, slot);
+	if (i < 0)
+		return *err = -EXO_EBADF, (const struct cap_node *)0;
+	const struct cap_node *n = &caps.nodes[i];
+	if (n->type != type)
+		return *err = -EXO_EINVAL, (const struct cap_node *)0;
+	return n;
+}
+
+/* The extent behind slot, with the right op needs; its disk in *disk. */
+static const struct cap_node *extent_of(const struct env *e, int64_t slot, uint32_t right,
+                                        unsigned *disk, int *err)
+{
+	const struct cap_node *x = node_of(e, slot, EXO_CAP_DISK, err);
+	if (!x)
+		return 0;
+	*disk = EXO_DISK_CAP_DISK(x->object);
+	uint32_t flags = kinfo_page.disk[*disk].flags; /* disk < ndisks: roots are made so */
+	*err = flags & EXO_DISK_DEAD                             ? -EXO_EIO
+	       : right == EXO_RIGHT_WRITE && flags & EXO_DISK_RO ? -EXO_EROFS
+	       : !(x->rights & right)                            ? -EXO_EACCES
+	                                                         : 0;
 	return *err ? 0 : x;
 }
 
 struct checked {
-	struct virtio_blk *b;
 	uint64_t block; /* absolute */
 	uint64_t pa;
 	uint32_t len;
+	uint32_t disk;
 };
 
 /* The whole check of one request (the order of the errors is the ABI's). */
-static int check(struct env *e, const struct exo_disk_req *r, struct checked *c)
+static int check(const struct env *e, const struct exo_disk_req *r, struct checked *c)
 {
 	if (r->op > EXO_DISK_WRITE || r->nblocks == 0 || r->status == EXO_DISK_COUNTER ||
 	    r->status >= EXO_DISK_STATUS_WORDS)
 		return -EXO_EINVAL;
 	bool write = r->op == EXO_DISK_WRITE;
 	int err;
-	const struct cap_node *x = extent_of(e, r->extent, write ? EXO_RIGHT_WRITE : EXO_RIGHT_READ,
-	                                     write, &c->b, &err);
+	const struct cap_node *x =
+	        extent_of(e, r->extent, write ? EXO_RIGHT_WRITE : EXO_RIGHT_READ, &c->disk, &err);
 	if (!x)
 		return err;
-	const struct exo_disk_info *d = virtio_blk_info(c->b);
+	const struct exo_disk_info *d = &kinfo_page.disk[c->disk];
 	uint64_t bytes = (uint64_t)r->nblocks * d->block_size;
 	if (bytes > EXO_DISK_REQ_MAX_BYTES)
 		return -EXO_EINVAL;
@@ -153,9 +165,9 @@ static int check(struct env *e, const struct exo_disk_req *r, struct checked *c)
 		return -EXO_ENXIO;
 	if (r->block >= x->count || r->nblocks > x->count - r->block)
 		return -EXO_EPERM;
-	const struct cap_node *p = cap_of(e, r->pages, EXO_CAP_PAGE, 0);
+	const struct cap_node *p = node_of(e, r->pages, EXO_CAP_PAGE, &err);
 	uint64_t frames = (bytes + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
-	if (IS_CAP_ERR(p) || r->page >= p->count || frames > p->count - r->page)
+	if (!p || r->page >= p->count || frames > p->count - r->page)
 		return -EXO_EFAULT;
 	if (!(p->rights & (write ? EXO_RIGHT_READ : EXO_RIGHT_WRITE)))
 		return -EXO_EACCES;
@@ -187,33 +199,33 @@ long sys_disk_io(uint64_t ureqs, uint64_t n)
 		who.word = (uint16_t)reqs[done].status;
 		uint32_t type =
 		        reqs[done].op == EXO_DISK_WRITE ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
-		if (virtio_blk_queue(c->b, type, c->block, c->pa, c->len, &who))
+		if (virtio_blk_queue(c->disk, type, c->block, c->pa, c->len, &who))
 			break; /* that queue is full: the caller resubmits the rest */
 		*status_word(who.status_pfn, who.word) = EXO_DISK_PENDING;
-		touched |= 1ul << (virtio_blk_info(c->b) - kinfo_page.disk);
+		touched |= 1ul << c->disk;
 	}
 	for (; touched; touched &= touched - 1)
-		virtio_blk_kick(virtio_blk_get((unsigned)__builtin_ctzl(touched)));
+		virtio_blk_kick((unsigned)__builtin_ctzl(touched));
 	return done ? (long)done : -EXO_EAGAIN;
 }
 
 long sys_disk_flush(uint64_t extent, uint64_t word)
 {
 	struct env *e = curenv;
-	struct virtio_blk *b;
+	unsigned disk;
 	int err;
-	if (!extent_of(e, (int64_t)extent, EXO_RIGHT_WRITE, true, &b, &err))
+	if (!extent_of(e, (int64_t)extent, EXO_RIGHT_WRITE, &disk, &err))
 		return err;
 	struct vblk_owner who;
 	if ((err = owner_of(e, word, &who)))
 		return err;
-	if (!(virtio_blk_info(b)->flags & EXO_DISK_FLUSH)) {
+	if (!(kinfo_page.disk[disk].flags & EXO_DISK_FLUSH)) {
 		disk_complete(&who, 0); /* write-through: completed writes are durable */
 		return 0;
 	}
-	if ((err = virtio_blk_queue(b, VIRTIO_BLK_T_FLUSH, 0, 0, 0, &who)))
+	if ((err = virtio_blk_queue(disk, VIRTIO_BLK_T_FLUSH, 0, 0, 0, &who)))
 		return err;
 	*status_word(who.status_pfn, who.word) = EXO_DISK_PENDING;
-	virtio_blk_kick(b);
+	virtio_blk_kick(disk);
 	return 0;
 }

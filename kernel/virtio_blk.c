@@ -137,6 +137,8 @@ static void ring_init(struct virtio_blk *b)
 		d[0] = (struct vring_desc){kpa(&r->hdr[i]), sizeof(r->hdr[i]), VRING_DESC_F_NEXT,
 		                           0};
 		d[2] = (struct vring_desc){kpa(&r->status[i]), 1, VRING_DESC_F_WRITE, 0};
+		if (b->indirect)
+			r->desc[i] = (struct vring_desc){kpa(d), 0, VRING_DESC_F_INDIRECT, 0};
 		b->free[i / 64] |= 1ul << (i % 64);
 	}
 }
@@ -179,53 +181,40 @@ struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index)
 	return b;
 }
 
-struct virtio_blk *virtio_blk_get(unsigned disk)
-{
-	return disk < nblks ? &blks[disk] : 0;
-}
-
-const struct exo_disk_info *virtio_blk_info(const struct virtio_blk *b)
-{
-	return b->info;
-}
-
-uint32_t virtio_blk_room(const struct virtio_blk *b)
-{
-	uint32_t n = 0;
-	for (unsigned w = 0; w < QSIZE / 64; w++)
-		n += (uint32_t)__builtin_popcountl(b->free[w]);
-	return n;
-}
-
 static int slot_take(struct virtio_blk *b)
 {
-	for (unsigned w = 0; w < QSIZE / 64; w++)
-		if (b->free[w]) {
-			int i = (int)(w * 64 + (unsigned)__builtin_ctzl(b->free[w]));
-			b->free[w] &= b->free[w] - 1;
-			return i;
-		}
-	return -1;
+	_Static_assert(QSIZE == 128, "two words of free slots");
+	unsigned w = !b->free[0];
+	uint64_t m = b->free[w];
+	if (!m)
+		return -1;
+	b->free[w] = m & (m - 1);
+	return (int)(w * 64 + (unsigned)__builtin_ctzl(m));
 }
 
-int virtio_blk_queue(struct virtio_blk *b, uint32_t type, uint64_t block, uint64_t buf_pa,
-                     uint32_t len, const struct vblk_owner *who)
+/* Only what changes per request is written: ring_init set the rest (header
+ * and status descriptors, the ring descriptor of an indirect table). */
+int virtio_blk_queue(unsigned disk, uint32_t type, uint64_t block, uint64_t buf_pa, uint32_t len,
+                     const struct vblk_owner *who)
 {
+	struct virtio_blk *b = &blks[disk];
 	int i = slot_take(b);
 	if (i < 0)
 		return -EXO_EAGAIN;
 	struct ring *r = b->r;
-	r->hdr[i] = (struct blk_hdr){type, 0, block * b->sectors_per_block};
-	r->status[i] = 0xff;
-	struct vring_desc *d = b->indirect ? r->ind[i] : &r->desc[3 * i];
-	uint16_t base = (uint16_t)(b->indirect ? 0 : 3 * i); /* `next` counts from here */
+	r->hdr[i].type = type;
+	r->hdr[i].sector = block * b->sectors_per_block;
+	r->status[i] = 0xff; /* a device that does not write it fails the request */
+	uint16_t head = (uint16_t)(b->indirect ? i : 3 * i);
+	struct vring_desc *d = b->indirect ? r->ind[i] : &r->desc[head];
+	uint16_t base = b->indirect ? 0 : head; /* where `next` counts from */
 	if (len) {
 		d[0].next = (uint16_t)(base + 1);
-		d[1] = (struct vring_desc){
-		        buf_pa, len,
-		        (uint16_t)((type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE : 0) |
-		                   VRING_DESC_F_NEXT),
-		        (uint16_t)(base + 2)};
+		d[1].addr = buf_pa;
+		d[1].len = len;
+		d[1].flags = type == VIRTIO_BLK_T_IN ? VRING_DESC_F_WRITE | VRING_DESC_F_NEXT
+		                                     : VRING_DESC_F_NEXT;
+		d[1].next = (uint16_t)(base + 2);
 	} else if (b->indirect) { /* a table's entries are consecutive: status moves up */
 		d[0].next = 1;
 		d[1] = d[2];
@@ -233,19 +222,18 @@ int virtio_blk_queue(struct virtio_blk *b, uint32_t type, uint64_t block, uint64
 		d[0].next = (uint16_t)(base + 2);
 	}
 	if (b->indirect)
-		r->desc[i] = (struct vring_desc){kpa(d), (len ? 3 : 2) * sizeof(*d),
-		                                 VRING_DESC_F_INDIRECT, 0};
+		r->desc[i].len = (len ? 3 : 2) * sizeof(*d);
 	b->slot[i].pfn = buf_pa >> 12;
-	b->slot[i].frames = len ? (len + 4095) / 4096 : 0;
+	b->slot[i].frames = (len + 4095) / 4096;
 	b->slot[i].who = *who;
-	r->avail.ring[b->avail_idx % b->qsize] = (uint16_t)(b->indirect ? i : 3 * i);
-	b->avail_idx++;
+	r->avail.ring[b->avail_idx++ & (b->qsize - 1)] = head;
 	vblk_inflight++;
 	return 0;
 }
 
-void virtio_blk_kick(struct virtio_blk *b)
+void virtio_blk_kick(unsigned disk)
 {
+	struct virtio_blk *b = &blks[disk];
 	uint16_t old = b->kicked_idx, now = b->avail_idx;
 	if (old == now)
 		return;
@@ -296,7 +284,7 @@ static unsigned reap(struct virtio_blk *b)
 			continue;
 		}
 		barrier(); /* the index before the entries */
-		uint32_t id = b->r->used.ring[b->last_used % b->qsize].id;
+		uint32_t id = b->r->used.ring[b->last_used & (b->qsize - 1)].id;
 		b->last_used++;
 		int i = (int)(b->indirect ? id : id / 3);
 		if (id >= b->qsize || (!b->indirect && id % 3) ||

@@ -35,18 +35,15 @@ extern uint32_t vblk_inflight;
  * disk in exo_kinfo.disk[index]; NULL (one line said) if the device will not
  * do. */
 struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index);
-struct virtio_blk *virtio_blk_get(unsigned disk); /* NULL: no such disk */
-const struct exo_disk_info *virtio_blk_info(const struct virtio_blk *b);
 
-/* Free request slots now (a request takes one). */
-uint32_t virtio_blk_room(const struct virtio_blk *b);
-/* Queues one request (type VIRTIO_BLK_T_*; `block` absolute; the buffer, len
- * bytes of physically contiguous memory, absent for a flush) without telling
- * the device: 0, or -EXO_EAGAIN when the queue is full. */
-int virtio_blk_queue(struct virtio_blk *b, uint32_t type, uint64_t block, uint64_t buf_pa,
-                     uint32_t len, const struct vblk_owner *who);
+/* Queues one request on disk `disk` (< exo_kinfo.ndisks; type VIRTIO_BLK_T_*;
+ * `block` absolute; the buffer, len bytes of physically contiguous memory,
+ * absent for a flush) without telling the device: 0, or -EXO_EAGAIN when the
+ * queue is full. */
+int virtio_blk_queue(unsigned disk, uint32_t type, uint64_t block, uint64_t buf_pa, uint32_t len,
+                     const struct vblk_owner *who);
 /* Tells the device about what was queued, if it wants to hear (EVENT_IDX). */
-void virtio_blk_kick(struct virtio_blk *b);
+void virtio_blk_kick(unsigned disk);
 
 /* The device's interrupt: acknowledge it, report what completed. */
 void virtio_blk_irq(struct virtio_blk *b);

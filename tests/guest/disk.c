@@ -9,6 +9,9 @@
  *   disk revoke       a revoked extent stops I/O; its parent goes on
  *   disk isolate      two environments with disjoint extents cannot reach each
  *                     other's blocks
+ *   disk cost [ROUNDS] the TSC across EXO_SYS_DISK_IO of 1 and of 64 one-block
+ *                     reads, waited for on the counter (medians; under QEMU with
+ *                     -icount shift=0 a TSC cycle is an instruction: bench/disk_cost.sh)
  *
  * Word j of absolute block b holds (b << 32) | (j << 16) | SEED, little-endian. */
 #include <stdio.h>
@@ -384,6 +387,62 @@ static int do_isolate(void)
 	return check_done();
 }
 
+static uint64_t median(uint64_t *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1], v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+/* TSC cycles of one DISK_IO call submitting k one-block reads; then waits. */
+static uint64_t timed_io(int k, int pages)
+{
+	struct exo_disk_req v[EXO_DISK_BATCH];
+	volatile int64_t *st = (volatile int64_t *)EXOS_BLK_STATUS;
+	for (int i = 0; i < k; i++)
+		v[i] = (struct exo_disk_req){root.cap, EXO_DISK_READ,    (uint64_t)i, 1, pages,
+		                             0,        (uint32_t)(1 + i)};
+	uint64_t want = (uint64_t)st[EXO_DISK_COUNTER] + (uint64_t)k;
+	uint64_t t0 = exo_rdtsc();
+	long r = exo_disk_io(v, (size_t)k);
+	uint64_t t1 = exo_rdtsc();
+	struct exo_pred_term t = {.op = EXO_PRED_GE,
+	                          .lhs_kind = EXO_OPND_MEM,
+	                          .rhs_kind = EXO_OPND_CONST,
+	                          .lhs = EXOS_BLK_STATUS,
+	                          .rhs = want};
+	while (r == k && (uint64_t)st[EXO_DISK_COUNTER] < want)
+		exo_wait(&t, 1);
+	return r == k ? t1 - t0 : 0;
+}
+
+static int do_cost(int rounds)
+{
+	static uint64_t one[101], many[101];
+	struct exo_page_grant g;
+	long pages = exo_run_alloc(&g, 1, 0);
+	if (rounds < 1 || rounds > 101 || pages < 0)
+		return 2;
+	uint64_t irqs0 = exo_kinfo()->disk_irqs;
+	for (int i = 0; i < rounds; i++) {
+		one[i] = timed_io(1, (int)pages);
+		many[i] = timed_io(EXO_DISK_BATCH, (int)pages);
+		if (!one[i] || !many[i])
+			return 1;
+	}
+	uint64_t irqs = exo_kinfo()->disk_irqs - irqs0;
+	uint64_t m1 = median(one, rounds), m64 = median(many, rounds);
+	printf("disk_cost: rounds=%d io1=%lu io64=%lu per_request=%lu irqs_per_round=%lu.%02lu "
+	       "tsc_khz=%lu\n",
+	       rounds, (unsigned long)m1, (unsigned long)m64,
+	       (unsigned long)((m64 - m1) / (EXO_DISK_BATCH - 1)), (unsigned long)(irqs / rounds),
+	       (unsigned long)(irqs * 100 / rounds % 100), (unsigned long)exo_kinfo()->tsc_khz);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -402,6 +461,8 @@ int main(int argc, char **argv)
 		return do_revoke();
 	if (!strcmp(mode, "isolate"))
 		return do_isolate();
+	if (!strcmp(mode, "cost"))
+		return do_cost(argc > 2 ? atoi(argv[2]) : 21);
 	printf("usage: disk write|read SEED | ro | errors | revoke | isolate\n");
 	return 2;
 }
