@@ -17,7 +17,7 @@
 #include "rmap.h"
 #include "slice.h"
 #include "uaccess.h"
-#include "virtio_blk.h"
+#include "virtio_disk.h"
 #include "pagetable.h"
 
 struct cap_system caps;

@@ -28,7 +28,7 @@
 #include "kernel.h"
 #include "pmem.h"
 #include "uaccess.h"
-#include "virtio_blk.h"
+#include "virtio_disk.h"
 
 void disk_grant_roots(struct env *e)
 {

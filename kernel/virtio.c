@@ -12,7 +12,7 @@
 #include "kstring.h"
 #include "lapic.h"
 #include "trap.h"
-#include "virtio_blk.h"
+#include "virtio_disk.h"
 #include "x86.h"
 
 extern uint64_t boot_pd[4 * 512];

@@ -452,6 +452,24 @@ static int do_cost(int rounds)
 			return 1;
 	}
 	uint64_t irqs = exo_kinfo()->disk_irqs - irqs0;
+	/* The checks alone: 64 requests, the last one bad, so none is submitted. */
+	static uint64_t chk1[101], chk64[101];
+	struct exo_disk_req v[EXO_DISK_BATCH];
+	for (int i = 0; i < EXO_DISK_BATCH; i++)
+		v[i] = (struct exo_disk_req){root.cap, EXO_DISK_READ,    (uint64_t)i, 1, (int)pages,
+		                             0,        (uint32_t)(1 + i)};
+	v[EXO_DISK_BATCH - 1].nblocks = 0;
+	for (int i = 0; i < rounds; i++) {
+		uint64_t t0 = exo_rdtsc();
+		exo_disk_io(&v[EXO_DISK_BATCH - 1], 1);
+		uint64_t t1 = exo_rdtsc();
+		exo_disk_io(v, EXO_DISK_BATCH);
+		uint64_t t2 = exo_rdtsc();
+		chk1[i] = t1 - t0, chk64[i] = t2 - t1;
+	}
+	uint64_t c1 = median(chk1, rounds), c64 = median(chk64, rounds);
+	printf("disk_cost: refused1=%lu refused64=%lu check_per_request=%lu\n", (unsigned long)c1,
+	       (unsigned long)c64, (unsigned long)((c64 - c1) / (EXO_DISK_BATCH - 1)));
 	uint64_t m1 = median(one, rounds), m64 = median(many, rounds);
 	printf("disk_cost: rounds=%d io1=%lu io64=%lu per_request=%lu irqs_per_round=%lu.%02lu "
 	       "tsc_khz=%lu\n",

@@ -1,8 +1,8 @@
-/* The virtio-blk driver: one per disk, owning the disk's one virtqueue.  It
- * knows nothing of capabilities: disk.c checks every request, then hands it
- * here with the physical buffer and who to report to. */
-#ifndef KERNEL_VIRTIO_BLK_H
-#define KERNEL_VIRTIO_BLK_H
+/* The virtio-blk driver (kernel side; exosim's device is hostsim/virtio_blk.c): one per disk,
+ * owning the disk's one virtqueue.  It knows nothing of capabilities: disk.c checks every request,
+ * then hands it here with the physical buffer and who to report to. */
+#ifndef KERNEL_VIRTIO_DISK_H
+#define KERNEL_VIRTIO_DISK_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* The virtio-blk driver (virtio_blk.h).
+/* The virtio-blk driver (virtio_disk.h).
  *
  * Each disk has one split virtqueue of up to QSIZE entries in the kernel's
  * .bss.  A request always takes the same descriptors, so there is no free
@@ -13,7 +13,7 @@
  * register access is a VM exit.  A batch costs one QueueNotify, and none if
  * the device (EVENT_IDX) says it is still working through the ring; an
  * interrupt costs InterruptStatus, InterruptACK and the LAPIC's EOI. */
-#include "virtio_blk.h"
+#include "virtio_disk.h"
 
 #include <exo/errno.h>
 #include <exo/kinfo.h>
