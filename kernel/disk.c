@@ -20,6 +20,7 @@
 #include <exo/disk.h>
 #include <exo/errno.h>
 #include <exo/kinfo.h>
+#include <exo/memlayout.h>
 
 #include "arch.h"
 #include "gate.h"
@@ -29,6 +30,8 @@
 #include "pmem.h"
 #include "uaccess.h"
 #include "virtio_disk.h"
+
+_Static_assert(sizeof(struct exo_kinfo) <= EXO_PAGE_SIZE, "the disk table fits the info page");
 
 void disk_grant_roots(struct env *e)
 {
