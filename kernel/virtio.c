@@ -183,10 +183,13 @@ static void attach(const char *v, size_t n)
 	if (!window_ok(&d, size))
 		return;
 	uint32_t id = virtio_read(&d, VIRTIO_MMIO_DEVICE_ID);
-	if (id != VIRTIO_ID_BLOCK) {
-		char what[48];
-		snprintf(what, sizeof(what), "device type %u has no driver", id);
-		say(&d, what);
+	if (id == 0) { /* a transport with nothing behind it: the fragment is wrong */
+		say(&d, "no device behind the window");
+		return;
+	}
+	if (id != VIRTIO_ID_BLOCK) { /* a real device for a driver to come (the NIC): quiet */
+		kverbose("exo: virtio-mmio at 0x%lx: device type %u has no driver yet\n", d.base,
+		         id);
 		return;
 	}
 	cpu_set_irq(d.vector, ndevs); /* before the pin can fire: dev_irq ignores it for now */

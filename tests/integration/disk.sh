@@ -148,7 +148,7 @@ devices)
 	# at 0xfeb00000 (its first).  Named again with a pin the IOAPIC lacks, it is refused.
 	real=0xfeb00000
 	[ "$vm" = qemu ] && real=0xfeb00e00
-	bogus="virtio_mmio.device=junk virtio_mmio.device=512@0xfeb00000 virtio_mmio.device=512@0x1000:5 virtio_mmio.device=512@0xfeb01000:6 virtio_mmio.device=512@$real:99"
+	bogus="virtio_mmio.device=junk virtio_mmio.device=512@0xfeb00000 virtio_mmio.device=512@0x1000:5 virtio_mmio.device=512@0xfeb01000:6 virtio_mmio.device=512@$real:99 virtio_mmio.device=512@0xfeb00400:7"
 	boot "$tmp/a.img" "$bogus" "$apps/blkcat.elf"
 	expect_status 0 "blkcat with bogus devices"
 	cmp "$tmp/a.img" "$tmp/out" || report "blkcat differs from cat with bogus devices named"
@@ -159,6 +159,10 @@ devices)
 		"exo: virtio-mmio at $real: the IOAPIC has no pin 99; device ignored"; do
 		grep -qF "$want" "$tmp/err" || report "stderr lacks: $want"
 	done
+	# An empty slot: QEMU has a transport there with no device, exosim nothing at all.
+	grep -qE "^exo: virtio-mmio at 0xfeb00400: (no device behind the window|no virtio magic value); device ignored$" "$tmp/err" ||
+		report "stderr lacks the empty slot's line"
+	[ "$(grep -c '^exo: ' "$tmp/err")" = 6 ] || report "not exactly the 6 lines of the kernel"
 	;;
 *)
 	echo "disk.sh: unknown case $case_"
