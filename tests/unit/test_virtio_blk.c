@@ -333,8 +333,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static uint64_t next_rand(void)
 {
-	rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-	return rng;
+	return unit_rand(&rng);
 }
 
 /* A guest-physical address a hostile driver might use for a buffer. */

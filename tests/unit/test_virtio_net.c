@@ -148,15 +148,24 @@ static void post_rx(struct nic *n, int count)
 	kick(n, 0);
 }
 
-/* A frame of len bytes (after the 12-byte header) filled with `fill`. */
-static void send_frame(struct nic *n, uint32_t len, uint8_t fill)
+/* Sends frame (len bytes, or len bytes of `fill` if frame is NULL) behind a
+ * zero header. */
+static void send_raw(struct nic *n, const uint8_t *frame, uint32_t len, uint8_t fill)
 {
 	uint16_t i = n->tx_avail % QSIZE;
 	uint8_t *p = g(n, TXBUF + i * 2048ull);
 	memset(p, 0, HDR);
-	memset(p + HDR, fill, len);
+	if (frame)
+		memcpy(p + HDR, frame, len);
+	else
+		memset(p + HDR, fill, len);
 	post(n, TXDESC, &n->tx_avail, TXBUF + i * 2048ull, HDR + len, false);
 	kick(n, 1);
+}
+
+static void send_frame(struct nic *n, uint32_t len, uint8_t fill)
+{
+	send_raw(n, NULL, len, fill);
 }
 
 static uint16_t used_idx(struct nic *n, uint64_t desc)
@@ -314,16 +323,6 @@ static uint32_t answer(const uint8_t *f, uint32_t len, uint8_t *out)
 	return 14 + total;
 }
 
-static void send_raw(struct nic *n, const uint8_t *frame, uint32_t len)
-{
-	uint16_t i = n->tx_avail % QSIZE;
-	uint8_t *p = g(n, TXBUF + i * 2048ull);
-	memset(p, 0, HDR);
-	memcpy(p + HDR, frame, len);
-	post(n, TXDESC, &n->tx_avail, TXBUF + i * 2048ull, HDR + len, false);
-	kick(n, 1);
-}
-
 /* Answers every frame that arrived since the last call. */
 static void serve_frames(struct nic *n)
 {
@@ -334,7 +333,7 @@ static void serve_frames(struct nic *n)
 		uint32_t len =
 		        answer((uint8_t *)g(n, RXBUF + e.id * 2048ull) + HDR, e.len - HDR, out);
 		if (len)
-			send_raw(n, out, len < 60 ? 60 : len);
+			send_raw(n, out, len < 60 ? 60 : len, 0);
 		post_rx(n, 1);
 	}
 }

@@ -9,6 +9,13 @@
 long unit_fuzz_count(long dflt);
 uint64_t unit_fuzz_seed(uint64_t dflt);
 
+/* The fuzz tests' generator (xorshift64): the next value of *state. */
+static inline uint64_t unit_rand(uint64_t *state)
+{
+	*state ^= *state << 13, *state ^= *state >> 7, *state ^= *state << 17;
+	return *state;
+}
+
 Suite *cpio_suite(void);
 Suite *cmdline_suite(void);
 Suite *memmap_suite(void);
