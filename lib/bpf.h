@@ -113,7 +113,11 @@ static inline unsigned bpf_src(const struct bpf_insn *i)
 #define BPF_MEMSX      0x80
 #define BPF_ATOMIC     0xc0 /* refused */
 
-/* Modes that only verified programs contain: bpf_verify rewrites each LDX whose base is
+/* The runnable form. bpf_verify writes a program that is no longer plain RFC 9669: in
+ * every instruction that has a source register (LDX, STX, and ALU and jumps with
+ * BPF_X) src moves to imm, which those leave unused, and regs holds dst alone.
+ *
+ * Modes that only verified programs contain: bpf_verify rewrites each LDX whose base is
  * the packet to one of these, the bounds-checked loads; an LDX MEM or MEMSX left in a
  * verified program reads the stack, which the verifier proved in bounds. */
 #define BPF_XPKT   0xe0 /* packet load, zero-extending */

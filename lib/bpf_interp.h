@@ -90,8 +90,8 @@ uint64_t BPF_RUN_NAME(const struct bpf_insn *prog, const void *pkt, size_t len B
 	r[2] = len;
 	r[10] = (uint64_t)(uintptr_t)(stack + BPF_STACK_SIZE / 8);
 
-#define DST  r[pc->regs & 0xf]
-#define SRC  r[pc->regs >> 4]
+#define DST  r[pc->regs]                  /* bpf_verify left dst alone in regs */
+#define SRC  r[pc->imm]                   /* and moved src to imm */
 #define IMM  ((uint64_t)(int64_t)pc->imm) /* sign-extended to 64 bits */
 #define GO() goto *table[pc->code]
 #define NEXT()                                                                                     \

@@ -475,7 +475,7 @@ static int verify(struct vctx *c)
 		return BPF_EEMPTY;
 	if (c->n > BPF_MAX_INSNS)
 		return BPF_ETOOLONG;
-	memset(c->half, 0, sizeof(v->half));
+	memset(c->half, 0, (c->n + 63) / 64 * sizeof(uint64_t));
 	for (size_t i = 0; i + 1 < c->n; i++)
 		if (c->p[i].code == (BPF_LD | BPF_IMM | BPF_DW) && !is_half(c, i))
 			set_bit(c->half, i + 1);
@@ -490,29 +490,56 @@ static int verify(struct vctx *c)
 	return flow(c);
 }
 
+/* Whether the instruction reads a source register (its src field). */
+static bool has_src(const struct bpf_insn *in)
+{
+	switch (BPF_CLASS(in->code)) {
+	case BPF_LDX:
+	case BPF_STX:
+		return true;
+	case BPF_ALU:
+	case BPF_ALU64:
+		return BPF_SRC(in->code) == BPF_X && BPF_OP(in->code) != BPF_END;
+	case BPF_JMP:
+	case BPF_JMP32:
+		return BPF_SRC(in->code) == BPF_X;
+	default:
+		return false;
+	}
+}
+
+/* The form bpf_run takes (bpf.h): packet loads and MOVSX get their own codes, and an
+ * instruction with a source register has it in imm (unused then), regs holding dst
+ * alone, so the interpreter indexes the registers without unpacking nibbles. */
+static struct bpf_insn runnable(struct bpf_insn x, bool pktload)
+{
+	if (pktload)
+		x.code = (uint8_t)(BPF_LDX | BPF_SIZE(x.code) |
+		                   (BPF_MODE(x.code) == BPF_MEMSX ? BPF_XPKTSX : BPF_XPKT));
+	else if ((BPF_CLASS(x.code) == BPF_ALU || BPF_CLASS(x.code) == BPF_ALU64) &&
+	         BPF_OP(x.code) == BPF_MOV && x.off != 0)
+		x.code = (uint8_t)(BPF_CLASS(x.code) | BPF_XMOVSX);
+	if (has_src(&x)) {
+		x.imm = (int32_t)bpf_src(&x);
+		x.regs = (uint8_t)bpf_dst(&x);
+	}
+	return x;
+}
+
 int bpf_verify(const struct bpf_insn *in, size_t n, struct bpf_insn *out, struct bpf_verifier *v)
 {
 	struct vctx c = {.p = in, .n = n, .v = v, .half = v->half, .min_target = NO_TARGET};
 
 	v->insn = 0;
 	v->npending = 0;
-	memset(v->pktload, 0, sizeof(v->pktload));
+	if (n <= BPF_MAX_INSNS) /* only the words this program uses */
+		memset(v->pktload, 0, (n + 63) / 64 * sizeof(uint64_t));
 	v->err = verify(&c);
 	if (v->err)
 		return v->err;
 	v->insn = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct bpf_insn x = in[i];
-		if (is_half(&c, i))
-			;
-		else if (bit(v->pktload, i))
-			x.code = (uint8_t)(BPF_LDX | BPF_SIZE(x.code) |
-			                   (BPF_MODE(x.code) == BPF_MEMSX ? BPF_XPKTSX : BPF_XPKT));
-		else if ((BPF_CLASS(x.code) == BPF_ALU || BPF_CLASS(x.code) == BPF_ALU64) &&
-		         BPF_OP(x.code) == BPF_MOV && x.off != 0)
-			x.code = (uint8_t)(BPF_CLASS(x.code) | BPF_XMOVSX);
-		out[i] = x;
-	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = is_half(&c, i) ? in[i] : runnable(in[i], bit(v->pktload, i));
 	return BPF_OK;
 }
 
