@@ -164,8 +164,8 @@ struct bpf_verifier {
 	uint32_t npending;
 	struct bpf_state {
 		uint32_t target;  /* the instruction this state is waiting for */
-		uint8_t type[10]; /* r0-r9: BPF_T_* (r10 is always the stack top) */
-		int16_t off[10];  /* a stack pointer's offset from r10 */
+		uint32_t reg[10]; /* r0-r9 (r10 is always the stack top): what it holds in
+		                     the low byte, a stack pointer's offset in the high half */
 		uint64_t
 		        init[BPF_STACK_SIZE / 64]; /* stack bytes written, bit i = r10 - SIZE + i */
 	} pending[BPF_MAX_PENDING];

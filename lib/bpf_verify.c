@@ -42,6 +42,12 @@ static bool is_half(const struct vctx *c, size_t i)
 	return bit(c->half, i);
 }
 
+/* Instructions take one slot, LDDW two: the loops step by this, not testing halves. */
+static size_t width(const struct bpf_insn *in)
+{
+	return in->code == (BPF_LD | BPF_IMM | BPF_DW) ? 2 : 1;
+}
+
 /* --- pass 1: each instruction alone --- */
 
 static int check_jump_target(const struct vctx *c, size_t i, int64_t delta)
@@ -192,18 +198,17 @@ static int check_insn(const struct vctx *c, size_t i)
 
 static unsigned type_of(const struct bpf_state *s, unsigned r)
 {
-	return r == 10 ? T_STACK : s->type[r];
+	return r == 10 ? T_STACK : s->reg[r] & 0xff;
 }
 
 static int16_t off_of(const struct bpf_state *s, unsigned r)
 {
-	return r == 10 ? 0 : s->off[r];
+	return r == 10 ? 0 : (int16_t)(s->reg[r] >> 16);
 }
 
 static void set_reg(struct bpf_state *s, unsigned r, unsigned type, int16_t off)
 {
-	s->type[r] = (uint8_t)type;
-	s->off[r] = off;
+	s->reg[r] = type | (uint32_t)(uint16_t)off << 16;
 }
 
 /* What a register holds, for an operand that must be a number. */
@@ -213,13 +218,13 @@ static int need_scalar(const struct bpf_state *s, unsigned r, int if_pointer)
 	return t == T_UNINIT ? BPF_EUNINIT : t == T_SCALAR ? BPF_OK : if_pointer;
 }
 
-/* Where a paths meet: a register keeps what it holds only if it holds it on both. */
+/* Where paths meet: a register keeps what it holds only if it holds it on both (one
+ * word compare: only stack pointers have a nonzero offset). */
 static void meet(struct bpf_state *into, const struct bpf_state *from)
 {
 	for (unsigned r = 0; r < 10; r++)
-		if (into->type[r] != from->type[r] ||
-		    (into->type[r] == T_STACK && into->off[r] != from->off[r]))
-			set_reg(into, r, T_UNINIT, 0);
+		if (into->reg[r] != from->reg[r])
+			into->reg[r] = T_UNINIT;
 	for (unsigned w = 0; w < BPF_STACK_SIZE / 64; w++)
 		into->init[w] &= from->init[w];
 }
@@ -318,7 +323,8 @@ static int pointer_arith(struct bpf_state *s, const struct bpf_insn *in)
 		return BPF_OK;
 	if (x)
 		return BPF_EPTRARITH; /* a stack pointer by a variable */
-	int64_t off = (int64_t)s->off[d] + (op == BPF_ADD ? (int64_t)in->imm : -(int64_t)in->imm);
+	int64_t off =
+	        (int64_t)off_of(s, d) + (op == BPF_ADD ? (int64_t)in->imm : -(int64_t)in->imm);
 	if (off < -BPF_STACK_SIZE || off > 0)
 		return BPF_EPTRARITH;
 	set_reg(s, d, T_STACK, (int16_t)off);
@@ -448,9 +454,7 @@ static int flow(struct vctx *c)
 	memset(&s, 0, sizeof(s));
 	set_reg(&s, 1, T_PKT, 0);
 	set_reg(&s, 2, T_SCALAR, 0);
-	for (uint32_t i = 0; i < c->n; i++) {
-		if (is_half(c, i))
-			continue;
+	for (uint32_t i = 0; i < c->n; i += (uint32_t)width(&c->p[i])) {
 		last = i;
 		if (i == c->min_target) {
 			live = arrive(v, &s, live, i);
@@ -476,12 +480,10 @@ static int verify(struct vctx *c)
 	if (c->n > BPF_MAX_INSNS)
 		return BPF_ETOOLONG;
 	memset(c->half, 0, (c->n + 63) / 64 * sizeof(uint64_t));
-	for (size_t i = 0; i + 1 < c->n; i++)
-		if (c->p[i].code == (BPF_LD | BPF_IMM | BPF_DW) && !is_half(c, i))
+	for (size_t i = 0; i + 1 < c->n; i += width(&c->p[i]))
+		if (width(&c->p[i]) == 2)
 			set_bit(c->half, i + 1);
-	for (size_t i = 0; i < c->n; i++) {
-		if (is_half(c, i))
-			continue;
+	for (size_t i = 0; i < c->n; i += width(&c->p[i])) {
 		v->insn = (uint32_t)i;
 		int err = check_insn(c, i);
 		if (err)
@@ -538,8 +540,11 @@ int bpf_verify(const struct bpf_insn *in, size_t n, struct bpf_insn *out, struct
 	if (v->err)
 		return v->err;
 	v->insn = 0;
-	for (size_t i = 0; i < n; i++)
-		out[i] = is_half(&c, i) ? in[i] : runnable(in[i], bit(v->pktload, i));
+	for (size_t i = 0; i < n; i += width(&in[i])) {
+		if (width(&in[i]) == 2)
+			out[i + 1] = in[i + 1];
+		out[i] = runnable(in[i], bit(v->pktload, i));
+	}
 	return BPF_OK;
 }
 
