@@ -37,5 +37,6 @@ Suite *virtqueue_suite(void);
 Suite *virtio_mmio_suite(void);
 Suite *virtio_blk_suite(void);
 Suite *virtio_net_suite(void);
+Suite *bpf_suite(void);
 
 #endif
