@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# disk.sh [--build DIR] [--runs N] [--size MiB]: disk throughput, exosim against native, side
+# by side in one run (issue 15's disk benchmarks).  Native is fio with io_uring and O_DIRECT
+# on a host file; exosim is bench/diskbench.elf (ExOS's block interface) on the same file
+# through `exosim --disk` (virtio-blk on io_uring, O_DIRECT when aligned):
+#   seqread / seqwrite  1 MiB requests, 8 in flight, the whole file
+#   randread            4 KiB requests at uniformly random offsets, 32 in flight
+# Each runs N times (default 5) alternating native and exosim; the table has the medians
+# and, for exosim, VM exits (queue notifications and MMIO), interrupts and kernel crossings
+# per request (exosim --stats; the exits are the whole run's: a queue notification is an
+# ioeventfd and causes none).  The file lives in TMPDIR (default /tmp: a real file
+# system, as O_DIRECT needs).  Exit status 0, 1 if a run failed, 2 bad usage or no KVM.
+set -uo pipefail
+build=build runs=5 size=256
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--build) build=${2:?}; shift ;;
+	--runs) runs=${2:?}; shift ;;
+	--size) size=${2:?}; shift ;;
+	*) echo "usage: bench/disk.sh [--build DIR] [--runs N] [--size MiB]" >&2; exit 2 ;;
+	esac
+	shift
+done
+exosim=$build/exosim diskbench=$build/bench/diskbench.elf
+[ -x "$exosim" ] && [ -f "$diskbench" ] || { echo "disk.sh: build first (./build.sh bench)" >&2; exit 2; }
+command -v fio >/dev/null || { echo "disk.sh: fio is not installed (./build.sh setup)" >&2; exit 2; }
+[ -w /dev/kvm ] || { echo "disk.sh: no /dev/kvm" >&2; exit 2; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench_disk.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+file=$tmp/disk.img
+fallocate -l "${size}M" "$file" 2>/dev/null || truncate -s "${size}M" "$file"
+dd if=/dev/urandom of="$file" bs=1M count="$size" conv=notrunc status=none # no sparse reads
+
+rand_ops=20000
+median() { sort -g | awk '{v[NR] = $1} END {print NR ? v[int((NR + 1) / 2)] : "n/a"}'; }
+
+# native NAME: MB/s and IOPS of one fio run ("MBps iops").
+native() {
+	local rw bs depth extra=()
+	case "$1" in
+	seqread) rw=read bs=1M depth=8 ;;
+	seqwrite) rw=write bs=1M depth=8 ;;
+	randread) rw=randread bs=4k depth=32 extra=(--number_ios=$rand_ops) ;;
+	esac
+	fio --name=n --filename="$file" --rw=$rw --bs=$bs --iodepth=$depth --ioengine=io_uring \
+		--direct=1 --size="${size}M" "${extra[@]}" --output-format=terse --terse-version=3 \
+		2>/dev/null | awk -F';' -v w="$rw" '{ i = (w == "write") ? 48 : 7;
+		printf "%.1f %d\n", $i / 1000 * 1.024, $(i + 1) }'
+}
+
+# exo NAME: "MBps iops exits_per_req irqs_per_req crossings_per_req" of one exosim run.
+exo() {
+	local args
+	case "$1" in
+	seqread) args="read 1048576 8 $size" ;;
+	seqwrite) args="write 1048576 8 $size" ;;
+	randread) args="randread 4096 32 $rand_ops" ;;
+	esac
+	# shellcheck disable=SC2086 # args is a word list
+	"$exosim" --stats --disk "$file" "$diskbench" $args 2>"$tmp/stats" | awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "%s %s", v["MBps"], v["iops"] }' || return 1
+	awk '/device disk0/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); d[kv[1]] = kv[2] } }
+		/exits_total=/ { split($2, kv, "="); exits = kv[2] }
+		/kernel_crossings=/ { split($2, kv, "="); cross = kv[2] }
+		END { r = d["requests"] ? d["requests"] : 1
+		      printf " %.2f %.2f %.2f\n", exits / r, d["interrupts"] / r, cross / r }' "$tmp/stats"
+}
+
+status=0
+echo "## disk: exosim --disk vs fio (io_uring, O_DIRECT), ${size} MiB file, $runs runs, medians"
+echo "host: $(uname -r), $(nproc) CPUs; $(date -u +%Y-%m-%d)"
+echo
+echo "| benchmark | native | exosim | exosim/native | exits/req | irqs/req | crossings/req |"
+echo "|---|---|---|---|---|---|---|"
+for b in seqread seqwrite randread; do
+	: >"$tmp/n" && : >"$tmp/e"
+	for _ in $(seq "$runs"); do
+		native $b >>"$tmp/n" || status=1
+		exo $b >>"$tmp/e" || { echo "disk.sh: exosim $b failed: $(tail -1 "$tmp/stats")" >&2; status=1; }
+	done
+	col=1 unit="MB/s"
+	[ $b = randread ] && col=2 unit=IOPS
+	n=$(cut -d' ' -f$col "$tmp/n" | median) e=$(cut -d' ' -f$col "$tmp/e" | median)
+	ratio=$(awk -v n="$n" -v e="$e" 'BEGIN { if (n > 0) printf "%.2f", e / n; else print "n/a" }')
+	printf "| %s (%s) | %s | %s | %s | %s | %s | %s |\n" "$b" "$unit" "$n" "$e" "$ratio" \
+		"$(cut -d' ' -f3 "$tmp/e" | median)" "$(cut -d' ' -f4 "$tmp/e" | median)" \
+		"$(cut -d' ' -f5 "$tmp/e" | median)"
+done
+exit $status
