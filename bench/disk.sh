@@ -6,7 +6,7 @@
 #   seqread / seqwrite  1 MiB requests, 8 in flight, the whole file
 #   randread            4 KiB requests at uniformly random offsets, 32 in flight
 # Each runs N times (default 5) alternating native and exosim; the table has the medians
-# and, for exosim, VM exits (queue notifications and MMIO), interrupts and kernel crossings
+# and, for exosim, VM exits, interrupts and kernel crossings
 # per request (exosim --stats; the exits are the whole run's: a queue notification is an
 # ioeventfd and causes none).  The file lives in TMPDIR (default /tmp: a real file
 # system, as O_DIRECT needs).  Exit status 0, 1 if a run failed, 2 bad usage or no KVM.
