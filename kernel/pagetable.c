@@ -515,7 +515,7 @@ static inline __attribute__((always_inline)) struct env *map_target(uint64_t cap
 	return env_from_cap(curenv, (int64_t)cap, EXO_RIGHT_MAP, err);
 }
 
-long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n)
+static long map_ops(uint64_t env_cap, uint64_t ops, uint64_t n)
 {
 	int err;
 	struct env *t = map_target(env_cap, &err);
@@ -545,6 +545,14 @@ long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n)
 			return done ? done : err;
 	}
 	return done;
+}
+
+/* A mapping replaced may have been an orphan's last (cap.h). */
+long sys_map(uint64_t env_cap, uint64_t ops, uint64_t n)
+{
+	long r = map_ops(env_cap, ops, n);
+	captab_reap();
+	return r;
 }
 
 static int check_range(uint64_t va, uint64_t npages)
@@ -670,16 +678,19 @@ static bool unmap_page_noflush(struct env *t, uint64_t *pte, uint64_t va, uint64
 long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
 {
 	int err;
+	long r;
 	struct env *t = range_target(env_cap, va, npages, &err);
 	if (!t)
 		return err;
 	if (!flush_whole(t, npages)) {
 		const struct range_op op = {unmap_page, unmap_large_entry, 0, 0};
-		return range_apply(t, va, npages, &op);
+		r = range_apply(t, va, npages, &op);
+	} else {
+		const struct range_op op = {unmap_page_noflush, unmap_large_entry, 0, 0};
+		r = range_apply(t, va, npages, &op);
+		flush_all();
 	}
-	const struct range_op op = {unmap_page_noflush, unmap_large_entry, 0, 0};
-	long r = range_apply(t, va, npages, &op);
-	flush_all();
+	captab_reap(); /* an orphan's last mapping may have gone (cap.h) */
 	return r;
 }
 

@@ -9,8 +9,7 @@
 
 #include "unix_status.h"
 
-volatile uint64_t exos_exception_count;
-volatile int exos_exception_depth;
+union exos_private_page exos_private_page __attribute__((aligned(EXO_PAGE_SIZE)));
 
 static exos_exception_handler handlers[EXO_NVECTORS];
 static int initialized;
@@ -156,11 +155,14 @@ void exos_exceptions_forget(void)
  * our memory but no registration with the kernel: register the same. */
 long exos_exceptions_rebind(void)
 {
+	/* Registered before anything is written: a fork's child shares our
+	 * memory copy-on-write, and its first write faults. */
+	long r = 0;
+	if (initialized)
+		r = exo_set_upcalls(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO,
+		                    EXOS_XSTACK_HI, upcall_events);
 	exos_exception_depth = 0;
-	if (!initialized)
-		return 0;
-	return exo_set_upcalls(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO,
-	                       EXOS_XSTACK_HI, upcall_events);
+	return r;
 }
 
 static _Noreturn void unhandled(const struct exo_xframe *f)
