@@ -314,6 +314,14 @@ static void teardown_table(struct env *e, uint64_t pa, int level, bool free)
 {
 	uint64_t *t = kva(pa);
 	for (uint64_t i = 0; i < 512; i++) {
+		/* Eight absent entries at a time: a sparse table's scan was most of a
+		 * forked child's teardown (~250k emulated instructions). */
+		if (!(i & 7) && !((t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] |
+		                   t[i + 6] | t[i + 7]) &
+		                  PTE_P)) {
+			i += 7;
+			continue;
+		}
 		if (!(t[i] & PTE_P))
 			continue;
 		if (level && !(t[i] & PTE_PS))

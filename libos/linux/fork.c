@@ -440,7 +440,7 @@ static long map_private(void)
  * mapped at every address of each old frame (one of each pair is the alias). */
 struct copy_now {
 	int n;
-	uint64_t old[MAX_ALIASED];
+	uint64_t old[MAX_ALIASED], va[MAX_ALIASED];
 };
 
 static long note_copy(void *arg, uint64_t va, uint64_t e, bool large)
@@ -454,8 +454,7 @@ static long note_copy(void *arg, uint64_t va, uint64_t e, bool large)
 			return 0;
 	if (c->n == MAX_ALIASED)
 		return -EXO_ENOMEM;
-	memcpy((void *)(EXOS_SPAWN_WIN + (uint64_t)c->n * EXO_PAGE_SIZE), (const void *)va,
-	       EXO_PAGE_SIZE);
+	c->va[c->n] = va;
 	c->old[c->n++] = pfn;
 	return 0;
 }
@@ -482,24 +481,30 @@ static long remap_copy(void *arg, uint64_t va, uint64_t e, bool large)
 static long copy_aliased(struct copy_now *c)
 {
 	struct exo_page_grant g;
-	long cap = exo_run_alloc(&g, MAX_ALIASED, 0), r;
+	long r;
+	c->n = 0;
+	if ((r = walk(note_copy, c)) < 0)
+		return r;
+	if (!c->n)
+		return 0;
+	long cap = exo_run_alloc(&g, (size_t)c->n, 0);
 	if (cap < 0)
 		return cap;
 	struct exo_map_op op = {.va = EXOS_SPAWN_WIN,
 	                        .cap = (int32_t)cap,
-	                        .npages = MAX_ALIASED,
+	                        .npages = (uint32_t)c->n,
 	                        .perm = EXO_PTE_W | EXO_PTE_NX};
 	if (exo_map(EXO_CAP_SELF, &op, 1) != 1)
 		return -EXO_ENOMEM;
-	c->n = 0;
-	if ((r = walk(note_copy, c)) < 0)
-		return r;
+	for (int i = 0; i < c->n; i++)
+		memcpy((void *)(EXOS_SPAWN_WIN + (uint64_t)i * EXO_PAGE_SIZE),
+		       (const void *)c->va[i], EXO_PAGE_SIZE);
 	struct remap *m = &(struct remap){.b.env = EXO_CAP_SELF, .c = c, .cap = (int)cap};
 	if ((r = walk(remap_copy, m)) < 0 || (r = batch_flush(&m->b)) < 0)
 		return r;
-	if ((r = exo_unmap(EXO_CAP_SELF, EXOS_SPAWN_WIN, MAX_ALIASED)) < 0)
+	if ((r = exo_unmap(EXO_CAP_SELF, EXOS_SPAWN_WIN, (size_t)c->n)) < 0)
 		return r;
-	exos_run_add(g.pfn, MAX_ALIASED, (int)cap);
+	exos_run_add(g.pfn, (uint64_t)c->n, (int)cap);
 	return 0;
 }
 
