@@ -17,7 +17,7 @@
 
 static char data[3 * 4096] = "initialised data";
 static char bss[5 * 4096];
-static char *heap, *big;
+static char *heap, *big, *prot;
 
 /* A checksum of every region, so a page seen from the wrong process shows. */
 static unsigned long sum(void)
@@ -55,8 +55,11 @@ int main(void)
 {
 	heap = malloc(64 * 1024);
 	big = mmap(0, BIG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!heap || big == MAP_FAILED)
+	/* pages the child only reads while the parent changes their protection */
+	prot = mmap(0, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!heap || big == MAP_FAILED || prot == MAP_FAILED)
 		return 1;
+	memset(prot, 'p', 4 * 4096);
 	fill('a');
 	volatile char stack[8192];
 	memset((char *)stack, 's', sizeof(stack));
@@ -75,6 +78,8 @@ int main(void)
 		stack[100] = 'K';
 		if (read(gate[0], &c, 1) != 1) /* the parent has written its own by now */
 			_exit(3);
+		printf("child's read-only view survives the parent's mprotect: %s\n",
+		       prot[0] == 'p' && prot[4096] == 'p' && prot[2 * 4096] == 'p' ? "yes" : "NO");
 		printf("child keeps its own: %s, stack %c\n",
 		       data[0] == 'k' && bss[4096] == 'l' && heap[4096] == 'm' &&
 		                       big[3 << 20] == (char)('n' + (3 << 8))
@@ -89,6 +94,12 @@ int main(void)
 	}
 	fill('P');
 	stack[100] = 'Q';
+	/* read-only and back, PROT_NONE and back, then written: our copies only */
+	if (mprotect(prot, 4096, PROT_READ) || mprotect(prot, 4096, PROT_READ | PROT_WRITE) ||
+	    mprotect(prot + 4096, 4096, PROT_NONE) ||
+	    mprotect(prot + 4096, 4096, PROT_READ | PROT_WRITE))
+		return 1;
+	prot[0] = prot[4096] = prot[2 * 4096] = 'W';
 	if (write(gate[1], "g", 1) != 1)
 		return 1;
 	char buf[17] = {0};
