@@ -1,6 +1,5 @@
 /* libOS virtual memory: page capabilities, batched mapping, and the page-fault
  * policies (demand-zero, copy-on-write).  See <exos/vm.h>. */
-#include <stdio.h>
 #include <string.h>
 
 #include <exos/vm.h>
