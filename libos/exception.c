@@ -198,7 +198,9 @@ void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r)
 
 	exos_exception_depth++;
 	exos_exception_count++;
-	if (v < EXO_NVECTORS && handlers[v])
+	if (v == 14 && exos_vm_fault_served(f))
+		done = 1; /* served since it was raised: the access runs again */
+	if (!done && v < EXO_NVECTORS && handlers[v])
 		done = handlers[v](f, r);
 	if (!done && v == 14)
 		done = exos_vm_fault(f, r);

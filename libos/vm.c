@@ -2,6 +2,7 @@
  * policies (demand-zero, copy-on-write).  See <exos/vm.h>. */
 #include <string.h>
 
+#include <exos/sched.h>
 #include <exos/vm.h>
 
 volatile uint64_t exos_vm_zero_faults, exos_vm_cow_faults;
@@ -586,7 +587,7 @@ static int cow_copy(uint64_t page, uint64_t perm)
 	return exo_map(EXO_CAP_SELF, &op, 1) == 1 ? 0 : -1;
 }
 
-static int cow_fault(uint64_t addr)
+static int cow_fault_held(uint64_t addr)
 {
 	uint64_t page = addr & ~(EXO_PAGE_SIZE - 1);
 	uint64_t pte = exos_pte(page);
@@ -658,6 +659,34 @@ static int cow_fault(uint64_t addr)
 	}
 	exos_vm_cow_faults++;
 	return 1;
+}
+
+/* Inside a critical section, so that no upcall comes between reading the
+ * entry and replacing it (the kernel then sends no tick and defers the
+ * epilogue, so nothing preempts us and no EXO_EV_RESUME follows): one whose
+ * handler wrote the page meanwhile would copy it too, and our older copy,
+ * mapped last, would lose its write.  Our own nested faults still come, and
+ * are served from the same run (COW's state is reread after them). */
+static int cow_fault(uint64_t addr)
+{
+	exos_critical_enter();
+	int r = cow_fault_held(addr);
+	exos_critical_leave();
+	return r;
+}
+
+bool exos_vm_fault_served(const struct exo_xframe *f)
+{
+	const uint64_t pu = EXO_PTE_P | EXO_PTE_U;
+	/* a reserved bit set is no permission a retry gets */
+	if (f->vector != 14 || f->addr >= EXO_USER_TOP || (f->err & 8))
+		return false;
+	uint64_t e = exos_pte(f->addr);
+	if ((e & pu) != pu || (e & EXO_PTE_HIDDEN))
+		return false;
+	if ((f->err & 2) && !(e & EXO_PTE_W))
+		return false;
+	return !((f->err & 0x10) && (e & EXO_PTE_NX));
 }
 
 int exos_vm_fault(struct exo_xframe *f, struct exos_regs *r)

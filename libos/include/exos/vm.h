@@ -110,6 +110,16 @@ long exos_vm_share_cow(uint64_t dst, uint64_t src, size_t npages);
  * handler declined: demand-zero regions, then copy-on-write. */
 int exos_vm_fault(struct exo_xframe *f, struct exos_regs *r);
 
+/* Whether the entry for a #PF's address now allows the access that faulted.
+ * Then it was served after the fault was raised, and the access only has to
+ * run again: the kernel may deliver a prologue upcall (EXO_EV_RESUME after a
+ * preemption) on top of the fault's frame before its handler's first
+ * instruction, and that upcall's handler may write the same copy-on-write
+ * page (ExOS's own .bss is one after a fork) and so copy it first; or the TLB
+ * held a stale entry (x86 drops the faulting address's entry on a #PF).
+ * exos_exception_dispatch checks this before any handler. */
+bool exos_vm_fault_served(const struct exo_xframe *f);
+
 /* Faults served so far. */
 extern volatile uint64_t exos_vm_zero_faults, exos_vm_cow_faults;
 
