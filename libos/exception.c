@@ -200,6 +200,17 @@ void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r)
 	exos_exception_count++;
 	if (v == 14 && exos_vm_fault_served(f))
 		done = 1; /* served since it was raised: the access runs again */
+	/* A prologue on top of a copy-on-write fault being served (the kernel
+	 * sends one after every switch, even in a critical section): dropped,
+	 * as a tick is not sent there, so that its handler writes nothing
+	 * (vm.c's cow_fault says why); an epilogue, sent once a critical section
+	 * has run too long, is answered. */
+	if (!done && exos_private_page.v.cow_busy &&
+	    (v == EXO_VEC_PROLOGUE || v == EXO_VEC_EPILOGUE)) {
+		if (v == EXO_VEC_EPILOGUE)
+			exo_yield();
+		done = 1;
+	}
 	if (!done && v < EXO_NVECTORS && handlers[v])
 		done = handlers[v](f, r);
 	if (!done && v == 14)

@@ -591,6 +591,10 @@ static int cow_fault_held(uint64_t addr)
 {
 	uint64_t page = addr & ~(EXO_PAGE_SIZE - 1);
 	uint64_t pte = exos_pte(page);
+	/* Copied since the fault, by an upcall that came before we entered the
+	 * critical section (exos_vm_fault_served's case, one step later). */
+	if ((pte & (EXO_PTE_P | EXO_PTE_W)) == (EXO_PTE_P | EXO_PTE_W))
+		return 1;
 	if ((pte & (EXO_PTE_P | EXO_PTE_W | EXOS_PTE_COW)) == (EXO_PTE_P | EXOS_PTE_COW) &&
 	    (exos_pde(page) & 0x80)) {
 		int r = cow_large(page);
@@ -661,16 +665,21 @@ static int cow_fault_held(uint64_t addr)
 	return 1;
 }
 
-/* Inside a critical section, so that no upcall comes between reading the
- * entry and replacing it (the kernel then sends no tick and defers the
- * epilogue, so nothing preempts us and no EXO_EV_RESUME follows): one whose
- * handler wrote the page meanwhile would copy it too, and our older copy,
- * mapped last, would lose its write.  Our own nested faults still come, and
- * are served from the same run (COW's state is reread after them). */
+/* No upcall handler may run between reading the entry and replacing it: one
+ * that wrote the page meanwhile (ExOS's own .bss is copy-on-write after a
+ * fork, and the tick handler writes it) would copy it too, and our older
+ * copy, mapped last, would lose its write; worse, its fault would be served
+ * here again, and a prologue comes after every switch, so under load they
+ * nested until the exception stack overflowed.  The critical section keeps
+ * the tick and the epilogue away; exos_exception_dispatch drops the
+ * prologues that still come while cow_busy is up.  Our own nested faults
+ * still come, and are served from the same run (COW's state is reread). */
 static int cow_fault(uint64_t addr)
 {
 	exos_critical_enter();
+	exos_private_page.v.cow_busy++;
 	int r = cow_fault_held(addr);
+	exos_private_page.v.cow_busy--;
 	exos_critical_leave();
 	return r;
 }

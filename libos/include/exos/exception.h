@@ -70,6 +70,7 @@ union exos_private_page {
 			uint32_t used;
 			uint64_t pfn;
 		} cow;
+		volatile uint32_t cow_busy; /* serving a copy-on-write fault */
 	} v;
 	char page[EXO_PAGE_SIZE];
 };
