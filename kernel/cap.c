@@ -11,6 +11,7 @@ summary words), never by scanning the slots. */
 
 _Static_assert(EXO_CAP_SLOTS % 64 == 0 && CAP_MAP_WORDS >= 1, "slots come in words of 64");
 _Static_assert(EXO_CAP_SLOTS - 1 <= UINT16_MAX, "slots must fit in cap_node.slot");
+_Static_assert(EXO_CAP_SLOTS <= CAP_SLOT_ORPHAN, "no slot is the orphans' mark");
 
 static bool node_live(const struct cap_system *cs, uint32_t n)
 {
@@ -152,14 +153,14 @@ static bool part_ok(uint64_t run, uint64_t first, uint64_t count)
 	return count != 0 && first < run && count <= run - first;
 }
 
-int cap_derive_part(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t rights,
-                    uint64_t first, uint64_t count)
+/* cap_derive_part into slot s (< 0: the lowest free one). */
+static int derive_into(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t rights,
+                       uint64_t first, uint64_t count, int s)
 {
 	struct cap_node *p, *c;
 	int64_t n;
-	int s;
 
-	if (!node_live(cs, parent) || holder >= cs->ntables)
+	if (!node_live(cs, parent) || holder >= cs->ntables || s >= EXO_CAP_SLOTS)
 		return -EXO_EINVAL;
 	p = &cs->nodes[parent];
 	if (count == 0)
@@ -168,7 +169,10 @@ int cap_derive_part(struct cap_system *cs, uint32_t parent, uint16_t holder, uin
 		return -EXO_EINVAL;
 	if ((rights & ~p->rights) != 0)
 		return -EXO_EPERM;
-	s = slot_find(&cs->tables[holder]);
+	if (s < 0)
+		s = slot_find(&cs->tables[holder]);
+	else if (cs->tables[holder].slot[s] != 0)
+		return -EXO_EBUSY;
 	if (s < 0)
 		return -EXO_EBUSY;
 	n = node_alloc(cs, p->type, rights, p->object + first, (uint32_t)count);
@@ -182,6 +186,26 @@ int cap_derive_part(struct cap_system *cs, uint32_t parent, uint16_t holder, uin
 	p->first_child = (uint32_t)n + 1;
 	place(cs, (uint32_t)n, holder, s);
 	return s;
+}
+
+int cap_derive_part(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t rights,
+                    uint64_t first, uint64_t count)
+{
+	return derive_into(cs, parent, holder, rights, first, count, -1);
+}
+
+int cap_derive_at(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t rights,
+                  uint64_t first, uint64_t count, int slot)
+{
+	if (slot < 0)
+		return -EXO_EINVAL;
+	return derive_into(cs, parent, holder, rights, first, count, slot);
+}
+
+static bool is_orphan(const struct cap_system *cs, uint32_t n)
+{
+	return cs->nodes[n].type != EXO_CAP_NONE && cs->nodes[n].holder == CAP_HOLDER_KERNEL &&
+	       cs->nodes[n].slot == CAP_SLOT_ORPHAN;
 }
 
 /* Destroys node n, which has no children: unbind, clear its slot, unlink it from its
@@ -198,6 +222,8 @@ static void node_free(struct cap_system *cs, uint32_t n, cap_unbind_fn unbind, v
 		cs->nodes[c->prev_sibling - 1].next_sibling = c->next_sibling;
 	else if (c->parent != 0)
 		cs->nodes[c->parent - 1].first_child = c->next_sibling;
+	if (c->parent != 0 && is_orphan(cs, c->parent - 1))
+		cs->orphan_dirty = true; /* it may have lost its last child */
 	if (c->next_sibling != 0)
 		cs->nodes[c->next_sibling - 1].prev_sibling = c->prev_sibling;
 
@@ -296,4 +322,69 @@ void cap_destroy_all(struct cap_system *cs, uint16_t holder, cap_unbind_fn unbin
 			node_free(cs, n, unbind, ctx);
 		}
 	}
+}
+
+void cap_orphans_init(struct cap_system *cs, uint32_t *list, uint32_t max)
+{
+	cs->orphans = list;
+	cs->max_orphans = max;
+	cs->norphans = 0;
+	cs->orphan_dirty = false;
+}
+
+void cap_destroy_all_keeping(struct cap_system *cs, uint16_t holder, cap_unbind_fn unbind,
+                             cap_keep_fn keep, void *ctx)
+{
+	struct cap_table *t;
+
+	if (holder >= cs->ntables)
+		return;
+	t = &cs->tables[holder];
+	for (unsigned w = 0; w < CAP_MAP_WORDS && t->used != 0; w++) {
+		while (t->map[w] != 0) {
+			unsigned s = w * 64 + (unsigned)__builtin_ctzll(t->map[w]);
+			uint32_t n = t->slot[s] - 1;
+
+			if (cs->norphans < cs->max_orphans && keep(cs, n)) {
+				slot_clear(t, s);
+				cs->nodes[n].holder = CAP_HOLDER_KERNEL;
+				cs->nodes[n].slot = CAP_SLOT_ORPHAN;
+				cs->orphans[cs->norphans++] = n;
+				continue;
+			}
+			revoke(cs, n, unbind, ctx);
+			node_free(cs, n, unbind, ctx);
+		}
+	}
+	cs->orphan_dirty = true; /* its children held here may have been its last */
+}
+
+int cap_reap(struct cap_system *cs, cap_unbind_fn unbind, void *ctx)
+{
+	int freed = 0;
+	bool again = true;
+
+	cs->orphan_dirty = false;
+	while (again) {
+		again = false;
+		for (uint32_t i = 0; i < cs->norphans;) {
+			uint32_t n = cs->orphans[i];
+			const struct cap_node *c = &cs->nodes[n];
+
+			/* revoked by an ancestor's holder since, or still in use */
+			if (!is_orphan(cs, n) || (c->bindings == 0 && c->first_child == 0)) {
+				if (is_orphan(cs, n)) {
+					node_free(cs, n, unbind,
+					          ctx); /* may free a parent's last child */
+					freed++;
+					again = true;
+				}
+				cs->orphans[i] = cs->orphans[--cs->norphans];
+				continue;
+			}
+			i++;
+		}
+	}
+	cs->orphan_dirty = false;
+	return freed;
 }

@@ -18,6 +18,10 @@
 #include <exo/errno.h> /* EXO_E* */
 
 #define CAP_HOLDER_KERNEL 0xffff /* a node held by the kernel, in no table */
+/* The slot of an orphan: a page capability whose holder ended while mappings
+ * made with it, or capabilities derived from it, lived on elsewhere
+ * (cap_destroy_all_keeping).  Held by the kernel until the last goes. */
+#define CAP_SLOT_ORPHAN 0xffff
 
 /* 64-bit words in a table's slot bitmap. */
 #define CAP_MAP_WORDS (EXO_CAP_SLOTS / 64)
@@ -50,6 +54,11 @@ struct cap_system {
 	struct cap_table *tables;
 	uint32_t ntables;
 	uint32_t live; /* nodes in use (for tests and stats) */
+	/* Orphans (CAP_SLOT_ORPHAN), node indices; orphan_dirty: one of them may
+	 * have lost its last binding or child since the last cap_reap. */
+	uint32_t *orphans;
+	uint32_t norphans, max_orphans;
+	bool orphan_dirty;
 };
 
 /* Called for every node about to be destroyed by revoke/release, before its table slot
@@ -118,5 +127,36 @@ int cap_destroy(struct cap_system *cs, uint32_t node, cap_unbind_fn unbind, void
 /* Destroys every capability in holder's table and everything derived from them, wherever
  * held (environment teardown). Does nothing if holder is out of range. */
 void cap_destroy_all(struct cap_system *cs, uint16_t holder, cap_unbind_fn unbind, void *ctx);
+
+/* Decides, at its holder's end, whether node must outlive it (an orphan). */
+typedef bool (*cap_keep_fn)(const struct cap_system *cs, uint32_t node);
+
+/* Where orphans are listed (max entries, zero-filled); without it none is kept. */
+void cap_orphans_init(struct cap_system *cs, uint32_t *list, uint32_t max);
+
+/* cap_destroy_all, except that a node for which keep() is true (and for
+ * which the orphan list has room) is not destroyed: it leaves its slot and
+ * becomes an orphan held by the kernel, with its children and the bindings
+ * made with it, until cap_reap finds it has neither (a forked process's
+ * pages outlive its parent, docs/libos.md). */
+void cap_destroy_all_keeping(struct cap_system *cs, uint16_t holder, cap_unbind_fn unbind,
+                             cap_keep_fn keep, void *ctx);
+
+/* Marks that an orphan may have lost its last binding (the kernel's rmap). */
+static inline void cap_binding_gone(struct cap_system *cs, uint32_t node)
+{
+	if (cs->nodes[node].slot == CAP_SLOT_ORPHAN && cs->nodes[node].bindings == 0)
+		cs->orphan_dirty = true;
+}
+
+/* Frees every orphan without bindings or children (unbind called for each,
+ * as by a destroy), and then those that this left childless.  Returns how
+ * many were freed. */
+int cap_reap(struct cap_system *cs, cap_unbind_fn unbind, void *ctx);
+
+/* cap_derive_part into a chosen slot of holder's table: -EXO_EBUSY if that
+ * slot is in use, -EXO_EINVAL if it is out of range; else as cap_derive_part. */
+int cap_derive_at(struct cap_system *cs, uint32_t parent, uint16_t holder, uint32_t rights,
+                  uint64_t first, uint64_t count, int slot);
 
 #endif

@@ -24,6 +24,10 @@ struct cap_system caps;
 static struct cap_node *cap_nodes;
 static uint64_t ncap_nodes;
 static struct cap_table cap_tables[EXO_NENV];
+/* Page capabilities that outlived their holder (cap.h's orphans): one per
+ * run a dead process's children still map or hold; when it is full, a dying
+ * holder's capabilities die with their mappings, as before. */
+static uint32_t orphan_list[16384];
 
 /* A root for every frame of RAM, whoever holds it, plus 64 Ki for
  * environments, slices and derived capabilities (a root per frame is the worst
@@ -41,6 +45,13 @@ void captab_init(void)
 {
 	uint32_t n = ncap_nodes < UINT32_MAX ? (uint32_t)ncap_nodes : UINT32_MAX;
 	cap_system_init(&caps, cap_nodes, n, cap_tables, EXO_NENV);
+	cap_orphans_init(&caps, orphan_list, sizeof(orphan_list) / sizeof(orphan_list[0]));
+}
+
+void captab_reap(void)
+{
+	if (caps.orphan_dirty)
+		cap_reap(&caps, cap_unbind, 0);
 }
 
 const struct cap_node *cap_of(const struct env *e, int64_t slot, uint32_t type, uint32_t rights)
@@ -87,6 +98,12 @@ void cap_unbind(struct cap_system *cs, uint32_t node, void *ctx)
 		}
 		run_free(n->object, n->count);
 	}
+}
+
+bool cap_keep_page(const struct cap_system *cs, uint32_t node)
+{
+	const struct cap_node *n = &cs->nodes[node];
+	return n->type == EXO_CAP_PAGE && (n->bindings || n->first_child);
 }
 
 int cap_acquire_page(struct env *e, uint64_t want, uint64_t *pfn_out)
@@ -181,7 +198,9 @@ long sys_cap_release(uint64_t slot)
 	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
 	if (node < 0)
 		return -EXO_EBADF;
-	return cap_destroy(&caps, (uint32_t)node, cap_unbind, 0);
+	int r = cap_destroy(&caps, (uint32_t)node, cap_unbind, 0);
+	captab_reap();
+	return r;
 }
 
 long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights, uint64_t first, uint64_t count)
@@ -198,6 +217,40 @@ long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights, uint64_t fi
 	return cap_derive_part(&caps, (uint32_t)node, target->slot, (uint32_t)rights, first, count);
 }
 
+long sys_cap_grant_at(uint64_t env_cap, uint64_t ops, uint64_t n)
+{
+	int err;
+	struct env *target = env_from_cap(curenv, (int64_t)env_cap, EXO_RIGHT_WRITE, &err);
+	if (!target)
+		return err;
+	if (n == 0 || n > EXO_GRANT_BATCH)
+		return -EXO_EINVAL;
+	struct exo_grant_op buf[16];
+	long done = 0;
+	while ((uint64_t)done < n) {
+		uint64_t chunk = n - (uint64_t)done < 16 ? n - (uint64_t)done : 16;
+		if ((err = copy_from_user(curenv->pml4, buf, ops + (uint64_t)done * sizeof(buf[0]),
+		                          chunk * sizeof(buf[0]))))
+			return done ? done : err;
+		for (uint64_t i = 0; i < chunk; i++) {
+			const struct exo_grant_op *op = &buf[i];
+			int64_t node = cap_lookup(&caps, curenv->slot, op->cap);
+			if (node < 0)
+				err = -EXO_EBADF;
+			else if (!(caps.nodes[node].rights & EXO_RIGHT_GRANT) ||
+			         op->rights & ~EXO_RIGHTS_ALL)
+				err = -EXO_EPERM;
+			else
+				err = cap_derive_at(&caps, (uint32_t)node, target->slot, op->rights,
+				                    op->first, op->count, op->slot);
+			if (err < 0)
+				return done ? done : err;
+			done++;
+		}
+	}
+	return done;
+}
+
 long sys_cap_revoke(uint64_t slot, uint64_t first, uint64_t count)
 {
 	int64_t node = cap_lookup(&caps, curenv->slot, (int64_t)slot);
@@ -205,9 +258,10 @@ long sys_cap_revoke(uint64_t slot, uint64_t first, uint64_t count)
 		return -EXO_EBADF;
 	if (!(caps.nodes[node].rights & EXO_RIGHT_REVOKE))
 		return -EXO_EPERM;
-	if (count)
-		return cap_revoke_part(&caps, (uint32_t)node, first, count, cap_unbind, 0);
-	return cap_revoke(&caps, (uint32_t)node, cap_unbind, 0);
+	int r = count ? cap_revoke_part(&caps, (uint32_t)node, first, count, cap_unbind, 0)
+	              : cap_revoke(&caps, (uint32_t)node, cap_unbind, 0);
+	captab_reap();
+	return r;
 }
 
 long sys_cap_info(uint64_t slot, uint64_t out)

@@ -26,6 +26,9 @@ uint32_t cap_node_index(const struct cap_node *n);
 bool cap_node_has(uint32_t node_plus1, uint32_t rights);
 /* The callback that undoes what a dying capability bound. */
 void cap_unbind(struct cap_system *cs, uint32_t node, void *ctx);
+/* At its holder's end: a page capability that others' mappings or
+ * capabilities still depend on is kept (an orphan). */
+bool cap_keep_page(const struct cap_system *cs, uint32_t node);
 
 /* A new page (any, or frame `want`) owned by e through a root capability in
  * e's table; returns the slot and the frame. */
@@ -37,6 +40,9 @@ long sys_page_alloc(uint64_t out, uint64_t n);
 long sys_run_alloc(uint64_t out, uint64_t n, uint64_t flags);
 long sys_cap_grant(uint64_t slot, uint64_t env_cap, uint64_t rights, uint64_t first,
                    uint64_t count);
+long sys_cap_grant_at(uint64_t env_cap, uint64_t ops, uint64_t n);
+/* Frees the orphans (cap.h) that lost their last binding or child. */
+void captab_reap(void);
 long sys_cap_revoke(uint64_t slot, uint64_t first, uint64_t count);
 long sys_cap_info(uint64_t slot, uint64_t out);
 

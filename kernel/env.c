@@ -173,8 +173,11 @@ void env_destroy(struct env *e, int status)
 	vm_teardown(e);
 	page_free(e->uarea_pa);
 	e->uarea_pa = 0;
-	cap_destroy_all(&caps, e->slot, cap_unbind, 0);
+	/* Pages others still map or hold capabilities for outlive us (orphans:
+	 * a forked child keeps its parent's pages, docs/libos.md). */
+	cap_destroy_all_keeping(&caps, e->slot, cap_unbind, cap_keep_page, 0);
 	cap_destroy(&caps, e->root_cap - 1, cap_unbind, 0); /* everyone's caps to it */
+	captab_reap();
 	slice_release_all(e);
 	sched_set_state(e, EXO_ENV_EXITED);
 	e->info->status = status;

@@ -86,8 +86,10 @@ uint64_t rmap_add_run(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t nod
 
 static void release(uint32_t i)
 {
-	if (recs[i].node != RMAP_NO_NODE)
+	if (recs[i].node != RMAP_NO_NODE) {
 		caps.nodes[recs[i].node].bindings--;
+		cap_binding_gone(&caps, recs[i].node);
+	}
 	recs[i].next = free_head;
 	free_head = i + 1;
 }

@@ -79,6 +79,7 @@ ADAPT(sys_reclaim, ARGS2)
 ADAPT(sys_set_fsbase, ARGS2)
 ADAPT(sys_page_alloc, ARGS2)
 ADAPT(sys_run_alloc, ARGS3)
+ADAPT(sys_cap_grant_at, ARGS3)
 ADAPT(sys_disk_io, ARGS2)
 ADAPT(sys_disk_flush, ARGS2)
 ADAPT(sys_disk_status, ARGS2)
@@ -129,7 +130,7 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_SET_FSBASE] = call_sys_set_fsbase,
         [EXO_SYS_PAGE_ALLOC] = call_sys_page_alloc,
         [EXO_SYS_RUN_ALLOC] = call_sys_run_alloc,
-        [26] = sys_nosys,
+        [EXO_SYS_CAP_GRANT_AT] = call_sys_cap_grant_at,
         [27] = sys_nosys,
         [28] = sys_nosys,
         [29] = sys_nosys,

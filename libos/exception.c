@@ -9,8 +9,7 @@
 
 #include "unix_status.h"
 
-volatile uint64_t exos_exception_count;
-volatile int exos_exception_depth;
+union exos_private_page exos_private_page __attribute__((aligned(EXO_PAGE_SIZE)));
 
 static exos_exception_handler handlers[EXO_NVECTORS];
 static int initialized;
@@ -156,11 +155,14 @@ void exos_exceptions_forget(void)
  * our memory but no registration with the kernel: register the same. */
 long exos_exceptions_rebind(void)
 {
+	/* Registered before anything is written: a fork's child shares our
+	 * memory copy-on-write, and its first write faults. */
+	long r = 0;
+	if (initialized)
+		r = exo_set_upcalls(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO,
+		                    EXOS_XSTACK_HI, upcall_events);
 	exos_exception_depth = 0;
-	if (!initialized)
-		return 0;
-	return exo_set_upcalls(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO,
-	                       EXOS_XSTACK_HI, upcall_events);
+	return r;
 }
 
 static _Noreturn void unhandled(const struct exo_xframe *f)
@@ -196,7 +198,20 @@ void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r)
 
 	exos_exception_depth++;
 	exos_exception_count++;
-	if (v < EXO_NVECTORS && handlers[v])
+	if (v == 14 && exos_vm_fault_served(f))
+		done = 1; /* served since it was raised: the access runs again */
+	/* A prologue on top of a copy-on-write fault being served (the kernel
+	 * sends one after every switch, even in a critical section): dropped,
+	 * as a tick is not sent there, so that its handler writes nothing
+	 * (vm.c's cow_fault says why); an epilogue, sent once a critical section
+	 * has run too long, is answered. */
+	if (!done && exos_private_page.v.cow_busy &&
+	    (v == EXO_VEC_PROLOGUE || v == EXO_VEC_EPILOGUE)) {
+		if (v == EXO_VEC_EPILOGUE)
+			exo_yield();
+		done = 1;
+	}
+	if (!done && v < EXO_NVECTORS && handlers[v])
 		done = handlers[v](f, r);
 	if (!done && v == 14)
 		done = exos_vm_fault(f, r);

@@ -2,6 +2,7 @@
  * policies (demand-zero, copy-on-write).  See <exos/vm.h>. */
 #include <string.h>
 
+#include <exos/sched.h>
 #include <exos/vm.h>
 
 volatile uint64_t exos_vm_zero_faults, exos_vm_cow_faults;
@@ -118,6 +119,14 @@ static struct imported_run *run_of(uint64_t pfn)
 	return 0;
 }
 
+bool exos_run_add(uint64_t pfn, uint64_t count, int slot)
+{
+	if (nimported_runs == MAX_IMPORTED_RUNS)
+		return false;
+	imported_runs[nimported_runs++] = (struct imported_run){slot, pfn, count};
+	return true;
+}
+
 long exos_frame_cap(uint64_t pfn, uint32_t *first)
 {
 	uint64_t no = pfn / EXO_LARGE_PAGES;
@@ -204,6 +213,55 @@ long exos_frame_cap_get(uint64_t pfn, uint32_t *first)
 	if (slot >= 0)
 		exos_page_cap_record(pfn, (int)slot);
 	return slot;
+}
+
+/* Grants env_cap every page capability these tables name, into the same
+ * slot, with READ, WRITE, MAP and GRANT (a fork: the child's copy of the
+ * tables then stays true, docs/libos.md).  One EXO_SYS_CAP_GRANT_AT per
+ * EXO_GRANT_BATCH capabilities; one that fails (a slot the child already
+ * uses) is skipped and counted.  Returns the number not granted, or -EXO_E*. */
+static long grant_flush(int env_cap, struct exo_grant_op *ops, size_t n, long *missed)
+{
+	for (size_t done = 0; done < n;) {
+		long r = exo_cap_grant_at(env_cap, ops + done, n - done);
+		if (r == -EXO_EINVAL)
+			return r;
+		if (r <= 0) { /* ops[done] failed: skip it */
+			++*missed;
+			r = 1;
+		}
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+long exos_vm_grant_all(int env_cap)
+{
+	struct exo_grant_op ops[64];
+	size_t n = 0;
+	long missed = 0, r;
+	const uint32_t rights = EXO_RIGHT_READ | EXO_RIGHT_WRITE | EXO_RIGHT_MAP | EXO_RIGHT_GRANT;
+#define GRANT(s)                                                                                   \
+	do {                                                                                       \
+		ops[n++] = (struct exo_grant_op){.cap = (s), .slot = (s), .rights = rights};       \
+		if (n == sizeof(ops) / sizeof(ops[0])) {                                           \
+			if ((r = grant_flush(env_cap, ops, n, &missed)) < 0)                       \
+				return r;                                                          \
+			n = 0;                                                                     \
+		}                                                                                  \
+	} while (0)
+	for (unsigned no = 0; no < MAX_RUN_NO; no++)
+		if (run_cap[no])
+			GRANT(run_cap[no] - 1);
+	for (int i = 0; i < nimported_runs; i++)
+		GRANT(imported_runs[i].slot);
+	for (int s = 0; s < EXO_CAP_SLOTS; s++)
+		if (slot_pfn[s])
+			GRANT(s);
+#undef GRANT
+	if (n && (r = grant_flush(env_cap, ops, n, &missed)) < 0)
+		return r;
+	return missed;
 }
 
 /* Records the pfn now mapped at each op's va. */
@@ -449,10 +507,103 @@ static int zero_fault(uint64_t addr)
 	return 0;
 }
 
-static int cow_fault(uint64_t addr)
+/* A copy-on-write 2 MiB page (a fork's, libos/linux/fork.c): made writable
+ * whole if we are its only mapper, else split into 4 KiB mappings of the
+ * same frames (same permissions) so that one page is copied.  1: writable
+ * now; 0: split; -1: neither could be done. */
+static int cow_large(uint64_t page)
+{
+	uint64_t block = page & ~(EXO_LARGE_SIZE - 1), e = exos_pde(block);
+	uint64_t pfn = (e & EXO_PTE_ADDR) >> 12;
+	uint64_t perm = e & (EXO_PTE_NX | EXO_PTE_SW);
+	uint32_t first;
+	long cap = exos_frame_cap(pfn, &first);
+	const struct exo_page *pg = exos_pages();
+	bool sole = cap >= 0 && pg[pfn].large_refs == 1;
+	for (uint64_t i = 0; sole && i < EXO_LARGE_PAGES; i++)
+		sole = pg[pfn + i].refs == 0;
+	if (sole && exo_protect(EXO_CAP_SELF, block, EXO_LARGE_PAGES,
+	                        (perm & ~EXOS_PTE_COW) | EXO_PTE_W) == 0)
+		return 1;
+	if (cap < 0)
+		return -1;
+	struct exo_map_op op = {.va = block,
+	                        .cap = (int32_t)cap,
+	                        .first = first,
+	                        .npages = EXO_LARGE_PAGES,
+	                        .perm = perm};
+	if (exo_unmap(EXO_CAP_SELF, block, EXO_LARGE_PAGES) < 0)
+		return -1;
+	return exo_map(EXO_CAP_SELF, &op, 1) == 1 ? 0 : -1;
+}
+
+/* The run copies come from: mapped whole at EXOS_COW_WIN, so a copy is a
+ * memcpy and one MAP of the new frame at the page (the capability is recorded
+ * once per run: the tables being written may themselves be copy-on-write, and
+ * a fault in their update is served from the same run).  Its state is on
+ * ExOS's private page, which a fork never shares. */
+#define COW (exos_private_page.v.cow)
+
+/* Is our 4 KiB entry the only mapping of frame pfn?  refs counts 4 KiB
+ * entries only; a 2 MiB mapping of the frame's block (another process's
+ * share of a 2 MiB page we split, or our copy window) counts on the block's
+ * first frame. */
+static bool sole_mapper(uint64_t pfn)
+{
+	const struct exo_page *pg = exos_pages();
+	return pg[pfn].refs == 1 && pg[pfn & ~(uint64_t)(EXO_LARGE_PAGES - 1)].large_refs == 0;
+}
+
+static int cow_copy(uint64_t page, uint64_t perm)
+{
+	if (!COW.cap1 || COW.used == EXO_LARGE_PAGES) {
+		if (COW.cap1 && exo_unmap(EXO_CAP_SELF, EXOS_COW_WIN, EXO_LARGE_PAGES) < 0)
+			return -1;
+		COW.cap1 = 0;
+		struct exo_page_grant g;
+		long cap = exo_run_alloc(&g, EXO_LARGE_PAGES, EXO_RUN_LARGE);
+		if (cap < 0)
+			return -1;
+		struct exo_map_op op = {.va = EXOS_COW_WIN,
+		                        .cap = (int32_t)cap,
+		                        .npages = EXO_LARGE_PAGES,
+		                        .flags = EXO_MAP_LARGE,
+		                        .perm = EXO_PTE_W | EXO_PTE_NX};
+		if (exo_map(EXO_CAP_SELF, &op, 1) != 1) {
+			exo_cap_release((int)cap);
+			return -1;
+		}
+		COW.pfn = g.pfn;
+		COW.used = 0;
+		COW.cap1 = (int32_t)cap + 1;
+		exos_run_record(g.pfn, (int)cap); /* may fault: served from the run */
+		/* ...which takes frames: read the state again */
+		__asm__ volatile("" ::: "memory");
+	}
+	uint32_t i = COW.used++;
+	memcpy((void *)(EXOS_COW_WIN + i * EXO_PAGE_SIZE), (const void *)page, EXO_PAGE_SIZE);
+	struct exo_map_op op = {
+	        .va = page, .cap = COW.cap1 - 1, .first = i, .npages = 1, .perm = perm};
+	return exo_map(EXO_CAP_SELF, &op, 1) == 1 ? 0 : -1;
+}
+
+static int cow_fault_held(uint64_t addr)
 {
 	uint64_t page = addr & ~(EXO_PAGE_SIZE - 1);
 	uint64_t pte = exos_pte(page);
+	/* Copied since the fault, by an upcall that came before we entered the
+	 * critical section (exos_vm_fault_served's case, one step later). */
+	if ((pte & (EXO_PTE_P | EXO_PTE_W)) == (EXO_PTE_P | EXO_PTE_W))
+		return 1;
+	if ((pte & (EXO_PTE_P | EXO_PTE_W | EXOS_PTE_COW)) == (EXO_PTE_P | EXOS_PTE_COW) &&
+	    (exos_pde(page) & 0x80)) {
+		int r = cow_large(page);
+		if (r != 0) {
+			exos_vm_cow_faults += r > 0;
+			return r > 0;
+		}
+		pte = exos_pte(page);
+	}
 	uint64_t old = (pte & EXO_PTE_ADDR) >> 12;
 	uint64_t perm = (pte & (EXO_PTE_NX | EXO_PTE_SW) & ~EXOS_PTE_COW) | EXO_PTE_W;
 	int depth = exos_exception_depth;
@@ -467,7 +618,11 @@ static int cow_fault(uint64_t addr)
 	 * in place by a loader) cannot be made writable: always copied. */
 	uint32_t ofirst;
 	bool ours = exos_frame_cap(old, &ofirst) >= 0;
-	if (ours && exos_pages()[old].refs == 1 && exo_protect(EXO_CAP_SELF, page, 1, perm) == 0) {
+	if (ours && sole_mapper(old) && exo_protect(EXO_CAP_SELF, page, 1, perm) == 0) {
+		exos_vm_cow_faults++;
+		return 1;
+	}
+	if (cow_copy(page, perm) == 0) {
 		exos_vm_cow_faults++;
 		return 1;
 	}
@@ -508,6 +663,39 @@ static int cow_fault(uint64_t addr)
 	}
 	exos_vm_cow_faults++;
 	return 1;
+}
+
+/* No upcall handler may run between reading the entry and replacing it: one
+ * that wrote the page meanwhile (ExOS's own .bss is copy-on-write after a
+ * fork, and the tick handler writes it) would copy it too, and our older
+ * copy, mapped last, would lose its write; worse, its fault would be served
+ * here again, and a prologue comes after every switch, so under load they
+ * nested until the exception stack overflowed.  The critical section keeps
+ * the tick and the epilogue away; exos_exception_dispatch drops the
+ * prologues that still come while cow_busy is up.  Our own nested faults
+ * still come, and are served from the same run (COW's state is reread). */
+static int cow_fault(uint64_t addr)
+{
+	exos_critical_enter();
+	exos_private_page.v.cow_busy++;
+	int r = cow_fault_held(addr);
+	exos_private_page.v.cow_busy--;
+	exos_critical_leave();
+	return r;
+}
+
+bool exos_vm_fault_served(const struct exo_xframe *f)
+{
+	const uint64_t pu = EXO_PTE_P | EXO_PTE_U;
+	/* a reserved bit set is no permission a retry gets */
+	if (f->vector != 14 || f->addr >= EXO_USER_TOP || (f->err & 8))
+		return false;
+	uint64_t e = exos_pte(f->addr);
+	if ((e & pu) != pu || (e & EXO_PTE_HIDDEN))
+		return false;
+	if ((f->err & 2) && !(e & EXO_PTE_W))
+		return false;
+	return !((f->err & 0x10) && (e & EXO_PTE_NX));
 }
 
 int exos_vm_fault(struct exo_xframe *f, struct exos_regs *r)

@@ -43,7 +43,20 @@
  * (EXO_SYS_RUN_ALLOC), so this does not bound memory. */
 #define EXO_CAP_SLOTS 16384
 
+/* The most ops one EXO_SYS_CAP_GRANT_AT takes. */
+#define EXO_GRANT_BATCH 256
+
 #ifndef __ASSEMBLER__
+/* One grant of EXO_SYS_CAP_GRANT_AT: frames [first, first + count) of cap's
+ * run (count 0: all of it) into the target's slot `slot`, with `rights`. */
+struct exo_grant_op {
+	int32_t cap;
+	int32_t slot;
+	uint32_t rights;
+	uint32_t pad;
+	uint64_t first, count;
+};
+
 struct exo_cap_info {
 	uint32_t type;   /* EXO_CAP_* */
 	uint32_t rights; /* EXO_RIGHT_* */

@@ -88,7 +88,16 @@
  * a 2 MiB boundary), *out = its slot and first frame. */
 #define EXO_SYS_RUN_ALLOC 25
 
-/* 26..29: reserved (capabilities). */
+/* EXO_SYS_CAP_GRANT_AT: (env_cap, struct exo_grant_op *ops, n <= EXO_GRANT_BATCH) ->
+ * ops done: CAP_GRANT for each op, into the slot it names in the target's table
+ * (a fork gives its child its page capabilities at the slots they have in the
+ * parent, so the child's copy of the libOS's tables stays true).  It stops at
+ * the first op that fails and returns how many were done, or that op's error
+ * if none was: -EXO_EBADF (no such cap), -EXO_EPERM (no EXO_RIGHT_GRANT, or
+ * rights beyond the cap's), -EXO_EBUSY (the slot is in use), -EXO_EINVAL. */
+#define EXO_SYS_CAP_GRANT_AT 26
+
+/* 27..29: reserved (capabilities). */
 
 /* Disks (disk.h, docs/disk.md). */
 /* EXO_SYS_DISK_IO: (const struct exo_disk_req *reqs, n <= EXO_DISK_BATCH) -> requests

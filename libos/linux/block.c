@@ -71,7 +71,18 @@ void linux_block_kernel(const struct exo_pred_term *t, int n, uint64_t deadline_
 	/* Our signal-sequence word: another process sent us a signal, or a
 	 * child changed state (proctab.c). */
 	if (self) {
-		all[k] = linux_pred_word(&self->sigseq, EXO_PRED_NE, self->sigseq);
+		/* The word first, then the signals: a sender sets sigpending and
+		 * then bumps sigseq, so one that came after our caller took the
+		 * signals (linux_signal_take) either shows here or changes the
+		 * word we sleep on.  Read the other way round, a signal sent in
+		 * between was lost and the process slept with it pending
+		 * (qemu-linux.fork: a child in pause() never saw SIGUSR1). */
+		uint64_t seq = __atomic_load_n(&self->sigseq, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&self->sigpending, __ATOMIC_SEQ_CST)) {
+			linux_signal_take();
+			return;
+		}
+		all[k] = linux_pred_word(&self->sigseq, EXO_PRED_NE, seq);
 		all[k++].flags = EXO_PRED_OR;
 	}
 	if (when || !k) /* nothing at all to wait for: a deadline of "never" */

@@ -34,14 +34,13 @@
 #include "vfs.h"
 #include "thread.h"
 
-#define WAS_WRITABLE EXO_PTE_SW1
-#define PTE_LARGE    0x80ul
-#define R            254ul
-#define PML4E(va)    (EXO_UVPT + (R << 30) + (R << 21) + (R << 12) + ((va) >> 39) * 8)
-#define PDPTE(va)    (EXO_UVPT + (R << 30) + (R << 21) + ((va) >> 30) * 8)
-#define PDE(va)      (EXO_UVPT + (R << 30) + ((va) >> 21) * 8)
-#define PTE(va)      (EXO_UVPT + ((va) >> 12) * 8)
-#define PERM_BITS    (EXO_PTE_W | EXO_PTE_SW | EXO_PTE_NX)
+#define PTE_LARGE 0x80ul
+#define R         254ul
+#define PML4E(va) (EXO_UVPT + (R << 30) + (R << 21) + (R << 12) + ((va) >> 39) * 8)
+#define PDPTE(va) (EXO_UVPT + (R << 30) + (R << 21) + ((va) >> 30) * 8)
+#define PDE(va)   (EXO_UVPT + (R << 30) + ((va) >> 21) * 8)
+#define PTE(va)   (EXO_UVPT + ((va) >> 12) * 8)
+#define PERM_BITS (EXO_PTE_W | EXO_PTE_SW | EXO_PTE_NX)
 
 #define CLONE_VM             0x00000100
 #define CLONE_FS             0x00000200
@@ -80,39 +79,50 @@ static bool have_initrd(void)
 	       !(info.rights & EXO_RIGHT_WRITE) && info.count == pages && pages;
 }
 
+/* Where a child finds the shared region's and env 1's capabilities: the top
+ * slots, so that every slot the parent holds its pages in is free in the
+ * child (the parent grants them there: exos_vm_grant_all). */
+#define SLOT_SHARED (EXO_CAP_SLOTS - 1)
+#define SLOT_CALL   (EXO_CAP_SLOTS - 2)
+
 /* r[0]: the new env's id (or -EXO_E*), r[1]: the caller's slot for it,
  * r[2]: the child's slots (initrd | shared << 16 | call << 32), r[3]: ours. */
 static void fork_create(uint32_t caller, const uint64_t args[3], uint64_t r[4])
 {
 	(void)args;
 	long cap = exo_env_create("linux");
-	long initrd = -1, shared, call, theirs = cap;
+	long theirs = cap;
 	struct exo_cap_info info;
 	if (cap < 0) {
 		r[0] = (uint64_t)cap;
 		return;
 	}
-	if (have_initrd())
-		initrd = exo_cap_grant(EXO_CAP_INITRD, (int)cap,
-		                       EXO_RIGHT_READ | EXO_RIGHT_MAP | EXO_RIGHT_GRANT);
-	shared = exo_cap_grant(linux_shared_cap, (int)cap,
-	                       EXO_RIGHT_READ | EXO_RIGHT_WRITE | EXO_RIGHT_MAP | EXO_RIGHT_GRANT);
-	call = exo_cap_grant(EXO_CAP_SELF, (int)cap, EXO_RIGHT_CALL);
+	const uint32_t rw = EXO_RIGHT_READ | EXO_RIGHT_WRITE | EXO_RIGHT_MAP | EXO_RIGHT_GRANT;
+	struct exo_grant_op ops[3] = {
+	        {.cap = linux_shared_cap, .slot = SLOT_SHARED, .rights = rw},
+	        {.cap = EXO_CAP_SELF, .slot = SLOT_CALL, .rights = EXO_RIGHT_CALL},
+	        {.cap = EXO_CAP_INITRD,
+	         .slot = EXO_CAP_INITRD,
+	         .rights = EXO_RIGHT_READ | EXO_RIGHT_MAP | EXO_RIGHT_GRANT},
+	};
+	bool initrd = have_initrd();
+	long granted = exo_cap_grant_at((int)cap, ops, initrd ? 3 : 2);
 	if (caller != exos_self_id()) {
 		long ccap = env1_cap_of(caller);
 		theirs = ccap < 0 ? ccap
 		                  : exo_cap_grant((int)cap, (int)ccap,
 		                                  EXO_RIGHT_READ | EXO_RIGHT_WRITE | EXO_RIGHT_MAP);
 	}
-	if (shared < 0 || call < 0 || theirs < 0 || exo_cap_info((int)cap, &info) < 0) {
+	if (granted < (initrd ? 3 : 2) || theirs < 0 || exo_cap_info((int)cap, &info) < 0) {
 		exo_env_destroy((int)cap);
 		exo_cap_release((int)cap);
-		r[0] = (uint64_t)(shared < 0 ? shared : call < 0 ? call : -EXO_ENOMEM);
+		r[0] = (uint64_t)(granted < 0 ? granted : theirs < 0 ? theirs : -EXO_ENOMEM);
 		return;
 	}
 	r[0] = info.object;
 	r[1] = (uint64_t)theirs;
-	r[2] = (uint64_t)(initrd & 0xffff) | (uint64_t)shared << 16 | (uint64_t)call << 32;
+	r[2] = (uint64_t)(initrd ? EXO_CAP_INITRD : 0xffff) | (uint64_t)SLOT_SHARED << 16 |
+	       (uint64_t)SLOT_CALL << 32;
 	r[3] = (uint64_t)cap;
 }
 
@@ -165,10 +175,10 @@ static uint64_t rd(uint64_t a)
  * and the u-area.  Stops at the first error. */
 typedef long (*leaf_fn)(void *arg, uint64_t va, uint64_t entry, bool large);
 
-static long walk(leaf_fn fn, void *arg)
+static long walk_range(uint64_t lo, uint64_t hi, leaf_fn fn, void *arg)
 {
 	uint64_t shared_hi = EXOS_SHARED_BASE + EXOS_SHARED_MAX;
-	for (uint64_t va = 0; va < EXO_USER_TOP;) {
+	for (uint64_t va = lo; va < hi;) {
 		long r = 0;
 		if (va >= EXOS_SHARED_BASE && va < shared_hi) {
 			va = shared_hi;
@@ -202,6 +212,11 @@ static long walk(leaf_fn fn, void *arg)
 			return r;
 	}
 	return 0;
+}
+
+static long walk(leaf_fn fn, void *arg)
+{
+	return walk_range(0, EXO_USER_TOP, fn, arg);
 }
 
 /* Map ops, merged where consecutive, sent EXO_MAP_BATCH entries at a time. */
@@ -256,14 +271,116 @@ static long batch_add(struct batch *b, uint64_t va, int cap, uint32_t first, boo
 	return 0;
 }
 
-/* ---- the parent: lend our pages to the child, read-only ---- */
+/* ---- the parent: share our pages with the child, copy-on-write ---- */
 
-static long lend(void *arg, uint64_t va, uint64_t e, bool large)
+/* Pages that are never shared: the kernel writes the exception stack (an
+ * upcall's frame) and cannot break copy-on-write, and the LRPC and ExOS
+ * stacks are dead in the child, which gets fresh ones (fork_child). */
+static struct {
+	uint64_t lo, hi;
+} private_ranges[] = {
+        {EXOS_XSTACK_LO, EXOS_XSTACK_HI},
+        {EXOS_PCT_STACK_LO, EXOS_PCT_STACK_HI},
+        {LINUX_EXOS_STACK_LO, LINUX_EXOS_STACK_HI},
+        {0, 0}, /* exos_private_page, set by do_fork (a link-time address) */
+};
+#define NPRIVATE  (sizeof(private_ranges) / sizeof(private_ranges[0]))
+#define NPROTECTS 128
+
+/* Frames mapped twice, executable and through a writable alias (rewrite.c's
+ * text and stub aliases): copy-on-write would split the pair (a write through
+ * the alias would go to a copy the code never runs), so the child copies them
+ * at once (COPY_NOW, WAS_W: the alias's permission) and maps both its
+ * addresses to the copy. */
+static const struct {
+	uint64_t lo, hi;
+} alias_ranges[] = {
+        {LINUX_TEXT_ALIAS, EXOS_XSTACK_LO},
+        {LINUX_STUB_ALIAS, LINUX_ROOTFS},
+};
+#define COPY_NOW    EXO_PTE_SW1
+#define WAS_W       EXO_PTE_SW2
+#define MAX_ALIASED 256
+
+struct share {
+	struct batch b;
+	int naliased;
+	uint64_t aliased[MAX_ALIASED]; /* the frames of alias_ranges */
+	int nprot;
+	struct {
+		uint64_t va, n, perm;
+	} prot[NPROTECTS]; /* our own writable pages, made read-only + COW */
+};
+
+static bool is_private(uint64_t va)
 {
-	struct batch *b = arg;
+	for (size_t i = 0; i < NPRIVATE; i++)
+		if (va >= private_ranges[i].lo && va < private_ranges[i].hi)
+			return true;
+	return false;
+}
+
+/* Write-protects the recorded runs of our pages: the snapshot.  One
+ * EXO_SYS_PROTECT per run of consecutive pages with one permission. */
+static long protect_flush(struct share *s)
+{
+	for (int i = 0; i < s->nprot; i++) {
+		long r = exo_protect(EXO_CAP_SELF, s->prot[i].va, s->prot[i].n, s->prot[i].perm);
+		if (r < 0)
+			return r;
+	}
+	s->nprot = 0;
+	return 0;
+}
+
+static long protect_add(struct share *s, uint64_t va, uint64_t n, uint64_t perm)
+{
+	if (s->nprot) {
+		typeof(s->prot[0]) *last = &s->prot[s->nprot - 1];
+		if (last->perm == perm && last->va + last->n * EXO_PAGE_SIZE == va &&
+		    last->n + n <= EXO_RANGE_MAX) {
+			last->n += n;
+			return 0;
+		}
+	}
+	if (s->nprot == NPROTECTS) {
+		/* Early: pages protected now are still shared, so what the child
+		 * sees is what we write until the end (none of it is ours). */
+		long r = protect_flush(s);
+		if (r < 0)
+			return r;
+	}
+	s->prot[s->nprot++] = (typeof(s->prot[0])){va, n, perm};
+	return 0;
+}
+
+static long note_alias(void *arg, uint64_t va, uint64_t e, bool large)
+{
+	struct share *s = arg;
+	(void)va;
+	if (large || s->naliased == MAX_ALIASED)
+		return -EXO_ENOMEM; /* more than rewrite.c makes */
+	s->aliased[s->naliased++] = (e & EXO_PTE_ADDR) >> 12;
+	return 0;
+}
+
+static long share(void *arg, uint64_t va, uint64_t e, bool large)
+{
+	struct share *s = arg;
 	uint64_t pfn = (e & EXO_PTE_ADDR) >> 12;
 	uint64_t perm = e & PERM_BITS;
 	uint32_t first = 0;
+	if (is_private(va) || (va >= EXOS_COW_WIN && va < EXOS_COW_WIN + EXO_LARGE_SIZE))
+		return 0; /* the window's copies are mapped where they are used */
+	for (int i = 0; !large && i < s->naliased; i++) {
+		if (s->aliased[i] != pfn)
+			continue;
+		long cap = exos_frame_cap_get(pfn, &first);
+		if (cap < 0)
+			return cap;
+		perm = (perm & ~EXO_PTE_W) | COPY_NOW | (perm & EXO_PTE_W ? WAS_W : 0);
+		return batch_add(&s->b, va, (int)cap, first, false, perm);
+	}
 	long initrd = large ? -1 : exos_initrd_frame(pfn);
 	long cap = initrd >= 0 ? EXO_CAP_INITRD : exos_frame_cap_get(pfn, &first);
 	if (initrd >= 0)
@@ -273,103 +390,16 @@ static long lend(void *arg, uint64_t va, uint64_t e, bool large)
 			fprintf(stderr, "[exos] fork: no capability for the page at 0x%lx\n", va);
 		return cap;
 	}
-	if (perm & EXO_PTE_W)
-		perm = (perm & ~EXO_PTE_W) | WAS_WRITABLE;
-	return batch_add(b, va, (int)cap, first, large, perm);
-}
-
-/* ---- the child: copy everything into frames of our own ---- */
-
-#define DEDUP    1024 /* frames mapped twice (the text and its rewrite alias) */
-#define MAX_RUNS 512
-struct adopt {
-	struct batch b;
-	struct exo_cap_info initrd;
-	int run_cap;      /* the run the window shows, -1: none */
-	uint64_t run_pfn; /* its first frame */
-	uint32_t used;    /* its frames handed out */
-	int nruns;
-	struct {
-		uint64_t pfn;
-		int cap;
-	} runs[MAX_RUNS];
-	struct {
-		uint64_t old;
-		uint32_t idx;
-		int cap;
-	} seen[DEDUP];
-};
-
-static long new_run(struct adopt *a)
-{
-	struct exo_page_grant g;
-	if (a->nruns == MAX_RUNS)
-		return -EXO_ENOMEM;
-	if (a->run_cap >= 0 && exo_unmap(EXO_CAP_SELF, EXOS_SPAWN_WIN, EXO_LARGE_PAGES) < 0)
-		return -EXO_EINVAL;
-	long cap = exo_run_alloc(&g, EXO_LARGE_PAGES, EXO_RUN_LARGE);
-	if (cap < 0)
-		return cap;
-	struct exo_map_op op = {.va = EXOS_SPAWN_WIN,
-	                        .cap = (int32_t)cap,
-	                        .npages = EXO_LARGE_PAGES,
-	                        .flags = EXO_MAP_LARGE,
-	                        .perm = EXO_PTE_W | EXO_PTE_NX};
-	if (exo_map(EXO_CAP_SELF, &op, 1) != 1)
-		return -EXO_ENOMEM;
-	a->run_cap = (int)cap;
-	a->run_pfn = g.pfn;
-	a->used = 0;
-	a->runs[a->nruns].pfn = g.pfn;
-	a->runs[a->nruns++].cap = (int)cap;
-	return 0;
-}
-
-static uint64_t final_perm(uint64_t perm)
-{
-	return perm & WAS_WRITABLE ? (perm & ~WAS_WRITABLE) | EXO_PTE_W : perm;
-}
-
-static long adopt_page(void *arg, uint64_t va, uint64_t e, bool large)
-{
-	struct adopt *a = arg;
-	uint64_t pfn = (e & EXO_PTE_ADDR) >> 12, perm = final_perm(e & PERM_BITS);
-	long r;
-	if (large) {
-		if (a->run_cap < 0 || a->used) {
-			if ((r = new_run(a)) < 0)
-				return r;
-		}
-		memcpy((void *)EXOS_SPAWN_WIN, (const void *)va, EXO_LARGE_SIZE);
-		a->used = EXO_LARGE_PAGES;
-		return batch_add(&a->b, va, a->run_cap, 0, true, perm);
-	}
-	if (a->initrd.type == EXO_CAP_PAGE && pfn >= a->initrd.object &&
-	    pfn - a->initrd.object < a->initrd.count)
-		return batch_add(&a->b, va, EXO_CAP_INITRD, (uint32_t)(pfn - a->initrd.object),
-		                 false, perm);
-	unsigned h = (unsigned)(pfn * 0x9e3779b97f4a7c15ul >> 54) % DEDUP;
-	for (unsigned k = 0; k < DEDUP && a->seen[h].old; k++, h = (h + 1) % DEDUP)
-		if (a->seen[h].old == pfn)
-			return batch_add(&a->b, va, a->seen[h].cap, a->seen[h].idx, false, perm);
-	if (a->run_cap < 0 || a->used == EXO_LARGE_PAGES) {
-		/* The ops naming the old run's frames go first: its window goes. */
-		if ((r = batch_flush(&a->b)) < 0 || (r = new_run(a)) < 0)
+	if (perm & EXO_PTE_W) {
+		perm = (perm & ~EXO_PTE_W) | EXOS_PTE_COW;
+		long r = protect_add(s, va, large ? EXO_LARGE_PAGES : 1, perm);
+		if (r < 0)
 			return r;
 	}
-	memcpy((void *)(EXOS_SPAWN_WIN + a->used * EXO_PAGE_SIZE), (const void *)va, EXO_PAGE_SIZE);
-	if (!a->seen[h].old)
-		a->seen[h].old = pfn, a->seen[h].idx = a->used, a->seen[h].cap = a->run_cap;
-	return batch_add(&a->b, va, a->run_cap, a->used++, false, perm);
+	return batch_add(&s->b, va, (int)cap, first, large, perm);
 }
 
-/* What the child keeps of the copy window: 2 MiB runs, for vm.c. */
-static void adopt_records(const struct adopt *a)
-{
-	exos_vm_forget();
-	for (int i = 0; i < a->nruns; i++)
-		exos_run_record(a->runs[i].pfn, a->runs[i].cap);
-}
+/* ---- the child ---- */
 
 static _Noreturn void child_fail(struct proc *me)
 {
@@ -379,9 +409,111 @@ static _Noreturn void child_fail(struct proc *me)
 		;
 }
 
-/* The child's first code, on its boot stack in the shared region.  Until the
- * copy is done every other page is the parent's, mapped read-only: nothing
- * but this stack and the region may be written. */
+/* Fresh zeroed pages at the private ranges (one run, one map call). */
+static long map_private(void)
+{
+	struct exo_map_op ops[NPRIVATE];
+	uint64_t n = 0;
+	for (size_t i = 0; i < NPRIVATE; i++)
+		n += (private_ranges[i].hi - private_ranges[i].lo) / EXO_PAGE_SIZE;
+	struct exo_page_grant g;
+	long cap = exo_run_alloc(&g, n, 0);
+	if (cap < 0)
+		return cap;
+	uint32_t first = 0;
+	for (size_t i = 0; i < NPRIVATE; i++) {
+		uint32_t k =
+		        (uint32_t)((private_ranges[i].hi - private_ranges[i].lo) / EXO_PAGE_SIZE);
+		ops[i] = (struct exo_map_op){.va = private_ranges[i].lo,
+		                             .cap = (int32_t)cap,
+		                             .first = first,
+		                             .npages = k,
+		                             .perm = EXO_PTE_W | EXO_PTE_NX};
+		first += k;
+	}
+	if (exo_map(EXO_CAP_SELF, ops, NPRIVATE) != (long)NPRIVATE)
+		return -EXO_ENOMEM;
+	return 0;
+}
+
+/* COPY_NOW pages: a run of fresh frames, filled through the copy window,
+ * mapped at every address of each old frame (one of each pair is the alias). */
+struct copy_now {
+	int n;
+	uint64_t old[MAX_ALIASED], va[MAX_ALIASED];
+};
+
+static long note_copy(void *arg, uint64_t va, uint64_t e, bool large)
+{
+	struct copy_now *c = arg;
+	uint64_t pfn = (e & EXO_PTE_ADDR) >> 12;
+	if (large || !(e & COPY_NOW))
+		return 0;
+	for (int i = 0; i < c->n; i++)
+		if (c->old[i] == pfn)
+			return 0;
+	if (c->n == MAX_ALIASED)
+		return -EXO_ENOMEM;
+	c->va[c->n] = va;
+	c->old[c->n++] = pfn;
+	return 0;
+}
+
+struct remap {
+	struct batch b;
+	struct copy_now *c;
+	int cap;
+};
+
+static long remap_copy(void *arg, uint64_t va, uint64_t e, bool large)
+{
+	struct remap *m = arg;
+	uint64_t pfn = (e & EXO_PTE_ADDR) >> 12, perm = e & PERM_BITS;
+	if (large || !(e & COPY_NOW))
+		return 0;
+	perm = (perm & ~(COPY_NOW | WAS_W)) | (perm & WAS_W ? EXO_PTE_W : 0);
+	for (int i = 0; i < m->c->n; i++)
+		if (m->c->old[i] == pfn)
+			return batch_add(&m->b, va, m->cap, (uint32_t)i, false, perm);
+	return -EXO_ENOENT;
+}
+
+static long copy_aliased(struct copy_now *c)
+{
+	struct exo_page_grant g;
+	long r;
+	c->n = 0;
+	if ((r = walk(note_copy, c)) < 0)
+		return r;
+	if (!c->n)
+		return 0;
+	long cap = exo_run_alloc(&g, (size_t)c->n, 0);
+	if (cap < 0)
+		return cap;
+	struct exo_map_op op = {.va = EXOS_SPAWN_WIN,
+	                        .cap = (int32_t)cap,
+	                        .npages = (uint32_t)c->n,
+	                        .perm = EXO_PTE_W | EXO_PTE_NX};
+	if (exo_map(EXO_CAP_SELF, &op, 1) != 1)
+		return -EXO_ENOMEM;
+	for (int i = 0; i < c->n; i++)
+		memcpy((void *)(EXOS_SPAWN_WIN + (uint64_t)i * EXO_PAGE_SIZE),
+		       (const void *)c->va[i], EXO_PAGE_SIZE);
+	struct remap *m = &(struct remap){.b.env = EXO_CAP_SELF, .c = c, .cap = (int)cap};
+	if ((r = walk(remap_copy, m)) < 0 || (r = batch_flush(&m->b)) < 0)
+		return r;
+	if ((r = exo_unmap(EXO_CAP_SELF, EXOS_SPAWN_WIN, (size_t)c->n)) < 0)
+		return r;
+	exos_run_add(g.pfn, (uint64_t)c->n, (int)cap);
+	return 0;
+}
+
+/* The child's first code, on its boot stack in the shared region.  Every
+ * other page is the parent's, shared read-only and copy-on-write where it
+ * was writable (with capabilities at the slots the parent has them, so
+ * ExOS's tables hold in the child as they are); the first write to each
+ * faults, and ExOS's handler copies it (vm.c), once the exception entry is
+ * registered: nothing else is written before that. */
 static _Noreturn void fork_child(uint64_t idx)
 {
 	struct shared_hdr *sh = (struct shared_hdr *)EXOS_SHARED_BASE;
@@ -393,24 +525,14 @@ static _Noreturn void fork_child(uint64_t idx)
 	                        .npages = (uint32_t)(mapped / EXO_PAGE_SIZE),
 	                        .flags = EXO_MAP_LARGE,
 	                        .perm = EXO_PTE_W | EXO_PTE_NX};
-	if (exo_map(EXO_CAP_SELF, &op, 1) != 1)
+	struct copy_now *c =
+	        (struct copy_now *)(linux_shared_boot_stack((int)idx) - PROC_BOOT_STACK);
+	if (exo_map(EXO_CAP_SELF, &op, 1) != 1 || map_private() < 0 ||
+	    exos_exceptions_rebind() < 0 || copy_aliased(c) < 0)
 		child_fail(me);
-	struct adopt *a = (struct adopt *)(linux_shared_boot_stack((int)idx) - PROC_BOOT_STACK);
-	memset(a, 0, sizeof(*a));
-	a->b.env = EXO_CAP_SELF;
-	a->run_cap = -1;
-	if (me->initrd_slot != EXO_CAP_INITRD || exo_cap_info(EXO_CAP_INITRD, &a->initrd) < 0)
-		a->initrd.type = EXO_CAP_NONE;
-	if (walk(adopt_page, a) < 0 || batch_flush(&a->b) < 0 ||
-	    (a->run_cap >= 0 && exo_unmap(EXO_CAP_SELF, EXOS_SPAWN_WIN, EXO_LARGE_PAGES) < 0))
-		child_fail(me);
-
 	me->t_copied = exo_rdtsc();
-	/* Our memory is ours now: ExOS's state may change. */
-	adopt_records(a);
+	/* The pool's frames, parked and hidden pages are the parent's. */
 	linux_mm_forget();
-	if (exos_exceptions_rebind() < 0)
-		child_fail(me);
 	linux_proc_set_self(me);
 	linux_thread_after_fork(); /* only the forking thread lives on */
 	linux_shared_adopt(me->shared_slot, mapped);
@@ -484,24 +606,35 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 	}
 
 	/* The region goes first, with our capability (the child's boot stack is
-	 * there); the child maps it again with its own before anything else. */
+	 * there); the child maps it again with its own before anything else.
+	 * Descriptors are counted before the snapshot: the child sees them so. */
+	linux_fd_forked(1);
+	private_ranges[NPRIVATE - 1].lo = (uint64_t)&exos_private_page;
+	private_ranges[NPRIVATE - 1].hi = (uint64_t)&exos_private_page + EXO_PAGE_SIZE;
 	uint64_t t0 = linux_monotonic_ns(), t0_tsc = exo_rdtsc();
-	struct batch *b = &(struct batch){.env = cap};
+	struct share *s = &(struct share){.b.env = cap};
+	struct batch *b = &s->b;
 	long err =
 	        batch_add(b, EXOS_SHARED_BASE, linux_shared_cap, 0, true, EXO_PTE_W | EXO_PTE_NX);
 	for (uint64_t off = EXO_LARGE_SIZE; err >= 0 && off < linux_shared_mapped();
 	     off += EXO_LARGE_SIZE)
 		err = batch_add(b, EXOS_SHARED_BASE + off, linux_shared_cap,
 		                (uint32_t)(off / EXO_PAGE_SIZE), true, EXO_PTE_W | EXO_PTE_NX);
+	for (size_t i = 0; err >= 0 && i < sizeof(alias_ranges) / sizeof(alias_ranges[0]); i++)
+		err = walk_range(alias_ranges[i].lo, alias_ranges[i].hi, note_alias, s);
 	if (err >= 0)
-		err = walk(lend, b);
+		err = walk(share, s);
 	if (err >= 0)
 		err = batch_flush(b);
+	if (err >= 0)
+		err = protect_flush(s); /* the snapshot: from here on we write copies */
+	long missed = err >= 0 ? exos_vm_grant_all(cap) : 0;
+	if (missed < 0)
+		err = missed;
 	struct exo_regs regs = {.rip = (uint64_t)fork_child,
 	                        .rsp = linux_shared_boot_stack((int)(c - linux_shared()->procs)) -
 	                               8,
 	                        .rdi = (uint64_t)(c - linux_shared()->procs)};
-	linux_fd_forked(1);
 	uint64_t t_lent = exo_rdtsc();
 	if (err >= 0)
 		err = exo_env_set_regs(cap, &regs);
@@ -513,14 +646,16 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 		exo_cap_release(cap); /* ours, derived; env 1 keeps its own */
 	if (linux_opts.trace)
 		fprintf(stderr,
-		        "[exos] fork: pid %u, %lu pages lent (%lu 2 MiB) in %lu us; the child "
-		        "started %lu us later, copied in %lu us; %lu us in all\n",
-		        c->pid, b->pages, b->large, us(t0_tsc, t_lent), us(t_lent, c->t_entered),
-		        us(c->t_entered, c->t_copied), (linux_monotonic_ns() - t0) / 1000);
+		        "[exos] fork: pid %u, %lu pages shared (%lu 2 MiB), %ld capabilities not "
+		        "granted, in %lu us; the child started %lu us later, ready in %lu us; %lu "
+		        "us in all\n",
+		        c->pid, b->pages, b->large, missed, us(t0_tsc, t_lent),
+		        us(t_lent, c->t_entered), us(c->t_entered, c->t_copied),
+		        (linux_monotonic_ns() - t0) / 1000);
 	if (err < 0 || c->boot_word != 1) {
 		if (linux_opts.trace)
 			fprintf(stderr, "[exos] fork failed: %s\n",
-			        err < 0 ? exos_strerror((int)err) : "the child could not copy");
+			        err < 0 ? exos_strerror((int)err) : "the child could not start");
 		linux_fd_forked(-1);
 		env1(FORK_DESTROY, (uint64_t)id, r);
 		linux_proc_free(c);

@@ -531,9 +531,24 @@ static long release_span(uint64_t va, size_t n, uint64_t arg)
 	return 0;
 }
 
+/* A copy-on-write page (a fork's, or a program's .data in the initramfs) keeps
+ * its mark and stays read-only whatever the new permission: making it
+ * writable would write a frame another process still maps.  Its first write
+ * copies it (vm.c) if the region allows writes. */
 static long protect_span(uint64_t va, size_t n, uint64_t perm)
 {
-	return exo_protect(EXO_CAP_SELF, va, n, perm);
+	uint64_t cow_perm = (perm & ~(uint64_t)EXO_PTE_W) | EXOS_PTE_COW;
+	for (size_t i = 0; i < n;) {
+		bool cow = exos_pte(va + i * PAGE) & EXOS_PTE_COW;
+		size_t j = i + 1;
+		while (j < n && (bool)(exos_pte(va + j * PAGE) & EXOS_PTE_COW) == cow)
+			j++;
+		long r = exo_protect(EXO_CAP_SELF, va + i * PAGE, j - i, cow ? cow_perm : perm);
+		if (r < 0)
+			return r;
+		i = j;
+	}
+	return 0;
 }
 
 /* Maps the present pages of a span at va + delta (same pages, same
@@ -636,12 +651,17 @@ static long unpark(uint64_t lo, uint64_t hi, uint64_t perm)
 			uint32_t first;
 			long slot = exos_frame_cap(parked[i].pfn, &first);
 
+			/* a frame another process still maps (a fork's) comes back
+			 * copy-on-write */
+			uint64_t p = exos_pages()[parked[i].pfn].refs && (perm & EXO_PTE_W)
+			                     ? (perm & ~(uint64_t)EXO_PTE_W) | EXOS_PTE_COW
+			                     : perm;
 			if (slot >= 0)
 				ops[k++] = (struct exo_map_op){.va = parked[i].va,
 				                               .cap = (int32_t)slot,
 				                               .first = first,
 				                               .npages = 1,
-				                               .perm = perm};
+				                               .perm = p};
 			parked_drop(i);
 			if (k < BATCH)
 				continue;

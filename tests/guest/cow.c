@@ -2,7 +2,9 @@
  * (EXOS_PTE_COW = EXO_PTE_SW0).  Two virtual pages share one physical page,
  * both read-only + COW; a write to one copies it: the other keeps its contents
  * and the two now map different physical pages (seen in UVPT).  The last
- * sharer's write fault just makes its page writable again. */
+ * sharer's write fault just makes its page writable again.  A fault that an
+ * upcall delivered on top of its frame served first (it wrote the page too)
+ * is only run again when its own frame is dispatched. */
 #define TEST_NAME "cow"
 #include <exos/vm.h>
 
@@ -10,6 +12,8 @@
 
 #define A 0x300000000ul
 #define B 0x300100000ul
+#define C 0x300200000ul
+#define D 0x300300000ul
 
 int main(void)
 {
@@ -52,5 +56,26 @@ int main(void)
 	CHECK(exos_vm_cow_faults - f0 == 3 && exos_pfn(B + 4096) != exos_pfn(A + 4096),
 	      "second page, written through B: copied");
 	CHECK(a[512 + 1] == 0x5150000u + 513, "A's second page is unchanged");
+
+	/* A write fault on a shared page whose frame is not dispatched yet, and
+	 * an upcall on top of it (EXO_EV_RESUME after a preemption) whose
+	 * handler writes the same page and so copies it.  The older frame then
+	 * finds the page writable: it was served, the access runs again (it
+	 * used to kill the program: qemu-linux.fork, once in ~10 runs). */
+	volatile uint64_t *c = (volatile uint64_t *)C, *d = (volatile uint64_t *)D;
+	RET(exos_map_range(C, 1, EXO_PTE_W | EXO_PTE_NX), 0, "map a page at C");
+	c[1] = 0x5151;
+	RET(exos_vm_share_cow(D, C, 1), 0, "share it copy-on-write at D");
+	struct exo_xframe f = {.vector = 14, .err = 3, .addr = C + 8, .rip = (uint64_t)main};
+	struct exos_regs regs = {0};
+	CHECK(!exos_vm_fault_served(&f), "its write fault is not served yet");
+	c[1] = 0x11; /* the upcall's write: copies C */
+	CHECK(exos_vm_cow_faults - f0 == 4 && exos_vm_fault_served(&f),
+	      "after the upcall's copy it is");
+	exos_exception_dispatch(&f, &regs);
+	CHECK(exos_vm_cow_faults - f0 == 4 && c[1] == 0x11 && d[1] == 0x5151,
+	      "its frame dispatched: no second copy, nothing lost, and we live");
+	f.err = 0x13; /* an instruction fetch from a no-execute page is not */
+	CHECK(!exos_vm_fault_served(&f), "a fetch from an NX page is not served");
 	return check_done();
 }

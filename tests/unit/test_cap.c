@@ -1011,6 +1011,112 @@ START_TEST(runs_part)
 }
 END_TEST
 
+/* The kernel's rule (captab.c's cap_keep_page): a page capability that
+ * mappings or capabilities elsewhere still depend on outlives its holder. */
+static bool keep_page(const struct cap_system *cs, uint32_t node)
+{
+	const struct cap_node *n = &cs->nodes[node];
+	return n->type == EXO_CAP_PAGE && (n->bindings || n->first_child);
+}
+
+START_TEST(derive_at_slot)
+{
+	struct fixture f;
+	uint32_t root;
+
+	fx_init(&f, 16, 2);
+	root = node_at(&f, 0,
+	               cap_create_run(&f.cs, 0, EXO_CAP_PAGE,
+	                              EXO_RIGHT_READ | EXO_RIGHT_MAP | EXO_RIGHT_GRANT, 100, 8));
+	/* the slot asked for, however many are free below it */
+	ck_assert_int_eq(cap_derive_at(&f.cs, root, 1, EXO_RIGHT_READ, 0, 0, 700), 700);
+	ck_assert_uint_eq(f.pool[node_at(&f, 1, 700)].object, 100);
+	ck_assert_int_eq(cap_derive_at(&f.cs, root, 1, EXO_RIGHT_READ, 2, 3, 5), 5);
+	ck_assert_uint_eq(f.pool[node_at(&f, 1, 5)].object, 102);
+	ck_assert_uint_eq(f.pool[node_at(&f, 1, 5)].count, 3);
+	/* refusals: a slot in use, out of range, rights the parent lacks, frames
+	 * outside its run, a parent that is not live */
+	ck_assert_int_eq(cap_derive_at(&f.cs, root, 1, EXO_RIGHT_READ, 0, 0, 700), -EXO_EBUSY);
+	ck_assert_int_eq(cap_derive_at(&f.cs, root, 1, EXO_RIGHT_READ, 0, 0, EXO_CAP_SLOTS),
+	                 -EXO_EINVAL);
+	ck_assert_int_eq(cap_derive_at(&f.cs, root, 1, EXO_RIGHT_READ, 0, 0, -1), -EXO_EINVAL);
+	ck_assert_int_eq(cap_derive_at(&f.cs, root, 1, EXO_RIGHT_WRITE, 0, 0, 9), -EXO_EPERM);
+	ck_assert_int_eq(cap_derive_at(&f.cs, root, 1, EXO_RIGHT_READ, 6, 3, 9), -EXO_EINVAL);
+	ck_assert_int_eq(cap_derive_at(&f.cs, 15, 1, EXO_RIGHT_READ, 0, 0, 9), -EXO_EINVAL);
+	ck_assert_int_eq(cap_lookup(&f.cs, 1, 9), -1);
+	ck_assert_uint_eq(f.cs.live, 3);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(orphans)
+{
+	struct fixture f;
+	struct rec r;
+	uint32_t list[4];
+	uint32_t a, a1, b, c, d, d1;
+
+	fx_init(&f, 32, 3);
+	rec_init(&r, 32);
+	cap_orphans_init(&f.cs, list, 4);
+	a = create(&f, 0, EXO_RIGHTS_ALL, 1); /* lent: a capability derived elsewhere */
+	a1 = derive(&f, a, 1, EXO_RIGHT_READ);
+	b = create(&f, 0, EXO_RIGHTS_ALL, 2); /* ours alone */
+	c = create(&f, 0, EXO_RIGHTS_ALL, 3); /* mapped elsewhere with it (the rmap's count) */
+	f.pool[c].bindings = 2;
+	d = create(&f, 0, EXO_RIGHTS_ALL, 4); /* derived only into its own holder */
+	d1 = derive(&f, d, 0, EXO_RIGHT_READ);
+
+	cap_destroy_all_keeping(&f.cs, 0, rec_unbind, keep_page, &r);
+	ck_assert_int_eq(r.bad, 0);
+	ck_assert_uint_eq(f.tables[0].used, 0);
+	/* b and d1 went; a and c are orphans, out of every table; d, kept while d1
+	 * lived, is freed by the reap */
+	ck_assert(!live(&f, b));
+	ck_assert(!live(&f, d1));
+	ck_assert(live(&f, a) && live(&f, c) && live(&f, a1));
+	ck_assert_uint_eq(f.pool[a].holder, CAP_HOLDER_KERNEL);
+	ck_assert_uint_eq(f.pool[a].slot, CAP_SLOT_ORPHAN);
+	ck_assert_int_eq(cap_lookup(&f.cs, 1, (int)f.pool[a1].slot), a1);
+	ck_assert_int_eq(cap_reap(&f.cs, rec_unbind, &r), 1);
+	ck_assert(!live(&f, d));
+	ck_assert_int_eq(f.cs.norphans, 2);
+	/* nothing changed: nothing to free */
+	ck_assert_int_eq(cap_reap(&f.cs, rec_unbind, &r), 0);
+	ck_assert(!f.cs.orphan_dirty);
+
+	/* a1's end frees a (its unbind called once, as for any destroy) */
+	rec_reset(&r);
+	ck_assert_int_eq(cap_destroy(&f.cs, a1, rec_unbind, &r), 0);
+	ck_assert(f.cs.orphan_dirty);
+	ck_assert_int_eq(cap_reap(&f.cs, rec_unbind, &r), 1);
+	ck_assert(!live(&f, a));
+	ck_assert_uint_eq(r.count[a], 1);
+	/* c goes with its last binding */
+	f.pool[c].bindings--;
+	cap_binding_gone(&f.cs, c);
+	ck_assert(!f.cs.orphan_dirty);
+	f.pool[c].bindings--;
+	cap_binding_gone(&f.cs, c);
+	ck_assert(f.cs.orphan_dirty);
+	ck_assert_int_eq(cap_reap(&f.cs, rec_unbind, &r), 1);
+	ck_assert(!live(&f, c));
+	ck_assert_int_eq(f.cs.norphans, 0);
+	ck_assert_uint_eq(f.cs.live, 0);
+	ck_assert_int_eq(r.bad, 0);
+
+	/* with no room for orphans, a holder's end revokes as before */
+	cap_orphans_init(&f.cs, list, 0);
+	a = create(&f, 0, EXO_RIGHTS_ALL, 1);
+	a1 = derive(&f, a, 1, EXO_RIGHT_READ);
+	cap_destroy_all_keeping(&f.cs, 0, rec_unbind, keep_page, &r);
+	ck_assert(!live(&f, a) && !live(&f, a1));
+	ck_assert_uint_eq(f.cs.live, 0);
+	rec_free(&r);
+	fx_free(&f);
+}
+END_TEST
+
 Suite *cap_suite(void)
 {
 	Suite *s = suite_create("cap");
@@ -1027,6 +1133,8 @@ Suite *cap_suite(void)
 	tcase_add_test(tc, pool_exhaustion);
 	tcase_add_test(tc, table_full);
 	tcase_add_test(tc, destroy_all_holder);
+	tcase_add_test(tc, derive_at_slot);
+	tcase_add_test(tc, orphans);
 	tcase_add_loop_test(tc, stress, 0, 4);
 	suite_add_tcase(s, tc);
 	return s;

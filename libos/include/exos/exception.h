@@ -56,9 +56,27 @@ long exos_set_upcall_events(unsigned events);
 void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r);
 
 /* Exceptions handled so far, and the current nesting depth (1 inside a
- * handler, 2 inside a handler of a fault in a handler, ...). */
-extern volatile uint64_t exos_exception_count;
-extern volatile int exos_exception_depth;
+ * handler, 2 inside a handler of a fault in a handler, ...).  They are
+ * written before a fault is served, so they live on a page of their own that
+ * a fork never shares copy-on-write (the child gets a fresh one,
+ * libos/linux/fork.c): a write there must not fault. */
+union exos_private_page {
+	struct {
+		volatile uint64_t exception_count;
+		volatile int exception_depth;
+		/* vm.c's copy-on-write frames: a 2 MiB run at EXOS_COW_WIN */
+		struct {
+			int32_t cap1; /* its slot + 1; 0: none */
+			uint32_t used;
+			uint64_t pfn;
+		} cow;
+		volatile uint32_t cow_busy; /* serving a copy-on-write fault */
+	} v;
+	char page[EXO_PAGE_SIZE];
+};
+extern union exos_private_page exos_private_page;
+#define exos_exception_count (exos_private_page.v.exception_count)
+#define exos_exception_depth (exos_private_page.v.exception_depth)
 
 /* The entry stub (xentry.S). */
 void exos_xentry(void);

@@ -209,9 +209,36 @@ static inline long exo_cap_revoke_part(int cap, uint64_t first, uint64_t count)
 	return exo_syscall3(EXO_SYS_CAP_REVOKE, cap, (long)first, (long)count);
 }
 
+/* EXO_SYS_CAP_GRANT_AT: n grants into the slots the ops name in env_cap's
+ * table; returns the number done. */
+static inline long exo_cap_grant_at(int env_cap, const struct exo_grant_op *ops, size_t n)
+{
+	return exo_syscall3(EXO_SYS_CAP_GRANT_AT, env_cap, (long)ops, (long)n);
+}
+
+/* The kernel writes results only into memory mapped writable (it refuses a
+ * copy-on-write page with EFAULT, as it cannot copy it: that is the libOS's
+ * policy), so a call's output buffer is written in ring 3 first, where a
+ * copy-on-write fault breaks the sharing. */
+static inline uint64_t exos_pte(uint64_t va);
+static inline void exos_touch_out(void *p, size_t n)
+{
+	uint64_t lo = (uint64_t)p & ~(EXO_PAGE_SIZE - 1), hi = (uint64_t)p + n;
+	for (uint64_t va = lo; n && va < hi && va >= lo; va += EXO_PAGE_SIZE) {
+		/* only copy-on-write pages (EXO_PTE_SW0, ExOS's mark): a bad
+		 * buffer still gets the kernel's EFAULT */
+		if ((exos_pte(va) & (EXO_PTE_P | EXO_PTE_W | EXO_PTE_SW0)) ==
+		    (EXO_PTE_P | EXO_PTE_SW0)) {
+			volatile char *c = (volatile char *)(va < (uint64_t)p ? (uint64_t)p : va);
+			*c = *c;
+		}
+	}
+}
+
 /* EXO_SYS_CAP_INFO: type, rights and object of a slot. */
 static inline long exo_cap_info(int cap, struct exo_cap_info *out)
 {
+	exos_touch_out(out, sizeof(*out));
 	return exo_syscall2(EXO_SYS_CAP_INFO, cap, (long)out);
 }
 
@@ -358,6 +385,7 @@ static inline long exo_wait(const struct exo_pred_term *t, size_t n)
  * were acquired (fewer when memory or slots ran out) or -EXO_E*. */
 static inline long exo_page_alloc(struct exo_page_grant *out, size_t n)
 {
+	exos_touch_out(out, n * sizeof(*out));
 	return exo_syscall2(EXO_SYS_PAGE_ALLOC, (long)out, (long)n);
 }
 
@@ -365,6 +393,7 @@ static inline long exo_page_alloc(struct exo_page_grant *out, size_t n)
  * (EXO_RUN_LARGE: 2 MiB-aligned); returns its slot, *out its first frame. */
 static inline long exo_run_alloc(struct exo_page_grant *out, size_t npages, unsigned flags)
 {
+	exos_touch_out(out, sizeof(*out));
 	return exo_syscall3(EXO_SYS_RUN_ALLOC, (long)out, (long)npages, (long)flags);
 }
 

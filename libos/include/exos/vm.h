@@ -22,6 +22,8 @@
  *   EXOS_SPAWN_WIN  0x7d00_0020_0000  exos_env_spawn's copy window (2 MiB)
  *   EXOS_PCT_STACK_LO 0x7d00_0040_0000  LRPC activation stack (lrpc.h), 4 pages
  *   EXOS_BLK_STATUS 0x7d00_0060_0000  the disk status page (blk.h), 1 page
+ *   EXOS_COW_WIN    0x7d00_0080_0000  the 2 MiB run copy-on-write copies are
+ *                                     made in (mapped whole, never shared)
  *   EXOS_BLK_BUF    0x7d01_0000_0000  block I/O buffers (blk.h), allocated upwards
  *   EXOS_SHARED_BASE 0x7d80_0000_0000  the Linux personality's region shared by all
  *                                     its processes (libos/linux/shared.c), up to
@@ -31,6 +33,7 @@
 #define EXOS_SCRATCH_PAGES   16
 #define EXOS_SPAWN_WIN       EXO_UL(0x7d0000200000)
 #define EXOS_SPAWN_WIN_PAGES 512
+#define EXOS_COW_WIN         EXO_UL(0x7d0000800000) /* vm.c's copy frames, 2 MiB */
 #define EXOS_SHARED_BASE     EXO_UL(0x7d8000000000)
 #define EXOS_SHARED_MAX      (EXO_UL(8) << 30)
 
@@ -64,12 +67,18 @@ long exos_unmap_range(uint64_t va, size_t npages);
  * EXO_SYS_PROTECT per EXO_MAP_BATCH pages.  Returns 0 or the first -EXO_E*. */
 long exos_protect_range(uint64_t va, size_t npages, uint64_t perm);
 
+/* Grants env_cap every page capability the tables below name, at the same
+ * slots (a fork's child).  Returns how many could not be granted, or -EXO_E*. */
+long exos_vm_grant_all(int env_cap);
+
 /* The libOS's pfn -> slot table. */
 long exos_page_cap(uint64_t pfn); /* slot, or -EXO_ENOENT */
 /* A 2 MiB-aligned run of EXO_LARGE_PAGES frames held through slot: its frames
  * are named (slot, pfn - first pfn).  False if it cannot be recorded. */
 bool exos_run_record(uint64_t pfn, int slot);
 void exos_run_forget(uint64_t pfn);
+/* A run of any size held through slot (frames named by their index in it). */
+bool exos_run_add(uint64_t pfn, uint64_t count, int slot);
 bool exos_in_run(uint64_t pfn); /* is frame pfn in a recorded run? */
 /* The slot naming frame pfn, and its index in that capability's run (*first):
  * a recorded 2 MiB run's, a single page's (exos_page_cap, *first = 0), or a
@@ -100,6 +109,16 @@ long exos_vm_share_cow(uint64_t dst, uint64_t src, size_t npages);
 /* The #PF policy, called by exos_exception_dispatch after the program's own
  * handler declined: demand-zero regions, then copy-on-write. */
 int exos_vm_fault(struct exo_xframe *f, struct exos_regs *r);
+
+/* Whether the entry for a #PF's address now allows the access that faulted.
+ * Then it was served after the fault was raised, and the access only has to
+ * run again: the kernel may deliver a prologue upcall (EXO_EV_RESUME after a
+ * preemption) on top of the fault's frame before its handler's first
+ * instruction, and that upcall's handler may write the same copy-on-write
+ * page (ExOS's own .bss is one after a fork) and so copy it first; or the TLB
+ * held a stale entry (x86 drops the faulting address's entry on a #PF).
+ * exos_exception_dispatch checks this before any handler. */
+bool exos_vm_fault_served(const struct exo_xframe *f);
 
 /* Faults served so far. */
 extern volatile uint64_t exos_vm_zero_faults, exos_vm_cow_faults;
