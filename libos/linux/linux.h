@@ -14,7 +14,7 @@
  *   signal.c   sigaction, sigprocmask, delivery of synchronous signals
  *   fs.c       the file layer's state and interfaces; its modules share
  *              vfs.h: fd.c descriptors, open.c, io.c reads and writes,
- *              poll.c, pipe.c, dev.c devices and the console, path.c
+ *              poll.c, pipe.c, unix_socket.c (AF_UNIX), dev.c devices and the console, path.c
  *              lookup and cwd, stat.c, dir.c, tree.c (calls that change the tree), tmpfs.c (/tmp)
  *   mm.c       regions, the page pool, user-memory checks, page faults
  *   mmap.c     brk, mmap, munmap, mprotect, mremap and friends
