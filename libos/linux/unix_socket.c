@@ -610,8 +610,6 @@ static void unlink_from(struct usock *s, uint8_t **bufs, int *nbufs)
 		p->shut = BOTH_SHUT;
 		if (used(s) || (s->flags & F_QUEUED))
 			p->err = LINUX_ECONNRESET;
-		if (s->flags & F_QUEUED) /* never accepted: Linux's client is not connected */
-			p->state = S_UNCONN;
 		p->peer = -1;
 		touch(p);
 	}
@@ -1036,7 +1034,7 @@ short usock_events(const struct ofile *of, short events)
 bool usock_term(const struct ofile *of, struct exo_pred_term *t)
 {
 	(void)of;
-	*t = linux_pred_word(&tbl->seq, EXO_PRED_NE, tbl->seq);
+	*t = linux_pred_word(&table()->seq, EXO_PRED_NE, tbl->seq);
 	return true;
 }
 

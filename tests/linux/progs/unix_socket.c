@@ -268,12 +268,70 @@ static void pair_misc(void)
 	close(sv[1]);
 }
 
+/* Endings: data before EOF, unread data resetting the peer, MSG_WAITALL across
+ * writes, SO_RCVTIMEO on a stream. */
+static void pair_endings(void)
+{
+	int sv[2];
+	char b[64];
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	CHECK(write(sv[0], "last words", 10) == 10 && shutdown(sv[0], SHUT_WR) == 0,
+	      "write, then SHUT_WR");
+	CHECK(read(sv[1], b, sizeof(b)) == 10 && read(sv[1], b, sizeof(b)) == 0,
+	      "the data, then EOF");
+	CHECK(write(sv[1], "back", 4) == 4 && read(sv[0], b, sizeof(b)) == 4,
+	      "the other way still open");
+	CHECK(write(sv[0], "unread", 6) == -1 && errno == EPIPE, "no more writes after SHUT_WR");
+	close(sv[0]);
+	close(sv[1]);
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	CHECK(write(sv[0], "never read", 10) == 10, "data the peer never reads");
+	close(sv[1]);
+	FAILS(read(sv[0], b, sizeof(b)), ECONNRESET, "closing with unread data resets the peer");
+	CHECK(read(sv[0], b, sizeof(b)) == 0, "then EOF");
+	int e = -1;
+	socklen_t l = sizeof(e);
+	CHECK(getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &e, &l) == 0 && e == 0, "SO_ERROR taken");
+	close(sv[0]);
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	pid_t p = fork_flushed();
+	if (p == 0) { /* three writes, apart */
+		close(sv[0]);
+		for (int i = 0; i < 3; i++) {
+			usleep(20000);
+			if (write(sv[1], "abcd", 4) != 4)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	CHECK(recv(sv[0], b, 12, MSG_WAITALL) == 12, "MSG_WAITALL waits for all 12 bytes");
+	CHECK(reap(p) == 0, "child status 0");
+	struct timeval tv = {0, 30000};
+	CHECK(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0, "SO_RCVTIMEO");
+	struct timeval got;
+	l = sizeof(got);
+	CHECK(getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &got, &l) == 0 && got.tv_sec == 0 &&
+	              got.tv_usec >= 30000 && got.tv_usec < 40000,
+	      "SO_RCVTIMEO read back (Linux rounds it to its ticks)");
+	CHECK(read(sv[0], b, sizeof(b)) == 0, "EOF once the child exited (not a timeout)");
+	close(sv[0]);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	FAILS(read(sv[0], b, sizeof(b)), EAGAIN, "a read times out");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void mode_pair(void)
 {
 	pair_stream();
 	pair_dgram();
 	pair_seqpacket();
 	pair_misc();
+	pair_endings();
 }
 
 /* ---- server ---- */
@@ -491,6 +549,57 @@ static void server_abstract(void)
 	close(s);
 }
 
+/* Datagrams to a path, from a forked child; a socket connected to another
+ * takes nothing from a third; a listener closed before it accepts. */
+static void server_dgram_path(const char *dir)
+{
+	char path[200], b[16];
+	snprintf(path, sizeof(path), "%s/dgram", dir);
+	struct sockaddr_un a = addr_of(path);
+	int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CHECK(bind(s, (struct sockaddr *)&a, sizeof(a)) == 0, "bind a datagram socket to a path");
+	pid_t p = fork_flushed();
+	if (p == 0) {
+		int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+		_exit(sendto(d, "from child", 10, 0, (struct sockaddr *)&a, sizeof(a)) != 10);
+	}
+	CHECK(recv(s, b, sizeof(b), 0) == 10 && reap(p) == 0, "a datagram from a child");
+	int c = socket(AF_UNIX, SOCK_DGRAM, 0), other = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CHECK(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0, "connect a datagram socket");
+	struct sockaddr_un got;
+	socklen_t gl = sizeof(got);
+	CHECK(getpeername(c, (struct sockaddr *)&got, &gl) == 0 && strcmp(got.sun_path, path) == 0,
+	      "its peer's name");
+	CHECK(send(c, "x", 1, 0) == 1 && recv(s, b, sizeof(b), 0) == 1, "send without a name");
+	struct sockaddr_un cn;
+	socklen_t cl = abstract_of(&cn, "exos-unix-socket-test-c");
+	CHECK(bind(c, (struct sockaddr *)&cn, cl) == 0, "name the connected one");
+	CHECK(connect(s, (struct sockaddr *)&cn, cl) == 0, "and connect the server to it");
+	FAILS(sendto(other, "y", 1, 0, (struct sockaddr *)&a, sizeof(a)), EPERM,
+	      "a third may not send to a connected socket");
+	struct sockaddr_un un = {.sun_family = AF_UNSPEC};
+	CHECK(connect(s, (struct sockaddr *)&un, sizeof(un)) == 0, "disconnect (AF_UNSPEC)");
+	CHECK(sendto(other, "y", 1, 0, (struct sockaddr *)&a, sizeof(a)) == 1, "then it may");
+	close(c);
+	close(other);
+	close(s);
+	unlink(path);
+
+	/* a listener closed with a connection nobody accepted */
+	snprintf(path, sizeof(path), "%s/gone", dir);
+	a = addr_of(path);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l, 1) == 0, "listen");
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(connect(c, (struct sockaddr *)&a, sizeof(a)) == 0, "connect");
+	close(l);
+	FAILS(recv(c, b, sizeof(b), MSG_DONTWAIT), ECONNRESET, "recv once the listener closed");
+	CHECK(recv(c, b, sizeof(b), MSG_DONTWAIT) == 0, "then EOF");
+	FAILS(send(c, "x", 1, MSG_NOSIGNAL), EPIPE, "send once the listener closed");
+	close(c);
+	unlink(path);
+}
+
 static void mode_server(void)
 {
 	char dir[] = "/tmp/exos-usock-XXXXXX";
@@ -500,6 +609,7 @@ static void mode_server(void)
 	}
 	server_path(dir);
 	server_abstract();
+	server_dgram_path(dir);
 	rmdir(dir);
 }
 
