@@ -17,8 +17,11 @@
  * only writable tree) as Linux makes it in the file system.  A socket
  * closed leaves its node, as on Linux (connect then gives ECONNREFUSED).
  *
- * Not done: control messages (SCM_RIGHTS, SCM_CREDENTIALS): sendmsg with one
- * fails with EOPNOTSUPP, recvmsg never returns any; MSG_OOB: EOPNOTSUPP. */
+ * SCM_RIGHTS carries sockets, pipes, the console and the stateless devices
+ * (a copy of the description, holding its reference while in flight, up to 8
+ * a message and 4 such messages queued to a socket: ETOOMANYREFS beyond);
+ * other kinds and SCM_CREDENTIALS fail with EOPNOTSUPP, never dropped.
+ * MSG_OOB: EOPNOTSUPP. */
 #include <string.h>
 
 #include <exos/sys.h>
@@ -60,6 +63,7 @@
 #define LINUX_ECONNRESET      104
 #define LINUX_EISCONN         106
 #define LINUX_ENOTCONN        107
+#define LINUX_ETOOMANYREFS    109
 #define LINUX_ECONNREFUSED    111
 
 #define AF_UNSPEC      0
@@ -85,27 +89,30 @@
 #define SHUT_RD   0
 #define SHUT_RDWR 2
 
-#define SOL_SOCKET    1
-#define SO_DEBUG      1
-#define SO_REUSEADDR  2
-#define SO_TYPE       3
-#define SO_ERROR      4
-#define SO_DONTROUTE  5
-#define SO_BROADCAST  6
-#define SO_SNDBUF     7
-#define SO_RCVBUF     8
-#define SO_KEEPALIVE  9
-#define SO_OOBINLINE  10
-#define SO_LINGER     13
-#define SO_PASSCRED   16
-#define SO_PEERCRED   17
-#define SO_RCVLOWAT   18
-#define SO_SNDLOWAT   19
-#define SO_RCVTIMEO   20
-#define SO_SNDTIMEO   21
-#define SO_ACCEPTCONN 30
-#define SO_PROTOCOL   38
-#define SO_DOMAIN     39
+#define SOL_SOCKET      1
+#define SCM_RIGHTS      1
+#define SCM_CREDENTIALS 2
+#define SCM_MAX_FD      253
+#define SO_DEBUG        1
+#define SO_REUSEADDR    2
+#define SO_TYPE         3
+#define SO_ERROR        4
+#define SO_DONTROUTE    5
+#define SO_BROADCAST    6
+#define SO_SNDBUF       7
+#define SO_RCVBUF       8
+#define SO_KEEPALIVE    9
+#define SO_OOBINLINE    10
+#define SO_LINGER       13
+#define SO_PASSCRED     16
+#define SO_PEERCRED     17
+#define SO_RCVLOWAT     18
+#define SO_SNDLOWAT     19
+#define SO_RCVTIMEO     20
+#define SO_SNDTIMEO     21
+#define SO_ACCEPTCONN   30
+#define SO_PROTOCOL     38
+#define SO_DOMAIN       39
 
 #define POLLRDHUP 0x2000
 
@@ -135,6 +142,29 @@ struct ucred {
 	uint32_t uid, gid;
 };
 
+/* SCM_RIGHTS: an open file description in flight, by value (a copy of the
+ * sender's, holding its reference on the socket or pipe end). */
+#define SOCK_ATTACH 4 /* messages carrying descriptions, queued to one socket */
+#define ATTACH_FDS  8 /* descriptions one message may carry */
+
+struct fdsnap {
+	uint8_t kind, stream;
+	uint16_t pad;
+	uint32_t flags;
+	int32_t node, dcur;
+};
+
+/* Descriptions attached to the bytes [pos, pos + len) of a socket's ring. */
+struct attach {
+	uint32_t pos, len, n;
+	struct fdsnap fd[ATTACH_FDS];
+};
+
+struct fdset {
+	uint32_t n;
+	struct fdsnap fd[ATTACH_FDS];
+};
+
 struct usock {
 	uint8_t type, state; /* SOCK_*, enum state */
 	uint8_t shut;        /* RCV_SHUT, SEND_SHUT */
@@ -143,18 +173,20 @@ struct usock {
 	int16_t peer;        /* -1: none */
 	int16_t next;        /* in a listener's queue of connections */
 	int16_t qhead, qtail;
-	uint16_t qlen;                /* LISTEN: connections waiting for accept */
-	uint32_t backlog;             /* LISTEN: qlen may exceed it by one, as on Linux */
-	int32_t err;                  /* SO_ERROR (positive) */
-	uint32_t sndbuf, rcvbuf;      /* what SO_SNDBUF, SO_RCVBUF report */
-	uint32_t opts;                /* boolean options set: bit SO_* */
-	int32_t linger[2];            /* SO_LINGER, reported as set */
-	uint64_t rcvtimeo, sndtimeo;  /* ns; 0: none */
-	struct ucred cred, peercred;  /* ours (at listen, connect), the peer's */
-	uint8_t *buf;                 /* SOCK_BUF bytes of ring; NULL until needed */
-	uint32_t head, tail;          /* free running: [tail, head) holds data */
-	uint32_t nrec;                /* records in it (datagrams, seqpackets) */
-	volatile uint64_t seq;        /* ++ at each change: what sleepers watch */
+	uint16_t qlen;               /* LISTEN: connections waiting for accept */
+	uint32_t backlog;            /* LISTEN: qlen may exceed it by one, as on Linux */
+	int32_t err;                 /* SO_ERROR (positive) */
+	uint32_t sndbuf, rcvbuf;     /* what SO_SNDBUF, SO_RCVBUF report */
+	uint32_t opts;               /* boolean options set: bit SO_* */
+	int32_t linger[2];           /* SO_LINGER, reported as set */
+	uint64_t rcvtimeo, sndtimeo; /* ns; 0: none */
+	struct ucred cred, peercred; /* ours (at listen, connect), the peer's */
+	uint8_t *buf;                /* SOCK_BUF bytes of ring; NULL until needed */
+	uint32_t head, tail;         /* free running: [tail, head) holds data */
+	uint32_t nrec;               /* records in it (datagrams, seqpackets) */
+	volatile uint64_t seq;       /* ++ at each change: what sleepers watch */
+	uint8_t natt;                /* att[0..natt): oldest first */
+	struct attach att[SOCK_ATTACH];
 	uint16_t alen, palen, keylen; /* our name's length (0: unbound), the peer's, the key's */
 	uint8_t addr[ADDR_MAX];       /* our name, as getsockname reports it */
 	uint8_t paddr[ADDR_MAX];      /* the peer's, as getpeername reports it */
@@ -584,24 +616,62 @@ static long sock_fd(struct usock *s, long flags)
 	return fd_new(of, flags & LINUX_O_CLOEXEC);
 }
 
-static void release(struct usock *s, uint8_t **bufs, int *nbufs);
+/* What a release leaves to do once the lock is dropped: buffers to free (the
+ * allocator takes the lock) and pipe ends whose last in-flight reference
+ * went (pipe.c takes it too). */
+struct trash {
+	uint8_t *bufs[NSOCK];
+	int nbufs;
+	struct fdsnap pipes[NSOCK];
+	int npipes;
+};
+
+static void release(struct usock *s, struct trash *t);
+
+/* Drops the reference a description in flight holds.  Under the lock. */
+static void snap_drop_locked(const struct fdsnap *f, struct trash *t)
+{
+	if (f->kind == K_SOCKET) {
+		struct usock *s = &tbl->s[f->dcur];
+		if (--s->refs == 0)
+			release(s, t);
+	} else if (f->kind == K_PIPE && t->npipes < NSOCK) {
+		t->pipes[t->npipes++] = *f;
+	}
+}
+
+static void trash_empty(struct trash *t)
+{
+	while (t->nbufs)
+		buf_free(t->bufs[--t->nbufs]);
+	while (t->npipes) {
+		const struct fdsnap *f = &t->pipes[--t->npipes];
+		struct ofile of = {
+		        .kind = K_PIPE, .stream = f->stream, .flags = f->flags, .node = -1};
+		pipe_close_end(&of);
+	}
+}
+
+/* Drops a reference (sock_new's, or an open file description's). */
+static void sock_unref(struct usock *s)
+{
+	struct trash t = {.nbufs = 0};
+	linux_shared_lock();
+	if (--s->refs == 0)
+		release(s, &t);
+	linux_shared_unlock();
+	trash_empty(&t);
+}
 
 /* Drops a reference taken by sock_new that never reached a descriptor. */
 static void sock_drop(struct usock *s)
 {
-	uint8_t *bufs[NSOCK];
-	int n = 0;
-	linux_shared_lock();
-	if (--s->refs == 0)
-		release(s, bufs, &n);
-	linux_shared_unlock();
-	while (n)
-		buf_free(bufs[--n]);
+	sock_unref(s);
 }
 
 /* ---- closing ---- */
 
-static void unlink_from(struct usock *s, uint8_t **bufs, int *nbufs)
+static void unlink_from(struct usock *s, struct trash *t)
 {
 	struct usock *p = at(s->peer);
 	if (conn_oriented(s) && p && p->peer == idx(s)) {
@@ -621,22 +691,29 @@ static void unlink_from(struct usock *s, uint8_t **bufs, int *nbufs)
 				touch(&tbl->s[i]);
 			}
 	if (s->buf)
-		bufs[(*nbufs)++] = s->buf;
+		t->bufs[t->nbufs++] = s->buf;
+	s->buf = NULL;
+	/* Descriptions in flight to us that nobody will read now. */
+	uint8_t natt = s->natt;
+	s->natt = 0;
+	for (int i = 0; i < natt; i++)
+		for (uint32_t k = 0; k < s->att[i].n; k++)
+			snap_drop_locked(&s->att[i].fd[k], t);
 }
 
 /* The last reference went: the socket and, if it listened, the connections
- * nobody accepted.  Under the lock; buffers to free after it. */
-static void release(struct usock *s, uint8_t **bufs, int *nbufs)
+ * nobody accepted.  Under the lock; t: what to do after it. */
+static void release(struct usock *s, struct trash *t)
 {
 	if (s->state == S_LISTEN)
 		while (s->qhead >= 0) {
 			struct usock *e = at(s->qhead);
 			s->qhead = e->next;
-			unlink_from(e, bufs, nbufs);
+			unlink_from(e, t);
 			e->state = S_FREE;
 			touch(e);
 		}
-	unlink_from(s, bufs, nbufs);
+	unlink_from(s, t);
 	s->state = S_FREE;
 	s->keylen = 0;
 	touch(s);
@@ -644,15 +721,7 @@ static void release(struct usock *s, uint8_t **bufs, int *nbufs)
 
 void usock_close(const struct ofile *of)
 {
-	uint8_t *bufs[NSOCK];
-	int n = 0;
-	struct usock *s = sock_of(of);
-	linux_shared_lock();
-	if (--s->refs == 0)
-		release(s, bufs, &n);
-	linux_shared_unlock();
-	while (n)
-		buf_free(bufs[--n]);
+	sock_unref(sock_of(of));
 }
 
 void usock_fork_end(const struct ofile *of, int delta)
@@ -685,8 +754,25 @@ struct send_args {
 	size_t n;  /* bytes in it */
 	int flags; /* MSG_* */
 	bool nonblock;
-	struct uname *to; /* sendto's name, or NULL */
+	struct uname *to;  /* sendto's name, or NULL */
+	struct fdset *fds; /* SCM_RIGHTS' descriptions, or NULL */
+	bool attached;     /* they went with the first bytes sent */
 };
+
+/* Queues a's descriptions with the bytes [pos, pos + len) of p's ring (once):
+ * false if p has too many messages carrying some already.  Under the lock. */
+static bool attach_to(struct usock *p, struct send_args *a, uint32_t pos, uint32_t len)
+{
+	if (!a->fds || !a->fds->n || a->attached)
+		return true;
+	if (p->natt == SOCK_ATTACH)
+		return false;
+	struct attach *t = &p->att[p->natt++];
+	t->pos = pos, t->len = len, t->n = a->fds->n;
+	memcpy(t->fd, a->fds->fd, sizeof(t->fd[0]) * t->n);
+	a->attached = true;
+	return true;
+}
 
 /* Why s cannot send to p now (a connection-oriented socket): -EPIPE etc., 0: it can. */
 static long stream_check(const struct usock *s)
@@ -701,7 +787,7 @@ static long stream_check(const struct usock *s)
 	return 0;
 }
 
-static long stream_send(struct usock *s, const struct send_args *a)
+static long stream_send(struct usock *s, struct send_args *a)
 {
 	size_t done = 0;
 	uint64_t deadline = deadline_of(s->sndtimeo);
@@ -713,6 +799,8 @@ static long stream_send(struct usock *s, const struct send_args *a)
 		size_t k = 0;
 		if (!err) {
 			k = room(p) < a->n - done ? room(p) : a->n - done;
+			if (k && !attach_to(p, a, p->head, (uint32_t)k))
+				err = -LINUX_ETOOMANYREFS, k = 0;
 			uio_move(a->u, done, p, 0, k, true);
 			if (k)
 				touch(p);
@@ -737,7 +825,7 @@ static long stream_send(struct usock *s, const struct send_args *a)
 }
 
 /* Where a datagram goes: the socket, with the lock held; or -E*. */
-static long dgram_target(struct usock *s, const struct send_args *a, struct usock **out)
+static long dgram_target(struct usock *s, struct send_args *a, struct usock **out)
 {
 	if (a->to) {
 		long r = lookup_locked(a->to, s->type, out);
@@ -765,14 +853,16 @@ static long dgram_target(struct usock *s, const struct send_args *a, struct usoc
 }
 
 /* One message (datagram or seqpacket) into p's ring, whole, or not at all.
- * Under the lock.  1 sent, 0 full. */
-static int record_put(struct usock *s, struct usock *p, const struct send_args *a)
+ * Under the lock.  1 sent, 0 full, -ETOOMANYREFS. */
+static int record_put(struct usock *s, struct usock *p, struct send_args *a)
 {
 	uint32_t need = REC_HDR + s->alen + (uint32_t)a->n;
 	/* Unconnected datagrams queue up to max_dgram_qlen (+1, as Linux counts). */
 	bool limited = p->type == SOCK_DGRAM && p->peer != idx(s);
 	if (room(p) < need || (limited && p->nrec > DGRAM_QLEN))
 		return 0;
+	if (!attach_to(p, a, p->head, need))
+		return -LINUX_ETOOMANYREFS;
 	struct rec_hdr h = {(uint32_t)a->n, s->alen, 0};
 	ring_in(p, &h, sizeof(h));
 	ring_in(p, s->addr, s->alen);
@@ -782,7 +872,7 @@ static int record_put(struct usock *s, struct usock *p, const struct send_args *
 	return 1;
 }
 
-static long record_send(struct usock *s, const struct send_args *a)
+static long record_send(struct usock *s, struct send_args *a)
 {
 	uint64_t deadline = deadline_of(s->sndtimeo);
 	if (REC_HDR + ADDR_MAX + a->n > SOCK_BUF || a->n > s->sndbuf - 32)
@@ -809,7 +899,7 @@ static long record_send(struct usock *s, const struct send_args *a)
 		uint64_t seq = p->seq;
 		linux_shared_unlock();
 		if (sent)
-			return (long)a->n;
+			return sent < 0 ? sent : (long)a->n;
 		if (a->nonblock)
 			return -LINUX_EAGAIN;
 		if ((r = wait_change(p, seq, deadline)) < 0)
@@ -817,26 +907,170 @@ static long record_send(struct usock *s, const struct send_args *a)
 	}
 }
 
-static long do_send(struct ofile *of, const struct uio *u, int flags, struct uname *to)
+static long send_one(struct usock *s, struct send_args *a)
 {
-	struct usock *s = sock_of(of);
-	if (flags & MSG_OOB)
-		return -LINUX_EOPNOTSUPP;
-	long n = uio_total(u);
-	if (n < 0)
-		return n;
-	if (uio_ok(u, (size_t)n, false) < (size_t)n)
-		return -LINUX_EFAULT;
-	struct send_args a = {u, (size_t)n, flags,
-	                      (of->flags & LINUX_O_NONBLOCK) || (flags & MSG_DONTWAIT), to};
 	if (conn_oriented(s)) {
 		if (s->type == SOCK_SEQPACKET)
-			return record_send(s, &a); /* a name, if any, is ignored */
-		if (to) /* Linux: a name on a connected stream is EISCONN, else EOPNOTSUPP */
+			return record_send(s, a); /* a name, if any, is ignored */
+		if (a->to) /* Linux: a name on a connected stream is EISCONN, else EOPNOTSUPP */
 			return s->state == S_CONN ? -LINUX_EISCONN : -LINUX_EOPNOTSUPP;
-		return stream_send(s, &a);
+		return stream_send(s, a);
 	}
-	return record_send(s, &a);
+	return record_send(s, a);
+}
+
+static void snaps_drop(struct fdset *fs);
+
+/* fds: SCM_RIGHTS' descriptions with their references (dropped if they do
+ * not go), or NULL. */
+static long do_send(struct ofile *of, const struct uio *u, int flags, struct uname *to,
+                    struct fdset *fds)
+{
+	struct usock *s = sock_of(of);
+	long n = flags & MSG_OOB ? -LINUX_EOPNOTSUPP : uio_total(u);
+	if (n >= 0 && uio_ok(u, (size_t)n, false) < (size_t)n)
+		n = -LINUX_EFAULT;
+	struct send_args a = {.u = u,
+	                      .n = (size_t)n,
+	                      .flags = flags,
+	                      .nonblock = (of->flags & LINUX_O_NONBLOCK) || (flags & MSG_DONTWAIT),
+	                      .to = to,
+	                      .fds = fds};
+	long r = n < 0 ? n : send_one(s, &a);
+	if (fds && fds->n && !a.attached)
+		snaps_drop(fds); /* not sent, or a stream write of nothing: Linux drops them too */
+	return r;
+}
+
+/* ---- passing descriptions (SCM_RIGHTS) ---- */
+
+/* The kinds whose state is in the shared region or that have none: a copy
+ * of the description means the same thing in any process.  Others (files,
+ * directories, eventfd, epoll, timerfd) wait for open file descriptions in
+ * the shared region. */
+static bool carried(uint8_t kind)
+{
+	return kind == K_SOCKET || kind == K_PIPE || kind == K_CONSOLE || kind == K_NULL ||
+	       kind == K_ZERO || kind == K_FULL || kind == K_RANDOM;
+}
+
+struct cmsg_hdr {
+	uint64_t len;
+	int32_t level, type;
+};
+
+/* A sendmsg's control messages: SCM_RIGHTS' descriptions into fs (no
+ * references taken yet).  0 or -E*: SCM_CREDENTIALS is not carried
+ * (EOPNOTSUPP, never dropped), nor are descriptions of other kinds. */
+static long cmsg_in(uint64_t uctl, uint64_t len, struct fdset *fs)
+{
+	struct cmsg_hdr h;
+	fs->n = 0;
+	for (uint64_t off = 0; off + sizeof(h) <= len; off += (h.len + 7) & ~7ul) {
+		if (linux_copy_from_user(&h, uctl + off, sizeof(h)) < 0)
+			return -LINUX_EFAULT;
+		if (h.len < sizeof(h) || h.len > len - off)
+			return -LINUX_EINVAL;
+		if (h.level != SOL_SOCKET) /* Linux ignores other levels on a socket */
+			continue;
+		if (h.type == SCM_CREDENTIALS)
+			return -LINUX_EOPNOTSUPP;
+		if (h.type != SCM_RIGHTS)
+			return -LINUX_EINVAL;
+		uint64_t k = (h.len - sizeof(h)) / sizeof(int32_t);
+		if (fs->n + k > SCM_MAX_FD)
+			return -LINUX_EINVAL;
+		if (fs->n + k > ATTACH_FDS)
+			return -LINUX_ETOOMANYREFS;
+		for (uint64_t i = 0; i < k; i++) {
+			int32_t fd;
+			const struct ofile *f;
+			if (linux_copy_from_user(&fd, uctl + off + sizeof(h) + i * 4, 4) < 0)
+				return -LINUX_EFAULT;
+			if (!(f = getf(fd)))
+				return -LINUX_EBADF;
+			if (!carried(f->kind))
+				return -LINUX_EOPNOTSUPP;
+			fs->fd[fs->n++] = (struct fdsnap){.kind = f->kind,
+			                                  .stream = f->stream,
+			                                  .flags = f->flags,
+			                                  .node = f->node,
+			                                  .dcur = f->dcur};
+		}
+	}
+	return 0;
+}
+
+/* In flight, a description holds what an open one holds: its socket, its pipe end. */
+static void snaps_hold(const struct fdset *fs)
+{
+	for (uint32_t i = 0; i < fs->n; i++)
+		if (fs->fd[i].kind == K_PIPE) {
+			struct ofile of = {.kind = K_PIPE,
+			                   .stream = fs->fd[i].stream,
+			                   .flags = fs->fd[i].flags,
+			                   .node = -1};
+			pipe_fork_end(&of, 1);
+		}
+	linux_shared_lock();
+	for (uint32_t i = 0; i < fs->n; i++)
+		if (fs->fd[i].kind == K_SOCKET)
+			tbl->s[fs->fd[i].dcur].refs++;
+	linux_shared_unlock();
+}
+
+static void snaps_drop(struct fdset *fs)
+{
+	struct trash t = {.nbufs = 0};
+	linux_shared_lock();
+	for (uint32_t i = 0; i < fs->n; i++)
+		snap_drop_locked(&fs->fd[i], &t);
+	linux_shared_unlock();
+	trash_empty(&t);
+	fs->n = 0;
+}
+
+/* Takes the descriptions attached at s's tail.  Under the lock. */
+static void detach(struct usock *s, struct fdset *got)
+{
+	got->n = s->att[0].n;
+	memcpy(got->fd, s->att[0].fd, sizeof(got->fd[0]) * got->n);
+	s->natt--;
+	memmove(&s->att[0], &s->att[1], sizeof(s->att[0]) * s->natt);
+}
+
+/* recvmsg: the descriptions received become descriptors, as many as the
+ * control buffer has room for (the rest are closed: MSG_CTRUNC).  Returns
+ * the control bytes used, or -EFAULT. */
+static long fds_out(struct fdset *got, uint64_t uctl, uint64_t len, bool cloexec, int *msg_flags)
+{
+	int32_t fds[ATTACH_FDS];
+	uint32_t i = 0, room = 0;
+	if (len > sizeof(struct cmsg_hdr))
+		room = (uint32_t)((len - sizeof(struct cmsg_hdr)) / sizeof(int32_t));
+	for (; i < got->n && i < room; i++) {
+		const struct fdsnap *f = &got->fd[i];
+		struct ofile *of = fd_lowest(0) >= 0 ? of_alloc(f->kind, f->node, f->flags) : NULL;
+		if (!of)
+			break;
+		of->stream = f->stream, of->dcur = f->dcur; /* it takes the reference in flight */
+		fds[i] = (int32_t)fd_new(of, cloexec);
+	}
+	if (i < got->n) {
+		struct fdset rest = {.n = got->n - i};
+		memcpy(rest.fd, got->fd + i, sizeof(rest.fd[0]) * rest.n);
+		snaps_drop(&rest);
+		*msg_flags |= MSG_CTRUNC;
+	}
+	got->n = 0;
+	if (!i)
+		return 0;
+	struct cmsg_hdr h = {sizeof(h) + 4 * i, SOL_SOCKET, SCM_RIGHTS};
+	uint64_t space = sizeof(h) + ((4 * i + 7) & ~7u);
+	if (linux_copy_to_user(uctl, &h, sizeof(h)) < 0 ||
+	    linux_copy_to_user(uctl + sizeof(h), fds, 4 * i) < 0)
+		return -LINUX_EFAULT;
+	return (long)(space < len ? space : len);
 }
 
 /* ---- receiving ---- */
@@ -848,7 +1082,9 @@ struct recv_args {
 	bool nonblock;
 	uint8_t from[ADDR_MAX]; /* the sender's name (datagrams) */
 	uint16_t fromlen;
-	int msg_flags; /* MSG_TRUNC */
+	int msg_flags;    /* MSG_TRUNC, MSG_CTRUNC */
+	bool want_fds;    /* recvmsg: descriptions received become descriptors */
+	struct fdset got; /* the descriptions that came with the data */
 };
 
 /* What ends a wait for data with no data: 0 (EOF), -err, or 1: wait. */
@@ -884,6 +1120,15 @@ static long stream_recv(struct usock *s, struct recv_args *a)
 		}
 		size_t k = used(s) < ok ? used(s) : ok;
 		bool some = used(s) != 0; /* a read of 0 bytes returns when there is data */
+		/* Descriptions come with the first bytes of their write, and the read
+		 * stops at the end of that write, as Linux's does. */
+		bool stop = false;
+		if (k && !peek && s->natt && s->att[0].pos - s->tail < k) {
+			uint32_t end = s->att[0].pos + s->att[0].len - s->tail;
+			k = end < k ? end : k;
+			detach(s, &a->got);
+			stop = true;
+		}
 		long end = 1;
 		uint64_t seq = s->seq;
 		if (k) {
@@ -897,7 +1142,7 @@ static long stream_recv(struct usock *s, struct recv_args *a)
 			end = recv_end(s); /* EOF, or the error, once the data is read */
 		linux_shared_unlock();
 		done += k, ok -= k;
-		if (done && (done == a->n || !(a->flags & MSG_WAITALL) || peek || end <= 0))
+		if (done && (done == a->n || !(a->flags & MSG_WAITALL) || peek || end <= 0 || stop))
 			return (long)done;
 		if (end <= 0 || (some && a->n == 0))
 			return end <= 0 ? end : 0;
@@ -939,6 +1184,8 @@ static long record_recv(struct usock *s, struct recv_args *a)
 				a->msg_flags |= MSG_TRUNC;
 			got = (a->flags & MSG_TRUNC) ? (long)h.len : (long)k;
 			if (!(a->flags & MSG_PEEK)) {
+				if (s->natt && s->att[0].pos == s->tail)
+					detach(s, &a->got);
 				s->tail += REC_HDR + h.alen + h.len;
 				s->nrec--;
 				touch(s);
@@ -971,7 +1218,11 @@ static long do_recv(struct ofile *of, struct recv_args *a)
 	a->nonblock = (of->flags & LINUX_O_NONBLOCK) || (a->flags & MSG_DONTWAIT);
 	a->fromlen = 0;
 	a->msg_flags = 0;
-	return s->type == SOCK_STREAM ? stream_recv(s, a) : record_recv(s, a);
+	a->got.n = 0;
+	long r = s->type == SOCK_STREAM ? stream_recv(s, a) : record_recv(s, a);
+	if (a->got.n && !a->want_fds)
+		snaps_drop(&a->got); /* read, recv: no room for them, so closed (Linux) */
+	return r;
 }
 
 /* ---- the file layer's calls ---- */
@@ -986,7 +1237,7 @@ long usock_read(const struct ofile *of, uint64_t dst, size_t n, bool user)
 long usock_write(const struct ofile *of, uint64_t src, size_t n, bool user)
 {
 	struct uio u = {.one = {src, n}, .user = user};
-	return do_send((struct ofile *)of, &u, 0, NULL);
+	return do_send((struct ofile *)of, &u, 0, NULL, NULL);
 }
 
 long usock_readv(const struct ofile *of, uint64_t uiov, long cnt)
@@ -1003,7 +1254,7 @@ long usock_writev(const struct ofile *of, uint64_t uiov, long cnt)
 	if (cnt < 0 || cnt > UIO_MAXIOV)
 		return -LINUX_EINVAL;
 	struct uio u = {.uiov = uiov, .cnt = cnt, .user = true};
-	return do_send((struct ofile *)of, &u, 0, NULL);
+	return do_send((struct ofile *)of, &u, 0, NULL, NULL);
 }
 
 /* Linux's unix_poll and unix_dgram_poll. */
@@ -1446,7 +1697,8 @@ struct linux_msghdr {
 	int32_t flags, pad1;
 };
 
-static long send_to(struct ofile *of, const struct uio *u, long flags, long uaddr, long alen)
+static long send_to(struct ofile *of, const struct uio *u, long flags, long uaddr, long alen,
+                    struct fdset *fds)
 {
 	struct uname nm;
 	if (uaddr && alen) {
@@ -1454,7 +1706,9 @@ static long send_to(struct ofile *of, const struct uio *u, long flags, long uadd
 		if (r < 0)
 			return r;
 	}
-	return do_send(of, u, (int)flags, uaddr && alen ? &nm : NULL);
+	if (fds)
+		snaps_hold(fds);
+	return do_send(of, u, (int)flags, uaddr && alen ? &nm : NULL, fds);
 }
 
 SYS(sys_sendto)
@@ -1463,7 +1717,7 @@ SYS(sys_sendto)
 	GETSOCK(a1);
 	(void)s;
 	struct uio u = {.one = {(uint64_t)a2, (uint64_t)a3}, .user = true};
-	return send_to(of, &u, a4, a5, a6);
+	return send_to(of, &u, a4, a5, a6, NULL);
 }
 
 SYS(sys_sendmsg)
@@ -1476,12 +1730,12 @@ SYS(sys_sendmsg)
 		return -LINUX_EFAULT;
 	if (m.iovlen > UIO_MAXIOV)
 		return -LINUX_EMSGSIZE;
-	/* Control messages (SCM_RIGHTS, SCM_CREDENTIALS) are not carried:
-	 * refused, never dropped.  Less than a cmsghdr holds none. */
-	if (m.controllen >= 16)
-		return -LINUX_EOPNOTSUPP;
+	struct fdset fds;
+	long r = cmsg_in(m.control, m.controllen, &fds);
+	if (r < 0)
+		return r;
 	struct uio u = {.uiov = m.iov, .cnt = (long)m.iovlen, .user = true};
-	return send_to(of, &u, a3, (long)m.name, m.namelen);
+	return send_to(of, &u, a3, (long)m.name, m.namelen, fds.n ? &fds : NULL);
 }
 
 /* recvfrom's and recvmsg's name: the sender's, for a datagram. */
@@ -1525,10 +1779,13 @@ SYS(sys_recvmsg)
 	if (m.iovlen > UIO_MAXIOV)
 		return -LINUX_EMSGSIZE;
 	struct uio u = {.uiov = m.iov, .cnt = (long)m.iovlen, .user = true};
-	struct recv_args a = {.u = &u, .flags = (int)a3};
+	struct recv_args a = {.u = &u, .flags = (int)a3, .want_fds = true};
 	long r = do_recv(of, &a);
 	if (r < 0)
 		return r;
+	long ctl = fds_out(&a.got, m.control, m.controllen, a3 & MSG_CMSG_CLOEXEC, &a.msg_flags);
+	if (ctl < 0)
+		return ctl;
 	int32_t namelen = 0;
 	if (m.name && s->type == SOCK_DGRAM && a.fromlen) { /* unnamed sender: 0 */
 		size_t k = (size_t)m.namelen < a.fromlen ? (size_t)m.namelen : a.fromlen;
@@ -1537,7 +1794,7 @@ SYS(sys_recvmsg)
 		namelen = a.fromlen;
 	}
 	m.namelen = namelen;
-	m.controllen = 0; /* no control messages ever come */
+	m.controllen = (uint64_t)ctl;
 	m.flags = a.msg_flags;
 	if (linux_copy_to_user((uint64_t)a2, &m, sizeof(m)) < 0)
 		return -LINUX_EFAULT;

@@ -12,6 +12,9 @@
  *             that sleeps until another process writes; select and epoll
  *   errors    the error paths: bad types, families, protocols, names, calls
  *             on the wrong kind of socket or descriptor, options
+ *   rights    SCM_RIGHTS: a pipe end and a socket passed to a forked child, the
+ *             control bytes, MSG_CTRUNC, MSG_CMSG_CLOEXEC, a read that drops
+ *             them (the pipe's writer gone: EOF), seqpackets, EBADF
  * Only deterministic lines are printed; children report through exit statuses. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -782,6 +785,141 @@ static void mode_errors(void)
 	close(d);
 }
 
+/* ---- rights ---- */
+
+/* Sends byte c with the descriptors fds[0..n) attached. */
+static long send_fds(int s, char c, const int *fds, int n)
+{
+	union {
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec v = {&c, 1};
+	struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1};
+	if (n) {
+		memset(&u, 0, sizeof(u));
+		m.msg_control = u.buf;
+		m.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(n * sizeof(int));
+		memcpy(CMSG_DATA(h), fds, n * sizeof(int));
+	}
+	return sendmsg(s, &m, 0);
+}
+
+/* Receives descriptors into fds (the count) with a control buffer of `room`
+ * bytes, the data into b (its length in *len); msg_flags and msg_controllen
+ * into *mflags, *ctl. */
+static int recv_fds(int s, char *b, long *len, int *fds, size_t room, int flags, int *mflags,
+                    size_t *ctl)
+{
+	union {
+		char buf[CMSG_SPACE(8 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec v = {b, (size_t)*len};
+	struct msghdr m = {
+	        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = room};
+	*len = recvmsg(s, &m, flags);
+	*mflags = m.msg_flags;
+	*ctl = m.msg_controllen;
+	int n = 0;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); *len >= 0 && h; h = CMSG_NXTHDR(&m, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+			int k = (int)((h->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			memcpy(fds + n, CMSG_DATA(h), k * sizeof(int));
+			n += k;
+		}
+	return n;
+}
+
+static void mode_rights(void)
+{
+	int sv[2], pf[2], dv[2], fds[8], mf;
+	char b[16];
+	long len;
+	size_t ctl;
+	/* to a child forked before the descriptors existed */
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+	pid_t p = fork_flushed();
+	if (p == 0) {
+		close(sv[0]);
+		len = sizeof(b);
+		int n = recv_fds(sv[1], b, &len, fds, CMSG_SPACE(2 * sizeof(int)), MSG_CMSG_CLOEXEC,
+		                 &mf, &ctl);
+		if (n != 2 || len != 1 || fcntl(fds[0], F_GETFD) != FD_CLOEXEC)
+			_exit(1);
+		if (write(fds[0], "through a passed pipe", 21) != 21)
+			_exit(2);
+		if (send(fds[1], "and a socket", 12, 0) != 12)
+			_exit(3);
+		_exit(0);
+	}
+	close(sv[1]);
+	CHECK(pipe(pf) == 0 && socketpair(AF_UNIX, SOCK_DGRAM, 0, dv) == 0, "a pipe, a socketpair");
+	int pass[2] = {pf[1], dv[1]};
+	CHECK(send_fds(sv[0], 'x', pass, 2) == 1, "sendmsg SCM_RIGHTS: a pipe end and a socket");
+	close(pf[1]);
+	close(dv[1]);
+	char got[32] = {0};
+	CHECK(read(pf[0], got, sizeof(got)) == 21 && strcmp(got, "through a passed pipe") == 0,
+	      "the child wrote through the pipe");
+	CHECK(recv(dv[0], got, sizeof(got), 0) == 12, "and sent through the socket");
+	CHECK(reap(p) == 0, "child status 0");
+	CHECK(read(pf[0], got, sizeof(got)) == 0,
+	      "the pipe's last writer went with the child: EOF");
+	close(pf[0]);
+	close(dv[0]);
+
+	/* in one process: control bytes, MSG_CTRUNC, a read that drops them */
+	CHECK(pipe(pf) == 0, "pipe");
+	int two[2] = {pf[1], pf[1]};
+	int ps[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, ps);
+	CHECK(send_fds(ps[0], 'a', two, 1) == 1 && send_fds(ps[0], 'b', NULL, 0) == 1,
+	      "a byte with a descriptor, one without");
+	len = sizeof(b);
+	int n = recv_fds(ps[1], b, &len, fds, CMSG_SPACE(sizeof(int)), 0, &mf, &ctl);
+	CHECK(n == 1 && len == 1 && ctl == CMSG_SPACE(sizeof(int)) && !(mf & MSG_CTRUNC),
+	      "recvmsg: 1 descriptor, the read stops after its byte, controllen %zu", ctl);
+	CHECK(fcntl(fds[0], F_GETFD) == 0, "no MSG_CMSG_CLOEXEC: not close-on-exec");
+	close(fds[0]);
+	len = sizeof(b);
+	CHECK(recv_fds(ps[1], b, &len, fds, CMSG_SPACE(sizeof(int)), 0, &mf, &ctl) == 0 &&
+	              len == 1 && ctl == 0,
+	      "then the byte without");
+	CHECK(send_fds(ps[0], 'c', two, 2) == 1, "two descriptors");
+	len = sizeof(b);
+	n = recv_fds(ps[1], b, &len, fds, CMSG_LEN(sizeof(int)), 0, &mf, &ctl);
+	CHECK(n == 1 && (mf & MSG_CTRUNC) && ctl == CMSG_LEN(sizeof(int)),
+	      "room for one: one, and MSG_CTRUNC");
+	close(fds[0]);
+	CHECK(send_fds(ps[0], 'd', two, 1) == 1, "one more");
+	close(pf[1]);
+	CHECK(read(ps[1], b, sizeof(b)) == 1, "read() takes the byte, closing the descriptor");
+	CHECK(read(pf[0], b, sizeof(b)) == 0, "so every writer is gone: EOF");
+	close(pf[0]);
+
+	/* datagrams carry them with their message; errors */
+	socketpair(AF_UNIX, SOCK_SEQPACKET, 0, dv);
+	CHECK(send_fds(dv[0], 'e', &ps[0], 1) == 1, "seqpacket with a descriptor");
+	len = sizeof(b);
+	CHECK(recv_fds(dv[1], b, &len, fds, CMSG_SPACE(2 * sizeof(int)), 0, &mf, &ctl) == 1 &&
+	              len == 1,
+	      "received with it");
+	CHECK(write(fds[0], "z", 1) == 1 && read(ps[1], b, 1) == 1, "the socket received works");
+	close(fds[0]);
+	int bad = 1000;
+	FAILS(send_fds(dv[0], 'f', &bad, 1), EBADF, "SCM_RIGHTS of a closed descriptor");
+	close(dv[0]);
+	close(dv[1]);
+	close(ps[0]);
+	close(ps[1]);
+	close(sv[0]);
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -793,8 +931,10 @@ int main(int argc, char **argv)
 		mode_nonblock();
 	else if (strcmp(m, "errors") == 0)
 		mode_errors();
+	else if (strcmp(m, "rights") == 0)
+		mode_rights();
 	else {
-		fprintf(stderr, "usage: unix_socket pair|server|nonblock|errors\n");
+		fprintf(stderr, "usage: unix_socket pair|server|nonblock|errors|rights\n");
 		return 2;
 	}
 	return check_exit();
