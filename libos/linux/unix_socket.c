@@ -17,10 +17,11 @@
  * only writable tree) as Linux makes it in the file system.  A socket
  * closed leaves its node, as on Linux (connect then gives ECONNREFUSED).
  *
- * SCM_RIGHTS carries sockets, pipes, the console and the stateless devices
- * (a copy of the description, holding its reference while in flight, up to 8
- * a message and 4 such messages queued to a socket: ETOOMANYREFS beyond);
- * other kinds and SCM_CREDENTIALS fail with EOPNOTSUPP, never dropped.
+ * SCM_RIGHTS carries open file descriptions (shared, as on Linux: one offset),
+ * holding a reference while in flight, up to 8 a message and 4 such messages
+ * queued to a socket (ETOOMANYREFS beyond); eventfd, epoll and timerfd
+ * descriptions (per process) and SCM_CREDENTIALS fail with EOPNOTSUPP, never
+ * dropped.
  * MSG_OOB: EOPNOTSUPP. */
 #include <string.h>
 
@@ -142,16 +143,13 @@ struct ucred {
 	uint32_t uid, gid;
 };
 
-/* SCM_RIGHTS: an open file description in flight, by value (a copy of the
- * sender's, holding its reference on the socket or pipe end). */
+/* SCM_RIGHTS: open file descriptions in flight, each holding a reference
+ * (they live in the shared region, so any process can install them). */
 #define SOCK_ATTACH 4 /* messages carrying descriptions, queued to one socket */
 #define ATTACH_FDS  8 /* descriptions one message may carry */
 
 struct fdsnap {
-	uint8_t kind, stream;
-	uint16_t pad;
-	uint32_t flags;
-	int32_t node, dcur;
+	struct ofile *of;
 };
 
 /* Descriptions attached to the bytes [pos, pos + len) of a socket's ring. */
@@ -465,19 +463,20 @@ static long key_join(struct uname *nm, int dir, const char *name, size_t n)
 	return 0;
 }
 
-/* HOOK (lead, the tree in the shared region): the socket's node, S_IFSOCK
- * with 0777 less the umask as Linux makes it.  Through tmpfs.c's own
- * tmp_create, so it appears in listings, stat says "socket", unlink removes
- * it and a second bind finds it (EADDRINUSE); with a tree shared by all
- * processes that holds between processes too.  -LINUX_E* (ENOSPC...) */
+/* HOOK (the tree's owner: a socket-aware tmpfs may want its own call here):
+ * the socket's node, S_IFSOCK with 0777 less the umask as Linux makes it,
+ * through tmpfs.c's own tmp_create under the tree's lock, so it appears in
+ * listings, stat says "socket", unlink removes it and a second bind, in any
+ * process, finds it (EADDRINUSE).  -LINUX_E* (ENOSPC...) */
 static long make_node(int dir, const char *name, size_t n)
 {
 	long r = tmp_create(dir, name, n, ROOTFS_S_IFSOCK | (0777 & ~linux_umask()), NULL, 0);
 	return r == -LINUX_EEXIST ? -LINUX_EADDRINUSE : r;
 }
 
-/* bind's path: a name that does not exist yet, in /tmp; its node made. */
-static long bind_path(struct uname *nm, const struct usock *s)
+/* bind's path: a name that does not exist yet, in /tmp; its node made.
+ * The tree is every process's: looked at and changed under its lock. */
+static long bind_path_locked(struct uname *nm, const struct usock *s)
 {
 	int parent;
 	size_t n;
@@ -500,8 +499,16 @@ static long bind_path(struct uname *nm, const struct usock *s)
 	return make_node(parent, name, n);
 }
 
+static long bind_path(struct uname *nm, const struct usock *s)
+{
+	fs_lock();
+	long r = bind_path_locked(nm, s);
+	fs_unlock();
+	return r;
+}
+
 /* connect's and sendto's path: the node must be there and be a socket. */
-static long find_path(struct uname *nm)
+static long find_path_locked(struct uname *nm)
 {
 	proc_sync();
 	long r = rootfs_resolve(&root, cwd, path_of(nm), ROOTFS_FOLLOW, NULL);
@@ -514,6 +521,14 @@ static long find_path(struct uname *nm)
 		return -LINUX_ENAMETOOLONG;
 	nm->keylen = (uint16_t)k;
 	return 0;
+}
+
+static long find_path(struct uname *nm)
+{
+	fs_lock();
+	long r = find_path_locked(nm);
+	fs_unlock();
+	return r;
 }
 
 /* The socket bound to key, or NULL.  Abstract names are per type on Linux
@@ -616,40 +631,25 @@ static long sock_fd(struct usock *s, long flags)
 	return fd_new(of, flags & LINUX_O_CLOEXEC);
 }
 
-/* What a release leaves to do once the lock is dropped: buffers to free (the
- * allocator takes the lock) and pipe ends whose last in-flight reference
- * went (pipe.c takes it too). */
+/* What a release leaves to do once the socket is gone: buffers to free. */
 struct trash {
 	uint8_t *bufs[NSOCK];
 	int nbufs;
-	struct fdsnap pipes[NSOCK];
-	int npipes;
 };
 
 static void release(struct usock *s, struct trash *t);
 
-/* Drops the reference a description in flight holds.  Under the lock. */
+/* Drops the reference a description in flight holds (the lock nests). */
 static void snap_drop_locked(const struct fdsnap *f, struct trash *t)
 {
-	if (f->kind == K_SOCKET) {
-		struct usock *s = &tbl->s[f->dcur];
-		if (--s->refs == 0)
-			release(s, t);
-	} else if (f->kind == K_PIPE && t->npipes < NSOCK) {
-		t->pipes[t->npipes++] = *f;
-	}
+	(void)t;
+	of_put(f->of);
 }
 
 static void trash_empty(struct trash *t)
 {
 	while (t->nbufs)
 		buf_free(t->bufs[--t->nbufs]);
-	while (t->npipes) {
-		const struct fdsnap *f = &t->pipes[--t->npipes];
-		struct ofile of = {
-		        .kind = K_PIPE, .stream = f->stream, .flags = f->flags, .node = -1};
-		pipe_close_end(&of);
-	}
 }
 
 /* Drops a reference (sock_new's, or an open file description's). */
@@ -722,13 +722,6 @@ static void release(struct usock *s, struct trash *t)
 void usock_close(const struct ofile *of)
 {
 	sock_unref(sock_of(of));
-}
-
-void usock_fork_end(const struct ofile *of, int delta)
-{
-	linux_shared_lock();
-	sock_of(of)->refs = (uint16_t)(sock_of(of)->refs + delta);
-	linux_shared_unlock();
 }
 
 /* ---- waiting ---- */
@@ -944,14 +937,11 @@ static long do_send(struct ofile *of, const struct uio *u, int flags, struct una
 
 /* ---- passing descriptions (SCM_RIGHTS) ---- */
 
-/* The kinds whose state is in the shared region or that have none: a copy
- * of the description means the same thing in any process.  Others (files,
- * directories, eventfd, epoll, timerfd) wait for open file descriptions in
- * the shared region. */
+/* Every kind but those whose state is in the process's own tables
+ * (eventfd.c, epoll.c, timer.c): another process could not use them. */
 static bool carried(uint8_t kind)
 {
-	return kind == K_SOCKET || kind == K_PIPE || kind == K_CONSOLE || kind == K_NULL ||
-	       kind == K_ZERO || kind == K_FULL || kind == K_RANDOM;
+	return kind != K_EVENTFD && kind != K_EPOLL && kind != K_TIMERFD;
 }
 
 struct cmsg_hdr {
@@ -984,39 +974,26 @@ static long cmsg_in(uint64_t uctl, uint64_t len, struct fdset *fs)
 			return -LINUX_ETOOMANYREFS;
 		for (uint64_t i = 0; i < k; i++) {
 			int32_t fd;
-			const struct ofile *f;
+			struct ofile *f;
 			if (linux_copy_from_user(&fd, uctl + off + sizeof(h) + i * 4, 4) < 0)
 				return -LINUX_EFAULT;
 			if (!(f = getf(fd)))
 				return -LINUX_EBADF;
 			if (!carried(f->kind))
 				return -LINUX_EOPNOTSUPP;
-			fs->fd[fs->n++] = (struct fdsnap){.kind = f->kind,
-			                                  .stream = f->stream,
-			                                  .flags = f->flags,
-			                                  .node = f->node,
-			                                  .dcur = f->dcur};
+			fs->fd[fs->n++] = (struct fdsnap){f};
 		}
 	}
 	return 0;
 }
 
-/* In flight, a description holds what an open one holds: its socket, its pipe end. */
+/* In flight, a description is referenced as by a descriptor. */
 static void snaps_hold(const struct fdset *fs)
 {
+	fs_lock();
 	for (uint32_t i = 0; i < fs->n; i++)
-		if (fs->fd[i].kind == K_PIPE) {
-			struct ofile of = {.kind = K_PIPE,
-			                   .stream = fs->fd[i].stream,
-			                   .flags = fs->fd[i].flags,
-			                   .node = -1};
-			pipe_fork_end(&of, 1);
-		}
-	linux_shared_lock();
-	for (uint32_t i = 0; i < fs->n; i++)
-		if (fs->fd[i].kind == K_SOCKET)
-			tbl->s[fs->fd[i].dcur].refs++;
-	linux_shared_unlock();
+		fs->fd[i].of->refs++;
+	fs_unlock();
 }
 
 static void snaps_drop(struct fdset *fs)
@@ -1049,12 +1026,10 @@ static long fds_out(struct fdset *got, uint64_t uctl, uint64_t len, bool cloexec
 	if (len > sizeof(struct cmsg_hdr))
 		room = (uint32_t)((len - sizeof(struct cmsg_hdr)) / sizeof(int32_t));
 	for (; i < got->n && i < room; i++) {
-		const struct fdsnap *f = &got->fd[i];
-		struct ofile *of = fd_lowest(0) >= 0 ? of_alloc(f->kind, f->node, f->flags) : NULL;
-		if (!of)
+		if (fd_lowest(0) < 0)
 			break;
-		of->stream = f->stream, of->dcur = f->dcur; /* it takes the reference in flight */
-		fds[i] = (int32_t)fd_new(of, cloexec);
+		fds[i] =
+		        (int32_t)fd_new(got->fd[i].of, cloexec); /* takes the reference in flight */
 	}
 	if (i < got->n) {
 		struct fdset rest = {.n = got->n - i};
@@ -1258,7 +1233,7 @@ long usock_writev(const struct ofile *of, uint64_t uiov, long cnt)
 }
 
 /* Linux's unix_poll and unix_dgram_poll. */
-short usock_events(const struct ofile *of, short events)
+static short events_locked(const struct ofile *of, short events)
 {
 	const struct usock *s = sock_of(of), *p = at(s->peer);
 	short mask = 0;
@@ -1282,6 +1257,15 @@ short usock_events(const struct ofile *of, short events)
 	return (short)(mask & (events | LINUX_POLLERR | LINUX_POLLHUP));
 }
 
+/* Under the lock: all shared state is (the region is mapped lazily). */
+short usock_events(const struct ofile *of, short events)
+{
+	linux_shared_lock();
+	short r = events_locked(of, events);
+	linux_shared_unlock();
+	return r;
+}
+
 bool usock_term(const struct ofile *of, struct exo_pred_term *t)
 {
 	(void)of;
@@ -1292,9 +1276,10 @@ bool usock_term(const struct ofile *of, struct exo_pred_term *t)
 int usock_nread(const struct ofile *of)
 {
 	const struct usock *s = sock_of(of);
-	if (s->type == SOCK_STREAM)
-		return (int)used(s);
-	return s->nrec ? (int)rec_first(s).len : 0;
+	linux_shared_lock();
+	int n = s->type == SOCK_STREAM ? (int)used(s) : s->nrec ? (int)rec_first(s).len : 0;
+	linux_shared_unlock();
+	return n;
 }
 
 void usock_stat(int index, struct linux_stat *st)

@@ -38,8 +38,6 @@ bool usock_term(const struct ofile *of, struct exo_pred_term *t);
 int usock_nread(const struct ofile *of);
 /* The last reference to a description went (fd.c's of_put). */
 void usock_close(const struct ofile *of);
-/* fork: the child's copies of our descriptions hold the sockets too. */
-void usock_fork_end(const struct ofile *of, int delta);
 /* fstat of a socket: S_IFSOCK on sockfs. */
 void usock_stat(int index, struct linux_stat *st);
 

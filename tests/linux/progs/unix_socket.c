@@ -12,9 +12,10 @@
  *             that sleeps until another process writes; select and epoll
  *   errors    the error paths: bad types, families, protocols, names, calls
  *             on the wrong kind of socket or descriptor, options
- *   rights    SCM_RIGHTS: a pipe end and a socket passed to a forked child, the
- *             control bytes, MSG_CTRUNC, MSG_CMSG_CLOEXEC, a read that drops
- *             them (the pipe's writer gone: EOF), seqpackets, EBADF
+ *   rights    SCM_RIGHTS: a pipe end, a socket and a /tmp file (one offset)
+ *             passed to a forked child, the control bytes, MSG_CTRUNC,
+ *             MSG_CMSG_CLOEXEC, a read that drops them (the pipe's writer
+ *             gone: EOF), seqpackets, EBADF
  * Only deterministic lines are printed; children report through exit statuses. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -873,10 +874,30 @@ static void mode_rights(void)
 	close(pf[0]);
 	close(dv[0]);
 
+	/* a file of /tmp: the child gets the same description, so the same offset */
+	int ps[2];
+	char tmpl[] = "/tmp/exos-usock-file-XXXXXX";
+	int f = mkstemp(tmpl);
+	CHECK(f >= 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, ps) == 0,
+	      "a file in /tmp, a socketpair");
+	unlink(tmpl);
+	p = fork_flushed();
+	if (p == 0) {
+		close(ps[0]);
+		len = sizeof(b);
+		int k = recv_fds(ps[1], b, &len, fds, CMSG_SPACE(sizeof(int)), 0, &mf, &ctl);
+		_exit(k != 1 || write(fds[0], "abc", 3) != 3);
+	}
+	close(ps[1]);
+	CHECK(send_fds(ps[0], 'f', &f, 1) == 1 && reap(p) == 0, "the file passed, the child wrote");
+	CHECK(lseek(f, 0, SEEK_CUR) == 3, "our offset moved with the child's write: %ld",
+	      (long)lseek(f, 0, SEEK_CUR));
+	close(f);
+	close(ps[0]);
+
 	/* in one process: control bytes, MSG_CTRUNC, a read that drops them */
 	CHECK(pipe(pf) == 0, "pipe");
 	int two[2] = {pf[1], pf[1]};
-	int ps[2];
 	socketpair(AF_UNIX, SOCK_STREAM, 0, ps);
 	CHECK(send_fds(ps[0], 'a', two, 1) == 1 && send_fds(ps[0], 'b', NULL, 0) == 1,
 	      "a byte with a descriptor, one without");
