@@ -1121,7 +1121,10 @@ static long stream_recv(struct usock *s, struct recv_args *a)
 			return (long)done;
 		if (end <= 0 || (some && a->n == 0))
 			return end <= 0 ? end : 0;
-		if (k)
+		/* Data that came after ok was reckoned (outside the lock) is not
+		 * taken yet: the buffer is faulted in for it first.  Waiting on seq
+		 * instead would wait for a change that has already happened. */
+		if (k || some)
 			continue;
 		if (a->nonblock)
 			return done ? (long)done : -LINUX_EAGAIN;
