@@ -291,7 +291,7 @@ pct_run() {
 progress() { printf '%s\n' "suite.sh: $*" >&2; }
 # BENCH_ONLY (a list of exobench benchmarks) limits the suite to them, plus the PCT and
 # musl boot rows; BENCH_BOOT=0 leaves out the busybox, bash and stdin rows.
-benches=${BENCH_ONLY:-"nullproc getpid kcall segv prot1 prot100 unprot100 trap appel1 appel2 pipe pipe1 fork forkexec thread futex matmul touch retouch munmap mprotect malloc"}
+benches=${BENCH_ONLY:-"nullproc getpid kcall segv prot1 prot100 unprot100 trap appel1 appel2 pipe pipe1 unixsock fork forkexec thread futex matmul touch retouch munmap mprotect malloc"}
 for b in $benches; do
 	progress "$b"
 	exobench_run "$b" native
@@ -348,6 +348,7 @@ appel1|Appel-Li appel1|exosim:appel1|native:appel1
 appel2|Appel-Li appel2 (per page)|exosim:appel2|native:appel2
 pipe|pipe ping-pong, two processes|exosim:pipe|native:pipe
 pipe1|pipe write+read, one process|exosim:pipe1|native:pipe1
+unixsock|AF_UNIX socketpair ping-pong, two processes|exosim:unixsock|native:unixsock
 fork|fork+exit+wait|exosim:fork|native:fork
 forkexec|fork+exec+wait of a static program (exobench --exit)|exosim:forkexec|native:forkexec
 thread|pthread create + join (musl)|exosim:thread|native:thread

@@ -20,6 +20,8 @@
 //   pipe       a 1-byte round trip between two processes over two pipes (fork)
 //   pipe1      write 1 byte into a pipe and read it back, one process: the pipe's cost
 //              without a context switch
+//   unixsock   a 1-byte round trip between two processes over an AF_UNIX stream
+//              socketpair (fork)
 //   fork       fork, the child _exits at once, waitpid
 //   forkexec   fork, the child execs this program (/proc/self/exe --exit, a static
 //              musl program that returns at once from main), waitpid
@@ -73,6 +75,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -503,6 +506,62 @@ static void op_pipe1(long n)
 	timed_end();
 }
 
+// ---------------------------------------------------------------- AF_UNIX sockets
+
+static int sock_pair[2] = {-1, -1};
+
+static int setup_unixsock(void)
+{
+	pin_to_this_cpu();
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sock_pair) != 0) {
+		if (errno == ENOSYS || errno == EAFNOSUPPORT) {
+			fprintf(stderr, "exobench: unixsock: not available here: socketpair: %s\n",
+			        strerror(errno));
+			return EXIT_NA;
+		}
+		fail("socketpair: %s", strerror(errno));
+	}
+	child = fork();
+	if (child < 0 && errno == ENOSYS) {
+		fprintf(stderr, "exobench: unixsock: not available here: fork: %s\n",
+		        strerror(errno));
+		return EXIT_NA;
+	}
+	if (child < 0)
+		fail("fork: %s", strerror(errno));
+	if (child == 0) { // echo every byte back until end of file
+		char c;
+		close(sock_pair[0]);
+		while (read(sock_pair[1], &c, 1) == 1)
+			if (write(sock_pair[1], &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	close(sock_pair[1]);
+	return 0;
+}
+
+static void op_unixsock(long n)
+{
+	timed_begin();
+	for (long i = 0; i < n; i++) {
+		char c = (char)i, r;
+		if (write(sock_pair[0], &c, 1) != 1 || read(sock_pair[0], &r, 1) != 1)
+			fail("socket round trip: %s", strerror(errno));
+		if (r != c)
+			fail("socket round trip: sent %d, got %d back", c, r);
+	}
+	timed_end();
+}
+
+static void finish_unixsock(void)
+{
+	int status;
+	close(sock_pair[0]);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail("unixsock: the echo process did not exit cleanly");
+}
+
 // ---------------------------------------------------------------- threads
 
 static void *thread_nop(void *arg)
@@ -909,6 +968,7 @@ static const struct bench benches[] = {
         {"appel2", setup_trap, op_appel2, NULL, NPAGES, 1L << 14, 0},
         {"pipe", setup_pipe, op_pipe, finish_pipe, 1, 1L << 22, 0},
         {"pipe1", setup_pipe1, op_pipe1, NULL, 1, 1L << 22, 0},
+        {"unixsock", setup_unixsock, op_unixsock, finish_unixsock, 1, 1L << 22, 0},
         {"fork", setup_fork, op_fork, NULL, 1, 1L << 16, 0},
         {"forkexec", setup_fork, op_forkexec, NULL, 1, 1L << 14, 0},
         {"thread", NULL, op_thread, NULL, 1, 1L << 16, 0},

@@ -14,6 +14,7 @@
 #include "fs.h"
 #include "linux.h"
 #include "rootfs.h"
+#include "unix_socket.h"
 #include "vfs.h"
 
 static bool console_no_input; /* the machine has no input device */
@@ -279,9 +280,12 @@ static long sys_ioctl(long fd, long req, long arg, long a4, long a5, long a6)
 	case LINUX_FIOASYNC:
 		return 0;
 	case LINUX_FIONREAD:
-		if (of->kind != K_FILE && of->kind != K_CONSOLE && of->kind != K_PIPE)
+		if (of->kind != K_FILE && of->kind != K_CONSOLE && of->kind != K_PIPE &&
+		    of->kind != K_SOCKET)
 			return -LINUX_ENOTTY;
 		v = of->kind == K_PIPE ? (int)pipe_bytes(of) : 0;
+		if (of->kind == K_SOCKET) /* SIOCINQ */
+			v = usock_nread(of);
 		if (of->kind == K_FILE && of->off < root.node[of->node].size)
 			v = (int)(root.node[of->node].size - of->off);
 		return linux_copy_to_user((uint64_t)arg, &v, sizeof(v));

@@ -12,6 +12,7 @@
 #include "proc.h"
 #include "rootfs.h"
 #include "thread.h"
+#include "unix_socket.h"
 #include "vfs.h"
 
 #define files (linux_fs->files) /* shared by all processes (vfs.h) */
@@ -76,6 +77,8 @@ void of_put(struct ofile *of)
 	if (--of->refs == 0) {
 		if (of->kind == K_PIPE)
 			pipe_close_end(of);
+		if (of->kind == K_SOCKET)
+			usock_close(of);
 		node_closed(of);
 		linux_waitfd_close(of); /* eventfd, epoll (thread.h) */
 		of->kind = K_FREE;

@@ -13,6 +13,7 @@
 #include "linux.h"
 #include "rootfs.h"
 #include "thread.h"
+#include "unix_socket.h"
 #include "vfs.h"
 
 /* Under the tree's lock: another process may be growing the file (its data
@@ -55,6 +56,8 @@ long do_read(struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
 		return eventfd_read(of, dst, n, user);
 	case K_TIMERFD:
 		return timerfd_read(of, dst, n, user);
+	case K_SOCKET:
+		return usock_read(of, dst, n, user);
 	case K_FILE:
 		return file_read(of, dst, n, off, user);
 	case K_GEN:
@@ -102,6 +105,8 @@ long do_write(struct ofile *of, uint64_t src, size_t n, uint64_t *off, bool user
 		return -LINUX_EIO;
 	case K_EVENTFD:
 		return eventfd_write(of, src, n, user);
+	case K_SOCKET:
+		return usock_write(of, src, n, user);
 	default:
 		return -LINUX_EBADF;
 	}
@@ -109,7 +114,7 @@ long do_write(struct ofile *of, uint64_t src, size_t n, uint64_t *off, bool user
 
 bool seekable(const struct ofile *of)
 {
-	return of->kind != K_CONSOLE && of->kind != K_PIPE;
+	return of->kind != K_CONSOLE && of->kind != K_PIPE && of->kind != K_SOCKET;
 }
 
 #pragma GCC diagnostic push
@@ -210,6 +215,8 @@ static long sys_readv(long fd, long iov, long cnt, long a4, long a5, long a6)
 
 	if (!of || !readable(of))
 		return -LINUX_EBADF;
+	if (of->kind == K_SOCKET) /* one call: a datagram is one record */
+		return usock_readv(of, (uint64_t)iov, cnt);
 	return for_iov(of, iov, cnt, read_one);
 }
 
@@ -254,6 +261,8 @@ static long sys_writev(long fd, long iov, long cnt, long a4, long a5, long a6)
 
 	if (!of || !writable(of))
 		return -LINUX_EBADF;
+	if (of->kind == K_SOCKET)
+		return usock_writev(of, (uint64_t)iov, cnt);
 	if (of->kind != K_CONSOLE)
 		return for_iov(of, iov, cnt, write_one);
 	gather.fill = 0, gather.written = 0, gather.err = 0;
@@ -312,6 +321,7 @@ static long sys_lseek(long fd, long off, long whence, long a4, long a5, long a6)
 	switch (of->kind) {
 	case K_CONSOLE:
 	case K_PIPE:
+	case K_SOCKET:
 		return -LINUX_ESPIPE;
 	case K_FILE:
 	case K_DIR:
@@ -366,7 +376,8 @@ static long sys_fsync(long fd, long a2, long a3, long a4, long a5, long a6)
 
 	if (!of || of->kind == K_PATH)
 		return -LINUX_EBADF;
-	if (of->kind == K_PIPE || (of->kind == K_CONSOLE && !linux_opts.isatty[of->stream]))
+	if (of->kind == K_PIPE || of->kind == K_SOCKET ||
+	    (of->kind == K_CONSOLE && !linux_opts.isatty[of->stream]))
 		return -LINUX_EINVAL;
 	return 0;
 }

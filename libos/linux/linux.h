@@ -14,7 +14,7 @@
  *   signal.c   sigaction, sigprocmask, delivery of synchronous signals
  *   fs.c       the file layer's state and interfaces; its modules share
  *              vfs.h: fd.c descriptors, open.c, io.c reads and writes,
- *              poll.c, pipe.c, dev.c devices and the console, path.c
+ *              poll.c, pipe.c, unix_socket.c (AF_UNIX), dev.c devices and the console, path.c
  *              lookup and cwd, stat.c, dir.c, tree.c (calls that change the tree), tmpfs.c (/tmp)
  *   mm.c       regions, the page pool, user-memory checks, page faults
  *   mmap.c     brk, mmap, munmap, mprotect, mremap and friends
@@ -36,7 +36,7 @@
  *   0 .. 4 MiB                unmapped but for ExOS (a null pointer faults)
  *   1 MiB .. 4 MiB            ExOS itself (linked at 0x100000)
  *   0x400000 or PIE base      the program, then its brk heap
- *   1 GiB away from it        16 MiB for the syscall stubs (rewrite.c)
+ *   1 GiB away from it        32 MiB for the syscall stubs (rewrite.c)
  *   .. LINUX_MMAP_TOP         mmap regions, allocated top-down
  *   LINUX_STACK_TOP - 8 MiB   the program's stack, grown on faults
  *   LINUX_TEXT_ALIAS ..       a writable alias of the program's text (rewriting)
@@ -50,11 +50,21 @@
 #define LINUX_EXOS_STACK_HI 0x7d0001010000ul
 #define LINUX_PIPE_BUFS     0x7d0002000000ul /* pipe buffers, mapped on first use (pipe.c) */
 #define LINUX_STUB_ALIAS    0x7d0003000000ul /* the syscall stubs, writable (rewrite.c) */
+#define LINUX_STUB_WINDOW   (32ul << 20)     /* their window's size, so the alias's */
+#define LINUX_THREADS       0x7d0006000000ul /* threads' FPU pages and stacks (thread.c) */
+#define LINUX_THREADS_MAX   (32ul << 20)
 #define LINUX_ROOTFS        0x7d0100000000ul /* the root's tables, sized to the archive */
 #define LINUX_ROOTFS_MAX    (4ul << 30)      /* (initrd.c) */
 #define LINUX_TMPFS         0x7d0400000000ul /* /tmp's arena, mapped as it fills (tmpfs.c) */
 #define LINUX_FS_PRIVATE    0x7d0300000000ul /* fs.c's state without a shared region */
 #define LINUX_TMPFS_MAX     (64ul << 30)
+/* A page mapped in one fixed region must not replace another's: the stubs'
+ * alias once ran into the threads' (stubs were written into the main
+ * thread's FPU page, where they never ran, and FPU state over stubs). */
+_Static_assert(LINUX_EXOS_STACK_HI <= LINUX_STUB_ALIAS &&
+                       LINUX_STUB_ALIAS + LINUX_STUB_WINDOW <= LINUX_THREADS &&
+                       LINUX_THREADS + LINUX_THREADS_MAX <= LINUX_ROOTFS,
+               "ExOS's fixed regions overlap");
 
 /* A system call handler: the six argument registers (rdi rsi rdx r10 r8 r9);
  * returns the value for rax (>= 0, or -LINUX_E*). */

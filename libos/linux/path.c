@@ -8,6 +8,7 @@
 #include "fs.h"
 #include "linux.h"
 #include "rootfs.h"
+#include "unix_socket.h"
 #include "vfs.h"
 
 static uint32_t cur_umask = 022;
@@ -97,8 +98,11 @@ static long sys_readlinkat(long dirfd, long upath, long ubuf, long size, long a5
 
 struct target of_target(const struct ofile *of)
 {
+	/* A socket's target is pipe -2 - its index (unix_socket.h). */
 	return (struct target){of->node, of->kind == K_CONSOLE ? of->stream : -1,
-	                       of->kind == K_PIPE ? of->stream : -1};
+	                       of->kind == K_PIPE     ? of->stream
+	                       : of->kind == K_SOCKET ? -2 - of->dcur
+	                                              : -1};
 }
 
 long stat_target(long dirfd, long upath, long atflags, struct target *t)

@@ -16,6 +16,7 @@
 #include "proc.h"
 #include "rootfs.h"
 #include "thread.h"
+#include "unix_socket.h"
 #include "vfs.h"
 
 #define POLL_CHUNK 64 /* pollfds copied in at a time */
@@ -31,22 +32,28 @@ static struct exo_pred_term fd_terms[EXO_PRED_MAX_TERMS - 3];
 static int nfd_terms;
 
 /* A term that becomes true when `of` may have changed because of another
- * process: a pipe (in the shared region) whose other end is elsewhere.  Taken
- * before the scan reads the pipe, so a change between the two is not lost. */
+ * process: a pipe (in the shared region) whose other end is elsewhere, or an
+ * AF_UNIX socket (any socket's change moves one word).  Taken before the scan
+ * reads the file, so a change between the two is not lost. */
 static bool fd_term(const struct ofile *of, struct exo_pred_term *t)
 {
-	return of->kind == K_PIPE && pipe_term(of, t);
+	if (of->kind == K_PIPE)
+		return pipe_term(of, t);
+	return of->kind == K_SOCKET && usock_term(of, t);
 }
 
 /* More shared files than terms: the last term watches the word any change
  * to any of them bumps (a wake-up may then be for another file: the scan
- * looks again). */
+ * looks again).  Sockets all watch one word (usock_term): it goes in once. */
 static void add_fd_term(const struct ofile *of)
 {
 	struct exo_pred_term t;
 	int last = (int)ARRAY_LEN(fd_terms) - 1;
 	if (nfd_terms > last || !fd_term(of, &t))
 		return;
+	for (int i = 0; i < nfd_terms; i++)
+		if (fd_terms[i].lhs == t.lhs && fd_terms[i].rhs == t.rhs)
+			return;
 	if (nfd_terms < last) {
 		fd_terms[nfd_terms++] = t;
 		return;
@@ -74,6 +81,8 @@ short linux_fd_events(long fd, short events)
 		return timerfd_events(of, events);
 	if (of->kind == K_EPOLL)
 		return epoll_events(of, events);
+	if (of->kind == K_SOCKET)
+		return usock_events(of, events);
 	/* Files and devices never block; console input blocks in its read,
 	 * which is what a program that polls is about to do. */
 	if (readable(of))

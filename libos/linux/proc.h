@@ -78,8 +78,9 @@ struct shared_hdr {
 	uint64_t alloc_lo; /* where the allocator's block starts (offset) */
 	uint64_t pipes_va; /* pipe.c's table, 0 until the first pipe */
 	uint64_t fs_va;    /* fs.c's shared state (the tree, open files), 0 until made */
-	/* ++ whenever any shared file (a pipe) changes: what a poll on more of
-	 * them than a predicate has terms watches instead (poll.c). */
+	uint64_t usock_va; /* unix_socket.c's table, 0 until the first socket */
+	/* ++ whenever any shared file (a pipe, a socket) changes: what a poll on
+	 * more of them than a predicate has terms watches instead (poll.c). */
 	volatile uint64_t io_seq;
 	struct arena arena; /* the allocator (arena.c) over the rest of the region */
 	struct proc procs[PROC_MAX];

@@ -32,6 +32,7 @@
 #include "mm.h"
 #include "proc.h"
 #include "rootfs.h"
+#include "unix_socket.h"
 #include "vfs.h"
 
 enum gen {
@@ -637,6 +638,8 @@ long proc_link_text(int node, char *buf, size_t cap)
 	switch (of->kind) {
 	case K_PIPE:
 		return snprintf(buf, cap, "pipe:[%u]", 2000 + of->stream);
+	case K_SOCKET: /* the inode number fstat reports (unix_socket.c) */
+		return snprintf(buf, cap, "socket:[%d]", 3000 + of->dcur);
 	case K_CONSOLE:
 		return snprintf(buf, cap, "%s",
 		                linux_opts.isatty[of->stream] ? "/dev/pts/0" : "pipe:[1000]");

@@ -33,9 +33,14 @@
  * rcx or r11, whose values `syscall` overwrote, cannot be confirmed and is
  * not taken.  Everything else stays on the trap path.
  *
- * Atomicity.  The program has one thread, stopped in ExOS while its text is
- * written, so no half-written instruction can run.  (With threads this would
- * need the int3-first protocol of Linux's text_poke_bp.)
+ * Atomicity.  ExOS runs one of the program's threads at a time (M:1,
+ * thread.c) and writes the text inside a call, so no half-written
+ * instruction can run.  (Threads on several CPUs would need the int3-first
+ * protocol of Linux's text_poke_bp.)  Another thread switched out in the
+ * middle of the site, or blocked in a call that trapped there, resumes at an
+ * instruction boundary each form keeps working: V (now the jump) or past it
+ * (the original code) for A, S of a B site (its #UD is the call), S+2 of an
+ * F site (its #UD resumes in the stub), S+2 of A and B (unchanged).
  *
  * Stubs live in a 32 MiB window within ±2 GiB of the text, its pages mapped
  * (read and execute) as stubs are needed and written through an alias at
@@ -54,7 +59,7 @@
 #include "linux.h"
 #include "mm.h"
 
-#define WINDOW_SIZE (32ul << 20) /* A and B slots, then F banks */
+#define WINDOW_SIZE LINUX_STUB_WINDOW /* A and B slots, then F banks */
 #define AB_SIZE     (16ul << 20)
 #define SLOT_SIZE   0x10000ul
 #define NSLOTS      (AB_SIZE / SLOT_SIZE)

@@ -8,6 +8,7 @@
 #include "fs.h"
 #include "linux.h"
 #include "rootfs.h"
+#include "unix_socket.h"
 #include "vfs.h"
 
 #define DEV_ROOT     0x01 /* the initramfs: 0:1 */
@@ -83,6 +84,10 @@ static void fill_stat(struct target t, struct linux_stat *st)
 	memset(st, 0, sizeof(*st));
 	if (t.stream >= 0) {
 		stat_console(t.stream, st);
+		return;
+	}
+	if (t.pipe <= -2) { /* a socket (path.c's of_target) */
+		usock_stat(-2 - t.pipe, st);
 		return;
 	}
 	if (t.pipe >= 0) {

@@ -22,6 +22,7 @@
 #include "mm.h"
 #include "proc.h"
 #include "thread.h"
+#include "unix_socket.h"
 #include "unix_status.h"
 
 struct linux_options linux_opts = {.rewrite = true};
@@ -390,6 +391,7 @@ void linux_syscall_table_init(void)
 	add_table(linux_proctab_syscalls, linux_proctab_nsyscalls);
 	add_table(linux_fork_syscalls, linux_fork_nsyscalls);
 	add_table(linux_exec_syscalls, linux_exec_nsyscalls);
+	add_table(linux_usock_syscalls, linux_usock_nsyscalls);
 	/* Keep these after every other table: they replace process.c's one-thread
 	 * calls, and thread.c's clone passes clones that are not threads to the
 	 * handler registered before it (linux_syscall_prev). */

@@ -33,7 +33,7 @@
 #include "thread.h"
 
 #define MAX_THREADS 128
-#define SLOT_BASE   0x7d0004000000ul /* .. + 32 MiB: below LINUX_ROOTFS */
+#define SLOT_BASE   LINUX_THREADS
 #define SLOT_SIZE   0x40000ul
 #define STACK_PAGES 16
 #define TID_STRIDE  16384 /* tid = pid + TID_STRIDE * (slot + 1): pids stay below it */
@@ -48,6 +48,9 @@
 #define CLONE_CHILD_SETTID   0x01000000
 
 #define SS_DISABLE 2
+
+_Static_assert((MAX_THREADS * SLOT_SIZE) <= LINUX_THREADS_MAX, "the thread slots");
+_Static_assert((1 + STACK_PAGES) * EXO_PAGE_SIZE <= SLOT_SIZE, "a thread slot");
 
 enum { T_FREE, T_RUNNABLE, T_BLOCKED, T_DEAD };
 

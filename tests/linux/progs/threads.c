@@ -9,6 +9,9 @@
  *   tls      __thread variables are each thread's own
  *   fpu      two threads in different SSE rounding modes, switched often,
  *            keep their own (MXCSR and the registers are per thread)
+ *   sites    threads make system calls at sites no thread ran before (ExOS
+ *            rewrites each on its first call) while others exit and are
+ *            joined, then at the rewritten sites; FPU state survives
  * Only deterministic lines are printed. */
 #include <fenv.h>
 #include <pthread.h>
@@ -251,6 +254,80 @@ static void mode_fpu(void)
 	CHECK(fegetround() == FE_TONEAREST, "and the main thread its own");
 }
 
+/* 64 syscall sites, getpid in the form ExOS rewrites into a jump over
+ * `syscall` and the instruction after it (rewrite.c's F), one every KiB: the
+ * stubs ExOS writes for them land on every page of a 64 KiB bank of stubs. */
+#define NSITES      64
+#define SITE_STRIDE 1024
+extern const char tsites[];
+_Static_assert(SYS_getpid == 39, "the number the assembly spells out");
+// clang-format off
+__asm__(
+".text\n"
+".balign 1024\n"
+"tsites:\n"
+".rept 64\n"
+"	push $39\n"
+"	pop %rax\n"
+"	syscall\n"
+"	mov %rax, %rdx\n"
+"	mov %rdx, %rax\n"
+"	ret\n"
+"	.balign 1024, 0xcc\n"
+".endr\n");
+// clang-format on
+
+static long site(int i)
+{
+	return ((long (*)(void))(uintptr_t)(tsites + i * SITE_STRIDE))();
+}
+
+static long pid;
+
+/* Runs the odd sites (first use: the main thread ran only the even ones),
+ * each worker in its own order, yielding between calls so that the others
+ * run, exit and are joined meanwhile; returns the wrong results seen. */
+static void *site_worker(void *arg)
+{
+	int k = (int)(intptr_t)arg;
+	volatile double mine = 1.0 + k; /* FPU state, saved at every switch */
+	long bad = 0;
+	for (int i = 0; i < NSITES / 2; i++) {
+		int s = 2 * ((i * (k + 1) + 5 * k) % (NSITES / 2)) + 1;
+		bad += site(s) != pid;
+		bad += mine != 1.0 + k;
+		if (i % 3 == k % 3)
+			sched_yield();
+	}
+	return (void *)(intptr_t)bad;
+}
+
+static void mode_sites(void)
+{
+	pid = getpid();
+	long bad = 0;
+	for (int s = 0; s < NSITES; s += 2)
+		bad += site(s) != pid;
+	CHECK(bad == 0, "the even sites, before any thread");
+	pthread_t t[6];
+	void *r;
+	for (int k = 0; k < 4; k++)
+		pthread_create(&t[k], 0, site_worker, (void *)(intptr_t)k);
+	for (int k = 0; k < 2; k++) { /* while 2 and 3 go on */
+		pthread_join(t[k], &r);
+		bad += (intptr_t)r;
+	}
+	for (int k = 4; k < 6; k++) /* in the places the first two left */
+		pthread_create(&t[k], 0, site_worker, (void *)(intptr_t)k);
+	for (int s = 0; s < NSITES; s++)
+		bad += site(s) != pid;
+	for (int k = 2; k < 6; k++) {
+		pthread_join(t[k], &r);
+		bad += (intptr_t)r;
+	}
+	CHECK(bad == 0, "the odd sites first run by threads, as others exit: %ld wrong", bad);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, 0, _IOLBF, 0);
@@ -269,8 +346,10 @@ int main(int argc, char **argv)
 		mode_tls();
 	else if (!strcmp(m, "fpu"))
 		mode_fpu();
+	else if (!strcmp(m, "sites"))
+		mode_sites();
 	else {
-		fprintf(stderr, "usage: threads sum|mutex|condvar|join|spin|tls|fpu\n");
+		fprintf(stderr, "usage: threads sum|mutex|condvar|join|spin|tls|fpu|sites\n");
 		return 2;
 	}
 	return check_exit();
