@@ -61,6 +61,8 @@ struct env {
 	/* The disk status page (disk.c): frame and its capability's node + 1 (0: none). */
 	uint64_t disk_status_pfn;
 	uint32_t disk_status_node;
+	/* The source MAC it is bound to, | 1 << 48 (net.c); 0: unbound. */
+	uint64_t net_mac;
 };
 
 extern struct env envs[EXO_NENV];

@@ -14,6 +14,7 @@
 #include "cmdline.h"
 #include "cpio.h"
 #include "disk.h"
+#include "net.h"
 #include "env.h"
 #include "escape.h"
 #include "sched.h"
@@ -301,6 +302,7 @@ static _Noreturn void start_first_env(const void *data, size_t len)
 		panic("out of memory creating the first environment");
 	grant_initrd(e, data, len);
 	disk_grant_roots(e);
+	net_grant_roots(e);
 	boot_mark(EXO_BOOT_ENV);
 	int status = load_program(e, shown, prog.data, prog.size);
 	if (status)

@@ -8,6 +8,7 @@
 #include "boottime.h"
 #include "captab.h"
 #include "disk.h"
+#include "net.h"
 #include "env.h"
 #include "kernel.h"
 #include "pct.h"
@@ -83,6 +84,10 @@ ADAPT(sys_cap_grant_at, ARGS3)
 ADAPT(sys_disk_io, ARGS2)
 ADAPT(sys_disk_flush, ARGS2)
 ADAPT(sys_disk_status, ARGS2)
+ADAPT(sys_net_filter, ARGS2)
+ADAPT(sys_net_unfilter, ARGS2)
+ADAPT(sys_net_tx, ARGS3)
+ADAPT(sys_net_bind, ARGS3)
 
 /* Numbers with no call yet. */
 SYSCALL(sys_nosys)
@@ -137,6 +142,10 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_DISK_IO] = call_sys_disk_io,
         [EXO_SYS_DISK_FLUSH] = call_sys_disk_flush,
         [EXO_SYS_DISK_STATUS] = call_sys_disk_status,
+        [EXO_SYS_NET_FILTER] = call_sys_net_filter,
+        [EXO_SYS_NET_UNFILTER] = call_sys_net_unfilter,
+        [EXO_SYS_NET_TX] = call_sys_net_tx,
+        [EXO_SYS_NET_BIND] = call_sys_net_bind,
 };
 
 /* A NULL entry would be a jump to 0 in ring 0. */

@@ -13,6 +13,7 @@
 #include "lapic.h"
 #include "trap.h"
 #include "virtio_disk.h"
+#include "virtio_nic.h"
 #include "x86.h"
 
 extern uint64_t boot_pd[4 * 512];
@@ -130,14 +131,21 @@ uint64_t virtio_config(const struct virtio_dev *d, uint32_t off, uint32_t n)
 }
 
 /* Devices in the order of the command line; dev_irq(i) serves devs[i]. */
-static struct virtio_blk *devs[EXO_DISK_MAX];
+static struct {
+	void *drv; /* struct virtio_blk or virtio_net, by type; NULL until attached */
+	uint32_t type;
+} devs[EXO_DISK_MAX];
 static unsigned ndevs;
 
 void dev_irq(uint64_t i)
 {
-	kinfo_page.disk_irqs++;
-	if (devs[i])
-		virtio_blk_irq(devs[i]);
+	if (devs[i].type == VIRTIO_ID_NET) {
+		virtio_net_irq(devs[i].drv);
+	} else {
+		kinfo_page.disk_irqs++;
+		if (devs[i].drv)
+			virtio_blk_irq(devs[i].drv);
+	}
 	lapic_eoi();
 }
 
@@ -187,7 +195,7 @@ static void attach(const char *v, size_t n)
 		say(&d, "no device behind the window");
 		return;
 	}
-	if (id != VIRTIO_ID_BLOCK) { /* a real device for a driver to come (the NIC): quiet */
+	if (id != VIRTIO_ID_BLOCK && id != VIRTIO_ID_NET) { /* a driver to come: quiet */
 		kverbose("exo: virtio-mmio at 0x%lx: device type %u has no driver yet\n", d.base,
 		         id);
 		return;
@@ -199,9 +207,15 @@ static void attach(const char *v, size_t n)
 		say(&d, what);
 		return;
 	}
-	struct virtio_blk *b = virtio_blk_attach(&d, ndevs);
-	if (b)
-		devs[ndevs++] = b;
+	void *drv = 0;
+	if (id == VIRTIO_ID_NET)
+		drv = kinfo_page.nnics == EXO_NIC_MAX ? 0 : virtio_net_attach(&d, kinfo_page.nnics);
+	else
+		drv = virtio_blk_attach(&d, kinfo_page.ndisks);
+	if (drv) {
+		devs[ndevs].type = id;
+		devs[ndevs++].drv = drv;
+	}
 }
 
 void virtio_discover(const char *cmdline, size_t len)

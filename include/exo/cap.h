@@ -18,6 +18,7 @@
 #define EXO_CAP_ENV   2 /* an environment; object = env id */
 #define EXO_CAP_SLICE 3 /* a CPU time slice; object = its position (sched.h) */
 #define EXO_CAP_DISK  4 /* an extent of a disk: count blocks from object (disk.h) */
+#define EXO_CAP_NIC   5 /* a NIC: object = its index in exo_kinfo.nic[] (net.h) */
 
 /* Rights. */
 #define EXO_RIGHT_READ 0x01 /* map readable; read an environment's state */

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include <exo/disk.h>
+#include <exo/net.h>
 #include <exo/sched.h>
 
 struct exo_kinfo {
@@ -76,6 +77,10 @@ struct exo_kinfo {
 	uint32_t pad;
 	uint64_t disk_irqs; /* device interrupts taken so far */
 	struct exo_disk_info disk[EXO_DISK_MAX];
+	/* NICs (net.h): nic[0 .. nnics) in the order of the command line. */
+	uint32_t nnics;
+	uint32_t pad2;
+	struct exo_nic_info nic[EXO_NIC_MAX];
 };
 #endif
 

@@ -123,7 +123,29 @@
  * Requests in flight report to the page registered when they were submitted. */
 #define EXO_SYS_DISK_STATUS 32
 
-#define EXO_NSYSCALLS 33
+/* NICs (net.h, docs/net.md). */
+/* EXO_SYS_NET_FILTER: (nic cap, struct exo_net_filter *f) -> the filter's id: installs
+ * an eBPF packet filter feeding a packet ring in the caller's pages.  Needs READ on the
+ * NIC.  -EXO_ENOEXEC: the verifier refused it (f->err its BPF_E* code, f->insn where);
+ * -EXO_EEXIST: a filter with that priority is on the NIC; -EXO_EINVAL / -EXO_EFAULT /
+ * -EXO_EACCES: the ring (pages 1..64 of a run held with WRITE); -EXO_ENOSPC: the NIC has
+ * EXO_NET_FILTERS filters. */
+#define EXO_SYS_NET_FILTER 33
+/* EXO_SYS_NET_UNFILTER: (nic cap, id) -> 0: removes the caller's filter. */
+#define EXO_SYS_NET_UNFILTER 34
+/* EXO_SYS_NET_TX: (nic cap, const struct exo_net_tx *v, n <= EXO_NET_BATCH) -> frames
+ * queued (the first ones; -EXO_EAGAIN if the queue is full), one notification.  Needs
+ * WRITE on the NIC; every frame is checked first: -EXO_EINVAL (length not 60..1514),
+ * -EXO_EFAULT (not in pages of the named run), -EXO_EACCES (pages without READ),
+ * -EXO_EPERM (the caller is bound to another source MAC).  The pages are free again
+ * when the call returns (the frames were copied). */
+#define EXO_SYS_NET_TX 35
+/* EXO_SYS_NET_BIND: (nic cap with GRANT, env cap with WRITE, mac) -> 0: from now on the
+ * environment may send only frames whose source MAC is mac (its 6 bytes read as a
+ * little-endian number). */
+#define EXO_SYS_NET_BIND 36
+
+#define EXO_NSYSCALLS 37
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

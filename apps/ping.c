@@ -1,0 +1,151 @@
+/* ping: a responder on ExOS's raw packet interface (<exos/net.h>, docs/net.md).
+ *
+ *   ping [-n COUNT] [-t SECONDS] [-u PORT] [IP]
+ *
+ * Answers ARP requests for IP (default 10.0.2.15) and ICMP echo requests to it, and
+ * echoes UDP datagrams to PORT, on NIC 0, until it has answered COUNT packets or
+ * SECONDS have passed (0: no limit); then prints what it did and exits 0. */
+#include <exos/net.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static int parse_ip(const char *s, uint32_t *ip)
+{
+	uint8_t b[4];
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+		if (end == s || v > 255 || (i < 3 ? *end != '.' : *end != 0))
+			return -1;
+		b[i] = (uint8_t)v;
+		s = end + 1;
+	}
+	memcpy(ip, b, 4);
+	return 0;
+}
+
+struct stats {
+	unsigned arp, icmp, udp;
+};
+
+/* Turns the request in f[0..len) into its answer in place; the answer's length, or 0. */
+static uint32_t answer(uint8_t *f, uint32_t len, const uint8_t mac[6], uint32_t ip, uint16_t port,
+                       struct stats *st)
+{
+	if (len < 42)
+		return 0;
+	uint16_t type = be16(f + 12);
+	if (type == 0x0806 && be16(f + 20) == 1) { /* ARP request for ip (the filter said) */
+		memcpy(f + 32, f + 22, 10);        /* target := the sender */
+		memcpy(f + 22, mac, 6);            /* sender := us */
+		memcpy(f + 28, &ip, 4);
+		put16(f + 20, 2);
+		st->arp++;
+	} else if (type == 0x0800 && (f[14] >> 4) == 4) {
+		uint32_t hl = (f[14] & 15u) * 4u, total = be16(f + 16);
+		if (hl < 20 || total < hl || 14 + total > len)
+			return 0;
+		uint8_t *l4 = f + 14 + hl;
+		if (f[23] == 1 && total >= hl + 8 && l4[0] == 8) { /* ICMP echo request */
+			l4[0] = 0;
+			put16(l4 + 2, 0);
+			put16(l4 + 2, exos_inet_csum(l4, total - hl));
+			st->icmp++;
+		} else if (f[23] == 17 && total >= hl + 8 && be16(l4 + 2) == port) {
+			uint8_t t[2];
+			memcpy(t, l4, 2); /* swap the ports */
+			memcpy(l4, l4 + 2, 2);
+			memcpy(l4 + 2, t, 2);
+			put16(l4 + 6, 0); /* no UDP checksum (IPv4 allows it) */
+			st->udp++;
+		} else {
+			return 0;
+		}
+		uint8_t a[4];
+		memcpy(a, f + 26, 4); /* swap the addresses */
+		memcpy(f + 26, f + 30, 4);
+		memcpy(f + 30, a, 4);
+		f[22] = 64;
+		put16(f + 24, 0);
+		put16(f + 24, exos_inet_csum(f + 14, hl));
+		len = 14 + total;
+	} else {
+		return 0;
+	}
+	memcpy(f, f + 6, 6); /* back to the sender */
+	memcpy(f + 6, mac, 6);
+	return len < EXO_NET_TX_MIN ? EXO_NET_TX_MIN : len;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long count = 0, seconds = 0, port = 7;
+	uint32_t ip;
+	parse_ip("10.0.2.15", &ip);
+	int i = 1;
+	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+		unsigned long v = strtoul(argv[i + 1], 0, 10);
+		if (!strcmp(argv[i], "-n"))
+			count = v;
+		else if (!strcmp(argv[i], "-t"))
+			seconds = v;
+		else if (!strcmp(argv[i], "-u") && v && v < 65536)
+			port = v;
+		else
+			break;
+	}
+	if ((i < argc && (argv[i][0] == '-' || parse_ip(argv[i], &ip))) || i + 1 < argc) {
+		fprintf(stderr, "usage: ping [-n COUNT] [-t SECONDS] [-u PORT] [IP]\n");
+		return 2;
+	}
+	int nic = exos_net_root(0);
+	if (nic < 0) {
+		fprintf(stderr, "ping: no NIC\n");
+		return 1;
+	}
+	uint8_t mac[6];
+	memcpy(mac, (const void *)exo_kinfo()->nic[0].mac, 6);
+	uint64_t prog[EXOS_NET_FILTER_IP_LEN];
+	struct exos_net_ring r;
+	struct exo_net_filter v;
+	int err = exos_net_open(&r, nic, prog, exos_net_filter_ip(ip, prog), 100, 8, &v);
+	if (err) {
+		fprintf(stderr, "ping: the filter was refused: %d (verifier %d)\n", err, v.err);
+		return 1;
+	}
+	uint8_t *out = exos_net_buffer(EXO_PAGE_SIZE);
+	uint64_t deadline = seconds ? exo_rdtsc() + seconds * 1000 * exo_kinfo()->tsc_khz : 0;
+	struct stats st = {0};
+	printf("ping: answering on %u.%u.%u.%u\n", ip & 255, ip >> 8 & 255, ip >> 16 & 255,
+	       ip >> 24);
+	while (!count || st.arp + st.icmp + st.udp < count) {
+		uint32_t len;
+		const uint8_t *f = exos_net_recv(&r, &len);
+		if (!f) {
+			if (exos_net_wait(&r, deadline) <= 0)
+				break;
+			continue;
+		}
+		memcpy(out, f, len);
+		exos_net_done(&r);
+		uint32_t n = answer(out, len, mac, ip, (uint16_t)port, &st);
+		struct exos_net_frame fr = {out, n};
+		if (n && exos_net_send(nic, &fr, 1) != 1)
+			fprintf(stderr, "ping: a reply was not sent\n");
+	}
+	printf("ping: answered %u arp, %u icmp, %u udp; ring dropped %lu\n", st.arp, st.icmp,
+	       st.udp, (unsigned long)r.hdr->dropped);
+	return 0;
+}
