@@ -3,9 +3,11 @@
  *   ping [-n COUNT] [-t SECONDS] [-u PORT] [IP]
  *
  * Answers ARP requests for IP (default 10.0.2.15) and ICMP echo requests to it, and
- * echoes UDP datagrams to PORT, on NIC 0, until it has answered COUNT packets or
- * SECONDS have passed (0: no limit); then prints what it did and exits 0. */
+ * echoes UDP datagrams to PORT, on NIC 0, until it has answered COUNT ICMP echoes and
+ * UDP datagrams (ARP answers do not count) or SECONDS have passed (0: no limit); then
+ * prints what it did and exits 0. */
 #include <exos/net.h>
+#include <exos/sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,7 +132,7 @@ int main(int argc, char **argv)
 	struct stats st = {0};
 	printf("ping: answering on %u.%u.%u.%u\n", ip & 255, ip >> 8 & 255, ip >> 16 & 255,
 	       ip >> 24);
-	while (!count || st.arp + st.icmp + st.udp < count) {
+	while (!count || st.icmp + st.udp < count) {
 		uint32_t len;
 		const uint8_t *f = exos_net_recv(&r, &len);
 		if (!f) {
@@ -145,6 +147,9 @@ int main(int argc, char **argv)
 		if (n && exos_net_send(nic, &fr, 1) != 1)
 			fprintf(stderr, "ping: a reply was not sent\n");
 	}
+	/* The last answer is queued, not necessarily sent: give the device time before the
+	 * machine goes away. */
+	exos_sleep_ns(200 * 1000 * 1000);
 	printf("ping: answered %u arp, %u icmp, %u udp; ring dropped %lu\n", st.arp, st.icmp,
 	       st.udp, (unsigned long)r.hdr->dropped);
 	return 0;

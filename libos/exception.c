@@ -90,6 +90,10 @@ const char *exos_strerror(long err)
 		return "EACCES";
 	case EXO_EROFS:
 		return "EROFS";
+	case EXO_EEXIST:
+		return "EEXIST";
+	case EXO_ENOEXEC:
+		return "ENOEXEC";
 	default:
 		return err >= 0 ? "OK" : "E?";
 	}
