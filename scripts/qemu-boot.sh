@@ -11,6 +11,10 @@
 # EXO_QEMU_DISKS: disks, space-separated, each FILE[,ro] as exosim's --disk (raw image
 # files; ro: read-only): virtio-blk devices on virtio-mmio (modern), disk i of the kernel
 # (exo_kinfo.disk[i]) being the i-th of the list.
+# EXO_QEMU_NETS: NICs, space-separated, each a QEMU -netdev spec without its id, with an
+# optional @MAC (e.g. "user,hostfwd=udp:127.0.0.1:5555-:5555" or
+# "socket,listen=127.0.0.1:PORT@52:54:00:00:00:0a"; loopback addresses only): virtio-net
+# devices after the disks, NIC i (exo_kinfo.nic[i]) the i-th of the list.
 set -eu
 kernel=${1:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
 initrd=${2:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
@@ -25,6 +29,12 @@ for d in ${EXO_QEMU_DISKS:-}; do
 	ro=
 	[ "$file" != "$d" ] && ro=,readonly=on
 	disks+=(-drive "file=$file,format=raw,if=none,id=disk$n$ro" -device "virtio-blk-device,drive=disk$n")
+	n=$((n + 1))
+done
+for d in ${EXO_QEMU_NETS:-}; do
+	mac=
+	[ "${d#*@}" != "$d" ] && mac=,mac=${d#*@}
+	disks+=(-netdev "${d%@*},id=net$n" -device "virtio-net-device,netdev=net$n$mac")
 	n=$((n + 1))
 done
 [ $n -gt 0 ] && disks+=(-global virtio-mmio.force-legacy=false)

@@ -13,6 +13,7 @@
 #include "check.h"
 
 #include <exos/net.h>
+#include <exos/sched.h>
 #include <exos/vm.h>
 #include <string.h>
 
@@ -107,7 +108,11 @@ static int exchange(uint32_t n)
 			fr[j] = (struct exos_net_frame){out + j * 2048, 60};
 		}
 		long s = exos_net_send(nic, fr, k);
-		if (s <= 0)
+		if (s == -EXO_EAGAIN || s == 0) { /* the device's queue is full: let it drain */
+			exos_sleep_ns(1000 * 1000);
+			continue;
+		}
+		if (s < 0)
 			break;
 		sent += s;
 		i += (uint32_t)s;

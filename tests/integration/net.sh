@@ -7,19 +7,49 @@
 #   errors    every refusal of the filter, transmit and bind calls (one exosim, --net user)
 #   hostfwd   apps/ping echoes UDP; a python3 client on the host gets its datagrams back
 set -u
-case_=$1 exosim=$2 kernel=$3 guest=$4 apps=$5
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+case_=$1 vm=$2 exosim=$3 kernel=$4 guest=$5 apps=$6
+if [ "$vm" = qemu ]; then
+	command -v qemu-system-x86_64 >/dev/null || {
+		echo "SKIP: qemu-system-x86_64 is not installed"
+		exit 77
+	}
+elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	echo "SKIP: /dev/kvm is not accessible; exosim needs KVM"
 	exit 77
 fi
+command -v python3 >/dev/null || {
+	echo "SKIP: python3 is needed (free ports, the UDP client)"
+	exit 77
+}
+free_port() { # a free loopback port, TCP or UDP ($1)
+	python3 -c 'import socket, sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
+}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exo-net.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 net=$guest/net.elf
-run() { # name, exosim options and program...: output in $tmp/name.out, status in .rc
-	local name=$1
-	shift
-	(timeout -s KILL 120 "$exosim" --kernel "$kernel" "$@" </dev/null >"$tmp/$name.out" 2>&1
-	 echo $? >"$tmp/$name.rc") &
+run() { # name, NIC (exosim's --net spec), MAC, program...: output in $tmp/name.out, status
+	# in .rc.  Under QEMU the NIC is translated (socket,listen=PATH -> a TCP port).
+	local name=$1 nic=$2 mac=$3
+	shift 3
+	if [ "$vm" = qemu ]; then
+		case $nic in
+		socket,listen=*) nic=socket,listen=127.0.0.1:$qport ;;
+		socket,connect=*) nic=socket,connect=127.0.0.1:$qport ;;
+		user,hostfwd=*) nic=user,hostfwd=${nic#user,hostfwd=} ;;
+		esac
+		"$exosim" --pack "$tmp/$name.cpio" "$@" || { echo 2 >"$tmp/$name.rc"; return; }
+		(EXO_QEMU_NETS="$nic${mac:+@$mac}" timeout -s KILL 240 \
+			"$(dirname "$0")/../../scripts/qemu-boot.sh" "$kernel" "$tmp/$name.cpio" \
+			/dev/null </dev/null >"$tmp/$name.out" 2>&1
+		 st=$?
+		 # QEMU exits 2N+1 for the guest's N (isa-debug-exit)
+		 if [ $((st & 1)) = 1 ]; then st=$((st >> 1)); else st=$((1000 + st)); fi
+		 echo $st >"$tmp/$name.rc") &
+	else
+		(timeout -s KILL 120 "$exosim" --kernel "$kernel" --net "$nic" ${mac:+--mac "$mac"} \
+			"$@" </dev/null >"$tmp/$name.out" 2>&1
+		 echo $? >"$tmp/$name.rc") &
+	fi
 }
 finish() { # name...: shows each output, fails unless each exited 0
 	local bad=0
@@ -35,9 +65,18 @@ pair() { # a-program... -- b-program...: a listens, b connects
 	while [ "$1" != -- ]; do a+=("$1"); shift; done
 	shift
 	b=("$@")
-	run a --net socket,listen="$tmp/link" --mac 52:54:00:00:00:0a "${a[@]}"
-	for _ in $(seq 100); do [ -S "$tmp/link" ] && break; sleep 0.1; done
-	run b --net socket,connect="$tmp/link" --mac 52:54:00:00:00:0b "${b[@]}"
+	qport=$(free_port tcp)
+	run a socket,listen="$tmp/link" 52:54:00:00:00:0a "${a[@]}"
+	if [ "$vm" = qemu ]; then
+		for _ in $(seq 100); do
+			# listening? (a test connection would become QEMU's one peer)
+			grep -qi ":$(printf %04X "$qport") 00000000:0000 0A" /proc/net/tcp && break
+			sleep 0.2
+		done
+	else
+		for _ in $(seq 100); do [ -S "$tmp/link" ] && break; sleep 0.1; done
+	fi
+	run b socket,connect="$tmp/link" 52:54:00:00:00:0b "${b[@]}"
 	wait
 	finish a b
 }
@@ -48,12 +87,12 @@ ping)
 	grep -q '^ping: answered [1-9][0-9]* arp, 1 icmp' "$tmp/a.out" ;;
 full) pair "$net" full 40 -- "$net" flood 40 ;;
 errors)
-	run a --net user "$net" errors
+	run a user "" "$net" errors
 	wait
 	finish a ;;
 hostfwd)
-	port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	run a --net user,hostfwd=udp:127.0.0.1:$port-:$port "$apps/ping.elf" -n 3 -t 60 -u "$port"
+	port=$(free_port udp)
+	run a user,hostfwd=udp:127.0.0.1:$port-:$port "" "$apps/ping.elf" -n 3 -t 60 -u "$port"
 	python3 - "$port" <<'PY' || { wait; finish a; exit 1; }
 import socket, sys, time
 port = int(sys.argv[1])
