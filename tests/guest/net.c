@@ -6,6 +6,13 @@
  *   net full N         a 1-slot ring for 0x88b6, sync, wait for the end marker: 1
  *                      delivered, N - 1 dropped and counted
  *   net errors         every refusal of the filter, transmit and bind calls
+ *   net cost N         N ARP requests to the user-mode gateway 10.0.2.2, each answer
+ *                      waited for (bench/ring0_profile.sh: ring-0 instructions per
+ *                      frame sent and received)
+ *   net rtt N / echo N  (bench/net.sh) round trips: rtt sends a frame and waits for
+ *                      the echo, N times, and prints the median in ns
+ *   net stream N / sink N  (bench/net.sh) stream sends N frames in batches; sink counts
+ *                      them until N or 1 s without one, and prints frames per second
  *
  * Sync: both sides send SYNC frames (EtherType 0x88b5) every 50 ms until they have one
  * from the peer, then one more; a frame from the peer proves its filter is installed. */
@@ -21,7 +28,12 @@
 
 #define T_CTL   0x88b5
 #define T_FLOOD 0x88b6
-enum { SYNC = 1, DATA = 2, END = 3 };
+enum { SYNC = 1, DATA = 2, END = 3, PING = 4, ACK = 5 };
+/* stream/sink: the receiver acknowledges every ACK_EVERY frames; the sender keeps at most
+ * WINDOW unacknowledged (exosim's socket backend drops what the peer cannot take, as a
+ * wire would: the window keeps the stream within what the receiver sustains). */
+#define ACK_EVERY 16
+#define WINDOW    96
 
 static int nic;
 static uint8_t mac[6];
@@ -249,6 +261,166 @@ static int probe(const char *to, const char *me)
 	return 0;
 }
 
+static uint64_t ns_of(uint64_t tsc)
+{
+	return tsc * 1000000 / exo_kinfo()->tsc_khz;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* One frame of kind PING waited for on r; 0 at the deadline. */
+static bool spin; /* rtt/echo with -p: poll the ring instead of sleeping */
+
+static const uint8_t *wait_kind(struct exos_net_ring *r, uint8_t kind, uint32_t *len)
+{
+	uint64_t deadline = ms_from_now(5000);
+	while (spin ? exo_rdtsc() < deadline : exos_net_wait(r, deadline) > 0) {
+		if (spin && !exos_net_recv(r, len))
+			continue;
+		const uint8_t *f = exos_net_recv(r, len);
+		if (f[14] == kind)
+			return f;
+		exos_net_done(r);
+	}
+	return 0;
+}
+
+static int rtt(uint32_t n, bool echo)
+{
+	static uint64_t t[10000];
+	struct exos_net_ring r;
+	if (n > 10000)
+		n = 10000;
+	RET(open_type(&r, T_CTL, 10, EXO_NET_RING_PAGES), 0, "a filter for 0x88b5");
+	CHECK(sync_peer(&r) == 0, "the peer answered");
+	uint64_t c0 = exo_kinfo()->syscalls;
+	uint32_t done = 0;
+	for (; done < n; done++) {
+		uint32_t len;
+		uint64_t t0 = exo_rdtsc();
+		if (!echo)
+			send1(T_CTL, PING, done);
+		if (!wait_kind(&r, PING, &len))
+			break;
+		exos_net_done(&r);
+		if (echo)
+			send1(T_CTL, PING, done);
+		t[done] = exo_rdtsc() - t0;
+	}
+	CHECK(done == n, "%u round trips", done);
+	if (!echo && done) {
+		qsort(t, done, sizeof(t[0]), cmp64);
+		printf("net-bench: rtt frames=%u median_ns=%lu min_ns=%lu crossings_per_rtt=%.1f\n",
+		       done, (unsigned long)ns_of(t[done / 2]), (unsigned long)ns_of(t[0]),
+		       (double)(exo_kinfo()->syscalls - c0) / done);
+	}
+	return 0;
+}
+
+static int stream(uint32_t n)
+{
+	struct exos_net_ring r;
+	RET(open_type(&r, T_CTL, 10, EXO_NET_RING_PAGES), 0, "a filter for 0x88b5");
+	CHECK(sync_peer(&r) == 0, "the peer answered");
+	struct exos_net_frame fr[EXO_NET_BATCH];
+	for (uint32_t j = 0; j < EXO_NET_BATCH; j++) {
+		frame(out + j * 2048, T_FLOOD, DATA, j);
+		fr[j] = (struct exos_net_frame){out + j * 2048, 60};
+	}
+	uint64_t t0 = exo_rdtsc(), c0 = exo_kinfo()->syscalls, give_up = ms_from_now(60000);
+	uint32_t sent = 0, acked = 0;
+	while (sent < n && exo_rdtsc() < give_up) {
+		uint32_t len;
+		const uint8_t *f;
+		while ((f = exos_net_recv(&r, &len))) {
+			uint32_t seq;
+			memcpy(&seq, f + 15, 4);
+			if (f[14] == ACK && seq > acked)
+				acked = seq;
+			exos_net_done(&r);
+		}
+		uint32_t room = WINDOW - (sent - acked), k = n - sent;
+		k = k < room ? k : room;
+		k = k < EXO_NET_BATCH ? k : EXO_NET_BATCH;
+		if (!k) {
+			exos_net_wait(&r, ms_from_now(100)); /* the next acknowledgement */
+			continue;
+		}
+		long s = exos_net_send(nic, fr, k);
+		if (s > 0)
+			sent += (uint32_t)s;
+		else
+			exo_yield();
+	}
+	uint64_t ns = ns_of(exo_rdtsc() - t0);
+	printf("net-bench: stream frames=%u ns=%lu fps=%lu crossings_per_frame=%.2f\n", sent,
+	       (unsigned long)ns, (unsigned long)(sent * 1000000000ull / (ns ? ns : 1)),
+	       (double)(exo_kinfo()->syscalls - c0) / sent);
+	return 0;
+}
+
+static int sink(uint32_t n)
+{
+	struct exos_net_ring data, ctl;
+	RET(open_type(&data, T_FLOOD, 20, EXO_NET_RING_PAGES), 0, "a 127-slot ring for 0x88b6");
+	RET(open_type(&ctl, T_CTL, 10, 4), 0, "a filter for 0x88b5");
+	CHECK(sync_peer(&ctl) == 0, "the peer answered");
+	uint32_t got = 0;
+	uint64_t first = 0, last = 0, c0 = 0;
+	while (got < n && exos_net_wait(&data, ms_from_now(got ? 1000 : 10000)) > 0) {
+		uint32_t len;
+		while (exos_net_recv(&data, &len)) {
+			exos_net_done(&data);
+			if (got % ACK_EVERY == ACK_EVERY - 1 || got == n - 1)
+				send1(T_CTL, ACK, got + 1);
+			if (!got++) {
+				first = exo_rdtsc();
+				c0 = exo_kinfo()->syscalls;
+			}
+			last = exo_rdtsc();
+		}
+	}
+	uint64_t ns = ns_of(last - first);
+	printf("net-bench: sink frames=%u dropped=%lu ns=%lu fps=%lu crossings_per_frame=%.2f\n",
+	       got, (unsigned long)data.hdr->dropped, (unsigned long)ns,
+	       (unsigned long)(got > 1 ? (got - 1) * 1000000000ull / (ns ? ns : 1) : 0),
+	       got ? (double)(exo_kinfo()->syscalls - c0) / got : 0.0);
+	return 0;
+}
+
+/* ARP requests to the gateway, one at a time, each answer waited for. */
+static int cost(uint32_t n)
+{
+	struct exos_net_ring arp;
+	RET(open_type(&arp, 0x0806, 10, 2), 0, "a filter for ARP");
+	uint8_t *f = out;
+	memset(f, 0, 60);
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	const uint8_t hdr[] = {0x08, 0x06, 0, 1, 8, 0, 6, 4, 0, 1};
+	const uint8_t me[4] = {10, 0, 2, 15}, gw[4] = {10, 0, 2, 2};
+	memcpy(f + 12, hdr, sizeof(hdr));
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, me, 4);
+	memcpy(f + 38, gw, 4);
+	struct exos_net_frame fr = {f, 60};
+	uint32_t answered = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		exos_net_send(nic, &fr, 1);
+		uint32_t len;
+		if (exos_net_wait(&arp, ms_from_now(2000)) > 0 && exos_net_recv(&arp, &len)) {
+			exos_net_done(&arp);
+			answered++;
+		}
+	}
+	CHECK(answered == n, "%u of %u ARP requests answered", answered, n);
+	return 0;
+}
+
 static long install(const void *prog, uint32_t n, uint32_t prio, struct exo_net_filter *v)
 {
 	static uint64_t next_ring = EXOS_NET_RINGS + (EXO_UL(1) << 30);
@@ -367,6 +539,7 @@ int main(int argc, char **argv)
 	memcpy(mac, (const void *)exo_kinfo()->nic[0].mac, 6);
 	out = exos_net_buffer(EXO_NET_BATCH * 2048);
 	uint32_t n = argc > 2 ? (uint32_t)strtoul(argv[2], 0, 10) : 0;
+	spin = argc > 3 && !strcmp(argv[3], "-p");
 	if (!strcmp(argv[1], "exchange"))
 		exchange(n);
 	else if (!strcmp(argv[1], "flood"))
@@ -375,6 +548,14 @@ int main(int argc, char **argv)
 		full(n);
 	else if (!strcmp(argv[1], "probe") && argc == 4)
 		probe(argv[2], argv[3]);
+	else if (!strcmp(argv[1], "rtt") || !strcmp(argv[1], "echo"))
+		rtt(n, argv[1][0] == 'e');
+	else if (!strcmp(argv[1], "stream"))
+		stream(n);
+	else if (!strcmp(argv[1], "sink"))
+		sink(n);
+	else if (!strcmp(argv[1], "cost"))
+		cost(n);
 	else if (!strcmp(argv[1], "errors"))
 		errors();
 	else
