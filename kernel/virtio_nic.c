@@ -205,14 +205,15 @@ void virtio_net_irq(struct virtio_net *n)
 		n->info->flags = (uint16_t)((n->info->flags & ~EXO_NIC_LINK_UP) |
 		                            (up ? EXO_NIC_LINK_UP : 0));
 	}
-	uint16_t posted = n->rx->avail.idx; /* before this refill */
 	if (rx_reap(n)) {
 		__asm__ volatile("mfence" ::: "memory");
 		/* A notification is a VM exit: send it only when the device may be short of
-		 * buffers (it had under a quarter of them left, after our refill was
-		 * published); otherwise it still has buffers, and using them raises another
+		 * buffers (under a quarter of them left, counted after our refill was
+		 * published: the device works concurrently and may have used the refill
+		 * too); otherwise it still has buffers, and using one raises another
 		 * interrupt that looks again. */
-		uint16_t left = (uint16_t)(posted - *(volatile uint16_t *)&n->rx->used.idx);
+		uint16_t left =
+		        (uint16_t)(n->rx->avail.idx - *(volatile uint16_t *)&n->rx->used.idx);
 		if (left < n->qsize / 4 &&
 		    !(*(volatile uint16_t *)&n->rx->used.flags & VRING_USED_F_NO_NOTIFY))
 			virtio_write(&n->dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
