@@ -160,8 +160,6 @@ static int flood(uint32_t n)
 	for (uint32_t i = 0; i < n; i++)
 		send1(T_FLOOD, DATA, i);
 	RET(send1(T_CTL, END, 0), 1, "the end marker");
-	/* Queued is not sent: a VM that ends at once may take its queue with it. */
-	exos_sleep_ns(500 * 1000 * 1000);
 	return 0;
 }
 
@@ -578,5 +576,8 @@ int main(int argc, char **argv)
 		errors();
 	else
 		return 2;
+	/* Queued is not sent: a VM that ends at once may take its transmit queue with it
+	 * (the peer would miss our last frames). */
+	exos_sleep_ns(500 * 1000 * 1000);
 	return check_done();
 }
