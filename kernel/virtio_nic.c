@@ -13,12 +13,15 @@
 #include "virtio_nic.h"
 
 #include <exo/kinfo.h>
+#include <exo/memlayout.h>
 #include <exo/net.h>
+#include <exo/page.h>
 
 #include "arch.h"
 #include "gate.h"
 #include "kernel.h"
 #include "kstring.h"
+#include "pmem.h"
 #include "wakeup.h"
 
 #define QSIZE 64
@@ -42,13 +45,13 @@ struct vq {
 		uint16_t flags, idx;
 		struct vring_used_elem ring[QSIZE + 1];
 	} used __attribute__((aligned(4096)));
-	uint8_t buf[QSIZE][BUF] __attribute__((aligned(4096)));
 } __attribute__((aligned(4096)));
 
 struct virtio_net {
 	struct virtio_dev dev;
 	struct exo_nic_info *info;
 	struct vq *rx, *tx;
+	uint8_t *buf[2][QSIZE]; /* each queue's buffers: pages of the allocator, 2 a page */
 	uint16_t qsize;
 	uint16_t rx_last;                      /* used entries taken */
 	uint16_t tx_avail, tx_kicked, tx_last; /* posted, told, taken */
@@ -68,18 +71,35 @@ static void say(const struct virtio_net *n, const char *what)
 	        what);
 }
 
+/* The buffers come from the page allocator, only for the NICs there are (static ones
+ * for EXO_NIC_MAX NICs would cost 1 MiB of every machine's memory). */
+static bool buffers_alloc(struct virtio_net *n)
+{
+	for (uint32_t i = 0; i < 2; i++)
+		for (uint32_t d = 0; d < QSIZE; d += EXO_PAGE_SIZE / BUF) {
+			uint64_t pa = page_alloc(0, EXO_PAGE_KERNEL);
+			if (!pa)
+				return false;
+			for (uint32_t k = 0; k < EXO_PAGE_SIZE / BUF; k++)
+				n->buf[i][d + k] = (uint8_t *)kva(pa) + k * BUF;
+		}
+	return true;
+}
+
 static bool queues_setup(struct virtio_net *n)
 {
 	struct vq *q[2] = {n->rx, n->tx};
+	if (!buffers_alloc(n))
+		return false;
 	for (uint32_t i = 0; i < 2; i++) {
-		__builtin_memset(q[i], 0, sizeof(*q[i]) - sizeof(q[i]->buf));
+		__builtin_memset(q[i], 0, sizeof(*q[i]));
 		uint32_t size = virtio_queue_setup(&n->dev, i, QSIZE, kpa(q[i]->desc),
 		                                   kpa(&q[i]->avail), kpa(&q[i]->used));
 		if (!size || (i && size != n->qsize))
 			return false;
 		n->qsize = (uint16_t)size;
 		for (uint16_t d = 0; d < size; d++)
-			q[i]->desc[d] = (struct vring_desc){kpa(q[i]->buf[d]), BUF,
+			q[i]->desc[d] = (struct vring_desc){kpa(n->buf[i][d]), BUF,
 			                                    i ? 0 : VRING_DESC_F_WRITE, 0};
 	}
 	for (uint16_t d = 0; d < n->qsize; d++) /* every receive buffer posted */
@@ -136,7 +156,7 @@ uint8_t *virtio_net_tx_buf(unsigned nic)
 		if ((uint16_t)(n->tx_avail - n->tx_last) == n->qsize)
 			return 0;
 	}
-	uint8_t *b = n->tx->buf[n->tx_avail & (n->qsize - 1)];
+	uint8_t *b = n->buf[1][n->tx_avail & (n->qsize - 1)];
 	__builtin_memset(b, 0, HDR); /* no offloads */
 	return b + HDR;
 }
@@ -179,7 +199,7 @@ static unsigned rx_reap(struct virtio_net *n)
 		}
 		n->info->rx_frames++;
 		if (e.len > HDR && e.len <= HDR + EXO_NET_FRAME_MAX)
-			net_receive((unsigned)(n - nics), n->rx->buf[e.id] + HDR, e.len - HDR);
+			net_receive((unsigned)(n - nics), n->buf[0][e.id] + HDR, e.len - HDR);
 		else
 			n->info->rx_nomatch++; /* runt or oversized: no filter sees it */
 		n->rx->avail.ring[n->rx->avail.idx & (n->qsize - 1)] = (uint16_t)e.id;

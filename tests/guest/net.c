@@ -577,7 +577,7 @@ int main(int argc, char **argv)
 	else
 		return 2;
 	/* Queued is not sent: a VM that ends at once may take its transmit queue with it
-	 * (the peer would miss our last frames). */
-	exos_sleep_ns(500 * 1000 * 1000);
+	 * (the peer would miss our last frames).  2 s: QEMU TCG under load is slow to send. */
+	exos_sleep_ns(2000 * 1000 * 1000ull);
 	return check_done();
 }
