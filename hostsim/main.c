@@ -100,6 +100,7 @@ int main(int argc, char **argv)
 	int status = vm_run(&vm, o.timeout);
 	stats_mark(PHASE_TEARDOWN);
 	console_flush();
+	virtio_net_flush_all();
 	virtio_net_stop_all();
 	io_thread_stop();
 	virtio_blk_drain_all(); /* before guest RAM goes: requests in flight write it */

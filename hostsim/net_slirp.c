@@ -320,14 +320,15 @@ static void run_timers(struct net_slirp *s)
 static void *slirp_loop(void *arg)
 {
 	struct net_slirp *s = arg;
-	while (!s->stopping) {
+	for (bool last = false; !last;) {
+		last = s->stopping; /* one more round after the stop: queued frames go out */
 		uint32_t timeout = 1000;
 		s->npfd = 0;
 		add_poll(s->wake_fd, SLIRP_POLL_IN, s);
 		slirp_pollfds_fill(s->slirp, &timeout, add_poll, s);
-		int n = poll(s->pfd, (nfds_t)s->npfd, (int)next_timeout(s, timeout));
+		int n = poll(s->pfd, (nfds_t)s->npfd, last ? 0 : (int)next_timeout(s, timeout));
 		slirp_pollfds_poll(s->slirp, n < 0, get_revents, s);
-		if (s->pfd[0].revents & POLLIN)
+		if (last || s->pfd[0].revents & POLLIN)
 			drain_txq(s);
 		run_timers(s);
 	}

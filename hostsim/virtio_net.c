@@ -279,6 +279,19 @@ void virtio_net_start_all(void)
 		virtio_net_start(nics[i]);
 }
 
+void virtio_net_flush(struct virtio_net *d)
+{
+	virtio_slot_lock(d->t);
+	transmit(d);
+	virtio_slot_unlock(d->t);
+}
+
+void virtio_net_flush_all(void)
+{
+	for (int i = 0; i < nnics; i++)
+		virtio_net_flush(nics[i]);
+}
+
 void virtio_net_stop_all(void)
 {
 	for (int i = 0; i < nnics; i++)

@@ -23,6 +23,9 @@ void virtio_net_attach(struct vm *vm, const char *spec, const char *mac);
 
 /* Backend threads (libslirp's) with the vCPU; then closes every device. */
 void virtio_net_start_all(void);
+/* When the guest has stopped: sends what it queued and the I/O thread has not
+ * (a NIC transmits what it was given, even as the machine goes down). */
+void virtio_net_flush_all(void);
 void virtio_net_stop_all(void);
 void virtio_net_detach_all(void);
 
@@ -31,6 +34,7 @@ struct virtio_net *virtio_net_new(const char *spec, const char *mac, int index);
 const struct virtio_type *virtio_net_type(struct virtio_net *d);
 void virtio_net_bind(struct virtio_net *d, struct virtio_mmio *t);
 void virtio_net_start(struct virtio_net *d); /* its backend's thread, if any */
+void virtio_net_flush(struct virtio_net *d); /* virtio_net_flush_all's part */
 void virtio_net_free(struct virtio_net *d);
 
 #endif

@@ -255,6 +255,26 @@ START_TEST(malformed_transmit)
 }
 END_TEST
 
+/* Frames the guest queued but never kicked (it stopped first) still leave
+ * when exosim flushes the NICs at the end of the run. */
+START_TEST(queued_frames_leave_at_the_end)
+{
+	wait_link(&a, true);
+	post_rx(&b, 4);
+	for (int i = 0; i < 3; i++) {
+		uint16_t k = a.tx_avail % QSIZE;
+		uint8_t *p = g(&a, TXBUF + k * 2048ull);
+		memset(p, 0, HDR);
+		memset(p + HDR, 0x70 + i, 60);
+		post(&a, TXDESC, &a.tx_avail, TXBUF + k * 2048ull, HDR + 60, false); /* no kick */
+	}
+	virtio_net_flush(a.d);
+	wait_rx(&b, 3);
+	for (int i = 0; i < 3; i++)
+		check_rx(&b, (uint16_t)i, 60, (uint8_t)(0x70 + i));
+}
+END_TEST
+
 START_TEST(link_down_when_the_peer_leaves)
 {
 	wait_link(&a, true);
@@ -383,6 +403,7 @@ Suite *virtio_net_suite(void)
 	tcase_add_test(tc, frames_both_ways);
 	tcase_add_test(tc, back_pressure_loses_nothing);
 	tcase_add_test(tc, malformed_transmit);
+	tcase_add_test(tc, queued_frames_leave_at_the_end);
 	tcase_add_test(tc, link_down_when_the_peer_leaves);
 	suite_add_tcase(s, tc);
 	TCase *user = tcase_create("user");
