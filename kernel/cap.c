@@ -305,23 +305,7 @@ int cap_destroy(struct cap_system *cs, uint32_t node, cap_unbind_fn unbind, void
 
 void cap_destroy_all(struct cap_system *cs, uint16_t holder, cap_unbind_fn unbind, void *ctx)
 {
-	struct cap_table *t;
-
-	if (holder >= cs->ntables)
-		return;
-	t = &cs->tables[holder];
-	/* Destroying one slot's node may also empty other slots of this table (its
-	 * descendants held here), so the word is re-read each time. Slots are only
-	 * emptied, never filled, so finished words stay empty. */
-	for (unsigned w = 0; w < CAP_MAP_WORDS && t->used != 0; w++) {
-		while (t->map[w] != 0) {
-			unsigned s = w * 64 + (unsigned)__builtin_ctzll(t->map[w]);
-			uint32_t n = t->slot[s] - 1;
-
-			revoke(cs, n, unbind, ctx);
-			node_free(cs, n, unbind, ctx);
-		}
-	}
+	cap_destroy_all_keeping(cs, holder, unbind, NULL, ctx);
 }
 
 void cap_orphans_init(struct cap_system *cs, uint32_t *list, uint32_t max)
@@ -340,12 +324,15 @@ void cap_destroy_all_keeping(struct cap_system *cs, uint16_t holder, cap_unbind_
 	if (holder >= cs->ntables)
 		return;
 	t = &cs->tables[holder];
+	/* Destroying one slot's node may also empty other slots of this table (its
+	 * descendants held here), so the word is re-read each time. Slots are only
+	 * emptied, never filled, so finished words stay empty. */
 	for (unsigned w = 0; w < CAP_MAP_WORDS && t->used != 0; w++) {
 		while (t->map[w] != 0) {
 			unsigned s = w * 64 + (unsigned)__builtin_ctzll(t->map[w]);
 			uint32_t n = t->slot[s] - 1;
 
-			if (cs->norphans < cs->max_orphans && keep(cs, n)) {
+			if (keep && cs->norphans < cs->max_orphans && keep(cs, n)) {
 				slot_clear(t, s);
 				cs->nodes[n].holder = CAP_HOLDER_KERNEL;
 				cs->nodes[n].slot = CAP_SLOT_ORPHAN;
@@ -356,7 +343,8 @@ void cap_destroy_all_keeping(struct cap_system *cs, uint16_t holder, cap_unbind_
 			node_free(cs, n, unbind, ctx);
 		}
 	}
-	cs->orphan_dirty = true; /* its children held here may have been its last */
+	if (keep)
+		cs->orphan_dirty = true; /* its children held here may have been its last */
 }
 
 int cap_reap(struct cap_system *cs, cap_unbind_fn unbind, void *ctx)

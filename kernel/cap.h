@@ -135,7 +135,7 @@ typedef bool (*cap_keep_fn)(const struct cap_system *cs, uint32_t node);
 void cap_orphans_init(struct cap_system *cs, uint32_t *list, uint32_t max);
 
 /* cap_destroy_all, except that a node for which keep() is true (and for
- * which the orphan list has room) is not destroyed: it leaves its slot and
+ * which the orphan list has room; keep may be NULL: none) is not destroyed: it leaves its slot and
  * becomes an orphan held by the kernel, with its children and the bindings
  * made with it, until cap_reap finds it has neither (a forked process's
  * pages outlive its parent, docs/libos.md). */

@@ -3,6 +3,7 @@
  * Our own copies of the ELF structs, read with memcpy: the code is freestanding and the
  * buffer may be unaligned. */
 #include "bpf_obj.h"
+#include "elf64.h"
 
 #include <stdbool.h>
 
@@ -13,15 +14,6 @@
 #define SHT_RELA 4
 #define SHT_REL  9
 
-struct ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
 struct shdr {
 	uint32_t name, type;
 	uint64_t flags, addr, offset, size;
@@ -29,10 +21,10 @@ struct shdr {
 	uint64_t addralign, entsize;
 };
 
-_Static_assert(sizeof(struct ehdr) == 64, "Elf64_Ehdr layout");
+_Static_assert(sizeof(struct elf64_ehdr) == 64, "Elf64_Ehdr layout");
 _Static_assert(sizeof(struct shdr) == 64, "Elf64_Shdr layout");
 
-static int read_ehdr(const uint8_t *f, size_t len, struct ehdr *eh)
+static int read_ehdr(const uint8_t *f, size_t len, struct elf64_ehdr *eh)
 {
 	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
 
@@ -52,7 +44,7 @@ static int read_ehdr(const uint8_t *f, size_t len, struct ehdr *eh)
 	return BPF_OBJ_OK;
 }
 
-static void read_shdr(const uint8_t *f, const struct ehdr *eh, size_t i, struct shdr *sh)
+static void read_shdr(const uint8_t *f, const struct elf64_ehdr *eh, size_t i, struct shdr *sh)
 {
 	memcpy(sh, f + eh->shoff + i * sizeof(*sh), sizeof(*sh));
 }
@@ -73,7 +65,7 @@ static bool name_is(const uint8_t *f, size_t len, const struct shdr *strtab, con
 int bpf_obj_code(const void *file, size_t len, const char *section, size_t *offset, size_t *count)
 {
 	const uint8_t *f = file;
-	struct ehdr eh;
+	struct elf64_ehdr eh;
 	struct shdr strtab, sh, code;
 	size_t found = 0;
 

@@ -20,25 +20,16 @@
 #define PT_GNU_STACK 0x6474e551u
 #define PN_XNUM      0xffff
 
-struct ehdr {
-	uint8_t ident[16];
-	uint16_t type, machine;
-	uint32_t version;
-	uint64_t entry, phoff, shoff;
-	uint32_t flags;
-	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-
 struct phdr {
 	uint32_t type, flags;
 	uint64_t offset, vaddr, paddr, filesz, memsz, align;
 };
 
-_Static_assert(sizeof(struct ehdr) == 64, "Elf64_Ehdr layout");
+_Static_assert(sizeof(struct elf64_ehdr) == 64, "Elf64_Ehdr layout");
 _Static_assert(sizeof(struct phdr) == 56, "Elf64_Phdr layout");
 
 /* The file header: identity, machine, type and a program header table in the file. */
-static int check_ehdr(const uint8_t *f, size_t len, struct ehdr *eh)
+static int check_ehdr(const uint8_t *f, size_t len, struct elf64_ehdr *eh)
 {
 	static const uint8_t magic[4] = {0x7f, 'E', 'L', 'F'};
 
@@ -143,7 +134,7 @@ static bool has_native_note(const uint8_t *f, size_t len, const struct phdr *ph)
 
 /* One pass over the program headers. The first error is kept, but PT_INTERP wins over
  * everything: "link with -static" is the useful message for a dynamic program. */
-static int scan_phdrs(const uint8_t *f, size_t len, const struct ehdr *eh, uint64_t user_top,
+static int scan_phdrs(const uint8_t *f, size_t len, const struct elf64_ehdr *eh, uint64_t user_top,
                       struct elf64_image *img)
 {
 	bool interp = false, tls = false;
@@ -215,7 +206,7 @@ int elf64_parse(const void *file, size_t len, uint64_t load_bias, uint64_t user_
                 struct elf64_image *img)
 {
 	const uint8_t *f = file;
-	struct ehdr eh;
+	struct elf64_ehdr eh;
 	int err;
 
 	memset(img, 0, sizeof(*img));

@@ -11,6 +11,17 @@
 
 #define ELF64_MAX_LOADS 16
 
+/* The ELF64 file header as it lies in the file (Elf64_Ehdr), for the readers
+ * here and in bpf_obj.c; copied out with memcpy, the buffer being unaligned. */
+struct elf64_ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
 /* p_flags bits */
 #define ELF64_PF_X 1u
 #define ELF64_PF_W 2u
