@@ -227,15 +227,13 @@ void virtio_net_irq(struct virtio_net *n)
 	}
 	if (rx_reap(n)) {
 		__asm__ volatile("mfence" ::: "memory");
-		/* A notification is a VM exit: send it only when the device may be short of
-		 * buffers (under a quarter of them left, counted after our refill was
-		 * published: the device works concurrently and may have used the refill
-		 * too); otherwise it still has buffers, and using one raises another
-		 * interrupt that looks again. */
-		uint16_t left =
-		        (uint16_t)(n->rx->avail.idx - *(volatile uint16_t *)&n->rx->used.idx);
-		if (left < n->qsize / 4 &&
-		    !(*(volatile uint16_t *)&n->rx->used.flags & VRING_USED_F_NO_NOTIFY))
+		/* Tell the device of the refill unless it said it needs no telling
+		 * (VRING_USED_F_NO_NOTIFY, as the spec has it without EVENT_IDX).  A
+		 * device that ran out of buffers stops taking frames until it hears
+		 * (exosim pauses its backend, QEMU stops polling it): skipping the
+		 * notification when our count said "plenty left" lost it whenever the
+		 * device had used them all, and the link stalled under load. */
+		if (!(*(volatile uint16_t *)&n->rx->used.flags & VRING_USED_F_NO_NOTIFY))
 			virtio_write(&n->dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 		if (sleeping)
 			wakeup_poll();
