@@ -72,16 +72,11 @@ int exos_blk_open(struct exos_blk *b, int cap)
 
 void *exos_blk_buffer(size_t bytes)
 {
-	size_t pages = (bytes + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
-	if (pages == 0 || bytes > EXO_DISK_REQ_MAX_BYTES)
-		return 0;
 	/* One run (exos_map_run records it for exos_frame_cap): a buffer never
 	 * straddles two capabilities. */
-	uint64_t va = next_buf;
-	if (exos_map_run(va, pages, EXO_PTE_W | EXO_PTE_NX) < 0)
+	if (bytes > EXO_DISK_REQ_MAX_BYTES)
 		return 0;
-	next_buf += pages * EXO_PAGE_SIZE;
-	return (void *)va;
+	return exos_run_buffer(&next_buf, bytes, EXO_DISK_REQ_MAX_BYTES / EXO_PAGE_SIZE);
 }
 
 static int word_take(void)

@@ -112,14 +112,7 @@ int exos_net_wait(struct exos_net_ring *r, uint64_t deadline)
 
 void *exos_net_buffer(size_t bytes)
 {
-	size_t pages = (bytes + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
-	if (pages == 0 || pages > 512)
-		return 0;
-	uint64_t va = next_buf;
-	if (exos_map_run(va, pages, EXO_PTE_W | EXO_PTE_NX) < 0)
-		return 0;
-	next_buf += pages * EXO_PAGE_SIZE;
-	return (void *)va;
+	return exos_run_buffer(&next_buf, bytes, 512);
 }
 
 long exos_net_send(int nic_cap, const struct exos_net_frame *f, size_t n)

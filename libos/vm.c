@@ -328,6 +328,16 @@ long exos_map_run(uint64_t va, size_t npages, uint64_t perm)
 	return npages ? exos_map_range(va, npages, perm) : 0;
 }
 
+void *exos_run_buffer(uint64_t *next, size_t bytes, size_t max_pages)
+{
+	size_t pages = (bytes + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE;
+	uint64_t va = *next;
+	if (pages == 0 || pages > max_pages || exos_map_run(va, pages, EXO_PTE_W | EXO_PTE_NX) < 0)
+		return 0;
+	*next += pages * EXO_PAGE_SIZE;
+	return (void *)va;
+}
+
 long exos_map_range(uint64_t va, size_t npages, uint64_t perm)
 {
 	/* Full rounds use static buffers (20 KiB: too much for the exception

@@ -1708,16 +1708,23 @@ SYS(sys_sendto)
 	return send_to(of, &u, a4, a5, a6, NULL);
 }
 
+/* sendmsg's and recvmsg's header, copied in and its iovec count checked. */
+static long msghdr_in(struct linux_msghdr *m, long uaddr)
+{
+	if (linux_copy_from_user(m, (uint64_t)uaddr, sizeof(*m)) < 0)
+		return -LINUX_EFAULT;
+	return m->iovlen > UIO_MAXIOV ? -LINUX_EMSGSIZE : 0;
+}
+
 SYS(sys_sendmsg)
 {
 	UNUSED6;
 	GETSOCK(a1);
 	(void)s;
 	struct linux_msghdr m;
-	if (linux_copy_from_user(&m, (uint64_t)a2, sizeof(m)) < 0)
-		return -LINUX_EFAULT;
-	if (m.iovlen > UIO_MAXIOV)
-		return -LINUX_EMSGSIZE;
+	long bad = msghdr_in(&m, a2);
+	if (bad)
+		return bad;
 	struct fdset fds;
 	long r = cmsg_in(m.control, m.controllen, &fds);
 	if (r < 0)
@@ -1732,11 +1739,9 @@ static long from_out(struct ofile *of, const struct recv_args *a, long uaddr, lo
 	struct usock *s = sock_of(of);
 	if (!uaddr || !ulen)
 		return 0;
-	if (s->type == SOCK_STREAM || s->type == SOCK_SEQPACKET) { /* Linux leaves it as it is... */
-		int32_t zero = 0;                                  /* ...but says its length is 0 */
-		return linux_copy_to_user((uint64_t)ulen, &zero, 4);
-	}
-	if (!a->fromlen) { /* an unnamed sender: a length of 0 (unlike getpeername's 2) */
+	/* A connected socket's name Linux leaves as it is but says its length is
+	 * 0; an unnamed sender's length is 0 too (unlike getpeername's 2). */
+	if (s->type == SOCK_STREAM || s->type == SOCK_SEQPACKET || !a->fromlen) {
 		int32_t zero = 0;
 		return linux_copy_to_user((uint64_t)ulen, &zero, 4);
 	}
@@ -1762,10 +1767,9 @@ SYS(sys_recvmsg)
 	GETSOCK(a1);
 	(void)s;
 	struct linux_msghdr m;
-	if (linux_copy_from_user(&m, (uint64_t)a2, sizeof(m)) < 0)
-		return -LINUX_EFAULT;
-	if (m.iovlen > UIO_MAXIOV)
-		return -LINUX_EMSGSIZE;
+	long bad = msghdr_in(&m, a2);
+	if (bad)
+		return bad;
 	struct uio u = {.uiov = m.iov, .cnt = (long)m.iovlen, .user = true};
 	struct recv_args a = {.u = &u, .flags = (int)a3, .want_fds = true};
 	long r = do_recv(of, &a);

@@ -58,6 +58,12 @@ long exos_map_range(uint64_t va, size_t npages, uint64_t perm);
  * forced reclaim deal in single pages. */
 long exos_map_run(uint64_t va, size_t npages, uint64_t perm);
 
+/* A device buffer: bytes (rounded up to pages, 1..max_pages of them) of
+ * zeroed writable memory in one run, at *next in a region of its own, which
+ * moves past it (the block and packet interfaces' buffers); NULL if it
+ * cannot be had. */
+void *exos_run_buffer(uint64_t *next, size_t bytes, size_t max_pages);
+
 /* Unmaps npages from va (one EXO_SYS_UNMAP per EXO_MAP_BATCH pages) and
  * releases our capability for every page no longer mapped anywhere.
  * Returns 0 or -EXO_E*. */
