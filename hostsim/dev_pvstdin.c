@@ -1,8 +1,9 @@
 /* Paravirtual console input (include/hw/exosim_pv.h): fills the guest's ring
  * (include/exo/console.h) with as much of exosim's stdin as is ready, one VM
- * exit per batch.  The request and the ring's header are copied once and
- * checked (gpa_check for the whole ring, the indices against its size) before
- * anything is read, so no input is consumed for a ring that cannot take it. */
+ * exit per batch (version 1, the synchronous fill), or offers the
+ * asynchronous mode of version 2 (stdin_async.c) where KVM can interrupt.  The request and the
+ * ring's header are copied once and checked (gpa_check for the whole ring, the indices against its
+ * size) before anything is read, so no input is consumed for a ring that cannot take it. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* F_SETPIPE_SZ */
 #endif
@@ -19,6 +20,7 @@
 #include "console.h"
 #include "device.h"
 #include "kvm.h"
+#include "stdin_async.h"
 
 /* An end of input or error that stdin reported after some bytes of a batch:
  * the answer to the next fill that finds the ring empty. */
@@ -50,16 +52,29 @@ static int32_t fill(uint8_t *data, uint32_t size, uint64_t tail, uint64_t *head)
 	return (int32_t)added;
 }
 
-static int32_t input_request(const struct guest_mem *mem, const char *name, const void *request)
+/* The ring a request names, checked whole: its host address, or NULL (said
+ * and counted). */
+static uint8_t *ring_of(const struct guest_mem *mem, const char *name,
+                        const struct pv_console_in *req)
 {
-	const struct pv_console_in *req = request;
 	if (req->size < 4096 || req->size > PV_CONSOLE_IN_RING_MAX ||
 	    (req->size & (req->size - 1))) {
 		device_bad_request(name, "a ring of %u bytes (a power of two, 4096..%u)", req->size,
 		                   PV_CONSOLE_IN_RING_MAX);
+		return NULL;
+	}
+	return gpa_check(mem, req->ring, 4096 + (uint64_t)req->size, name);
+}
+
+static int32_t input_request(const struct guest_mem *mem, const char *name, const void *request)
+{
+	const struct pv_console_in *req = request;
+	if (stdin_async_attached()) {
+		device_bad_request(name, "a synchronous fill of a ring attached for asynchronous "
+		                         "input (it has one writer)");
 		return PV_ERR_MALFORMED;
 	}
-	uint8_t *ring = gpa_check(mem, req->ring, 4096 + (uint64_t)req->size, name);
+	uint8_t *ring = ring_of(mem, name, req);
 	if (!ring)
 		return PV_ERR_MALFORMED;
 	struct exo_console_ring hdr;
@@ -82,11 +97,29 @@ static int32_t input_request(const struct guest_mem *mem, const char *name, cons
 	return r;
 }
 
+/* What `inl` from the port says: version 2 and its pin where the
+ * asynchronous mode is offered, else all ones (version 1). */
+static uint32_t identity;
+
 static int pvstdin_access(struct vm *vm, const struct device *dev, const struct dev_access *a)
 {
 	struct pv_console_in req;
-	return device_pv_access(vm, dev, a, 0, &req, sizeof(req),
+	return device_pv_access(vm, dev, a, identity, &req, sizeof(req),
 	                        offsetof(struct pv_console_in, result), input_request);
+}
+
+static int32_t async_request(const struct guest_mem *mem, const char *name, const void *request)
+{
+	const struct pv_console_in *req = request;
+	uint8_t *ring = ring_of(mem, name, req);
+	return ring ? stdin_async_request(name, req, ring) : PV_ERR_MALFORMED;
+}
+
+static int pvstdin_async_access(struct vm *vm, const struct device *dev, const struct dev_access *a)
+{
+	struct pv_console_in req;
+	return device_pv_access(vm, dev, a, 0, &req, sizeof(req),
+	                        offsetof(struct pv_console_in, result), async_request);
 }
 
 static const struct device pvstdin_device = {.name = "pv-stdin",
@@ -94,6 +127,12 @@ static const struct device pvstdin_device = {.name = "pv-stdin",
                                              .base = PV_CONSOLE_IN_PORT,
                                              .len = 4,
                                              .access = pvstdin_access};
+
+static const struct device pvstdin_async_device = {.name = "pv-stdin",
+                                                   .space = DEV_PORT,
+                                                   .base = PV_CONSOLE_IN_ASYNC_PORT,
+                                                   .len = 4,
+                                                   .access = pvstdin_async_access};
 
 /* A batch holds what stdin has ready, and a Linux pipe holds 64 KiB unless
  * asked for more: a larger pipe lets a fast writer (`cat file | exosim`) fill
@@ -104,9 +143,13 @@ static const struct device pvstdin_device = {.name = "pv-stdin",
 
 static void pvstdin_setup(struct vm *vm)
 {
-	(void)vm;
 	end_pending = false;
 	(void)fcntl(STDIN_FILENO, F_SETPIPE_SZ, STDIN_PIPE_BYTES);
+	identity = ~0u;
+	if (stdin_async_setup(vm)) {
+		identity = PV_CONSOLE_IN_ID | STDIN_ASYNC_PIN << 8 | PV_CONSOLE_IN_VERSION;
+		device_register_or_fail(&pvstdin_async_device);
+	}
 	device_register_or_fail(&pvstdin_device);
 }
 

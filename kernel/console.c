@@ -9,8 +9,11 @@
 
 #include "arch.h"
 #include "gate.h"
+#include "ioapic.h"
 #include "kernel.h"
+#include "lapic.h"
 #include "pagetable.h"
+#include "trap.h"
 #include "uaccess.h"
 #include "x86.h"
 
@@ -157,13 +160,44 @@ long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len)
  * a fill is one crossing and one VM exit per batch, whatever its size.  The
  * request names the ring by physical address and lives here, out of every
  * environment's reach; exosim checks the indices readers can write.  QEMU has
- * no such device: no ring, and EXO_SYS_CONSOLE_FILL says ENOSYS. */
+ * no such device: no ring, and EXO_SYS_CONSOLE_FILL says ENOSYS.  Where exosim
+ * offers it, input arrives by itself (EXO_KINFO_CONSOLE_ASYNC): exosim fills
+ * the ring from its I/O thread and raises an interrupt per batch, readers
+ * sleep on a wakeup predicate over the ring, and a fill is only a kick. */
 #define CONSOLE_IN_BYTES (256u * 1024u)
 _Static_assert(CONSOLE_IN_BYTES <= PV_CONSOLE_IN_RING_MAX, "ring size");
 
 static uint8_t console_in_ring[EXO_PAGE_SIZE + CONSOLE_IN_BYTES]
         __attribute__((aligned(EXO_PAGE_SIZE)));
 static struct pv_console_in fill_req __attribute__((aligned(16)));
+
+static bool async_input; /* exosim delivers by itself (exosim_pv.h, version 2) */
+
+/* Input arrived: the wake-up is the return from the interrupt (entry.S). */
+void console_irq(void)
+{
+	lapic_eoi();
+}
+
+/* exosim's version 2 delivers input without being asked: the pin it names is
+ * routed here first, then the ring attached.  Anything short of that leaves
+ * the synchronous fill of version 1. */
+static void attach_async(void)
+{
+	uint32_t id = inl(PV_CONSOLE_IN_PORT);
+	if ((id & PV_CONSOLE_IN_ID_MASK) != PV_CONSOLE_IN_ID ||
+	    (id & 0xffu) < PV_CONSOLE_IN_VERSION)
+		return;
+	cpu_set_console_irq(IRQ_CONSOLE);
+	if (ioapic_route(PV_CONSOLE_IN_PIN(id), IRQ_CONSOLE))
+		return;
+	fill_req.result = PV_RESULT_NONE;
+	outl(PV_CONSOLE_IN_ASYNC_PORT, (uint32_t)kpa(&fill_req));
+	if (fill_req.result != 0)
+		return;
+	async_input = true;
+	kinfo_page.flags |= EXO_KINFO_CONSOLE_ASYNC;
+}
 
 void console_export(void)
 {
@@ -175,12 +209,24 @@ void console_export(void)
 	fill_req.ring = kpa(console_in_ring);
 	fill_req.size = CONSOLE_IN_BYTES;
 	kinfo_page.console_in_size = CONSOLE_IN_BYTES;
+	attach_async();
+}
+
+/* Asynchronous mode: a kick (exosim reads on if it had stopped), 0; a ring the
+ * readers broke, -EXO_EIO. */
+static long console_kick(void)
+{
+	fill_req.result = PV_RESULT_NONE;
+	outl(PV_CONSOLE_IN_ASYNC_PORT, (uint32_t)kpa(&fill_req));
+	return fill_req.result == 0 ? 0 : -EXO_EIO;
 }
 
 long console_fill(void)
 {
 	if (!paravirtual)
 		return -EXO_ENOSYS;
+	if (async_input)
+		return console_kick();
 	fill_req.result = PV_RESULT_NONE;
 	outl(PV_CONSOLE_IN_PORT, (uint32_t)kpa(&fill_req));
 	int32_t r = fill_req.result;

@@ -34,7 +34,7 @@ struct idt_gate {
 
 extern uint64_t gdt[GDT_ENTRIES];
 extern const uint64_t trap_entries[NVECTORS];
-extern char irq_timer_entry[], irq_spurious_entry[];
+extern char irq_timer_entry[], irq_spurious_entry[], irq_console_entry[];
 extern const uint64_t irq_dev_entries[EXO_DISK_MAX];
 extern char syscall_entry[];
 
@@ -83,6 +83,11 @@ static void idt_init(void)
 void cpu_set_irq(uint8_t vector, unsigned i)
 {
 	idt[vector] = gate(irq_dev_entries[i], GATE_INTR, 0);
+}
+
+void cpu_set_console_irq(uint8_t vector)
+{
+	idt[vector] = gate((uint64_t)irq_console_entry, GATE_INTR, 0);
 }
 
 /* SYSCALL lands in syscall_entry with CS = SEL_KCODE; SYSRET returns to

@@ -173,6 +173,33 @@ irq_dev_entry_\i:
 IRQ_DEV \i
 .endr
 
+/* Console input arrived (console.c): console_irq only sends the EOI.  The
+ * interrupt's work is done by the return: out of the idle loop's hlt, whose
+ * next turn evaluates the sleepers' predicates (a reader's is over the ring's
+ * `posted` word); an environment that was running sees it at the next tick. */
+	.globl irq_console_entry
+irq_console_entry:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	call console_irq
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	iretq
+
 /* #PF.  On KVM-on-PVM a `syscall` from ring 3 arrives here as a fault at
  * syscall_entry: that goes to trap() in C, which serves the call. */
 trap_entry_14:

@@ -8,6 +8,8 @@
 #define IRQ_SPURIOUS 255
 /* Device interrupts (virtio.c): IRQ_DEV_BASE + the device's index. */
 #define IRQ_DEV_BASE 48
+/* Console input arrived (console.c, exosim's asynchronous mode). */
+#define IRQ_CONSOLE 40
 
 /* Starts periodic ticks of tick_ns; x2APIC where the CPU has it, else xAPIC. */
 void lapic_init(uint64_t tick_ns);

@@ -36,6 +36,8 @@ void trap(struct trapframe *tf);                        /* called by entry.S */
 void cpu_init(void);
 /* IDT vector `vector` enters dev_irq(i) (virtio.h) through entry.S's stub i. */
 void cpu_set_irq(uint8_t vector, unsigned i);
+/* IDT vector `vector` enters entry.S's irq_console_entry (console_irq). */
+void cpu_set_console_irq(uint8_t vector);
 extern bool cpu_fsgsbase; /* ring 3 may write its FS and GS bases (cpu.c) */
 
 /* Saves the calling environment's user state after a fast-path system call

@@ -16,10 +16,8 @@
 /* The physical address behind va, or UACCESS_NO_PAGE unless every level maps
  * it present, user-accessible and with `extra` (PTE_W for a store), as the
  * CPU would check a ring-3 access. */
-static uint64_t translate(uint64_t pml4, uint64_t va, uint64_t extra)
+static uint64_t walk(uint64_t pml4, uint64_t va, uint64_t extra)
 {
-	if (!user_addr_ok(va))
-		return UACCESS_NO_PAGE;
 	uint64_t need = PTE_P | PTE_U | extra;
 	const uint64_t *table = kva(pml4);
 	for (int level = 3; level >= 0; level--) {
@@ -33,6 +31,11 @@ static uint64_t translate(uint64_t pml4, uint64_t va, uint64_t extra)
 		table = kva(e & PTE_ADDR_MASK);
 	}
 	return UACCESS_NO_PAGE;
+}
+
+static uint64_t translate(uint64_t pml4, uint64_t va, uint64_t extra)
+{
+	return user_addr_ok(va) ? walk(pml4, va, extra) : UACCESS_NO_PAGE;
 }
 
 uint64_t user_phys(uint64_t pml4, uint64_t va, bool write)
@@ -116,7 +119,9 @@ int get_user_u64(uint64_t pml4, uint64_t va, uint64_t *out)
 {
 	if (va & 7)
 		return -EXO_EINVAL; /* an aligned word never straddles a page */
-	uint64_t pa = translate(pml4, va, 0);
+	/* The exported pages too (below UVPT): ring 3 reads them as well, and
+	 * some change by themselves (the console input ring's header). */
+	uint64_t pa = va < EXO_UVPT ? walk(pml4, va, 0) : UACCESS_NO_PAGE;
 	if (pa == UACCESS_NO_PAGE)
 		return -EXO_EFAULT;
 	*out = *(volatile const uint64_t *)kva(pa);

@@ -37,7 +37,9 @@ int copy_to_user(uint64_t pml4, uint64_t dst, const void *src, size_t len);
 long strncpy_from_user(uint64_t pml4, char *dst, uint64_t src, size_t max);
 
 /* Reads the aligned 64-bit word at va (a fresh load every call: wakeup
- * predicates watch memory another environment may change). */
+ * predicates watch memory another environment may change), where ring 3 could
+ * read it: the environment's own memory or a page the kernel exports to it
+ * (memlayout.h's slot 253, e.g. the console input ring's header). */
 int get_user_u64(uint64_t pml4, uint64_t va, uint64_t *out);
 
 /* -EXO_EFAULT unless every page of [va, va+len) is mapped writable: for a

@@ -28,6 +28,9 @@
 #define EXO_KINFO_FSGSBASE                                                                         \
 	2 /* ring 3 may set its own FS and GS bases (wrfsbase,                                     \
 	     wrgsbase); the kernel keeps them per environment */
+#define EXO_KINFO_CONSOLE_ASYNC                                                                    \
+	4 /* console input arrives by itself (console.h): readers sleep on the                     \
+	     ring's `posted` word; CONSOLE_FILL only kicks */
 
 /* A libOS's start-up marks, the TSC at each point (0: not reached), which
  * EXO_SYS_EXIT may pass for the kernel to print with its own (syscall.h). */

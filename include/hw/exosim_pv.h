@@ -78,6 +78,57 @@ struct pv_console_req {
 #define PV_CONSOLE_IN_PORT     0x704
 #define PV_CONSOLE_IN_RING_MAX (1u << 24)
 
+/* Asynchronous console input (version 2): exosim reads stdin on its I/O thread
+ * whenever it has input, so no vCPU ever waits in exosim for it.
+ *
+ * Negotiation: `inl` from PV_CONSOLE_IN_PORT returns PV_CONSOLE_IN_ID | pin <<
+ * 8 | version.  Version 2 offers this mode and names the IOAPIC pin it raises
+ * (exosim: 4, COM1's, which no virtio slot uses); anything else (all ones: an
+ * exosim before version 2, or one whose KVM has no irqchip) offers only the
+ * synchronous fill above.  The guest routes the pin first, then attaches:
+ *
+ * `outl` to PV_CONSOLE_IN_ASYNC_PORT of the address of a struct pv_console_in
+ * (the same ring rules as the fill) attaches the ring on the first request and
+ * starts delivery; result 0.  Every later request must name the same ring and
+ * size, and is a kick: "readers made room or took the end; read on if you
+ * stopped" (result 0 whatever there was to do).  After the attach a
+ * synchronous fill is malformed: the ring has one writer.
+ *
+ * Delivery, all through the ring's header (include/exo/console.h):
+ *   - exosim reads what stdin has ready into the free space (one batch: every
+ *     read that does not wait), then stores head, bumps `posted`, and raises
+ *     the pin once if `waiting` was set, clearing it: at most one interrupt
+ *     per batch, however many bytes, and none while no reader sleeps.  A
+ *     reader sets `waiting` and then looks at `posted` again before it
+ *     sleeps, so either it sees the batch or exosim sees it waiting;
+ *   - an end (0) or error (-errno, as above) is posted at head: end_result is
+ *     written, then `ends` bumped, then `posted`, then the pin as above.  exosim reads
+ *     no more until a kick finds ends_taken == ends: the next read after an
+ *     end asks the host again, so the end comes once, as read(2) gave it;
+ *   - when a batch ends (nothing more ready, or no room) with bytes in the
+ *     ring, or after an end, exosim sets `paused` (before it looks at tail a
+ *     last time) and reads nothing until a kick.  A reader that moved tail (a
+ *     locked instruction) then looks at `paused`, so one of the two always
+ *     sees the other: a reader kicks when it took the last bytes and finds
+ *     `paused` with no end pending, or finds the ring empty and `paused`.  A
+ *     kick with the ring empty (and the end taken) reads on: first a batch in
+ *     the kick's own exit, of what stdin has ready, then on the I/O thread.
+ *     So a writer that keeps ahead costs one exit per ring, as the fill;
+ *   - exosim keeps its own head and ends and never reads them back.  It reads
+ *     tail and ends_taken, the readers' words, and checks head - tail <= size:
+ *     a ring that breaks it is malformed (one line on stderr, counted, as
+ *     above), exosim stops delivering, and each kick answers PV_ERR_MALFORMED
+ *     until the indices are repaired.  A reader that breaks ends_taken only
+ *     holds up the input: exosim waits for the end to be taken.
+ * exosim raises the pin again when the guest unmasks it (an edge while masked
+ * is lost).  --timeout ends the VM from the vCPU thread, as it does for a
+ * guest that computes: no read is under way to interrupt. */
+#define PV_CONSOLE_IN_ASYNC_PORT 0x708
+#define PV_CONSOLE_IN_ID         0x4e490000u /* "IN" */
+#define PV_CONSOLE_IN_VERSION    2u
+#define PV_CONSOLE_IN_ID_MASK    0xffff0000u
+#define PV_CONSOLE_IN_PIN(v)     (((v) >> 8) & 0xffu)
+
 struct pv_console_in {
 	uint64_t ring; /* guest-physical address of the header; data follows it */
 	uint32_t size; /* bytes of data */

@@ -13,6 +13,7 @@
 
 #include "fs.h"
 #include "linux.h"
+#include "thread.h"
 #include "rootfs.h"
 #include "unix_socket.h"
 #include "vfs.h"
@@ -92,8 +93,28 @@ long console_write(int stream, const uint8_t *p, size_t n)
 	return r < 0 ? r : -LINUX_EIO;
 }
 
+/* readv fills one buffer after another: once one got bytes, the next must
+ * not wait for more (Linux returns what a pipe or terminal had; musl's stdio
+ * reads into the caller's buffer and then its own). */
+static uint64_t read_call;
+static bool read_got;
+
+static bool later_iov(void)
+{
+	uint64_t call = linux_syscalls_trapped + linux_syscalls_direct;
+	bool later = call == read_call && read_got;
+	read_call = call;
+	read_got = false;
+	return later;
+}
+
+/* Input arrives in the ring by itself under exosim (libos/console.c): an
+ * empty ring puts the calling thread to sleep on its predicate, and the
+ * process's other threads, and the other processes, run meanwhile. */
 long console_read(uint64_t dst, size_t n, bool user)
 {
+	struct exo_pred_term t;
+	bool later = later_iov();
 	long r;
 
 	if (n == 0 || console_no_input)
@@ -102,12 +123,24 @@ long console_read(uint64_t dst, size_t n, bool user)
 		n = EXO_CONSOLE_WRITE_MAX; /* a short read, as from a pipe */
 	if (!mem_ok(dst, n, true, user))
 		return -LINUX_EFAULT;
-	r = exo_console_in((void *)dst, n);
+	while ((r = exo_console_take((void *)dst, n, &t)) == -EXO_EAGAIN) {
+		if (later)
+			return 0;
+		long b = linux_block(&t, 1, 0);
+		if (b < 0)
+			return b; /* a signal: EINTR, or the restart its handler asks */
+	}
 	if (r == -EXO_ENOSYS) {
 		console_no_input = true;
 		return 0;
 	}
+	read_got = r > 0;
 	return r; /* exokernel errors are Linux's numbers */
+}
+
+bool console_input_term(struct exo_pred_term *t)
+{
+	return !console_no_input && !exo_console_ready(t);
 }
 
 /* /dev/zero and /dev/urandom give what is asked, up to 1 MiB a call. */

@@ -364,6 +364,8 @@ static long sys_sendfile(long out, long in, long uoff, long count, long a5, long
 			*offp -= (uint64_t)(r - w); /* give back what was not written */
 			break;
 		}
+		if ((size_t)r < want)
+			break; /* what a pipe or the console had: `cat` shows it now */
 	}
 	if (uoff && linux_copy_to_user((uint64_t)uoff, &off, 8) < 0)
 		return -LINUX_EFAULT;

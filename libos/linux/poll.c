@@ -45,11 +45,10 @@ static bool fd_term(const struct ofile *of, struct exo_pred_term *t)
 /* More shared files than terms: the last term watches the word any change
  * to any of them bumps (a wake-up may then be for another file: the scan
  * looks again).  Sockets all watch one word (usock_term): it goes in once. */
-static void add_fd_term(const struct ofile *of)
+static void add_term(struct exo_pred_term t)
 {
-	struct exo_pred_term t;
 	int last = (int)ARRAY_LEN(fd_terms) - 1;
-	if (nfd_terms > last || !fd_term(of, &t))
+	if (nfd_terms > last)
 		return;
 	for (int i = 0; i < nfd_terms; i++)
 		if (fd_terms[i].lhs == t.lhs && fd_terms[i].rhs == t.rhs)
@@ -61,6 +60,13 @@ static void add_fd_term(const struct ofile *of)
 	struct shared_hdr *sh = linux_shared();
 	fd_terms[last] = linux_pred_word(&sh->io_seq, EXO_PRED_NE, sh->io_seq);
 	nfd_terms = last + 1;
+}
+
+static void add_fd_term(const struct ofile *of)
+{
+	struct exo_pred_term t;
+	if (fd_term(of, &t))
+		add_term(t);
 }
 
 short linux_fd_events(long fd, short events)
@@ -83,9 +89,16 @@ short linux_fd_events(long fd, short events)
 		return epoll_events(of, events);
 	if (of->kind == K_SOCKET)
 		return usock_events(of, events);
-	/* Files and devices never block; console input blocks in its read,
-	 * which is what a program that polls is about to do. */
-	if (readable(of))
+	/* Files and devices never block.  Console input is ready once the
+	 * ring holds bytes or an end (or always, where a read waits in the
+	 * fill: exosim's synchronous input); until then, its term wakes us. */
+	struct exo_pred_term t;
+	if (!readable(of))
+		;
+	else if (of->kind == K_CONSOLE && (events & (LINUX_POLLIN | LINUX_POLLRDNORM)) &&
+	         console_input_term(&t))
+		add_term(t);
+	else
 		ready |= LINUX_POLLIN | LINUX_POLLRDNORM;
 	if (writable(of))
 		ready |= LINUX_POLLOUT | LINUX_POLLWRNORM;

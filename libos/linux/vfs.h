@@ -124,6 +124,9 @@ void pipe_close_end(const struct ofile *of); /* the last reference to an end wen
 /* dev.c */
 long console_write(int stream, const uint8_t *p, size_t n);
 long console_read(uint64_t dst, size_t n, bool user);
+/* Console input not ready yet: true with *t, the predicate term that holds
+ * once more arrives (poll and select sleep on it). */
+bool console_input_term(struct exo_pred_term *t);
 long gen_read(const struct ofile *of, uint64_t dst, size_t n, bool user);
 long open_special(int node, uint32_t flags, bool cloexec);
 void dev_add_nodes(void);

@@ -2,7 +2,9 @@
  * environment sees it.  Under exosim: its header is writable and its data
  * read-only; indices a reader broke are refused (exosim's PV_ERR_MALFORMED,
  * EIO here) and, once repaired, the ring works again; stdin is /dev/null, so
- * a fill answers the end of input.  With "none" (QEMU: no input device):
+ * a read answers the end of input (with asynchronous input exosim posted it by
+ * itself, and a fill is a kick: 0 too).  The wait on the ring's `ends` is a
+ * predicate over an exported page.  With "none" (QEMU: no input device):
  * no ring, and both the fill and a read say ENOSYS. */
 #define TEST_NAME "console_ring"
 #include <string.h>
@@ -32,6 +34,16 @@ static void ring(void)
 	RET(probe_write((void *)&r->tail), 0, "write the ring's tail");
 	CHECK(r->head == 0 && r->tail == 0, "the ring is empty, nothing read yet");
 
+	/* Asynchronous input: exosim read /dev/null's end by itself; once it is
+	 * posted exosim waits for a kick, so only the kicks below see the
+	 * indices (and count as refused requests). */
+	while ((exo_kinfo()->flags & EXO_KINFO_CONSOLE_ASYNC) && r->ends == r->ends_taken) {
+		struct exo_pred_term t = {.op = EXO_PRED_NE,
+		                          .lhs_kind = EXO_OPND_MEM,
+		                          .lhs = (uint64_t)&r->ends,
+		                          .rhs = r->ends_taken};
+		exo_wait(&t, 1);
+	}
 	r->tail = r->head + 1; /* past head */
 	ERR(exo_console_fill(), EXO_EIO, "fill with tail past head (exosim refuses it)");
 	ERR(exo_console_in(buf, sizeof(buf)), EXO_EIO, "read with tail past head");

@@ -15,6 +15,8 @@
 #   --env-now VAR      VAR=<the host's time in epoch seconds>, taken once for both runs
 #   --stdin-str STR    feed STR (printf %b escapes) to both runs through a pipe
 #   --stdin-file FILE  feed FILE to both runs through a pipe
+#   --stdin-delay SEC  keep the pipe silent for SEC seconds before feeding it (a
+#                      program whose reader waits meanwhile)
 #   --exosim-arg ARG   pass ARG to exosim before PROGRAM (repeatable)
 #   --stdout-to FILE   both runs write stdout to FILE (e.g. /dev/full), which is not
 #                      compared; their status and stderr are
@@ -39,6 +41,7 @@
 set -u
 
 vm="" exosim="" kernel="" status=0 timeout=30 stdin_mode=none stdin_data="" sort_stdout=0
+stdin_delay=0
 stdout_to="" pipe_to="" sigpipe_ignored=0
 adds=() envs=() exosim_args=()
 
@@ -58,6 +61,7 @@ while [ $# -gt 0 ]; do
 	--env-now) envs+=("$2=$(date +%s)"); shift 2 ;;
 	--stdin-str) stdin_mode=str; stdin_data=$2; shift 2 ;;
 	--stdin-file) stdin_mode="file"; stdin_data=$2; shift 2 ;;
+	--stdin-delay) stdin_delay=$2; shift 2 ;;
 	--exosim-arg) exosim_args+=("$2"); shift 2 ;;
 	--stdout-to) stdout_to=$2; shift 2 ;;
 	--pipe-to) pipe_to=$2; shift 2 ;;
@@ -103,6 +107,12 @@ str) printf '%b' "$stdin_data" >"$tmp/stdin" ;;
 file) cp "$stdin_data" "$tmp/stdin" || die "cannot read $stdin_data" ;;
 esac
 
+# The stdin pipe's writer: silent for $stdin_delay seconds, then the input.
+feed() {
+	[ "$stdin_delay" = 0 ] || sleep "$stdin_delay"
+	cat "$tmp/stdin"
+}
+
 # run_limited TAG CMD...: runs CMD with the fixed environment, stdin through a pipe
 # (or /dev/null), stdout to $tmp/TAG.out and stderr to $tmp/TAG.err, killed after
 # $timeout seconds by timeout(1), which reports a death by signal as the shell does
@@ -129,16 +139,14 @@ run_limited() {
 			"${run[@]}" </dev/null 2>"$err" | sh -c "$pipe_to" >"$out"
 			st=${PIPESTATUS[0]}
 		else
-			# shellcheck disable=SC2002
-			cat "$tmp/stdin" | "${run[@]}" 2>"$err" | sh -c "$pipe_to" >"$out"
+			feed | "${run[@]}" 2>"$err" | sh -c "$pipe_to" >"$out"
 			st=${PIPESTATUS[1]}
 		fi
 	elif [ "$stdin_mode" = none ]; then
 		"${run[@]}" </dev/null >"$out" 2>"$err" || st=$?
 	else
 		# A pipe, as in `printf 'hi\n' | prog`, not a file: the cat is on purpose.
-		# shellcheck disable=SC2002
-		cat "$tmp/stdin" | "${run[@]}" >"$out" 2>"$err" || st=$?
+		feed | "${run[@]}" >"$out" 2>"$err" || st=$?
 	fi
 	timed_out=0
 	if [ "$st" = 137 ] && [ $((SECONDS - t0)) -ge $((timeout - 1)) ]; then

@@ -434,16 +434,27 @@ static inline long exos_set_fsbase(uint64_t base)
 
 /* Asks for console input (exo/console.h): bytes in the ring, waiting while
  * it is empty; 0 at the end of input, -EXO_E*, -EXO_ENOSYS without the ring
- * (QEMU).  Readers call exo_console_in, which calls this only when the ring
- * is empty. */
+ * (QEMU).  With EXO_KINFO_CONSOLE_ASYNC only a kick, which never waits: 0, or
+ * -EXO_EIO for indices readers broke.  Readers call exo_console_take, which
+ * calls this only when the ring is empty (or exosim stopped). */
 static inline long exo_console_fill(void)
 {
 	return exo_syscall0(EXO_SYS_CONSOLE_FILL);
 }
 
-/* Reads at most n bytes of exosim's stdin (console.c): what the ring holds,
- * with one fill when it is empty.  Bytes, 0 at the end of input, -EXO_E*;
- * -EXO_ENOSYS where there is no console input (QEMU). */
+/* Takes at most n bytes of exosim's stdin (console.c): what the ring holds.
+ * Bytes, 0 at the end of input, -EXO_E*; -EXO_ENOSYS where there is no
+ * console input (QEMU).  An empty ring: with asynchronous input, -EXO_EAGAIN
+ * and *wait the predicate term that holds once more has arrived (a caller
+ * sleeps on it with whatever else it waits for); else one blocking fill. */
+long exo_console_take(void *dst, size_t n, struct exo_pred_term *wait);
+
+/* Whether exo_console_take would return without waiting: 1, or 0 with *wait
+ * set as there.  Always 1 without asynchronous input (a read waits in the
+ * fill) or without console input (a read ends at once). */
+int exo_console_ready(struct exo_pred_term *wait);
+
+/* exo_console_take, sleeping in EXO_SYS_WAIT while it says -EXO_EAGAIN. */
 long exo_console_in(void *dst, size_t n);
 
 static inline long exo_reclaim(int env_cap, uint64_t npages)
