@@ -13,11 +13,15 @@
 /* The handlers share one signature and each uses some of the six arguments. */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
-/* Linux's default overcommit policy (heuristic, vm.overcommit_memory = 0)
- * refuses a private writable mapping larger than all of memory, so a program
- * asking for more than the VM has gets ENOMEM at once, as it would natively
- * on a machine this size.  All of memory, for us: what the kernel has free
- * plus what we hold already. */
+/* Linux's default overcommit policy (heuristic, vm.overcommit_memory = 0,
+ * OVERCOMMIT_GUESS) refuses a single private writable request (mmap, brk
+ * growth, mremap growth) larger than RAM + swap, so a program asking for more
+ * than the VM has gets ENOMEM at once, as it would natively on a machine this
+ * size; smaller requests are granted and their pages found when touched (and
+ * running out then is the OOM kill, mm.c).  All of memory, for us: what the
+ * kernel has free plus what this process holds already (its pages and ExOS's
+ * pool of frames it unmapped).  Read-only, PROT_NONE, MAP_NORESERVE and shared
+ * mappings are not accounted, as on Linux. */
 static bool could_ever_fit(uint64_t len, int prot, int flags)
 {
 	if (!(prot & LINUX_PROT_WRITE) || flags & LINUX_MAP_NORESERVE ||
@@ -278,6 +282,11 @@ static long sys_mremap(long a1, long a2, long a3, long a4, long a5, long a6)
 	v = vma_find(&vmas, old);
 	if (!v || old_len > v->hi - old)
 		return -LINUX_EFAULT;
+	/* Growth is a new request, refused as mmap's would be (Linux accounts
+	 * it the same way). */
+	if (new_len > old_len &&
+	    !could_ever_fit(new_len - old_len, (int)v->prot, LINUX_MAP_PRIVATE))
+		return -LINUX_ENOMEM;
 	if (flags & LINUX_MREMAP_FIXED)
 		return mremap_fixed(old, old_len, (uint64_t)a5, new_len);
 	if (new_len <= old_len) {
