@@ -184,12 +184,12 @@ static void deliver(void *arg)
 /* A readers' kick: read on if we stopped and what stopped us is gone. */
 static int32_t kick(const char *name)
 {
-	if (as.running)
-		return 0;
 	uint64_t tail = LOAD(tail);
 	if (!indices_ok(name, tail, true))
 		return PV_ERR_MALFORMED;
 	as.broken = false;
+	if (as.running)
+		return 0;
 	if (LOAD(ends_taken) != as.ends || as.head != tail)
 		return 0; /* the end is not taken yet, or the ring still holds bytes */
 	go();
@@ -221,6 +221,7 @@ static int32_t attach(const char *name, const struct pv_console_in *req, uint8_t
 	as.posted = LOAD(posted);
 	as.attached = true;
 	go();
+	batch(); /* what stdin has ready already, as a kick would */
 	return 0;
 }
 
@@ -263,16 +264,21 @@ static bool pollable(int fd)
 	return ok;
 }
 
-bool stdin_async_setup(struct vm *vm)
+void stdin_async_wire(int irq_fd)
 {
-	if (!vm->irqchip || strcmp(vm->irqchip, "none") == 0)
-		return false; /* no interrupts: the synchronous fill only */
-	as.irq_fd = ioapic_line(vm, STDIN_ASYNC_PIN, unmasked, NULL);
+	as.irq_fd = irq_fd;
 	int fd = STDIN_FILENO;
 	if (!pollable(fd) && (fd = eventfd(1, EFD_CLOEXEC)) < 0)
 		fail(EXOSIM_EXIT_INTERNAL, "pv-stdin: eventfd: %s", strerror(errno));
 	as.watch = io_thread_watch(fd, deliver, NULL);
 	io_thread_pause(as.watch); /* until the guest attaches its ring */
 	as.running = false;
+}
+
+bool stdin_async_setup(struct vm *vm)
+{
+	if (!vm->irqchip || strcmp(vm->irqchip, "none") == 0)
+		return false; /* no interrupts: the synchronous fill only */
+	stdin_async_wire(ioapic_line(vm, STDIN_ASYNC_PIN, unmasked, NULL));
 	return true;
 }

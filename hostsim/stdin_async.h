@@ -18,6 +18,10 @@ struct vm;
  * attaches).  Returns false, offering nothing, where KVM has no irqchip. */
 bool stdin_async_setup(struct vm *vm);
 
+/* The part of the setup after the pin: delivery raises irq_fd (an eventfd).
+ * For unit tests, which have no KVM. */
+void stdin_async_wire(int irq_fd);
+
 /* Whether the guest attached its ring: synchronous fills are refused then. */
 bool stdin_async_attached(void);
 

@@ -1,8 +1,8 @@
 /* bad_pointers: every call that reads or writes user memory (kernel/uaccess.c is
  * the only code that does) refuses a bad pointer with -EFAULT and nothing else
  * happens: NULL, a kernel address, an exported page (user-readable, but not the
- * environment's), an unmapped address, a buffer straddling EXO_USER_TOP or the end
- * of a mapped page, and a read-only page where the call writes. */
+ * environment's: only a predicate may read it), an unmapped address, a buffer straddling
+ * EXO_USER_TOP or the end of a mapped page, and a read-only page where the call writes. */
 #define TEST_NAME "bad_pointers"
 #include <string.h>
 
@@ -18,16 +18,17 @@ struct bad {
 	const char *what;
 	uint64_t addr;
 	int straddles; /* its first bytes are good */
+	int readable;  /* ring 3 reads it: a predicate may watch it */
 };
 
 static const struct bad bad[] = {
-        {"NULL", 0, 0},
-        {"a kernel address", EXO_KERNBASE + 0x100000, 0},
-        {"the exported info page", EXO_KINFO, 0},
-        {"the exported page tables", EXO_UVPT, 0},
-        {"an unmapped address", 0x500000000000ul, 0},
-        {"across the user top", EXO_USER_TOP - 8, 1},
-        {"across the end of a mapped page", EDGE_PAGE + EXO_PAGE_SIZE - 8, 1},
+        {"NULL", 0, 0, 0},
+        {"a kernel address", EXO_KERNBASE + 0x100000, 0, 0},
+        {"the exported info page", EXO_KINFO, 0, 1},
+        {"the exported page tables", EXO_UVPT, 0, 0},
+        {"an unmapped address", 0x500000000000ul, 0, 0},
+        {"across the user top", EXO_USER_TOP - 8, 1, 0},
+        {"across the end of a mapped page", EDGE_PAGE + EXO_PAGE_SIZE - 8, 1, 0},
 };
 
 /* Calls that read user memory. */
@@ -49,7 +50,9 @@ static void writes(const struct bad *b)
 }
 
 /* A predicate reads its memory operands every time it is evaluated; a bad one
- * is refused when the wait is installed. */
+ * is refused when the wait is installed.  An exported page is not bad here: a
+ * predicate may watch what ring 3 can read (the console input ring's header),
+ * and this one holds at once. */
 static void wait_operand(const struct bad *b)
 {
 	struct exo_pred_term t = {.op = EXO_PRED_EQ,
@@ -59,6 +62,11 @@ static void wait_operand(const struct bad *b)
 	                          .rhs = 1};
 	if (b->straddles)
 		return; /* an operand is an aligned word: it cannot straddle */
+	if (b->readable) {
+		t.rhs = *(const volatile uint64_t *)b->addr;
+		RET(exo_wait(&t, 1), 0, "wait: a memory operand it holds for, at once");
+		return;
+	}
 	ERR(exo_wait(&t, 1), EXO_EFAULT, "wait: a memory operand");
 }
 
@@ -96,7 +104,7 @@ int main(void)
 		wait_operand(&bad[i]);
 	}
 	printf("%s: -- a read-only page (our text)\n", TEST_NAME);
-	writes(&(struct bad){"text", (uint64_t)main, 0});
+	writes(&(struct bad){"text", (uint64_t)main, 0, 0});
 	printf("%s: -- registers must hold user addresses (below EXO_USER_TOP)\n", TEST_NAME);
 	struct exo_regs regs = {.rip = EXO_KINFO, .rsp = EXO_USTACK_TOP};
 	ERR(exo_env_set_regs((int)child, &regs), EXO_EINVAL,

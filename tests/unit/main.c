@@ -40,6 +40,7 @@ int main(void)
 	srunner_add_suite(sr, guest_mem_suite());
 	srunner_add_suite(sr, device_suite());
 	srunner_add_suite(sr, pvstdin_suite());
+	srunner_add_suite(sr, stdin_async_suite());
 	srunner_add_suite(sr, discard_suite());
 	srunner_add_suite(sr, deadline_suite());
 	srunner_add_suite(sr, insn_suite());

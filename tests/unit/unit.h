@@ -29,6 +29,7 @@ Suite *escape_suite(void);
 Suite *guest_mem_suite(void);
 Suite *device_suite(void);
 Suite *pvstdin_suite(void);
+Suite *stdin_async_suite(void);
 Suite *discard_suite(void);
 Suite *deadline_suite(void);
 Suite *insn_suite(void);
