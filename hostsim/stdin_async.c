@@ -5,10 +5,10 @@
  * regular file, an eventfd that stays readable) while the ring is empty and
  * no end is waiting to be taken; each wake-up reads one batch, everything
  * that does not wait, and raises the pin once if a reader sleeps.  Readers
- * that empty the ring kick, and the kick reads the next batch itself.  The vCPU thread only ever
- * answers the guest's attach and kicks.  Both hold `as.lock`; the header's
- * words are read and written with atomics, as the guest's readers run
- * concurrently on the vCPU. */
+ * that empty the ring kick, and the kick reads the next batch itself, on the
+ * vCPU thread, which otherwise only answers the attach.  Both threads hold
+ * `as.lock`; the header's words are read and written with atomics, as the
+ * guest's readers run concurrently on the vCPU. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
