@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <exo/net.h>
+
 /* One instruction, as RFC 9669 lays it out on a little-endian host: regs holds dst in
  * its low nibble and src in its high nibble. LDDW takes two (the second holds the high
  * 32 bits of its immediate in imm, and zeros elsewhere). */
@@ -44,10 +46,12 @@ static inline unsigned bpf_src(const struct bpf_insn *i)
 }
 
 /* Limits. A filter runs in ring 0, where every instruction is expensive here: these
- * bound the work per packet and the verifier's memory (struct bpf_verifier). */
-#define BPF_MAX_INSNS   4096 /* instructions, counting LDDW as two */
-#define BPF_STACK_SIZE  128  /* bytes of scratch stack below r10 */
-#define BPF_MAX_PENDING 32   /* distinct forward-jump targets awaited at once */
+ * bound the work per packet and the verifier's memory (struct bpf_verifier). The
+ * length limit is the ABI's (include/exo/net.h): the kernel, the verifier and its
+ * messages all take it from there. */
+#define BPF_MAX_INSNS   EXO_NET_MAX_INSNS /* instructions, counting LDDW as two */
+#define BPF_STACK_SIZE  128               /* bytes of scratch stack below r10 */
+#define BPF_MAX_PENDING 32                /* distinct forward-jump targets awaited at once */
 
 /* Opcode fields (RFC 9669 section 3). */
 #define BPF_CLASS(code) ((code)&0x07)

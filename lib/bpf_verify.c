@@ -548,10 +548,15 @@ int bpf_verify(const struct bpf_insn *in, size_t n, struct bpf_insn *out, struct
 	return BPF_OK;
 }
 
+/* The limits in the messages are the constants themselves, spelled out by the
+ * preprocessor, so a message cannot disagree with what the verifier checks. */
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+
 static const char *const messages[BPF_NERRORS] = {
         [-BPF_OK] = "accepted",
         [-BPF_EEMPTY] = "the program has no instruction",
-        [-BPF_ETOOLONG] = "the program is longer than 4096 instructions",
+        [-BPF_ETOOLONG] = "the program is longer than " STR(BPF_MAX_INSNS) " instructions",
         [-BPF_EOPCODE] = "unknown or unsupported opcode",
         [-BPF_ECALL] = "calls (helpers, tail calls, subprograms) are not allowed",
         [-BPF_EATOMIC] = "atomic operations are not allowed",
@@ -564,14 +569,14 @@ static const char *const messages[BPF_NERRORS] = {
         [-BPF_EMAP] = "LDDW of a map, variable or function (relocations are not supported)",
         [-BPF_EFALLTHROUGH] = "the last instruction can run off the end of the program",
         [-BPF_EUNREACHABLE] = "unreachable instruction",
-        [-BPF_ECOMPLEX] = "more than 32 forward-jump targets pending at once",
+        [-BPF_ECOMPLEX] = "more than " STR(BPF_MAX_PENDING) " forward-jump targets pending at once",
         [-BPF_EUNINIT] = "register read before it is written on some path",
         [-BPF_EPTRARITH] = "pointer arithmetic other than pointer +- number, or a stack "
                            "pointer leaving the stack",
         [-BPF_EPTRLEAK] = "pointer used as a number (compared, stored or returned)",
         [-BPF_EBASE] = "load or store through a register that holds no pointer",
         [-BPF_EPKTSTORE] = "store into the packet (it is read-only)",
-        [-BPF_ESTACK] = "stack access outside the 128 bytes below r10",
+        [-BPF_ESTACK] = "stack access outside the " STR(BPF_STACK_SIZE) " bytes below r10",
         [-BPF_ESTACKUNINIT] = "stack read of bytes not written on every path",
 };
 

@@ -100,6 +100,24 @@ START_TEST(refuses_empty_and_too_long)
 }
 END_TEST
 
+/* One limit: the ABI's, which the kernel checks too, and the message names it. */
+START_TEST(limit_is_the_abis)
+{
+	static struct bpf_insn p[EXO_NET_MAX_INSNS + 1];
+	for (size_t i = 0; i < N(p); i++)
+		p[i] = MOV(0, 1);
+	p[EXO_NET_MAX_INSNS - 1] = EXIT();
+	ck_assert_int_eq(verify(p, EXO_NET_MAX_INSNS), BPF_OK);
+	p[EXO_NET_MAX_INSNS] = EXIT();
+	ck_assert_int_eq(verify(p, EXO_NET_MAX_INSNS + 1), BPF_ETOOLONG);
+	char want[64];
+	snprintf(want, sizeof(want), "longer than %d instructions", EXO_NET_MAX_INSNS);
+	ck_assert_ptr_nonnull(strstr(bpf_strerror(BPF_ETOOLONG), want));
+	snprintf(want, sizeof(want), "the %d bytes below r10", BPF_STACK_SIZE);
+	ck_assert_ptr_nonnull(strstr(bpf_strerror(BPF_ESTACK), want));
+}
+END_TEST
+
 START_TEST(refuses_unknown_opcodes)
 {
 	static const struct bpf_insn bad[] = {MOV(0, 0), INSN(0xff, 0, 0, 0, 0), EXIT()};
@@ -964,6 +982,7 @@ Suite *bpf_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, accepts_minimal);
 	tcase_add_test(tc, refuses_empty_and_too_long);
+	tcase_add_test(tc, limit_is_the_abis);
 	tcase_add_test(tc, refuses_unknown_opcodes);
 	tcase_add_test(tc, refuses_calls_atomics_legacy);
 	tcase_add_test(tc, refuses_bad_fields_and_registers);
