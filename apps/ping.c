@@ -5,12 +5,23 @@
  * Answers ARP requests for IP (default 10.0.2.15) and ICMP echo requests to it, and
  * echoes UDP datagrams to PORT, on NIC 0, until it has answered COUNT ICMP echoes and
  * UDP datagrams (ARP answers do not count) or SECONDS have passed (0: no limit); then
- * prints what it did and exits 0. */
+ * prints what it did and exits 0.
+ *
+ * Its filters are the clang-compiled ones of apps/filters (arp, icmp_echo, udp_port),
+ * carried inside the program (ping_filters.S), read with lib/bpf_obj.c and given their
+ * parameters before they are installed, each with its own ring. */
 #include <exos/net.h>
 #include <exos/sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "bpf_obj.h"
+#include "params.h"
+
+extern const uint8_t filter_arp[], filter_arp_end[];
+extern const uint8_t filter_icmp_echo[], filter_icmp_echo_end[];
+extern const uint8_t filter_udp_port[], filter_udp_port_end[];
 
 static uint16_t be16(const uint8_t *p)
 {
@@ -41,6 +52,47 @@ static int parse_ip(const char *s, uint32_t *ip)
 struct stats {
 	unsigned arp, icmp, udp;
 };
+
+/* A compiled filter, the value for its one parameter, and how it is installed. */
+struct filter {
+	const char *name;
+	const uint8_t *obj, *end;
+	int32_t placeholder, value;
+	uint32_t priority;
+	unsigned pages;
+};
+
+/* Reads f's code from its object, sets its parameter and installs it with a ring in r:
+ * the number of instructions, or 0 after a line on stderr. */
+static size_t open_filter(struct exos_net_ring *r, int nic, const struct filter *f)
+{
+	static struct bpf_insn prog[EXO_NET_MAX_INSNS];
+	size_t off, n;
+	int e = bpf_obj_code(f->obj, (size_t)(f->end - f->obj), NULL, &off, &n);
+	if (e) {
+		fprintf(stderr, "ping: %s.o: %s\n", f->name, bpf_obj_strerror(e));
+		return 0;
+	}
+	if (n > EXO_NET_MAX_INSNS) {
+		fprintf(stderr, "ping: %s.o: %zu instructions, more than %d\n", f->name, n,
+		        EXO_NET_MAX_INSNS);
+		return 0;
+	}
+	memcpy(prog, f->obj + off, n * sizeof(*prog));
+	if (bpf_obj_patch(prog, n, f->placeholder, f->value) == 0) {
+		fprintf(stderr, "ping: %s.o: no parameter placeholder %#x in its code\n", f->name,
+		        (unsigned)f->placeholder);
+		return 0;
+	}
+	struct exo_net_filter v;
+	e = exos_net_open(r, nic, prog, n, f->priority, f->pages, &v);
+	if (e) {
+		fprintf(stderr, "ping: %s.o was refused: %d (verifier %d at instruction %u)\n",
+		        f->name, e, v.err, v.insn);
+		return 0;
+	}
+	return n;
+}
 
 /* Turns the request in f[0..len) into its answer in place; the answer's length, or 0. */
 static uint32_t answer(uint8_t *f, uint32_t len, const uint8_t mac[6], uint32_t ip, uint16_t port,
@@ -119,29 +171,39 @@ int main(int argc, char **argv)
 	}
 	uint8_t mac[6];
 	memcpy(mac, (const void *)exo_kinfo()->nic[0].mac, 6);
-	uint64_t prog[EXOS_NET_FILTER_IP_LEN];
-	struct exos_net_ring r;
-	struct exo_net_filter v;
-	int err = exos_net_open(&r, nic, prog, exos_net_filter_ip(ip, prog), 100, 8, &v);
-	if (err) {
-		fprintf(stderr, "ping: the filter was refused: %d (verifier %d)\n", err, v.err);
-		return 1;
+	/* A port as the filter loads it: its network-order bytes read little-endian. */
+	int32_t port_le = (int32_t)((port >> 8 | port << 8) & 0xffff);
+	const struct filter filters[] = {
+	        {"arp", filter_arp, filter_arp_end, FILTER_PARAM_IP, (int32_t)ip, 30, 2},
+	        {"icmp_echo", filter_icmp_echo, filter_icmp_echo_end, FILTER_PARAM_IP, (int32_t)ip,
+	         20, 8},
+	        {"udp_port", filter_udp_port, filter_udp_port_end, FILTER_PARAM_PORT, port_le, 10,
+	         8}};
+	enum { NFILTERS = sizeof(filters) / sizeof(filters[0]) };
+	struct exos_net_ring rings[NFILTERS];
+	size_t insns = 0;
+	for (size_t k = 0; k < NFILTERS; k++) {
+		size_t n = open_filter(&rings[k], nic, &filters[k]);
+		if (!n)
+			return 1;
+		insns += n;
 	}
+	printf("ping: filters arp.o icmp_echo.o udp_port.o (clang, %zu eBPF instructions)\n",
+	       insns);
 	uint8_t *out = exos_net_buffer(EXO_PAGE_SIZE);
 	uint64_t deadline = seconds ? exo_rdtsc() + seconds * 1000 * exo_kinfo()->tsc_khz : 0;
 	struct stats st = {0};
 	printf("ping: answering on %u.%u.%u.%u\n", ip & 255, ip >> 8 & 255, ip >> 16 & 255,
 	       ip >> 24);
 	while (!count || st.icmp + st.udp < count) {
+		int k = exos_net_wait_any(rings, NFILTERS, deadline);
+		if (k <= 0)
+			break;
+		struct exos_net_ring *r = &rings[k - 1];
 		uint32_t len;
-		const uint8_t *f = exos_net_recv(&r, &len);
-		if (!f) {
-			if (exos_net_wait(&r, deadline) <= 0)
-				break;
-			continue;
-		}
+		const uint8_t *f = exos_net_recv(r, &len);
 		memcpy(out, f, len);
-		exos_net_done(&r);
+		exos_net_done(r);
 		uint32_t n = answer(out, len, mac, ip, (uint16_t)port, &st);
 		struct exos_net_frame fr = {out, n};
 		if (n && exos_net_send(nic, &fr, 1) != 1)
@@ -150,7 +212,10 @@ int main(int argc, char **argv)
 	/* The last answer is queued, not necessarily sent: give the device time before the
 	 * machine goes away. */
 	exos_sleep_ns(200 * 1000 * 1000);
-	printf("ping: answered %u arp, %u icmp, %u udp; ring dropped %lu\n", st.arp, st.icmp,
-	       st.udp, (unsigned long)r.hdr->dropped);
+	unsigned long dropped = 0;
+	for (size_t k = 0; k < NFILTERS; k++)
+		dropped += rings[k].hdr->dropped;
+	printf("ping: answered %u arp, %u icmp, %u udp; rings dropped %lu\n", st.arp, st.icmp,
+	       st.udp, dropped);
 	return 0;
 }

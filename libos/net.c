@@ -89,22 +89,34 @@ void exos_net_done(struct exos_net_ring *r)
 
 int exos_net_wait(struct exos_net_ring *r, uint64_t deadline)
 {
+	return exos_net_wait_any(r, 1, deadline);
+}
+
+/* One term per ring, "the owner word of its next slot != 0", OR the clock. */
+int exos_net_wait_any(struct exos_net_ring *r, size_t n, uint64_t deadline)
+{
+	struct exo_pred_term t[EXOS_NET_WAIT_MAX + 1];
+	if (n == 0 || n > EXOS_NET_WAIT_MAX)
+		return -EXO_EINVAL;
 	for (;;) {
-		if (slot(r, r->next)->owner)
-			return 1;
+		for (size_t i = 0; i < n; i++)
+			if (slot(&r[i], r[i].next)->owner)
+				return (int)i + 1;
 		if (deadline && exo_rdtsc() >= deadline)
 			return 0;
-		struct exo_pred_term t[2] = {{.op = EXO_PRED_NE,
-		                              .lhs_kind = EXO_OPND_MEM,
-		                              .rhs_kind = EXO_OPND_CONST,
-		                              .flags = EXO_PRED_OR,
-		                              .lhs = (uint64_t)&slot(r, r->next)->owner,
-		                              .rhs = 0},
-		                             {.op = EXO_PRED_GE,
+		for (size_t i = 0; i < n; i++)
+			t[i] = (struct exo_pred_term){
+			        .op = EXO_PRED_NE,
+			        .lhs_kind = EXO_OPND_MEM,
+			        .rhs_kind = EXO_OPND_CONST,
+			        .flags = EXO_PRED_OR,
+			        .lhs = (uint64_t)&slot(&r[i], r[i].next)->owner,
+			        .rhs = 0};
+		t[n] = (struct exo_pred_term){.op = EXO_PRED_GE,
 		                              .lhs_kind = EXO_OPND_CLOCK,
 		                              .rhs_kind = EXO_OPND_CONST,
-		                              .rhs = deadline}};
-		long e = exo_wait(t, deadline ? 2 : 1);
+		                              .rhs = deadline};
+		long e = exo_wait(t, deadline ? n + 1 : n);
 		if (e < 0 && e != -EXO_EINTR)
 			return (int)e;
 	}

@@ -24,6 +24,15 @@ command -v python3 >/dev/null || {
 free_port() { # a free loopback port, TCP or UDP ($1)
 	python3 -c 'import socket, sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
 }
+case $case_ in
+ping | hostfwd)
+	[ -r "$apps/ping.elf" ] || {
+		echo "SKIP: no apps/ping.elf: its eBPF filters need clang (./build.sh setup)"
+		exit 77
+	} ;;
+esac
+# The filters apps/ping says it installed: the clang-compiled objects of apps/filters.
+ping_filters='^ping: filters arp.o icmp_echo.o udp_port.o (clang, [1-9][0-9]* eBPF instructions)$'
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exo-net.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 net=$guest/net.elf
@@ -84,7 +93,8 @@ case $case_ in
 exchange) pair "$net" exchange 100 -- "$net" exchange 100 ;;
 ping)
 	pair "$apps/ping.elf" -n 1 -t 60 10.0.2.15 -- "$net" probe 10.0.2.15 10.0.2.16 || exit 1
-	grep -q '^ping: answered [1-9][0-9]* arp, 1 icmp' "$tmp/a.out" ;;
+	grep -q '^ping: answered [1-9][0-9]* arp, 1 icmp' "$tmp/a.out" &&
+		grep -q "$ping_filters" "$tmp/a.out" ;;
 full) pair "$net" full 40 -- "$net" flood 40 ;;
 errors)
 	run a user "" "$net" errors
@@ -120,6 +130,7 @@ print("host: %d UDP datagrams echoed by the guest" % got)
 sys.exit(0 if got == 3 else 1)
 PY
 	wait
-	finish a && grep -q '^ping: answered .* 3 udp' "$tmp/a.out" ;;
+	finish a && grep -q '^ping: answered .* 3 udp' "$tmp/a.out" &&
+		grep -q "$ping_filters" "$tmp/a.out" ;;
 *) echo "net.sh: unknown case $case_"; exit 2 ;;
 esac

@@ -58,6 +58,10 @@ void exos_net_done(struct exos_net_ring *r);
 /* Sleeps until a frame is there or the TSC reaches deadline (0: no deadline): 1 if a
  * frame is there, 0 at the deadline, or -EXO_E*. */
 int exos_net_wait(struct exos_net_ring *r, uint64_t deadline);
+/* The same over the rings r[0..n) (n <= EXOS_NET_WAIT_MAX), in one predicate: 1 + the
+ * index of the first ring with a frame, 0 at the deadline, or -EXO_E*. */
+#define EXOS_NET_WAIT_MAX (EXO_PRED_MAX_TERMS - 1)
+int exos_net_wait_any(struct exos_net_ring *r, size_t n, uint64_t deadline);
 
 /* bytes of zeroed memory (one run) fit to hold frames to send, or NULL. */
 void *exos_net_buffer(size_t bytes);
