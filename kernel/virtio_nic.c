@@ -6,7 +6,10 @@
  * writes a libOS page: there is no IOMMU); all of them are posted at attach and each is
  * posted again as soon as its frame has been demultiplexed.  Transmit copies the frame
  * into the next transmit buffer (the caller's pages are free again when the call
- * returns) and asks for no interrupts: finished transmits are taken at the next send.
+ * returns).  Finished transmits are taken at the next send and raise no interrupt, except
+ * while the queue is (more than half) full: then a sender may be sleeping until there is
+ * room (exo_nic_info.tx_done, docs/net.md), so completions interrupt until half the
+ * queue is free again.
  *
  * Features: VERSION_1, MAC, STATUS; no MRG_RXBUF (a buffer holds a whole frame), no
  * offloads (the 12-byte header is all zeros on transmit and ignored on receive). */
@@ -130,6 +133,7 @@ struct virtio_net *virtio_net_attach(struct virtio_dev *d, unsigned index)
 	                         ? EXO_NIC_LINK_UP
 	                         : 0;
 	n->info->root_cap = -1;
+	n->info->tx_slots = n->qsize;
 	n->info->mmio_base = n->dev.base;
 	virtio_driver_ok(&n->dev);
 	virtio_write(&n->dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0); /* the receive buffers */
@@ -140,22 +144,32 @@ struct virtio_net *virtio_net_attach(struct virtio_dev *d, unsigned index)
 	return n;
 }
 
-/* Finished transmits: their buffers are free again. */
-static void tx_reap(struct virtio_net *n)
+/* Finished transmits: their buffers are free again.  How many are still in flight. */
+static uint16_t tx_reap(struct virtio_net *n)
 {
 	uint16_t used = *(volatile uint16_t *)&n->tx->used.idx;
 	n->info->tx_done += (uint16_t)(used - n->tx_last);
 	n->tx_last = used;
+	return (uint16_t)(n->tx_avail - used);
+}
+
+/* The queue is full: completions interrupt from now on (virtio_net_irq stops them when
+ * half the queue is free), so a sender told EAGAIN can sleep on tx_done.  A completion
+ * the device made before it saw the flag is taken by the second look. */
+static bool tx_full(struct virtio_net *n)
+{
+	if (tx_reap(n) < n->qsize)
+		return false;
+	n->tx->avail.flags = 0;
+	__asm__ volatile("mfence" ::: "memory");
+	return tx_reap(n) == n->qsize;
 }
 
 uint8_t *virtio_net_tx_buf(unsigned nic)
 {
 	struct virtio_net *n = &nics[nic];
-	if ((uint16_t)(n->tx_avail - n->tx_last) == n->qsize) {
-		tx_reap(n);
-		if ((uint16_t)(n->tx_avail - n->tx_last) == n->qsize)
-			return 0;
-	}
+	if ((uint16_t)(n->tx_avail - n->tx_last) == n->qsize && tx_full(n))
+		return 0;
 	uint8_t *b = n->buf[1][n->tx_avail & (n->qsize - 1)];
 	__builtin_memset(b, 0, HDR); /* no offloads */
 	return b + HDR;
@@ -225,6 +239,13 @@ void virtio_net_irq(struct virtio_net *n)
 		n->info->flags = (uint16_t)((n->info->flags & ~EXO_NIC_LINK_UP) |
 		                            (up ? EXO_NIC_LINK_UP : 0));
 	}
+	bool woke = false;
+	if (!n->tx->avail.flags) { /* a sender may wait for room */
+		uint16_t before = n->tx_last;
+		if (tx_reap(n) <= n->qsize / 2)
+			n->tx->avail.flags = VRING_AVAIL_F_NO_INTERRUPT;
+		woke = n->tx_last != before;
+	}
 	if (rx_reap(n)) {
 		__asm__ volatile("mfence" ::: "memory");
 		/* Tell the device of the refill unless it said it needs no telling
@@ -235,7 +256,8 @@ void virtio_net_irq(struct virtio_net *n)
 		 * device had used them all, and the link stalled under load. */
 		if (!(*(volatile uint16_t *)&n->rx->used.flags & VRING_USED_F_NO_NOTIFY))
 			virtio_write(&n->dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
-		if (sleeping)
-			wakeup_poll();
+		woke = true;
 	}
+	if (woke && sleeping)
+		wakeup_poll();
 }

@@ -127,6 +127,30 @@ void *exos_net_buffer(size_t bytes)
 	return exos_run_buffer(&next_buf, bytes, 512);
 }
 
+/* The device's transmit queue was full (EXO_SYS_NET_TX queued fewer than asked): sleeps
+ * until half of it is free.  The kernel takes completions with an interrupt from then on
+ * until that point, so this is one predicate on the exported tx_done, never a poll. */
+static long tx_wait(int nic_cap)
+{
+	struct exo_cap_info ci;
+	long e = exo_cap_info(nic_cap, &ci);
+	if (e < 0)
+		return e;
+	if (ci.type != EXO_CAP_NIC || ci.object >= exo_kinfo()->nnics)
+		return -EXO_EINVAL;
+	const volatile struct exo_nic_info *ni = &exo_kinfo()->nic[ci.object];
+	uint64_t room = ni->tx_frames - ni->tx_slots / 2;
+	struct exo_pred_term t = {.op = EXO_PRED_GE,
+	                          .lhs_kind = EXO_OPND_MEM,
+	                          .rhs_kind = EXO_OPND_CONST,
+	                          .lhs = (uint64_t)&ni->tx_done,
+	                          .rhs = room};
+	while (ni->tx_done < room)
+		if ((e = exo_wait(&t, 1)) < 0 && e != -EXO_EINTR)
+			return e;
+	return 0;
+}
+
 long exos_net_send(int nic_cap, const struct exos_net_frame *f, size_t n)
 {
 	struct exo_net_tx v[EXO_NET_BATCH];
@@ -145,11 +169,11 @@ long exos_net_send(int nic_cap, const struct exos_net_frame *f, size_t n)
 			                           .len = f[done + i].len};
 		}
 		long r = exo_net_tx(nic_cap, v, k);
-		if (r < 0)
+		if (r < 0 && r != -EXO_EAGAIN)
 			return done ? (long)done : r;
-		done += (size_t)r;
-		if ((size_t)r < k)
-			break;
+		done += r > 0 ? (size_t)r : 0;
+		if ((r < 0 || (size_t)r < k) && (r = tx_wait(nic_cap)) < 0)
+			return done ? (long)done : r;
 	}
 	return (long)done;
 }

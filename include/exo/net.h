@@ -102,9 +102,13 @@ struct exo_nic_info {
 	uint64_t rx_nomatch; /* dropped: no filter matched */
 	uint64_t rx_full;    /* dropped: the matching filter's ring was full */
 	uint64_t tx_frames;  /* frames sent (queued to the device) */
-	uint64_t tx_done;    /* frames the device has finished sending */
+	uint64_t tx_done;    /* frames the device has finished sending: after an EAGAIN from
+	                        EXO_SYS_NET_TX, it reaches tx_frames - tx_slots / 2 with an
+	                        interrupt (a wakeup predicate may wait for it) */
 	uint64_t filter_insns; /* eBPF instructions run by the receive path */
 	uint64_t mmio_base;
+	uint32_t tx_slots; /* the transmit queue's frames: tx_frames - tx_done <= tx_slots */
+	uint32_t pad;
 };
 
 #define EXO_NIC_LINK_UP 0x1 /* the device says the link is up (or cannot say) */

@@ -10,7 +10,8 @@
  * Each term compares two 64-bit unsigned operands.  An operand is a constant,
  * the 64-bit word at an address the caller can read in ring 3 (8-byte
  * aligned, readable when the predicate is installed: its own memory, or an
- * exported page such as the console input ring's header), or the
+ * exported page such as the console input ring's header or kinfo's
+ * counters, e.g. a NIC's tx_done), or the
  * clock: the TSC, as rdtsc reads it in ring 3 (exo_kinfo()->tsc_khz converts).
  *
  * The kernel refuses (-EXO_EINVAL) an empty predicate, one longer than

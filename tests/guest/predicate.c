@@ -96,6 +96,15 @@ static void time(void)
 	CHECK((exo_rdtsc() - t0) / k->tsc_khz >= 20, "after the timeout");
 	RET(exos_wait_word(&SH->word, EXO_PRED_EQ, 5, 0), 0,
 	    "a predicate already true returns at once");
+
+	/* A word of the exported kinfo page: a kernel counter (here the tick count). */
+	uint64_t until = k->ticks + 2;
+	struct exo_pred_term kt =
+	        term(EXO_PRED_GE, EXO_OPND_MEM, (uint64_t)&k->ticks, EXO_OPND_CONST, until, 0);
+	RET(exo_wait(&kt, 1), 0, "sleep on kinfo's tick counter");
+	CHECK(k->ticks >= until, "woke when the kernel's counter got there");
+	kt.lhs += 4;
+	ERR(exo_wait(&kt, 1), EXO_EINVAL, "a misaligned kinfo operand");
 }
 
 static void malformed(void)

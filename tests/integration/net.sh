@@ -6,6 +6,8 @@
 #   full      a 1-slot ring on one side, 40 frames from the other: 1 kept, 39 dropped, counted
 #   errors    every refusal of the filter, transmit and bind calls (one exosim, --net user)
 #   hostfwd   apps/ping echoes UDP; a python3 client on the host gets its datagrams back
+#   burst     1000 frames in one exos_net_send (the transmit queue holds 64): all queued,
+#             the sender woken by transmit completions; exosim's --stats saw all 1000
 set -u
 case_=$1 vm=$2 exosim=$3 kernel=$4 guest=$5 apps=$6
 if [ "$vm" = qemu ]; then
@@ -33,6 +35,7 @@ ping | hostfwd)
 esac
 # The filters apps/ping says it installed: the clang-compiled objects of apps/filters.
 ping_filters='^ping: filters arp.o icmp_echo.o udp_port.o (clang, [1-9][0-9]* eBPF instructions)$'
+stats= # nonempty: exosim prints --stats
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exo-net.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 net=$guest/net.elf
@@ -55,8 +58,8 @@ run() { # name, NIC (exosim's --net spec), MAC, program...: output in $tmp/name.
 		 if [ $((st & 1)) = 1 ]; then st=$((st >> 1)); else st=$((1000 + st)); fi
 		 echo $st >"$tmp/$name.rc") &
 	else
-		(timeout -s KILL 120 "$exosim" --kernel "$kernel" --net "$nic" ${mac:+--mac "$mac"} \
-			"$@" </dev/null >"$tmp/$name.out" 2>&1
+		(timeout -s KILL 120 "$exosim" --kernel "$kernel" ${stats:+--stats} --net "$nic" \
+			${mac:+--mac "$mac"} "$@" </dev/null >"$tmp/$name.out" 2>&1
 		 echo $? >"$tmp/$name.rc") &
 	fi
 }
@@ -132,5 +135,12 @@ PY
 	wait
 	finish a && grep -q '^ping: answered .* 3 udp' "$tmp/a.out" &&
 		grep -q "$ping_filters" "$tmp/a.out" ;;
+burst)
+	stats=1
+	run a user "" "$net" burst 1000
+	wait
+	finish a || exit 1
+	# exosim's device took every frame from the queue (QEMU has no --stats)
+	[ "$vm" = qemu ] || grep -q 'device net0 .* tx_frames=1000 ' "$tmp/a.out" ;;
 *) echo "net.sh: unknown case $case_"; exit 2 ;;
 esac

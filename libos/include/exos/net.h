@@ -65,8 +65,10 @@ int exos_net_wait_any(struct exos_net_ring *r, size_t n, uint64_t deadline);
 
 /* bytes of zeroed memory (one run) fit to hold frames to send, or NULL. */
 void *exos_net_buffer(size_t bytes);
-/* Sends f[0..n) in one crossing per EXO_NET_BATCH: how many were queued (fewer when the
- * device's queue was full), or the kernel's -EXO_E* if none was. */
+/* Sends f[0..n) in one crossing per EXO_NET_BATCH; when the device's transmit queue is
+ * full it sleeps until half of it is free (the transmit-completion interrupt wakes it),
+ * so every frame is queued: n, or how many were before an error, or the kernel's -EXO_E*
+ * if none was. */
 long exos_net_send(int nic_cap, const struct exos_net_frame *f, size_t n);
 
 /* Ready-made filters, as instructions (uint64_t each): frames for IPv4 address ip
