@@ -2,7 +2,8 @@
 # net.sh [BUILD_DIR] [RTT_N] [STREAM_N]: frames through exosim's --net socket backend
 # between two exosims (tests/guest/net.elf rtt/echo and stream/sink, 60-byte frames),
 # side by side with two native processes on a Unix SOCK_SEQPACKET socket
-# (bench/native/seqpacket_frames.c), in one run.  Prints the round-trip time, frames per
+# (bench/native/seqpacket_frames.c), in one run.  Prints the round-trip time (also with an
+# environment spinning beside each side: the wake-up must take the CPU), frames per
 # second, and exosim's --stats per frame: exits, interrupts, notifications.  Needs
 # /dev/kvm.  Exit status 0, 1 if a run failed.
 set -uo pipefail
@@ -13,12 +14,12 @@ stream_n=${3:-5000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-net.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 net=$build/tests/guest/net.elf
-pair() { # a-mode b-mode N: a (listen) runs a-mode, b (connect) b-mode
+pair() { # a-mode b-mode N [OPTION]: a (listen) runs a-mode, b (connect) b-mode
 	timeout -s KILL 300 "$build/exosim" --stats --net socket,listen="$tmp/l" \
-		--mac 52:54:00:00:00:0a "$net" "$1" "$3" >"$tmp/a" 2>&1 &
+		--mac 52:54:00:00:00:0a "$net" "$1" "$3" ${4:-} >"$tmp/a" 2>&1 &
 	for _ in $(seq 100); do [ -S "$tmp/l" ] && break; sleep 0.1; done
 	timeout -s KILL 300 "$build/exosim" --stats --net socket,connect="$tmp/l" \
-		--mac 52:54:00:00:00:0b "$net" "$2" "$3" >"$tmp/b" 2>&1
+		--mac 52:54:00:00:00:0b "$net" "$2" "$3" ${4:-} >"$tmp/b" 2>&1
 	wait
 	rm -f "$tmp/l"
 }
@@ -35,6 +36,10 @@ r=$(grep -o 'median_ns=[0-9]*' "$tmp/b" | cut -d= -f2)
 nat=$("$build/bench/seqpacket_frames" rtt "$rtt_n" | grep -o 'median_ns=[0-9]*' | cut -d= -f2)
 [ -n "$r" ] || { fail=1; cat "$tmp/a" "$tmp/b" >&2; }
 echo "| round trip, median (µs) | $(awk -v x="${r:-0}" 'BEGIN{printf "%.1f", x/1000}') | $(awk -v x="${nat:-0}" 'BEGIN{printf "%.1f", x/1000}') |"
+pair echo rtt "$rtt_n" -b # a second environment spinning on each side
+rb=$(grep -o 'median_ns=[0-9]*' "$tmp/b" | cut -d= -f2)
+[ -n "$rb" ] || { fail=1; cat "$tmp/a" "$tmp/b" >&2; }
+echo "| round trip, median, an environment spinning beside each (µs) | $(awk -v x="${rb:-0}" 'BEGIN{printf "%.1f", x/1000}') | |"
 echo "| per round trip: exits / interrupts / notifications (one VM) | $(exits "$tmp/b" "$rtt_n") / $(per "$tmp/b" interrupts "$rtt_n") / $(per "$tmp/b" notifications "$rtt_n") | |"
 pair sink stream "$stream_n"
 f=$(grep -o 'sink frames=.*' "$tmp/a")

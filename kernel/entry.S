@@ -10,6 +10,7 @@
 #include <exo/syscall.h>
 #include <exo/trap.h>
 #include "gate.h"
+#include "lapic.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -26,6 +27,26 @@
 	leaq syscall_table(%rip), %r11
 	call *(%r11, %rax, 8)
 .endm
+
+/* The registers of a struct trapframe, below vector, err and the CPU's frame. */
+.macro SAVE_REGS
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
 
 	.text
 /* The `syscall` instruction, where it reaches ring 0 (VT-x KVM, QEMU).  One CPU:
@@ -141,10 +162,11 @@ irq_timer_entry:
 irq_spurious_entry:
 	iretq
 
-/* Device interrupts (virtio.c): dev_irq(i) acknowledges the device, takes its
- * completions and sends the EOI; it never switches environments, so only the
- * registers a C call clobbers are saved (wakeups it causes take effect at the
- * next tick, or at once from the idle loop). */
+/* Device interrupts (virtio.c): dev_irq(i, cs) acknowledges the device, takes its
+ * completions and sends the EOI; it does not switch environments itself, so only the
+ * registers a C call clobbers are saved.  When it woke an environment that should
+ * run at once (sched.h: wake-up preemption) it says so, and the interrupted context
+ * is saved whole, as a tick's is, for sched_irq_switch. */
 .macro IRQ_DEV i
 irq_dev_entry_\i:
 	pushq %rax
@@ -157,8 +179,10 @@ irq_dev_entry_\i:
 	pushq %r10
 	pushq %r11
 	movl $\i, %edi
+	movq 80(%rsp), %rsi /* the interrupted cs, above the 9 registers and rip */
 	call dev_irq
-	popq %r11
+	testq %rax, %rax
+	popq %r11 /* pops leave the flags alone */
 	popq %r10
 	popq %r9
 	popq %r8
@@ -167,7 +191,11 @@ irq_dev_entry_\i:
 	popq %rdx
 	popq %rcx
 	popq %rax
+	jnz 1f
 	iretq
+1:	pushq $0
+	pushq $(IRQ_DEV_BASE + \i)
+	jmp irq_switch_save
 .endm
 .irp i, 0,1,2,3,4,5,6,7
 IRQ_DEV \i
@@ -269,24 +297,17 @@ upcall_abort:
 	popq %rax
 
 trap_save:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	SAVE_REGS
 	movq %rsp, %rdi
 	call trap
 	jmp trap_pop /* trap() returned: resume the (possibly edited) frame */
+
+/* A device interrupt that hands the CPU to the environment it woke: the frame as
+ * trap_save builds it, for sched_irq_switch, which does not return. */
+irq_switch_save:
+	SAVE_REGS
+	movq %rsp, %rdi
+	call sched_irq_switch
 
 /* syscall_table entries for the calls that may switch environments (yield,
  * PCT, wait): the fast paths save nothing, so first park the caller's

@@ -2,8 +2,6 @@
 #ifndef KERNEL_LAPIC_H
 #define KERNEL_LAPIC_H
 
-#include <stdint.h>
-
 #define IRQ_TIMER    32
 #define IRQ_SPURIOUS 255
 /* Device interrupts (virtio.c): IRQ_DEV_BASE + the device's index. */
@@ -11,8 +9,12 @@
 /* Console input arrived (console.c, exosim's asynchronous mode). */
 #define IRQ_CONSOLE 40
 
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
 /* Starts periodic ticks of tick_ns; x2APIC where the CPU has it, else xAPIC. */
 void lapic_init(uint64_t tick_ns);
 void lapic_eoi(void);
+#endif
 
 #endif

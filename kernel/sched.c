@@ -202,6 +202,36 @@ static _Noreturn void preempt(struct env *e, struct trapframe *tf)
 	switch_from(e);
 }
 
+uint64_t sched_runnable_set(void)
+{
+	return runnable;
+}
+
+/* The environments the last device interrupt woke (sched_irq_woke to _switch). */
+static uint64_t irq_woken;
+
+bool sched_irq_woke(uint64_t before, bool from_user)
+{
+	struct env *e = curenv;
+	irq_woken = runnable & ~before & ~env_bit(e);
+	return irq_woken && from_user && !env_wants(e, EXO_EV_EPILOGUE) && !e->grace_end;
+}
+
+_Noreturn void sched_irq_switch(struct trapframe *tf)
+{
+	struct env *e = curenv;
+	struct env *w = &envs[__builtin_ctzl(irq_woken)];
+	kinfo_page.irq_switches++;
+	*e->ctx = *tf;
+	e->deferrals = 0;
+	if (env_wants(e, EXO_EV_RESUME))
+		e->pending |= PENDING_PROLOGUE;
+	/* e's slice has not ended: it comes back first (switch_from). */
+	if (slice_owner(kinfo_page.slice_pos) == e)
+		slice_waiting = true;
+	env_run(w);
+}
+
 /* An upcall it asked for must be delivered: if its exception stack cannot
  * take the frame it dies, as for an exception. */
 static void upcall_or_kill(struct env *e, struct trapframe *tf, uint64_t vector, uint64_t err)

@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "kstring.h"
 #include "lapic.h"
+#include "sched.h"
 #include "trap.h"
 #include "virtio_disk.h"
 #include "virtio_nic.h"
@@ -137,8 +138,9 @@ static struct {
 } devs[EXO_DISK_MAX];
 static unsigned ndevs;
 
-void dev_irq(uint64_t i)
+uint64_t dev_irq(uint64_t i, uint64_t cs)
 {
+	uint64_t before = sched_runnable_set();
 	if (devs[i].type == VIRTIO_ID_NET) {
 		virtio_net_irq(devs[i].drv);
 	} else {
@@ -147,6 +149,7 @@ void dev_irq(uint64_t i)
 			virtio_blk_irq(devs[i].drv);
 	}
 	lapic_eoi();
+	return sched_irq_woke(before, cs & 3);
 }
 
 /* The window, checked: the magic value, version 2 and a device behind it. */

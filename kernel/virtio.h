@@ -108,7 +108,9 @@ uint64_t virtio_config(const struct virtio_dev *d, uint32_t off, uint32_t n);
 /* Finds the devices named on the command line and attaches their drivers. */
 void virtio_discover(const char *cmdline, size_t len);
 
-/* entry.S's device interrupt: the device behind IDT vector IRQ_DEV_BASE + i. */
-void dev_irq(uint64_t i);
+/* entry.S's device interrupt: the device behind IDT vector IRQ_DEV_BASE + i, which
+ * interrupted code segment cs.  Nonzero: it woke an environment that should run now
+ * (sched_irq_woke), so entry.S saves the whole frame for sched_irq_switch. */
+uint64_t dev_irq(uint64_t i, uint64_t cs);
 
 #endif

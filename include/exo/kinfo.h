@@ -84,6 +84,9 @@ struct exo_kinfo {
 	uint32_t nnics;
 	uint32_t pad2;
 	struct exo_nic_info nic[EXO_NIC_MAX];
+	/* Device interrupts that woke an environment and gave it the CPU at once, away
+	 * from the one they interrupted (sched.h: wake-up preemption). */
+	uint64_t irq_switches;
 };
 #endif
 

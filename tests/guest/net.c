@@ -10,7 +10,11 @@
  *                      waited for (bench/ring0_profile.sh: ring-0 instructions per
  *                      frame sent and received)
  *   net rtt N / echo N  (bench/net.sh) round trips: rtt sends a frame and waits for
- *                      the echo, N times, and prints the median in ns
+ *                      the echo, N times, and prints the median in ns.  -p: poll the
+ *                      ring instead of sleeping; -b: a second environment spins all
+ *                      along, so every frame's wake-up finds the CPU taken (-b checks
+ *                      that the interrupts handed it over: kinfo.irq_switches; net.sh
+ *                      wake compares the median with the tick)
  *   net stream N / sink N  (bench/net.sh) stream sends N frames in batches; sink counts
  *                      them until N or 1 s without one, and prints frames per second
  *   net burst N        N frames (more than the transmit queue holds) in one
@@ -22,6 +26,7 @@
 #define TEST_NAME "net"
 #include "check.h"
 
+#include <exos/env.h>
 #include <exos/net.h>
 #include <exos/sched.h>
 #include <exos/vm.h>
@@ -334,6 +339,16 @@ static const uint8_t *wait_kind(struct exos_net_ring *r, uint8_t kind, uint32_t 
 	return 0;
 }
 
+/* -b: an environment that only spins, in its own slice, until it is killed. */
+static bool busy;
+
+static _Noreturn int spinner(void *arg)
+{
+	(void)arg;
+	for (;;)
+		__asm__ volatile("pause");
+}
+
 static int rtt(uint32_t n, bool echo)
 {
 	static uint64_t t[10000];
@@ -342,7 +357,11 @@ static int rtt(uint32_t n, bool echo)
 		n = 10000;
 	RET(open_type(&r, T_CTL, 10, EXO_NET_RING_PAGES), 0, "a filter for 0x88b5");
 	CHECK(sync_peer(&r) == 0, "the peer answered");
-	uint64_t c0 = exo_kinfo()->syscalls;
+	long spin_id = 0;
+	if (busy)
+		CHECK((spin_id = exos_env_spawn(spinner, 0, "spinner")) > 0,
+		      "a spinning environment");
+	uint64_t c0 = exo_kinfo()->syscalls, s0 = exo_kinfo()->irq_switches;
 	uint32_t done = 0;
 	for (; done < n; done++) {
 		uint32_t len;
@@ -362,6 +381,12 @@ static int rtt(uint32_t n, bool echo)
 		printf("net-bench: rtt frames=%u median_ns=%lu min_ns=%lu crossings_per_rtt=%.1f\n",
 		       done, (unsigned long)ns_of(t[done / 2]), (unsigned long)ns_of(t[0]),
 		       (double)(exo_kinfo()->syscalls - c0) / done);
+	}
+	if (busy) {
+		CHECK(exo_kinfo()->irq_switches - s0 >= done / 2,
+		      "the receive interrupts handed the CPU over (%lu times)",
+		      (unsigned long)(exo_kinfo()->irq_switches - s0));
+		RET(exos_env_kill((uint32_t)spin_id), 0, "the spinner killed");
 	}
 	return 0;
 }
@@ -585,6 +610,7 @@ int main(int argc, char **argv)
 	out = exos_net_buffer(EXO_NET_BATCH * 2048);
 	uint32_t n = argc > 2 ? (uint32_t)strtoul(argv[2], 0, 10) : 0;
 	spin = argc > 3 && !strcmp(argv[3], "-p");
+	busy = argc > 3 && !strcmp(argv[3], "-b");
 	if (!strcmp(argv[1], "exchange"))
 		exchange(n);
 	else if (!strcmp(argv[1], "flood"))

@@ -6,6 +6,8 @@
 #   full      a 1-slot ring on one side, 40 frames from the other: 1 kept, 39 dropped, counted
 #   errors    every refusal of the filter, transmit and bind calls (one exosim, --net user)
 #   hostfwd   apps/ping echoes UDP; a python3 client on the host gets its datagrams back
+#   wake      round trips while a second environment spins on each side (100 ms ticks):
+#             the receive interrupt hands the CPU to the woken environment at once
 #   burst     1000 frames in one exos_net_send (the transmit queue holds 64): all queued,
 #             the sender woken by transmit completions; exosim's --stats saw all 1000
 set -u
@@ -35,7 +37,8 @@ ping | hostfwd)
 esac
 # The filters apps/ping says it installed: the clang-compiled objects of apps/filters.
 ping_filters='^ping: filters arp.o icmp_echo.o udp_port.o (clang, [1-9][0-9]* eBPF instructions)$'
-stats= # nonempty: exosim prints --stats
+stats=  # nonempty: exosim prints --stats
+append= # the kernel command line's end (exosim's --append)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exo-net.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 net=$guest/net.elf
@@ -52,14 +55,14 @@ run() { # name, NIC (exosim's --net spec), MAC, program...: output in $tmp/name.
 		"$exosim" --pack "$tmp/$name.cpio" "$@" || { echo 2 >"$tmp/$name.rc"; return; }
 		(EXO_QEMU_NETS="$nic${mac:+@$mac}" timeout -s KILL 240 \
 			"$(dirname "$0")/../../scripts/qemu-boot.sh" "$kernel" "$tmp/$name.cpio" \
-			/dev/null </dev/null >"$tmp/$name.out" 2>&1
+			/dev/null "$append" </dev/null >"$tmp/$name.out" 2>&1
 		 st=$?
 		 # QEMU exits 2N+1 for the guest's N (isa-debug-exit)
 		 if [ $((st & 1)) = 1 ]; then st=$((st >> 1)); else st=$((1000 + st)); fi
 		 echo $st >"$tmp/$name.rc") &
 	else
-		(timeout -s KILL 120 "$exosim" --kernel "$kernel" ${stats:+--stats} --net "$nic" \
-			${mac:+--mac "$mac"} "$@" </dev/null >"$tmp/$name.out" 2>&1
+		(timeout -s KILL 120 "$exosim" --kernel "$kernel" ${stats:+--stats} \
+			${append:+--append "$append"} --net "$nic" ${mac:+--mac "$mac"} "$@" </dev/null >"$tmp/$name.out" 2>&1
 		 echo $? >"$tmp/$name.rc") &
 	fi
 }
@@ -135,6 +138,13 @@ PY
 	wait
 	finish a && grep -q '^ping: answered .* 3 udp' "$tmp/a.out" &&
 		grep -q "$ping_filters" "$tmp/a.out" ;;
+wake)
+	append=exo.tick_us=100000
+	pair "$net" echo 20 -b -- "$net" rtt 20 -b || exit 1
+	# Waiting for the spinner's tick would make it ~100 ms.
+	median=$(grep -o 'median_ns=[0-9]*' "$tmp/b.out" | cut -d= -f2)
+	echo "median round trip with the spinners: ${median:-?} ns (a tick: 100 ms)"
+	[ -n "$median" ] && [ "$median" -lt 50000000 ] ;;
 burst)
 	stats=1
 	run a user "" "$net" burst 1000
