@@ -9,7 +9,10 @@
 # and, for exosim, VM exits, interrupts and kernel crossings
 # per request (exosim --stats; the exits are the whole run's: a queue notification is an
 # ioeventfd and causes none).  The file lives in TMPDIR (default /tmp: a real file
-# system, as O_DIRECT needs).  Exit status 0, 1 if a run failed, 2 bad usage or no KVM.
+# system, as O_DIRECT needs).  With BENCH_RECORDS=FILE each result is also appended to
+# FILE as "disk_NAME MODE MEDIAN_NS MIN_NS MAX_NS RUNS EXITS CROSSINGS" (time per 1 MiB
+# request, or per 4 KiB request for randread; `-` where there is no figure): bench/suite.sh
+# puts them in its table.  Exit status 0, 1 if a run failed, 2 bad usage or no KVM.
 set -uo pipefail
 build=build runs=5 size=256
 while [ $# -gt 0 ]; do
@@ -33,6 +36,20 @@ dd if=/dev/urandom of="$file" bs=1M count="$size" conv=notrunc status=none # no 
 
 rand_ops=20000
 median() { sort -g | awk '{v[NR] = $1} END {print NR ? v[int((NR + 1) / 2)] : "n/a"}'; }
+
+# records NAME MODE COLUMN FILE [EXITS CROSSINGS]: BENCH_RECORDS's line for the runs in
+# FILE, whose COLUMN is MB/s (1 MiB requests) or IOPS: nanoseconds per request.
+records() {
+	[ -n "${BENCH_RECORDS:-}" ] || return 0
+	cut -d' ' -f"$3" "$4" | awk -v name="disk_$1" -v mode="$2" -v col="$3" \
+		-v exits="${5:--}" -v cross="${6:--}" '$1 > 0 {
+		ns[++n] = (col == 1 ? 1048576000 : 1e9) / $1 }
+		END { if (!n) exit
+		      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+		          if (ns[j] < ns[i]) { t = ns[i]; ns[i] = ns[j]; ns[j] = t }
+		      printf "%s %s %.0f %.0f %.0f %d %s %s\n", name, mode, ns[int((n + 1) / 2)],
+		             ns[1], ns[n], n, exits, cross }' >>"$BENCH_RECORDS"
+}
 
 # native NAME: MB/s and IOPS of one fio run ("MBps iops").
 native() {
@@ -83,8 +100,10 @@ for b in seqread seqwrite randread; do
 	[ $b = randread ] && col=2 unit=IOPS
 	n=$(cut -d' ' -f$col "$tmp/n" | median) e=$(cut -d' ' -f$col "$tmp/e" | median)
 	ratio=$(awk -v n="$n" -v e="$e" 'BEGIN { if (n > 0) printf "%.2f", e / n; else print "n/a" }')
+	exits=$(cut -d' ' -f3 "$tmp/e" | median) cross=$(cut -d' ' -f5 "$tmp/e" | median)
 	printf "| %s (%s) | %s | %s | %s | %s | %s | %s |\n" "$b" "$unit" "$n" "$e" "$ratio" \
-		"$(cut -d' ' -f3 "$tmp/e" | median)" "$(cut -d' ' -f4 "$tmp/e" | median)" \
-		"$(cut -d' ' -f5 "$tmp/e" | median)"
+		"$exits" "$(cut -d' ' -f4 "$tmp/e" | median)" "$cross"
+	records $b native $col "$tmp/n"
+	records $b exosim $col "$tmp/e" "$exits" "$cross"
 done
 exit $status

@@ -4,8 +4,11 @@
 # side by side with two native processes on a Unix SOCK_SEQPACKET socket
 # (bench/native/seqpacket_frames.c), in one run.  Prints the round-trip time (also with an
 # environment spinning beside each side: the wake-up must take the CPU), frames per
-# second, and exosim's --stats per frame: exits, interrupts, notifications.  Needs
-# /dev/kvm.  Exit status 0, 1 if a run failed.
+# second, and exosim's --stats per frame: exits, interrupts, notifications.  With
+# BENCH_RECORDS=FILE the round trip and the time per frame received are also appended to
+# FILE as "net_rtt|net_frame MODE MEDIAN_NS MIN_NS MAX_NS RUNS EXITS CROSSINGS" (`-`
+# where there is no figure): bench/suite.sh puts them in its table.  Needs /dev/kvm.
+# Exit status 0, 1 if a run failed.
 set -uo pipefail
 build=${1:-build}
 rtt_n=${2:-1000}
@@ -28,19 +31,27 @@ per() { # file field frames: the device's counter per frame
 		if (kv[1] == f) printf "%.2f", kv[2] / n } }' "$1"
 }
 exits() { awk -v n="$2" -F'[ =]' '/exits_total=/ { printf "%.2f", $3 / n }' "$1"; }
+record() { # NAME MODE MEDIAN MIN MAX RUNS EXITS CROSSINGS, if there is a median
+	[ -n "${BENCH_RECORDS:-}" ] && [ -n "$3" ] && echo "$*" >>"$BENCH_RECORDS"
+	return 0
+}
 fail=0
 echo "| measure | exosim (two VMs, --net socket) | native (two processes, SOCK_SEQPACKET) |"
 echo "|---|---|---|"
 pair echo rtt "$rtt_n"
 r=$(grep -o 'median_ns=[0-9]*' "$tmp/b" | cut -d= -f2)
-nat=$("$build/bench/seqpacket_frames" rtt "$rtt_n" | grep -o 'median_ns=[0-9]*' | cut -d= -f2)
+rmin=$(grep -o 'min_ns=[0-9]*' "$tmp/b" | cut -d= -f2)
+rx=$(exits "$tmp/b" "$rtt_n")
+"$build/bench/seqpacket_frames" rtt "$rtt_n" >"$tmp/n"
+nat=$(grep -o 'median_ns=[0-9]*' "$tmp/n" | cut -d= -f2)
+nmin=$(grep -o 'min_ns=[0-9]*' "$tmp/n" | cut -d= -f2)
 [ -n "$r" ] || { fail=1; cat "$tmp/a" "$tmp/b" >&2; }
 echo "| round trip, median (µs) | $(awk -v x="${r:-0}" 'BEGIN{printf "%.1f", x/1000}') | $(awk -v x="${nat:-0}" 'BEGIN{printf "%.1f", x/1000}') |"
+echo "| per round trip: exits / interrupts / notifications (one VM) | $rx / $(per "$tmp/b" interrupts "$rtt_n") / $(per "$tmp/b" notifications "$rtt_n") | |"
 pair echo rtt "$rtt_n" -b # a second environment spinning on each side
 rb=$(grep -o 'median_ns=[0-9]*' "$tmp/b" | cut -d= -f2)
 [ -n "$rb" ] || { fail=1; cat "$tmp/a" "$tmp/b" >&2; }
 echo "| round trip, median, an environment spinning beside each (µs) | $(awk -v x="${rb:-0}" 'BEGIN{printf "%.1f", x/1000}') | |"
-echo "| per round trip: exits / interrupts / notifications (one VM) | $(exits "$tmp/b" "$rtt_n") / $(per "$tmp/b" interrupts "$rtt_n") / $(per "$tmp/b" notifications "$rtt_n") | |"
 pair sink stream "$stream_n"
 f=$(grep -o 'sink frames=.*' "$tmp/a")
 fps=$(grep -o ' fps=[0-9]*' <<<"$f" | cut -d= -f2)
@@ -48,7 +59,12 @@ got=$(grep -o 'frames=[0-9]*' <<<"$f" | head -1 | cut -d= -f2)
 drop=$(grep -o 'dropped=[0-9]*' <<<"$f" | cut -d= -f2)
 nfps=$("$build/bench/seqpacket_frames" stream "$stream_n" | grep -o 'fps=[0-9]*' | cut -d= -f2)
 [ -n "$fps" ] || { fail=1; cat "$tmp/a" "$tmp/b" >&2; }
+record net_rtt exosim "${r:-}" "${rmin:--}" - "$rtt_n" "$rx" -
+record net_rtt native "${nat:-}" "${nmin:--}" - "$rtt_n" - -
+per_frame() { [ -n "$1" ] && [ "$1" -gt 0 ] && awk -v f="$1" 'BEGIN { printf "%.0f", 1e9 / f }'; }
 echo "| stream: frames per second at the receiver | ${fps:-?} (${got:-?} of $stream_n received, ${drop:-?} dropped: ring full) | ${nfps:-?} |"
 echo "| per frame received: exits / interrupts (receiver) | $(exits "$tmp/a" "${got:-1}") / $(per "$tmp/a" interrupts "${got:-1}") | |"
+record net_frame exosim "$(per_frame "${fps:-}")" - - "${got:-0}" "$(exits "$tmp/a" "${got:-1}")" -
+record net_frame native "$(per_frame "${nfps:-}")" - - "$stream_n" - -
 echo "| per frame sent: exits / notifications (sender) | $(exits "$tmp/b" "$stream_n") / $(per "$tmp/b" notifications "$stream_n") | |"
 exit $fail

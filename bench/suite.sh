@@ -287,10 +287,38 @@ pct_run() {
 	done
 }
 
+# device_run NAMES -- SCRIPT ARGS...: bench/disk.sh or bench/net.sh, which measure exosim's
+# devices against native in one run of their own; their BENCH_RECORDS lines (one per
+# NAME and mode: median, min, max ns per operation, runs, exits and crossings per
+# operation) become rows here.  A NAME with no line failed.
+device_run() {
+	local names=() st=0
+	while [ "$1" != -- ]; do names+=("$1"); shift; done
+	shift
+	: >"$tmp/dev.rec"
+	BENCH_RECORDS=$tmp/dev.rec "$@" >"$tmp/dev.out" 2>"$tmp/dev.err" </dev/null || st=$?
+	local name mode med min max n exits cross
+	for name in "${names[@]}"; do
+		for mode in native exosim; do
+			if read -r _ _ med min max n exits cross < <(grep "^$name $mode " "$tmp/dev.rec"); then
+				[ "$min" = - ] && min=
+				[ "$max" = - ] && max= min= # a range needs both ends
+				[ "$exits" = - ] && exits=
+				[ "$cross" = - ] && cross=
+				record "$name" "$mode" ok "$med" "$min" "$max" "$n" 1 "$exits" "$cross" "" "" "" ""
+			else
+				record_without_figures "$name" "$mode" failed \
+					"$(basename "$1") status $st: $(tail -n 1 "$tmp/dev.err" | tr ',' ';' | cut -c1-160)"
+			fi
+		done
+	done
+}
+
 # --- the runs
 progress() { printf '%s\n' "suite.sh: $*" >&2; }
 # BENCH_ONLY (a list of exobench benchmarks) limits the suite to them, plus the PCT and
-# musl boot rows; BENCH_BOOT=0 leaves out the busybox, bash and stdin rows.
+# musl boot rows; BENCH_BOOT=0 leaves out the busybox, bash and stdin rows;
+# BENCH_DEVICES=0 the disk and network rows.
 benches=${BENCH_ONLY:-"nullproc getpid kcall segv prot1 prot100 unprot100 trap appel1 appel2 pipe pipe1 unixsock fork forkexec thread futex matmul touch retouch munmap mprotect malloc"}
 for b in $benches; do
 	progress "$b"
@@ -332,6 +360,17 @@ if [ "${BENCH_BOOT:-1}" = 1 ]; then
 		stdin_run "$m" "$tmp/stdin.txt"
 	done
 fi
+# Disks and NICs (issue 15): bench/disk.sh (exosim --disk vs fio) and bench/net.sh (two
+# exosims vs two processes).  BENCH_DEVICES=0 leaves them out.
+if [ "$have_kvm" = 1 ] && [ "${BENCH_DEVICES:-1}" = 1 ]; then
+	if [ "$quick" = 1 ]; then disk_args=(--runs 1 --size 64) net_args=(100 1000)
+	else disk_args=(--runs 5) net_args=(1000 5000); fi
+	progress "disk"
+	device_run disk_seqread disk_seqwrite disk_randread -- \
+		"$here/disk.sh" --build "$build" "${disk_args[@]}"
+	progress "net"
+	device_run net_rtt net_frame -- "$here/net.sh" "$build" "${net_args[@]}"
+fi
 elapsed=$(($(date +%s) - started))
 
 # --- the table: one row per comparison (label, exosim side, native side)
@@ -366,9 +405,14 @@ boot|boot-to-exit: static hello (exosim: VM + kernel + ExOS)|exosim:boot|native:
 boot_exos|boot-to-exit: ExOS-native hello.elf (vs native static hello)|exosim:boot_exos|native:boot
 boot_busybox|boot-to-exit: busybox true|exosim:boot_busybox|native:boot_busybox
 boot_bash|boot-to-exit: bash -c true (bash-static)|exosim:boot_bash|native:boot_bash
-sh_loop|busybox sh -c 'for i in $(seq 100); do true; done' (busybox seq and true; boot-to-exit)|exosim:sh_loop|native:sh_loop
+sh_loop|busybox sh -c 'for i in \$(seq 100); do true; done' (busybox seq and true; boot-to-exit)|exosim:sh_loop|native:sh_loop
 stdin|busybox wc -l of 5 MB on stdin (boot-to-exit)|exosim:stdin|native:stdin
-stdin_read|5 MB through stdin: read() to the end in 64 KiB calls, timed in the program|exosim:stdin_read|native:stdin_read"
+stdin_read|5 MB through stdin: read() to the end in 64 KiB calls, timed in the program|exosim:stdin_read|native:stdin_read
+disk_seqread|disk: sequential read, 1 MiB requests x 8 in flight (per MiB; exosim --disk vs fio io_uring O_DIRECT)|exosim:disk_seqread|native:disk_seqread
+disk_seqwrite|disk: sequential write, 1 MiB requests x 8 in flight (per MiB)|exosim:disk_seqwrite|native:disk_seqwrite
+disk_randread|disk: random 4 KiB reads x 32 in flight (per request)|exosim:disk_randread|native:disk_randread
+net_rtt|network: round trip of a 60-byte frame (two exosims, --net socket; native: two processes, SOCK_SEQPACKET)|exosim:net_rtt|native:net_rtt
+net_frame|network: a stream of 60-byte frames (per frame received)|exosim:net_frame|native:net_frame"
 
 host=$("$here/../scripts/host-type.sh")
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
