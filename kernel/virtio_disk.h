@@ -16,13 +16,18 @@
 #define VIRTIO_BLK_T_OUT   1
 #define VIRTIO_BLK_T_FLUSH 4
 
-/* Who a request reports to (disk.c), kept with it while it is in flight. */
-struct vblk_owner {
-	uint64_t status_pfn;  /* the status page */
-	uint32_t status_node; /* its capability's node + 1 */
-	uint32_t env_id;
-	uint16_t env_slot;
-	uint16_t word; /* the request's status word */
+/* One checked request (disk.c) for virtio_blk_submit: where it goes and what it moves,
+ * and the status word it reports to (through the direct map; word 0 of its page counts
+ * completions).  That page cannot change hands while the request is in flight: a page
+ * capability that dies waits for the requests that report into its frames as for those
+ * that read or write them (virtio_blk_drain_frames), so a completion needs no check. */
+struct vblk_req {
+	uint64_t block;  /* absolute */
+	uint64_t buf_pa; /* len bytes of physically contiguous memory; none for a flush */
+	uint32_t len;
+	uint16_t type;   /* VIRTIO_BLK_T_* */
+	uint16_t disk;   /* < exo_kinfo.ndisks */
+	int64_t *status; /* set to EXO_DISK_PENDING when queued */
 };
 
 struct virtio_blk;
@@ -36,23 +41,15 @@ extern uint32_t vblk_inflight;
  * do. */
 struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index);
 
-/* Queues one request on disk `disk` (< exo_kinfo.ndisks; type VIRTIO_BLK_T_*;
- * `block` absolute; the buffer, len bytes of physically contiguous memory,
- * absent for a flush) without telling the device: 0, or -EXO_EAGAIN when the
- * queue is full. */
-int virtio_blk_queue(unsigned disk, uint32_t type, uint64_t block, uint64_t buf_pa, uint32_t len,
-                     const struct vblk_owner *who);
-/* Tells the device about what was queued, if it wants to hear (EVENT_IDX). */
-void virtio_blk_kick(unsigned disk);
+/* Queues r[0..n) in order, each on its disk, and tells each disk that got any once (if
+ * it wants to hear: EVENT_IDX): how many were queued, fewer than n when a queue filled. */
+size_t virtio_blk_submit(const struct vblk_req *r, size_t n);
 
 /* The device's interrupt: acknowledge it, report what completed. */
 void virtio_blk_irq(struct virtio_blk *b);
 
-/* Waits until no request in flight reads or writes frames [pfn, pfn + n):
+/* Waits until no request in flight reads, writes or reports into frames [pfn, pfn + n):
  * their pages are about to change hands. */
 void virtio_blk_drain_frames(uint64_t pfn, uint64_t n);
-
-/* disk.c: a request finished with result 0 or -EXO_E*. */
-void disk_complete(const struct vblk_owner *who, int result);
 
 #endif

@@ -19,7 +19,8 @@
 
 static int fail(const char *what, long err)
 {
-	fprintf(stderr, "diskbench: %s%s%s\n", what, err ? ": " : "", err ? exos_strerror(err) : "");
+	fprintf(stderr, "diskbench: %s%s%s\n", what, err ? ": " : "",
+	        err ? exos_strerror(err) : "");
 	return 1;
 }
 
@@ -48,7 +49,8 @@ int main(int argc, char **argv)
 	unsigned long ops = strtoul(argv[4], NULL, 0);
 	if ((!write && !random && strcmp(mode, "read")) || !bytes || bytes % 4096 ||
 	    bytes > EXO_DISK_REQ_MAX_BYTES || !depth || depth > DEPTH_MAX || !ops)
-		return fail("usage: diskbench read|write|randread BLOCK_BYTES(4K..1M) DEPTH(1..256) OPS",
+		return fail("usage: diskbench read|write|randread BLOCK_BYTES(4K..1M) "
+		            "DEPTH(1..256) OPS",
 		            0);
 
 	struct exos_blk b;
@@ -61,9 +63,13 @@ int main(int argc, char **argv)
 	if (!slots)
 		return fail("the disk is smaller than one request", 0);
 
+	/* The buffers in one run (one page capability) when they fit in one, as a libOS's
+	 * buffer cache would be: the kernel checks a batch's capabilities once, not once
+	 * a request (fio's buffers are one allocation too). */
 	static struct exos_blk_io io[DEPTH_MAX];
+	char *all = depth * bytes <= EXO_DISK_REQ_MAX_BYTES ? exos_blk_buffer(depth * bytes) : 0;
 	for (unsigned long i = 0; i < depth; i++) {
-		if (!(io[i].buf = exos_blk_buffer(bytes)))
+		if (!(io[i].buf = all ? all + i * bytes : exos_blk_buffer(bytes)))
 			return fail("out of memory", -EXO_ENOMEM);
 		memset(io[i].buf, (int)i, bytes);
 	}

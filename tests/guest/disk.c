@@ -20,6 +20,7 @@
 
 #include <exos/blk.h>
 #include <exos/env.h>
+#include <exos/vm.h>
 
 #define TEST_NAME "disk"
 #include "check.h"
@@ -325,6 +326,29 @@ static int do_revoke(void)
 	for (int i = 0; i < 16; i++)
 		after += st[100 + i] == EXO_DISK_PENDING;
 	CHECK(after == 0, "none in flight after the release (%d were before it)", before);
+
+	/* Nor does a page requests report into: releasing the capability the status page
+	 * was registered through waits for them too (here a copy of our own status page's
+	 * capability: the page stays ours, and shows every result). */
+	uint32_t sfirst;
+	long scap = exos_frame_cap(exos_pfn(EXOS_BLK_STATUS), &sfirst);
+	long copy = exo_cap_grant_part((int)scap, EXO_CAP_SELF, EXO_RIGHT_READ | EXO_RIGHT_WRITE,
+	                               sfirst, 1);
+	CHECK(scap >= 0 && copy >= 0, "a copy of the status page's capability");
+	RET(exo_disk_status((int)copy, 0), 0, "the status page registered through the copy");
+	run = exo_run_alloc(&g, 16 * 16, 0);
+	for (int i = 0; i < 16; i++)
+		v[i] = (struct exo_disk_req){root.cap, EXO_DISK_READ, (uint64_t)i * 64,   8,
+		                             (int)run, (uint32_t)i,   (uint32_t)(200 + i)};
+	uint64_t done0 = (uint64_t)st[EXO_DISK_COUNTER];
+	RET(exo_disk_io(v, 16), 16, "16 reads reporting into it");
+	RET(exo_cap_release((int)copy), 0, "release the copy at once");
+	after = 0;
+	for (int i = 0; i < 16; i++)
+		after += st[200 + i] != 0;
+	CHECK(after == 0 && (uint64_t)st[EXO_DISK_COUNTER] - done0 == 16,
+	      "all 16 completed and reported before the release returned (%d not)", after);
+	RET(exo_disk_status((int)scap, sfirst), 0, "the status page through its own again");
 	return check_done();
 }
 
