@@ -80,7 +80,7 @@ exo() {
 	awk '/device disk0/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); d[kv[1]] = kv[2] } }
 		/exits_total=/ { split($2, kv, "="); exits = kv[2] }
 		/kernel_crossings=/ { split($2, kv, "="); cross = kv[2] }
-		END { r = d["requests"] ? d["requests"] : 1
+		END { r = d["reads"] + d["writes"] + d["flushes"]; if (!r) r = 1 # a batch is many
 		      printf " %.2f %.2f %.2f\n", exits / r, d["interrupts"] / r, cross / r }' "$tmp/stats"
 }
 

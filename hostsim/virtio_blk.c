@@ -9,6 +9,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <exo/disk.h>
+#include <exo/errno.h>
+#include <hw/exo_blk.h>
+
 #include "device.h"
 #include "disk_file.h"
 #include "fail.h"
@@ -20,6 +24,18 @@
 #define QUEUE_MAX 256 /* entries, and requests in flight */
 #define DATA_SEGS 126 /* data buffers a request may have: config seg_max */
 #define DISKS_MAX 8
+#define SUBS_MAX  1024 /* batch entries in flight (include/hw/exo_blk.h) */
+#define URING_SQ  (QUEUE_MAX + SUBS_MAX)
+
+/* One entry of a batch in flight: a read or write of one buffer. */
+struct blk_sub {
+	struct blk_req *parent;
+	int64_t *page; /* the status page: word 0 counts, word `word` is the entry's */
+	uint32_t word;
+	uint32_t type;
+	uint64_t offset;
+	struct iovec iov;
+};
 
 struct blk_req {
 	bool busy;
@@ -31,6 +47,8 @@ struct blk_req {
 	uint64_t offset; /* where the next transfer starts in the file */
 	int niov;
 	struct iovec iov[DATA_SEGS];
+	struct blk_sub *subs; /* a batch's entries (VIRTIO_BLK_T_EXO_BATCH) */
+	uint32_t pending;     /* ... still in flight */
 };
 
 struct virtio_blk {
@@ -42,12 +60,17 @@ struct virtio_blk {
 	struct io_uring ring;
 	int event_fd; /* io_uring signals completions here */
 	uint32_t generation;
-	unsigned inflight;
+	unsigned inflight;      /* io_uring operations */
+	unsigned subs_inflight; /* batch entries */
+	struct {                /* a batch being started: its binding and entries */
+		struct exo_blk_batch h;
+		struct exo_disk_req e[EXO_BLK_BATCH_MAX];
+	} batch;
 	struct blk_req req[QUEUE_MAX];
 	struct virtq_chain chain; /* the one being started */
 	struct {
 		uint64_t requests, reads, writes, flushes, bytes_read, bytes_written, errors,
-		        direct;
+		        direct, batches, batched;
 	} n;
 };
 
@@ -115,9 +138,25 @@ static int64_t gather(struct blk_req *r, const struct virtq_chain *c, bool in)
 	return (int64_t)total;
 }
 
+/* A submission entry: the ring holds as many as there can be operations in flight
+ * (requests and batch entries), but a long serve may fill it before it submits. */
+static struct io_uring_sqe *sqe_get(struct virtio_blk *b)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+	if (!sqe) {
+		if (io_uring_submit(&b->ring) < 0)
+			fail(EXOSIM_EXIT_INTERNAL, "%s: io_uring_submit: %s", b->name,
+			     strerror(errno));
+		sqe = io_uring_get_sqe(&b->ring);
+	}
+	if (!sqe)
+		fail(EXOSIM_EXIT_INTERNAL, "%s: io_uring has no free entry", b->name);
+	return sqe;
+}
+
 static void submit_rw(struct virtio_blk *b, struct blk_req *r)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring); /* never NULL: ring >= requests */
+	struct io_uring_sqe *sqe = sqe_get(b);
 	int fd = disk_file_fd_for(&b->file, r->iov, r->niov, r->offset);
 	if (fd == b->file.direct_fd)
 		b->n.direct++;
@@ -131,7 +170,7 @@ static void submit_rw(struct virtio_blk *b, struct blk_req *r)
 
 static void submit_flush(struct virtio_blk *b, struct blk_req *r)
 {
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+	struct io_uring_sqe *sqe = sqe_get(b);
 	io_uring_prep_fsync(sqe, b->file.fd, IORING_FSYNC_DATASYNC);
 	io_uring_sqe_set_data(sqe, r);
 	b->inflight++;
@@ -155,6 +194,170 @@ static uint8_t check_rw(struct virtio_blk *b, struct blk_req *r, uint64_t sector
 	r->offset = sector * DISK_SECTOR;
 	r->data = (uint32_t)bytes;
 	return VIRTIO_BLK_S_OK;
+}
+
+/* --- batches (include/hw/exo_blk.h) --- */
+
+/* A batch entry's result: its word, then the page's counter (the kernel adds to it too,
+ * with lock add), so that a driver that sees the count sees the word. */
+static void batch_result(int64_t *page, uint32_t word, int64_t result)
+{
+	__atomic_store_n(&page[word], result, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&page[EXO_DISK_COUNTER], 1, __ATOMIC_RELEASE);
+}
+
+static void submit_sub(struct virtio_blk *b, struct blk_sub *s)
+{
+	struct io_uring_sqe *sqe = sqe_get(b);
+	int fd = disk_file_fd_for(&b->file, &s->iov, 1, s->offset);
+	if (fd == b->file.direct_fd)
+		b->n.direct++;
+	if (s->type == VIRTIO_BLK_T_IN)
+		io_uring_prep_readv(sqe, fd, &s->iov, 1, s->offset);
+	else
+		io_uring_prep_writev(sqe, fd, &s->iov, 1, s->offset);
+	io_uring_sqe_set_data(sqe, (void *)((uintptr_t)s | 1)); /* tagged: an entry */
+	b->inflight++;
+}
+
+/* An entry checked against the binding h and the disk: 0, or its refusal. */
+static int64_t check_entry(const struct virtio_blk *b, const struct exo_blk_batch *h,
+                           const struct exo_disk_req *e)
+{
+	uint64_t bytes = (uint64_t)e->nblocks * h->block_size;
+	if (!e->nblocks || bytes > EXO_DISK_REQ_MAX_BYTES)
+		return -EXO_EINVAL;
+	uint64_t blocks = b->file.size / h->block_size;
+	if (h->first >= blocks || e->block >= blocks - h->first ||
+	    e->nblocks > blocks - h->first - e->block)
+		return -EXO_ENXIO;
+	if (e->block >= h->count || e->nblocks > h->count - e->block)
+		return -EXO_EPERM;
+	if (e->page > h->buf_bytes / 4096 || bytes > h->buf_bytes - (uint64_t)e->page * 4096)
+		return -EXO_EFAULT;
+	if (h->type == VIRTIO_BLK_T_OUT && b->file.ro)
+		return -EXO_EROFS;
+	return 0;
+}
+
+/* Copies the chain's readable bytes [from, from + len) to `to`. */
+static void copy_out(const struct virtq_chain *c, uint64_t from, void *to, uint64_t len)
+{
+	uint8_t *p = to;
+	for (int i = 0; i < c->nout && len; i++) {
+		uint64_t seg = c->seg[i].len;
+		if (from >= seg) {
+			from -= seg;
+			continue;
+		}
+		uint64_t n = seg - from < len ? seg - from : len;
+		memcpy(p, c->seg[i].host + from, n);
+		p += n, len -= n, from = 0;
+	}
+}
+
+/* Starts a batch: true if entries went to io_uring, false if it was answered at once
+ * (every entry refused, or a malformed batch). */
+static bool start_batch(struct virtio_blk *b, struct blk_req *r, const struct virtq_chain *c)
+{
+	const struct exo_blk_batch *h = &b->batch.h;
+	uint64_t body = c->out_bytes - sizeof(struct virtio_blk_outhdr);
+	if (!(b->t->driver_features & (1ull << VIRTIO_BLK_F_EXO_BATCH))) {
+		answer(b, r, VIRTIO_BLK_S_UNSUPP, 0);
+		return false;
+	}
+	if (c->in_bytes != 1 || body < sizeof(*h) || body > sizeof(b->batch)) {
+		answer(b, r, bad(b, "a batch of the wrong size"), 0);
+		return false;
+	}
+	copy_out(c, sizeof(struct virtio_blk_outhdr), &b->batch, body);
+	uint32_t bs = h->block_size;
+	if (h->n == 0 || h->n > EXO_BLK_BATCH_MAX ||
+	    body != sizeof(*h) + h->n * sizeof(struct exo_disk_req) || h->pad || bs < 512 ||
+	    bs > 4096 || (bs & (bs - 1)) ||
+	    (h->type != VIRTIO_BLK_T_IN && h->type != VIRTIO_BLK_T_OUT) || h->buf % 4096 ||
+	    h->status % 4096) {
+		answer(b, r, bad(b, "a malformed batch binding"), 0);
+		return false;
+	}
+	uint8_t *buf = gpa_check(b->t->mem, h->buf, h->buf_bytes, b->name);
+	int64_t *page = gpa_check(b->t->mem, h->status, 4096, b->name);
+	if (!buf || !page) { /* gpa_check said why; the driver fails every entry */
+		answer(b, r, VIRTIO_BLK_S_IOERR, 0);
+		return false;
+	}
+	struct blk_sub *subs = calloc(h->n, sizeof(*subs));
+	if (!subs)
+		fail(EXOSIM_EXIT_INTERNAL, "out of memory");
+	b->n.batches++;
+	r->pending = 0;
+	for (uint32_t i = 0; i < h->n; i++) {
+		const struct exo_disk_req *e = &b->batch.e[i];
+		if (e->status == EXO_DISK_COUNTER || e->status >= EXO_DISK_STATUS_WORDS)
+			continue; /* nowhere to report */
+		b->n.batched++;
+		int64_t err = check_entry(b, h, e);
+		if (err) {
+			b->n.errors++;
+			batch_result(page, e->status, err);
+			continue;
+		}
+		struct blk_sub *s = &subs[r->pending++];
+		uint64_t bytes = (uint64_t)e->nblocks * bs;
+		*s = (struct blk_sub){.parent = r,
+		                      .page = page,
+		                      .word = e->status,
+		                      .type = h->type,
+		                      .offset = (h->first + e->block) * bs,
+		                      .iov = {buf + (uint64_t)e->page * 4096, bytes}};
+		h->type == VIRTIO_BLK_T_IN ? b->n.reads++ : b->n.writes++;
+		b->subs_inflight++;
+		submit_sub(b, s);
+	}
+	if (!r->pending) {
+		free(subs);
+		answer(b, r, VIRTIO_BLK_S_OK, 0);
+		return false;
+	}
+	r->subs = subs;
+	return true;
+}
+
+/* One batch entry's completion: true if it completed its batch (answered). */
+static bool sub_completed(struct virtio_blk *b, struct blk_sub *s, int res)
+{
+	struct blk_req *r = s->parent;
+	b->inflight--;
+	bool current = r->generation == b->generation;
+	if (current && res > 0 && (size_t)res < s->iov.iov_len) { /* short: go on */
+		*(s->type == VIRTIO_BLK_T_IN ? &b->n.bytes_read : &b->n.bytes_written) +=
+		        (uint64_t)res;
+		s->offset += (uint64_t)res;
+		s->iov.iov_base = (uint8_t *)s->iov.iov_base + res;
+		s->iov.iov_len -= (size_t)res;
+		submit_sub(b, s);
+		return false;
+	}
+	b->subs_inflight--;
+	if (current) { /* after a reset the driver has failed it itself */
+		bool ok = res >= 0 && (size_t)res == s->iov.iov_len;
+		if (res > 0)
+			*(s->type == VIRTIO_BLK_T_IN ? &b->n.bytes_read : &b->n.bytes_written) +=
+			        (uint64_t)res;
+		if (!ok)
+			b->n.errors++;
+		batch_result(s->page, s->word, ok ? 0 : -EXO_EIO);
+	}
+	if (--r->pending)
+		return false;
+	free(r->subs);
+	r->subs = NULL;
+	if (!current) {
+		r->busy = false;
+		return false;
+	}
+	answer(b, r, VIRTIO_BLK_S_OK, 0);
+	return true;
 }
 
 /* Starts one request.  Returns true if it went to io_uring, false if it was
@@ -225,6 +428,8 @@ static bool start(struct virtio_blk *b, struct blk_req *r, const struct virtq_ch
 		answer(b, r, VIRTIO_BLK_S_OK, put);
 		return false;
 	}
+	case VIRTIO_BLK_T_EXO_BATCH:
+		return start_batch(b, r, c);
 	default:
 		answer(b, r, VIRTIO_BLK_S_UNSUPP, 0);
 		return false;
@@ -239,7 +444,8 @@ static void serve(struct virtio_blk *b)
 	struct virtq_chain *c = &b->chain;
 	bool answered = false, submitted = false;
 	struct blk_req *r;
-	while ((r = free_req(b))) {
+	/* Room for a whole batch's entries, or wait for completions (back-pressure). */
+	while (b->subs_inflight + EXO_BLK_BATCH_MAX <= SUBS_MAX && (r = free_req(b))) {
 		int got = virtq_pop(q, c);
 		if (got == 0) {
 			virtq_want_notify(q);
@@ -281,11 +487,12 @@ static void print_stats(struct virtio_mmio *t)
 	struct virtio_blk *b = t->dev;
 	fprintf(stderr,
 	        " file=%s requests=%llu reads=%llu writes=%llu flushes=%llu bytes_read=%llu "
-	        "bytes_written=%llu errors=%llu direct=%llu",
+	        "bytes_written=%llu errors=%llu direct=%llu batches=%llu batched=%llu",
 	        b->file.path, (unsigned long long)b->n.requests, (unsigned long long)b->n.reads,
 	        (unsigned long long)b->n.writes, (unsigned long long)b->n.flushes,
 	        (unsigned long long)b->n.bytes_read, (unsigned long long)b->n.bytes_written,
-	        (unsigned long long)b->n.errors, (unsigned long long)b->n.direct);
+	        (unsigned long long)b->n.errors, (unsigned long long)b->n.direct,
+	        (unsigned long long)b->n.batches, (unsigned long long)b->n.batched);
 }
 
 /* Moves the request's buffers past `done` bytes (a short transfer). */
@@ -340,10 +547,13 @@ void virtio_blk_complete(void *arg)
 	struct io_uring_cqe *cqe;
 	bool answered = false;
 	while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
-		struct blk_req *r = io_uring_cqe_get_data(cqe);
+		uintptr_t data = (uintptr_t)io_uring_cqe_get_data(cqe);
 		int res = cqe->res;
 		io_uring_cqe_seen(&b->ring, cqe);
-		answered |= completed(b, r, res);
+		if (data & 1)
+			answered |= sub_completed(b, (struct blk_sub *)(data - 1), res);
+		else
+			answered |= completed(b, (struct blk_req *)data, res);
 	}
 	if (io_uring_sq_ready(&b->ring) && io_uring_submit(&b->ring) < 0)
 		fail(EXOSIM_EXIT_INTERNAL, "%s: io_uring_submit: %s", b->name, strerror(errno));
@@ -366,7 +576,7 @@ struct virtio_blk *virtio_blk_new(const char *spec, const char *name)
 	                                       .seg_max = DATA_SEGS,
 	                                       .blk_size = DISK_SECTOR};
 	uint64_t features = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_BLK_SIZE |
-	                    1ull << VIRTIO_BLK_F_FLUSH;
+	                    1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_EXO_BATCH;
 	if (b->file.ro)
 		features |= 1ull << VIRTIO_BLK_F_RO;
 	b->type = (struct virtio_type){.device_id = 2 /* VIRTIO_ID_BLOCK */,
@@ -379,7 +589,7 @@ struct virtio_blk *virtio_blk_new(const char *spec, const char *name)
 	                               .notify = notified,
 	                               .reset = reset,
 	                               .print_stats = print_stats};
-	int e = io_uring_queue_init(QUEUE_MAX, &b->ring, 0);
+	int e = io_uring_queue_init(URING_SQ, &b->ring, 0);
 	b->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (e < 0 || b->event_fd < 0 || io_uring_register_eventfd(&b->ring, b->event_fd) < 0)
 		fail(EXOSIM_EXIT_INTERNAL, "%s: io_uring: %s", b->name,
@@ -413,8 +623,14 @@ void virtio_blk_drain(struct virtio_blk *b)
 		struct io_uring_cqe *cqe;
 		if (io_uring_wait_cqe(&b->ring, &cqe) < 0)
 			break;
+		uintptr_t data = (uintptr_t)io_uring_cqe_get_data(cqe);
 		io_uring_cqe_seen(&b->ring, cqe);
 		b->inflight--;
+		struct blk_req *r = data & 1 ? ((struct blk_sub *)(data - 1))->parent : NULL;
+		if (r && !--r->pending) { /* a batch's last entry: its memory goes */
+			free(r->subs);
+			r->subs = NULL;
+		}
 	}
 }
 

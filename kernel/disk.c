@@ -30,6 +30,8 @@
 #include "uaccess.h"
 #include "virtio_disk.h"
 
+#include <hw/exo_blk.h>
+
 _Static_assert(sizeof(struct exo_kinfo) <= EXO_PAGE_SIZE, "the disk table fits the info page");
 
 void disk_grant_roots(struct env *e)
@@ -227,10 +229,51 @@ long sys_disk_flush(uint64_t extent, uint64_t word)
 	volatile int64_t *w = status_word((uint64_t)status_pfn, (uint32_t)word);
 	if (!(kinfo_page.disk[disk].flags & EXO_DISK_FLUSH)) {
 		*w = 0; /* write-through: completed writes are durable */
-		(*status_word((uint64_t)status_pfn, EXO_DISK_COUNTER))++;
+		__atomic_fetch_add(status_word((uint64_t)status_pfn, EXO_DISK_COUNTER), 1,
+		                   __ATOMIC_RELEASE); /* lock add: exosim adds too (batches) */
 		return 0;
 	}
 	struct vblk_req f = {
 	        .type = VIRTIO_BLK_T_FLUSH, .disk = (uint16_t)disk, .status = (int64_t *)w};
 	return virtio_blk_submit(&f, 1) ? 0 : -EXO_EAGAIN;
+}
+
+long sys_disk_batch(uint64_t extent, uint64_t pages, uint64_t op, uint64_t ureqs, uint64_t n)
+{
+	struct env *e = curenv;
+	if (n == 0 || n > EXO_DISK_BATCH || op > EXO_DISK_WRITE)
+		return -EXO_EINVAL;
+	bool write = op == EXO_DISK_WRITE;
+	unsigned disk;
+	int err;
+	const struct cap_node *x = extent_of(e, (int64_t)extent,
+	                                     write ? EXO_RIGHT_WRITE : EXO_RIGHT_READ, &disk, &err);
+	if (!x)
+		return err;
+	if (!(kinfo_page.disk[disk].flags & EXO_DISK_BATCHED))
+		return -EXO_ENOSYS;
+	const struct cap_node *p = node_of(e, (int64_t)pages, EXO_CAP_PAGE, &err);
+	if (!p)
+		return -EXO_EFAULT;
+	if (!(p->rights & (write ? EXO_RIGHT_READ : EXO_RIGHT_WRITE)))
+		return -EXO_EACCES;
+	int64_t status_pfn = status_page(e);
+	if (status_pfn < 0)
+		return status_pfn;
+	struct exo_blk_batch *h = virtio_blk_batch_area(disk);
+	if (!h)
+		return -EXO_EAGAIN;
+	if (copy_from_user(e->pml4, h + 1, ureqs, n * sizeof(struct exo_disk_req)))
+		return -EXO_EFAULT;
+	/* The binding the device checks every entry against: what the caller holds. */
+	*h = (struct exo_blk_batch){.first = EXO_DISK_CAP_BLOCK(x->object),
+	                            .count = x->count,
+	                            .buf = PA(p->object),
+	                            .buf_bytes = p->count * EXO_PAGE_SIZE,
+	                            .status = PA(status_pfn),
+	                            .block_size = kinfo_page.disk[disk].block_size,
+	                            .type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN,
+	                            .n = (uint32_t)n};
+	virtio_blk_batch_submit(disk, h, (int64_t *)status_word((uint64_t)status_pfn, 0));
+	return (long)n;
 }

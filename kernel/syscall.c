@@ -88,6 +88,7 @@ ADAPT(sys_net_filter, ARGS2)
 ADAPT(sys_net_unfilter, ARGS2)
 ADAPT(sys_net_tx, ARGS3)
 ADAPT(sys_net_bind, ARGS3)
+ADAPT(sys_disk_batch, ARGS5)
 
 /* Numbers with no call yet. */
 SYSCALL(sys_nosys)
@@ -146,6 +147,7 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_NET_UNFILTER] = call_sys_net_unfilter,
         [EXO_SYS_NET_TX] = call_sys_net_tx,
         [EXO_SYS_NET_BIND] = call_sys_net_bind,
+        [EXO_SYS_DISK_BATCH] = call_sys_disk_batch,
 };
 
 /* A NULL entry would be a jump to 0 in ring 0. */

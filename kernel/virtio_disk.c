@@ -19,6 +19,9 @@
 #include <exo/kinfo.h>
 #include <exo/memlayout.h>
 
+#include <exo/page.h>
+#include <hw/exo_blk.h>
+
 #include "arch.h"
 #include "gate.h"
 #include "kernel.h"
@@ -39,6 +42,7 @@
 #define VIRTIO_BLK_S_UNSUPP   2
 
 #define DRAIN_TIMEOUT_MS 10000
+#define BATCHES          8 /* batches in flight a disk (a page each, from the allocator) */
 
 struct blk_hdr {
 	uint32_t type;
@@ -75,9 +79,14 @@ struct virtio_blk {
 	uint64_t reshaped[QSIZE / 64]; /* bit set: a flush changed the slot's descriptors */
 	struct {                       /* what virtio_blk_drain_frames and the completion need */
 		uint64_t buf_pa;
-		uint64_t len; /* 0 for a flush */
-		int64_t *status;
+		uint64_t len;    /* 0 for a flush; a batch: its buffer run */
+		int64_t *status; /* a batch: word 0 of its status page */
+		int batch;       /* a batch's page in batch[], else -1 */
 	} slot[QSIZE];
+	/* Batches (include/hw/exo_blk.h), when the device takes them: each page holds a
+	 * binding and its entries while the device may read them. */
+	struct exo_blk_batch *batch[BATCHES];
+	uint32_t batch_free; /* bit set: batch[i] free */
 };
 
 static struct ring rings[EXO_DISK_MAX];
@@ -170,13 +179,31 @@ static void ring_init(struct virtio_blk *b)
 	}
 }
 
+/* The batch pages, for a device that takes batches (without them: none). */
+static void batches_alloc(struct virtio_blk *b)
+{
+	_Static_assert(sizeof(struct exo_blk_batch) +
+	                               EXO_BLK_BATCH_MAX * sizeof(struct exo_disk_req) <=
+	                       EXO_PAGE_SIZE,
+	               "a batch fits a page");
+	for (int i = 0; i < BATCHES; i++) {
+		uint64_t pa = page_alloc(0, EXO_PAGE_KERNEL);
+		if (!pa)
+			return;
+		b->batch[i] = kva(pa);
+		b->batch_free |= 1u << i;
+	}
+	b->info->flags |= EXO_DISK_BATCHED;
+}
+
 struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index)
 {
 	struct virtio_blk *b = &blks[index];
 	*b = (struct virtio_blk){.dev = *d, .r = &rings[index], .info = &kinfo_page.disk[index]};
 	uint64_t want = 1ul << VIRTIO_F_EVENT_IDX | 1ul << VIRTIO_F_INDIRECT_DESC |
 	                1ul << VIRTIO_BLK_F_BLK_SIZE | 1ul << VIRTIO_BLK_F_SEG_MAX |
-	                1ul << VIRTIO_BLK_F_FLUSH | 1ul << VIRTIO_BLK_F_RO;
+	                1ul << VIRTIO_BLK_F_FLUSH | 1ul << VIRTIO_BLK_F_RO |
+	                1ul << VIRTIO_BLK_F_EXO_BATCH;
 	uint64_t f = virtio_negotiate(&b->dev, want);
 	if (!f)
 		return 0;
@@ -196,6 +223,8 @@ struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index)
 	}
 	b->nslots = b->indirect ? b->qsize : b->qsize / 3;
 	ring_init(b);
+	if (f & (1ul << VIRTIO_BLK_F_EXO_BATCH))
+		batches_alloc(b);
 	virtio_driver_ok(&b->dev);
 	b->info->root_cap = -1;
 	b->info->queue = b->nslots;
@@ -284,12 +313,51 @@ static size_t queue_run(struct virtio_blk *b, const struct vblk_req *q, size_t f
 		b->slot[i].buf_pa = x->buf_pa;
 		b->slot[i].len = x->len;
 		b->slot[i].status = x->status;
+		b->slot[i].batch = -1;
 		r->avail.ring[avail++ & mask] = (uint16_t)(indirect ? i : 3 * i);
 		*x->status = EXO_DISK_PENDING;
 	}
 	b->avail_idx = avail;
 	vblk_inflight += (uint32_t)(k - from);
 	return k;
+}
+
+static bool slot_free(const struct virtio_blk *b)
+{
+	return b->free[0] | b->free[1];
+}
+
+struct exo_blk_batch *virtio_blk_batch_area(unsigned disk)
+{
+	struct virtio_blk *b = &blks[disk];
+	if (!b->batch_free || !slot_free(b))
+		return 0;
+	return b->batch[__builtin_ctz(b->batch_free)];
+}
+
+void virtio_blk_batch_submit(unsigned disk, struct exo_blk_batch *h, int64_t *status_page)
+{
+	struct virtio_blk *b = &blks[disk];
+	int k = __builtin_ctz(b->batch_free), i = slot_take(b);
+	b->batch_free &= ~(1u << k);
+	struct ring *r = b->r;
+	if (b->reshaped[i / 64] >> (i % 64) & 1)
+		shape_data(b, (uint16_t)i);
+	struct vring_desc *d = b->indirect ? &r->ind[i][1] : &r->desc[3 * i + 1];
+	d->addr = kpa(h);
+	d->len = (uint32_t)(sizeof(*h) + h->n * sizeof(struct exo_disk_req));
+	d->flags = VRING_DESC_F_NEXT; /* the device reads it */
+	r->hdr[i].type = VIRTIO_BLK_T_EXO_BATCH;
+	r->hdr[i].sector = 0;
+	r->status[i] = 0xff;
+	/* What may not change hands before it completes: the run, the status page. */
+	b->slot[i].buf_pa = h->buf;
+	b->slot[i].len = h->buf_bytes;
+	b->slot[i].status = status_page;
+	b->slot[i].batch = k;
+	r->avail.ring[b->avail_idx++ & (b->qsize - 1)] = (uint16_t)(b->indirect ? i : 3 * i);
+	vblk_inflight++;
+	virtio_blk_kick(disk);
 }
 
 size_t virtio_blk_submit(const struct vblk_req *q, size_t n)
@@ -321,13 +389,40 @@ static int blk_result(uint8_t status)
 
 /* The request in slot i finished: its status word and its page's counter (the page is
  * still the environment's: see vblk_req). */
+static void count_one(int64_t *page)
+{
+	__atomic_fetch_add(page, 1, __ATOMIC_RELEASE); /* lock add: exosim adds too */
+}
+
+/* A batch ended: the device gave every entry its result, unless the batch failed as a
+ * whole (result): then the entries still pending get that. */
+static void batch_done(struct virtio_blk *b, int i, int result)
+{
+	struct exo_blk_batch *h = b->batch[b->slot[i].batch];
+	b->batch_free |= 1u << b->slot[i].batch;
+	if (!result)
+		return;
+	int64_t *page = b->slot[i].status;
+	const struct exo_disk_req *e = (const struct exo_disk_req *)(h + 1);
+	for (uint32_t k = 0; k < h->n && k < EXO_BLK_BATCH_MAX; k++)
+		if (e[k].status != EXO_DISK_COUNTER && e[k].status < EXO_DISK_STATUS_WORDS &&
+		    page[e[k].status] == EXO_DISK_PENDING) {
+			page[e[k].status] = result;
+			count_one(page);
+		}
+}
+
 static void slot_done(struct virtio_blk *b, int i, int result)
 {
 	b->free[i / 64] |= 1ul << (i % 64);
 	vblk_inflight--;
+	if (b->slot[i].batch >= 0) {
+		batch_done(b, i, result);
+		return;
+	}
 	int64_t *w = b->slot[i].status;
 	*w = result;
-	++*(int64_t *)((uintptr_t)w & ~(uintptr_t)(EXO_PAGE_SIZE - 1)); /* word 0 */
+	count_one((int64_t *)((uintptr_t)w & ~(uintptr_t)(EXO_PAGE_SIZE - 1))); /* word 0 */
 }
 
 /* Takes every completion the device has posted; returns how many.  The used index and

@@ -129,6 +129,27 @@ static long flush(const struct exos_blk *b, struct exos_blk_io *io)
 	return 1;
 }
 
+/* Whether reqs[0..n) can go as one EXO_SYS_DISK_BATCH: a disk that takes them, and
+ * more than one read or write into one run (one request costs the same either way, and
+ * through EXO_SYS_DISK_IO its refusal comes back from the call). */
+static bool batchable(const struct exos_blk *b, const struct exo_disk_req *reqs, size_t n)
+{
+	if (n < 2 || !(exo_kinfo()->disk[b->disk].flags & EXO_DISK_BATCHED))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (reqs[i].pages != reqs[0].pages || reqs[i].op != reqs[0].op)
+			return false;
+	return true;
+}
+
+/* The device reports into the status words asynchronously: they are ours to set. */
+static long batched(const struct exos_blk *b, const struct exo_disk_req *reqs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		status[reqs[i].status] = EXO_DISK_PENDING;
+	return exo_disk_batch(b->cap, reqs[0].pages, reqs[0].op, reqs, n);
+}
+
 /* Submits io[0..n) (n <= EXO_DISK_BATCH, no flush) in one crossing. */
 static long batch(const struct exos_blk *b, struct exos_blk_io *io, size_t n)
 {
@@ -141,7 +162,7 @@ static long batch(const struct exos_blk *b, struct exos_blk_io *io, size_t n)
 			break;
 		reqs[k].status = (uint32_t)w;
 	}
-	long r = k ? exo_disk_io(reqs, k) : err;
+	long r = k ? (batchable(b, reqs, k) ? batched(b, reqs, k) : exo_disk_io(reqs, k)) : err;
 	for (size_t i = 0; i < k; i++) {
 		if (r > 0 && i < (size_t)r)
 			io[i].word = (uint16_t)reqs[i].status;

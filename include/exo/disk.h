@@ -62,6 +62,9 @@
 #define EXO_DISK_DEAD                                                                              \
 	0x4 /* the device failed (NEEDS_RESET or no answer): every                                 \
 	       request fails with -EXO_EIO */
+#define EXO_DISK_BATCHED                                                                           \
+	0x8 /* the device checks requests itself against a binding the kernel gives it             \
+	       (exosim): EXO_SYS_DISK_BATCH, one capability check a batch */
 
 #ifndef __ASSEMBLER__
 /* One request of EXO_SYS_DISK_IO (32 bytes). */

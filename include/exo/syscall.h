@@ -144,8 +144,19 @@
  * environment may send only frames whose source MAC is mac (its 6 bytes read as a
  * little-endian number). */
 #define EXO_SYS_NET_BIND 36
+/* EXO_SYS_DISK_BATCH: (extent cap, page cap, op, const struct exo_disk_req *v,
+ * n <= EXO_DISK_BATCH) -> n: n requests of one operation through one extent into one
+ * buffer run, for a disk with EXO_DISK_BATCHED (exosim): the kernel checks the two
+ * capabilities once and the device checks each request against them (block, nblocks,
+ * page and status are used; each entry's extent, pages and op are the call's).  The
+ * caller sets each request's status word to EXO_DISK_PENDING first; each gets its result
+ * there: 0, -EXO_EIO, or the device's refusal (-EXO_EINVAL, -EXO_ENXIO, -EXO_EPERM,
+ * -EXO_EFAULT).  Call errors: -EXO_EINVAL (n, op), -EXO_ENOSYS (the disk takes no
+ * batches: use EXO_SYS_DISK_IO), -EXO_EAGAIN (no room: wait for completions), the
+ * extent's and pages' errors as EXO_SYS_DISK_IO's, -EXO_ENOENT (no status page). */
+#define EXO_SYS_DISK_BATCH 37
 
-#define EXO_NSYSCALLS 37
+#define EXO_NSYSCALLS 38
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

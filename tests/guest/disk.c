@@ -9,6 +9,8 @@
  *   disk revoke       a revoked extent stops I/O; its parent goes on
  *   disk isolate      two environments with disjoint extents cannot reach each
  *                     other's blocks
+ *   disk batch        EXO_SYS_DISK_BATCH: its refusals, then each entry's own result
+ *                     from the device (QEMU's disk takes none: ENOSYS)
  *   disk cost [ROUNDS] the TSC across EXO_SYS_DISK_IO of 1 and of 64 one-block
  *                     reads, waited for on the counter (medians; under QEMU with
  *                     -icount shift=0 a TSC cycle is an instruction: bench/disk_cost.sh)
@@ -20,6 +22,7 @@
 
 #include <exos/blk.h>
 #include <exos/env.h>
+#include <exos/sched.h>
 #include <exos/vm.h>
 
 #define TEST_NAME "disk"
@@ -503,6 +506,76 @@ static int do_cost(int rounds)
 	return 0;
 }
 
+/* Waits until the status page's counter reaches `count` (a predicate: no polling). */
+static long wait_count(uint64_t count)
+{
+	volatile uint64_t *c = (volatile uint64_t *)EXOS_BLK_STATUS + EXO_DISK_COUNTER;
+	return exos_wait_word(c, EXO_PRED_GE, count, 5000000000ull);
+}
+
+static int do_batch(void)
+{
+	volatile int64_t *st = (volatile int64_t *)EXOS_BLK_STATUS;
+	uint32_t bs = info->block_size, per = 4096 / bs, first;
+	char *buf = exos_blk_buffer(4 * 4096);
+	long pages = exos_frame_cap(exos_pfn((uint64_t)buf), &first);
+	CHECK(pages >= 0, "a 4-page buffer run");
+	struct exo_disk_req v[5] = {
+	        {.block = 0, .nblocks = per, .page = first, .status = 300},
+	        {.block = info->blocks - 1, .nblocks = 2, .page = first, .status = 301},
+	        {.block = 0, .nblocks = 0, .page = first, .status = 302},
+	        {.block = 8, .nblocks = per, .page = first + 4, .status = 303},
+	        {.block = 8, .nblocks = per, .page = first + 3, .status = 304},
+	};
+	if (!(info->flags & EXO_DISK_BATCHED)) {
+		ERR(exo_disk_batch(root.cap, (int)pages, EXO_DISK_READ, v, 1), EXO_ENOSYS,
+		    "a disk that takes no batches");
+		return check_done();
+	}
+	ERR(exo_disk_batch(root.cap, (int)pages, EXO_DISK_READ, v, 0), EXO_EINVAL, "0 entries");
+	ERR(exo_disk_batch(root.cap, (int)pages, EXO_DISK_READ, v, EXO_DISK_BATCH + 1), EXO_EINVAL,
+	    "EXO_DISK_BATCH + 1 entries");
+	ERR(exo_disk_batch(root.cap, (int)pages, 2, v, 1), EXO_EINVAL, "an unknown operation");
+	ERR(exo_disk_batch(9999, (int)pages, EXO_DISK_READ, v, 1), EXO_EBADF, "no extent");
+	ERR(exo_disk_batch(root.cap, root.cap, EXO_DISK_READ, v, 1), EXO_EFAULT,
+	    "an extent as the buffer's capability");
+	long ro = exo_cap_grant_part((int)pages, EXO_CAP_SELF, EXO_RIGHT_READ, first, 4);
+	ERR(exo_disk_batch(root.cap, (int)ro, EXO_DISK_READ, v, 1), EXO_EACCES,
+	    "reading into pages held without WRITE");
+	ERR(exo_disk_batch(root.cap, (int)pages, EXO_DISK_READ, (const void *)0x10, 1), EXO_EFAULT,
+	    "an unreadable vector");
+
+	/* Each entry's own result, from the device. */
+	uint64_t c0 = (uint64_t)st[EXO_DISK_COUNTER];
+	for (int i = 0; i < 5; i++)
+		st[v[i].status] = EXO_DISK_PENDING;
+	RET(exo_disk_batch(root.cap, (int)pages, EXO_DISK_READ, v, 5), 5, "a batch of 5 reads");
+	RET(wait_count(c0 + 5), 0, "all 5 reported (one predicate on the counter)");
+	CHECK(st[300] == 0 && mismatch((uint64_t *)buf, 0, per, bs, 3) < 0,
+	      "entry 0: blocks 0.., with the pattern (%ld)", (long)st[300]);
+	CHECK(st[301] == -EXO_ENXIO, "entry 1: past the disk: ENXIO (%ld)", (long)st[301]);
+	CHECK(st[302] == -EXO_EINVAL, "entry 2: no blocks: EINVAL (%ld)", (long)st[302]);
+	CHECK(st[303] == -EXO_EFAULT, "entry 3: past the run: EFAULT (%ld)", (long)st[303]);
+	CHECK(st[304] == 0 && mismatch((uint64_t *)(buf + 3 * 4096), 8, per, bs, 3) < 0,
+	      "entry 4: blocks 8.. into the run's last page (%ld)", (long)st[304]);
+
+	/* Through an extent of 10 blocks from block 100: its own blocks only. */
+	long sub = exo_cap_grant_part(root.cap, EXO_CAP_SELF, EXO_RIGHT_READ, 100, 10);
+	CHECK(sub >= 0, "an extent of blocks 100..109");
+	struct exo_disk_req w[2] = {{.block = 9, .nblocks = 2, .page = first, .status = 310},
+	                            {.block = 0, .nblocks = 1, .page = first + 1, .status = 311}};
+	st[310] = st[311] = EXO_DISK_PENDING;
+	c0 = (uint64_t)st[EXO_DISK_COUNTER];
+	RET(exo_disk_batch((int)sub, (int)pages, EXO_DISK_READ, w, 2), 2, "a batch through it");
+	RET(wait_count(c0 + 2), 0, "both reported");
+	CHECK(st[310] == -EXO_EPERM, "past the extent: EPERM (%ld)", (long)st[310]);
+	CHECK(st[311] == 0 && mismatch((uint64_t *)(buf + 4096), 100, 1, bs, 3) < 0,
+	      "its block 0 is the disk's block 100 (%ld)", (long)st[311]);
+	ERR(exo_disk_batch((int)sub, (int)pages, EXO_DISK_WRITE, w, 1), EXO_EACCES,
+	    "writing through an extent without WRITE");
+	return check_done();
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -521,6 +594,8 @@ int main(int argc, char **argv)
 		return do_revoke();
 	if (!strcmp(mode, "isolate"))
 		return do_isolate();
+	if (!strcmp(mode, "batch"))
+		return do_batch();
 	if (!strcmp(mode, "cost"))
 		return do_cost(argc > 2 ? atoi(argv[2]) : 21);
 	printf("usage: disk write|read SEED | ro | errors | revoke | isolate\n");

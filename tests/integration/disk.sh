@@ -5,7 +5,8 @@
 #   same cases run on both.
 #   CASE: patterns (write through three extents, flush, check the file, read back in a
 #   second boot, and a corrupted block must be found), ro, errors, revoke, isolate,
-#   blkcat (against cat and dd of the file), devices (malformed and bogus
+#   batch (EXO_SYS_DISK_BATCH: refusals, each entry's result), blkcat (against cat and dd
+#   of the file), devices (malformed and bogus
 #   virtio_mmio.device fragments refused with a line each, the real disk still works).
 # DISK_BLOCK: the device's block size (default 512) when the VM was told to offer another
 # (the pattern is per block).  Exit status: 0 pass, 1 fail, 77 skip.
@@ -121,6 +122,11 @@ errors)
 	boot "$tmp/disk.img" "" "$guest/disk.elf" errors
 	expect_status 0 "disk errors"
 	diff -u "$expected/disk_errors.out" "$tmp/out" || report "disk errors: stdout differs"
+	;;
+batch)
+	image "$tmp/disk.img" $blocks 3
+	boot "$tmp/disk.img" "" "$guest/disk.elf" batch
+	expect_status 0 "disk batch"
 	;;
 revoke | isolate)
 	truncate -s $((blocks * 512)) "$tmp/disk.img"

@@ -67,7 +67,10 @@ void *exos_blk_buffer(size_t bytes);
 /* Submits io[0..n) in one kernel crossing per EXO_DISK_BATCH: returns how many
  * were submitted (the first ones; fewer when status words or the device's
  * queue ran out: wait for some and submit the rest), or -EXO_E* if none was
- * (the kernel's errors for a bad request, <exo/syscall.h>).  A flush makes
+ * (the kernel's errors for a bad request, <exo/syscall.h>).  On a disk that
+ * takes batches (EXO_DISK_BATCHED: exosim's), several reads or writes into one
+ * buffer run go as one EXO_SYS_DISK_BATCH, which the device checks request by
+ * request: a request it refuses reports its error in io->result instead.  A flush makes
  * durable the writes that completed before it. */
 long exos_blk_submit(const struct exos_blk *b, struct exos_blk_io *io, size_t n);
 

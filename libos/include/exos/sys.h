@@ -403,6 +403,12 @@ static inline long exo_disk_io(const struct exo_disk_req *reqs, size_t n)
 	return exo_syscall2(EXO_SYS_DISK_IO, (long)reqs, (long)n);
 }
 
+static inline long exo_disk_batch(int extent, int pages, unsigned op,
+                                  const struct exo_disk_req *reqs, size_t n)
+{
+	return exo_syscall6(EXO_SYS_DISK_BATCH, extent, pages, (long)op, (long)reqs, (long)n, 0);
+}
+
 static inline long exo_disk_flush(int extent, unsigned word)
 {
 	return exo_syscall2(EXO_SYS_DISK_FLUSH, extent, (long)word);
