@@ -62,11 +62,17 @@ int main(int argc, char **argv)
 	}
 	close(sv[1]);
 	uint64_t *t = calloc((size_t)n, sizeof(*t));
+	if (!t) {
+		perror("seqpacket_frames: calloc");
+		return 1;
+	}
 	for (long i = 0; i < n; i++) {
 		uint64_t t0 = now_ns();
 		if (send(sv[0], f, sizeof(f), 0) != sizeof(f) ||
-		    (rtt && recv(sv[0], f, sizeof(f), 0) != sizeof(f)))
+		    (rtt && recv(sv[0], f, sizeof(f), 0) != sizeof(f))) {
+			free(t);
 			return 1;
+		}
 		t[i] = now_ns() - t0;
 	}
 	int st;
@@ -76,5 +82,6 @@ int main(int argc, char **argv)
 		printf("native: rtt frames=%ld median_ns=%lu min_ns=%lu\n", n,
 		       (unsigned long)t[n / 2], (unsigned long)t[0]);
 	}
+	free(t);
 	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : 1;
 }
