@@ -306,8 +306,8 @@ device_run() {
 				[ "$exits" = - ] && exits=
 				[ "$cross" = - ] && cross=
 				record "$name" "$mode" ok "$med" "$min" "$max" "$n" 1 "$exits" "$cross" "" "" "" ""
-			else
-				record_without_figures "$name" "$mode" failed \
+			else # status 2: it cannot run here (no fio, say): not a failure
+				record_without_figures "$name" "$mode" "$([ "$st" = 2 ] && echo n/a || echo failed)" \
 					"$(basename "$1") status $st: $(tail -n 1 "$tmp/dev.err" | tr ',' ';' | cut -c1-160)"
 			fi
 		done

@@ -47,7 +47,6 @@
 	pushq %r15
 .endm
 
-
 	.text
 /* The `syscall` instruction, where it reaches ring 0 (VT-x KVM, QEMU).  One CPU:
  * the user stack pointer is parked in a global, then kept on the kernel stack. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # suite_check.sh SUITE BUILD: bench/suite.sh --quick on two benchmarks (plus the PCT,
-# boot and stdin rows it always runs) into a scratch directory; checks the exit status,
-# that the CSV has a good row for each side, the Markdown table has its rows, the plot
+# boot, stdin, disk and network rows it always runs) into a scratch directory; checks
+# the exit status, that the CSV has a good row for each side, the Markdown table has its rows, the plot
 # exists when gnuplot is installed, and, when QEMU is installed, that the instruction
 # counts say what the benchmarks are: no ring-0 instruction in the null procedure call,
 # some in the exokernel's null call and in every boot.
@@ -29,6 +29,19 @@ for want in nullproc,native,ok nullproc,exosim,ok kcall,exosim,ok pct,exosim,ok 
 	stdin_read,exosim,ok; do
 	grep -q "^$want," "$csv" || fail "no '$want' row in the CSV"
 done
+# The device rows (bench/disk.sh, bench/net.sh): both sides; the disk's are n/a without fio.
+disk_status=ok
+command -v fio >/dev/null 2>&1 || disk_status=n/a
+for want in disk_seqread disk_seqwrite disk_randread; do
+	for m in native exosim; do
+		grep -q "^$want,$m,$disk_status," "$csv" || fail "no '$want,$m,$disk_status' row in the CSV"
+	done
+done
+for want in net_rtt,native,ok net_rtt,exosim,ok net_frame,native,ok net_frame,exosim,ok; do
+	grep -q "^$want," "$csv" || fail "no '$want' row in the CSV"
+done
+grep -q '^| disk: random 4 KiB reads x 32 in flight (per request) |' "$out/stdout" ||
+	fail "no table row for the disk's random reads"
 grep -q '^kcall,native,n/a,' "$csv" || fail "kcall natively should be n/a"
 grep -q '^| null procedure call (control) | [0-9.]* ns .* | [0-9.]*× |' "$out/stdout" ||
 	fail "no table row with a ratio for the null procedure call"
