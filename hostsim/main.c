@@ -11,6 +11,7 @@
 #include "deadline.h"
 #include "device.h"
 #include "fail.h"
+#include "gdb.h"
 #include "host_signals.h"
 #include "initramfs.h"
 #include "io_thread.h"
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 	struct options o;
 	options_parse(&o, argc, argv);
 	deadline_arm(o.timeout); /* the limit covers the whole run, files and output too */
+	if (o.gdb)               /* a port in use is refused before anything is built */
+		gdb_listen(o.gdb, !o.gdb_no_wait);
 
 	struct initramfs initrd;
 	if (o.initrd)
@@ -80,11 +83,11 @@ int main(int argc, char **argv)
 	if (o.stats)
 		snprintf(stats, sizeof(stats), " exo.stats exo.tsc_start=%llu",
 		         (unsigned long long)vm_guest_tsc(&vm));
-	int n = snprintf(cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu%s%s%s %s",
+	int n = snprintf(cmdline, sizeof(cmdline), "exosim.tsc_khz=%u exo.epoch_ns=%llu%s%s%s%s %s",
 	                 vm.tsc_khz,
 	                 (unsigned long long)now.tv_sec * 1000000000ull +
 	                         (unsigned long long)now.tv_nsec,
-	                 stats, vm.noxsave ? " noxsave" : "", virtio, o.append);
+	                 stats, vm.noxsave ? " noxsave" : "", gdb_cmdline(), virtio, o.append);
 	if (n < 0 || (size_t)n >= sizeof(cmdline))
 		fail(EXOSIM_EXIT_USAGE,
 		     "--append: the kernel command line would be %d bytes with the devices' "
@@ -97,6 +100,8 @@ int main(int argc, char **argv)
 	stats_mark(PHASE_GUEST);
 	io_thread_start();
 	virtio_net_start_all();
+	gdb_banner(&o);
+	gdb_start(&vm);
 	int status = vm_run(&vm, o.timeout);
 	stats_mark(PHASE_TEARDOWN);
 	console_flush();

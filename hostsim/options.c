@@ -56,6 +56,12 @@ static const char usage_text[] =
         "                    it); the host backs it lazily, as the guest touches it\n"
         "  --timeout SECS    end the whole run after SECS seconds, even while exosim\n"
         "                    waits on stdout (fractions allowed)\n"
+        "  --gdb [HOST:]PORT serve the gdb remote protocol on HOST (default\n"
+        "                    127.0.0.1) and PORT (0: any free one); the guest waits\n"
+        "                    for gdb before its first instruction; the banner on\n"
+        "                    stderr says how to connect and which symbol files to\n"
+        "                    load (docs/debugging.md)\n"
+        "  --gdb-no-wait     with --gdb: run at once; gdb may connect later\n"
         "  --stats           print VM exits by reason and port, timings, refused guest\n"
         "                    requests and unknown I/O by device, the kernel's\n"
         "                    crossings and upcalls, and where boot time went\n"
@@ -73,15 +79,18 @@ static const char usage_text[] =
         "line on stderr.  exosim's own failures use the statuses below and always\n"
         "print a line on stderr.  A Linux program may exit with any of them too: its\n"
         "status passes through unchanged, as with timeout, env and docker run, so\n"
-        "the stderr line tells the two apart.\n"
+        "the stderr line tells the two apart.  With --gdb, gdb's kill ends the run\n"
+        "with 137.\n"
         "  120  bad command line\n"
         "  121  /dev/kvm is missing or not accessible\n"
-        "  122  a file is missing or unreadable, or not a regular file\n"
+        "  122  a file is missing or unreadable, or not a regular file; a port (--gdb,\n"
+        "       a hostfwd) cannot be bound\n"
         "  123  a malformed file: a program or kernel that is not an x86-64 ELF, has no\n"
         "       PVH note or bad segments; an --initrd that is not a valid cpio newc\n"
         "       archive or names no program\n"
         "  124  --timeout reached\n"
         "  125  the guest crashed (triple fault, unexpected VM exit); registers follow\n"
+        "       (with --gdb the run first stops there for gdb)\n"
         "  126  the kernel or the programs do not fit in guest memory\n"
         "  127  exosim itself failed (a KVM call, out of host memory)\n";
 
@@ -168,7 +177,9 @@ void options_parse(struct options *o, int argc, char **argv)
 		LIBOS,
 		DISK,
 		NET,
-		MAC
+		MAC,
+		GDB,
+		GDB_NO_WAIT
 	};
 	static const struct option longopts[] = {
 	        {"kernel", required_argument, 0, KERNEL},
@@ -185,6 +196,8 @@ void options_parse(struct options *o, int argc, char **argv)
 	        {"disk", required_argument, 0, DISK},
 	        {"net", required_argument, 0, NET},
 	        {"mac", required_argument, 0, MAC},
+	        {"gdb", required_argument, 0, GDB},
+	        {"gdb-no-wait", no_argument, 0, GDB_NO_WAIT},
 	        {"help", no_argument, 0, HELP},
 	        {"version", no_argument, 0, VERSION},
 	        {0, 0, 0, 0},
@@ -245,6 +258,12 @@ void options_parse(struct options *o, int argc, char **argv)
 		case LIBOS:
 			o->libos = optarg;
 			break;
+		case GDB:
+			o->gdb = optarg;
+			break;
+		case GDB_NO_WAIT:
+			o->gdb_no_wait = true;
+			break;
 		case HELP:
 			fputs(usage_text, stdout);
 			exit(0);
@@ -282,6 +301,10 @@ void options_parse(struct options *o, int argc, char **argv)
 	if (o->pack && (o->ndisks || o->nnets))
 		fail(EXOSIM_EXIT_USAGE,
 		     "--disk and --net attach devices to a run: not with --pack");
+	if (o->gdb_no_wait && !o->gdb)
+		fail(EXOSIM_EXIT_USAGE, "--gdb-no-wait needs --gdb");
+	if (o->gdb && o->pack)
+		fail(EXOSIM_EXIT_USAGE, "--gdb debugs a run: not with --pack");
 	if (o->nmacs > o->nnets)
 		fail(EXOSIM_EXIT_USAGE,
 		     "--mac %s: more --mac than --net (the i-th --mac is the "

@@ -7,8 +7,8 @@
 
 /* --append's limit: the PVH command line holds 4095 bytes (PVH_CMDLINE_MAX
  * with its NUL), of which 128 are kept for exosim's own words (exosim.tsc_khz=,
- * exo.epoch_ns=, exo.stats exo.tsc_start=, noxsave: at most 112 bytes).  Longer is refused,
- * never cut. */
+ * exo.epoch_ns=, exo.stats exo.tsc_start=, noxsave, exo.gdb=1: at most 122 bytes).  Longer is
+ * refused, never cut. */
 #define OPTIONS_APPEND_MAX 3967
 
 struct options {
@@ -30,7 +30,9 @@ struct options {
 	const char **nets;
 	int nmacs; /* --mac MAC: the i-th for the i-th --net */
 	const char **macs;
-	int argc; /* PROGRAM ARGS... */
+	const char *gdb;  /* --gdb [HOST:]PORT */
+	bool gdb_no_wait; /* --gdb-no-wait */
+	int argc;         /* PROGRAM ARGS... */
 	char **argv;
 };
 

@@ -8,6 +8,7 @@
 #include "deadline.h"
 #include "device.h"
 #include "fail.h"
+#include "gdb.h"
 #include "run.h"
 #include "stats.h"
 
@@ -90,6 +91,9 @@ static int run_loop(struct vm *vm, double timeout_s)
 				return guest_died(vm, "could not be run (KVM_RUN failed)");
 			if (deadline_passed())
 				return timed_out(timeout_s);
+			int status = gdb_interrupted(vm); /* gdb's Ctrl-C or a client arriving */
+			if (status != DEV_CONTINUE)
+				return status;
 			continue;
 		}
 		struct kvm_run *run = vm->run;
@@ -111,8 +115,18 @@ static int run_loop(struct vm *vm, double timeout_s)
 		case KVM_EXIT_FAIL_ENTRY:
 			return guest_died(vm, "could not be entered (KVM_EXIT_FAIL_ENTRY)");
 		case KVM_EXIT_INTERNAL_ERROR:
+			/* KVM on PVM emulates ring 0 and cannot emulate gdb's int3 */
+			if ((status = gdb_internal_error(vm)) != GDB_NOT_MINE) {
+				if (status != DEV_CONTINUE)
+					return status;
+				break;
+			}
 			return guest_died(vm, "hit a KVM internal error (emulation failure?)");
 		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_DEBUG:
+			if ((status = gdb_debug_exit(vm)) != DEV_CONTINUE)
+				return status;
 			break;
 		default: {
 			char what[64];
@@ -127,7 +141,7 @@ static int run_loop(struct vm *vm, double timeout_s)
 int vm_run(struct vm *vm, double timeout_s)
 {
 	deadline_watch(vm->run);
-	int status = run_loop(vm, timeout_s);
+	int status = gdb_finish(vm, run_loop(vm, timeout_s)); /* a crash stops for gdb */
 	deadline_watch(NULL); /* vm->run is unmapped soon; the timer may still fire */
 	return status;
 }

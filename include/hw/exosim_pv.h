@@ -159,4 +159,28 @@ struct pv_discard_req {
 	struct pv_discard_range range[PV_DISCARD_MAX_RANGES];
 };
 
+/* The debug agent, for `exosim --gdb` (docs/debugging.md).  Where the
+ * hypervisor cannot intercept breakpoints and single steps in guest ring 3
+ * (KVM on PVM), the kernel reports them: booted with `exo.gdb=1`, its #BP and
+ * #DB entries, for a trap from ring 3, and its handler of a ring-3 exception
+ * that kills an environment, save a struct pv_gdb_frame on the kernel stack
+ * and `outl` its guest-physical address here, before anything else.  exosim
+ * then stops the machine for gdb, presenting the frame as the program's
+ * registers (gdb's writes change the frame), and returns when gdb resumes.
+ * If the trap was the debugger's (a breakpoint it set, a step it asked for, a
+ * watchpoint), exosim sets `vector` to PV_GDB_RESUME and the kernel resumes
+ * the frame at once; otherwise the frame is unchanged and the kernel handles
+ * the exception as it would without a debugger (a program's own int3 still
+ * reaches its handler).  Nothing answers the port elsewhere: an `outl` to it
+ * is then ignored and `vector` stays as it was. */
+#define PV_GDB_PORT   0x720
+#define PV_GDB_RESUME 0xffffffffffffffffull
+
+/* The kernel's struct trapframe (kernel/trap.h, which checks it is this). */
+struct pv_gdb_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, err;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
 #endif

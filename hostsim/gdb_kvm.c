@@ -1,0 +1,902 @@
+/* exosim --gdb: the machine gdb debugs (gdb.h).  The stub (gdb_stub.c) talks
+ * to gdb; this file gives it the vCPU's registers, guest memory at virtual
+ * addresses, and breakpoints, and decides when the guest stops:
+ *
+ *   - KVM's guest debugging (KVM_SET_GUEST_DEBUG): software breakpoints and
+ *     single steps in ring 0, and everywhere on VT-x/SVM hosts;
+ *   - the kernel's debug agent (PV_GDB_PORT, include/hw/exosim_pv.h): #BP,
+ *     #DB and fatal exceptions from ring 3, which KVM on PVM does not
+ *     intercept.  The registers are then the trap frame's;
+ *   - SIGIO on the client's socket: gdb's Ctrl-C, or (--gdb-no-wait) a client
+ *     connecting, kicks the vCPU out of KVM_RUN.
+ *
+ * Software breakpoints are an int3 byte written into guest RAM through the
+ * page tables, and into the program's file in the initramfs, so that one set
+ * before the program is loaded (break main) is in every copy loaded later. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <exo/memlayout.h>
+#include <exo/status.h>
+#include <hw/exosim_pv.h>
+
+#include "deadline.h"
+#include "device.h"
+#include "elf64.h"
+#include "fail.h"
+#include "gdb.h"
+#include "gdb_initrd.h"
+#include "gdb_stub.h"
+#include "kvm.h"
+#include "options.h"
+#include "unix_status.h"
+
+#define SW_MAX      256 /* software breakpoints gdb may have */
+#define SW_COPIES   4   /* places one breakpoint's byte is written */
+#define INT3        0xcc
+#define RFLAGS_TF   0x100ull
+#define RFLAGS_RF   0x10000ull
+#define CR0_PG      0x80000000ull
+#define EFER_LMA    0x400ull
+#define PTE_P       1ull
+#define PTE_PS      0x80ull
+#define PTE_ADDR    0x000ffffffffff000ull
+#define DR6_BS      0x4000ull
+#define DR6_CLEAR   0xffff0ff0ull
+#define SIG_INT     2
+#define SIG_ABRT    6
+#define SIG_TRAP    5
+#define SIG_SEGV    11
+#define STATUS_KILL 137 /* gdb's kill: as a program killed with SIGKILL */
+
+struct swbp {
+	uint64_t addr;
+	uint8_t orig;
+	bool inserted; /* false: removed, kept to clean up stale copies */
+	size_t ncopies;
+	uint64_t copy[SW_COPIES]; /* guest-physical addresses holding the int3 */
+};
+
+struct hwbp {
+	bool used;
+	int type; /* GDB_BP_HW, GDB_WP_* */
+	uint64_t addr, len;
+};
+
+static struct {
+	bool enabled, wait;
+	int listen_fd, fd; /* fd: the client, -1 when none */
+	char where[80];    /* host:port, for the banner */
+	struct vm *vm;
+	struct gdb_stub stub;
+	struct pv_gdb_frame *frame; /* an agent stop: the registers are here */
+	bool stepping, step_tf;     /* a step in flight; by TF (ring 3) or by KVM */
+	bool resume_rf;             /* resume past an instruction breakpoint */
+	struct swbp sw[SW_MAX];
+	size_t nsw;
+	struct hwbp hw[4];
+} g = {.listen_fd = -1, .fd = -1};
+
+static struct kvm_run *volatile kicked_run;
+
+bool gdb_enabled(void)
+{
+	return g.enabled;
+}
+
+const char *gdb_cmdline(void)
+{
+	return g.enabled ? " exo.gdb=1" : "";
+}
+
+/* --- registers --- */
+
+static int vcpu(unsigned long req, void *arg)
+{
+	return ioctl(g.vm->vcpu_fd, req, arg);
+}
+
+/* The x87 tag word from FXSAVE's abridged one: valid or empty. */
+static uint32_t full_ftag(uint8_t abridged)
+{
+	uint32_t t = 0;
+	for (int i = 0; i < 8; i++)
+		t |= (abridged >> i & 1 ? 0u : 3u) << (2 * i);
+	return t;
+}
+
+static uint8_t abridged_ftag(uint32_t full)
+{
+	uint8_t t = 0;
+	for (int i = 0; i < 8; i++)
+		t |= (uint8_t)(((full >> (2 * i) & 3) != 3) << i);
+	return t;
+}
+
+static const int seg_regs[6] = {GDB_CS, GDB_SS, GDB_DS, GDB_ES, GDB_FS, GDB_GS};
+
+static void gprs_from_frame(struct gdb_regs *r, const struct pv_gdb_frame *f)
+{
+	const uint64_t v[18] = {f->rax, f->rbx, f->rcx, f->rdx, f->rsi, f->rdi,
+	                        f->rbp, f->rsp, f->r8,  f->r9,  f->r10, f->r11,
+	                        f->r12, f->r13, f->r14, f->r15, f->rip, f->rflags};
+	for (int i = 0; i < 18; i++)
+		gdb_reg_set(r, i, v[i]);
+	gdb_reg_set(r, GDB_CS, f->cs);
+	gdb_reg_set(r, GDB_SS, f->ss);
+}
+
+static void gprs_from_kvm(struct gdb_regs *r, const struct kvm_regs *k)
+{
+	const uint64_t v[18] = {k->rax, k->rbx, k->rcx, k->rdx, k->rsi, k->rdi,
+	                        k->rbp, k->rsp, k->r8,  k->r9,  k->r10, k->r11,
+	                        k->r12, k->r13, k->r14, k->r15, k->rip, k->rflags};
+	for (int i = 0; i < 18; i++)
+		gdb_reg_set(r, i, v[i]);
+}
+
+static int get_regs(void *t, struct gdb_regs *r)
+{
+	(void)t;
+	struct kvm_regs k;
+	struct kvm_sregs s;
+	struct kvm_fpu f;
+	if (vcpu(KVM_GET_REGS, &k) || vcpu(KVM_GET_SREGS, &s) || vcpu(KVM_GET_FPU, &f))
+		return -1;
+	memset(r, 0, sizeof(*r));
+	gprs_from_kvm(r, &k);
+	const struct kvm_segment *segs[6] = {&s.cs, &s.ss, &s.ds, &s.es, &s.fs, &s.gs};
+	for (int i = 0; i < 6; i++)
+		gdb_reg_set(r, seg_regs[i], segs[i]->selector);
+	if (g.frame)
+		gprs_from_frame(r, g.frame);
+	for (int i = 0; i < 8; i++)
+		memcpy(r->b + gdb_reg_offset(GDB_ST0 + i), f.fpr[i], 10);
+	gdb_reg_set(r, GDB_FCTRL, f.fcw);
+	gdb_reg_set(r, GDB_FSTAT, f.fsw);
+	gdb_reg_set(r, GDB_FTAG, full_ftag(f.ftwx));
+	gdb_reg_set(r, GDB_FIOFF, f.last_ip);
+	gdb_reg_set(r, GDB_FOOFF, f.last_dp);
+	gdb_reg_set(r, GDB_FOP, f.last_opcode);
+	for (int i = 0; i < 16; i++)
+		memcpy(r->b + gdb_reg_offset(GDB_XMM0 + i), f.xmm[i], 16);
+	gdb_reg_set(r, GDB_MXCSR, f.mxcsr);
+	gdb_reg_set(r, GDB_FS_BASE, s.fs.base);
+	gdb_reg_set(r, GDB_GS_BASE, s.gs.base);
+	const uint64_t sys[6] = {s.cr0, s.cr2, s.cr3, s.cr4, s.cr8, s.efer};
+	for (int i = 0; i < 6; i++)
+		gdb_reg_set(r, GDB_CR0 + i, sys[i]);
+	return 0;
+}
+
+static bool reg_changed(const struct gdb_regs *a, const struct gdb_regs *b, int n)
+{
+	return memcmp(a->b + gdb_reg_offset(n), b->b + gdb_reg_offset(n), gdb_reg_size(n)) != 0;
+}
+
+static void gprs_to_frame(const struct gdb_regs *r, struct pv_gdb_frame *f)
+{
+	uint64_t *v[18] = {&f->rax, &f->rbx, &f->rcx, &f->rdx, &f->rsi, &f->rdi,
+	                   &f->rbp, &f->rsp, &f->r8,  &f->r9,  &f->r10, &f->r11,
+	                   &f->r12, &f->r13, &f->r14, &f->r15, &f->rip, &f->rflags};
+	for (int i = 0; i < 18; i++)
+		*v[i] = gdb_reg_get(r, i);
+}
+
+static int set_gprs(const struct gdb_regs *r)
+{
+	if (g.frame) {
+		gprs_to_frame(r, g.frame);
+		return 0;
+	}
+	struct kvm_regs k;
+	if (vcpu(KVM_GET_REGS, &k))
+		return -1;
+	__u64 *v[18] = {&k.rax, &k.rbx, &k.rcx, &k.rdx, &k.rsi, &k.rdi, &k.rbp, &k.rsp, &k.r8,
+	                &k.r9,  &k.r10, &k.r11, &k.r12, &k.r13, &k.r14, &k.r15, &k.rip, &k.rflags};
+	for (int i = 0; i < 18; i++)
+		*v[i] = gdb_reg_get(r, i);
+	return vcpu(KVM_SET_REGS, &k);
+}
+
+static int set_fpu(const struct gdb_regs *r)
+{
+	struct kvm_fpu f;
+	if (vcpu(KVM_GET_FPU, &f))
+		return -1;
+	for (int i = 0; i < 8; i++)
+		memcpy(f.fpr[i], r->b + gdb_reg_offset(GDB_ST0 + i), 10);
+	f.fcw = (uint16_t)gdb_reg_get(r, GDB_FCTRL);
+	f.fsw = (uint16_t)gdb_reg_get(r, GDB_FSTAT);
+	f.ftwx = abridged_ftag((uint32_t)gdb_reg_get(r, GDB_FTAG));
+	f.last_ip = gdb_reg_get(r, GDB_FIOFF);
+	f.last_dp = gdb_reg_get(r, GDB_FOOFF);
+	f.last_opcode = (uint16_t)gdb_reg_get(r, GDB_FOP);
+	for (int i = 0; i < 16; i++)
+		memcpy(f.xmm[i], r->b + gdb_reg_offset(GDB_XMM0 + i), 16);
+	f.mxcsr = (uint32_t)gdb_reg_get(r, GDB_MXCSR);
+	return vcpu(KVM_SET_FPU, &f);
+}
+
+/* The general registers, rip and eflags go to the frame or the vCPU; the x87
+ * and SSE state and fs_base/gs_base to the vCPU.  Segment selectors and
+ * control registers are refused: changing them safely needs descriptors and
+ * page tables gdb knows nothing of. */
+static int set_regs(void *t, const struct gdb_regs *r)
+{
+	struct gdb_regs now;
+	if (get_regs(t, &now))
+		return -1;
+	for (int i = 0; i < 6; i++)
+		if (reg_changed(r, &now, seg_regs[i]))
+			return -1;
+	for (int i = GDB_CR0; i <= GDB_EFER; i++)
+		if (reg_changed(r, &now, i))
+			return -1;
+	if (memcmp(r->b, now.b, gdb_reg_offset(GDB_CS)) && set_gprs(r))
+		return -1;
+	if (memcmp(r->b + gdb_reg_offset(GDB_ST0), now.b + gdb_reg_offset(GDB_ST0),
+	           gdb_reg_offset(GDB_FS_BASE) - gdb_reg_offset(GDB_ST0)) &&
+	    set_fpu(r))
+		return -1;
+	if (reg_changed(r, &now, GDB_FS_BASE) || reg_changed(r, &now, GDB_GS_BASE)) {
+		struct kvm_sregs s;
+		if (vcpu(KVM_GET_SREGS, &s))
+			return -1;
+		s.fs.base = gdb_reg_get(r, GDB_FS_BASE);
+		s.gs.base = gdb_reg_get(r, GDB_GS_BASE);
+		return vcpu(KVM_SET_SREGS, &s);
+	}
+	return 0;
+}
+
+/* --- memory at guest-virtual addresses --- */
+
+/* va's guest-physical address through the current page tables (CR3), and
+ * how many bytes of its page follow.  Before paging is on, the kernel's
+ * addresses are its direct map's (EXO_KERNBASE + physical), so that gdb can
+ * set breakpoints in the kernel before it runs. */
+static bool translate(uint64_t va, uint64_t *pa, uint64_t *left)
+{
+	struct kvm_sregs s;
+	if (vcpu(KVM_GET_SREGS, &s))
+		return false;
+	if (!(s.cr0 & CR0_PG) || !(s.efer & EFER_LMA)) {
+		*pa = va >= EXO_KERNBASE ? va - EXO_KERNBASE : va;
+		*left = 4096 - (va & 4095);
+		return true;
+	}
+	if ((uint64_t)((int64_t)(va << 16) >> 16) != va) /* not canonical */
+		return false;
+	uint64_t table = s.cr3 & PTE_ADDR;
+	for (int level = 4; level >= 1; level--) {
+		unsigned shift = 12 + 9 * (unsigned)(level - 1);
+		const uint64_t *pte = gpa_ptr(&g.vm->mem, table + ((va >> shift) & 511) * 8, 8);
+		if (!pte || !(*pte & PTE_P))
+			return false;
+		if (level == 1 || (level <= 3 && (*pte & PTE_PS))) {
+			uint64_t size = 1ull << shift;
+			*pa = ((*pte & PTE_ADDR) & ~(size - 1)) | (va & (size - 1));
+			*left = size - (va & (size - 1));
+			return true;
+		}
+		table = *pte & PTE_ADDR;
+	}
+	return false;
+}
+
+/* The host address of guest-virtual [va, va+len), within one page; NULL
+ * where nothing is mapped or the page is not RAM. */
+static uint8_t *guest_bytes(uint64_t va, size_t *len)
+{
+	uint64_t pa, left;
+	if (!translate(va, &pa, &left))
+		return NULL;
+	if (*len > left)
+		*len = (size_t)left;
+	return gpa_ptr(&g.vm->mem, pa, *len);
+}
+
+static struct swbp *find_sw(uint64_t addr)
+{
+	for (size_t i = 0; i < g.nsw; i++)
+		if (g.sw[i].addr == addr)
+			return &g.sw[i];
+	return NULL;
+}
+
+static int read_mem(void *t, uint64_t addr, uint8_t *buf, size_t len)
+{
+	(void)t;
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done;
+		uint8_t *p = guest_bytes(addr + done, &n);
+		if (!p)
+			return -1;
+		memcpy(buf + done, p, n);
+		done += n;
+	}
+	for (size_t i = 0; i < g.nsw; i++) /* gdb sees the code, not its breakpoints */
+		if (g.sw[i].inserted && g.sw[i].addr - addr < len)
+			buf[g.sw[i].addr - addr] = g.sw[i].orig;
+	return 0;
+}
+
+static int write_mem(void *t, uint64_t addr, const uint8_t *buf, size_t len)
+{
+	(void)t;
+	for (size_t done = 0; done < len;) { /* check it all first: no half writes */
+		size_t n = len - done;
+		if (!guest_bytes(addr + done, &n))
+			return -1;
+		done += n;
+	}
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done;
+		uint8_t *p = guest_bytes(addr + done, &n);
+		memcpy(p, buf + done, n);
+		done += n;
+	}
+	for (size_t i = 0; i < g.nsw; i++) { /* a breakpoint there stays, over the new code */
+		struct swbp *b = &g.sw[i];
+		size_t one = 1;
+		uint8_t *p;
+		if (b->inserted && b->addr - addr < len && (p = guest_bytes(b->addr, &one))) {
+			b->orig = *p;
+			*p = INT3;
+		}
+	}
+	return 0;
+}
+
+/* --- breakpoints --- */
+
+static void add_copy(struct swbp *b, uint64_t gpa)
+{
+	for (size_t i = 0; i < b->ncopies; i++)
+		if (b->copy[i] == gpa)
+			return;
+	if (b->ncopies < SW_COPIES)
+		b->copy[b->ncopies++] = gpa;
+}
+
+static int insert_sw(uint64_t addr)
+{
+	struct swbp *b = find_sw(addr);
+	if (b && b->inserted)
+		return 0;
+	uint64_t gpa[SW_COPIES], pa, left;
+	size_t n = gdb_initrd_locate(&g.vm->mem, addr, gpa, SW_COPIES - 1);
+	bool live = translate(addr, &pa, &left) && gpa_ptr(&g.vm->mem, pa, 1);
+	if (live)
+		gpa[n++] = pa;
+	if (n == 0)
+		return -1;
+	if (!b) {
+		if (g.nsw == SW_MAX)
+			return -1;
+		b = &g.sw[g.nsw++];
+		*b = (struct swbp){.addr = addr};
+	}
+	uint8_t *first = gpa_ptr(&g.vm->mem, gpa[n - 1], 1); /* live if mapped */
+	if (*first != INT3 || b->ncopies == 0)               /* else a stale copy: orig kept */
+		b->orig = *first;
+	b->ncopies = 0;
+	for (size_t i = 0; i < n; i++) {
+		*(uint8_t *)gpa_ptr(&g.vm->mem, gpa[i], 1) = INT3;
+		add_copy(b, gpa[i]);
+	}
+	b->inserted = true;
+	return 0;
+}
+
+/* Puts the original byte back wherever the int3 still is: the copies made
+ * when it was inserted and, through the page tables, the running copy. */
+static void restore_sw(struct swbp *b)
+{
+	uint64_t pa, left;
+	if (translate(b->addr, &pa, &left))
+		add_copy(b, pa);
+	for (size_t i = 0; i < b->ncopies; i++) {
+		uint8_t *p = gpa_ptr(&g.vm->mem, b->copy[i], 1);
+		if (p && *p == INT3)
+			*p = b->orig;
+	}
+}
+
+static int remove_sw(uint64_t addr)
+{
+	struct swbp *b = find_sw(addr);
+	if (!b || !b->inserted)
+		return -1;
+	restore_sw(b);
+	b->inserted = false;
+	return 0;
+}
+
+/* The guest's own debug registers hold gdb's hardware breakpoints and
+ * watchpoints: their #DB reaches the kernel's agent in every ring. */
+static int load_debugregs(void)
+{
+	static const uint64_t rw[] = {
+	        [GDB_BP_HW] = 0, [GDB_WP_WRITE] = 1, [GDB_WP_READ] = 3, [GDB_WP_ACCESS] = 3};
+	static const uint64_t lenbits[9] = {[1] = 0, [2] = 1, [4] = 3, [8] = 2};
+	struct kvm_debugregs d;
+	if (vcpu(KVM_GET_DEBUGREGS, &d))
+		return -1;
+	d.dr7 = 0x400; /* the bit that reads as one */
+	for (int i = 0; i < 4; i++) {
+		d.db[i] = g.hw[i].used ? g.hw[i].addr : 0;
+		if (g.hw[i].used)
+			d.dr7 |= 1ull << (2 * i) | rw[g.hw[i].type] << (16 + 4 * i) |
+			         (g.hw[i].type == GDB_BP_HW ? 0 : lenbits[g.hw[i].len])
+			                 << (18 + 4 * i);
+	}
+	return vcpu(KVM_SET_DEBUGREGS, &d);
+}
+
+static int insert_hw(int type, uint64_t addr, uint64_t len)
+{
+	if (type != GDB_BP_HW && (len > 8 || len == 0 || (len & (len - 1)) || addr % len))
+		return -1; /* gdb splits unaligned ranges itself when told E.. */
+	for (int i = 0; i < 4; i++)
+		if (!g.hw[i].used) {
+			g.hw[i] = (struct hwbp){true, type, addr, type == GDB_BP_HW ? 1 : len};
+			return load_debugregs();
+		}
+	return -1;
+}
+
+static int remove_hw(int type, uint64_t addr)
+{
+	for (int i = 0; i < 4; i++)
+		if (g.hw[i].used && g.hw[i].type == type && g.hw[i].addr == addr) {
+			g.hw[i].used = false;
+			return load_debugregs();
+		}
+	return -1;
+}
+
+static int insert_bp(void *t, int type, uint64_t addr, uint64_t kind)
+{
+	(void)t;
+	return type == GDB_BP_SW ? insert_sw(addr) : insert_hw(type, addr, kind);
+}
+
+static int remove_bp(void *t, int type, uint64_t addr, uint64_t kind)
+{
+	(void)t, (void)kind;
+	return type == GDB_BP_SW ? remove_sw(addr) : remove_hw(type, addr);
+}
+
+static const struct gdb_target_ops kvm_ops = {
+        .get_regs = get_regs,
+        .set_regs = set_regs,
+        .read_mem = read_mem,
+        .write_mem = write_mem,
+        .insert_bp = insert_bp,
+        .remove_bp = remove_bp,
+};
+
+/* --- the connection --- */
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	if (kicked_run)
+		kicked_run->immediate_exit =
+		        1; /* KVM_RUN returns EINTR, now or at its next entry */
+}
+
+/* SIGIO to the vCPU thread whenever fd has something to read. */
+static void kick_on_input(int fd)
+{
+	struct f_owner_ex owner = {.type = F_OWNER_TID, .pid = gettid()};
+	if (fcntl(fd, F_SETOWN_EX, &owner) < 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC | O_NONBLOCK) < 0)
+		fail(EXOSIM_EXIT_INTERNAL, "--gdb: cannot watch the socket: %s", strerror(errno));
+}
+
+static void set_guest_debug(bool kvm_step)
+{
+	struct kvm_guest_debug d = {.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP |
+	                                       (kvm_step ? KVM_GUESTDBG_SINGLESTEP : 0)};
+	if (g.fd < 0)
+		d.control = 0;
+	if (vcpu(KVM_SET_GUEST_DEBUG, &d) < 0)
+		fprintf(stderr, "exosim: gdb: KVM_SET_GUEST_DEBUG: %s\n", strerror(errno));
+}
+
+/* The session is over (detach, or the client went): the guest runs on
+ * without breakpoints. */
+static void end_session(void)
+{
+	for (size_t i = 0; i < g.nsw; i++)
+		if (g.sw[i].inserted)
+			restore_sw(&g.sw[i]);
+	g.nsw = 0;
+	memset(g.hw, 0, sizeof(g.hw));
+	load_debugregs();
+	close(g.fd);
+	g.fd = -1;
+	g.stepping = false;
+	set_guest_debug(false);
+}
+
+static bool accept_client(bool block)
+{
+	int fd;
+	for (;;) {
+		fd = accept4(g.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			break;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (!block)
+				return false;
+			struct pollfd p = {.fd = g.listen_fd, .events = POLLIN};
+			poll(&p, 1, -1);
+		} else if (errno != EINTR && errno != ECONNABORTED) {
+			fprintf(stderr, "exosim: gdb: accept: %s\n", strerror(errno));
+			return false;
+		}
+		if (deadline_passed())
+			return false;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	g.fd = fd;
+	gdb_stub_init(&g.stub, &kvm_ops, NULL);
+	g.stub.cancelled = deadline_passed;
+	kick_on_input(fd);
+	fprintf(stderr, "exosim: gdb: connected\n");
+	return true;
+}
+
+static void start_step(void)
+{
+	uint64_t cs;
+	struct kvm_regs k;
+	struct kvm_sregs s;
+	g.stepping = true;
+	if (g.frame) {
+		cs = g.frame->cs;
+	} else {
+		if (vcpu(KVM_GET_SREGS, &s))
+			return;
+		cs = s.cs.selector;
+	}
+	g.step_tf = (cs & 3) == 3;
+	if (!g.step_tf) { /* ring 0: KVM steps it */
+		set_guest_debug(true);
+		return;
+	}
+	/* ring 3: the trap flag, and the agent reports the #DB */
+	if (g.frame)
+		g.frame->rflags |= RFLAGS_TF;
+	else if (vcpu(KVM_GET_REGS, &k) == 0) {
+		k.rflags |= RFLAGS_TF;
+		vcpu(KVM_SET_REGS, &k);
+	}
+	set_guest_debug(false);
+}
+
+/* What gdb said when it let the guest go: DEV_CONTINUE or an exit status. */
+static int resume(enum gdb_action a)
+{
+	if (g.frame && g.resume_rf)
+		g.frame->rflags |= RFLAGS_RF;
+	g.resume_rf = false;
+	switch (a) {
+	case GDB_STEP:
+		start_step();
+		return DEV_CONTINUE;
+	case GDB_CONTINUE:
+		set_guest_debug(false);
+		return DEV_CONTINUE;
+	case GDB_KILL:
+		fprintf(stderr, "exosim: gdb: killed the guest\n");
+		close(g.fd);
+		g.fd = -1;
+		return STATUS_KILL;
+	default:
+		end_session();
+		return DEV_CONTINUE;
+	}
+}
+
+static int stop(int sig, const char *extra)
+{
+	g.stepping = false;
+	gdb_stub_set_stop(&g.stub, sig, extra);
+	return resume(gdb_stub_converse(&g.stub, g.fd, true));
+}
+
+/* --- the events --- */
+
+static int debug_trap(struct pv_gdb_frame *f)
+{
+	struct kvm_debugregs d;
+	if (vcpu(KVM_GET_DEBUGREGS, &d))
+		return DEV_CONTINUE;
+	uint64_t dr6 = d.dr6;
+	d.dr6 = DR6_CLEAR;
+	vcpu(KVM_SET_DEBUGREGS, &d);
+	if (g.stepping && g.step_tf) {
+		f->rflags &= ~RFLAGS_TF;
+		f->vector = PV_GDB_RESUME;
+		return stop(SIG_TRAP, "");
+	}
+	for (int i = 0; i < 4; i++) {
+		if (!g.hw[i].used || !(dr6 & (1ull << i)))
+			continue;
+		f->vector = PV_GDB_RESUME;
+		char extra[64] = "hwbreak:;";
+		static const char *const kinds[] = {[GDB_WP_WRITE] = "watch",
+		                                    [GDB_WP_READ] = "rwatch",
+		                                    [GDB_WP_ACCESS] = "awatch"};
+		if (g.hw[i].type == GDB_BP_HW)
+			g.resume_rf = true; /* a fault: resume without hitting it again */
+		else
+			snprintf(extra, sizeof(extra), "%s:%llx;", kinds[g.hw[i].type],
+			         (unsigned long long)g.hw[i].addr);
+		return stop(SIG_TRAP, extra);
+	}
+	return DEV_CONTINUE; /* not the debugger's: the kernel passes it on */
+}
+
+static int agent_event(struct pv_gdb_frame *f)
+{
+	if (f->vector == 3) {
+		struct swbp *b = find_sw(f->rip - 1);
+		if (!b)
+			return DEV_CONTINUE; /* the program's own int3 */
+		f->rip--;
+		f->vector = PV_GDB_RESUME;
+		if (!b->inserted) { /* a copy gdb removed but could not reach then */
+			restore_sw(b);
+			return DEV_CONTINUE;
+		}
+		return stop(SIG_TRAP, "");
+	}
+	if (f->vector == 1)
+		return debug_trap(f);
+	int status = unix_status(EXO_STATUS_FAULT((unsigned)f->vector & 0xff));
+	return stop(status > 128 ? status - 128 : SIG_SEGV, ""); /* the kernel then ends it */
+}
+
+static int agent_access(struct vm *vm, const struct device *dev, const struct dev_access *a)
+{
+	uint32_t gpa;
+	if (!device_request_gpa(dev, a, &gpa) || g.fd < 0)
+		return DEV_CONTINUE;
+	struct pv_gdb_frame *f = gpa_check(&vm->mem, gpa, sizeof(*f), dev->name);
+	if (!f)
+		return DEV_CONTINUE;
+	g.frame = f;
+	int status = agent_event(f);
+	g.frame = NULL;
+	return status;
+}
+
+static const struct device agent_device = {.name = "gdb-agent",
+                                           .space = DEV_PORT,
+                                           .base = PV_GDB_PORT,
+                                           .len = 4,
+                                           .access = agent_access};
+
+int gdb_debug_exit(struct vm *vm)
+{
+	if (g.fd < 0)
+		return DEV_CONTINUE;
+	struct kvm_debug_exit_arch *d = &vm->run->debug.arch;
+	if (d->exception == 3) {
+		struct kvm_regs k;
+		if (vcpu(KVM_GET_REGS, &k))
+			return DEV_CONTINUE;
+		struct swbp *b = find_sw(k.rip);
+		if (!b && (b = find_sw(k.rip - 1))) { /* reported after the int3 */
+			k.rip--;
+			vcpu(KVM_SET_REGS, &k);
+		}
+		if (b && !b->inserted) {
+			restore_sw(b);
+			return DEV_CONTINUE;
+		}
+	}
+	return stop(SIG_TRAP, "");
+}
+
+int gdb_internal_error(struct vm *vm)
+{
+	struct kvm_regs k;
+	uint8_t byte;
+	size_t one = 1;
+	if (g.fd < 0 || vcpu(KVM_GET_REGS, &k))
+		return GDB_NOT_MINE;
+	struct swbp *b = find_sw(k.rip);
+	uint8_t *p = guest_bytes(k.rip, &one);
+	if (!b || !p || (byte = *p) != INT3)
+		return GDB_NOT_MINE;
+	(void)vm;
+	if (!b->inserted) {
+		restore_sw(b);
+		return DEV_CONTINUE;
+	}
+	return stop(SIG_TRAP, "");
+}
+
+int gdb_interrupted(struct vm *vm)
+{
+	if (!g.enabled)
+		return DEV_CONTINUE;
+	vm->run->immediate_exit = 0; /* before looking: a later kick sets it again */
+	if (g.fd < 0) {
+		if (!accept_client(false))
+			return DEV_CONTINUE;
+		gdb_stub_set_stop(&g.stub, SIG_TRAP, "");
+		return resume(gdb_stub_converse(&g.stub, g.fd, false));
+	}
+	bool gone;
+	if (gdb_stub_poll_interrupt(&g.stub, g.fd, &gone))
+		return stop(SIG_INT, "");
+	if (gone)
+		end_session();
+	return DEV_CONTINUE;
+}
+
+int gdb_finish(struct vm *vm, int status)
+{
+	if (!g.enabled)
+		return status;
+	kicked_run = NULL;
+	if (g.fd < 0)
+		return status;
+	if (status == EXOSIM_EXIT_CRASH) { /* keep the state for gdb */
+		bool shutdown = vm->run->exit_reason == KVM_EXIT_SHUTDOWN;
+		fprintf(stderr,
+		        "exosim: gdb: the guest %s; stopped for gdb (continue ends the run)\n",
+		        shutdown ? "triple-faulted" : "crashed");
+		int r = stop(shutdown ? SIG_SEGV : SIG_ABRT, "");
+		if (r != DEV_CONTINUE)
+			status = r;
+	}
+	if (g.fd >= 0) {
+		char w[8];
+		snprintf(w, sizeof(w), "W%02x", status & 0xff);
+		gdb_stub_send(&g.stub, g.fd, w);
+		close(g.fd);
+		g.fd = -1;
+	}
+	return status;
+}
+
+void gdb_start(struct vm *vm)
+{
+	if (!g.enabled)
+		return;
+	g.vm = vm;
+	device_register_or_fail(&agent_device);
+	struct sigaction sa = {.sa_handler = on_sigio, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGIO, &sa, NULL);
+	kicked_run = vm->run;
+	if (!g.wait) {
+		kick_on_input(g.listen_fd);
+		return;
+	}
+	if (!accept_client(true))
+		fail(EXOSIM_EXIT_TIMEOUT, "timeout: no gdb connected");
+	int r = resume(gdb_stub_converse(&g.stub, g.fd, false));
+	if (r != DEV_CONTINUE)
+		exit(r);
+}
+
+/* --- the command line --- */
+
+/* Is the program at path linked with ExOS (the kernel runs it directly)? */
+static bool exos_native(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	rewind(f);
+	uint8_t *buf = size > 0 ? malloc((size_t)size) : NULL;
+	bool native = false;
+	struct elf64_image img;
+	if (buf && fread(buf, 1, (size_t)size, f) == (size_t)size)
+		native = elf64_parse(buf, (size_t)size, EXO_PIE_BASE, EXO_USER_TOP, &img) ==
+		                 ELF64_OK &&
+		         img.exos_native;
+	free(buf);
+	fclose(f);
+	return native;
+}
+
+static void symbol_line(const char *what, const char *path)
+{
+	char *abs = realpath(path, NULL);
+	fprintf(stderr, "exosim: gdb:   (gdb) add-symbol-file %s    # %s\n", abs ? abs : path,
+	        what);
+	free(abs);
+}
+
+void gdb_banner(const struct options *o)
+{
+	if (!g.enabled)
+		return;
+	char *kernel = realpath(o->kernel, NULL);
+	fprintf(stderr,
+	        "exosim: gdb: listening on %s%s\n"
+	        "exosim: gdb: connect with: gdb -ex 'target remote %s' %s\n",
+	        g.where, g.wait ? "; the guest waits for gdb before its first instruction" : "",
+	        g.where, kernel ? kernel : o->kernel);
+	free(kernel);
+	if (o->initrd) {
+		fprintf(stderr,
+		        "exosim: gdb: and add-symbol-file each program of %s you debug "
+		        "(static ones load at their link address)\n",
+		        o->initrd);
+		return;
+	}
+	if (!exos_native(o->argv[0]))
+		symbol_line("ExOS, at its link address", o->libos);
+	symbol_line("the program (a static-pie Linux one: add -o 0x555555554000)", o->argv[0]);
+}
+
+void gdb_listen(const char *spec, bool wait)
+{
+	char host[64] = "127.0.0.1";
+	const char *colon = strrchr(spec, ':'), *port = colon ? colon + 1 : spec;
+	if (colon) {
+		size_t n = (size_t)(colon - spec);
+		if (n >= sizeof(host))
+			fail(EXOSIM_EXIT_USAGE, "--gdb %s: the host is too long", spec);
+		if (n) {
+			memcpy(host, spec, n);
+			host[n] = 0;
+		}
+	}
+	char *end;
+	long p = strtol(port, &end, 10);
+	if (!*port || *end || p < 0 || p > 65535)
+		fail(EXOSIM_EXIT_USAGE, "--gdb %s: not [HOST:]PORT (a port is 0..65535)", spec);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
+	                *ai;
+	int err = getaddrinfo(host, port, &hints, &ai);
+	if (err)
+		fail(EXOSIM_EXIT_USAGE, "--gdb %s: %s", spec, gai_strerror(err));
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	if (fd < 0)
+		fail(EXOSIM_EXIT_INTERNAL, "--gdb: socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 1) < 0)
+		fail(EXOSIM_EXIT_NOFILE, "--gdb %s: cannot listen on %s port %s: %s", spec, host,
+		     port, strerror(errno));
+	freeaddrinfo(ai);
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	char name[64] = "?", serv[16] = "?";
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		getnameinfo((struct sockaddr *)&sa, len, name, sizeof(name), serv, sizeof(serv),
+		            NI_NUMERICHOST | NI_NUMERICSERV);
+	snprintf(g.where, sizeof(g.where), strchr(name, ':') ? "[%s]:%s" : "%s:%s", name, serv);
+	g.listen_fd = fd;
+	g.enabled = true;
+	g.wait = wait;
+}
