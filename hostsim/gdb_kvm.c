@@ -265,16 +265,18 @@ static int set_regs(void *t, const struct gdb_regs *r)
 /* --- memory at guest-virtual addresses --- */
 
 /* va's guest-physical address through the current page tables (CR3), and
- * how many bytes of its page follow.  Before paging is on, the kernel's
- * addresses are its direct map's (EXO_KERNBASE + physical), so that gdb can
- * set breakpoints in the kernel before it runs. */
+ * how many bytes of its page follow.  Before paging is on, only the kernel's
+ * addresses mean something: its direct map's (EXO_KERNBASE + physical), so
+ * that gdb can set breakpoints in the kernel before it runs. */
 static bool translate(uint64_t va, uint64_t *pa, uint64_t *left)
 {
 	struct kvm_sregs s;
 	if (vcpu(KVM_GET_SREGS, &s))
 		return false;
 	if (!(s.cr0 & CR0_PG) || !(s.efer & EFER_LMA)) {
-		*pa = va >= EXO_KERNBASE ? va - EXO_KERNBASE : va;
+		if (va < EXO_KERNBASE) /* nothing of a program's is there yet */
+			return false;
+		*pa = va - EXO_KERNBASE;
 		*left = 4096 - (va & 4095);
 		return true;
 	}

@@ -28,7 +28,8 @@
 	call *(%r11, %rax, 8)
 .endm
 
-/* The registers of a struct trapframe, below vector, err and the CPU's frame. */
+/* The registers of a struct trapframe, below vector, err and the CPU's frame,
+ * and back. */
 .macro SAVE_REGS
 	pushq %rax
 	pushq %rbx
@@ -45,6 +46,23 @@
 	pushq %r13
 	pushq %r14
 	pushq %r15
+.endm
+.macro RESTORE_REGS
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
 .endm
 
 	.text
@@ -96,6 +114,25 @@ trap_entry_3:
 	iretq
 3:	pushq $0
 	pushq $T_BP
+	jmp gdb_agent_check
+
+
+/* #BP and #DB under exosim --gdb (exo.gdb=1): report the trapframe to exosim's
+ * debug agent (include/hw/exosim_pv.h, PV_GDB_PORT) before anything else, and
+ * resume at once if it was the debugger's (a breakpoint it set, a step, a
+ * watchpoint).  Without --gdb this costs one compare. */
+gdb_agent_check:
+	cmpb $0, gdb_agent_on(%rip)
+	je trap_user_check
+	SAVE_REGS
+	movq %rsp, %rax
+	movabsq $EXO_KERNBASE, %rdx
+	subq %rdx, %rax /* the frame's guest-physical address (the direct map) */
+	movl $GDB_AGENT_PORT, %edx
+	outl %eax, %dx
+	cmpq $-1, TF_VECTOR(%rsp) /* PV_GDB_RESUME */
+	je trap_pop
+	RESTORE_REGS
 	jmp trap_user_check
 
 /* Exceptions a handler may see go through trap_user_check; NMI, #DF and #MC
@@ -121,7 +158,10 @@ trap_entry_\vec:
 .endm
 
 TRAP_NOERR 0
-TRAP_NOERR 1
+trap_entry_1: /* #DB: exosim --gdb's steps and watchpoints come first */
+	pushq $0
+	pushq $T_DB
+	jmp gdb_agent_check
 TRAP_FATAL 2, 0
 TRAP_NOERR 4
 TRAP_NOERR 5
@@ -333,21 +373,7 @@ SAVING_CALLEE_SAVED sys_wait
 trap_return:
 	movq %rdi, %rsp
 trap_pop:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	RESTORE_REGS
 	addq $16, %rsp
 	iretq
 
@@ -372,7 +398,7 @@ gate_page:
 kinfo_page:
 	.skip 4096
 	.balign 8
-	.globl upcall_handler, upcall_xstack_lo, upcall_xstack_hi, cur_tf, syscall_reflect_on
+	.globl upcall_handler, upcall_xstack_lo, upcall_xstack_hi, cur_tf, syscall_reflect_on, gdb_agent_on
 upcall_handler:
 	.quad 0
 upcall_xstack_lo:
@@ -384,4 +410,6 @@ cur_tf:
 syscall_user_rsp:
 	.quad 0
 syscall_reflect_on: /* the running environment has EXO_EV_SYSCALL */
+	.byte 0
+gdb_agent_on: /* exo.gdb: exosim --gdb's debug agent is listening */
 	.byte 0

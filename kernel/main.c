@@ -76,6 +76,7 @@ enum {
 	OPT_RECLAIM_GRACE,
 	OPT_NOFSGSBASE,
 	OPT_VIRTIO_MMIO,
+	OPT_GDB,
 	NOPTS
 };
 static const char *const option_keys[NOPTS] = {
@@ -92,6 +93,7 @@ static const char *const option_keys[NOPTS] = {
         [OPT_RECLAIM_GRACE] = "exo.reclaim_grace",
         [OPT_NOFSGSBASE] = "nofsgsbase",
         [OPT_VIRTIO_MMIO] = "virtio_mmio.device",
+        [OPT_GDB] = "exo.gdb",
 };
 
 /* The option's value as a number into *out, if it was given one. */
@@ -124,6 +126,7 @@ static size_t parse_cmdline(const struct hvm_start_info *si, struct mem_range *r
 	boot_options.noxsave = w[OPT_NOXSAVE].keylen;
 	boot_options.nofsgsbase = w[OPT_NOFSGSBASE].keylen;
 	has_devices = w[OPT_VIRTIO_MMIO].keylen;
+	gdb_agent_on = w[OPT_GDB].keylen != 0; /* exosim --gdb (entry.S, PV_GDB_PORT) */
 	boot_options.fpu_timing = w[OPT_FPU_TIMING].keylen;
 	boot_options.scrub_bench = w[OPT_SCRUB_BENCH].keylen;
 	boot_options.tick_us = DEFAULT_TICK_US;

@@ -13,6 +13,7 @@
  * machine. */
 #include <exo/memlayout.h>
 #include <exo/status.h>
+#include <hw/exosim_pv.h>
 
 #include "arch.h"
 #include "env.h"
@@ -30,6 +31,16 @@ _Static_assert(TF_RBX == __builtin_offsetof(struct trapframe, rbx), "TF_RBX");
 _Static_assert(TF_RBP == __builtin_offsetof(struct trapframe, rbp), "TF_RBP");
 _Static_assert(TF_R12 == __builtin_offsetof(struct trapframe, r12), "TF_R12");
 _Static_assert(TF_R15 == __builtin_offsetof(struct trapframe, r15), "TF_R15");
+_Static_assert(TF_VECTOR == __builtin_offsetof(struct trapframe, vector), "TF_VECTOR");
+_Static_assert(GDB_AGENT_PORT == PV_GDB_PORT, "GDB_AGENT_PORT");
+/* exosim's debug agent reads and writes the frame as its own struct. */
+_Static_assert(sizeof(struct trapframe) == sizeof(struct pv_gdb_frame), "pv_gdb_frame");
+_Static_assert(__builtin_offsetof(struct trapframe, vector) ==
+                       __builtin_offsetof(struct pv_gdb_frame, vector),
+               "pv_gdb_frame vector");
+_Static_assert(__builtin_offsetof(struct trapframe, rip) ==
+                       __builtin_offsetof(struct pv_gdb_frame, rip),
+               "pv_gdb_frame rip");
 
 extern char syscall_entry[];
 
@@ -212,5 +223,10 @@ void trap(struct trapframe *tf)
 	}
 	if (upcall_handler && tf->vector != T_NMI && tf->vector != T_DF && tf->vector != T_MC)
 		env_kill(curenv, EXO_STATUS_NOUPCALL(tf->vector), "exception stack overflow");
+	if (gdb_agent_on) { /* gdb stops at the fault; the environment then ends */
+		outl(PV_GDB_PORT, (uint32_t)kpa(tf));
+		if (tf->vector == PV_GDB_RESUME) /* a #BP or #DB of the debugger's */
+			return;
+	}
 	user_fault(tf);
 }

@@ -3,12 +3,16 @@
 #define KERNEL_TRAP_H
 
 /* Offsets in struct trapframe, for entry.S (checked in trap.c). */
-#define TF_R15 0
-#define TF_R14 8
-#define TF_R13 16
-#define TF_R12 24
-#define TF_RBP 64
-#define TF_RBX 104
+#define TF_R15    0
+#define TF_R14    8
+#define TF_R13    16
+#define TF_R12    24
+#define TF_RBP    64
+#define TF_RBX    104
+#define TF_VECTOR 120
+
+/* PV_GDB_PORT (include/hw/exosim_pv.h, not for assembly; checked in trap.c). */
+#define GDB_AGENT_PORT 0x720
 
 /* trapframe.vector of a bare `syscall` that entry.S's fast path hands to trap()
  * because the environment may want it reflected (EXO_EV_SYSCALL). */
@@ -31,6 +35,10 @@ struct trapframe {
 
 _Noreturn void trap_return(const struct trapframe *tf); /* entry.S: resume tf */
 void trap(struct trapframe *tf);                        /* called by entry.S */
+
+/* exosim --gdb is debugging: ring-3 #BP and #DB, and exceptions that end an
+ * environment, are first reported at PV_GDB_PORT (entry.S, trap.c). */
+extern uint8_t gdb_agent_on;
 
 /* cpu.c */
 void cpu_init(void);
