@@ -50,6 +50,7 @@ int main(void)
 	srunner_add_suite(sr, virtio_blk_suite());
 	srunner_add_suite(sr, virtio_net_suite());
 	srunner_add_suite(sr, bpf_suite());
+	srunner_add_suite(sr, gdb_rsp_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	int ran = srunner_ntests_run(sr);

@@ -39,5 +39,6 @@ Suite *virtio_mmio_suite(void);
 Suite *virtio_blk_suite(void);
 Suite *virtio_net_suite(void);
 Suite *bpf_suite(void);
+Suite *gdb_rsp_suite(void);
 
 #endif
