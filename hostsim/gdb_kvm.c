@@ -546,6 +546,7 @@ static void end_session(void)
 	g.fd = -1;
 	g.stepping = false;
 	set_guest_debug(false);
+	kick_on_input(g.listen_fd); /* another gdb may attach later */
 }
 
 static bool accept_client(bool block)
@@ -914,6 +915,8 @@ void gdb_listen(const char *spec, bool wait)
 		getnameinfo((struct sockaddr *)&sa, len, name, sizeof(name), serv, sizeof(serv),
 		            NI_NUMERICHOST | NI_NUMERICSERV);
 	snprintf(g.where, sizeof(g.where), strchr(name, ':') ? "[%s]:%s" : "%s:%s", name, serv);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) /* accept_client polls */
+		fail(EXOSIM_EXIT_INTERNAL, "--gdb: fcntl: %s", strerror(errno));
 	g.listen_fd = fd;
 	g.enabled = true;
 	g.wait = wait;

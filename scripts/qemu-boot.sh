@@ -15,6 +15,9 @@
 # optional @MAC (e.g. "user,hostfwd=udp:127.0.0.1:5555-:5555" or
 # "socket,listen=127.0.0.1:PORT@52:54:00:00:00:0a"; loopback addresses only): virtio-net
 # devices after the disks, NIC i (exo_kinfo.nic[i]) the i-th of the list.
+# EXO_QEMU_GDB=[HOST:]PORT: start QEMU's gdb stub there (default host 127.0.0.1) and hold
+# the guest before its first instruction (-gdb tcp:HOST:PORT -S), for the same gdb session
+# as `exosim --gdb` (docs/debugging.md).
 set -eu
 kernel=${1:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
 initrd=${2:?usage: qemu-boot.sh KERNEL INITRD [STDERR_FILE [APPEND]]}
@@ -38,6 +41,11 @@ for d in ${EXO_QEMU_NETS:-}; do
 	n=$((n + 1))
 done
 [ $n -gt 0 ] && disks+=(-global virtio-mmio.force-legacy=false)
+if [ -n "${EXO_QEMU_GDB:-}" ]; then
+	gdb=$EXO_QEMU_GDB
+	[ "${gdb#*:}" = "$gdb" ] && gdb=127.0.0.1:$gdb
+	disks+=(-gdb "tcp:$gdb" -S)
+fi
 # shellcheck disable=SC2086 # EXO_QEMU_OPTS is a list of options
 exec qemu-system-x86_64 ${EXO_QEMU_OPTS:-} \
 	-M microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=off \

@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# gdb.sh CASE VM EXOSIM KERNEL GUEST_DIR LINUX_BIN: exosim --gdb (docs/debugging.md),
+# driven by gdb in batch mode; the same gdb commands against QEMU's stub
+# (scripts/qemu-boot.sh with EXO_QEMU_GDB) must give the same stops and values.
+#   VM: exosim or qemu.
+#   CASE: native (break on main of an ExOS-native program, step, print a local, backtrace,
+#   continue to its exit status), syscall (break in the kernel's console-write handler from
+#   a running program, read its arguments and the user buffer they name), linux (break on
+#   main of a static musl program run by ExOS, a watchpoint on a global fires on the write),
+#   fault (a program that reads address 0 stops at the faulting instruction, cr2 = 0),
+#   panic (a kernel panic stops with its backtrace, then the run ends with 125), and for
+#   exosim only bad_input (garbage, a bad checksum, an oversized packet and a client
+#   leaving mid-packet: answered, one line, the guest runs on) and port_in_use.
+# Exit status: 0 pass, 1 fail, 77 skip.
+set -u
+case_=$1 vm=$2 exosim=$3 kernel=$4 guest=$5 linuxbin=$6
+
+command -v gdb >/dev/null || {
+	echo "SKIP: gdb is not installed (./build.sh setup installs it)"
+	exit 77
+}
+case "$vm" in
+qemu)
+	command -v qemu-system-x86_64 >/dev/null || {
+		echo "SKIP: qemu-system-x86_64 is not installed"
+		exit 77
+	}
+	;;
+exosim)
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		echo "SKIP: /dev/kvm is not accessible; exosim needs KVM"
+		exit 77
+	fi
+	;;
+*)
+	echo "gdb.sh: unknown VM $vm"
+	exit 2
+	;;
+esac
+here=$(cd "$(dirname "$0")" && pwd)
+host_type=$(bash "$here/../../scripts/host-type.sh" 2>/dev/null || echo unknown)
+tmpbase=${RUN_GUEST_TMP:-${TMPDIR:-/tmp}}
+mkdir -p "$tmpbase"
+tmp=$(mktemp -d "$tmpbase/gdb.XXXXXX") || exit 2
+vmpid=
+trap '[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null; rm -rf "$tmp"' EXIT
+fail=0
+report() {
+	echo "FAIL: $*"
+	fail=1
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start PROGRAM ARGS...: boots the VM holding the guest for gdb; sets $port and $vmpid.
+# EXTRA: more exosim options (--append ...).
+start() {
+	if [ "$vm" = exosim ]; then
+		# shellcheck disable=SC2086 # EXTRA is a list of options
+		"$exosim" --timeout 240 --gdb 127.0.0.1:0 ${EXTRA:-} "$@" >"$tmp/out" 2>"$tmp/err" &
+		vmpid=$!
+		for _ in $(seq 300); do
+			port=$(sed -n 's/^exosim: gdb: listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/err")
+			[ -n "$port" ] && return
+			sleep 0.1
+		done
+		report "exosim said no port: $(cat "$tmp/err")"
+		return
+	fi
+	"$exosim" --pack "$tmp/boot.cpio" "$@" || report "--pack failed"
+	port=$(free_port)
+	local append=
+	[ -n "${EXTRA:-}" ] && append=${EXTRA#--append }
+	EXO_QEMU_GDB=$port timeout -s KILL 240 "$here/../../scripts/qemu-boot.sh" "$kernel" \
+		"$tmp/boot.cpio" "$tmp/err" "$append" >"$tmp/out" &
+	vmpid=$!
+	for _ in $(seq 300); do
+		ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && return
+		sleep 0.1
+	done
+	report "QEMU's stub did not listen on $port"
+}
+
+# gdbrun CMD...: one gdb batch session (each argument an -ex command) into $tmp/gdb.
+gdbrun() {
+	local args=(-nx -batch -ex "target remote 127.0.0.1:$port")
+	for c in "$@"; do
+		args+=(-ex "$c")
+	done
+	timeout -s KILL 240 gdb "${args[@]}" "$kernel" >"$tmp/gdb" 2>&1
+}
+
+# finish: waits for the VM; $st is the guest's status (QEMU's mapped back).
+finish() {
+	wait "$vmpid"
+	st=$?
+	vmpid=
+	[ "$vm" = qemu ] && [ $((st % 2)) = 1 ] && st=$((st >> 1))
+}
+
+expect() {
+	grep -qF -- "$1" "$tmp/gdb" || report "gdb did not say '$1'; it said:
+$(cat "$tmp/gdb")
+--- stderr:
+$(cat "$tmp/err")"
+}
+
+status_is() {
+	[ "$st" = "$1" ] || report "status $st, expected $1; stderr: $(cat "$tmp/err")"
+}
+
+case "$case_" in
+native)
+	start "$guest/exit_code.elf" 7
+	gdbrun "add-symbol-file $guest/exit_code.elf" "break exit_code.c:main" continue next \
+		"print status" bt continue
+	finish
+	expect "Breakpoint 1, main (argc=2"
+	expect "\$1 = 7"
+	expect "#0  main ("
+	status_is 7
+	[ "$vm" = exosim ] && expect "exited with code 07"
+	;;
+syscall)
+	start "$guest/../../apps/hello.elf"
+	gdbrun "break sys_console_write" continue "print a3" "x/s a2" "bt 2" delete continue
+	finish
+	expect "Breakpoint 1, sys_console_write (a1=1"
+	expect "\$1 = 18"
+	expect '"hello from ring 3\n"'
+	expect "in syscall_serve" # on PVM; the fast path's frame elsewhere is asm, still shown
+	status_is 0
+	;;
+linux)
+	start "$linuxbin/watch"
+	soft=
+	[ "$vm" = exosim ] && [ "$host_type" = "KVM on PVM" ] && soft="set can-use-hw-watchpoints 0"
+	gdbrun "add-symbol-file $linuxbin/watch" ${soft:+"$soft"} "break main" continue \
+		"watch *(int *)&counter" continue continue delete continue
+	finish
+	expect "Breakpoint 1, 0x"
+	expect "Old value = 0"
+	expect "New value = 1"
+	expect "New value = 3"
+	status_is 6
+	[ -n "$soft" ] && echo "note: KVM on PVM has no ring-3 debug registers: gdb watched in software"
+	;;
+fault)
+	start "$guest/null_deref.elf"
+	if [ "$vm" = exosim ]; then
+		gdbrun continue "p/x \$pc" "p/x \$cr2" continue
+		expect "Program received signal SIGSEGV"
+	else # QEMU's stub does not stop on a guest exception: stop where the kernel takes it
+		gdbrun "break user_fault" continue "p/x tf->rip" "p/x \$cr2" continue
+		expect "Breakpoint 1, user_fault"
+	fi
+	finish
+	rip=$(sed -n 's/.*killed: page fault at rip \(0x[0-9a-f]*\).*/\1/p' "$tmp/err" | head -1)
+	[ -n "$rip" ] || report "the kernel did not report the fault: $(cat "$tmp/err")"
+	expect "\$1 = $rip"
+	expect "\$2 = 0x0"
+	status_is 139
+	;;
+panic)
+	EXTRA="--append exo.test_stack_overflow" start "$guest/exit_code.elf" 0
+	if [ "$vm" = exosim ]; then
+		gdbrun continue "bt 3" continue
+		expect "Program received signal SIGABRT"
+	else
+		gdbrun "break panic" continue "bt 3" continue
+		expect "Breakpoint 1, panic"
+	fi
+	finish
+	expect "panic ("
+	status_is 125
+	;;
+bad_input)
+	start "$guest/../../apps/hello.elf"
+	python3 - "$port" >"$tmp/gdb" 2>&1 <<'PY' || report "the stub's answers: $(cat "$tmp/gdb")"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(30)
+def frame(p):
+    return b"$" + p + b"#" + b"%02x" % (sum(p) & 255)
+def get(n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            break
+        b += c
+    return b
+s.sendall(b"garbage\x00\xff")            # noise outside packets: ignored
+s.sendall(b"$g#00")                      # bad checksum: NAK
+assert get(1) == b"-", "no NAK"
+s.sendall(frame(b"m" + b"1" * 20000))    # oversized: acked, refused
+r = get(1 + 7)
+assert r == b"+" + frame(b"E16"), r
+s.sendall(frame(b"m0,8"))                # unmapped before boot: refused
+r = get(1 + 7)
+assert r == b"+" + frame(b"E0e"), r
+s.sendall(b"$m7f800010")                 # then leave mid-packet
+s.close()
+print("answered")
+PY
+	finish
+	grep -q "hello from ring 3" "$tmp/out" || report "the guest did not run on: $(cat "$tmp/out")"
+	grep -q "refused a packet longer" "$tmp/err" || report "no line for the oversized packet"
+	grep -q "the client closed the connection" "$tmp/err" || report "no line for the client leaving"
+	status_is 0
+	;;
+port_in_use)
+	p=$(free_port)
+	python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(20)' "$p" &
+	holder=$!
+	for _ in $(seq 100); do
+		ss -ltn | grep -q "127.0.0.1:$p " && break
+		sleep 0.1
+	done
+	"$exosim" --gdb "$p" "$guest/../../apps/hello.elf" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	kill $holder
+	status_is 122
+	[ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "cannot listen on 127.0.0.1 port $p" "$tmp/err" ||
+		report "not one clear line: $(cat "$tmp/err")"
+	;;
+*)
+	echo "gdb.sh: unknown case $case_"
+	exit 2
+	;;
+esac
+[ $fail = 0 ] && echo "PASS: $vm gdb $case_"
+exit $fail
