@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 
 PACKAGES="gcc make cmake pkg-config libelf-dev liburing-dev check qemu-system-x86 musl-tools
 cpio busybox-static bash-static libc6-dev gnuplot-nox golang-go libslirp-dev
-libglib2.0-dev clang fio"
+libglib2.0-dev clang fio gdb"
 BUILD=${BUILD:-build}
 TEST_BUILD=${TEST_BUILD:-build-test}
 JOBS=$(nproc 2>/dev/null || echo 2)
