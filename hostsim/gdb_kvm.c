@@ -710,9 +710,23 @@ static const struct device agent_device = {.name = "gdb-agent",
                                            .len = 4,
                                            .access = agent_access};
 
+/* Where KVM intercepts every #BP (VT-x, SVM), a program's own int3 must still
+ * reach the guest: inject it as the CPU would have delivered it. */
+static void reinject_breakpoint(void)
+{
+	struct kvm_vcpu_events ev;
+	if (vcpu(KVM_GET_VCPU_EVENTS, &ev))
+		return;
+	ev.exception.injected = 1;
+	ev.exception.nr = 3;
+	ev.exception.has_error_code = 0;
+	if (vcpu(KVM_SET_VCPU_EVENTS, &ev))
+		fprintf(stderr, "exosim: gdb: cannot pass a breakpoint to the guest: %s\n",
+		        strerror(errno));
+}
+
 int gdb_debug_exit(struct vm *vm)
 {
-
 	if (g.fd < 0)
 		return DEV_CONTINUE;
 	struct kvm_debug_exit_arch *d = &vm->run->debug.arch;
@@ -725,7 +739,11 @@ int gdb_debug_exit(struct vm *vm)
 			k.rip--;
 			vcpu(KVM_SET_REGS, &k);
 		}
-		if (b && !b->inserted) {
+		if (!b) {
+			reinject_breakpoint();
+			return DEV_CONTINUE;
+		}
+		if (!b->inserted) {
 			restore_sw(b);
 			return DEV_CONTINUE;
 		}
@@ -871,9 +889,12 @@ void gdb_banner(const struct options *o)
 		        o->initrd);
 		return;
 	}
-	if (!exos_native(o->argv[0]))
-		symbol_line("ExOS, at its link address", o->libos);
-	symbol_line("the program (a static-pie Linux one: add -o 0x555555554000)", o->argv[0]);
+	if (exos_native(o->argv[0])) {
+		symbol_line("the program, ExOS linked in", o->argv[0]);
+		return;
+	}
+	symbol_line("ExOS, which runs the program", o->libos);
+	symbol_line("the program (if static-pie: add -o 0x555555554000)", o->argv[0]);
 }
 
 void gdb_listen(const char *spec, bool wait)

@@ -10,7 +10,9 @@
 #   fault (a program that reads address 0 stops at the faulting instruction, cr2 = 0),
 #   panic (a kernel panic stops with its backtrace, then the run ends with 125), and for
 #   exosim only bad_input (garbage, a bad checksum, an oversized packet and a client
-#   leaving mid-packet: answered, one line, the guest runs on) and port_in_use.
+#   leaving mid-packet: answered, one line, the guest runs on), interrupt (gdb's Ctrl-C
+#   stops a spinning program, kill ends the run with 137), no_wait (--gdb-no-wait: the
+#   guest runs, a gdb attaching later stops it) and port_in_use.
 # Exit status: 0 pass, 1 fail, 77 skip.
 set -u
 case_=$1 vm=$2 exosim=$3 kernel=$4 guest=$5 linuxbin=$6
@@ -216,6 +218,42 @@ PY
 	grep -q "refused a packet longer" "$tmp/err" || report "no line for the oversized packet"
 	grep -q "the client closed the connection" "$tmp/err" || report "no line for the client leaving"
 	status_is 0
+	;;
+interrupt)
+	start "$guest/loop.elf"
+	python3 - "$port" >"$tmp/gdb" 2>&1 <<'PY' || report "the stub's answers: $(cat "$tmp/gdb")"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(60)
+def frame(p):
+    return b"$" + p + b"#" + b"%02x" % (sum(p) & 255)
+s.sendall(frame(b"c"))
+assert s.recv(1) == b"+"
+time.sleep(1)
+s.sendall(b"\x03")                       # Ctrl-C while the program spins in ring 3
+r = b""
+while not r.endswith(b"#") and len(r) < 64:
+    r += s.recv(1)
+assert r.startswith(b"$T02thread:01;"), r
+s.recv(2)
+s.sendall(b"+" + frame(b"k"))
+print("interrupted")
+PY
+	finish
+	grep -q "loop: spinning" "$tmp/out" || report "the program did not run: $(cat "$tmp/out")"
+	status_is 137
+	;;
+no_wait)
+	EXTRA=--gdb-no-wait start "$guest/loop.elf"
+	for _ in $(seq 300); do
+		grep -q "loop: spinning" "$tmp/out" && break
+		sleep 0.1
+	done
+	grep -q "loop: spinning" "$tmp/out" || report "the guest did not run before gdb came"
+	gdbrun "p \$cs & 3" kill
+	finish
+	expect "\$1 = 3" # stopped in the program's loop, ring 3
+	status_is 137
 	;;
 port_in_use)
 	p=$(free_port)
