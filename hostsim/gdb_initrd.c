@@ -7,10 +7,8 @@
 #include "cpio.h"
 #include "elf64.h"
 #include "gdb_initrd.h"
+#include "linux.h" /* LINUX_PIE_BASE: where ExOS places a static-pie program */
 #include "pvh.h"
-
-/* Where ExOS places a static-pie Linux program (libos/linux/linux.h). */
-#define LINUX_PIE_BASE 0x555555554000ul
 
 struct archive {
 	const uint8_t *data;

@@ -40,6 +40,7 @@
 #include "gdb_initrd.h"
 #include "gdb_stub.h"
 #include "kvm.h"
+#include "linux.h" /* LINUX_PIE_BASE: where ExOS places a static-pie program */
 #include "options.h"
 #include "unix_status.h"
 
@@ -838,32 +839,32 @@ void gdb_start(struct vm *vm)
 
 /* --- the command line --- */
 
-/* Is the program at path linked with ExOS (the kernel runs it directly)? */
-static bool exos_native(const char *path)
+/* The program at path, as its loader will see it (img zeroed if unreadable). */
+static void read_program(const char *path, struct elf64_image *img)
 {
+	memset(img, 0, sizeof(*img));
 	FILE *f = fopen(path, "rb");
 	if (!f)
-		return false;
+		return;
 	fseek(f, 0, SEEK_END);
 	long size = ftell(f);
 	rewind(f);
 	uint8_t *buf = size > 0 ? malloc((size_t)size) : NULL;
-	bool native = false;
-	struct elf64_image img;
-	if (buf && fread(buf, 1, (size_t)size, f) == (size_t)size)
-		native = elf64_parse(buf, (size_t)size, EXO_PIE_BASE, EXO_USER_TOP, &img) ==
-		                 ELF64_OK &&
-		         img.exos_native;
+	if (buf && fread(buf, 1, (size_t)size, f) == (size_t)size &&
+	    elf64_parse(buf, (size_t)size, EXO_PIE_BASE, EXO_USER_TOP, img) != ELF64_OK)
+		memset(img, 0, sizeof(*img));
 	free(buf);
 	fclose(f);
-	return native;
 }
 
-static void symbol_line(const char *what, const char *path)
+/* One add-symbol-file line; a static-pie program gets the offset it is loaded at. */
+static void symbol_line(const char *what, const char *path, uint64_t offset)
 {
-	char *abs = realpath(path, NULL);
-	fprintf(stderr, "exosim: gdb:   (gdb) add-symbol-file %s    # %s\n", abs ? abs : path,
-	        what);
+	char *abs = realpath(path, NULL), off[40] = "";
+	if (offset)
+		snprintf(off, sizeof(off), " -o 0x%llx", (unsigned long long)offset);
+	fprintf(stderr, "exosim: gdb:   (gdb) add-symbol-file %s%s    # %s\n", abs ? abs : path,
+	        off, what);
 	free(abs);
 }
 
@@ -889,12 +890,15 @@ void gdb_banner(const struct options *o)
 		        o->initrd);
 		return;
 	}
-	if (exos_native(o->argv[0])) {
-		symbol_line("the program, ExOS linked in", o->argv[0]);
+	struct elf64_image img;
+	read_program(o->argv[0], &img);
+	bool pie = img.type == 3; /* ET_DYN: placed by the kernel or by ExOS */
+	if (img.exos_native) {
+		symbol_line("the program, ExOS linked in", o->argv[0], pie ? EXO_PIE_BASE : 0);
 		return;
 	}
-	symbol_line("ExOS, which runs the program", o->libos);
-	symbol_line("the program (if static-pie: add -o 0x555555554000)", o->argv[0]);
+	symbol_line("ExOS, which runs the program", o->libos, 0);
+	symbol_line("the program", o->argv[0], pie ? LINUX_PIE_BASE : 0);
 }
 
 void gdb_listen(const char *spec, bool wait)
