@@ -56,6 +56,11 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# listening PORT: something listens on 127.0.0.1:PORT (/proc/net/tcp: no ss needed).
+listening() {
+	grep -qi "^ *[0-9]*: 0100007F:$(printf %04X "$1") 00000000:0000 0A" /proc/net/tcp
+}
+
 # start PROGRAM ARGS...: boots the VM holding the guest for gdb; sets $port and $vmpid.
 # EXTRA: more exosim options (--append ...).
 start() {
@@ -79,7 +84,7 @@ start() {
 		"$tmp/boot.cpio" "$tmp/err" "$append" >"$tmp/out" &
 	vmpid=$!
 	for _ in $(seq 300); do
-		ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port " && return
+		listening "$port" && return
 		sleep 0.1
 	done
 	report "QEMU's stub did not listen on $port"
@@ -260,7 +265,7 @@ port_in_use)
 	python3 -c 'import socket,sys,time; s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); time.sleep(20)' "$p" &
 	holder=$!
 	for _ in $(seq 100); do
-		ss -ltn | grep -q "127.0.0.1:$p " && break
+		listening "$p" && break
 		sleep 0.1
 	done
 	"$exosim" --gdb "$p" "$guest/../../apps/hello.elf" >"$tmp/out" 2>"$tmp/err"
@@ -269,6 +274,13 @@ port_in_use)
 	status_is 122
 	[ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "cannot listen on 127.0.0.1 port $p" "$tmp/err" ||
 		report "not one clear line: $(cat "$tmp/err")"
+	for bad in "--gdb 99999" "--gdb host:" "--gdb-no-wait"; do # bad command lines: 120
+		# shellcheck disable=SC2086 # the options are a list
+		"$exosim" $bad "$guest/../../apps/hello.elf" >/dev/null 2>"$tmp/err"
+		st=$?
+		status_is 120
+		[ "$(wc -l <"$tmp/err")" = 1 ] || report "$bad: not one line: $(cat "$tmp/err")"
+	done
 	;;
 *)
 	echo "gdb.sh: unknown case $case_"
