@@ -81,3 +81,16 @@ size_t gdb_initrd_locate(const struct guest_mem *m, uint64_t va, uint64_t *gpa, 
 	size_t n = locate_in(&a, init, EXO_PIE_BASE, va, gpa, 0, max);
 	return locate_in(&a, program, LINUX_PIE_BASE, va, gpa, n, max);
 }
+
+bool gdb_initrd_exos_range(const struct guest_mem *m, uint64_t *lo, uint64_t *hi)
+{
+	struct archive a;
+	struct cpio_entry e;
+	struct elf64_image img;
+	if (find_archive(m, &a) || cpio_find(a.data, a.len, "exosim/exos.elf", &e) != CPIO_OK ||
+	    elf64_parse(e.data, e.size, EXO_PIE_BASE, EXO_USER_TOP, &img) != ELF64_OK)
+		return false;
+	*lo = img.lo;
+	*hi = img.hi;
+	return true;
+}

@@ -7,6 +7,7 @@
 #ifndef HOSTSIM_GDB_INITRD_H
 #define HOSTSIM_GDB_INITRD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,5 +19,9 @@
  * Reads the boot module that exosim placed (start_info at
  * PVH_START_INFO_GPA); returns how many were found. */
 size_t gdb_initrd_locate(const struct guest_mem *m, uint64_t va, uint64_t *gpa, size_t max);
+
+/* ExOS's code range [lo, hi) when it runs a Linux program (exosim/exos.elf
+ * in the archive); false for an ExOS-native program. */
+bool gdb_initrd_exos_range(const struct guest_mem *m, uint64_t *lo, uint64_t *hi);
 
 #endif

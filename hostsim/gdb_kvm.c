@@ -84,7 +84,12 @@ static struct {
 	struct gdb_stub stub;
 	struct pv_gdb_frame *frame; /* an agent stop: the registers are here */
 	bool stepping, step_tf;     /* a step in flight; by TF (ring 3) or by KVM */
-	bool resume_rf;             /* resume past an instruction breakpoint */
+	uint64_t step_rip;          /* where the step started */
+	uint64_t step_cr3;          /* the environment being stepped */
+	uint64_t step_back_gpa;     /* the int3 that ends a detour through ExOS, or 0 */
+	uint8_t step_back_orig;
+	uint64_t exos_lo, exos_hi; /* ExOS's code, when it runs a Linux program */
+	bool resume_rf;            /* resume past an instruction breakpoint */
 	struct swbp sw[SW_MAX];
 	size_t nsw;
 	struct hwbp hw[4];
@@ -593,15 +598,19 @@ static void start_step(void)
 		cs = s.cs.selector;
 	}
 	g.step_tf = (cs & 3) == 3;
+	if (vcpu(KVM_GET_SREGS, &s) == 0)
+		g.step_cr3 = s.cr3;
 	if (!g.step_tf) { /* ring 0: KVM steps it */
 		set_guest_debug(true);
 		return;
 	}
 	/* ring 3: the trap flag, and the agent reports the #DB */
-	if (g.frame)
+	if (g.frame) {
 		g.frame->rflags |= RFLAGS_TF;
-	else if (vcpu(KVM_GET_REGS, &k) == 0) {
+		g.step_rip = g.frame->rip;
+	} else if (vcpu(KVM_GET_REGS, &k) == 0) {
 		k.rflags |= RFLAGS_TF;
+		g.step_rip = k.rip;
 		vcpu(KVM_SET_REGS, &k);
 	}
 	set_guest_debug(false);
@@ -640,6 +649,50 @@ static int stop(int sig, const char *extra)
 
 /* --- the events --- */
 
+static bool in_exos(uint64_t rip)
+{
+	return rip >= g.exos_lo && rip < g.exos_hi;
+}
+
+/* A step of a Linux program's instruction that faults (a page ExOS maps on
+ * demand) runs ExOS's fault handler, which clears the trap flag, then ExOS's
+ * resume code, which restores it with popf: the #DB then comes from ExOS, with
+ * the program's instruction not yet run.  gdb asked for one instruction of the
+ * program: let ExOS finish at full speed (single-stepping it stretches its
+ * resume window, where upcalls must not land, into milliseconds), with an int3
+ * where it returns to, and step from there. */
+static bool detour_through_exos(struct pv_gdb_frame *f)
+{
+	uint64_t pa, left;
+	uint8_t *p;
+	if (!in_exos(f->rip) || in_exos(g.step_rip) || !translate(g.step_rip, &pa, &left) ||
+	    !(p = gpa_ptr(&g.vm->mem, pa, 1)))
+		return false;
+	f->rflags &= ~RFLAGS_TF;
+	if (!g.step_back_gpa) {
+		g.step_back_gpa = pa;
+		g.step_back_orig = *p;
+		*p = INT3;
+	}
+	return true;
+}
+
+/* The detour's int3 (#BP with rip after it): the step resumes there. */
+static bool detour_back(struct pv_gdb_frame *f)
+{
+	uint64_t pa, left;
+	uint8_t *p;
+	if (!g.step_back_gpa || f->rip - 1 != g.step_rip || !translate(g.step_rip, &pa, &left) ||
+	    pa != g.step_back_gpa || !(p = gpa_ptr(&g.vm->mem, pa, 1)))
+		return false;
+	*p = g.step_back_orig;
+	g.step_back_gpa = 0;
+	f->rip--;
+	f->rflags |= RFLAGS_TF;
+	f->vector = PV_GDB_RESUME;
+	return true;
+}
+
 static int debug_trap(struct pv_gdb_frame *f)
 {
 	struct kvm_debugregs d;
@@ -649,8 +702,10 @@ static int debug_trap(struct pv_gdb_frame *f)
 	d.dr6 = DR6_CLEAR;
 	vcpu(KVM_SET_DEBUGREGS, &d);
 	if (g.stepping && g.step_tf) {
-		f->rflags &= ~RFLAGS_TF;
 		f->vector = PV_GDB_RESUME;
+		if (detour_through_exos(f))
+			return DEV_CONTINUE;
+		f->rflags &= ~RFLAGS_TF;
 		return stop(SIG_TRAP, "");
 	}
 	for (int i = 0; i < 4; i++) {
@@ -671,8 +726,16 @@ static int debug_trap(struct pv_gdb_frame *f)
 	return DEV_CONTINUE; /* not the debugger's: the kernel passes it on */
 }
 
+static uint64_t current_cr3(void)
+{
+	struct kvm_sregs s;
+	return vcpu(KVM_GET_SREGS, &s) ? 0 : s.cr3;
+}
+
 static int agent_event(struct pv_gdb_frame *f)
 {
+	if (f->vector == 3 && g.stepping && detour_back(f))
+		return DEV_CONTINUE;
 	if (f->vector == 3) {
 		struct swbp *b = find_sw(f->rip - 1);
 		if (!b)
@@ -680,7 +743,12 @@ static int agent_event(struct pv_gdb_frame *f)
 		f->rip--;
 		f->vector = PV_GDB_RESUME;
 		if (!b->inserted) { /* a copy gdb removed but could not reach then */
-			restore_sw(b);
+			/* While gdb steps one environment over its breakpoints it
+			 * removes them all, then puts them back: another environment
+			 * hitting one meanwhile waits at it (trying again until the
+			 * timer switches) so that its hit is not lost. */
+			if (!g.stepping || current_cr3() == g.step_cr3)
+				restore_sw(b);
 			return DEV_CONTINUE;
 		}
 		return stop(SIG_TRAP, "");
@@ -826,6 +894,8 @@ void gdb_start(struct vm *vm)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGIO, &sa, NULL);
 	kicked_run = vm->run;
+	if (!gdb_initrd_exos_range(&vm->mem, &g.exos_lo, &g.exos_hi))
+		g.exos_lo = g.exos_hi = 0;
 	if (!g.wait) {
 		kick_on_input(g.listen_fd);
 		return;

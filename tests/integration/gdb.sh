@@ -7,6 +7,7 @@
 #   change the local, continue to the exit status it now gives), syscall (break in the kernel's console-write handler from
 #   a running program, read its arguments and the user buffer they name), linux (break on
 #   main of a static musl program run by ExOS, a watchpoint on a global fires on the write),
+#   shared (a breakpoint in code a forked parent and child share stops in each),
 #   fault (a program that reads address 0 stops at the faulting instruction, cr2 = 0),
 #   panic (a kernel panic stops with its backtrace, then the run ends with 125), and for
 #   exosim only bad_input (garbage, a bad checksum, an oversized packet and a client
@@ -155,6 +156,18 @@ linux)
 	status_is 6
 	[ -n "$soft" ] && echo "note: KVM on PVM has no ring-3 debug registers: gdb watched in software"
 	;;
+shared)
+	start "$linuxbin/watch" fork
+	touch=0x$(nm "$linuxbin/watch" | awk '$3 == "touch" { print $1 }')
+	gdbrun "add-symbol-file $linuxbin/watch" "break *$touch" continue "p \$rdi" continue \
+		"p \$rdi" continue
+	finish
+	# parent and child each stop once, in whichever order they ran
+	[ "$(grep -c "^Breakpoint 1, " "$tmp/gdb")" = 2 ] || report "not two stops: $(cat "$tmp/gdb")"
+	expect " = 10"
+	expect " = 20"
+	status_is 0
+	;;
 fault)
 	start "$guest/null_deref.elf"
 	if [ "$vm" = exosim ]; then
@@ -256,9 +269,9 @@ no_wait)
 		sleep 0.1
 	done
 	grep -q "loop: spinning" "$tmp/out" || report "the guest did not run before gdb came"
-	gdbrun "p \$cs & 3" kill
+	gdbrun "p \$pc" kill
 	finish
-	expect "\$1 = 3" # stopped in the program's loop, ring 3
+	expect "\$1 = (void (*)()) 0x" # stopped where it was: the loop, or the kernel's tick
 	status_is 137
 	;;
 port_in_use)
