@@ -10,7 +10,7 @@
 #   shared (a breakpoint in code a forked parent and child share stops in each),
 #   fault (a program that reads address 0 stops at the faulting instruction, cr2 = 0),
 #   panic (a kernel panic stops with its backtrace, then the run ends with 125), and for
-#   exosim only bad_input (garbage, a bad checksum, an oversized packet and a client
+#   exosim only triple (a triple fault stops where it happened, then 125), bad_input (garbage, a bad checksum, an oversized packet and a client
 #   leaving mid-packet: answered, one line, the guest runs on), interrupt (gdb's Ctrl-C
 #   stops a spinning program, kill ends the run with 137), no_wait (--gdb-no-wait: the
 #   guest runs, a gdb attaching later stops it) and port_in_use.
@@ -201,6 +201,15 @@ panic)
 	fi
 	finish
 	expect "panic ("
+	status_is 125
+	;;
+triple)
+	EXTRA="--kernel $guest/../kernels/triple_fault.elf" start "$guest/../../apps/hello.elf"
+	gdbrun continue "p/x \$pc" continue
+	finish
+	expect "Program received signal SIGSEGV"
+	expect "\$1 = 0x200007" # where tests/kernels/triple_fault.S faults
+	grep -q "guest triple-faulted" "$tmp/err" || report "no triple fault: $(cat "$tmp/err")"
 	status_is 125
 	;;
 bad_input)
