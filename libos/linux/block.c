@@ -48,6 +48,10 @@ static uint64_t tsc_at(uint64_t ns)
 	return ns <= now ? 0 : exos_tsc_after_ns(ns - now);
 }
 
+/* How often a process with more running children than predicate terms
+ * looks for one the kernel ended. */
+#define CHILD_RECHECK_NS 50000000ul
+
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
 	return !a ? b : !b ? a : a < b ? a : b;
@@ -59,6 +63,7 @@ void linux_block_kernel(const struct exo_pred_term *t, int n, uint64_t deadline_
 	int k = 0;
 	uint64_t when = earliest(deadline_ns, linux_timer_next());
 	struct proc *self = linux_proc_self();
+	linux_proc_check_children();
 	/* Terms beyond what the kernel takes are looked at again every ms. */
 	if (n > EXO_PRED_MAX_TERMS - 2) {
 		n = EXO_PRED_MAX_TERMS - 2;
@@ -68,6 +73,15 @@ void linux_block_kernel(const struct exo_pred_term *t, int n, uint64_t deadline_
 		all[k] = t[k];
 	if (k)
 		all[k - 1].flags |= EXO_PRED_OR;
+	/* A child the kernel ends never bumps our word (proctab.c): its
+	 * environment's end wakes us, or, with more children than terms
+	 * left, a look every CHILD_RECHECK_NS. */
+	int room = EXO_PRED_MAX_TERMS - 2 - k, c = linux_proc_child_terms(all + k, room);
+	if (c < 0) {
+		c = room;
+		when = earliest(when, linux_monotonic_ns() + CHILD_RECHECK_NS);
+	}
+	k += c;
 	/* Our signal-sequence word: another process sent us a signal, or a
 	 * child changed state (proctab.c). */
 	if (self) {
@@ -93,6 +107,7 @@ void linux_block_kernel(const struct exo_pred_term *t, int n, uint64_t deadline_
 	if (linux_pred_holds(all, k))
 		return;
 	exo_wait(all, (size_t)k); /* -EXO_EINTR (an upcall) or -EFAULT: look again */
+	linux_proc_check_children();
 	/* What woke us may be a signal: take it now, so that a process whose
 	 * threads are all parked (thread.c's wait_all) sees it, and a stop
 	 * signal stops it here. */

@@ -127,6 +127,13 @@ void linux_proc_signal(struct proc *p, int sig);
 /* The exit path: becomes a zombie (status: Linux's wait status), tells the
  * parent, re-parents the children. */
 void linux_proc_exit(int wstatus);
+/* Children the kernel ended without ExOS's exit path (a fault ExOS could
+ * not handle, destroyed): they become zombies, killed by the signal their
+ * status names, and we get SIGCHLD. */
+void linux_proc_check_children(void);
+/* Terms (at most room, each ending a product) that hold once one of our
+ * running children's environment has ended; -1 if they do not all fit. */
+int linux_proc_child_terms(struct exo_pred_term *t, int room);
 /* kill(pid, sig) between processes (D5). */
 long linux_kill(long pid, int sig);
 /* A stop signal's default action: the process (all its threads) sleeps

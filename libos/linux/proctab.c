@@ -232,6 +232,21 @@ void linux_proc_stop(int sig)
 		report_to_parent(REPORT_CONT);
 }
 
+/* With the lock held: p's children are orphans.  They go to init, outside
+ * ExOS's world, which reaps them as Linux's init would. */
+static void reparent_children(const struct proc *p)
+{
+	struct shared_hdr *sh = linux_shared();
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *c = &sh->procs[i];
+		if (c->state == PROC_FREE || c->ppid != p->pid || c == p)
+			continue;
+		c->ppid = PROC_INIT_PID;
+		if (c->state == PROC_ZOMBIE)
+			linux_proc_free(c);
+	}
+}
+
 /* A process the kernel ended (a fault ExOS could not turn into a signal, or
  * destroyed): its env is gone while its entry says it runs.  Linux would say
  * it died of the signal its status names. */
@@ -245,7 +260,64 @@ static bool reap_dead_env(struct proc *p)
 	int st = e->id == p->env_id ? unix_status((unsigned)e->status) : -1;
 	p->wstatus = st >= 128 ? st - 128 : st >= 0 ? st << 8 : UNIX_SIGKILL;
 	p->state = PROC_ZOMBIE;
+	reparent_children(p);
 	return true;
+}
+
+/* Is c a child of ours whose environment the kernel ended while its entry
+ * still says it runs?  Read without the lock: a hint, reap_dead_env decides. */
+static bool child_env_dead(const struct proc *c)
+{
+	if (c->state != PROC_RUN || c->ppid != self->pid || c == self)
+		return false;
+	const volatile struct exo_env_info *e = exos_env_info(c->env_id);
+	return e->id != c->env_id || e->state == EXO_ENV_EXITED || e->state == EXO_ENV_FREE;
+}
+
+void linux_proc_check_children(void)
+{
+	struct shared_hdr *sh = linux_shared();
+	bool any = false;
+	if (!sh || !self)
+		return;
+	for (int i = 0; i < PROC_MAX && !any; i++)
+		any = child_env_dead(&sh->procs[i]);
+	if (!any)
+		return;
+	any = false;
+	linux_shared_lock();
+	for (int i = 0; i < PROC_MAX; i++)
+		if (child_env_dead(&sh->procs[i]))
+			any |= reap_dead_env(&sh->procs[i]);
+	linux_shared_unlock();
+	if (any) /* as the child's own exit would have: wait4 looks, SIGCHLD */
+		linux_proc_signal(self, LINUX_SIGCHLD);
+}
+
+/* The kernel keeps an ended environment's slot EXITED until it needs the
+ * slot again, free slots first and then the longest dead, and evaluates
+ * every sleeper's predicate whenever it picks what runs: so "the slot's
+ * {id, state} word says our child's id, EXITED" holds, for a sleeping
+ * parent, right after the child's end. */
+int linux_proc_child_terms(struct exo_pred_term *t, int room)
+{
+	struct shared_hdr *sh = linux_shared();
+	int n = 0;
+	if (!sh || !self)
+		return 0;
+	for (int i = 0; i < PROC_MAX; i++) {
+		const struct proc *c = &sh->procs[i];
+		if (c->state != PROC_RUN || c->ppid != self->pid || c == self)
+			continue;
+		if (n == room)
+			return -1;
+		const volatile struct exo_env_info *e = exos_env_info(c->env_id);
+		_Static_assert(offsetof(struct exo_env_info, state) == 4,
+		               "{id, state} is one word");
+		t[n] = linux_pred_word(e, EXO_PRED_EQ, c->env_id | (uint64_t)EXO_ENV_EXITED << 32);
+		t[n++].flags = EXO_PRED_OR;
+	}
+	return n;
 }
 
 void linux_proc_exit(int wstatus)
@@ -254,16 +326,7 @@ void linux_proc_exit(int wstatus)
 	if (!self || self->state != PROC_RUN || !sh)
 		return;
 	linux_shared_lock();
-	for (int i = 0; i < PROC_MAX; i++) {
-		struct proc *c = &sh->procs[i];
-		if (c->state == PROC_FREE || c->ppid != self->pid || c == self)
-			continue;
-		/* Orphans go to init, outside ExOS's world, which reaps them as
-		 * Linux's init would. */
-		c->ppid = PROC_INIT_PID;
-		if (c->state == PROC_ZOMBIE)
-			linux_proc_free(c);
-	}
+	reparent_children(self);
 	self->wstatus = wstatus;
 	struct proc *parent = linux_proc_by_pid(self->ppid);
 	if (parent && parent->state != PROC_ZOMBIE) {
@@ -328,13 +391,13 @@ static long find_change(long pid, int options, struct child_change *out)
 	long r = -LINUX_ECHILD;
 	if (!sh || !self)
 		return -LINUX_ECHILD;
+	linux_proc_check_children();
 	linux_shared_lock();
 	for (int i = 0; i < PROC_MAX; i++) {
 		struct proc *c = &sh->procs[i];
 		if (c->state == PROC_FREE || c == self || c->ppid != self->pid || !wanted(c, pid))
 			continue;
 		any = true;
-		reap_dead_env(c);
 		if (take_change(c, options, out)) {
 			r = out->pid;
 			break;

@@ -25,6 +25,9 @@
 #   --sigpipe-ignored  both runs start with SIGPIPE ignored, as after `trap '' PIPE` in
 #                      the shell that runs them
 #   --timeout SEC      kill a run after SEC seconds and fail (default 30)
+#   --kernel-kills     the program's children die of faults on purpose: the kernel's
+#                      diagnostics ("... killed: ...") are removed from the VM's stderr
+#                      whatever the program's own status
 #   --sort-stdout      compare stdout as sorted lines, for output in directory order
 #                      (find), which differs between file systems
 # An argument @empty@ after PROGRAM stands for the empty string.
@@ -40,7 +43,7 @@
 # stdin under QEMU).
 set -u
 
-vm="" exosim="" kernel="" status=0 timeout=30 stdin_mode=none stdin_data="" sort_stdout=0
+vm="" exosim="" kernel="" status=0 timeout=30 stdin_mode=none stdin_data="" sort_stdout=0 kernel_kills=0
 stdin_delay=0
 stdout_to="" pipe_to="" sigpipe_ignored=0
 adds=() envs=() exosim_args=()
@@ -68,6 +71,7 @@ while [ $# -gt 0 ]; do
 	--sigpipe-ignored) sigpipe_ignored=1; shift ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--sort-stdout) sort_stdout=1; shift ;;
+	--kernel-kills) kernel_kills=1; shift ;;
 	--) shift; break ;;
 	*) die "unknown option: $1" ;;
 	esac
@@ -233,7 +237,7 @@ fi
 vm_err=$tmp/vm.$errfile
 
 # The kernel's diagnostic for a program killed by a signal is not the program's output.
-if [ "$native_st" -gt 128 ] && [ "$vm" != native ]; then
+if { [ "$native_st" -gt 128 ] || [ "$kernel_kills" = 1 ]; } && [ "$vm" != native ]; then
 	grep -E 'killed: ' "$vm_err" >"$tmp/killed" || true
 	if [ -s "$tmp/killed" ]; then
 		grep -vE 'killed: ' "$vm_err" >"$tmp/vm.filtered" || true
