@@ -223,7 +223,7 @@ static long do_wait(long epfd, long uevents, long max, int64_t timeout_ns, long 
 	struct wait_args a = {ep, (uint64_t)uevents, (int)max};
 	long r = linux_wait_io(scan, &a, timeout_ns);
 	if (umask)
-		linux_signal_setmask(old);
+		linux_signal_mask_end(old, r);
 	return r;
 }
 

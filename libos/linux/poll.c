@@ -211,7 +211,7 @@ static long sys_ppoll(long ufds, long nfds, long uts, long umask, long size, lon
 		return r;
 	r = do_poll(ufds, nfds, ns);
 	if (swapped)
-		linux_signal_setmask(old);
+		linux_signal_mask_end(old, r);
 	return r;
 }
 
@@ -318,7 +318,7 @@ static long sys_pselect6(long nfds, long r, long w, long x, long uts, long usig)
 		return e;
 	e = do_select(nfds, r, w, x, ns);
 	if (swapped)
-		linux_signal_setmask(old);
+		linux_signal_mask_end(old, e);
 	return e;
 }
 #pragma GCC diagnostic pop

@@ -550,6 +550,16 @@ uint64_t linux_signal_setmask(uint64_t mask)
 	return old;
 }
 
+void linux_signal_mask_end(uint64_t old, long result)
+{
+	if (result == -LINUX_EINTR) {
+		suspend_saved = old;
+		suspended = true;
+	} else {
+		blocked = old & ~UNBLOCKABLE;
+	}
+}
+
 int linux_signal_take_set(uint64_t set)
 {
 	uint64_t ready = pending & set;
@@ -567,6 +577,8 @@ void linux_signal_swap(struct linux_sigstate *out, const struct linux_sigstate *
 	memcpy(&out->ss_sp, &altstack, sizeof(altstack));
 	blocked = in->blocked, pending = in->pending;
 	memcpy(&altstack, &in->ss_sp, sizeof(altstack));
+	out->suspend_saved = suspend_saved, out->suspended = suspended;
+	suspend_saved = in->suspend_saved, suspended = in->suspended;
 }
 
 const struct linux_syscall_def linux_signal_syscalls[] = {

@@ -61,6 +61,8 @@ struct linux_sigstate {
 	uint64_t ss_sp;
 	int32_t ss_flags, ss_pad;
 	uint64_t ss_size;
+	uint64_t suspend_saved; /* the mask a handler's frame restores (rt_sigsuspend, ppoll...) */
+	uint32_t suspended, suspend_pad;
 };
 
 /* More than one thread is alive. */
@@ -146,6 +148,11 @@ void linux_waitfd_close(const struct ofile *of);
 /* Sets the running thread's signal mask (ppoll, pselect6, epoll_pwait);
  * returns the old one. */
 uint64_t linux_signal_setmask(uint64_t mask);
+/* ppoll, pselect6, epoll_pwait: the call that set a temporary mask in place
+ * of old ends with result.  Interrupted (-EINTR), the handler runs with the
+ * temporary mask still in force and its frame restores old, as for
+ * rt_sigsuspend (Linux); otherwise old is back at once. */
+void linux_signal_mask_end(uint64_t old, long result);
 
 /* ---- futex.c ---------------------------------------------------------- */
 
