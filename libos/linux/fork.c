@@ -31,6 +31,7 @@
 #include "fpstate.h"
 #include "mm.h"
 #include "proc.h"
+#include "shm.h"
 #include "vfs.h"
 #include "thread.h"
 
@@ -372,6 +373,8 @@ static long share(void *arg, uint64_t va, uint64_t e, bool large)
 	uint32_t first = 0;
 	if (is_private(va) || (va >= EXOS_COW_WIN && va < EXOS_COW_WIN + EXO_LARGE_SIZE))
 		return 0; /* the window's copies are mapped where they are used */
+	if (!large && linux_shm_in(va, va + EXO_PAGE_SIZE))
+		return 0; /* shared memory: the child maps the same pages itself (shm.c) */
 	for (int i = 0; !large && i < s->naliased; i++) {
 		if (s->aliased[i] != pfn)
 			continue;
@@ -536,6 +539,8 @@ static _Noreturn void fork_child(uint64_t idx)
 	linux_proc_set_self(me);
 	linux_thread_after_fork(); /* only the forking thread lives on */
 	linux_shared_adopt(me->shared_slot, mapped);
+	if (linux_shm_after_fork() < 0)
+		child_fail(me);
 	proc_after_fork();
 	env1_call = me->call_slot;
 	exos_set_fsbase(me->fs_base);
@@ -609,6 +614,7 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 	 * there); the child maps it again with its own before anything else.
 	 * Descriptors are counted before the snapshot: the child sees them so. */
 	linux_fd_forked(1);
+	linux_shm_forked(1);
 	private_ranges[NPRIVATE - 1].lo = (uint64_t)&exos_private_page;
 	private_ranges[NPRIVATE - 1].hi = (uint64_t)&exos_private_page + EXO_PAGE_SIZE;
 	uint64_t t0 = linux_monotonic_ns(), t0_tsc = exo_rdtsc();
@@ -657,6 +663,7 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 			fprintf(stderr, "[exos] fork failed: %s\n",
 			        err < 0 ? exos_strerror((int)err) : "the child could not start");
 		linux_fd_forked(-1);
+		linux_shm_forked(-1);
 		env1(FORK_DESTROY, (uint64_t)id, r);
 		linux_proc_free(c);
 		return -LINUX_ENOMEM;

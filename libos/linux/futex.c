@@ -6,11 +6,13 @@
  * checking the word and queueing are atomic with respect to the program.
  *
  * Private and shared futexes are the same here: the process's threads share
- * one address space.  A futex in memory shared between processes waits like
- * one in private memory and is not woken by another process (left for the
- * shared region). */
+ * one address space.  A futex in memory shared between processes
+ * (MAP_SHARED|MAP_ANONYMOUS, shm.c) is also woken by another process's
+ * wake: a waiter there sleeps on the region's futex sequence word as well,
+ * which any wake on shared memory moves, and returns 0 when it moves. */
 #include <exos/sys.h>
 
+#include "shm.h"
 #include "thread.h"
 
 #define FUTEX_WAIT             0
@@ -62,6 +64,10 @@ static long get_word(uint64_t uaddr, uint32_t *v)
 
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
+	/* Shared memory: the sequence word before the futex word, so a wake in
+	 * another process after our look moves it. */
+	struct exo_pred_term t;
+	bool shared = linux_shm_futex_term(uaddr, &t);
 	uint32_t v;
 	long r = get_word(uaddr, &v);
 	if (r)
@@ -73,8 +79,8 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t
 	struct waiter w = {.uaddr = uaddr, .bitset = bitset, .thread = linux_thread_self()};
 	enqueue(&w);
 	do
-		r = linux_block(0, 0, deadline);
-	while (r == 0 && !w.woken);
+		r = linux_block(shared ? &t : 0, shared, deadline);
+	while (r == 0 && !w.woken && !(shared && linux_pred_holds(&t, 1)));
 	if (w.woken)
 		return 0;
 	unlink_waiter(&w);
@@ -85,6 +91,7 @@ long linux_futex_wake(uint64_t uaddr, int n, uint32_t bitset)
 {
 	long woken = 0;
 	struct waiter **p = &queue;
+	linux_shm_futex_woke(uaddr); /* waiters in other processes look again */
 	while (*p && woken < n) {
 		struct waiter *w = *p;
 		if (w->uaddr != uaddr || !(w->bitset & bitset)) {

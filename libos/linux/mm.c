@@ -26,6 +26,7 @@
 
 #include "linux.h"
 #include "mm.h"
+#include "shm.h"
 #include "vma.h"
 
 /* The handlers share one signature and each uses some of the six arguments. */
@@ -600,6 +601,7 @@ void linux_mm_forget(void)
 /* execve: every region of the old program goes, its pages to the pool. */
 void linux_mm_exec(void)
 {
+	linux_shm_drop_all();
 	while (vmas.n) {
 		struct vma v = vmas.v[vmas.n - 1];
 		vma_remove(&vmas, v.lo, v.hi);
@@ -876,6 +878,8 @@ int region_insert(uint64_t lo, uint64_t hi, uint32_t prot, uint32_t flags)
 
 long unmap_range(uint64_t lo, uint64_t hi)
 {
+	if (linux_shm_unmap(lo, hi) < 0) /* shared memory's pages are not ours to free */
+		return -LINUX_ENOMEM;
 	if (vma_remove(&vmas, lo, hi) < 0)
 		return -LINUX_ENOMEM;
 	if (!hide(lo, hi))

@@ -113,8 +113,9 @@ extern uint64_t linux_mm_hidden_pages, linux_mm_shown_pages;
 #define PROT_RW      (LINUX_PROT_READ | LINUX_PROT_WRITE)
 
 /* struct vma.flags */
-#define VMA_STACK 0x1 /* grows down: faults map clusters below the fault */
-#define VMA_FILE  0x2 /* a private copy of a file: MADV_DONTNEED keeps it */
+#define VMA_STACK  0x1 /* grows down: faults map clusters below the fault */
+#define VMA_FILE   0x2 /* a private copy of a file: MADV_DONTNEED keeps it */
+#define VMA_SHARED 0x4 /* MAP_SHARED|MAP_ANONYMOUS: shm.c's pages, not ours */
 
 extern struct vma_set vmas;        /* the program's regions */
 extern uint64_t brk_base, brk_cur; /* the heap: [brk_base, brk_cur) */

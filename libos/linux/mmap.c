@@ -8,6 +8,7 @@
 
 #include "linux.h"
 #include "mm.h"
+#include "shm.h"
 #include "vma.h"
 
 /* The handlers share one signature and each uses some of the six arguments. */
@@ -169,7 +170,9 @@ static long sys_mmap(long a1, long a2, long a3, long a4, long a5, long a6)
 		return va;
 	if ((flags & LINUX_MAP_FIXED) && unmap_range((uint64_t)va, (uint64_t)va + len) < 0)
 		return -LINUX_ENOMEM;
-	if (anon)
+	if (anon && (flags & LINUX_MAP_TYPE) != LINUX_MAP_PRIVATE)
+		r = linux_shm_map((uint64_t)va, (uint64_t)va + len, (uint32_t)prot);
+	else if (anon)
 		r = new_region((uint64_t)va, (uint64_t)va + len, (uint32_t)prot, vflags,
 		               flags & LINUX_MAP_POPULATE);
 	else
@@ -192,6 +195,20 @@ static long sys_munmap(long a1, long a2, long a3, long a4, long a5, long a6)
 	return unmap_range(lo, hi);
 }
 
+/* mprotect over shared memory too: its pages are shm.c's. */
+static long protect_each(uint64_t lo, uint64_t hi, uint32_t prot)
+{
+	for (size_t i = vma_lower_bound(&vmas, lo); i < vmas.n && vmas.v[i].lo < hi; i++) {
+		uint64_t a = vmas.v[i].lo > lo ? vmas.v[i].lo : lo;
+		uint64_t b = vmas.v[i].hi < hi ? vmas.v[i].hi : hi;
+		long r = vmas.v[i].flags & VMA_SHARED ? linux_shm_protect(a, b, prot)
+		                                      : apply_prot(a, b, prot);
+		if (r < 0)
+			return -LINUX_ENOMEM;
+	}
+	return 0;
+}
+
 static long sys_mprotect(long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	uint64_t lo = (uint64_t)a1, len = PAGE_UP((uint64_t)a2), hi = lo + len;
@@ -208,6 +225,8 @@ static long sys_mprotect(long a1, long a2, long a3, long a4, long a5, long a6)
 		return -LINUX_ENOMEM;
 	if (vma_protect(&vmas, lo, hi, prot) < 0)
 		return -LINUX_ENOMEM;
+	if (linux_shm_in(lo, hi))
+		return protect_each(lo, hi, prot);
 	return apply_prot(lo, hi, prot) < 0 ? -LINUX_ENOMEM : 0;
 }
 
@@ -282,6 +301,10 @@ static long sys_mremap(long a1, long a2, long a3, long a4, long a5, long a6)
 	v = vma_find(&vmas, old);
 	if (!v || old_len > v->hi - old)
 		return -LINUX_EFAULT;
+	if ((v->flags & VMA_SHARED) && new_len > old_len)
+		return -LINUX_ENOMEM; /* shared memory shrinks only (docs/linux.md, Limits) */
+	if ((v->flags & VMA_SHARED) && (flags & LINUX_MREMAP_FIXED))
+		return -LINUX_ENOMEM;
 	/* Growth is a new request, refused as mmap's would be (Linux accounts
 	 * it the same way). */
 	if (new_len > old_len &&
@@ -307,15 +330,16 @@ static long sys_mremap(long a1, long a2, long a3, long a4, long a5, long a6)
 /* ---- madvise, msync, mincore, mlock ---- */
 
 /* MADV_DONTNEED: private anonymous pages read back as zero (they are freed
- * and fault in fresh).  File copies keep their contents: re-reading the file
- * is not possible once its descriptor may be closed. */
+ * and fault in fresh); shared ones keep their contents, as on Linux.  File copies keep their
+ * contents: re-reading the file is not possible once its descriptor may be closed. */
 static long dontneed(uint64_t lo, uint64_t hi)
 {
 	for (size_t i = vma_lower_bound(&vmas, lo); i < vmas.n && vmas.v[i].lo < hi; i++) {
 		uint64_t a = vmas.v[i].lo > lo ? vmas.v[i].lo : lo;
 		uint64_t b = vmas.v[i].hi < hi ? vmas.v[i].hi : hi;
 
-		if (!(vmas.v[i].flags & VMA_FILE))
+		/* shared memory keeps its contents, as Linux's shmem does */
+		if (!(vmas.v[i].flags & (VMA_FILE | VMA_SHARED)))
 			release(a, b);
 	}
 	return 0;

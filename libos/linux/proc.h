@@ -82,6 +82,9 @@ struct shared_hdr {
 	/* ++ whenever any shared file (a pipe, a socket) changes: what a poll on
 	 * more of them than a predicate has terms watches instead (poll.c). */
 	volatile uint64_t io_seq;
+	/* ++ at every futex wake on shared memory (shm.c), in any process: what
+	 * a futex waiter there sleeps on besides its own process's wakes. */
+	volatile uint64_t futex_seq;
 	struct arena arena; /* the allocator (arena.c) over the rest of the region */
 	struct proc procs[PROC_MAX];
 };

@@ -10,6 +10,7 @@
 
 #include "linux.h"
 #include "proc.h"
+#include "shm.h"
 
 #define PID linux_proc_getpid()
 
@@ -33,6 +34,7 @@ _Noreturn static void exit_with(int status, int wstatus)
 	/* Linux's order: the files close (a pipe's reader sees EOF), then the
 	 * parent hears of it. */
 	linux_fd_close_all();
+	linux_shm_drop_all();
 	linux_proc_exit(wstatus);
 	linux_proc_end_others();
 	exo_exit_status(status | EXO_EXIT_VERBATIM);

@@ -278,9 +278,9 @@ static void gen_pid_maps(struct sink *s)
 		const struct vma *v = &vmas.v[i];
 		bool heap = v->lo == brk_base && brk_base;
 
-		say(s, "%08lx-%08lx %c%c%cp 00000000 00:00 0%s\n", v->lo, v->hi,
+		say(s, "%08lx-%08lx %c%c%c%c 00000000 00:00 0%s\n", v->lo, v->hi,
 		    v->prot & LINUX_PROT_READ ? 'r' : '-', v->prot & LINUX_PROT_WRITE ? 'w' : '-',
-		    v->prot & LINUX_PROT_EXEC ? 'x' : '-',
+		    v->prot & LINUX_PROT_EXEC ? 'x' : '-', v->flags & VMA_SHARED ? 's' : 'p',
 		    v->flags & VMA_STACK ? "                          [stack]"
 		    : heap               ? "                          [heap]"
 		                         : "");
