@@ -232,11 +232,56 @@ void linux_proc_stop(int sig)
 		report_to_parent(REPORT_CONT);
 }
 
-/* With the lock held: p's children are orphans.  They go to init, outside
- * ExOS's world, which reaps them as Linux's init would. */
-static void reparent_children(const struct proc *p)
+/* ---- orphaned process groups (POSIX; Linux's kill_orphaned_pgrp) ----
+ * A group is orphaned when no member has a parent in another group of its
+ * session.  When a process's end orphans a group that has a stopped member,
+ * every member gets SIGHUP, then SIGCONT: nobody is left to continue them.
+ * All with the lock held. */
+
+static bool pgrp_orphaned(uint32_t pgid, const struct proc *ignore)
 {
 	struct shared_hdr *sh = linux_shared();
+	for (int i = 0; i < PROC_MAX; i++) {
+		const struct proc *p = &sh->procs[i];
+		if (p->state != PROC_RUN || p == ignore || p->pgid != pgid)
+			continue;
+		const struct proc *parent = linux_proc_by_pid(p->ppid); /* init: outside */
+		if (parent && parent != ignore && parent->state == PROC_RUN &&
+		    parent->pgid != pgid && parent->sid == p->sid)
+			return false;
+	}
+	return true;
+}
+
+/* link, in another group of the session, was what kept group pgid (of
+ * session sid) from being orphaned, unless someone else does. */
+static void hup_if_orphaned(uint32_t pgid, uint32_t sid, const struct proc *link,
+                            const struct proc *ignore)
+{
+	struct shared_hdr *sh = linux_shared();
+	bool stopped = false;
+	if (link->pgid == pgid || link->sid != sid || !pgrp_orphaned(pgid, ignore))
+		return;
+	for (int i = 0; i < PROC_MAX; i++)
+		stopped |= sh->procs[i].state == PROC_RUN && sh->procs[i].pgid == pgid &&
+		           sh->procs[i].stopped;
+	for (int i = 0; stopped && i < PROC_MAX; i++)
+		if (sh->procs[i].state == PROC_RUN && sh->procs[i].pgid == pgid) {
+			linux_proc_signal(&sh->procs[i], LINUX_SIGHUP);
+			linux_proc_signal(&sh->procs[i], LINUX_SIGCONT);
+		}
+}
+
+/* p is ending.  Its children are orphans: they go to init, outside ExOS's
+ * world, which reaps them as Linux's init would.  Then the groups that this
+ * orphans: p's own (p linked it to its parent's group) and each child's. */
+static void orphan_on_exit(const struct proc *p)
+{
+	struct shared_hdr *sh = linux_shared();
+	struct {
+		uint32_t pgid, sid;
+	} groups[PROC_MAX];
+	int ngroups = 0;
 	for (int i = 0; i < PROC_MAX; i++) {
 		struct proc *c = &sh->procs[i];
 		if (c->state == PROC_FREE || c->ppid != p->pid || c == p)
@@ -244,7 +289,14 @@ static void reparent_children(const struct proc *p)
 		c->ppid = PROC_INIT_PID;
 		if (c->state == PROC_ZOMBIE)
 			linux_proc_free(c);
+		else
+			groups[ngroups++] = (typeof(groups[0])){c->pgid, c->sid};
 	}
+	const struct proc *parent = linux_proc_by_pid(p->ppid);
+	if (parent && parent->state == PROC_RUN)
+		hup_if_orphaned(p->pgid, p->sid, parent, p);
+	for (int i = 0; i < ngroups; i++)
+		hup_if_orphaned(groups[i].pgid, groups[i].sid, p, NULL);
 }
 
 /* A process the kernel ended (a fault ExOS could not turn into a signal, or
@@ -259,8 +311,8 @@ static bool reap_dead_env(struct proc *p)
 		return false;
 	int st = e->id == p->env_id ? unix_status((unsigned)e->status) : -1;
 	p->wstatus = st >= 128 ? st - 128 : st >= 0 ? st << 8 : UNIX_SIGKILL;
+	orphan_on_exit(p);
 	p->state = PROC_ZOMBIE;
-	reparent_children(p);
 	return true;
 }
 
@@ -326,7 +378,7 @@ void linux_proc_exit(int wstatus)
 	if (!self || self->state != PROC_RUN || !sh)
 		return;
 	linux_shared_lock();
-	reparent_children(self);
+	orphan_on_exit(self);
 	self->wstatus = wstatus;
 	struct proc *parent = linux_proc_by_pid(self->ppid);
 	if (parent && parent->state != PROC_ZOMBIE) {
