@@ -134,9 +134,8 @@ void linux_proc_exit(int wstatus);
  * not handle, destroyed): they become zombies, killed by the signal their
  * status names, and we get SIGCHLD. */
 void linux_proc_check_children(void);
-/* Terms (at most room, each ending a product) that hold once one of our
- * running children's environment has ended; -1 if they do not all fit. */
-int linux_proc_child_terms(struct exo_pred_term *t, int room);
+/* Do we have children that run (whose end we must look for)? */
+bool linux_proc_has_children(void);
 /* kill(pid, sig) between processes (D5). */
 long linux_kill(long pid, int sig);
 /* A stop signal's default action: the process (all its threads) sleeps

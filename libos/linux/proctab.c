@@ -346,30 +346,14 @@ void linux_proc_check_children(void)
 		linux_proc_signal(self, LINUX_SIGCHLD);
 }
 
-/* The kernel keeps an ended environment's slot EXITED until it needs the
- * slot again, free slots first and then the longest dead, and evaluates
- * every sleeper's predicate whenever it picks what runs: so "the slot's
- * {id, state} word says our child's id, EXITED" holds, for a sleeping
- * parent, right after the child's end. */
-int linux_proc_child_terms(struct exo_pred_term *t, int room)
+bool linux_proc_has_children(void)
 {
 	struct shared_hdr *sh = linux_shared();
-	int n = 0;
-	if (!sh || !self)
-		return 0;
-	for (int i = 0; i < PROC_MAX; i++) {
-		const struct proc *c = &sh->procs[i];
-		if (c->state != PROC_RUN || c->ppid != self->pid || c == self)
-			continue;
-		if (n == room)
-			return -1;
-		const volatile struct exo_env_info *e = exos_env_info(c->env_id);
-		_Static_assert(offsetof(struct exo_env_info, state) == 4,
-		               "{id, state} is one word");
-		t[n] = linux_pred_word(e, EXO_PRED_EQ, c->env_id | (uint64_t)EXO_ENV_EXITED << 32);
-		t[n++].flags = EXO_PRED_OR;
-	}
-	return n;
+	for (int i = 0; sh && self && i < PROC_MAX; i++)
+		if (sh->procs[i].state == PROC_RUN && sh->procs[i].ppid == self->pid &&
+		    &sh->procs[i] != self)
+			return true;
+	return false;
 }
 
 void linux_proc_exit(int wstatus)
