@@ -139,9 +139,13 @@ int main(void)
 	fflush(stdout);
 	p = fork();
 	if (p == 0) {
+		pid_t middle = getpid();
 		if (fork() == 0) {
 			setsid();
-			usleep(20000);
+			/* wait (up to 5 s) for the middle child to exit: a fixed
+			 * 20 ms was too short on a loaded host */
+			for (int i = 0; i < 500 && getppid() == middle; i++)
+				usleep(10000);
 			char msg[64];
 			int len = snprintf(msg, sizeof(msg), "grandchild: orphan's parent is %s\n",
 			                   getppid() == 1 ? "init" : "other");
