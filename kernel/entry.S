@@ -64,6 +64,30 @@
 	popq %rbx
 	popq %rax
 .endm
+/* The registers a C call may clobber, for interrupt entries that call C and
+ * return to the interrupted context without switching. */
+.macro SAVE_CALLER_SAVED
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+.endm
+.macro RESTORE_CALLER_SAVED
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+.endm
 
 	.text
 /* The `syscall` instruction, where it reaches ring 0 (VT-x KVM, QEMU).  One CPU:
@@ -208,28 +232,12 @@ irq_spurious_entry:
  * is saved whole, as a tick's is, for sched_irq_switch. */
 .macro IRQ_DEV i
 irq_dev_entry_\i:
-	pushq %rax
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
+	SAVE_CALLER_SAVED
 	movl $\i, %edi
 	movq 80(%rsp), %rsi /* the interrupted cs, above the 9 registers and rip */
 	call dev_irq
 	testq %rax, %rax
-	popq %r11 /* pops leave the flags alone */
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rax
+	RESTORE_CALLER_SAVED /* pops leave the flags alone */
 	jnz 1f
 	iretq
 1:	pushq $0
@@ -246,25 +254,9 @@ IRQ_DEV \i
  * `posted` word); an environment that was running sees it at the next tick. */
 	.globl irq_console_entry
 irq_console_entry:
-	pushq %rax
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
+	SAVE_CALLER_SAVED
 	call console_irq
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rax
+	RESTORE_CALLER_SAVED
 	iretq
 
 /* #PF.  On KVM-on-PVM a `syscall` from ring 3 arrives here as a fault at

@@ -93,28 +93,13 @@ long console_write(int stream, const uint8_t *p, size_t n)
 	return r < 0 ? r : -LINUX_EIO;
 }
 
-/* readv fills one buffer after another: once one got bytes, the next must
- * not wait for more (Linux returns what a pipe or terminal had; musl's stdio
- * reads into the caller's buffer and then its own). */
-static uint64_t read_call;
-static bool read_got;
-
-static bool later_iov(void)
-{
-	uint64_t call = linux_syscalls_trapped + linux_syscalls_direct;
-	bool later = call == read_call && read_got;
-	read_call = call;
-	read_got = false;
-	return later;
-}
-
 /* Input arrives in the ring by itself under exosim (libos/console.c): an
  * empty ring puts the calling thread to sleep on its predicate, and the
  * process's other threads, and the other processes, run meanwhile. */
 long console_read(uint64_t dst, size_t n, bool user)
 {
 	struct exo_pred_term t;
-	bool later = later_iov();
+	bool later = linux_read_later_iov();
 	long r;
 
 	if (n == 0 || console_no_input)
@@ -134,7 +119,8 @@ long console_read(uint64_t dst, size_t n, bool user)
 		console_no_input = true;
 		return 0;
 	}
-	read_got = r > 0;
+	if (r > 0)
+		linux_read_got();
 	return r; /* exokernel errors are Linux's numbers */
 }
 

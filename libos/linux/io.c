@@ -169,6 +169,27 @@ static long sys_pwrite64(long fd, long buf, long n, long off, long a5, long a6)
 #define IOV_MAX   1024
 #define IOV_CHUNK 64
 
+/* readv fills one buffer after another: once one got bytes, the next must
+ * not wait for more (Linux returns what a pipe or terminal had; musl's stdio
+ * reads into the caller's buffer and then its own).  A blocking read asks
+ * linux_read_later_iov first and calls linux_read_got when it returns bytes. */
+static uint64_t read_call;
+static bool read_got;
+
+bool linux_read_later_iov(void)
+{
+	uint64_t call = linux_syscalls_trapped + linux_syscalls_direct;
+	bool later = call == read_call && read_got;
+	read_call = call;
+	read_got = false;
+	return later;
+}
+
+void linux_read_got(void)
+{
+	read_got = true;
+}
+
 /* Calls fn on each iovec in turn until it moves fewer bytes than asked;
  * returns the total, or the first error if nothing moved. */
 static long for_iov(struct ofile *of, long uiov, long cnt,

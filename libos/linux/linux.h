@@ -142,6 +142,10 @@ extern struct linux_ctx *linux_cur_ctx;
 /* Counters for the statistics ExOS prints with --trace-syscalls. */
 extern uint64_t linux_syscalls_trapped, linux_syscalls_direct;
 
+/* readv's later buffers do not wait (io.c). */
+bool linux_read_later_iov(void);
+void linux_read_got(void);
+
 /* ---- rewrite.c -------------------------------------------------------- */
 
 /* Reserves the stub window near img (if rewriting). */

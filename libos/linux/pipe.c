@@ -95,20 +95,6 @@ static bool nonblocking(const struct ofile *of)
 	return of->flags & LINUX_O_NONBLOCK;
 }
 
-/* readv fills one buffer after another: once one got bytes, the next must
- * not wait for more (Linux returns what the pipe had). */
-static uint64_t read_call;
-static bool read_got;
-
-static bool later_iov(void)
-{
-	uint64_t call = linux_syscalls_trapped + linux_syscalls_direct;
-	bool later = call == read_call && read_got;
-	read_call = call;
-	read_got = false;
-	return later;
-}
-
 static long take(struct pipe *p, uint64_t dst, size_t k)
 {
 	for (size_t done = 0, c; done < k; done += c) {
@@ -129,7 +115,7 @@ static long take(struct pipe *p, uint64_t dst, size_t k)
 long pipe_read(const struct ofile *of, uint64_t dst, size_t n, bool user)
 {
 	struct pipe *p = pipe_of(of);
-	bool later = later_iov();
+	bool later = linux_read_later_iov();
 
 	if (n == 0)
 		return 0;
@@ -143,7 +129,7 @@ long pipe_read(const struct ofile *of, uint64_t dst, size_t n, bool user)
 		long r = k ? take(p, dst, k) : 0;
 		linux_shared_unlock();
 		if (r > 0) {
-			read_got = true;
+			linux_read_got();
 			return r;
 		}
 		if (!writers)
