@@ -342,8 +342,11 @@ static size_t read_features(const char *p, char *reply)
 static size_t query(struct gdb_stub *s, const char *p, char *reply)
 {
 	if (!strncmp(p, "qSupported", 10)) {
+		/* hwbreak+: a stop at a hardware breakpoint says so ("hwbreak:;"),
+		 * which gdb otherwise rejects ("Unexpected hwbreak stop reason") */
 		char buf[128];
-		snprintf(buf, sizeof(buf), "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+",
+		snprintf(buf, sizeof(buf),
+		         "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;hwbreak+",
 		         RSP_PACKET_MAX);
 		return put(reply, buf);
 	}

@@ -182,6 +182,7 @@ START_TEST(breakpoints_and_queries)
 	ck_assert_str_eq(reply, "E16");
 	send_pkt("qSupported:multiprocess+;swbreak+");
 	ck_assert_ptr_nonnull(strstr(reply, "qXfer:features:read+"));
+	ck_assert_ptr_nonnull(strstr(reply, "hwbreak+")); /* else gdb rejects "hwbreak:;" */
 	send_pkt("qXfer:features:read:target.xml:0,ffff");
 	ck_assert_int_eq(reply[0], 'l');
 	ck_assert_ptr_nonnull(strstr(reply, "<architecture>i386:x86-64</architecture>"));
