@@ -434,40 +434,59 @@ static int remove_sw(uint64_t addr)
 	return 0;
 }
 
-/* The guest's own debug registers hold gdb's hardware breakpoints and
- * watchpoints: their #DB reaches the kernel's agent in every ring. */
-static int load_debugregs(void)
+/* DR7 for gdb's hardware breakpoints and watchpoints in g.hw. */
+static uint64_t hw_dr7(void)
 {
 	static const uint64_t rw[] = {
 	        [GDB_BP_HW] = 0, [GDB_WP_WRITE] = 1, [GDB_WP_READ] = 3, [GDB_WP_ACCESS] = 3};
 	static const uint64_t lenbits[9] = {[1] = 0, [2] = 1, [4] = 3, [8] = 2};
-	struct kvm_debugregs d;
-	if (vcpu(KVM_GET_DEBUGREGS, &d))
-		return -1;
-	d.dr7 = 0x400; /* the bit that reads as one */
-	for (int i = 0; i < 4; i++) {
-		d.db[i] = g.hw[i].used ? g.hw[i].addr : 0;
+	uint64_t dr7 = 0x400; /* the bit that reads as one */
+	for (int i = 0; i < 4; i++)
 		if (g.hw[i].used)
-			d.dr7 |= 1ull << (2 * i) | rw[g.hw[i].type] << (16 + 4 * i) |
-			         (g.hw[i].type == GDB_BP_HW ? 0 : lenbits[g.hw[i].len])
-			                 << (18 + 4 * i);
-	}
-	return vcpu(KVM_SET_DEBUGREGS, &d);
+			dr7 |= 1ull << (2 * i) | rw[g.hw[i].type] << (16 + 4 * i) |
+			       (g.hw[i].type == GDB_BP_HW ? 0 : lenbits[g.hw[i].len])
+			               << (18 + 4 * i);
+	return dr7;
 }
 
 /* KVM on PVM (measured 2026-12-03): neither the guest's own DR0-3/DR7 nor
  * KVM_GUESTDBG_USE_HW_BP raise a #DB for an access in guest ring 3, so a
- * watchpoint there would silently never fire.  Refusing the debug registers
- * makes gdb watch in software, single-stepping (slow, but it fires). */
-static bool debug_registers_work(void)
+ * watchpoint there would silently never fire.  In ring 0, whose code PVM
+ * emulates, instruction breakpoints do fire (both ways: hbreak sched_tick and
+ * sys_console_write stopped), but data breakpoints do not: a write watchpoint
+ * (len 4 and 8) and an access watchpoint on kinfo_page.ticks, which
+ * sched_tick increments every tick, never fired in 25-120 s of ticks, with
+ * KVM_GUESTDBG_USE_HW_BP or with the guest's own DR7.  So on PVM gdb's
+ * hardware breakpoints on the kernel's addresses go to KVM (set_guest_debug)
+ * and stop with KVM_EXIT_DEBUG; one on a user address is refused (E..), and
+ * watchpoints are refused as unsupported: gdb then watches in software,
+ * single-stepping (slow, but it fires). */
+static bool ring3_debug_registers(void)
 {
 	return access("/sys/module/kvm_pvm", F_OK) != 0;
 }
 
+/* Elsewhere the guest's own debug registers hold them: their #DB reaches the
+ * kernel's agent in every ring. */
+static int load_debugregs(void)
+{
+	struct kvm_debugregs d;
+	if (!ring3_debug_registers())
+		return 0; /* KVM holds them: set_guest_debug at the next resume */
+	if (vcpu(KVM_GET_DEBUGREGS, &d))
+		return -1;
+	d.dr7 = hw_dr7();
+	for (int i = 0; i < 4; i++)
+		d.db[i] = g.hw[i].used ? g.hw[i].addr : 0;
+	return vcpu(KVM_SET_DEBUGREGS, &d);
+}
+
 static int insert_hw(int type, uint64_t addr, uint64_t len)
 {
-	if (!debug_registers_work())
+	if (!ring3_debug_registers() && type != GDB_BP_HW)
 		return 1; /* "not supported": gdb falls back to software */
+	if (!ring3_debug_registers() && addr < EXO_KERNBASE)
+		return -1; /* E..: Z1 stays usable for the kernel's addresses */
 	if (type != GDB_BP_HW && (len > 8 || len == 0 || (len & (len - 1)) || addr % len))
 		return -1; /* gdb splits unaligned ranges itself when told E.. */
 	for (int i = 0; i < 4; i++)
@@ -532,6 +551,12 @@ static void set_guest_debug(bool kvm_step)
 {
 	struct kvm_guest_debug d = {.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP |
 	                                       (kvm_step ? KVM_GUESTDBG_SINGLESTEP : 0)};
+	if (!ring3_debug_registers()) { /* PVM: KVM holds the ring-0 ones */
+		d.control |= KVM_GUESTDBG_USE_HW_BP;
+		for (int i = 0; i < 4; i++)
+			d.arch.debugreg[i] = g.hw[i].used ? g.hw[i].addr : 0;
+		d.arch.debugreg[7] = hw_dr7();
+	}
 	if (g.fd < 0)
 		d.control = 0;
 	if (vcpu(KVM_SET_GUEST_DEBUG, &d) < 0)
@@ -693,6 +718,25 @@ static bool detour_back(struct pv_gdb_frame *f)
 	return true;
 }
 
+/* Which of gdb's hardware breakpoints or watchpoints DR6 says fired (-1:
+ * none), and the stop reply's words for it in extra. */
+static int hw_hit(uint64_t dr6, char *extra, size_t size)
+{
+	static const char *const kinds[] = {
+	        [GDB_WP_WRITE] = "watch", [GDB_WP_READ] = "rwatch", [GDB_WP_ACCESS] = "awatch"};
+	for (int i = 0; i < 4; i++) {
+		if (!g.hw[i].used || !(dr6 & (1ull << i)))
+			continue;
+		if (g.hw[i].type == GDB_BP_HW)
+			snprintf(extra, size, "hwbreak:;");
+		else
+			snprintf(extra, size, "%s:%llx;", kinds[g.hw[i].type],
+			         (unsigned long long)g.hw[i].addr);
+		return i;
+	}
+	return -1;
+}
+
 static int debug_trap(struct pv_gdb_frame *f)
 {
 	struct kvm_debugregs d;
@@ -708,22 +752,14 @@ static int debug_trap(struct pv_gdb_frame *f)
 		f->rflags &= ~RFLAGS_TF;
 		return stop(SIG_TRAP, "");
 	}
-	for (int i = 0; i < 4; i++) {
-		if (!g.hw[i].used || !(dr6 & (1ull << i)))
-			continue;
-		f->vector = PV_GDB_RESUME;
-		char extra[64] = "hwbreak:;";
-		static const char *const kinds[] = {[GDB_WP_WRITE] = "watch",
-		                                    [GDB_WP_READ] = "rwatch",
-		                                    [GDB_WP_ACCESS] = "awatch"};
-		if (g.hw[i].type == GDB_BP_HW)
-			g.resume_rf = true; /* a fault: resume without hitting it again */
-		else
-			snprintf(extra, sizeof(extra), "%s:%llx;", kinds[g.hw[i].type],
-			         (unsigned long long)g.hw[i].addr);
-		return stop(SIG_TRAP, extra);
-	}
-	return DEV_CONTINUE; /* not the debugger's: the kernel passes it on */
+	char extra[64];
+	int i = hw_hit(dr6, extra, sizeof(extra));
+	if (i < 0)
+		return DEV_CONTINUE; /* not the debugger's: the kernel passes it on */
+	f->vector = PV_GDB_RESUME;
+	if (g.hw[i].type == GDB_BP_HW)
+		g.resume_rf = true; /* a fault: resume without hitting it again */
+	return stop(SIG_TRAP, extra);
 }
 
 static uint64_t current_cr3(void)
@@ -817,6 +853,9 @@ int gdb_debug_exit(struct vm *vm)
 			return DEV_CONTINUE;
 		}
 	}
+	char extra[64] = "";
+	if (d->exception == 1 && hw_hit(d->dr6, extra, sizeof(extra)) >= 0)
+		return stop(SIG_TRAP, extra); /* PVM: a ring-0 hbreak, held by KVM */
 	return stop(SIG_TRAP, "");
 }
 
@@ -949,10 +988,11 @@ void gdb_banner(const struct options *o)
 	        g.where, g.wait ? "; the guest waits for gdb before its first instruction" : "",
 	        g.where, kernel ? kernel : o->kernel);
 	free(kernel);
-	if (!debug_registers_work())
+	if (!ring3_debug_registers())
 		fprintf(stderr,
-		        "exosim: gdb: this host (KVM on PVM) has no debug registers for guest "
-		        "ring 3: (gdb) set can-use-hw-watchpoints 0\n");
+		        "exosim: gdb: this host (KVM on PVM) has no hardware watchpoints, and "
+		        "hardware breakpoints only on the kernel: (gdb) set can-use-hw-watchpoints "
+		        "0\n");
 	if (o->initrd) {
 		fprintf(stderr,
 		        "exosim: gdb: and add-symbol-file each program of %s you debug "

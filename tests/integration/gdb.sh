@@ -5,7 +5,8 @@
 #   VM: exosim or qemu.
 #   CASE: native (break on main of an ExOS-native program, step, print a local, backtrace,
 #   change the local, continue to the exit status it now gives), syscall (break in the kernel's console-write handler from
-#   a running program, read its arguments and the user buffer they name), linux (break on
+#   a running program, read its arguments and the user buffer they name), syscall_hw (the
+#   same with a hardware breakpoint), linux (break on
 #   main of a static musl program run by ExOS, a watchpoint on a global fires on the write),
 #   shared (a breakpoint in code a forked parent and child share stops in each),
 #   fault (a program that reads address 0 stops at the faulting instruction, cr2 = 0),
@@ -136,6 +137,19 @@ syscall)
 	start "$guest/../../apps/hello.elf"
 	gdbrun "break sys_console_write" continue "print a3" "x/s a2" "bt 2" delete continue
 	finish
+	expect "Breakpoint 1, sys_console_write (a1=1"
+	expect "\$1 = 18"
+	expect '"hello from ring 3\n"'
+	expect "#0  sys_console_write"
+	status_is 0
+	;;
+syscall_hw)
+	# the same with a hardware breakpoint (Z1): on KVM on PVM it is KVM's
+	# debug registers, which fire for ring 0 only
+	start "$guest/../../apps/hello.elf"
+	gdbrun "hbreak sys_console_write" continue "print a3" "x/s a2" "bt 2" delete continue
+	finish
+	expect "Hardware assisted breakpoint 1 at"
 	expect "Breakpoint 1, sys_console_write (a1=1"
 	expect "\$1 = 18"
 	expect '"hello from ring 3\n"'
