@@ -133,7 +133,11 @@ int main(void)
 	 * cooperative one gets to yield: rare, but not never. */
 	CHECK(SH->forfeited[1] * 10 <= SH->epilogues[1],
 	      "the cooperative one hardly ever did (%lu)", (unsigned long)SH->forfeited[1]);
-	CHECK(SH->longest[0] <= 1 + k->grace_ticks + 1,
+	/* A run is counted from the tick count read when it began, which may
+	 * be just before a tick (one extra), and a loaded host can deliver a
+	 * late tick on top (one more; CI saw 4 with a 1-tick grace period).
+	 * A revocation that failed shows as a run of many ticks. */
+	CHECK(SH->longest[0] <= 1 + k->grace_ticks + 2,
 	      "the greedy one never ran longer than its slice and the grace period (%lu ticks)",
 	      (unsigned long)SH->longest[0]);
 	CHECK(SH->cycles[1] * 10 >= SH->cycles[0] * 8,
