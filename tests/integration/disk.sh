@@ -13,24 +13,8 @@
 set -u
 case_=$1 vm=$2 exosim=$3 kernel=$4 guest=$5 apps=$6 expected=$7
 
-case "$vm" in
-qemu)
-	command -v qemu-system-x86_64 >/dev/null || {
-		echo "SKIP: qemu-system-x86_64 is not installed"
-		exit 77
-	}
-	;;
-exosim)
-	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-		echo "SKIP: /dev/kvm is not accessible; exosim needs KVM"
-		exit 77
-	fi
-	;;
-*)
-	echo "disk.sh: unknown VM $vm"
-	exit 2
-	;;
-esac
+. "$(dirname "$0")/vm_available.sh"
+vm_available "$vm"
 command -v python3 >/dev/null || {
 	echo "SKIP: python3 is needed to write and check the disk images"
 	exit 77

@@ -23,24 +23,8 @@ command -v gdb >/dev/null || {
 	echo "SKIP: gdb is not installed (./build.sh setup installs it)"
 	exit 77
 }
-case "$vm" in
-qemu)
-	command -v qemu-system-x86_64 >/dev/null || {
-		echo "SKIP: qemu-system-x86_64 is not installed"
-		exit 77
-	}
-	;;
-exosim)
-	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-		echo "SKIP: /dev/kvm is not accessible; exosim needs KVM"
-		exit 77
-	fi
-	;;
-*)
-	echo "gdb.sh: unknown VM $vm"
-	exit 2
-	;;
-esac
+. "$(dirname "$0")/vm_available.sh"
+vm_available "$vm"
 here=$(cd "$(dirname "$0")" && pwd)
 host_type=$(bash "$here/../../scripts/host-type.sh" 2>/dev/null || echo unknown)
 tmpbase=${RUN_GUEST_TMP:-${TMPDIR:-/tmp}}

@@ -12,15 +12,8 @@
 #             the sender woken by transmit completions; exosim's --stats saw all 1000
 set -u
 case_=$1 vm=$2 exosim=$3 kernel=$4 guest=$5 apps=$6
-if [ "$vm" = qemu ]; then
-	command -v qemu-system-x86_64 >/dev/null || {
-		echo "SKIP: qemu-system-x86_64 is not installed"
-		exit 77
-	}
-elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is not accessible; exosim needs KVM"
-	exit 77
-fi
+. "$(dirname "$0")/vm_available.sh"
+vm_available "$vm"
 command -v python3 >/dev/null || {
 	echo "SKIP: python3 is needed (free ports, the UDP client)"
 	exit 77
