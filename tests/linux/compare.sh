@@ -17,6 +17,8 @@
 #   --stdin-file FILE  feed FILE to both runs through a pipe
 #   --stdin-delay SEC  keep the pipe silent for SEC seconds before feeding it (a
 #                      program whose reader waits meanwhile)
+#   --stdin-after STR  then also until the run's stdout holds STR (at most 60 s more:
+#                      a loaded host may take the delay to boot)
 #   --exosim-arg ARG   pass ARG to exosim before PROGRAM (repeatable)
 #   --stdout-to FILE   both runs write stdout to FILE (e.g. /dev/full), which is not
 #                      compared; their status and stderr are
@@ -45,6 +47,7 @@ set -u
 
 vm="" exosim="" kernel="" status=0 timeout=30 stdin_mode=none stdin_data="" sort_stdout=0 kernel_kills=0
 stdin_delay=0
+stdin_after=
 stdout_to="" pipe_to="" sigpipe_ignored=0
 adds=() envs=() exosim_args=()
 
@@ -65,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--stdin-str) stdin_mode=str; stdin_data=$2; shift 2 ;;
 	--stdin-file) stdin_mode="file"; stdin_data=$2; shift 2 ;;
 	--stdin-delay) stdin_delay=$2; shift 2 ;;
+	--stdin-after) stdin_after=$2; shift 2 ;;
 	--exosim-arg) exosim_args+=("$2"); shift 2 ;;
 	--stdout-to) stdout_to=$2; shift 2 ;;
 	--pipe-to) pipe_to=$2; shift 2 ;;
@@ -112,8 +116,14 @@ file) cp "$stdin_data" "$tmp/stdin" || die "cannot read $stdin_data" ;;
 esac
 
 # The stdin pipe's writer: silent for $stdin_delay seconds, then the input.
+# With --stdin-after, also until the run's stdout ($1) shows that string.
 feed() {
 	[ "$stdin_delay" = 0 ] || sleep "$stdin_delay"
+	local i=0
+	while [ -n "$stdin_after" ] && [ $i -lt 600 ] && ! grep -qF -- "$stdin_after" "$1" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	cat "$tmp/stdin"
 }
 
@@ -143,14 +153,14 @@ run_limited() {
 			"${run[@]}" </dev/null 2>"$err" | sh -c "$pipe_to" >"$out"
 			st=${PIPESTATUS[0]}
 		else
-			feed | "${run[@]}" 2>"$err" | sh -c "$pipe_to" >"$out"
+			feed "$out" | "${run[@]}" 2>"$err" | sh -c "$pipe_to" >"$out"
 			st=${PIPESTATUS[1]}
 		fi
 	elif [ "$stdin_mode" = none ]; then
 		"${run[@]}" </dev/null >"$out" 2>"$err" || st=$?
 	else
 		# A pipe, as in `printf 'hi\n' | prog`, not a file: the cat is on purpose.
-		feed | "${run[@]}" >"$out" 2>"$err" || st=$?
+		feed "$out" | "${run[@]}" >"$out" 2>"$err" || st=$?
 	fi
 	timed_out=0
 	if [ "$st" = 137 ] && [ $((SECONDS - t0)) -ge $((timeout - 1)) ]; then
