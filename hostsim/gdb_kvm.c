@@ -37,6 +37,7 @@
 #include "elf64.h"
 #include "fail.h"
 #include "gdb.h"
+#include "gdb_env.h"
 #include "gdb_initrd.h"
 #include "gdb_stub.h"
 #include "kvm.h"
@@ -93,6 +94,7 @@ static struct {
 	struct swbp sw[SW_MAX];
 	size_t nsw;
 	struct hwbp hw[4];
+	uint32_t sel; /* the thread gdb selected (Hg) if not the current one, else 0 */
 } g = {.listen_fd = -1, .fd = -1};
 
 static struct kvm_run *volatile kicked_run;
@@ -153,9 +155,14 @@ static void gprs_from_kvm(struct gdb_regs *r, const struct kvm_regs *k)
 		gdb_reg_set(r, i, v[i]);
 }
 
+static void fpu_from_fxsave(struct gdb_regs *r, const uint8_t *fx);
+static int saved_regs(struct gdb_regs *r);
+
 static int get_regs(void *t, struct gdb_regs *r)
 {
 	(void)t;
+	if (g.sel)
+		return saved_regs(r);
 	struct kvm_regs k;
 	struct kvm_sregs s;
 	struct kvm_fpu f;
@@ -243,6 +250,8 @@ static int set_fpu(const struct gdb_regs *r)
 static int set_regs(void *t, const struct gdb_regs *r)
 {
 	struct gdb_regs now;
+	if (g.sel) /* its saved frame is the kernel's to change; see saved_regs */
+		return -1;
 	if (get_regs(t, &now))
 		return -1;
 	for (int i = 0; i < 6; i++)
@@ -278,6 +287,11 @@ static bool translate(uint64_t va, uint64_t *pa, uint64_t *left)
 {
 	struct kvm_sregs s;
 	if (vcpu(KVM_GET_SREGS, &s))
+		return false;
+	struct gdb_env_state st;
+	if (g.sel && gdb_env_saved(&g.vm->mem, g.sel, &st))
+		s.cr3 = st.cr3; /* a selected environment's memory: its page tables */
+	else if (g.sel)
 		return false;
 	if (!(s.cr0 & CR0_PG) || !(s.efer & EFER_LMA)) {
 		if (va < EXO_KERNBASE) /* nothing of a program's is there yet */
@@ -519,6 +533,96 @@ static int remove_bp(void *t, int type, uint64_t addr, uint64_t kind)
 	return type == GDB_BP_SW ? remove_sw(addr) : remove_hw(type, addr);
 }
 
+/* --- environments as threads (gdb_env.c) --- */
+
+/* The x87 and SSE registers from an FXSAVE image (NULL: never saved, the
+ * initial state FNINIT and the kernel load: FCW 0x37f, MXCSR 0x1f80). */
+static void fpu_from_fxsave(struct gdb_regs *r, const uint8_t *fx)
+{
+	if (!fx) {
+		gdb_reg_set(r, GDB_FCTRL, 0x37f);
+		gdb_reg_set(r, GDB_FTAG, 0xffff);
+		gdb_reg_set(r, GDB_MXCSR, 0x1f80);
+		return;
+	}
+	uint16_t fcw, fsw, fop;
+	uint32_t mxcsr;
+	uint64_t fip, fdp;
+	memcpy(&fcw, fx, 2);
+	memcpy(&fsw, fx + 2, 2);
+	memcpy(&fop, fx + 6, 2);
+	memcpy(&fip, fx + 8, 8);
+	memcpy(&fdp, fx + 16, 8);
+	memcpy(&mxcsr, fx + 24, 4);
+	gdb_reg_set(r, GDB_FCTRL, fcw);
+	gdb_reg_set(r, GDB_FSTAT, fsw);
+	gdb_reg_set(r, GDB_FTAG, full_ftag(fx[4]));
+	gdb_reg_set(r, GDB_FIOFF, fip);
+	gdb_reg_set(r, GDB_FOOFF, fdp);
+	gdb_reg_set(r, GDB_FOP, fop);
+	gdb_reg_set(r, GDB_MXCSR, mxcsr);
+	for (int i = 0; i < 8; i++)
+		memcpy(r->b + gdb_reg_offset(GDB_ST0 + i), fx + 32 + 16 * i, 10);
+	for (int i = 0; i < 16; i++)
+		memcpy(r->b + gdb_reg_offset(GDB_XMM0 + i), fx + 160 + 16 * i, 16);
+}
+
+/* A selected environment that does not run: the registers it will resume
+ * with, as the kernel saved them (its trap frame, FS and GS bases, FPU area,
+ * page-table root).  The control registers but CR3 are every environment's,
+ * the vCPU's.  Writes are refused (set_regs):
+ * the stop may be in the kernel while it changes that frame, and a frame
+ * saved at a system call resumes in the libOS, not where gdb thinks. */
+static int saved_regs(struct gdb_regs *r)
+{
+	struct gdb_env_state st;
+	struct kvm_sregs s;
+	if (!gdb_env_saved(&g.vm->mem, g.sel, &st) || vcpu(KVM_GET_SREGS, &s))
+		return -1;
+	memset(r, 0, sizeof(*r));
+	gprs_from_frame(r, &st.tf);
+	for (int i = 2; i < 6; i++) /* ring 3's data selectors are its stack's */
+		gdb_reg_set(r, seg_regs[i], st.tf.ss);
+	fpu_from_fxsave(r, st.fxsave);
+	gdb_reg_set(r, GDB_FS_BASE, st.fs_base);
+	gdb_reg_set(r, GDB_GS_BASE, st.gs_base);
+	const uint64_t sys[6] = {s.cr0, s.cr2, st.cr3, s.cr4, s.cr8, s.efer};
+	for (int i = 0; i < 6; i++)
+		gdb_reg_set(r, GDB_CR0 + i, sys[i]);
+	return 0;
+}
+
+static uint32_t thread_current(void *t)
+{
+	(void)t;
+	return gdb_env_current(&g.vm->mem);
+}
+
+static size_t thread_list(void *t, uint32_t *ids, size_t max)
+{
+	(void)t;
+	return gdb_env_list(&g.vm->mem, ids, max);
+}
+
+static int thread_select(void *t, uint32_t id)
+{
+	struct gdb_env_state st;
+	if (id == 0 || id == thread_current(t)) {
+		g.sel = 0;
+		return 0;
+	}
+	if (!gdb_env_saved(&g.vm->mem, id, &st))
+		return -1;
+	g.sel = id;
+	return 0;
+}
+
+static int thread_describe(void *t, uint32_t id, char *buf, size_t cap)
+{
+	(void)t;
+	return gdb_env_describe(&g.vm->mem, id, buf, cap) ? 0 : -1;
+}
+
 static const struct gdb_target_ops kvm_ops = {
         .get_regs = get_regs,
         .set_regs = set_regs,
@@ -526,6 +630,10 @@ static const struct gdb_target_ops kvm_ops = {
         .write_mem = write_mem,
         .insert_bp = insert_bp,
         .remove_bp = remove_bp,
+        .thread_current = thread_current,
+        .thread_list = thread_list,
+        .thread_select = thread_select,
+        .thread_describe = thread_describe,
 };
 
 /* --- the connection --- */
@@ -644,6 +752,7 @@ static void start_step(void)
 /* What gdb said when it let the guest go: DEV_CONTINUE or an exit status. */
 static int resume(enum gdb_action a)
 {
+	g.sel = 0; /* the events while it runs concern the CPU's environment */
 	if (g.frame && g.resume_rf)
 		g.frame->rflags |= RFLAGS_RF;
 	g.resume_rf = false;
@@ -768,6 +877,19 @@ static uint64_t current_cr3(void)
 	return vcpu(KVM_GET_SREGS, &s) ? 0 : s.cr3;
 }
 
+/* A libOS is about to end a process for a core-dumping signal
+ * (EXO_SYS_DEBUG_SIGNAL): stop with it where it came from.  gdb's signal
+ * numbers are Linux's for these (SIGSEGV 11, SIGABRT 6, ...). */
+static int signal_report(struct pv_gdb_frame *f)
+{
+	int sig = (int)(f->vector - PV_GDB_SIGNAL);
+	fprintf(stderr,
+	        "exosim: gdb: the program dies of signal %d at rip 0x%llx (address 0x%llx); "
+	        "stopped for gdb (continue lets it die)\n",
+	        sig, (unsigned long long)f->rip, (unsigned long long)f->err);
+	return stop(sig, "");
+}
+
 static int agent_event(struct pv_gdb_frame *f)
 {
 	if (f->vector == 3 && g.stepping && detour_back(f))
@@ -791,6 +913,8 @@ static int agent_event(struct pv_gdb_frame *f)
 	}
 	if (f->vector == 1)
 		return debug_trap(f);
+	if (f->vector > PV_GDB_SIGNAL && f->vector <= PV_GDB_SIGNAL + PV_GDB_SIGNAL_MAX)
+		return signal_report(f);
 	int status = unix_status(EXO_STATUS_FAULT((unsigned)f->vector & 0xff));
 	return stop(status > 128 ? status - 128 : SIG_SEGV, ""); /* the kernel then ends it */
 }
@@ -808,6 +932,24 @@ static int agent_access(struct vm *vm, const struct device *dev, const struct de
 	g.frame = NULL;
 	return status;
 }
+
+/* The kernel says where its environments are (once, at boot). */
+static int layout_access(struct vm *vm, const struct device *dev, const struct dev_access *a)
+{
+	uint32_t gpa;
+	if (device_request_gpa(dev, a, &gpa) && !gdb_env_set_layout(&vm->mem, gpa))
+		fprintf(stderr,
+		        "exosim: gdb: the kernel's environment layout at 0x%x is not "
+		        "usable: gdb sees one thread\n",
+		        gpa);
+	return DEV_CONTINUE;
+}
+
+static const struct device layout_device = {.name = "gdb-layout",
+                                            .space = DEV_PORT,
+                                            .base = PV_GDB_LAYOUT_PORT,
+                                            .len = 4,
+                                            .access = layout_access};
 
 static const struct device agent_device = {.name = "gdb-agent",
                                            .space = DEV_PORT,
@@ -929,6 +1071,7 @@ void gdb_start(struct vm *vm)
 		return;
 	g.vm = vm;
 	device_register_or_fail(&agent_device);
+	device_register_or_fail(&layout_device);
 	struct sigaction sa = {.sa_handler = on_sigio, .sa_flags = SA_RESTART};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGIO, &sa, NULL);

@@ -1,5 +1,6 @@
-/* gdb remote-protocol dispatch (gdb_stub.h).  One client, all-stop mode, one
- * thread: the vCPU.  Every packet is checked before it reaches the target;
+/* gdb remote-protocol dispatch (gdb_stub.h).  One client, all-stop mode; the
+ * threads are the target's (exosim: the environments, gdb_env.h), all stopped
+ * and resumed together.  Every packet is checked before it reaches the target;
  * anything the stub does not know gets the empty reply the protocol asks for,
  * anything malformed an E.. reply. */
 #include <errno.h>
@@ -14,6 +15,7 @@
 /* Errors as gdb stubs send them: the errno value in hex. */
 #define E_INVAL "E16"
 #define E_FAULT "E0e"
+#define E_SRCH  "E03" /* no such thread */
 
 /* The register table: target.xml and the `g` packet's layout both come from
  * it, so they cannot disagree. */
@@ -199,9 +201,17 @@ void gdb_stub_init(struct gdb_stub *s, const struct gdb_target_ops *ops, void *t
 	gdb_stub_set_stop(s, 5, "");
 }
 
+static uint32_t current_thread(struct gdb_stub *s)
+{
+	return s->ops->thread_current ? s->ops->thread_current(s->target) : 1;
+}
+
 void gdb_stub_set_stop(struct gdb_stub *s, int sig, const char *extra)
 {
-	snprintf(s->stop_reply, sizeof(s->stop_reply), "T%02xthread:01;%s", sig & 0xff, extra);
+	if (s->ops->thread_select)
+		s->ops->thread_select(s->target, 0);
+	snprintf(s->stop_reply, sizeof(s->stop_reply), "T%02xthread:%02x;%s", sig & 0xff,
+	         current_thread(s), extra);
 }
 
 /* --- the packets --- */
@@ -317,6 +327,102 @@ static size_t breakpoint(struct gdb_stub *s, const char *p, bool insert, char *r
 	return r > 0 ? 0 : put(reply, r ? E_FAULT : "OK");
 }
 
+/* --- threads --- */
+
+/* A thread id as gdb sends it without multiprocess extensions: hex, or -1
+ * (all threads), the whole rest of the packet.  0 means any thread. */
+static bool parse_thread(const char *p, int64_t *id)
+{
+	uint64_t v;
+	if (!strcmp(p, "-1")) {
+		*id = -1;
+		return true;
+	}
+	if (!rsp_parse_hex(&p, &v) || *p || v > UINT32_MAX)
+		return false;
+	*id = (int64_t)v;
+	return true;
+}
+
+static size_t thread_list(struct gdb_stub *s, uint32_t *ids)
+{
+	if (!s->ops->thread_list) {
+		ids[0] = 1;
+		return 1;
+	}
+	return s->ops->thread_list(s->target, ids, GDB_THREADS_MAX);
+}
+
+static bool thread_exists(struct gdb_stub *s, uint32_t id)
+{
+	uint32_t ids[GDB_THREADS_MAX];
+	size_t n = thread_list(s, ids);
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return id == current_thread(s);
+}
+
+/* Hg ID: whose registers and memory g, G, p, P, m and M see.  Hc ID: which
+ * thread c and s resume; the machine always resumes as a whole (all-stop), so
+ * any existing thread is accepted. */
+static size_t set_thread(struct gdb_stub *s, const char *p, char *reply)
+{
+	int64_t id;
+	char op = *p++;
+	if ((op != 'g' && op != 'c') || !parse_thread(p, &id))
+		return put(reply, E_INVAL);
+	if (id > 0 && !thread_exists(s, (uint32_t)id))
+		return put(reply, E_SRCH);
+	if (op == 'g' && s->ops->thread_select &&
+	    s->ops->thread_select(s->target, id > 0 ? (uint32_t)id : 0))
+		return put(reply, E_SRCH);
+	return put(reply, "OK");
+}
+
+/* T ID: is the thread alive? */
+static size_t thread_alive(struct gdb_stub *s, const char *p, char *reply)
+{
+	int64_t id;
+	if (!parse_thread(p, &id) || id <= 0)
+		return put(reply, E_INVAL);
+	return put(reply, thread_exists(s, (uint32_t)id) ? "OK" : E_SRCH);
+}
+
+/* qfThreadInfo: every thread in one `m` reply (qsThreadInfo then ends it). */
+static size_t list_threads(struct gdb_stub *s, char *reply)
+{
+	uint32_t ids[GDB_THREADS_MAX];
+	size_t n = thread_list(s, ids), len = put(reply, "m");
+	bool cur_listed = false;
+	for (size_t i = 0; i < n; i++) {
+		len += (size_t)snprintf(reply + len, 16, "%s%02x", i ? "," : "", ids[i]);
+		cur_listed |= ids[i] == current_thread(s);
+	}
+	if (!cur_listed) /* the CPU outside any listed thread is one too */
+		len += (size_t)snprintf(reply + len, 16, "%s%02x", n ? "," : "", current_thread(s));
+	return len;
+}
+
+/* qThreadExtraInfo,ID: what gdb shows in `info threads`, hex-encoded. */
+static size_t thread_extra(struct gdb_stub *s, const char *p, char *reply)
+{
+	int64_t id;
+	char text[128];
+	if (!parse_thread(p, &id) || id <= 0)
+		return put(reply, E_INVAL);
+	if (!s->ops->thread_describe) {
+		if (id != 1)
+			return put(reply, E_SRCH);
+		snprintf(text, sizeof(text), "CPU");
+	} else if (s->ops->thread_describe(s->target, (uint32_t)id, text, sizeof(text))) {
+		return put(reply, E_SRCH);
+	}
+	size_t n = strnlen(text, sizeof(text) - 1);
+	rsp_hex_encode(reply, (const uint8_t *)text, n);
+	return 2 * n;
+}
+
 /* qXfer:features:read:target.xml:OFFSET,LENGTH */
 static size_t read_features(const char *p, char *reply)
 {
@@ -354,12 +460,17 @@ static size_t query(struct gdb_stub *s, const char *p, char *reply)
 		return read_features(p + 20, reply);
 	if (!strcmp(p, "qAttached"))
 		return put(reply, "1");
-	if (!strcmp(p, "qC"))
-		return put(reply, "QC01");
+	if (!strcmp(p, "qC")) {
+		char qc[16];
+		snprintf(qc, sizeof(qc), "QC%02x", current_thread(s));
+		return put(reply, qc);
+	}
 	if (!strcmp(p, "qfThreadInfo"))
-		return put(reply, "m01");
+		return list_threads(s, reply);
 	if (!strcmp(p, "qsThreadInfo"))
 		return put(reply, "l");
+	if (!strncmp(p, "qThreadExtraInfo,", 17))
+		return thread_extra(s, p + 17, reply);
 	if (!strncmp(p, "qSymbol", 7))
 		return put(reply, "OK");
 	if (!strcmp(p, "QStartNoAckMode")) {
@@ -435,8 +546,10 @@ enum gdb_action gdb_stub_dispatch(struct gdb_stub *s, const char *pkt, size_t le
 		*reply_len = put(reply, "OK");
 		return GDB_DETACH;
 	case 'H':
+		*reply_len = set_thread(s, p, reply);
+		return GDB_REPLY;
 	case 'T':
-		*reply_len = put(reply, "OK");
+		*reply_len = thread_alive(s, p, reply);
 		return GDB_REPLY;
 	case 'q':
 	case 'Q':

@@ -80,7 +80,18 @@ struct gdb_target_ops {
 	int (*write_mem)(void *t, uint64_t addr, const uint8_t *buf, size_t len);
 	int (*insert_bp)(void *t, int type, uint64_t addr, uint64_t kind);
 	int (*remove_bp)(void *t, int type, uint64_t addr, uint64_t kind);
+	/* Threads, optional (NULL: one thread, id 1).  Ids are positive.  The
+	 * registers and memory the calls above see are the selected thread's;
+	 * select(t, 0) selects the one that stopped (done at every stop). */
+	uint32_t (*thread_current)(void *t);
+	size_t (*thread_list)(void *t, uint32_t *ids, size_t max);
+	int (*thread_select)(void *t, uint32_t id); /* -1: no such thread */
+	/* Its qThreadExtraInfo text, NUL-terminated; -1: no such thread. */
+	int (*thread_describe)(void *t, uint32_t id, char *buf, size_t cap);
 };
+
+/* The most threads qfThreadInfo lists. */
+#define GDB_THREADS_MAX 128
 
 /* What gdb asked for when the conversation pauses. */
 enum gdb_action {
@@ -116,7 +127,8 @@ enum gdb_action gdb_stub_dispatch(struct gdb_stub *s, const char *pkt, size_t le
                                   size_t *reply_len);
 
 /* The stop reply for signal sig (gdb's numbering: 5 TRAP, 2 INT, 11 SEGV,
- * ...), with extra `key:value;` pairs (may be ""), becomes the answer to `?`. */
+ * ...), naming the current thread, with extra `key:value;` pairs (may be ""),
+ * becomes the answer to `?`; the thread that stopped is selected again. */
 void gdb_stub_set_stop(struct gdb_stub *s, int sig, const char *extra);
 
 /* Talks to the client on fd until it resumes, kills or detaches the target,

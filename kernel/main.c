@@ -348,6 +348,7 @@ _Noreturn void kmain(uint32_t start_info_pa)
 	gate_init();
 	console_export();
 	env_init();
+	gdb_agent_init();
 	sched_init();
 	boot_mark(EXO_BOOT_TABLES);
 	lapic_init(boot_options.tick_us * 1000);

@@ -15,6 +15,7 @@
 #include "reclaim.h"
 #include "slice.h"
 #include "syscall.h"
+#include "trap.h"
 #include "upcall.h"
 #include "pagetable.h"
 
@@ -89,6 +90,7 @@ ADAPT(sys_net_unfilter, ARGS2)
 ADAPT(sys_net_tx, ARGS3)
 ADAPT(sys_net_bind, ARGS3)
 ADAPT(sys_disk_batch, ARGS5)
+ADAPT(sys_debug_signal, ARGS3)
 
 /* Numbers with no call yet. */
 SYSCALL(sys_nosys)
@@ -148,6 +150,7 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_NET_TX] = call_sys_net_tx,
         [EXO_SYS_NET_BIND] = call_sys_net_bind,
         [EXO_SYS_DISK_BATCH] = call_sys_disk_batch,
+        [EXO_SYS_DEBUG_SIGNAL] = call_sys_debug_signal,
 };
 
 /* A NULL entry would be a jump to 0 in ring 0. */

@@ -39,6 +39,10 @@ void trap(struct trapframe *tf);                        /* called by entry.S */
 /* exosim --gdb is debugging: ring-3 #BP and #DB, and exceptions that end an
  * environment, are first reported at PV_GDB_PORT (entry.S, trap.c). */
 extern uint8_t gdb_agent_on;
+/* gdb_agent.c: tells exosim where the environments are (gdb's threads) and
+ * sets EXO_KINFO_GDB; EXO_SYS_DEBUG_SIGNAL. */
+void gdb_agent_init(void);
+long sys_debug_signal(uint64_t regs, uint64_t sig, uint64_t addr);
 
 /* cpu.c */
 void cpu_init(void);

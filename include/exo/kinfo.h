@@ -31,6 +31,9 @@
 #define EXO_KINFO_CONSOLE_ASYNC                                                                    \
 	4 /* console input arrives by itself (console.h): readers sleep on the                     \
 	     ring's `posted` word; CONSOLE_FILL only kicks */
+#define EXO_KINFO_GDB                                                                              \
+	8 /* exosim --gdb is listening (exo.gdb=1): a libOS reports a death by signal              \
+	     first (EXO_SYS_DEBUG_SIGNAL) */
 
 /* A libOS's start-up marks, the TSC at each point (0: not reached), which
  * EXO_SYS_EXIT may pass for the kernel to print with its own (syscall.h). */

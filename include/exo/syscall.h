@@ -156,7 +156,15 @@
  * extent's and pages' errors as EXO_SYS_DISK_IO's, -EXO_ENOENT (no status page). */
 #define EXO_SYS_DISK_BATCH 37
 
-#define EXO_NSYSCALLS 38
+/* EXO_SYS_DEBUG_SIGNAL: (const struct exo_regs *regs, sig 1..64, addr) -> 0: with
+ * EXO_KINFO_GDB (exosim --gdb), a libOS about to end a process for signal sig (a
+ * core-dumping default action) reports the registers where it happened and the
+ * fault address; the debugger stops there and the call returns once it resumes.
+ * -EXO_ENOSYS without a debugger, -EXO_EINVAL (sig), -EXO_EFAULT (regs unreadable,
+ * or its rip is not a user address). */
+#define EXO_SYS_DEBUG_SIGNAL 38
+
+#define EXO_NSYSCALLS 39
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

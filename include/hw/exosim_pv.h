@@ -183,4 +183,38 @@ struct pv_gdb_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/* A libOS about to end a process for a signal whose default action dumps core
+ * (SIGSEGV, SIGABRT, ...) asks the kernel to tell the debugger first
+ * (EXO_SYS_DEBUG_SIGNAL, include/exo/syscall.h): the kernel reports a frame
+ * holding the registers the libOS passed (the program's, where the signal
+ * came from), with `vector` PV_GDB_SIGNAL + the Linux signal number and `err`
+ * the fault address (0 if none).  exosim stops with that signal; when gdb
+ * resumes, the libOS ends the process as it would have.  Register changes gdb
+ * makes then are not taken back: the process ends anyway. */
+#define PV_GDB_SIGNAL     0x100
+#define PV_GDB_SIGNAL_MAX 64
+
+/* Where the kernel keeps its environments, so that exosim can show each as a
+ * gdb thread (docs/debugging.md).  Booted with `exo.gdb=1`, the kernel
+ * `outl`s this structure's guest-physical address to PV_GDB_LAYOUT_PORT once,
+ * before the first environment exists.  Pointers in the kernel's structures
+ * are kernel virtual addresses: guest-physical + EXO_KERNBASE (the direct
+ * map).  exosim checks every offset and size against the structure it reads
+ * before using it, and treats what it reads there as guest data (never
+ * trusted). */
+#define PV_GDB_LAYOUT_PORT (PV_GDB_PORT + 4)
+
+struct pv_gdb_layout {
+	uint64_t envs;      /* guest-physical address of struct env envs[nenv] */
+	uint64_t curenv;    /* guest-physical address of the `struct env *curenv` */
+	uint32_t nenv;      /* EXO_NENV */
+	uint32_t env_size;  /* sizeof(struct env) */
+	uint32_t off_pml4;  /* uint64_t: the page-table root's physical address */
+	uint32_t off_info;  /* struct exo_env_info *: id, state, name (include/exo/env.h) */
+	uint32_t off_ctx;   /* struct trapframe *: the registers it resumes with */
+	uint32_t off_fs;    /* uint64_t fs_base, then uint64_t gs_base */
+	uint32_t off_fpu;   /* void *: its FPU save area (FXSAVE's layout first) */
+	uint32_t off_fresh; /* bool: the FPU area was never saved (initial state) */
+};
+
 #endif

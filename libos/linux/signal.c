@@ -134,6 +134,45 @@ _Noreturn static void die_of(int sig)
 	linux_exit_signaled(sig);
 }
 
+/* Signals whose default action dumps core, as signal(7) lists them. */
+static bool dumps_core(int sig)
+{
+	return sig == LINUX_SIGQUIT || sig == LINUX_SIGILL || sig == LINUX_SIGTRAP ||
+	       sig == LINUX_SIGABRT || sig == LINUX_SIGBUS || sig == LINUX_SIGFPE ||
+	       sig == LINUX_SIGSEGV || sig == 24 /* SIGXCPU */ || sig == 25 /* SIGXFSZ */ ||
+	       sig == 31 /* SIGSYS */;
+}
+
+/* Death by a core-dumping signal at ctx (addr: the fault address, or 0).
+ * Under exosim --gdb the debugger stops there first, with the program's
+ * registers and memory as the signal found them, where Linux would have
+ * written a core file (docs/debugging.md); without it this is one test. */
+_Noreturn static void die_at(const struct linux_ctx *ctx, int sig, uint64_t addr)
+{
+	if ((exo_kinfo()->flags & EXO_KINFO_GDB) && dumps_core(sig)) {
+		struct exo_regs r = {.rax = ctx->rax,
+		                     .rbx = ctx->rbx,
+		                     .rcx = ctx->rcx,
+		                     .rdx = ctx->rdx,
+		                     .rsi = ctx->rsi,
+		                     .rdi = ctx->rdi,
+		                     .rbp = ctx->rbp,
+		                     .rsp = ctx->rsp,
+		                     .r8 = ctx->r8,
+		                     .r9 = ctx->r9,
+		                     .r10 = ctx->r10,
+		                     .r11 = ctx->r11,
+		                     .r12 = ctx->r12,
+		                     .r13 = ctx->r13,
+		                     .r14 = ctx->r14,
+		                     .r15 = ctx->r15,
+		                     .rip = ctx->rip,
+		                     .rflags = ctx->rflags};
+		exo_debug_signal(&r, sig, addr);
+	}
+	die_of(sig);
+}
+
 /* ---- between processes (proctab.c sends) ---- */
 
 /* Stop signals whose action is the default stop the process here; ignored
@@ -276,10 +315,10 @@ void linux_signal_sync(struct linux_ctx *ctx, int sig, int code, uint64_t addr, 
 	const struct k_sigaction *a = &actions[sig];
 	/* A fault cannot be ignored or blocked: Linux forces the default. */
 	if (a->handler == SIG_DFL || a->handler == SIG_IGN || (blocked & BIT(sig)))
-		die_of(sig);
+		die_at(ctx, sig, addr);
 	struct linux_siginfo info = {.signo = sig, .code = code, .addr = addr};
 	if (!setup_frame(ctx, sig, &info, trapno, addr))
-		die_of(LINUX_SIGSEGV);
+		die_at(ctx, LINUX_SIGSEGV, 0);
 }
 
 /* Delivers the lowest pending unblocked signal, as Linux does on the way
@@ -311,7 +350,7 @@ static void deliver_one(struct linux_ctx *ctx)
 	if (a->handler == SIG_DFL) {
 		if (ignored_by_default(sig))
 			return;
-		die_of(sig);
+		die_at(ctx, sig, 0);
 	}
 	struct linux_siginfo info = {.signo = sig, .code = LINUX_SI_TKILL};
 	info.kill.pid = (int32_t)linux_proc_getpid();

@@ -10,6 +10,9 @@
 #   main of a static musl program run by ExOS, a watchpoint on a global fires on the write),
 #   shared (a breakpoint in code a forked parent and child share stops in each),
 #   fault (a program that reads address 0 stops at the faulting instruction, cr2 = 0),
+#   signal_segv and signal_abort (a static musl program ExOS ends for SIGSEGV, SIGABRT stops
+#   where native gdb stops it, then dies with the native status), threads (a forking program's
+#   environments are gdb threads; the waiting child's saved registers and memory),
 #   panic (a kernel panic stops with its backtrace, then the run ends with 125), and for
 #   exosim only triple (a triple fault stops where it happened, then 125), bad_input (garbage, a bad checksum, an oversized packet and a client
 #   leaving mid-packet: answered, one line, the guest runs on), interrupt (gdb's Ctrl-C
@@ -147,7 +150,7 @@ linux)
 	gdbrun "add-symbol-file $linuxbin/watch" ${soft:+"$soft"} "break main" continue \
 		"watch *(int *)&counter" continue continue delete continue
 	finish
-	expect "Breakpoint 1, 0x"
+	expect "Breakpoint 1, main ("
 	expect "Old value = 0"
 	expect "New value = 1"
 	expect "New value = 3"
@@ -161,7 +164,12 @@ shared)
 		"p \$rdi" continue
 	finish
 	# parent and child each stop once, in whichever order they ran
-	[ "$(grep -c "^Breakpoint 1, " "$tmp/gdb")" = 2 ] || report "not two stops: $(cat "$tmp/gdb")"
+	[ "$(grep -cE "^(Thread [0-9]+ hit )?Breakpoint 1, " "$tmp/gdb")" = 2 ] ||
+		report "not two stops: $(cat "$tmp/gdb")"
+	if [ "$vm" = exosim ]; then # each in its own environment's thread
+		expect "Thread 1 hit Breakpoint 1, "
+		expect "Thread 2 hit Breakpoint 1, "
+	fi
 	expect " = 10"
 	expect " = 20"
 	status_is 0
@@ -187,6 +195,71 @@ fault)
 	else
 		status_is 139
 	fi
+	;;
+signal_segv | signal_abort)
+	# A static musl program ExOS ends for a core-dumping signal: exosim stops
+	# where the signal came from, as gdb stops a native run; continue lets it
+	# die with the native status.  Linux (native gdb, where ptrace works) is the
+	# reference for where that is.
+	mode=${case_#signal_} sig=SIGSEGV want=139
+	[ "$mode" = abort ] && sig=SIGABRT want=134
+	# shellcheck disable=SC2016 # gdb's $pc and sed's $1, not the shell's
+	native_pc=$(timeout -s KILL 60 gdb -nx -batch -ex run -ex 'p/x $pc' --args \
+		"$linuxbin/watch" "$mode" 2>/dev/null | sed -n 's/^\$1 = \(0x[0-9a-f]*\)$/\1/p')
+	start "$linuxbin/watch" "$mode"
+	if [ "$vm" = exosim ]; then
+		gdbrun "add-symbol-file $linuxbin/watch" continue "p/x \$pc" "bt 2" "info threads" continue
+		expect "received signal $sig"
+		if [ "$mode" = segv ]; then
+			expect "*nowhere = 1; /* the faulting line */"
+			expect "#0  0x"
+			expect " in main ("
+		else
+			expect " in raise ()"
+		fi
+		expect "(env 0x1 running" # the thread is the environment
+		if [ -n "$native_pc" ]; then
+			expect "\$1 = $native_pc"
+		else
+			echo "note: native gdb could not run the program (ptrace?): pc not compared"
+		fi
+		expect "exited with code 0$(printf %o $want)"
+	else
+		# QEMU's stub hears of no signal: stop where ExOS ends the process
+		gdbrun "add-symbol-file $guest/../../exos.elf" "add-symbol-file $linuxbin/watch" \
+			"break linux_exit_signaled" continue "p sig" continue
+		expect "Breakpoint 1, linux_exit_signaled"
+		expect "\$1 = $([ "$mode" = abort ] && echo 6 || echo 11)"
+		want=$((want & 127)) # QEMU's exit device keeps the low 7 bits (the fault case)
+	fi
+	finish
+	status_is $want
+	;;
+threads)
+	# Environments are gdb's threads: the parent stops in touch() while its
+	# forked child spins; the child's saved registers and memory are its own.
+	start "$linuxbin/watch" spin
+	# gdb numbers threads as it meets them: 1 the booting CPU, which becomes
+	# environment 1 (the parent), 2 the child
+	gdbrun "add-symbol-file $linuxbin/watch" "break touch" continue "info threads" \
+		"thread apply all bt 1" "thread 2" "info registers rip" "x/i \$pc" "p counter > 0" \
+		"set var \$rax = 1" delete continue
+	finish
+	expect "Breakpoint 1"
+	if [ "$vm" = exosim ]; then
+		expect "(env 0x1 running"
+		expect "(env 0x2 runnable"
+		expect "[Switching to thread 2 (Thread 2)]"
+		grep -q "^rip .*<spin+" "$tmp/gdb" || report "the child's saved rip is not in spin():
+$(cat "$tmp/gdb")"
+		expect "\$1 = 1" # its memory: counter, which only the child increments
+		expect "Could not write register \"rax\"" # a waiting thread's registers are refused
+	else # QEMU's stub sees vCPUs, not environments: one thread
+		[ "$(grep -c "^[ *] [0-9]  *Thread " "$tmp/gdb")" = 1 ] ||
+			report "QEMU's stub: not one thread: $(cat "$tmp/gdb")"
+	fi
+	status_is 0
+	grep -q "^spun" "$tmp/out" || report "the program did not finish: $(cat "$tmp/out")"
 	;;
 panic)
 	EXTRA="--append exo.test_stack_overflow" start "$guest/exit_code.elf" 0

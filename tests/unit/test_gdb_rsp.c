@@ -75,8 +75,75 @@ static int fake_remove(void *t, int type, uint64_t addr, uint64_t kind)
 	return 0;
 }
 
-static const struct gdb_target_ops fake_ops = {fake_get_regs, fake_set_regs, fake_read,
-                                               fake_write,    fake_insert,   fake_remove};
+static const struct gdb_target_ops fake_ops = {.get_regs = fake_get_regs,
+                                               .set_regs = fake_set_regs,
+                                               .read_mem = fake_read,
+                                               .write_mem = fake_write,
+                                               .insert_bp = fake_insert,
+                                               .remove_bp = fake_remove};
+
+/* A target with three threads (environments): 0x2 runs, 0x42 and 0x7f wait;
+ * each has its own rip, a waiting one's registers cannot be written. */
+static const uint32_t thread_ids[] = {0x2, 0x42, 0x7f};
+static uint32_t selected; /* 0: the running one */
+
+static uint32_t fake_current(void *t)
+{
+	(void)t;
+	return 0x2;
+}
+
+static size_t fake_list(void *t, uint32_t *ids, size_t max)
+{
+	(void)t;
+	size_t n = 0;
+	for (; n < 3 && n < max; n++)
+		ids[n] = thread_ids[n];
+	return n;
+}
+
+static int fake_select(void *t, uint32_t id)
+{
+	(void)t;
+	if (id != 0 && id != 0x2 && id != 0x42 && id != 0x7f)
+		return -1;
+	selected = id == 0x2 ? 0 : id;
+	return 0;
+}
+
+static int fake_describe(void *t, uint32_t id, char *buf, size_t cap)
+{
+	(void)t;
+	if (fake_select(t, id) < 0 && id != 0x2)
+		return -1;
+	snprintf(buf, cap, "env 0x%x", id);
+	selected = 0;
+	return 0;
+}
+
+static int thread_get_regs(void *t, struct gdb_regs *r)
+{
+	fake_get_regs(t, r);
+	if (selected)
+		gdb_reg_set(r, GDB_RIP, 0x1000 + selected);
+	return 0;
+}
+
+static int thread_set_regs(void *t, const struct gdb_regs *r)
+{
+	return selected ? -1 : fake_set_regs(t, r);
+}
+
+static const struct gdb_target_ops thread_ops = {.get_regs = thread_get_regs,
+                                                 .set_regs = thread_set_regs,
+                                                 .read_mem = fake_read,
+                                                 .write_mem = fake_write,
+                                                 .insert_bp = fake_insert,
+                                                 .remove_bp = fake_remove,
+                                                 .thread_current = fake_current,
+                                                 .thread_list = fake_list,
+                                                 .thread_select = fake_select,
+                                                 .thread_describe = fake_describe};
 
 static struct gdb_stub stub;
 static char reply[GDB_REPLY_MAX + 1];
@@ -96,7 +163,14 @@ static void setup(void)
 	for (size_t i = 0; i < MEM_SIZE; i++)
 		fake_mem[i] = (uint8_t)i;
 	bps_inserted = 0;
+	selected = 0;
 	gdb_stub_init(&stub, &fake_ops, NULL);
+}
+
+static void setup_threads(void)
+{
+	setup();
+	gdb_stub_init(&stub, &thread_ops, NULL);
 }
 
 /* Feeds a whole string; returns the last event. */
@@ -204,6 +278,100 @@ START_TEST(breakpoints_and_queries)
 }
 END_TEST
 
+/* Without thread calls the target is one thread, 1; ids are still checked. */
+START_TEST(one_thread)
+{
+	send_pkt("qfThreadInfo");
+	ck_assert_str_eq(reply, "m01");
+	send_pkt("qsThreadInfo");
+	ck_assert_str_eq(reply, "l");
+	send_pkt("qC");
+	ck_assert_str_eq(reply, "QC01");
+	send_pkt("Hg0");
+	ck_assert_str_eq(reply, "OK");
+	send_pkt("Hg1");
+	ck_assert_str_eq(reply, "OK");
+	send_pkt("Hc-1");
+	ck_assert_str_eq(reply, "OK");
+	send_pkt("Hg2");
+	ck_assert_str_eq(reply, "E03");
+	send_pkt("T1");
+	ck_assert_str_eq(reply, "OK");
+	send_pkt("T2");
+	ck_assert_str_eq(reply, "E03");
+	send_pkt("qThreadExtraInfo,1");
+	ck_assert_str_eq(reply, "435055"); /* "CPU" */
+}
+END_TEST
+
+/* Threads: listed, described, selected for registers (writes to a waiting
+ * one refused), the stop reply names the current one, and malformed ids are
+ * refused without reaching the target. */
+START_TEST(threads)
+{
+	send_pkt("qfThreadInfo");
+	ck_assert_str_eq(reply, "m02,42,7f");
+	send_pkt("qsThreadInfo");
+	ck_assert_str_eq(reply, "l");
+	send_pkt("qC");
+	ck_assert_str_eq(reply, "QC02");
+	send_pkt("qThreadExtraInfo,42");
+	ck_assert_str_eq(reply, "656e762030783432"); /* "env 0x42" */
+	send_pkt("qThreadExtraInfo,43");
+	ck_assert_str_eq(reply, "E03");
+	send_pkt("T7f");
+	ck_assert_str_eq(reply, "OK");
+	send_pkt("T80");
+	ck_assert_str_eq(reply, "E03");
+
+	gdb_reg_set(&fake_regs, GDB_RIP, 0x401000);
+	send_pkt("Hg42");
+	ck_assert_str_eq(reply, "OK");
+	send_pkt("p10"); /* rip */
+	ck_assert_str_eq(reply, "4210000000000000");
+	send_pkt("P10=0000000000000000"); /* a waiting thread's registers: refused */
+	ck_assert_str_eq(reply, "E0e");
+	send_pkt("Hg0"); /* any thread: the current one */
+	send_pkt("p10");
+	ck_assert_str_eq(reply, "0010400000000000");
+	send_pkt("Hg7f");
+	gdb_stub_set_stop(&stub, 11, ""); /* a stop selects the current thread again */
+	send_pkt("?");
+	ck_assert_str_eq(reply, "T0bthread:02;");
+	send_pkt("p10");
+	ck_assert_str_eq(reply, "0010400000000000");
+	send_pkt("Hc7f"); /* the machine resumes as a whole: any thread is accepted */
+	ck_assert_str_eq(reply, "OK");
+
+	static const char *const bad[] = {"Hg",
+	                                  "Hgx",
+	                                  "Hg-2",
+	                                  "Hg-1x",
+	                                  "Hg1,2",
+	                                  "Hg 1",
+	                                  "Hx1",
+	                                  "H",
+	                                  "Hg100000000",
+	                                  "Hg12345678901234567",
+	                                  "T",
+	                                  "T0",
+	                                  "T-1",
+	                                  "Tzz",
+	                                  "qThreadExtraInfo,",
+	                                  "qThreadExtraInfo,-1",
+	                                  "qThreadExtraInfo,0",
+	                                  "qThreadExtraInfo,1g"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		send_pkt(bad[i]);
+		ck_assert_msg(!strcmp(reply, "E16"), "%s: %s", bad[i], reply);
+	}
+	send_pkt("Hg5"); /* well-formed, no such thread */
+	ck_assert_str_eq(reply, "E03");
+	send_pkt("p10"); /* the selection did not change */
+	ck_assert_str_eq(reply, "0010400000000000");
+}
+END_TEST
+
 /* The conversation over a socket: acks, a NAK for a bad checksum, a refused
  * oversized packet, and a client that goes away mid-packet. */
 START_TEST(conversation_and_bad_input)
@@ -261,6 +429,11 @@ START_TEST(random_packets)
 	                                    "qXfer:"
 	                                    "features:read:target.xml:",
 	                                    "qfThreadInfo",
+	                                    "Hg",
+	                                    "Hc",
+	                                    "Hg-",
+	                                    "qThreadExtraInfo,",
+	                                    "qC",
 	                                    "QStartNoAckMode",
 	                                    "X"};
 	uint64_t rng = unit_fuzz_seed(0x9e3779b97f4a7c15ull);
@@ -307,7 +480,7 @@ START_TEST(random_packets)
 	rsp_init(&r);
 	ck_assert_int_eq(feed(&r, "$?#3f", 5), RSP_PACKET);
 	send_pkt("?");
-	ck_assert_str_eq(reply, "T05thread:01;");
+	ck_assert_str_eq(reply, stub.ops == &thread_ops ? "T05thread:02;" : "T05thread:01;");
 }
 END_TEST
 
@@ -321,11 +494,21 @@ Suite *gdb_rsp_suite(void)
 	tcase_add_test(tc, registers_and_memory);
 	tcase_add_test(tc, breakpoints_and_queries);
 	tcase_add_test(tc, conversation_and_bad_input);
+	tcase_add_test(tc, one_thread);
 	suite_add_tcase(s, tc);
+	TCase *th = tcase_create("threads");
+	tcase_add_checked_fixture(th, setup_threads, NULL);
+	tcase_add_test(th, threads);
+	suite_add_tcase(s, th);
 	TCase *fuzz = tcase_create("fuzz");
 	tcase_add_checked_fixture(fuzz, setup, NULL);
 	tcase_set_timeout(fuzz, 600);
 	tcase_add_test(fuzz, random_packets);
 	suite_add_tcase(s, fuzz);
+	TCase *fuzz_th = tcase_create("fuzz_threads");
+	tcase_add_checked_fixture(fuzz_th, setup_threads, NULL);
+	tcase_set_timeout(fuzz_th, 600);
+	tcase_add_test(fuzz_th, random_packets);
+	suite_add_tcase(s, fuzz_th);
 	return s;
 }

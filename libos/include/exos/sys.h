@@ -419,6 +419,13 @@ static inline long exo_disk_status(int page_cap, uint64_t index)
 	return exo_syscall2(EXO_SYS_DISK_STATUS, page_cap, (long)index);
 }
 
+/* exosim --gdb (EXO_KINFO_GDB): before a process ends for signal sig, the
+ * debugger stops at regs (where it came from); returns once gdb resumes. */
+static inline long exo_debug_signal(const struct exo_regs *regs, int sig, uint64_t addr)
+{
+	return exo_syscall3(EXO_SYS_DEBUG_SIGNAL, (long)regs, sig, (long)addr);
+}
+
 /* The FS segment base of an environment (a Linux program's thread pointer). */
 static inline long exo_set_fsbase(int env_cap, uint64_t base)
 {
