@@ -51,6 +51,7 @@ int main(void)
 	srunner_add_suite(sr, virtio_net_suite());
 	srunner_add_suite(sr, bpf_suite());
 	srunner_add_suite(sr, gdb_rsp_suite());
+	srunner_add_suite(sr, gdb_env_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	int ran = srunner_ntests_run(sr);

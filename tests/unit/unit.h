@@ -40,5 +40,6 @@ Suite *virtio_blk_suite(void);
 Suite *virtio_net_suite(void);
 Suite *bpf_suite(void);
 Suite *gdb_rsp_suite(void);
+Suite *gdb_env_suite(void);
 
 #endif
