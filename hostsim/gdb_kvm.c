@@ -46,7 +46,7 @@
 #include "unix_status.h"
 
 #define SW_MAX      256 /* software breakpoints gdb may have */
-#define SW_COPIES   4   /* places one breakpoint's byte is written */
+#define SW_COPIES   5   /* places one breakpoint's byte is written */
 #define INT3        0xcc
 #define RFLAGS_TF   0x100ull
 #define RFLAGS_RF   0x10000ull
@@ -394,16 +394,32 @@ static void add_copy(struct swbp *b, uint64_t gpa)
 		b->copy[b->ncopies++] = gpa;
 }
 
+/* Where addr is mapped in RAM now: through the running environment's page
+ * tables and, if gdb selected another thread, that environment's (its copy
+ * last: gdb reads the original byte there).  Returns how many (0..2). */
+static size_t live_copies(uint64_t addr, uint64_t pa[2])
+{
+	size_t n = 0;
+	uint64_t left;
+	uint32_t sel = g.sel;
+	g.sel = 0;
+	if (translate(addr, &pa[n], &left) && gpa_ptr(&g.vm->mem, pa[n], 1))
+		n++;
+	g.sel = sel;
+	if (sel && translate(addr, &pa[n], &left) && gpa_ptr(&g.vm->mem, pa[n], 1) &&
+	    (n == 0 || pa[1] != pa[0]))
+		n++;
+	return n;
+}
+
 static int insert_sw(uint64_t addr)
 {
 	struct swbp *b = find_sw(addr);
 	if (b && b->inserted)
 		return 0;
-	uint64_t gpa[SW_COPIES], pa, left;
-	size_t n = gdb_initrd_locate(&g.vm->mem, addr, gpa, SW_COPIES - 1);
-	bool live = translate(addr, &pa, &left) && gpa_ptr(&g.vm->mem, pa, 1);
-	if (live)
-		gpa[n++] = pa;
+	uint64_t gpa[SW_COPIES];
+	size_t n = gdb_initrd_locate(&g.vm->mem, addr, gpa, SW_COPIES - 2);
+	n += live_copies(addr, gpa + n);
 	if (n == 0)
 		return -1;
 	if (!b) {
@@ -425,12 +441,13 @@ static int insert_sw(uint64_t addr)
 }
 
 /* Puts the original byte back wherever the int3 still is: the copies made
- * when it was inserted and, through the page tables, the running copy. */
+ * when it was inserted and, through the page tables, the running copy (and
+ * the selected environment's). */
 static void restore_sw(struct swbp *b)
 {
-	uint64_t pa, left;
-	if (translate(b->addr, &pa, &left))
-		add_copy(b, pa);
+	uint64_t pa[2];
+	for (size_t i = 0, n = live_copies(b->addr, pa); i < n; i++)
+		add_copy(b, pa[i]);
 	for (size_t i = 0; i < b->ncopies; i++) {
 		uint8_t *p = gpa_ptr(&g.vm->mem, b->copy[i], 1);
 		if (p && *p == INT3)
