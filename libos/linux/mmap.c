@@ -19,17 +19,17 @@
  * growth, mremap growth) larger than RAM + swap, so a program asking for more
  * than the VM has gets ENOMEM at once, as it would natively on a machine this
  * size; smaller requests are granted and their pages found when touched (and
- * running out then is the OOM kill, mm.c).  All of memory, for us: what the
- * kernel has free plus what this process holds already (its pages and ExOS's
- * pool of frames it unmapped).  Read-only, PROT_NONE, MAP_NORESERVE and shared
+ * running out then is the OOM kill, mm.c).  RAM, for us, is every frame the
+ * kernel's allocator had at boot (kinfo.ram_pages), not what is free now: what
+ * other processes happen to hold must not decide whether a mapping is granted,
+ * as it does not on Linux.  Read-only, PROT_NONE, MAP_NORESERVE and shared
  * mappings are not accounted, as on Linux. */
 static bool could_ever_fit(uint64_t len, int prot, int flags)
 {
 	if (!(prot & LINUX_PROT_WRITE) || flags & LINUX_MAP_NORESERVE ||
 	    (flags & LINUX_MAP_TYPE) != LINUX_MAP_PRIVATE)
 		return true;
-	uint64_t total = exo_kinfo()->free_pages + exos_env_info(exos_self_id())->pages;
-	return len / PAGE <= total;
+	return len / PAGE <= exo_kinfo()->ram_pages;
 }
 
 /* ---- brk ---- */

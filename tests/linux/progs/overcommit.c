@@ -8,12 +8,17 @@
  *            every page touched, and a 1 TiB PROT_NONE reservation (not refused)
  *   regions  one-page mappings that cannot merge, until mmap refuses one (natively at
  *            vm.max_map_count, 65530; under ExOS at its region limit): ENOMEM, not a
- *            kill; every one unmapped, and mapping works again */
+ *            kill; every one unmapped, and mapping works again
+ *   others RAM_MIB  what other processes hold does not decide a request: a child maps
+ *            60% of RAM_MIB (the VM's --mem) and touches every page, then the parent
+ *            maps another 60% (untouched, granted: each request alone fits in RAM),
+ *            and once the child is gone touches all of it */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
 
@@ -111,6 +116,55 @@ static void regions(void)
 	free(m);
 }
 
+/* Maps mib MiB private and writable; touches every page if asked. */
+static char *map_mib(size_t mib, int touch)
+{
+	size_t n = mib << 20;
+	char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED && touch)
+		for (size_t i = 0; i < n; i += 4096)
+			p[i] = (char)(i >> 12);
+	return p;
+}
+
+static void others(size_t ram_mib)
+{
+	size_t mib = ram_mib * 6 / 10;
+	int ready[2], go[2];
+	char c = 0;
+	if (pipe(ready) || pipe(go)) {
+		CHECK(0, "pipes");
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) { /* holds 60% of RAM until the parent says go */
+		char *p = map_mib(mib, 1);
+		c = p == MAP_FAILED ? 'n' : 'y';
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(3);
+		_exit(p == MAP_FAILED ? 1 : 0);
+	}
+	CHECK(pid > 0, "fork");
+	CHECK(read(ready[0], &c, 1) == 1 && c == 'y', "the child mapped and touched 60%% of RAM");
+	errno = 0;
+	char *p = map_mib(mib, 0);
+	CHECK(p != MAP_FAILED, "another 60%% of RAM mapped while the child holds its 60%%: %s",
+	      result(p, MAP_FAILED));
+	CHECK(write(go[1], "g", 1) == 1, "the child told to go");
+	int st = 0;
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "the child exited with 0");
+	if (p != MAP_FAILED) {
+		int ok = 1;
+		for (size_t i = 0; i < mib << 20; i += 4096)
+			p[i] = (char)(i >> 12);
+		for (size_t i = 0; i < mib << 20; i += 4096)
+			ok &= p[i] == (char)(i >> 12);
+		CHECK(ok, "all of it touched and read back once the child is gone");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -118,8 +172,10 @@ int main(int argc, char **argv)
 		huge();
 	else if (!strcmp(mode, "regions"))
 		regions();
+	else if (!strcmp(mode, "others") && argc > 2)
+		others(strtoul(argv[2], NULL, 10));
 	else {
-		fprintf(stderr, "usage: overcommit huge|regions\n");
+		fprintf(stderr, "usage: overcommit huge|regions|others RAM_MIB\n");
 		return 2;
 	}
 	return check_exit();
