@@ -95,8 +95,11 @@ long console_write(int stream, const uint8_t *p, size_t n)
 
 /* Input arrives in the ring by itself under exosim (libos/console.c): an
  * empty ring puts the calling thread to sleep on its predicate, and the
- * process's other threads, and the other processes, run meanwhile. */
-long console_read(uint64_t dst, size_t n, bool user)
+ * process's other threads, and the other processes, run meanwhile; with
+ * O_NONBLOCK it is EAGAIN, as a read of an empty pipe or terminal.  (exosim's
+ * synchronous fill, without an interrupt controller, can only wait: there the
+ * read waits for input whatever the flag.) */
+long console_read(const struct ofile *of, uint64_t dst, size_t n, bool user)
 {
 	struct exo_pred_term t;
 	bool later = linux_read_later_iov();
@@ -111,6 +114,8 @@ long console_read(uint64_t dst, size_t n, bool user)
 	while ((r = exo_console_take((void *)dst, n, &t)) == -EXO_EAGAIN) {
 		if (later)
 			return 0;
+		if (of->flags & LINUX_O_NONBLOCK)
+			return -LINUX_EAGAIN;
 		long b = linux_block(&t, 1, 0);
 		if (b < 0)
 			return b; /* a signal: EINTR, or the restart its handler asks */

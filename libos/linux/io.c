@@ -43,7 +43,7 @@ long do_read(struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user)
 {
 	switch (of->kind) {
 	case K_CONSOLE:
-		return console_read(dst, n, user);
+		return console_read(of, dst, n, user);
 	case K_NULL:
 		return 0;
 	case K_ZERO:

@@ -123,7 +123,7 @@ void pipe_close_end(const struct ofile *of); /* the last reference to an end wen
 
 /* dev.c */
 long console_write(int stream, const uint8_t *p, size_t n);
-long console_read(uint64_t dst, size_t n, bool user);
+long console_read(const struct ofile *of, uint64_t dst, size_t n, bool user);
 /* Console input not ready yet: true with *t, the predicate term that holds
  * once more arrives (poll and select sleep on it). */
 bool console_input_term(struct exo_pred_term *t);
@@ -151,9 +151,9 @@ void tmp_statfs(struct linux_statfs *sf);
 /* procfs.c */
 #define PROC_NODES (40 + NFD) /* room proc_add_nodes and fd/ need in the root */
 void proc_add_nodes(void);
-void proc_after_fork(void);    /* a fork child's own /proc/<pid> */
-void proc_forget(long pid);    /* removes /proc/<pid>: its process was reaped */
-void proc_sync(void); /* fd/ in step with the descriptor table: before lookups, listings */
+void proc_after_fork(void); /* a fork child's own /proc/<pid> */
+void proc_forget(long pid); /* removes /proc/<pid>: its process was reaped */
+void proc_sync(void);       /* fd/ in step with the descriptor table: before lookups, listings */
 long proc_read(const struct ofile *of, uint64_t dst, size_t n, uint64_t *off, bool user);
 const struct ofile *proc_fd_file(int node);           /* fd/N's open file, or NULL */
 long proc_link_text(int node, char *buf, size_t cap); /* readlink of fd/N, cwd */
