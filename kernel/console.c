@@ -13,8 +13,10 @@
 #include "kernel.h"
 #include "lapic.h"
 #include "pagetable.h"
+#include "sched.h"
 #include "trap.h"
 #include "uaccess.h"
+#include "wakeup.h"
 #include "x86.h"
 
 static bool paravirtual;
@@ -173,10 +175,24 @@ static struct pv_console_in fill_req __attribute__((aligned(16)));
 
 static bool async_input; /* exosim delivers by itself (exosim_pv.h, version 2) */
 
-/* Input arrived: the wake-up is the return from the interrupt (entry.S). */
-void console_irq(void)
+/* Input arrived (exosim raises the pin only when a reader said it sleeps).
+ * From the idle loop the return is the wake-up: its next turn evaluates the
+ * sleepers.  From ring 3 the readers' predicates (over the ring's `posted`)
+ * are evaluated here, and one that now holds gets the CPU at once, as a
+ * device interrupt's wake-up does (sched.h: wake-up preemption), instead of
+ * waiting for the running environment's tick.  Nonzero: entry.S saves the
+ * whole frame for sched_irq_switch. */
+uint64_t console_irq(uint64_t cs)
 {
+	if (!(cs & 3)) {
+		lapic_eoi();
+		return 0;
+	}
+	uint64_t before = sched_runnable_set();
+	if (sleeping)
+		wakeup_poll();
 	lapic_eoi();
+	return sched_irq_woke(before, true);
 }
 
 /* exosim's version 2 delivers input without being asked: the pin it names is

@@ -248,16 +248,23 @@ irq_dev_entry_\i:
 IRQ_DEV \i
 .endr
 
-/* Console input arrived (console.c): console_irq only sends the EOI.  The
- * interrupt's work is done by the return: out of the idle loop's hlt, whose
- * next turn evaluates the sleepers' predicates (a reader's is over the ring's
- * `posted` word); an environment that was running sees it at the next tick. */
+/* Console input arrived (console.c): console_irq(cs) sends the EOI.  Out of
+ * the idle loop's hlt the return is the wake-up (its next turn evaluates the
+ * sleepers' predicates; a reader's is over the ring's `posted` word).  From
+ * ring 3 it evaluates them itself, and when that woke a reader the interrupted
+ * context is saved whole for sched_irq_switch, as for a device interrupt. */
 	.globl irq_console_entry
 irq_console_entry:
 	SAVE_CALLER_SAVED
+	movq 80(%rsp), %rdi /* the interrupted cs, above the 9 registers and rip */
 	call console_irq
-	RESTORE_CALLER_SAVED
+	testq %rax, %rax
+	RESTORE_CALLER_SAVED /* pops leave the flags alone */
+	jnz 1f
 	iretq
+1:	pushq $0
+	pushq $IRQ_CONSOLE
+	jmp irq_switch_save
 
 /* #PF.  On KVM-on-PVM a `syscall` from ring 3 arrives here as a fault at
  * syscall_entry: that goes to trap() in C, which serves the call. */

@@ -33,7 +33,7 @@ long console_write_user(uint64_t pml4, int stream, uint64_t buf, uint64_t len);
  * a fill is EXO_SYS_CONSOLE_FILL. */
 void console_export(void);
 long console_fill(void);
-void console_irq(void); /* entry.S: console input arrived */
+uint64_t console_irq(uint64_t cs); /* entry.S: console input arrived (console.c) */
 bool console_is_paravirtual(void);
 
 /* printf.c: kernel messages go to stderr. */

@@ -20,13 +20,14 @@
 #   --no-kernel         do not pass --kernel to exosim
 #   --mem SIZE          guest RAM for either VM (exosim --mem, QEMU -m)
 #   --timeout SEC       kill the VM after SEC seconds and fail (default 30)
+#   --stdin-cmd CMD     stdin is a pipe from `sh -c CMD` (default: /dev/null)
 # PROGRAM may be @text (a text file) or @elf32 (a 32-bit ELF header), created here.
 #
 # Exit status: 0 pass, 1 fail, 77 skip (no /dev/kvm for exosim, no QEMU for qemu).
 set -u
 
 vm="" exosim="" kernel="" status=0 guest_status="" stdout_mode=empty stdout_str="" stdout_file=""
-stderr_lines="" timeout=30 use_kernel=1 append="" mem=""
+stderr_lines="" timeout=30 use_kernel=1 append="" mem="" stdin_cmd=""
 stderr_has=() exosim_args=()
 
 die() {
@@ -51,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--no-kernel) use_kernel=0; shift ;;
 	--mem) mem=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--stdin-cmd) stdin_cmd=$2; shift 2 ;;
 	--) shift; break ;;
 	*) die "unknown option: $1" ;;
 	esac
@@ -82,7 +84,7 @@ case "$program" in
 	;;
 esac
 
-# Runs "$@" with stdin from /dev/null, stdout to $tmp/out and stderr to $tmp/err,
+# Runs "$@" with stdin from /dev/null (or --stdin-cmd's pipe), stdout to $tmp/out and stderr to $tmp/err,
 # killing it after $timeout seconds.  Sets $st and $timed_out.  coreutils' timeout,
 # not a watchdog subshell: a subshell killed early could run the EXIT trap and
 # delete $tmp under a running test.  SIGKILL (status 137) after the full time is a
@@ -90,8 +92,13 @@ esac
 run_limited() {
 	local t0 t1
 	t0=$(date +%s%N)
-	timeout -s KILL "$timeout" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
-	st=$?
+	if [ -n "$stdin_cmd" ]; then
+		sh -c "$stdin_cmd" | timeout -s KILL "$timeout" "$@" >"$tmp/out" 2>"$tmp/err"
+		st=${PIPESTATUS[1]}
+	else
+		timeout -s KILL "$timeout" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+		st=$?
+	fi
 	t1=$(date +%s%N)
 	timed_out=0
 	if [ "$st" = 137 ] && [ $(((t1 - t0) / 1000000)) -ge $((${timeout%.*} * 1000)) ]; then
