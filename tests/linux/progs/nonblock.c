@@ -8,7 +8,8 @@
  *           fd 0's flags stay as they were)
  *   fionbio fd 0 made non-blocking with ioctl(FIONBIO)
  *   pipe    pipe2(O_NONBLOCK), the writer a child that writes once told to, and
- *           stays until told again */
+ *           stays until told again; then a non-blocking writer fills a pipe until
+ *           EAGAIN, and poll says when it can write again */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
@@ -99,6 +100,31 @@ static int on_stdin(const char *mode)
 	return check_exit();
 }
 
+/* A non-blocking writer fills the pipe in 1000-byte writes (each goes in whole or not
+ * at all) until EAGAIN; poll then says it is not writable, and writable again once a
+ * page's worth has been read. */
+static void full_pipe(void)
+{
+	int p[2];
+	char buf[4000] = {0};
+	if (pipe2(p, O_NONBLOCK)) {
+		CHECK(0, "pipe2");
+		return;
+	}
+	long total = 0;
+	ssize_t n;
+	while ((n = write(p[1], buf, 1000)) > 0 && total < (1 << 20))
+		total += n;
+	CHECK(n == -1 && errno == EAGAIN, "full pipe: %ld bytes went in, then %s", total,
+	      errno_name(errno));
+	struct pollfd q = {.fd = p[1], .events = POLLOUT};
+	CHECK(poll(&q, 1, 0) == 0, "full pipe: poll says not writable");
+	CHECK(read(p[0], buf, sizeof(buf)) == sizeof(buf), "full pipe: 4000 bytes read");
+	CHECK(poll(&q, 1, 0) == 1 && (q.revents & POLLOUT), "full pipe: then writable");
+	close(p[0]);
+	close(p[1]);
+}
+
 static int on_pipe(void)
 {
 	int p[2], go[2];
@@ -127,6 +153,7 @@ static int on_pipe(void)
 	int st;
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	      "the writer exited with 0");
+	full_pipe();
 	return check_exit();
 }
 
