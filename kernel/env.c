@@ -245,6 +245,7 @@ _Noreturn void env_run(struct env *e)
 	fpu_switch(e);
 	if (rcr3() != e->pml4)
 		lcr3(e->pml4);
+	sched_ring3_since = rdtsc();
 	trap_return(e->ctx);
 }
 
@@ -261,8 +262,10 @@ _Noreturn void env_exit(struct env *e, int status)
 	/* The last environment: the machine ends now.  Tearing down its page tables
 	 * would scan thousands of entries at ~275 ns an instruction, for nothing. */
 	if (!others_alive(e) && e->slot == 1) {
-		kverbose("exo: env %u (%s) exited with status %d; %lu kernel crossings\n", e->id,
-		         e->info->name, status, kinfo_page.syscalls);
+		kverbose("exo: env %u (%s) exited with status %d; %lu kernel crossings, %lu ticks, "
+		         "%lu wake-ups, %lu predicates translated\n",
+		         e->id, e->info->name, status, kinfo_page.syscalls, kinfo_page.ticks,
+		         kinfo_page.wakeups, kinfo_page.pred_compiles);
 		machine_exit(status);
 	}
 	env_destroy(e, status);

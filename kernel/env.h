@@ -9,6 +9,7 @@
 #include <exo/pred.h>
 #include <exo/sched.h>
 
+#include "pred.h"
 #include "trap.h"
 
 /* struct env.pending: upcalls to deliver the next time it runs. */
@@ -41,9 +42,13 @@ struct env {
 	uint64_t grace_end; /* nonzero: epilogue sent, must yield before this tick */
 	uint64_t slices;    /* positions it owns in the slice vector (slice.c) */
 
-	/* Wakeup predicate while SLEEPING (wakeup.c). */
+	/* Wakeup predicate while SLEEPING (wakeup.c), and its compiled form,
+	 * good while the mappings' generation is still pred_gen. */
 	uint32_t npred;
 	struct exo_pred_term pred[EXO_PRED_MAX_TERMS];
+	struct pred_compiled cpred[EXO_PRED_MAX_TERMS];
+	uint64_t pred_gen;
+	uint64_t vm_gen; /* moves when a user mapping of its goes (pagetable.h) */
 
 	/* Memory revocation (reclaim.c). */
 	uint64_t reclaim_asked;    /* pages the current request is for */

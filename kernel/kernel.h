@@ -11,6 +11,14 @@
 #define ROUNDUP(x, a)   ROUNDDOWN((x) + (a)-1, (a))
 #define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
 
+/* Bit k of the result is bit (k + n) % 64 of x: a search of a 64-bit set
+ * that starts at position n and wraps. */
+static inline uint64_t rotr64(uint64_t x, unsigned n)
+{
+	n %= 64;
+	return n ? x >> n | x << (64 - n) : x;
+}
+
 /* Boot options, from the command line. */
 struct boot_options {
 	bool verbose;

@@ -38,6 +38,7 @@ static inline uint64_t entry_bits(uint64_t perm)
 }
 
 uint64_t export_pml4e;
+uint64_t vm_export_gen;
 static uint64_t export_root; /* a PML4 page used only for slot 253's tree */
 
 void vm_init(void)
@@ -53,6 +54,7 @@ void export_map(uint64_t va, uint64_t pa, uint64_t flags)
 	if (!pte)
 		panic("out of memory for the exported tables");
 	*pte = pa | flags | USER_PTE;
+	vm_export_gen++; /* it may replace an exported page */
 	export_pml4e = ((uint64_t *)kva(export_root))[EXPORT_SLOT];
 }
 
@@ -96,6 +98,7 @@ void export_map_range(uint64_t va, uint64_t pa, uint64_t bytes, uint64_t flags)
 		for (uint64_t i = 0; i < n && off < bytes; i++, off += EXO_PAGE_SIZE)
 			pte[i] = (pa + off) | flags | USER_PTE;
 	}
+	vm_export_gen++; /* it may replace exported pages */
 	export_pml4e = ((uint64_t *)kva(export_root))[EXPORT_SLOT];
 }
 
@@ -191,6 +194,7 @@ static void clear_pte(struct env *e, uint64_t *pte, uint64_t va)
 	page_info[PFN(*pte & PTE_ADDR_MASK)].refs--;
 	(*table_used(pte))--;
 	*pte = 0;
+	e->vm_gen++;
 	flush(e, va);
 }
 
@@ -235,6 +239,7 @@ static void clear_pde(struct env *e, uint64_t *pde, uint64_t va)
 {
 	page_info[PFN(*pde & PTE_ADDR_MASK)].large_refs--;
 	*pde = 0;
+	e->vm_gen++;
 	flush(e, va);
 }
 
@@ -342,6 +347,7 @@ void vm_teardown(struct env *e)
 				teardown_table(e, t[i] & PTE_ADDR_MASK, 2, pass == 1);
 	page_free(e->pml4);
 	e->pml4 = 0;
+	e->vm_gen++;
 }
 
 int vm_each_page(struct env *e, uint64_t lo, uint64_t hi, vm_page_fn fn, void *ctx)
@@ -680,6 +686,7 @@ static bool unmap_page_noflush(struct env *t, uint64_t *pte, uint64_t va, uint64
 	page_info[PFN(*pte & PTE_ADDR_MASK)].refs--;
 	(*table_used(pte))--;
 	*pte = 0;
+	t->vm_gen++;
 	return true;
 }
 
@@ -788,7 +795,9 @@ long sys_protect(uint64_t env_cap, uint64_t va, uint64_t npages, uint64_t perm)
 		return err;
 	if (perm & ~EXO_PERM_MASK)
 		return -EXO_EINVAL;
-	if (npages == 1) /* a fault handler's call: the shortest path */
+	if (perm & EXO_PTE_HIDDEN)
+		t->vm_gen++; /* ring 3 loses the pages */
+	if (npages == 1)     /* a fault handler's call: the shortest path */
 		return protect_one(t, va, perm);
 	if (t == curenv && !flush_whole(t, npages)) {
 		const struct range_op op = {protect_page, protect_large, protect_leaf_invlpg, perm};

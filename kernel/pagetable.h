@@ -29,6 +29,14 @@ int vm_each_page(struct env *e, uint64_t lo, uint64_t hi, vm_page_fn fn, void *c
 /* Unmaps (env slot, va) when the capability behind it is revoked. */
 void vm_unbind(uint16_t env_slot, uint64_t va);
 
+/* Translations kept across calls (wakeup predicates) are good only while no
+ * mapping they rely on went away or lost its user bit: an environment's
+ * vm_gen (env.h) moves when one of its entries is cleared or replaced, a
+ * PROTECT makes pages hidden, or its tables are torn down; vm_export_gen
+ * when an exported page is (re)mapped.  Only losses count: a new mapping
+ * cannot invalidate a translation made earlier. */
+extern uint64_t vm_export_gen;
+
 /* Exported pages every address space maps (export.c). */
 void export_map(uint64_t va, uint64_t pa, uint64_t flags);
 void export_map_range(uint64_t va, uint64_t pa, uint64_t bytes, uint64_t flags);

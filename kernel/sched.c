@@ -20,6 +20,7 @@
 #include <exo/sched.h>
 #include <exo/status.h>
 
+#include "arch.h"
 #include "env.h"
 #include "gate.h"
 #include "kernel.h"
@@ -29,6 +30,7 @@
 #include "slice.h"
 #include "upcall.h"
 #include "wakeup.h"
+#include "x86.h"
 
 #define GRACE_TICKS        1
 #define CRITICAL_MAX_TICKS 2
@@ -74,13 +76,6 @@ static bool can_run(const struct env *e)
 	return runnable & env_bit(e);
 }
 
-/* Bit k of the result is bit (k + n) % 64 of x. */
-static uint64_t rotr64(uint64_t x, unsigned n)
-{
-	n %= 64;
-	return n ? x >> n | x << (64 - n) : x;
-}
-
 /* The slices of every environment that can run: a few ORs, where testing
  * each used slice's owner cost ~20 emulated instructions a slice on every
  * tick (with 63 slices of a stopped environment, more than a tick's worth of
@@ -123,9 +118,19 @@ static struct env *any_runnable(const struct env *prev)
 	return m ? &envs[(start + (unsigned)__builtin_ctzl(m)) % EXO_NENV] : 0;
 }
 
+/* e stopped at its handler's first instruction: an upcall was delivered and
+ * has not run.  A resume upcall on top of it would tell nothing more, and when
+ * ticks come faster than the kernel's work between them, each would land
+ * below the last until the exception stack overflowed. */
+static bool upcall_unstarted(const struct env *e, const struct trapframe *tf)
+{
+	const struct exo_env_info *i = e->info;
+	return tf->rip == i->handler && tf->rsp >= i->xstack_lo && tf->rsp < i->xstack_hi;
+}
+
 static _Noreturn void run_slice(struct env *e)
 {
-	if (e != curenv && env_wants(e, EXO_EV_PROLOGUE))
+	if (e != curenv && env_wants(e, EXO_EV_PROLOGUE) && !upcall_unstarted(e, e->ctx))
 		e->pending |= PENDING_PROLOGUE;
 	env_run(e);
 }
@@ -187,18 +192,25 @@ static _Noreturn void switch_from(struct env *prev)
 _Noreturn void sched_yield(void)
 {
 	if (sleeping)
-		wakeup_poll();
+		wakeup_poll_some();
 	if (reclaiming)
 		reclaim_poll();
 	switch_from(curenv);
 }
 
-static _Noreturn void preempt(struct env *e, struct trapframe *tf)
+/* e loses the CPU in ring 3 at tf; with EXO_EV_RESUME it learns so when it
+ * next runs. */
+static void save_preempted(struct env *e, struct trapframe *tf)
 {
 	*e->ctx = *tf;
 	e->deferrals = 0;
-	if (env_wants(e, EXO_EV_RESUME))
+	if (env_wants(e, EXO_EV_RESUME) && !upcall_unstarted(e, tf))
 		e->pending |= PENDING_PROLOGUE;
+}
+
+static _Noreturn void preempt(struct env *e, struct trapframe *tf)
+{
+	save_preempted(e, tf);
 	switch_from(e);
 }
 
@@ -222,10 +234,7 @@ _Noreturn void sched_irq_switch(struct trapframe *tf)
 	struct env *e = curenv;
 	struct env *w = &envs[__builtin_ctzl(irq_woken)];
 	kinfo_page.irq_switches++;
-	*e->ctx = *tf;
-	e->deferrals = 0;
-	if (env_wants(e, EXO_EV_RESUME))
-		e->pending |= PENDING_PROLOGUE;
+	save_preempted(e, tf);
 	/* e's slice has not ended: it comes back first (switch_from). */
 	if (slice_owner(kinfo_page.slice_pos) == e)
 		slice_waiting = true;
@@ -236,7 +245,10 @@ _Noreturn void sched_irq_switch(struct trapframe *tf)
  * take the frame it dies, as for an exception. */
 static void upcall_or_kill(struct env *e, struct trapframe *tf, uint64_t vector, uint64_t err)
 {
-	if (upcall_push(e, tf, vector, err))
+	int r = upcall_push(e, tf, vector, err);
+	if (r == -EXO_ENOSPC)
+		env_kill(e, EXO_STATUS_NOUPCALL(vector), "exception stack overflow");
+	if (r)
 		env_kill(e, EXO_STATUS_NOUPCALL(vector), "exception stack is not mapped writable");
 }
 
@@ -263,18 +275,33 @@ static void end_slice(struct env *e, struct trapframe *tf)
 	}
 }
 
-void sched_tick(struct trapframe *tf)
+/* The TSC when ring 3 last got the CPU back: a dispatch (env_run) or the end
+ * of a tick's work. */
+uint64_t sched_ring3_since;
+
+/* Ring 3 has had less than an eighth of a tick since it got the CPU back: the
+ * kernel's work (a tick's, a device interrupt's, a host that took the CPU
+ * away) or a dispatch just before the tick filled the period.  Ending the
+ * slice now would switch away before a single instruction ran: with enough
+ * sleepers to evaluate that went on tick after tick, and a yield to another
+ * environment could hand it nothing. */
+static bool ring3_starved(void)
 {
-	kinfo_page.ticks++;
-	lapic_eoi();
+	static uint64_t min_run;
+	if (!min_run)
+		min_run = kinfo_page.tick_ns * kinfo_page.tsc_khz / 8000000 + 1;
+	return rdtsc() - sched_ring3_since < min_run;
+}
+
+static void tick_ring3(struct env *e, struct trapframe *tf)
+{
+	e->info->cpu_ticks++;
+	if (ring3_starved())
+		return; /* it keeps the CPU for this tick */
 	if (sleeping)
-		wakeup_poll();
+		wakeup_poll_some();
 	if (reclaiming)
 		reclaim_poll();
-	if (!(tf->cs & 3))
-		return; /* the idle loop: it looks again itself */
-	struct env *e = curenv;
-	e->info->cpu_ticks++;
 	if (e->grace_end) {
 		if (kinfo_page.ticks < e->grace_end)
 			return;
@@ -296,6 +323,16 @@ void sched_tick(struct trapframe *tf)
 		upcall_or_kill(e, tf, EXO_VEC_PROLOGUE, kinfo_page.slice_pos);
 		e->uarea->prologues++;
 	}
+}
+
+void sched_tick(struct trapframe *tf)
+{
+	kinfo_page.ticks++;
+	lapic_eoi();
+	if (!(tf->cs & 3))
+		return; /* the idle loop: it evaluates the sleepers itself */
+	tick_ring3(curenv, tf);
+	sched_ring3_since = rdtsc(); /* back to the same environment */
 }
 
 /* An activation borrows the environment on its own stack while the main

@@ -115,7 +115,7 @@ long strncpy_from_user(uint64_t pml4, char *dst, uint64_t src, size_t max)
 	return (long)max;
 }
 
-int get_user_u64(uint64_t pml4, uint64_t va, uint64_t *out)
+int user_word(uint64_t pml4, uint64_t va, const volatile uint64_t **out)
 {
 	if (va & 7)
 		return -EXO_EINVAL; /* an aligned word never straddles a page */
@@ -124,6 +124,6 @@ int get_user_u64(uint64_t pml4, uint64_t va, uint64_t *out)
 	uint64_t pa = va < EXO_UVPT ? walk(pml4, va, 0) : UACCESS_NO_PAGE;
 	if (pa == UACCESS_NO_PAGE)
 		return -EXO_EFAULT;
-	*out = *(volatile const uint64_t *)kva(pa);
+	*out = kva(pa);
 	return 0;
 }

@@ -36,11 +36,15 @@ int copy_to_user(uint64_t pml4, uint64_t dst, const void *src, size_t len);
  * -EXO_ENAMETOOLONG if no NUL comes within max bytes. */
 long strncpy_from_user(uint64_t pml4, char *dst, uint64_t src, size_t max);
 
-/* Reads the aligned 64-bit word at va (a fresh load every call: wakeup
- * predicates watch memory another environment may change), where ring 3 could
- * read it: the environment's own memory or a page the kernel exports to it
- * (memlayout.h's slot 253, e.g. the console input ring's header). */
-int get_user_u64(uint64_t pml4, uint64_t va, uint64_t *out);
+/* Where the aligned 64-bit word at va can be read through the direct map, if
+ * ring 3 could read it: the environment's own memory or a page the kernel
+ * exports to it (memlayout.h's slot 253, e.g. the console input ring's
+ * header).  0 and *out, or -EXO_EINVAL (misaligned) or -EXO_EFAULT.  For
+ * wakeup predicates, which read it again at every evaluation (another
+ * environment or a device changes it): the pointer holds only as long as the
+ * mapping, so the caller must drop it when the environment's vm_gen moves
+ * (pagetable.h). */
+int user_word(uint64_t pml4, uint64_t va, const volatile uint64_t **out);
 
 /* -EXO_EFAULT unless every page of [va, va+len) is mapped writable: for a
  * call that must not act before knowing its result can be delivered. */

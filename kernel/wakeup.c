@@ -1,14 +1,24 @@
 /* Wakeup predicates (include/exo/pred.h).  EXO_SYS_WAIT checks and stores a
  * predicate and puts the main context to sleep; the scheduler evaluates every
  * sleeper's predicate when it decides what runs (each tick, each yield, each
- * turn of the idle loop) and wakes those that hold.  Memory operands are read
- * through the sleeper's own page tables every time, so a page unmapped since
- * the install wakes it with -EXO_EFAULT instead of reading a reused frame. */
+ * turn of the idle loop) and wakes those that hold.
+ *
+ * That is many evaluations, each in emulated ring 0 here (~400 ns an
+ * instruction), so a predicate is compiled once (lib/pred.c): each memory
+ * operand becomes a pointer into the direct map, and an evaluation is a few
+ * loads and compares a term.  Walking the page tables for every operand at
+ * every tick cost ~0.3-1.5 ms a sleeper: a dozen sleeping processes took more
+ * than the 5 ms tick, and the CPU did nothing else.  A pointer is good while
+ * the mapping behind it stays; a mapping of the sleeper's that goes moves its
+ * vm_gen (pagetable.h), and the next evaluation translates again, so a page
+ * unmapped since the install wakes the sleeper with -EXO_EFAULT instead of
+ * reading a reused frame. */
 #include <exo/errno.h>
 #include <exo/pred.h>
 
 #include "arch.h"
 #include "env.h"
+#include "gate.h"
 #include "kernel.h"
 #include "pred.h"
 #include "sched.h"
@@ -20,15 +30,41 @@
 
 uint64_t sleeping;
 
-static int read_user_word(void *ctx, uint64_t va, uint64_t *out)
+/* The TSC for clock operands: read once per round of evaluations. */
+static volatile uint64_t eval_now;
+
+static int resolve_user_word(void *ctx, uint64_t va, const volatile uint64_t **out)
 {
 	const struct env *e = ctx;
-	return get_user_u64(e->pml4, va, out);
+	return user_word(e->pml4, va, out);
 }
 
-static int evaluate(struct env *e, uint64_t now)
+/* Moves when a translation e's predicate may use goes away. */
+static uint64_t mappings_gen(const struct env *e)
 {
-	return pred_eval(e->pred, e->npred, read_user_word, e, now);
+	return e->vm_gen + vm_export_gen; /* both only grow */
+}
+
+/* Every memory operand translated again: 0, or -EXO_EFAULT for one no
+ * longer readable. */
+static int compile(struct env *e)
+{
+	uint64_t gen = mappings_gen(e);
+	kinfo_page.pred_compiles++;
+	int r = pred_compile(e->pred, e->npred, resolve_user_word, e, &eval_now, e->cpred);
+	if (!r)
+		e->pred_gen = gen;
+	return r;
+}
+
+static int evaluate(struct env *e)
+{
+	if (e->pred_gen != mappings_gen(e)) {
+		int r = compile(e);
+		if (r)
+			return r;
+	}
+	return pred_eval_compiled(e->cpred, e->npred);
 }
 
 /* The main context's wait returns `result`.  During a PCT activation the
@@ -36,6 +72,7 @@ static int evaluate(struct env *e, uint64_t now)
 void wakeup_now(struct env *e, int result)
 {
 	sleeping &= ~env_bit(e);
+	kinfo_page.wakeups++;
 	e->tf.rax = (uint64_t)(int64_t)result;
 	if (e->ctx == &e->tf)
 		sched_set_state(e, EXO_ENV_RUNNABLE);
@@ -43,15 +80,31 @@ void wakeup_now(struct env *e, int result)
 		e->main_state = EXO_ENV_RUNNABLE;
 }
 
-void wakeup_poll(void)
+/* The slot after the last sleeper wakeup_poll_some evaluated. */
+static unsigned poll_next;
+
+static void poll(unsigned budget)
 {
-	uint64_t now = rdtsc(); /* once: ~850 ns in ring 0 here */
-	for (uint64_t m = sleeping; m; m &= m - 1) {
-		struct env *e = &envs[__builtin_ctzl(m)];
-		int r = evaluate(e, now);
+	eval_now = rdtsc(); /* once: ~850 ns in ring 0 here */
+	unsigned start = poll_next;
+	for (uint64_t m = rotr64(sleeping, start); m && budget; m &= m - 1, budget--) {
+		unsigned slot = (start + (unsigned)__builtin_ctzl(m)) % EXO_NENV;
+		struct env *e = &envs[slot];
+		int r = evaluate(e);
 		if (r)
 			wakeup_now(e, r > 0 ? 0 : r);
+		poll_next = slot + 1;
 	}
+}
+
+void wakeup_poll(void)
+{
+	poll(EXO_NENV);
+}
+
+void wakeup_poll_some(void)
+{
+	poll(WAKEUP_POLL_BUDGET);
 }
 
 long sys_wait(uint64_t uterms, uint64_t n)
@@ -66,15 +119,11 @@ long sys_wait(uint64_t uterms, uint64_t n)
 	int err = pred_check(e->pred, n);
 	if (err)
 		return err;
-	uint64_t word;
-	for (uint64_t i = 0; i < n; i++) {
-		const struct exo_pred_term *t = &e->pred[i];
-		if ((t->lhs_kind == EXO_OPND_MEM && get_user_u64(e->pml4, t->lhs, &word)) ||
-		    (t->rhs_kind == EXO_OPND_MEM && get_user_u64(e->pml4, t->rhs, &word)))
-			return -EXO_EFAULT;
-	}
 	e->npred = (uint32_t)n;
-	int now = evaluate(e, rdtsc());
+	if (compile(e)) /* every memory operand must be readable now */
+		return -EXO_EFAULT;
+	eval_now = rdtsc();
+	int now = pred_eval_compiled(e->cpred, n);
 	if (now)
 		return now > 0 ? 0 : now;
 	syscall_save_state(e);

@@ -105,3 +105,41 @@ int pred_eval(const struct exo_pred_term *t, size_t n, pred_read_fn read, void *
 	}
 	return 0;
 }
+
+static int compile_operand(uint8_t kind, const uint64_t *value, pred_resolve_fn resolve, void *ctx,
+                           const volatile uint64_t *clock, const volatile uint64_t **out)
+{
+	if (kind == EXO_OPND_MEM)
+		return resolve(ctx, *value, out);
+	*out = kind == EXO_OPND_CLOCK ? clock : value;
+	return 0;
+}
+
+int pred_compile(const struct exo_pred_term *t, size_t n, pred_resolve_fn resolve, void *ctx,
+                 const volatile uint64_t *clock, struct pred_compiled *c)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = compile_operand(t[i].lhs_kind, &t[i].lhs, resolve, ctx, clock, &c[i].lhs);
+		if (!r)
+			r = compile_operand(t[i].rhs_kind, &t[i].rhs, resolve, ctx, clock,
+			                    &c[i].rhs);
+		if (r < 0)
+			return r;
+		c[i].op = t[i].op;
+		c[i].ends = ends_product(t, i, n);
+	}
+	return 0;
+}
+
+int pred_eval_compiled(const struct pred_compiled *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!compare(c[i].op, *c[i].lhs, *c[i].rhs)) {
+			while (!c[i].ends)
+				i++; /* the product is false: on to the next one */
+		} else if (c[i].ends) {
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -90,6 +90,10 @@ struct exo_kinfo {
 	/* Device interrupts that woke an environment and gave it the CPU at once, away
 	 * from the one they interrupted (sched.h: wake-up preemption). */
 	uint64_t irq_switches;
+	/* Wakeup predicates (pred.h): sleepers woken, and predicates translated again
+	 * because a mapping of their environment went away (or were installed). */
+	uint64_t wakeups;
+	uint64_t pred_compiles;
 };
 #endif
 

@@ -2,6 +2,7 @@
  * sum-of-products evaluator. */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <exo/errno.h>
 
@@ -451,6 +452,97 @@ START_TEST(eval_max_terms)
 }
 END_TEST
 
+/* ---- the compiled form: the kernel's evaluator must agree with pred_eval ---- */
+
+static int fake_resolve(void *ctx, uint64_t va, const volatile uint64_t **out)
+{
+	struct fake_mem *m = ctx;
+
+	m->reads++;
+	if (va == m->fail_va)
+		return m->fail_err;
+	if (va < BASE || va >= BASE + 8 * NWORDS || va % 8)
+		return -EXO_EFAULT;
+	*out = &m->word[(va - BASE) / 8];
+	return 0;
+}
+
+/* A random well-formed predicate over the fake memory and the clock. */
+static size_t random_pred(struct exo_pred_term *t, unsigned *seed)
+{
+	size_t n = 1 + (size_t)(rand_r(seed) % EXO_PRED_MAX_TERMS);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t kind[2];
+		uint64_t val[2];
+		for (int k = 0; k < 2; k++) {
+			kind[k] = (uint8_t)(rand_r(seed) % EXO_OPND_NKINDS);
+			val[k] = kind[k] == EXO_OPND_MEM ? va_of((unsigned)rand_r(seed) % NWORDS)
+			         : kind[k] == EXO_OPND_CLOCK ? 0
+			                                     : (uint64_t)(rand_r(seed) % 4);
+		}
+		t[i] = term((uint8_t)(rand_r(seed) % EXO_PRED_NOPS), kind[0], val[0], kind[1],
+		            val[1]);
+		if (rand_r(seed) % 3 == 0)
+			t[i].flags = EXO_PRED_OR;
+	}
+	return n;
+}
+
+START_TEST(compiled_agrees_with_eval)
+{
+	unsigned seed = 12345;
+	struct fake_mem m = {.fail_va = 1};
+	struct exo_pred_term t[EXO_PRED_MAX_TERMS];
+	struct pred_compiled c[EXO_PRED_MAX_TERMS];
+	volatile uint64_t clock = 0;
+	unsigned trues = 0;
+	for (int round = 0; round < 20000; round++) {
+		size_t n = random_pred(t, &seed);
+		ck_assert_int_eq(pred_check(t, n), 0);
+		ck_assert_int_eq(pred_compile(t, n, fake_resolve, &m, &clock, c), 0);
+		/* The memory and the clock change after compiling: the compiled form
+		 * reads them at evaluation, as a sleeper's predicate must. */
+		for (int k = 0; k < 4; k++) {
+			for (unsigned w = 0; w < NWORDS; w++)
+				m.word[w] = (uint64_t)(rand_r(&seed) % 4);
+			clock = (uint64_t)(rand_r(&seed) % 4);
+			int want = pred_eval(t, n, fake_read, &m, clock);
+			ck_assert_int_eq(pred_eval_compiled(c, n), want);
+			trues += want == 1;
+		}
+	}
+	/* Both outcomes were exercised. */
+	ck_assert_uint_gt(trues, 1000);
+	ck_assert_uint_lt(trues, 79000);
+}
+END_TEST
+
+START_TEST(compile_resolves_every_operand)
+{
+	/* Unlike pred_eval, compiling translates every memory operand, lazily
+	 * skipped or not: the kernel checks them all when a predicate is installed. */
+	struct fake_mem m = {.fail_va = va_of(5), .fail_err = -EXO_EFAULT};
+	struct exo_pred_term t[3] = {or_(truth(true)), mem_eq(1, 0), mem_eq(5, 0)};
+	struct pred_compiled c[3];
+	volatile uint64_t clock = 0;
+	ck_assert_int_eq(pred_compile(t, 3, fake_resolve, &m, &clock, c), -EXO_EFAULT);
+	t[2] = mem_eq(2, 0);
+	m.reads = 0;
+	ck_assert_int_eq(pred_compile(t, 3, fake_resolve, &m, &clock, c), 0);
+	ck_assert_uint_eq(m.reads, 2);
+	ck_assert_int_eq(pred_eval_compiled(c, 3), 1);
+	/* a constant points at the term itself, the clock at the caller's word */
+	struct exo_pred_term k = term(EXO_PRED_LT, EXO_OPND_CONST, 7, EXO_OPND_CLOCK, 0);
+	ck_assert_int_eq(pred_compile(&k, 1, fake_resolve, &m, &clock, c), 0);
+	ck_assert_ptr_eq((const void *)c[0].lhs, &k.lhs);
+	ck_assert_ptr_eq((const void *)c[0].rhs, (const void *)&clock);
+	clock = 7;
+	ck_assert_int_eq(pred_eval_compiled(c, 1), 0);
+	clock = 8;
+	ck_assert_int_eq(pred_eval_compiled(c, 1), 1);
+}
+END_TEST
+
 Suite *pred_suite(void)
 {
 	Suite *s = suite_create("pred");
@@ -478,6 +570,8 @@ Suite *pred_suite(void)
 	tcase_add_test(eval_tc, eval_short_circuit_true_product);
 	tcase_add_test(eval_tc, eval_read_error);
 	tcase_add_test(eval_tc, eval_max_terms);
+	tcase_add_test(eval_tc, compiled_agrees_with_eval);
+	tcase_add_test(eval_tc, compile_resolves_every_operand);
 	suite_add_tcase(s, eval_tc);
 	return s;
 }
