@@ -74,10 +74,9 @@ void linux_block_kernel(const struct exo_pred_term *t, int n, uint64_t deadline_
 	if (k)
 		all[k - 1].flags |= EXO_PRED_OR;
 	/* A child the kernel ends never bumps our word (proctab.c): look for
-	 * one every CHILD_RECHECK_NS.  Not a term on its env-table entry: the
-	 * kernel evaluates every sleeper's terms at every tick, and each
-	 * memory term costs ~0.1-0.3 ms of emulated ring 0 on KVM-on-PVM, far
-	 * more than a wake-up now and then. */
+	 * one every CHILD_RECHECK_NS.  Not a term on its env-table entry:
+	 * "ended" is no single comparison there (EXITED, FREE or the slot
+	 * reused), and many children would not fit in 16 terms. */
 	if (linux_proc_has_children())
 		when = earliest(when, linux_monotonic_ns() + CHILD_RECHECK_NS);
 	/* Our signal-sequence word: another process sent us a signal, or a
