@@ -383,7 +383,10 @@ static int rtt(uint32_t n, bool echo)
 		       (double)(exo_kinfo()->syscalls - c0) / done);
 	}
 	if (busy) {
-		CHECK(exo_kinfo()->irq_switches - s0 >= done / 2,
+		/* Without wake-up preemption there are none.  A loaded host delays
+		 * the interrupt now and then until a tick's evaluation has woken the
+		 * environment already (7 of 20 seen under ctest -j16): a quarter. */
+		CHECK(exo_kinfo()->irq_switches - s0 >= done / 4,
 		      "the receive interrupts handed the CPU over (%lu times)",
 		      (unsigned long)(exo_kinfo()->irq_switches - s0));
 		RET(exos_env_kill((uint32_t)spin_id), 0, "the spinner killed");

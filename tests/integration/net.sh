@@ -134,10 +134,12 @@ PY
 wake)
 	append=exo.tick_us=100000
 	pair "$net" echo 20 -b -- "$net" rtt 20 -b || exit 1
-	# Waiting for the spinner's tick would make it ~100 ms.
+	# Waiting for the spinners' ticks would make it ~100 ms (two waits of 0-100 ms,
+	# one a side); with the hand-over it is a few ms, 56 ms seen on a host loaded
+	# by ctest -j16 (two VMs whose vCPU threads wait for the host's CPUs).
 	median=$(grep -o 'median_ns=[0-9]*' "$tmp/b.out" | cut -d= -f2)
 	echo "median round trip with the spinners: ${median:-?} ns (a tick: 100 ms)"
-	[ -n "$median" ] && [ "$median" -lt 50000000 ] ;;
+	[ -n "$median" ] && [ "$median" -lt 75000000 ] ;;
 burst)
 	stats=1
 	run a user "" "$net" burst 1000
