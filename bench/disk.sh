@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# disk.sh [--build DIR] [--runs N] [--size MiB]: disk throughput, exosim against native, side
+# disk.sh [--build DIR] [--runs N] [--size MiB] [--only NAME]: disk throughput, exosim against native, side
 # by side in one run (issue 15's disk benchmarks).  Native is fio with io_uring and O_DIRECT
 # on a host file; exosim is bench/diskbench.elf (ExOS's block interface) on the same file
 # through `exosim --disk` (virtio-blk on io_uring, O_DIRECT when aligned):
 #   seqread / seqwrite  1 MiB requests, 8 in flight, the whole file
 #   randread            4 KiB requests at uniformly random offsets, 32 in flight
-# Each runs N times (default 5) alternating native and exosim; the table has the medians
+# --only runs one of the three (as when measuring a change to one path).  Each runs N times (default 5) alternating native and exosim; the table has the medians
 # and, for exosim, VM exits, interrupts and kernel crossings
 # per request (exosim --stats; the exits are the whole run's: a queue notification is an
 # ioeventfd and causes none).  The file lives in TMPDIR (default /tmp: a real file
@@ -14,13 +14,16 @@
 # request, or per 4 KiB request for randread; `-` where there is no figure): bench/suite.sh
 # puts them in its table.  Exit status 0, 1 if a run failed, 2 bad usage or no KVM.
 set -uo pipefail
-build=build runs=5 size=256
+build=build runs=5 size=256 only="seqread seqwrite randread"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--build) build=${2:?}; shift ;;
 	--runs) runs=${2:?}; shift ;;
 	--size) size=${2:?}; shift ;;
-	*) echo "usage: bench/disk.sh [--build DIR] [--runs N] [--size MiB]" >&2; exit 2 ;;
+	--only)
+		case "${2:-}" in seqread | seqwrite | randread) only=$2 ;; *) echo "disk.sh: --only seqread|seqwrite|randread" >&2; exit 2 ;; esac
+		shift ;;
+	*) echo "usage: bench/disk.sh [--build DIR] [--runs N] [--size MiB] [--only NAME]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -90,7 +93,7 @@ echo "host: $(uname -r), $(nproc) CPUs; $(date -u +%Y-%m-%d)"
 echo
 echo "| benchmark | native | exosim | exosim/native | exits/req | irqs/req | crossings/req |"
 echo "|---|---|---|---|---|---|---|"
-for b in seqread seqwrite randread; do
+for b in $only; do
 	: >"$tmp/n" && : >"$tmp/e"
 	for _ in $(seq "$runs"); do
 		native $b >>"$tmp/n" || status=1
