@@ -576,7 +576,8 @@ struct virtio_blk *virtio_blk_new(const char *spec, const char *name)
 	                                       .seg_max = DATA_SEGS,
 	                                       .blk_size = DISK_SECTOR};
 	uint64_t features = 1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_BLK_SIZE |
-	                    1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_EXO_BATCH;
+	                    1ull << VIRTIO_BLK_F_FLUSH | 1ull << VIRTIO_BLK_F_EXO_BATCH |
+	                    1ull << VIRTIO_BLK_F_EXO_QUIET_IRQ;
 	if (b->file.ro)
 		features |= 1ull << VIRTIO_BLK_F_RO;
 	b->type = (struct virtio_type){.device_id = 2 /* VIRTIO_ID_BLOCK */,
@@ -584,6 +585,7 @@ struct virtio_blk *virtio_blk_new(const char *spec, const char *name)
 	                               .nqueues = 1,
 	                               .queue_max = QUEUE_MAX,
 	                               .seg_max = DATA_SEGS + 2, /* the header, the status */
+	                               .quiet_irq = 1ull << VIRTIO_BLK_F_EXO_QUIET_IRQ,
 	                               .config_len = sizeof(b->config),
 	                               .config = &b->config,
 	                               .notify = notified,

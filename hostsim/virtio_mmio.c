@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hw/exo_blk.h>
+
 #include "device.h"
 #include "virtio_mmio.h"
 
@@ -39,9 +41,29 @@ static void reset(struct virtio_mmio *t)
 	t->interrupts = interrupts;
 }
 
+static bool quiet(const struct virtio_mmio *t)
+{
+	return t->driver_features & t->type->quiet_irq;
+}
+
+/* Quiet interrupts: the config-change flag in each live queue's used->flags (the
+ * guest may write that word too: it only misleads its own driver). */
+static void flag_config(struct virtio_mmio *t, bool on)
+{
+	for (unsigned i = 0; i < t->type->nqueues; i++) {
+		volatile struct vring_used *u = t->q[i].ready ? t->q[i].vq.used : NULL;
+		if (u)
+			u->flags = on ? u->flags | EXO_VRING_USED_F_CONFIG
+			              : u->flags & ~EXO_VRING_USED_F_CONFIG;
+	}
+}
+
 static void interrupt(struct virtio_mmio *t, uint32_t why)
 {
-	t->interrupt_status |= why;
+	if (quiet(t) && why == VIRTIO_MMIO_INT_CONFIG)
+		flag_config(t, true);
+	if (!quiet(t) || why != VIRTIO_MMIO_INT_VRING)
+		t->interrupt_status |= why;
 	t->interrupts++;
 	if (t->raise_irq)
 		t->raise_irq(t);
@@ -237,6 +259,8 @@ static void write_reg(struct virtio_mmio *t, uint64_t off, uint32_t v)
 		virtio_mmio_notify(t, v);
 		break;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
+		if (quiet(t) && v & t->interrupt_status & VIRTIO_MMIO_INT_CONFIG)
+			flag_config(t, false);
 		t->interrupt_status &= ~v;
 		break;
 	case VIRTIO_MMIO_STATUS:

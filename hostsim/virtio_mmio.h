@@ -32,6 +32,8 @@ struct virtio_type {
 	uint16_t nqueues;    /* at most VIRTIO_MMIO_QUEUES_MAX */
 	uint16_t queue_max;  /* QueueNumMax, a power of 2 */
 	uint16_t seg_max;    /* segments per chain (virtqueue.h) */
+	uint64_t quiet_irq;  /* the feature bit (a mask) of exosim's quiet interrupts
+	                        (include/hw/exo_blk.h), 0 if the type has none */
 	uint32_t config_len; /* bytes of the device-specific config space */
 	const void *config;  /* ... read from here (little-endian, as the device keeps it) */
 	/* The driver made buffers available on queue q (DRIVER_OK, q live). */
@@ -87,7 +89,8 @@ void virtio_mmio_needs_reset(struct virtio_mmio *t);
 void virtio_mmio_config_changed(struct virtio_mmio *t);
 
 /* For a device type: buffers were used on a queue; interrupts the driver if
- * it asked to be (EVENT_IDX or the NO_INTERRUPT flag). */
+ * it asked to be (EVENT_IDX or the NO_INTERRUPT flag), latching the VRING bit in
+ * InterruptStatus unless quiet interrupts were negotiated. */
 void virtio_mmio_used(struct virtio_mmio *t, uint16_t q);
 
 /* The features both sides agreed on (valid once FEATURES_OK is set). */

@@ -12,7 +12,8 @@
  * Costs: ring 0 is emulated (~275 ns an instruction on KVM-on-PVM), and each
  * register access is a VM exit.  A batch costs one QueueNotify, and none if
  * the device (EVENT_IDX) says it is still working through the ring; an
- * interrupt costs InterruptStatus, InterruptACK and the LAPIC's EOI. */
+ * interrupt costs InterruptStatus, InterruptACK and the LAPIC's EOI, or only the EOI with
+ * exosim's quiet interrupts (include/hw/exo_blk.h). */
 #include "virtio_disk.h"
 
 #include <exo/errno.h>
@@ -42,7 +43,8 @@
 #define VIRTIO_BLK_S_UNSUPP   2
 
 #define DRAIN_TIMEOUT_MS 10000
-#define BATCHES          8 /* batches in flight a disk (a page each, from the allocator) */
+#define BATCHES          8 /* batches in flight a disk */
+#define BATCH_DESCS      5 /* a batch's chain: header, binding, entries (1-2 pieces), status */
 
 struct blk_hdr {
 	uint32_t type;
@@ -73,7 +75,7 @@ struct virtio_blk {
 	struct exo_disk_info *info; /* exo_kinfo.disk[i] */
 	uint16_t qsize, nslots;
 	uint16_t avail_idx, kicked_idx, last_used;
-	bool indirect, event_idx;
+	bool indirect, event_idx, quiet; /* quiet: exosim's quiet interrupts (exo_blk.h) */
 	uint32_t sectors_per_block;
 	uint64_t free[QSIZE / 64];     /* bit set: slot free */
 	uint64_t reshaped[QSIZE / 64]; /* bit set: a flush changed the slot's descriptors */
@@ -83,10 +85,13 @@ struct virtio_blk {
 		int64_t *status; /* a batch: word 0 of its status page */
 		int batch;       /* a batch's page in batch[], else -1 */
 	} slot[QSIZE];
-	/* Batches (include/hw/exo_blk.h), when the device takes them: each page holds a
-	 * binding and its entries while the device may read them. */
-	struct exo_blk_batch *batch[BATCHES];
-	uint32_t batch_free; /* bit set: batch[i] free */
+	/* Batches (include/hw/exo_blk.h), when the device takes them: a binding each and
+	 * the indirect table of its chain, whose entries are read where the caller wrote
+	 * them (its frames are held like a buffer's until the batch completes). */
+	struct exo_blk_batch bind[BATCHES];
+	struct vring_desc bdesc[BATCHES][BATCH_DESCS] __attribute__((aligned(16)));
+	struct blk_hdr bhdr[BATCHES];
+	uint32_t batch_free; /* bit set: bind[i] free */
 };
 
 static struct ring rings[EXO_DISK_MAX];
@@ -155,7 +160,8 @@ static void shape_data(struct virtio_blk *b, uint16_t i)
 	b->reshaped[i / 64] &= ~(1ul << (i % 64));
 }
 
-/* ... and of a flush: header, status. */
+/* ... and of a flush: header, status (the slot is then "reshaped": in the shape of a
+ * read or write no more). */
 static void shape_flush(struct virtio_blk *b, uint16_t i)
 {
 	struct ring *r = b->r;
@@ -179,20 +185,23 @@ static void ring_init(struct virtio_blk *b)
 	}
 }
 
-/* The batch pages, for a device that takes batches (without them: none). */
-static void batches_alloc(struct virtio_blk *b)
+/* The batches' chains, for a device that takes them: header, binding, the entries in
+ * one or two pieces (descriptors 2 and 3: the caller's vector may cross a page) and
+ * the status byte.  Only the pieces and the status byte's address change per batch. */
+static void batches_init(struct virtio_blk *b)
 {
-	_Static_assert(sizeof(struct exo_blk_batch) +
-	                               EXO_BLK_BATCH_MAX * sizeof(struct exo_disk_req) <=
-	                       EXO_PAGE_SIZE,
-	               "a batch fits a page");
-	for (int i = 0; i < BATCHES; i++) {
-		uint64_t pa = page_alloc(0, EXO_PAGE_KERNEL);
-		if (!pa)
-			return;
-		b->batch[i] = kva(pa);
-		b->batch_free |= 1u << i;
+	for (int k = 0; k < BATCHES; k++) {
+		struct vring_desc *d = b->bdesc[k];
+		b->bhdr[k] = (struct blk_hdr){.type = VIRTIO_BLK_T_EXO_BATCH};
+		d[0] = (struct vring_desc){kpa(&b->bhdr[k]), sizeof(b->bhdr[k]), VRING_DESC_F_NEXT,
+		                           1};
+		d[1] = (struct vring_desc){kpa(&b->bind[k]), sizeof(b->bind[k]), VRING_DESC_F_NEXT,
+		                           2};
+		d[2] = (struct vring_desc){0, 0, VRING_DESC_F_NEXT, 3};
+		d[3] = (struct vring_desc){0, 0, VRING_DESC_F_NEXT, 4};
+		d[4] = (struct vring_desc){0, 1, VRING_DESC_F_WRITE, 0};
 	}
+	b->batch_free = (1u << BATCHES) - 1;
 	b->info->flags |= EXO_DISK_BATCHED;
 }
 
@@ -203,12 +212,13 @@ struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index)
 	uint64_t want = 1ul << VIRTIO_F_EVENT_IDX | 1ul << VIRTIO_F_INDIRECT_DESC |
 	                1ul << VIRTIO_BLK_F_BLK_SIZE | 1ul << VIRTIO_BLK_F_SEG_MAX |
 	                1ul << VIRTIO_BLK_F_FLUSH | 1ul << VIRTIO_BLK_F_RO |
-	                1ul << VIRTIO_BLK_F_EXO_BATCH;
+	                1ul << VIRTIO_BLK_F_EXO_BATCH | 1ul << VIRTIO_BLK_F_EXO_QUIET_IRQ;
 	uint64_t f = virtio_negotiate(&b->dev, want);
 	if (!f)
 		return 0;
 	b->indirect = f & (1ul << VIRTIO_F_INDIRECT_DESC);
 	b->event_idx = f & (1ul << VIRTIO_F_EVENT_IDX);
+	b->quiet = f & (1ul << VIRTIO_BLK_F_EXO_QUIET_IRQ);
 	if (!read_config(b)) {
 		virtio_write(&b->dev, VIRTIO_MMIO_STATUS, VIRTIO_STATUS_FAILED);
 		return 0;
@@ -223,8 +233,8 @@ struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index)
 	}
 	b->nslots = b->indirect ? b->qsize : b->qsize / 3;
 	ring_init(b);
-	if (f & (1ul << VIRTIO_BLK_F_EXO_BATCH))
-		batches_alloc(b);
+	if (f & (1ul << VIRTIO_BLK_F_EXO_BATCH) && b->indirect) /* a batch is 5 descriptors */
+		batches_init(b);
 	virtio_driver_ok(&b->dev);
 	b->info->root_cap = -1;
 	b->info->queue = b->nslots;
@@ -271,13 +281,12 @@ static void virtio_blk_kick(unsigned disk)
 }
 
 /* A request that needs its slot's descriptors reshaped: a flush, or the first read or
- * write in a slot a flush used. */
+ * write in a slot a flush or a batch used. */
 static void reshape(struct virtio_blk *b, int i, const struct vblk_req *q)
 {
-	bool flush_shape = b->reshaped[i / 64] >> (i % 64) & 1;
-	if (q->len && flush_shape)
+	if (b->reshaped[i / 64] >> (i % 64) & 1)
 		shape_data(b, (uint16_t)i);
-	else if (!q->len && !flush_shape)
+	if (!q->len)
 		shape_flush(b, (uint16_t)i);
 }
 
@@ -332,30 +341,32 @@ struct exo_blk_batch *virtio_blk_batch_area(unsigned disk)
 	struct virtio_blk *b = &blks[disk];
 	if (!b->batch_free || !slot_free(b))
 		return 0;
-	return b->batch[__builtin_ctz(b->batch_free)];
+	return &b->bind[__builtin_ctz(b->batch_free)];
 }
 
-void virtio_blk_batch_submit(unsigned disk, struct exo_blk_batch *h, int64_t *status_page)
+void virtio_blk_batch_submit(unsigned disk, const struct vblk_vec *v, int64_t *status_page)
 {
 	struct virtio_blk *b = &blks[disk];
 	int k = __builtin_ctz(b->batch_free), i = slot_take(b);
 	b->batch_free &= ~(1u << k);
 	struct ring *r = b->r;
-	if (b->reshaped[i / 64] >> (i % 64) & 1)
-		shape_data(b, (uint16_t)i);
-	struct vring_desc *d = b->indirect ? &r->ind[i][1] : &r->desc[3 * i + 1];
-	d->addr = kpa(h);
-	d->len = (uint32_t)(sizeof(*h) + h->n * sizeof(struct exo_disk_req));
-	d->flags = VRING_DESC_F_NEXT; /* the device reads it */
-	r->hdr[i].type = VIRTIO_BLK_T_EXO_BATCH;
-	r->hdr[i].sector = 0;
+	struct vring_desc *d = b->bdesc[k];
+	d[2].addr = v->pa[0];
+	d[2].len = v->len[0];
+	d[2].next = v->len[1] ? 3 : 4;
+	d[3].addr = v->pa[1];
+	d[3].len = v->len[1];
+	d[4].addr = kpa(&r->status[i]);
 	r->status[i] = 0xff;
-	/* What may not change hands before it completes: the run, the status page. */
-	b->slot[i].buf_pa = h->buf;
-	b->slot[i].len = h->buf_bytes;
+	r->desc[i] = (struct vring_desc){kpa(d), sizeof(b->bdesc[k]), VRING_DESC_F_INDIRECT, 0};
+	b->reshaped[i / 64] |= 1ul << (i % 64);
+	/* What may not change hands before it completes: the run, the status page, the
+	 * entries' frames (touches). */
+	b->slot[i].buf_pa = b->bind[k].buf;
+	b->slot[i].len = b->bind[k].buf_bytes;
 	b->slot[i].status = status_page;
 	b->slot[i].batch = k;
-	r->avail.ring[b->avail_idx++ & (b->qsize - 1)] = (uint16_t)(b->indirect ? i : 3 * i);
+	r->avail.ring[b->avail_idx++ & (b->qsize - 1)] = (uint16_t)i;
 	vblk_inflight++;
 	virtio_blk_kick(disk);
 }
@@ -394,22 +405,33 @@ static void count_one(int64_t *page)
 	__atomic_fetch_add(page, 1, __ATOMIC_RELEASE); /* lock add: exosim adds too */
 }
 
+/* Entry j's status word index, read where the caller wrote it (its frames are still
+ * its own: touches).  The vector is 8-aligned, so the field never crosses a page. */
+static uint32_t entry_word(const struct vring_desc *d, uint32_t j)
+{
+	uint64_t at = (uint64_t)j * sizeof(struct exo_disk_req) +
+	              __builtin_offsetof(struct exo_disk_req, status);
+	uint64_t pa = at < d[2].len ? d[2].addr + at : d[3].addr + (at - d[2].len);
+	return *(volatile uint32_t *)kva(pa);
+}
+
 /* A batch ended: the device gave every entry its result, unless the batch failed as a
  * whole (result): then the entries still pending get that. */
 static void batch_done(struct virtio_blk *b, int i, int result)
 {
-	struct exo_blk_batch *h = b->batch[b->slot[i].batch];
-	b->batch_free |= 1u << b->slot[i].batch;
+	int k = b->slot[i].batch;
+	b->batch_free |= 1u << k;
 	if (!result)
 		return;
 	int64_t *page = b->slot[i].status;
-	const struct exo_disk_req *e = (const struct exo_disk_req *)(h + 1);
-	for (uint32_t k = 0; k < h->n && k < EXO_BLK_BATCH_MAX; k++)
-		if (e[k].status != EXO_DISK_COUNTER && e[k].status < EXO_DISK_STATUS_WORDS &&
-		    page[e[k].status] == EXO_DISK_PENDING) {
-			page[e[k].status] = result;
+	for (uint32_t j = 0; j < b->bind[k].n && j < EXO_BLK_BATCH_MAX; j++) {
+		uint32_t w = entry_word(b->bdesc[k], j);
+		if (w != EXO_DISK_COUNTER && w < EXO_DISK_STATUS_WORDS &&
+		    page[w] == EXO_DISK_PENDING) {
+			page[w] = result;
 			count_one(page);
 		}
+	}
 }
 
 static void slot_done(struct virtio_blk *b, int i, int result)
@@ -478,14 +500,25 @@ static void blk_kill(struct virtio_blk *b, const char *why)
 
 void virtio_blk_irq(struct virtio_blk *b)
 {
-	uint32_t isr = virtio_irq_ack(&b->dev);
-	if (isr & VIRTIO_INT_CONFIG &&
-	    virtio_read(&b->dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET) {
-		blk_kill(b, "the device needs a reset (it found our ring bad); disk dead");
-		return;
+	/* Quiet interrupts need no acknowledgement: the registers (two VM exits) only when
+	 * the device flags a configuration change in memory. */
+	if (!b->quiet || *(volatile uint16_t *)&b->r->used.flags & EXO_VRING_USED_F_CONFIG) {
+		uint32_t isr = virtio_irq_ack(&b->dev);
+		if (isr & VIRTIO_INT_CONFIG &&
+		    virtio_read(&b->dev, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET) {
+			blk_kill(b, "the device needs a reset (it found our ring bad); disk dead");
+			return;
+		}
 	}
 	if (reap(b) && sleeping)
 		wakeup_poll();
+}
+
+/* Whether a batch's entries lie in frames [pfn, pfn + n). */
+static bool entries_in(const struct virtio_blk *b, int k, uint64_t pfn, uint64_t n)
+{
+	const struct vring_desc *d = b->bdesc[k];
+	return PFN(d[2].addr) - pfn < n || (d[2].next == 3 && PFN(d[3].addr) - pfn < n);
 }
 
 static bool touches(const struct virtio_blk *b, uint64_t pfn, uint64_t n)
@@ -495,7 +528,8 @@ static bool touches(const struct virtio_blk *b, uint64_t pfn, uint64_t n)
 			continue;
 		uint64_t first = PFN(b->slot[i].buf_pa), frames = (b->slot[i].len + 4095) / 4096;
 		if (PFN(kpa(b->slot[i].status)) - pfn < n ||
-		    (frames && first < pfn + n && pfn < first + frames))
+		    (frames && first < pfn + n && pfn < first + frames) ||
+		    (b->slot[i].batch >= 0 && entries_in(b, b->slot[i].batch, pfn, n)))
 			return true;
 	}
 	return false;

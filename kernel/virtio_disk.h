@@ -45,13 +45,21 @@ struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index);
  * it wants to hear: EVENT_IDX): how many were queued, fewer than n when a queue filled. */
 size_t virtio_blk_submit(const struct vblk_req *r, size_t n);
 
-/* Batches (include/hw/exo_blk.h), on a disk with EXO_DISK_BATCHED: the page where the
- * next batch's binding and entries go (its entries right after it), or NULL when none
- * is free or the queue is full; then virtio_blk_batch_submit(disk, that page, word 0 of
- * the status page) queues it and tells the device. */
+/* A batch's entries where the caller wrote them: one or two physical pieces (the vector
+ * may cross a page; len[1] 0: one), in frames the caller has mapped readable.  The
+ * device reads them there (it trusts no entry); the frames are held like a buffer's. */
+struct vblk_vec {
+	uint64_t pa[2];
+	uint32_t len[2];
+};
+
+/* Batches (include/hw/exo_blk.h), on a disk with EXO_DISK_BATCHED: where the next
+ * batch's binding goes (kernel memory), or NULL when none is free or the queue is
+ * full; then virtio_blk_batch_submit(disk, its entries, word 0 of the status page)
+ * queues it and tells the device. */
 struct exo_blk_batch;
 struct exo_blk_batch *virtio_blk_batch_area(unsigned disk);
-void virtio_blk_batch_submit(unsigned disk, struct exo_blk_batch *h, int64_t *status_page);
+void virtio_blk_batch_submit(unsigned disk, const struct vblk_vec *v, int64_t *status_page);
 
 /* The device's interrupt: acknowledge it, report what completed. */
 void virtio_blk_irq(struct virtio_blk *b);

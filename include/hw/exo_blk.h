@@ -31,6 +31,18 @@
 
 /* A device-specific feature bit virtio 1.2 leaves unused for virtio-blk. */
 #define VIRTIO_BLK_F_EXO_BATCH 23
+
+/* Quiet interrupts, another exosim-only feature (bit 22, also unused by virtio 1.2):
+ * each InterruptStatus read and InterruptACK write is a VM exit (tens of µs on KVM
+ * nested on PVM, two an interrupt), and exosim's interrupt is an edge (KVM_IRQFD), so
+ * nothing needs acknowledging.  With it negotiated, a used-buffer interrupt latches
+ * nothing in InterruptStatus: the driver reaps the used ring without reading a
+ * register.  A configuration change (NEEDS_RESET) still latches VIRTIO_INT_CONFIG and
+ * also sets EXO_VRING_USED_F_CONFIG in every live queue's used->flags, a word the
+ * driver reads from memory on each interrupt; acknowledging CONFIG clears it.  QEMU
+ * offers no such bit: its driver path reads and acknowledges as virtio says. */
+#define VIRTIO_BLK_F_EXO_QUIET_IRQ 22
+#define EXO_VRING_USED_F_CONFIG    0x8000 /* used->flags: read InterruptStatus */
 /* A request type outside virtio's (which are small numbers): "EXOB". */
 #define VIRTIO_BLK_T_EXO_BATCH 0x424f5845u
 

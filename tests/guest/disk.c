@@ -544,12 +544,22 @@ static int do_batch(void)
 	    "reading into pages held without WRITE");
 	ERR(exo_disk_batch(root.cap, (int)pages, EXO_DISK_READ, (const void *)0x10, 1), EXO_EFAULT,
 	    "an unreadable vector");
+	/* The device reads the entries where they are: 8-aligned, so no field crosses a
+	 * page; this vector's first two entries end its first page, the rest begin the
+	 * next one. */
+	static struct exo_disk_req across[256] __attribute__((aligned(4096)));
+	ERR(exo_disk_batch(root.cap, (int)pages, EXO_DISK_READ,
+	                   (const struct exo_disk_req *)((const char *)across + 4), 1),
+	    EXO_EINVAL, "a vector not 8-aligned");
+	struct exo_disk_req *vec = &across[4096 / sizeof(across[0]) - 2];
+	memcpy(vec, v, sizeof(v));
 
 	/* Each entry's own result, from the device. */
 	uint64_t c0 = (uint64_t)st[EXO_DISK_COUNTER];
 	for (int i = 0; i < 5; i++)
 		st[v[i].status] = EXO_DISK_PENDING;
-	RET(exo_disk_batch(root.cap, (int)pages, EXO_DISK_READ, v, 5), 5, "a batch of 5 reads");
+	RET(exo_disk_batch(root.cap, (int)pages, EXO_DISK_READ, vec, 5), 5,
+	    "a batch of 5 reads, its vector across a page");
 	RET(wait_count(c0 + 5), 0, "all 5 reported (one predicate on the counter)");
 	CHECK(st[300] == 0 && mismatch((uint64_t *)buf, 0, per, bs, 3) < 0,
 	      "entry 0: blocks 0.., with the pattern (%ld)", (long)st[300]);
