@@ -14,14 +14,27 @@
 
 #define WORDS EXO_DISK_STATUS_WORDS
 
+/* EXO_SYS_DISK_BATCH does not copy its vector: the device reads the entries where we
+ * wrote them, some time before the first of them reports.  So a batch's vector stays
+ * put until every entry of it has reported, in one of VECS vectors in the pages after
+ * the status page (mapped with it: programs without disks pay nothing). */
+#define VECS      8
+#define VEC_PAGES (VECS * EXO_DISK_BATCH * sizeof(struct exo_disk_req) / EXO_PAGE_SIZE)
+#define BLK_VECS  (EXOS_BLK_STATUS + EXO_PAGE_SIZE)
+
 static volatile int64_t *status; /* the status page, once registered */
 static uint64_t free_words[WORDS / 64];
 static uint64_t next_buf = EXOS_BLK_BUF;
+static struct exo_disk_req (*vecs)[EXO_DISK_BATCH]; /* at BLK_VECS, once mapped */
+static uint8_t vec_n[VECS];                         /* entries of the batch in it */
 
 void exos_blk_forget(void)
 {
 	status = 0;
+	vecs = 0;
 	next_buf = EXOS_BLK_BUF;
+	for (unsigned k = 0; k < VECS; k++)
+		vec_n[k] = 0;
 }
 
 int exos_blk_root(unsigned disk)
@@ -41,6 +54,9 @@ static int status_setup(void)
 	long r = exo_disk_status((int)slot, 0);
 	if (r < 0)
 		return (int)r;
+	_Static_assert(VEC_PAGES * EXO_PAGE_SIZE == sizeof(*vecs) * VECS, "whole pages");
+	if (exos_map_range(BLK_VECS, VEC_PAGES, EXO_PTE_W | EXO_PTE_NX) >= 0)
+		vecs = (struct exo_disk_req(*)[EXO_DISK_BATCH])BLK_VECS; /* else: no batches */
 	for (unsigned w = 0; w < WORDS / 64; w++)
 		free_words[w] = ~0ul;
 	free_words[0] &= ~(1ul << EXO_DISK_COUNTER);
@@ -142,12 +158,34 @@ static bool batchable(const struct exos_blk *b, const struct exo_disk_req *reqs,
 	return true;
 }
 
-/* The device reports into the status words asynchronously: they are ours to set. */
+/* A vector no entry of which is pending: the device has read it.  (A word collected
+ * and taken again may be pending for a newer request: the vector waits, needlessly
+ * but safely; one done again was done for this batch first.) */
+static int vec_take(void)
+{
+	for (int k = 0; vecs && k < VECS; k++) {
+		unsigned i = 0;
+		while (i < vec_n[k] && status[vecs[k][i].status] != EXO_DISK_PENDING)
+			i++;
+		if (i == vec_n[k])
+			return k;
+	}
+	return -1;
+}
+
+/* The device reports into the status words asynchronously: they are ours to set.
+ * Without a free vector, DISK_IO (the kernel copies the requests). */
 static long batched(const struct exos_blk *b, const struct exo_disk_req *reqs, size_t n)
 {
+	int k = vec_take();
+	if (k < 0)
+		return exo_disk_io(reqs, n);
+	memcpy(vecs[k], reqs, n * sizeof(*reqs));
 	for (size_t i = 0; i < n; i++)
 		status[reqs[i].status] = EXO_DISK_PENDING;
-	return exo_disk_batch(b->cap, reqs[0].pages, reqs[0].op, reqs, n);
+	long r = exo_disk_batch(b->cap, reqs[0].pages, reqs[0].op, vecs[k], n);
+	vec_n[k] = r > 0 ? (uint8_t)n : 0;
+	return r;
 }
 
 /* Submits io[0..n) (n <= EXO_DISK_BATCH, no flush) in one crossing. */
