@@ -127,3 +127,29 @@ int user_word(uint64_t pml4, uint64_t va, const volatile uint64_t **out)
 	*out = kva(pa);
 	return 0;
 }
+
+/* user_phys(pml4, va, false) unrolled: the same checks as walk (present and user at
+ * every level, no 1 GiB page, a 2 MiB page's offset) in about half the instructions,
+ * for the one translation on every EXO_SYS_DISK_BATCH (its vector: disk.c), where each
+ * emulated instruction counts (~2-3 µs of host CPU on KVM nested on PVM). */
+uint64_t user_phys_read(uint64_t pml4, uint64_t va)
+{
+	const uint64_t need = PTE_P | PTE_U;
+	if (!user_addr_ok(va))
+		return UACCESS_NO_PAGE;
+	uint64_t e = ((const uint64_t *)kva(pml4))[PT_INDEX(va, 3)];
+	if ((e & need) != need || (e & PTE_PS))
+		return UACCESS_NO_PAGE;
+	e = ((const uint64_t *)kva(e & PTE_ADDR_MASK))[PT_INDEX(va, 2)];
+	if ((e & need) != need || (e & PTE_PS))
+		return UACCESS_NO_PAGE;
+	e = ((const uint64_t *)kva(e & PTE_ADDR_MASK))[PT_INDEX(va, 1)];
+	if ((e & need) != need)
+		return UACCESS_NO_PAGE;
+	if (e & PTE_PS) /* a 2 MiB page */
+		return (e & PTE_ADDR_MASK) + (va & ((EXO_PAGE_SIZE << 9) - 1));
+	e = ((const uint64_t *)kva(e & PTE_ADDR_MASK))[PT_INDEX(va, 0)];
+	if ((e & need) != need)
+		return UACCESS_NO_PAGE;
+	return (e & PTE_ADDR_MASK) | (va & (EXO_PAGE_SIZE - 1));
+}

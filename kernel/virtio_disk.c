@@ -83,11 +83,12 @@ struct virtio_blk {
 		uint64_t buf_pa;
 		uint64_t len;    /* 0 for a flush; a batch: its buffer run */
 		int64_t *status; /* a batch: word 0 of its status page */
-		int batch;       /* a batch's page in batch[], else -1 */
 	} slot[QSIZE];
-	/* Batches (include/hw/exo_blk.h), when the device takes them: a binding each and
-	 * the indirect table of its chain, whose entries are read where the caller wrote
-	 * them (its frames are held like a buffer's until the batch completes). */
+	/* Batches (include/hw/exo_blk.h), when the device takes them: batch k has slot k
+	 * of the ring to itself (slots below nbatch are never free for requests), a
+	 * binding and the indirect table of its chain, whose entries are read where the
+	 * caller wrote them (their frames are held like a buffer's until it completes). */
+	uint16_t nbatch; /* BATCHES, or 0: no batches */
 	struct exo_blk_batch bind[BATCHES];
 	struct vring_desc bdesc[BATCHES][BATCH_DESCS] __attribute__((aligned(16)));
 	struct blk_hdr bhdr[BATCHES];
@@ -185,11 +186,13 @@ static void ring_init(struct virtio_blk *b)
 	}
 }
 
-/* The batches' chains, for a device that takes them: header, binding, the entries in
- * one or two pieces (descriptors 2 and 3: the caller's vector may cross a page) and
- * the status byte.  Only the pieces and the status byte's address change per batch. */
+/* The batches' chains, for a device that takes them, each in its own slot: header,
+ * binding, the entries in one or two pieces (descriptors 2 and 3: the caller's vector
+ * may cross a page) and the status byte.  Only the pieces change per batch. */
 static void batches_init(struct virtio_blk *b)
 {
+	if (b->nslots < 2 * BATCHES)
+		return;
 	for (int k = 0; k < BATCHES; k++) {
 		struct vring_desc *d = b->bdesc[k];
 		b->bhdr[k] = (struct blk_hdr){.type = VIRTIO_BLK_T_EXO_BATCH};
@@ -199,8 +202,12 @@ static void batches_init(struct virtio_blk *b)
 		                           2};
 		d[2] = (struct vring_desc){0, 0, VRING_DESC_F_NEXT, 3};
 		d[3] = (struct vring_desc){0, 0, VRING_DESC_F_NEXT, 4};
-		d[4] = (struct vring_desc){0, 1, VRING_DESC_F_WRITE, 0};
+		d[4] = (struct vring_desc){kpa(&b->r->status[k]), 1, VRING_DESC_F_WRITE, 0};
+		b->r->desc[k] =
+		        (struct vring_desc){kpa(d), sizeof(b->bdesc[k]), VRING_DESC_F_INDIRECT, 0};
+		b->free[0] &= ~(1ul << k); /* the batch's own */
 	}
+	b->nbatch = BATCHES;
 	b->batch_free = (1u << BATCHES) - 1;
 	b->info->flags |= EXO_DISK_BATCHED;
 }
@@ -237,7 +244,7 @@ struct virtio_blk *virtio_blk_attach(struct virtio_dev *d, unsigned index)
 		batches_init(b);
 	virtio_driver_ok(&b->dev);
 	b->info->root_cap = -1;
-	b->info->queue = b->nslots;
+	b->info->queue = (uint32_t)(b->nslots - b->nbatch); /* for DISK_IO's requests */
 	b->info->mmio_base = b->dev.base;
 	nblks = index + 1;
 	kinfo_page.ndisks = nblks;
@@ -322,7 +329,6 @@ static size_t queue_run(struct virtio_blk *b, const struct vblk_req *q, size_t f
 		b->slot[i].buf_pa = x->buf_pa;
 		b->slot[i].len = x->len;
 		b->slot[i].status = x->status;
-		b->slot[i].batch = -1;
 		r->avail.ring[avail++ & mask] = (uint16_t)(indirect ? i : 3 * i);
 		*x->status = EXO_DISK_PENDING;
 	}
@@ -331,15 +337,10 @@ static size_t queue_run(struct virtio_blk *b, const struct vblk_req *q, size_t f
 	return k;
 }
 
-static bool slot_free(const struct virtio_blk *b)
-{
-	return b->free[0] | b->free[1];
-}
-
 struct exo_blk_batch *virtio_blk_batch_area(unsigned disk)
 {
 	struct virtio_blk *b = &blks[disk];
-	if (!b->batch_free || !slot_free(b))
+	if (!b->batch_free)
 		return 0;
 	return &b->bind[__builtin_ctz(b->batch_free)];
 }
@@ -347,26 +348,21 @@ struct exo_blk_batch *virtio_blk_batch_area(unsigned disk)
 void virtio_blk_batch_submit(unsigned disk, const struct vblk_vec *v, int64_t *status_page)
 {
 	struct virtio_blk *b = &blks[disk];
-	int k = __builtin_ctz(b->batch_free), i = slot_take(b);
+	int k = __builtin_ctz(b->batch_free);
 	b->batch_free &= ~(1u << k);
-	struct ring *r = b->r;
 	struct vring_desc *d = b->bdesc[k];
 	d[2].addr = v->pa[0];
 	d[2].len = v->len[0];
 	d[2].next = v->len[1] ? 3 : 4;
 	d[3].addr = v->pa[1];
 	d[3].len = v->len[1];
-	d[4].addr = kpa(&r->status[i]);
-	r->status[i] = 0xff;
-	r->desc[i] = (struct vring_desc){kpa(d), sizeof(b->bdesc[k]), VRING_DESC_F_INDIRECT, 0};
-	b->reshaped[i / 64] |= 1ul << (i % 64);
+	b->r->status[k] = 0xff;
 	/* What may not change hands before it completes: the run, the status page, the
 	 * entries' frames (touches). */
-	b->slot[i].buf_pa = b->bind[k].buf;
-	b->slot[i].len = b->bind[k].buf_bytes;
-	b->slot[i].status = status_page;
-	b->slot[i].batch = k;
-	r->avail.ring[b->avail_idx++ & (b->qsize - 1)] = (uint16_t)i;
+	b->slot[k].buf_pa = b->bind[k].buf;
+	b->slot[k].len = b->bind[k].buf_bytes;
+	b->slot[k].status = status_page;
+	b->r->avail.ring[b->avail_idx++ & (b->qsize - 1)] = (uint16_t)k;
 	vblk_inflight++;
 	virtio_blk_kick(disk);
 }
@@ -417,13 +413,12 @@ static uint32_t entry_word(const struct vring_desc *d, uint32_t j)
 
 /* A batch ended: the device gave every entry its result, unless the batch failed as a
  * whole (result): then the entries still pending get that. */
-static void batch_done(struct virtio_blk *b, int i, int result)
+static void batch_done(struct virtio_blk *b, int k, int result)
 {
-	int k = b->slot[i].batch;
 	b->batch_free |= 1u << k;
 	if (!result)
 		return;
-	int64_t *page = b->slot[i].status;
+	int64_t *page = b->slot[k].status;
 	for (uint32_t j = 0; j < b->bind[k].n && j < EXO_BLK_BATCH_MAX; j++) {
 		uint32_t w = entry_word(b->bdesc[k], j);
 		if (w != EXO_DISK_COUNTER && w < EXO_DISK_STATUS_WORDS &&
@@ -434,14 +429,22 @@ static void batch_done(struct virtio_blk *b, int i, int result)
 	}
 }
 
+/* Whether slot i has no request in flight (a batch's slot: its batch is free). */
+static bool slot_idle(const struct virtio_blk *b, int i)
+{
+	if (i < b->nbatch)
+		return b->batch_free >> i & 1;
+	return b->free[i / 64] >> (i % 64) & 1;
+}
+
 static void slot_done(struct virtio_blk *b, int i, int result)
 {
-	b->free[i / 64] |= 1ul << (i % 64);
 	vblk_inflight--;
-	if (b->slot[i].batch >= 0) {
+	if (i < b->nbatch) {
 		batch_done(b, i, result);
 		return;
 	}
+	b->free[i / 64] |= 1ul << (i % 64);
 	int64_t *w = b->slot[i].status;
 	*w = result;
 	count_one((int64_t *)((uintptr_t)w & ~(uintptr_t)(EXO_PAGE_SIZE - 1))); /* word 0 */
@@ -472,8 +475,7 @@ static unsigned reap(struct virtio_blk *b)
 		for (; last != used; last++) {
 			uint32_t id = r->used.ring[last & mask].id;
 			int i = (int)(b->indirect ? id : id / 3);
-			if (id >= b->qsize || (!b->indirect && id % 3) ||
-			    (b->free[i / 64] >> (i % 64) & 1)) {
+			if (id >= b->qsize || (!b->indirect && id % 3) || slot_idle(b, i)) {
 				say(b, "the device returned a request it does not have");
 				continue;
 			}
@@ -494,7 +496,7 @@ static void blk_kill(struct virtio_blk *b, const char *why)
 	virtio_reset(&b->dev);
 	b->info->flags |= EXO_DISK_DEAD;
 	for (int i = 0; i < b->nslots; i++)
-		if (!(b->free[i / 64] >> (i % 64) & 1))
+		if (!slot_idle(b, i))
 			slot_done(b, i, -EXO_EIO);
 }
 
@@ -524,12 +526,12 @@ static bool entries_in(const struct virtio_blk *b, int k, uint64_t pfn, uint64_t
 static bool touches(const struct virtio_blk *b, uint64_t pfn, uint64_t n)
 {
 	for (int i = 0; i < b->nslots; i++) {
-		if (b->free[i / 64] >> (i % 64) & 1)
+		if (slot_idle(b, i))
 			continue;
 		uint64_t first = PFN(b->slot[i].buf_pa), frames = (b->slot[i].len + 4095) / 4096;
 		if (PFN(kpa(b->slot[i].status)) - pfn < n ||
 		    (frames && first < pfn + n && pfn < first + frames) ||
-		    (b->slot[i].batch >= 0 && entries_in(b, b->slot[i].batch, pfn, n)))
+		    (i < b->nbatch && entries_in(b, i, pfn, n)))
 			return true;
 	}
 	return false;
