@@ -21,7 +21,8 @@
  *                                     nesting level (EXOS_SCRATCH_PAGES)
  *   EXOS_SPAWN_WIN  0x7d00_0020_0000  exos_env_spawn's copy window (2 MiB)
  *   EXOS_PCT_STACK_LO 0x7d00_0040_0000  LRPC activation stack (lrpc.h), 4 pages
- *   EXOS_BLK_STATUS 0x7d00_0060_0000  the disk status page (blk.h), 1 page
+ *   EXOS_BLK_STATUS 0x7d00_0060_0000  the disk status page (blk.h), 1 page, then
+ *                                     blk.c's batch vectors, 4 pages
  *   EXOS_COW_WIN    0x7d00_0080_0000  the 2 MiB run copy-on-write copies are
  *                                     made in (mapped whole, never shared)
  *   EXOS_BLK_BUF    0x7d01_0000_0000  block I/O buffers (blk.h), allocated upwards
