@@ -7,12 +7,18 @@
  * result.  Waiting sleeps on one predicate term, "the completion counter has
  * reached c + k", with k the requests still pending: completions of other
  * requests may wake us early (we look again), none can be missed, because the
- * counter is read before the pending words are. */
+ * counter is read before the pending words are.  Before it sleeps, it polls the
+ * counter for up to SPIN_US (a sleep costs far more on this host). */
 #include <exos/blk.h>
 #include <exos/vm.h>
 #include <string.h>
 
 #define WORDS EXO_DISK_STATUS_WORDS
+/* exos_blk_wait polls the counter this long before it sleeps: on KVM nested on PVM a
+ * sleep and its wake-up cost ~1100 emulated ring-0 instructions (the wait's crossing,
+ * the predicate, the switch; bench/disk_ring0.sh), some ms of host CPU, more than a
+ * random read's whole latency, while polling is ring 3 at native speed. */
+#define SPIN_US 1000
 
 /* EXO_SYS_DISK_BATCH does not copy its vector: the device reads the entries where we
  * wrote them, some time before the first of them reports.  So a batch's vector stays
@@ -242,6 +248,16 @@ bool exos_blk_done(const struct exos_blk_io *io)
 	return !io->word || status[io->word] != EXO_DISK_PENDING;
 }
 
+/* Polls the counter for up to SPIN_US: true if it reached count. */
+static bool spin_until(uint64_t count)
+{
+	uint64_t t0 = exo_rdtsc(), limit = SPIN_US * exo_kinfo()->tsc_khz / 1000;
+	while ((uint64_t)status[EXO_DISK_COUNTER] < count)
+		if (exo_rdtsc() - t0 > limit)
+			return false;
+	return true;
+}
+
 int exos_blk_wait(struct exos_blk_io *io, size_t n)
 {
 	for (;;) {
@@ -251,6 +267,8 @@ int exos_blk_wait(struct exos_blk_io *io, size_t n)
 			pending += !exos_blk_done(&io[i]);
 		if (!pending)
 			break;
+		if (spin_until(seen + pending))
+			continue;
 		struct exo_pred_term t = {.op = EXO_PRED_GE,
 		                          .lhs_kind = EXO_OPND_MEM,
 		                          .rhs_kind = EXO_OPND_CONST,
