@@ -52,15 +52,45 @@ static uint32_t lapic_read(uint32_t reg)
 }
 
 /* Where exosim did not pass the TSC frequency (QEMU), count TSC cycles across
- * 1 ms of the 1 GHz LAPIC timer. */
+ * CAL_NS of the 1 GHz LAPIC timer.  Under TCG both are the host's clock, but the
+ * host can take the CPU from QEMU between any two guest instructions: a read of
+ * the count and the TSC read next to it may then be milliseconds apart (a
+ * loaded host made a 1 ms calibration 2.5 to 30 times too high).  So each end
+ * is a count read between two TSC reads, the narrowest of CAL_TRIES: its
+ * midpoint is within half its width of the count. */
+#define CAL_NS    2000000
+#define CAL_TRIES 5
+
+struct clock_pair {
+	uint64_t tsc, width;
+	uint32_t count;
+};
+
+static struct clock_pair read_pair(void)
+{
+	struct clock_pair best = {.width = UINT64_MAX};
+	for (int i = 0; i < CAL_TRIES; i++) {
+		uint64_t t0 = rdtsc();
+		uint32_t count = lapic_read(REG_CURRENT_COUNT);
+		uint64_t t1 = rdtsc();
+		if (t1 - t0 < best.width)
+			best = (struct clock_pair){t0 + (t1 - t0) / 2, t1 - t0, count};
+	}
+	return best;
+}
+
 static uint64_t calibrate_tsc_khz(void)
 {
-	lapic_write(REG_LVT_TIMER, 1u << 16); /* masked, one-shot */
-	lapic_write(REG_INITIAL_COUNT, 1000000);
-	uint64_t t0 = rdtsc();
-	while (lapic_read(REG_CURRENT_COUNT))
-		;
-	return rdtsc() - t0;
+	struct clock_pair a, b;
+	do { /* counting down from 2^32 ns: only a 4 s stall runs it out */
+		lapic_write(REG_LVT_TIMER, 1u << 16); /* masked, one-shot */
+		lapic_write(REG_INITIAL_COUNT, UINT32_MAX);
+		a = read_pair();
+		while (a.count - lapic_read(REG_CURRENT_COUNT) < CAL_NS)
+			;
+		b = read_pair();
+	} while (!b.count);
+	return (b.tsc - a.tsc) * 1000000 / (a.count - b.count);
 }
 
 void lapic_init(uint64_t tick_ns)
