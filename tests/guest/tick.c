@@ -17,36 +17,50 @@ static int on_prologue(struct exo_xframe *f, struct exos_regs *r)
 	return 1;
 }
 
-/* Spins (no call) for ms of TSC time. */
-static void spin_ms(uint64_t ms)
+/* A stopped timer fails the test after this much TSC time a phase. */
+#define DEADLINE_MS 5000
+
+/* Spins (no call) until the kernel has taken n more timer ticks, or for
+ * DEADLINE_MS; returns the ticks taken.  Counted in ticks, not in time: a
+ * busy host delays and merges QEMU's timer interrupts (with five busy loops on
+ * two cores, 2 to 7 of a nominal 20 arrived), and each tick taken in ring 3 is
+ * what brings the upcall. */
+static uint64_t spin_ticks(uint64_t n)
 {
-	uint64_t khz = exo_kinfo()->tsc_khz, t0 = exo_rdtsc();
-	while (exo_rdtsc() - t0 < ms * khz)
+	const struct exo_kinfo *k = exo_kinfo();
+	uint64_t ticks0 = k->ticks, t0 = exo_rdtsc();
+	while (k->ticks - ticks0 < n && exo_rdtsc() - t0 < DEADLINE_MS * k->tsc_khz)
 		;
+	return k->ticks - ticks0;
 }
 
 int main(void)
 {
-	const struct exo_kinfo *k = exo_kinfo();
-	uint64_t tick_ms = k->tick_ns / 1000000 ? k->tick_ns / 1000000 : 1;
 	exos_set_exception_handler(EXO_VEC_PROLOGUE, on_prologue);
 	RET(exos_set_upcall_events(EXO_EV_TICK), 0, "asked for the tick upcall");
-	spin_ms(10 * tick_ms);
-	uint64_t got = ticks_seen;
-	CHECK(got >= 3, "spinning 10 ticks alone brought tick upcalls (%lu)", (unsigned long)got);
+	uint64_t before = ticks_seen;
+	uint64_t n = spin_ticks(10);
+	uint64_t got = ticks_seen - before;
+	CHECK(n >= 10, "the timer ticked 10 times while we spun (%lu)", (unsigned long)n);
+	/* Alone on the CPU, every tick taken in ring 3 brings one; the first may
+	 * have come before the spin counted it. */
+	CHECK(got + 1 >= n, "spinning alone brought a tick upcall at each tick (%lu of %lu)",
+	      (unsigned long)got, (unsigned long)n);
 
 	exos_critical_enter();
-	uint64_t before = ticks_seen;
-	spin_ms(5 * tick_ms);
+	before = ticks_seen;
+	n = spin_ticks(5);
 	uint64_t during = ticks_seen - before;
 	exo_uarea()->deferred = 0;
 	exo_uarea()->critical--;
-	CHECK(during == 0, "none inside a critical section (%lu)", (unsigned long)during);
+	CHECK(n >= 5 && during == 0, "none inside a critical section (%lu in %lu ticks)",
+	      (unsigned long)during, (unsigned long)n);
 
 	RET(exos_set_upcall_events(0), 0, "asked for no upcalls");
 	before = ticks_seen;
-	spin_ms(5 * tick_ms);
-	CHECK(ticks_seen == before, "then none came");
+	n = spin_ticks(5);
+	CHECK(n >= 5 && ticks_seen == before, "then none came (%lu in %lu ticks)",
+	      (unsigned long)(ticks_seen - before), (unsigned long)n);
 	ERR(exo_set_upcalls(EXO_CAP_SELF, (const void *)exos_xentry, EXOS_XSTACK_LO, EXOS_XSTACK_HI,
 	                    EXO_EV_ALL + 1),
 	    EXO_EINVAL, "an event bit past EXO_EV_ALL");
