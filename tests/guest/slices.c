@@ -3,7 +3,9 @@
  * the kernel preempts it after the grace period and it forfeits a slice each
  * time, so its greed does not pay: C, cooperative with as many slices, gets at
  * least as much CPU.  No run of G lasts longer than its slice plus the grace
- * period. */
+ * period.  They run for CYCLES rounds of the vector, not for a fixed time: a
+ * busy host delays and merges QEMU's timer ticks, and gives the vCPU a tenth of
+ * a second of CPU in a wall-clock second. */
 #define TEST_NAME "slices"
 #include <exos/env.h>
 #include <exos/exception.h>
@@ -12,13 +14,15 @@
 
 #include "check.h"
 
-#define SHARED 0x4e0000000000ul
-#define RUN_MS 1000
-#define GAP_US 20
+#define SHARED      0x4e0000000000ul
+#define CYCLES      60 /* epilogues of C: one a round of the vector */
+#define DEADLINE_MS 60000
+#define GAP_US      20
 
 struct shared {
 	volatile uint64_t stop;
 	volatile uint64_t cycles[2], longest[2], epilogues[2], forfeited[2], prologues[2];
+	volatile uint64_t ticks[2]; /* timer ticks the kernel charged to each */
 };
 #define SH ((struct shared *)SHARED)
 
@@ -43,6 +47,8 @@ static int spinner(void *arg)
 	uint64_t gap = k->tsc_khz * GAP_US / 1000, switched = k->tick_ns / 4 * k->tsc_khz / 1000000;
 	uint64_t mine = 0, run_start = k->ticks, longest = 0, last = exo_rdtsc();
 	uint64_t other = SH->cycles[1 - i];
+	const volatile struct exo_env_info *me = exos_env_info(exos_self_id());
+	uint64_t ticks0 = me->cpu_ticks;
 	while (!SH->stop) {
 		uint64_t now = exo_rdtsc();
 		if (now - last < gap)
@@ -57,7 +63,9 @@ static int spinner(void *arg)
 			longest = k->ticks - run_start;
 		last = now;
 		SH->cycles[i] = mine;
+		SH->epilogues[i] = exos_epilogues; /* main waits for C's */
 	}
+	SH->ticks[i] = me->cpu_ticks - ticks0;
 	SH->longest[i] = longest;
 	SH->epilogues[i] = exos_epilogues;
 	SH->prologues[i] = exo_uarea()->prologues;
@@ -116,7 +124,10 @@ int main(void)
 	/* Both at once: alone, the greedy one would own the vector. */
 	for (int i = 0; i < 2; i++)
 		RET(exos_env_start_flags((uint32_t)id[i], EXO_START_NO_SLICE), 0, "started it");
-	RET(exos_sleep_ns(RUN_MS * 1000000ul), 0, "slept while they ran");
+	RET(exos_wait_word(&SH->epilogues[1], EXO_PRED_GE, CYCLES, DEADLINE_MS * 1000000ul), 0,
+	    "slept while they ran");
+	CHECK(SH->epilogues[1] >= CYCLES, "they ran %u rounds of the vector within %u s (%lu)",
+	      CYCLES, DEADLINE_MS / 1000, (unsigned long)SH->epilogues[1]);
 	SH->stop = 1;
 	for (int i = 0; i < 2; i++)
 		RET(exos_env_wait((uint32_t)id[i]), 0, "child exited");
@@ -140,6 +151,12 @@ int main(void)
 	CHECK(SH->longest[0] <= 1 + k->grace_ticks + 2,
 	      "the greedy one never ran longer than its slice and the grace period (%lu ticks)",
 	      (unsigned long)SH->longest[0]);
+	/* What the kernel charged: a tick to whoever was running when it came,
+	 * two a round each (G's slice and its grace, C's two slices); G keeping
+	 * its forfeited slice would make it four to C's two. */
+	CHECK(SH->ticks[1] * 10 >= SH->ticks[0] * 8,
+	      "greed did not pay in ticks: cooperative %lu, greedy %lu",
+	      (unsigned long)SH->ticks[1], (unsigned long)SH->ticks[0]);
 	CHECK(SH->cycles[1] * 10 >= SH->cycles[0] * 8,
 	      "greed did not pay: cooperative %lu ms, greedy %lu ms",
 	      (unsigned long)(SH->cycles[1] / k->tsc_khz),
