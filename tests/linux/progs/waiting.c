@@ -159,22 +159,24 @@ static long futex(uint32_t *w, int op, uint32_t val, const struct timespec *ts, 
 }
 
 static uint32_t f1, f2;
-static volatile int waiting;
 
 static void *waiter(void *arg)
 {
 	uint32_t *w = arg;
-	__atomic_add_fetch(&waiting, 1, __ATOMIC_SEQ_CST);
 	long r = futex(w, FUTEX_WAIT_PRIVATE, 0, 0, 0, 0);
 	return (void *)r;
 }
 
-static void wait_for_waiters(int n)
+/* Yields until n threads are queued on *w: a wake before a waiter is queued
+ * finds nobody (and the waiter then sleeps for good).  A fixed number of
+ * yields is not enough on a loaded host, where Linux may run the new thread on
+ * the other CPU, or not for a while.  They are counted by a requeue that wakes
+ * none and moves all onto the same word, which changes nothing (on Linux and
+ * ExOS alike); EAGAIN (the word moved) just looks again. */
+static void wait_for_waiters(uint32_t *w, long n)
 {
-	while (waiting < n)
+	while (futex(w, FUTEX_CMP_REQUEUE_PRIVATE, 0, (void *)(long)INT32_MAX, w, *w) < n)
 		sched_yield();
-	for (int i = 0; i < 20; i++)
-		sched_yield(); /* they are parked in the futex by now */
 }
 
 static void mode_futex(void)
@@ -208,16 +210,15 @@ static void mode_futex(void)
 	pthread_t t[3];
 	void *r;
 	pthread_create(&t[0], 0, waiter, &f1);
-	wait_for_waiters(1);
+	wait_for_waiters(&f1, 1);
 	CHECK(futex(&f1, FUTEX_WAKE_PRIVATE, 5, 0, 0, 0) == 1, "wake: one waiter woken");
 	pthread_join(t[0], &r);
 	CHECK((long)r == 0, "the waiter returned 0");
 
-	waiting = 0;
 	pthread_create(&t[0], 0, waiter, &f1);
 	pthread_create(&t[1], 0, waiter, &f1);
 	pthread_create(&t[2], 0, waiter, &f1);
-	wait_for_waiters(3);
+	wait_for_waiters(&f1, 3);
 	CHECK(futex(&f1, FUTEX_CMP_REQUEUE_PRIVATE, 1, (void *)1, &f2, 7) == -1 && errno == EAGAIN,
 	      "cmp_requeue with a changed word: EAGAIN");
 	CHECK(futex(&f1, FUTEX_CMP_REQUEUE_PRIVATE, 1, (void *)1, &f2, 0) == 2,
