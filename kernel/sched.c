@@ -38,6 +38,8 @@
 _Static_assert(EXO_NENV == 64, "the scheduler's sets are 64-bit masks");
 
 static uint64_t runnable;
+/* Slices environments still owe for overrunning a grace period, all together. */
+static uint64_t forfeits;
 /* The current slice began (an epilogue was sent) but its owner has not run. */
 static bool slice_waiting;
 
@@ -61,6 +63,7 @@ void sched_forget(struct env *e)
 {
 	runnable &= ~env_bit(e);
 	sleeping &= ~env_bit(e);
+	forfeits -= e->forfeit;
 	e->pending = e->forfeit = e->deferrals = 0;
 	e->grace_end = 0;
 }
@@ -100,8 +103,10 @@ static int next_slice(bool commit)
 		if (!o || !can_run(o))
 			continue;
 		if (o->forfeit) {
-			if (commit)
+			if (commit) {
 				o->forfeit--;
+				forfeits--;
+			}
 			continue;
 		}
 		return (int)pos;
@@ -308,6 +313,7 @@ static void tick_ring3(struct env *e, struct trapframe *tf)
 		/* It ignored its epilogue: it loses the CPU now and a slice later. */
 		e->grace_end = 0;
 		e->forfeit++;
+		forfeits++;
 		e->uarea->forfeited++;
 		preempt(e, tf);
 	}
@@ -317,8 +323,10 @@ static void tick_ring3(struct env *e, struct trapframe *tf)
 		end_slice(e, tf);
 		return;
 	}
-	if (pos >= 0) /* its own next slice: it goes on */
-		kinfo_page.slice_pos = (uint32_t)next_slice(true);
+	/* Its own next slice: it goes on.  Committing only differs from looking
+	 * when an owner passed over pays a forfeit. */
+	if (pos >= 0)
+		kinfo_page.slice_pos = (uint32_t)(forfeits ? next_slice(true) : pos);
 	if (env_wants(e, EXO_EV_TICK) && !e->uarea->critical && !e->info->in_pct) {
 		upcall_or_kill(e, tf, EXO_VEC_PROLOGUE, kinfo_page.slice_pos);
 		e->uarea->prologues++;

@@ -15,8 +15,9 @@
 #include "slice.h"
 
 struct slice {
-	uint32_t owner; /* env id */
-	uint32_t root;  /* capability node + 1 holding it; 0 = the kernel */
+	struct env *env; /* the owner, for the scheduler: one load at every tick */
+	uint32_t owner;  /* its id */
+	uint32_t root;   /* capability node + 1 holding it; 0 = the kernel */
 };
 
 static struct slice slices[EXO_NSLICES];
@@ -42,7 +43,7 @@ int slice_alloc(struct env *owner, uint64_t pos, uint32_t root)
 	} else if (slice_used & (1ul << pos)) {
 		return -EXO_EBUSY;
 	}
-	slices[pos] = (struct slice){owner->id, root};
+	slices[pos] = (struct slice){owner, owner->id, root};
 	slice_used |= 1ul << pos;
 	owner->slices |= 1ul << pos;
 	kinfo_page.slice_owner[pos] = owner->id;
@@ -59,7 +60,7 @@ void slice_release(uint64_t pos, uint32_t root)
 		owner->info->nslices--;
 		owner->slices &= ~(1ul << pos);
 	}
-	slices[pos] = (struct slice){0, 0};
+	slices[pos] = (struct slice){0, 0, 0};
 	slice_used &= ~(1ul << pos);
 	kinfo_page.slice_owner[pos] = 0;
 }
@@ -78,9 +79,11 @@ void slice_release_all(struct env *e)
 	e->slices = 0;
 }
 
+/* A slice dies with its owner (env.c: slice_release_all), so the pointer
+ * never outlives it. */
 struct env *slice_owner(uint32_t pos)
 {
-	return env_by_id(slices[pos].owner);
+	return slices[pos].env;
 }
 
 long sys_slice_alloc(uint64_t env_cap, uint64_t pos)
