@@ -245,7 +245,6 @@ _Noreturn void env_run(struct env *e)
 	fpu_switch(e);
 	if (rcr3() != e->pml4)
 		lcr3(e->pml4);
-	sched_ring3_since = rdtsc();
 	trap_return(e->ctx);
 }
 

@@ -20,7 +20,6 @@
 #include <exo/sched.h>
 #include <exo/status.h>
 
-#include "arch.h"
 #include "env.h"
 #include "gate.h"
 #include "kernel.h"
@@ -30,7 +29,6 @@
 #include "slice.h"
 #include "upcall.h"
 #include "wakeup.h"
-#include "x86.h"
 
 #define GRACE_TICKS        1
 #define CRITICAL_MAX_TICKS 2
@@ -280,29 +278,9 @@ static void end_slice(struct env *e, struct trapframe *tf)
 	}
 }
 
-/* The TSC when ring 3 last got the CPU back: a dispatch (env_run) or the end
- * of a tick's work. */
-uint64_t sched_ring3_since;
-
-/* Ring 3 has had less than an eighth of a tick since it got the CPU back: the
- * kernel's work (a tick's, a device interrupt's, a host that took the CPU
- * away) or a dispatch just before the tick filled the period.  Ending the
- * slice now would switch away before a single instruction ran: with enough
- * sleepers to evaluate that went on tick after tick, and a yield to another
- * environment could hand it nothing. */
-static bool ring3_starved(void)
-{
-	static uint64_t min_run;
-	if (!min_run)
-		min_run = kinfo_page.tick_ns * kinfo_page.tsc_khz / 8000000 + 1;
-	return rdtsc() - sched_ring3_since < min_run;
-}
-
 static void tick_ring3(struct env *e, struct trapframe *tf)
 {
 	e->info->cpu_ticks++;
-	if (ring3_starved())
-		return; /* it keeps the CPU for this tick */
 	if (sleeping)
 		wakeup_poll_some();
 	if (reclaiming)
@@ -340,7 +318,6 @@ void sched_tick(struct trapframe *tf)
 	if (!(tf->cs & 3))
 		return; /* the idle loop: it evaluates the sleepers itself */
 	tick_ring3(curenv, tf);
-	sched_ring3_since = rdtsc(); /* back to the same environment */
 }
 
 /* An activation borrows the environment on its own stack while the main

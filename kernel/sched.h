@@ -25,10 +25,6 @@ _Noreturn void sched_yield(void);
 /* A timer tick, from ring 3 (tf is the interrupted context) or from the idle
  * loop. */
 void sched_tick(struct trapframe *tf);
-/* The TSC when ring 3 last got the CPU back (env_run sets it): a tick ends no
- * slice that has had less than an eighth of a tick since, so every dispatch
- * runs some instructions however long the kernel's own work took. */
-extern uint64_t sched_ring3_since;
 /* Wake-up preemption.  A device interrupt that wakes an environment (a disk
  * completion, a frame in its ring) while another one runs in ring 3 gives it the
  * CPU at once instead of at the next tick.  The interrupted environment keeps
