@@ -40,6 +40,7 @@ struct env {
 	uint32_t forfeit;   /* slices to skip for overrunning a grace period */
 	uint32_t deferrals; /* epilogues deferred in a row (critical section) */
 	uint64_t grace_end; /* nonzero: epilogue sent, must yield before this tick */
+	uint64_t grace_tsc; /* the TSC when that epilogue was sent */
 	uint64_t slices;    /* positions it owns in the slice vector (slice.c) */
 
 	/* Wakeup predicate while SLEEPING (wakeup.c), and its compiled form,

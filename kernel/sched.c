@@ -20,6 +20,7 @@
 #include <exo/sched.h>
 #include <exo/status.h>
 
+#include "arch.h"
 #include "env.h"
 #include "gate.h"
 #include "kernel.h"
@@ -270,12 +271,24 @@ static void end_slice(struct env *e, struct trapframe *tf)
 	upcall_or_kill(e, tf, EXO_VEC_EPILOGUE, kinfo_page.slice_pos);
 	e->uarea->epilogues++;
 	e->grace_end = kinfo_page.ticks + GRACE_TICKS;
+	e->grace_tsc = rdtsc();
 	/* The next slice has begun; e finishes in its grace period. */
 	int pos = next_slice(true);
 	if (pos >= 0) {
 		kinfo_page.slice_pos = (uint32_t)pos;
 		slice_waiting = true;
 	}
+}
+
+/* The grace period's tick came less than half a tick after the epilogue: a
+ * burst of ticks (a host that held the vCPU delivers the ones it owes back to
+ * back), not a period in which e could answer.  It gets the next tick. */
+static bool grace_was_burst(const struct env *e)
+{
+	static uint64_t half_tick;
+	if (!half_tick)
+		half_tick = kinfo_page.tick_ns * kinfo_page.tsc_khz / 2000000 + 1;
+	return rdtsc() - e->grace_tsc < half_tick;
 }
 
 static void tick_ring3(struct env *e, struct trapframe *tf)
@@ -288,6 +301,10 @@ static void tick_ring3(struct env *e, struct trapframe *tf)
 	if (e->grace_end) {
 		if (kinfo_page.ticks < e->grace_end)
 			return;
+		if (grace_was_burst(e)) {
+			e->grace_end++;
+			return;
+		}
 		/* It ignored its epilogue: it loses the CPU now and a slice later. */
 		e->grace_end = 0;
 		e->forfeit++;
