@@ -9,8 +9,9 @@
 #include "pred.h"
 #include "unit.h"
 
-/* A fake user address space: NWORDS words at BASE. A read elsewhere, or of fail_va,
- * fails; every read is counted, so a test can tell which operands were read. */
+/* A fake user address space: NWORDS words at BASE. A read (or a translation for the
+ * compiled form) elsewhere, or of fail_va, fails; every one is counted, so a test can tell which
+ * operands were read. */
 #define BASE   0x10000u
 #define NWORDS 8
 
@@ -21,7 +22,7 @@ struct fake_mem {
 	unsigned reads;
 };
 
-static int fake_read(void *ctx, uint64_t va, uint64_t *out)
+static int fake_resolve(void *ctx, uint64_t va, const volatile uint64_t **out)
 {
 	struct fake_mem *m = ctx;
 
@@ -30,8 +31,17 @@ static int fake_read(void *ctx, uint64_t va, uint64_t *out)
 		return m->fail_err;
 	if (va < BASE || va >= BASE + 8 * NWORDS || va % 8)
 		return -EXO_EFAULT;
-	*out = m->word[(va - BASE) / 8];
+	*out = &m->word[(va - BASE) / 8];
 	return 0;
+}
+
+static int fake_read(void *ctx, uint64_t va, uint64_t *out)
+{
+	const volatile uint64_t *word = NULL;
+	int r = fake_resolve(ctx, va, &word);
+	if (!r)
+		*out = *word;
+	return r;
 }
 
 /* A read callback for predicates that must not read memory at all. */
@@ -453,19 +463,6 @@ START_TEST(eval_max_terms)
 END_TEST
 
 /* ---- the compiled form: the kernel's evaluator must agree with pred_eval ---- */
-
-static int fake_resolve(void *ctx, uint64_t va, const volatile uint64_t **out)
-{
-	struct fake_mem *m = ctx;
-
-	m->reads++;
-	if (va == m->fail_va)
-		return m->fail_err;
-	if (va < BASE || va >= BASE + 8 * NWORDS || va % 8)
-		return -EXO_EFAULT;
-	*out = &m->word[(va - BASE) / 8];
-	return 0;
-}
 
 /* A random well-formed predicate over the fake memory and the clock. */
 static size_t random_pred(struct exo_pred_term *t, unsigned *seed)
