@@ -6,6 +6,8 @@
 #   full      a 1-slot ring on one side, 40 frames from the other: 1 kept, 39 dropped, counted
 #   errors    every refusal of the filter, transmit and bind calls (one exosim, --net user)
 #   hostfwd   apps/ping echoes UDP; a python3 client on the host gets its datagrams back
+#   tap       the same through --net tap on a tap this test makes (exosim, root only);
+#             the host's ARP request is answered too
 #   wake      round trips while a second environment spins on each side (100 ms ticks):
 #             the receive interrupt hands the CPU to the woken environment at once
 #   burst     1000 frames in one exos_net_send (the transmit queue holds 64): all queued,
@@ -21,8 +23,36 @@ command -v python3 >/dev/null || {
 free_port() { # a free loopback port, TCP or UDP ($1)
 	python3 -c 'import socket, sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
 }
+udp_echoes() { # host port: 3 UDP datagrams sent to host:port come back (apps/ping -u)
+	python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+got = 0
+sent = set()
+def sent_before(data):
+    return data in sent
+deadline = time.time() + 60
+while got < 3 and time.time() < deadline:
+    msg = b"exo-net %d" % got
+    sent.add(msg)
+    s.sendto(msg, (host, port))
+    try:
+        data, _ = s.recvfrom(2048)
+    except socket.timeout:
+        continue
+    # An answer to an earlier datagram (sent again after a timeout) counts too: the
+    # guest answered it, and counted it.
+    if not sent_before(data):
+        sys.exit("wrong answer: %r" % data)
+    got += 1
+print("host: %d UDP datagrams echoed by the guest" % got)
+sys.exit(0 if got == 3 else 1)
+PY
+}
 case $case_ in
-ping | hostfwd)
+ping | hostfwd | tap)
 	[ -r "$apps/ping.elf" ] || {
 		echo "SKIP: no apps/ping.elf: its eBPF filters need clang (./build.sh setup)"
 		exit 77
@@ -102,35 +132,28 @@ errors)
 hostfwd)
 	port=$(free_port udp)
 	run a user,hostfwd=udp:127.0.0.1:$port-:$port "" "$apps/ping.elf" -n 3 -t 60 -u "$port"
-	python3 - "$port" <<'PY' || { wait; finish a; exit 1; }
-import socket, sys, time
-port = int(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.5)
-got = 0
-sent = set()
-def sent_before(data):
-    return data in sent
-deadline = time.time() + 60
-while got < 3 and time.time() < deadline:
-    msg = b"exo-net %d" % got
-    sent.add(msg)
-    s.sendto(msg, ("127.0.0.1", port))
-    try:
-        data, _ = s.recvfrom(2048)
-    except socket.timeout:
-        continue
-    # An answer to an earlier datagram (sent again after a timeout) counts too: the
-    # guest answered it, and counted it.
-    if not sent_before(data):
-        sys.exit("wrong answer: %r" % data)
-    got += 1
-print("host: %d UDP datagrams echoed by the guest" % got)
-sys.exit(0 if got == 3 else 1)
-PY
+	udp_echoes 127.0.0.1 "$port" || { wait; finish a; exit 1; }
 	wait
 	finish a && grep -q '^ping: answered .* 3 udp' "$tmp/a.out" &&
 		grep -q "$ping_filters" "$tmp/a.out" ;;
+tap)
+	# --net tap,ifname=NAME: a tap this test makes (root or CAP_NET_ADMIN), with the
+	# host at .1 and apps/ping answering ARP and echoing UDP at .2 of a private /24.
+	[ "$vm" = exosim ] || { echo "SKIP: the tap case is exosim's"; exit 77; }
+	dev=exotap$$
+	if ! command -v ip >/dev/null || [ ! -c /dev/net/tun ] ||
+		! ip tuntap add dev "$dev" mode tap 2>"$tmp/tap.err"; then
+		echo "SKIP: cannot make a tap here (root and /dev/net/tun needed): $(cat "$tmp/tap.err" 2>/dev/null)"
+		exit 77
+	fi
+	trap 'ip link del "$dev" 2>/dev/null; rm -rf "$tmp"' EXIT
+	net24=10.213.$(($$ % 200 + 20))
+	ip addr add "$net24.1/24" dev "$dev" && ip link set "$dev" up || exit 1
+	port=$(free_port udp)
+	run a "tap,ifname=$dev" "" "$apps/ping.elf" -n 3 -t 60 -u "$port" "$net24.2"
+	udp_echoes "$net24.2" "$port" || { wait; finish a; exit 1; }
+	wait
+	finish a && grep -q '^ping: answered [1-9][0-9]* arp, .* 3 udp' "$tmp/a.out" ;;
 wake)
 	append=exo.tick_us=100000
 	pair "$net" echo 20 -b -- "$net" rtt 20 -b || exit 1
