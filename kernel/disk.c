@@ -251,8 +251,8 @@ static int entries_at(const struct env *e, uint64_t va, uint64_t len, struct vbl
 	uint64_t first = EXO_PAGE_SIZE - va % EXO_PAGE_SIZE;
 	v->len[0] = (uint32_t)(len < first ? len : first);
 	v->len[1] = (uint32_t)(len - v->len[0]);
-	v->pa[0] = user_phys_read(e->pml4, va);
-	v->pa[1] = v->len[1] ? user_phys_read(e->pml4, va + first) : 0;
+	v->pa[0] = user_phys(e->pml4, va, false);
+	v->pa[1] = v->len[1] ? user_phys(e->pml4, va + first, false) : 0;
 	if (v->pa[0] == UACCESS_NO_PAGE || v->pa[1] == UACCESS_NO_PAGE)
 		return -EXO_EFAULT;
 	return 0;

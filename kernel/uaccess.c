@@ -13,24 +13,36 @@
 
 #define PT_INDEX(va, level) (((va) >> (12 + 9 * (level))) & 511)
 
+/* The entry for va at `level` in the table an upper entry points to. */
+static uint64_t entry_below(uint64_t upper, uint64_t va, int level)
+{
+	return ((const uint64_t *)kva(upper & PTE_ADDR_MASK))[PT_INDEX(va, level)];
+}
+
 /* The physical address behind va, or UACCESS_NO_PAGE unless every level maps
  * it present, user-accessible and with `extra` (PTE_W for a store), as the
- * CPU would check a ring-3 access. */
+ * CPU would check a ring-3 access.  Unrolled: about half the instructions of
+ * a loop over the levels, and every one is emulated here (~2-3 us of host
+ * CPU on KVM nested on PVM); wakeup predicates, copies and each disk batch's
+ * vector come through it. */
 static uint64_t walk(uint64_t pml4, uint64_t va, uint64_t extra)
 {
-	uint64_t need = PTE_P | PTE_U | extra;
-	const uint64_t *table = kva(pml4);
-	for (int level = 3; level >= 0; level--) {
-		uint64_t e = table[PT_INDEX(va, level)];
-		if ((e & need) != need || (level > 1 && (e & PTE_PS)))
-			return UACCESS_NO_PAGE;
-		if (level == 1 && (e & PTE_PS)) /* a 2 MiB page */
-			return (e & PTE_ADDR_MASK) + (va & ((EXO_PAGE_SIZE << 9) - 1));
-		if (!level)
-			return (e & PTE_ADDR_MASK) | (va & (EXO_PAGE_SIZE - 1));
-		table = kva(e & PTE_ADDR_MASK);
-	}
-	return UACCESS_NO_PAGE;
+	const uint64_t need = PTE_P | PTE_U | extra;
+	uint64_t e = entry_below(pml4, va, 3);
+	if ((e & need) != need || (e & PTE_PS))
+		return UACCESS_NO_PAGE;
+	e = entry_below(e, va, 2);
+	if ((e & need) != need || (e & PTE_PS)) /* no 1 GiB pages for users */
+		return UACCESS_NO_PAGE;
+	e = entry_below(e, va, 1);
+	if ((e & need) != need)
+		return UACCESS_NO_PAGE;
+	if (e & PTE_PS) /* a 2 MiB page */
+		return (e & PTE_ADDR_MASK) + (va & ((EXO_PAGE_SIZE << 9) - 1));
+	e = entry_below(e, va, 0);
+	if ((e & need) != need)
+		return UACCESS_NO_PAGE;
+	return (e & PTE_ADDR_MASK) | (va & (EXO_PAGE_SIZE - 1));
 }
 
 static uint64_t translate(uint64_t pml4, uint64_t va, uint64_t extra)
@@ -126,30 +138,4 @@ int user_word(uint64_t pml4, uint64_t va, const volatile uint64_t **out)
 		return -EXO_EFAULT;
 	*out = kva(pa);
 	return 0;
-}
-
-/* user_phys(pml4, va, false) unrolled: the same checks as walk (present and user at
- * every level, no 1 GiB page, a 2 MiB page's offset) in about half the instructions,
- * for the one translation on every EXO_SYS_DISK_BATCH (its vector: disk.c), where each
- * emulated instruction counts (~2-3 µs of host CPU on KVM nested on PVM). */
-uint64_t user_phys_read(uint64_t pml4, uint64_t va)
-{
-	const uint64_t need = PTE_P | PTE_U;
-	if (!user_addr_ok(va))
-		return UACCESS_NO_PAGE;
-	uint64_t e = ((const uint64_t *)kva(pml4))[PT_INDEX(va, 3)];
-	if ((e & need) != need || (e & PTE_PS))
-		return UACCESS_NO_PAGE;
-	e = ((const uint64_t *)kva(e & PTE_ADDR_MASK))[PT_INDEX(va, 2)];
-	if ((e & need) != need || (e & PTE_PS))
-		return UACCESS_NO_PAGE;
-	e = ((const uint64_t *)kva(e & PTE_ADDR_MASK))[PT_INDEX(va, 1)];
-	if ((e & need) != need)
-		return UACCESS_NO_PAGE;
-	if (e & PTE_PS) /* a 2 MiB page */
-		return (e & PTE_ADDR_MASK) + (va & ((EXO_PAGE_SIZE << 9) - 1));
-	e = ((const uint64_t *)kva(e & PTE_ADDR_MASK))[PT_INDEX(va, 0)];
-	if ((e & need) != need)
-		return UACCESS_NO_PAGE;
-	return (e & PTE_ADDR_MASK) | (va & (EXO_PAGE_SIZE - 1));
 }

@@ -54,8 +54,6 @@ int user_writable(uint64_t pml4, uint64_t va, size_t len);
  * if asked), for a device to read or write: UACCESS_NO_PAGE if none. */
 #define UACCESS_NO_PAGE (~0ul)
 uint64_t user_phys(uint64_t pml4, uint64_t va, bool write);
-/* The same for a read, unrolled (fewer emulated instructions: disk.c's batches). */
-uint64_t user_phys_read(uint64_t pml4, uint64_t va);
 
 /* The loader only: writes into pages it has just mapped for a program, even
  * read-only ones (its text).  -EXO_EFAULT if a page is not mapped. */

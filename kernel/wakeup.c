@@ -1,7 +1,8 @@
 /* Wakeup predicates (include/exo/pred.h).  EXO_SYS_WAIT checks and stores a
- * predicate and puts the main context to sleep; the scheduler evaluates every
- * sleeper's predicate when it decides what runs (each tick, each yield, each
- * turn of the idle loop) and wakes those that hold.
+ * predicate and puts the main context to sleep; the scheduler evaluates the
+ * sleepers' predicates when it decides what runs (up to WAKEUP_POLL_BUDGET at
+ * each tick and yield, all of them at each turn of the idle loop and each
+ * device interrupt) and wakes those that hold.
  *
  * That is many evaluations, each in emulated ring 0 here (~400 ns an
  * instruction), so a predicate is compiled once (lib/pred.c): each memory
