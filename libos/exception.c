@@ -169,7 +169,35 @@ long exos_exceptions_rebind(void)
 	return r;
 }
 
-static _Noreturn void unhandled(const struct exo_xframe *f)
+/* Under exosim --gdb the debugger stops where the exception happened, with
+ * the registers the frame and the stub saved, before the process dies, as the
+ * Linux personality does for a core-dumping signal (exo_debug_signal). */
+static void report_to_debugger(const struct exo_xframe *f, const struct exos_regs *r, int sig)
+{
+	if (!(exo_kinfo()->flags & EXO_KINFO_GDB))
+		return;
+	struct exo_regs regs = {.rax = f->rax,
+	                        .rbx = r->rbx,
+	                        .rcx = f->rcx,
+	                        .rdx = f->rdx,
+	                        .rsi = r->rsi,
+	                        .rdi = r->rdi,
+	                        .rbp = r->rbp,
+	                        .rsp = f->rsp,
+	                        .r8 = r->r8,
+	                        .r9 = r->r9,
+	                        .r10 = r->r10,
+	                        .r11 = r->r11,
+	                        .r12 = r->r12,
+	                        .r13 = r->r13,
+	                        .r14 = r->r14,
+	                        .r15 = r->r15,
+	                        .rip = f->rip,
+	                        .rflags = f->rflags};
+	exo_debug_signal(&regs, sig, f->vector == 14 ? f->addr : 0);
+}
+
+static _Noreturn void unhandled(const struct exo_xframe *f, const struct exos_regs *r)
 {
 	const volatile struct exo_env_info *e = exos_env_info(exos_self_id());
 	char name[sizeof(e->name) + 1];
@@ -192,7 +220,9 @@ static _Noreturn void unhandled(const struct exo_xframe *f)
 		        (unsigned long)f->err);
 	/* A Unix program's death by signal (lib/unix_status.h); SIGSEGV for an
 	 * upcall nobody took. */
-	exit(UNIX_STATUS_SIGNALED(unix_signal_of_vector((unsigned)f->vector)));
+	int sig = unix_signal_of_vector((unsigned)f->vector);
+	report_to_debugger(f, r, sig);
+	exit(UNIX_STATUS_SIGNALED(sig));
 }
 
 void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r)
@@ -222,6 +252,6 @@ void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r)
 	if (!done && v >= 32)
 		done = exos_sched_upcall(f); /* the default CPU and memory policy */
 	if (!done)
-		unhandled(f);
+		unhandled(f, r);
 	exos_exception_depth--;
 }

@@ -11,7 +11,8 @@
 #   shared (a breakpoint in code a forked parent and child share stops in each),
 #   fault (a program that reads address 0 stops at the faulting instruction, cr2 = 0),
 #   signal_segv and signal_abort (a static musl program ExOS ends for SIGSEGV, SIGABRT stops
-#   where native gdb stops it, then dies with the native status), threads (a forking program's
+#   where native gdb stops it, then dies with the native status), signal_exos (the same
+#   for an ExOS-native program ExOS ends: a ud2 with no handler), threads (a forking program's
 #   environments are gdb threads; the waiting child's saved registers and memory),
 #   panic (a kernel panic stops with its backtrace, then the run ends with 125), and for
 #   exosim only triple (a triple fault stops where it happened, then 125), bad_input (garbage, a bad checksum, an oversized packet and a client
@@ -234,6 +235,26 @@ signal_segv | signal_abort)
 	fi
 	finish
 	status_is $want
+	;;
+signal_exos)
+	# An ExOS-native program that ExOS itself ends (a ud2 no handler takes:
+	# SIGILL): exosim stops at the ud2 with the registers of the fault, then
+	# the program dies with 132, as signal_segv for a Linux program.
+	start "$guest/upcall.elf" unhandled
+	if [ "$vm" = exosim ]; then
+		gdbrun "add-symbol-file $guest/upcall.elf" continue "x/i \$pc" "bt 1" continue
+		expect "received signal SIGILL"
+		expect ":	ud2"
+		expect "#0  main ("
+		expect "exited with code 0204"
+	else # QEMU's stub hears of no signal: stop where ExOS ends the process
+		gdbrun "add-symbol-file $guest/upcall.elf" "break report_to_debugger" continue \
+			"p sig" continue
+		expect "Breakpoint 1, report_to_debugger"
+		expect "\$1 = 4"
+	fi
+	finish
+	if [ "$vm" = qemu ]; then status_is 4; else status_is 132; fi
 	;;
 threads)
 	# Environments are gdb's threads: the parent stops in touch() while its
