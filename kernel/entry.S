@@ -296,8 +296,13 @@ trap_user_check:
 	cmpq %rcx, %rax
 	jae 1f
 	cmpq upcall_xstack_lo(%rip), %rax
-	jb 1f
+	jb 2f
 	leaq -EXO_XFRAME_GAP(%rax), %rcx /* nested: below the interrupted frame */
+	jmp 1f
+2:	movq upcall_xstack_lo(%rip), %rdx /* rsp in the guard page below it: a */
+	subq %rax, %rdx                   /* handler overflowed (include/exo/trap.h) */
+	cmpq $4096, %rdx
+	jbe upcall_abort
 1:	subq $EXO_XF_SIZE, %rcx
 	andq $-16, %rcx
 	cmpq upcall_xstack_lo(%rip), %rcx

@@ -33,6 +33,10 @@ int upcall_push(struct env *e, struct trapframe *tf, uint64_t vector, uint64_t e
 	if (!i->handler)
 		return -EXO_EINVAL;
 	uint64_t top = i->xstack_hi;
+	/* rsp in the guard page below the stack: a handler overflowed it; a
+	 * frame at the top would overwrite its live frames (trap.h). */
+	if (tf->rsp < i->xstack_lo && i->xstack_lo - tf->rsp <= EXO_PAGE_SIZE)
+		return -EXO_ENOSPC;
 	if (tf->rsp >= i->xstack_lo && tf->rsp < i->xstack_hi)
 		top = tf->rsp - EXO_XFRAME_GAP; /* nested: below the interrupted frame */
 	uint64_t frame = (top - EXO_XF_SIZE) & ~15ul;

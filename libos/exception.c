@@ -172,7 +172,8 @@ long exos_exceptions_rebind(void)
 /* Under exosim --gdb the debugger stops where the exception happened, with
  * the registers the frame and the stub saved, before the process dies, as the
  * Linux personality does for a core-dumping signal (exo_debug_signal). */
-static void report_to_debugger(const struct exo_xframe *f, const struct exos_regs *r, int sig)
+__attribute__((noinline)) static void report_to_debugger(const struct exo_xframe *f,
+                                                         const struct exos_regs *r, int sig)
 {
 	if (!(exo_kinfo()->flags & EXO_KINFO_GDB))
 		return;
@@ -197,7 +198,12 @@ static void report_to_debugger(const struct exo_xframe *f, const struct exos_reg
 	exo_debug_signal(&regs, sig, f->vector == 14 ? f->addr : 0);
 }
 
-static _Noreturn void unhandled(const struct exo_xframe *f, const struct exos_regs *r)
+/* Out of line, as report_to_debugger: the dispatcher's own frame is paid at
+ * every nesting level of the exception stack, and a handler that faults
+ * without end (tests/guest/bad_xstack.c) must reach xstack_lo in frames the
+ * kernel can still see as nested. */
+__attribute__((noinline)) static _Noreturn void unhandled(const struct exo_xframe *f,
+                                                          const struct exos_regs *r)
 {
 	const volatile struct exo_env_info *e = exos_env_info(exos_self_id());
 	char name[sizeof(e->name) + 1];

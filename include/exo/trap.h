@@ -8,7 +8,10 @@
  * A fault while already on the exception stack (a nested fault) gets a new frame
  * EXO_XFRAME_GAP bytes below the interrupted rsp.  A frame that would fall below
  * xstack_lo, or an exception stack that is not mapped writable, kills the
- * environment, as does an exception with no handler registered.
+ * environment, as does an exception with no handler registered.  So does an
+ * exception whose rsp lies in the page below xstack_lo, the exception stack's
+ * guard: a handler's own frames ran past the bottom, and a frame at the top
+ * would overwrite the live ones below it (a libOS keeps no other stack there).
  *
  * Resuming: restore the registers from the frame, then continue at rip with rsp
  * and rflags.  The libOS does it with `ret $128` from EXO_XFRAME_GAP... see

@@ -3,7 +3,10 @@
  *   unmapped  - the registered exception stack is not mapped
  *   readonly  - it is mapped read-only
  *   overflow  - the #PF handler faults on every nesting level until the next
- *               frame would fall below xstack_lo */
+ *               frame would fall below xstack_lo
+ *   overflow_big - the same with a handler whose own frame (1 KiB of locals)
+ *               runs past xstack_lo into the guard page below it before the
+ *               next frame is due: the kernel must not start again at the top */
 #define TEST_NAME "bad_xstack"
 #include <string.h>
 
@@ -18,6 +21,14 @@ static int recurse(struct exo_xframe *f, struct exos_regs *r)
 	(void)f;
 	(void)r;
 	return *(volatile int *)0 == 0; /* faults again, one frame deeper */
+}
+
+static int recurse_big(struct exo_xframe *f, struct exos_regs *r)
+{
+	volatile char locals[1024];
+	for (size_t i = 0; i < sizeof(locals); i += 64)
+		locals[sizeof(locals) - 1 - i] = (char)i; /* top down, as a stack grows */
+	return recurse(f, r) + locals[0];
 }
 
 int main(int argc, char **argv)
@@ -35,7 +46,8 @@ int main(int argc, char **argv)
 		    0, "register it");
 	} else {
 		RET(exos_exceptions_init(), 0, "register the libOS exception stack");
-		exos_set_exception_handler(14, recurse);
+		exos_set_exception_handler(14, strcmp(mode, "overflow_big") == 0 ? recurse_big
+		                                                                 : recurse);
 	}
 	printf("bad_xstack: %s: reading address 0\n", mode);
 	fflush(stdout);
