@@ -95,7 +95,8 @@
 	.globl syscall_entry
 syscall_entry:
 	cmpb $0, syscall_reflect_on(%rip)
-	jne syscall_slow
+	jne syscall_reflecting
+syscall_fast:
 	movq %rsp, syscall_user_rsp(%rip)
 	leaq boot_stack_top(%rip), %rsp
 	pushq syscall_user_rsp(%rip)
@@ -110,9 +111,15 @@ syscall_entry:
 2:	movq $-EXO_ENOSYS, %rax
 	jmp 1b
 
-/* The environment wants bare `syscall`s reflected (EXO_EV_SYSCALL): build the
- * frame an exception would have (rip = rcx, rflags = r11) and let trap()
- * decide between the gate's exokernel call and an upcall. */
+/* The environment wants bare `syscall`s reflected (EXO_EV_SYSCALL), every Linux
+ * program under ExOS.  The gate's own `syscall` (rcx: the instruction after it)
+ * is still an exokernel call: it takes the fast path, as trap() would decide
+ * after ~90 more instructions (syscall_is_reflected).  Any other: build the
+ * frame an exception would have (rip = rcx, rflags = r11) for trap(), which
+ * reflects it as an upcall. */
+syscall_reflecting:
+	cmpq gate_syscall_resume(%rip), %rcx
+	je syscall_fast
 syscall_slow:
 	movq %rsp, syscall_user_rsp(%rip)
 	leaq boot_stack_top(%rip), %rsp
@@ -371,6 +378,7 @@ irq_switch_save:
 SAVING_CALLEE_SAVED sys_yield
 SAVING_CALLEE_SAVED sys_pct
 SAVING_CALLEE_SAVED sys_wait
+SAVING_CALLEE_SAVED sys_wait_for
 
 /* trap_return(tf): load the saved state and return to it. */
 	.globl trap_return
@@ -393,6 +401,11 @@ irq_dev_entries: /* EXO_DISK_MAX of them */
 	.irp i, 0,1,2,3,4,5,6,7
 	.quad irq_dev_entry_\i
 	.endr
+
+	.section .rodata
+	.balign 8
+gate_syscall_resume: /* rcx after the gate's `syscall` */
+	.quad EXO_GATE_SYSCALL + GATE_SYSCALL_RESUME
 
 	.bss
 	.balign 4096

@@ -106,10 +106,11 @@ SYSCALL(sys_console_fill)
 }
 
 /* entry.S: save the callee-saved registers, then call sys_yield(), sys_pct()
- * or sys_wait(). */
+ * or sys_wait() / sys_wait_for(). */
 long sys_yield_saving(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 long sys_pct_saving(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 long sys_wait_saving(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+long sys_wait_for_saving(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
 const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_NULL] = sys_null,
@@ -151,6 +152,7 @@ const syscall_fn syscall_table[EXO_NSYSCALLS] = {
         [EXO_SYS_NET_BIND] = call_sys_net_bind,
         [EXO_SYS_DISK_BATCH] = call_sys_disk_batch,
         [EXO_SYS_DEBUG_SIGNAL] = call_sys_debug_signal,
+        [EXO_SYS_WAIT_FOR] = sys_wait_for_saving,
 };
 
 /* A NULL entry would be a jump to 0 in ring 0. */

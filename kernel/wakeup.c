@@ -48,14 +48,19 @@ static uint64_t mappings_gen(const struct env *e)
 
 /* Every memory operand translated again: 0, or -EXO_EFAULT for one no
  * longer readable. */
-static int compile(struct env *e)
+static int compile_terms(struct env *e, uint32_t n)
 {
 	uint64_t gen = mappings_gen(e);
 	kinfo_page.pred_compiles++;
-	int r = pred_compile(e->pred, e->npred, resolve_user_word, e, &eval_now, e->cpred);
+	int r = pred_compile(e->pred, n, resolve_user_word, e, &eval_now, e->cpred);
 	if (!r)
 		e->pred_gen = gen;
 	return r;
+}
+
+static int compile(struct env *e)
+{
+	return compile_terms(e, e->npred);
 }
 
 static int evaluate(struct env *e)
@@ -108,21 +113,89 @@ void wakeup_poll_some(void)
 	poll(WAKEUP_POLL_BUDGET);
 }
 
-long sys_wait(uint64_t uterms, uint64_t n)
+/* The terms' shape: all but the values of constant operands.  Two predicates
+ * of one shape compile to the same pointers (a constant operand points at its
+ * own term in e->pred), so a waiter that sleeps again on the same words with
+ * new values (a pipe's sequence number) need not be checked or translated
+ * again: 2 page walks and the checks, ~130 emulated instructions a wait. */
+static bool same_shape(const struct exo_pred_term *a, const struct exo_pred_term *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ha, hb; /* op, kinds, flags and pad */
+		__builtin_memcpy(&ha, &a[i], sizeof(ha));
+		__builtin_memcpy(&hb, &b[i], sizeof(hb));
+		if (ha != hb || (a[i].lhs_kind != EXO_OPND_CONST && a[i].lhs != b[i].lhs) ||
+		    (a[i].rhs_kind != EXO_OPND_CONST && a[i].rhs != b[i].rhs))
+			return false;
+	}
+	return true;
+}
+
+/* Copies, checks and compiles e's new predicate: 0, or -EXO_E*. */
+static int install(struct env *e, uint64_t uterms, uint64_t n)
+{
+	struct exo_pred_term t[EXO_PRED_MAX_TERMS];
+	if (n == 0 || n > EXO_PRED_MAX_TERMS)
+		return -EXO_EINVAL;
+	if (copy_from_user(e->pml4, t, uterms, n * sizeof(t[0])))
+		return -EXO_EFAULT;
+	bool reuse = n == e->npred && e->pred_gen == mappings_gen(e) && same_shape(t, e->pred, n);
+	if (!reuse) {
+		int err = pred_check(t, n);
+		if (err)
+			return err;
+	}
+	__builtin_memcpy(e->pred, t, n * sizeof(t[0]));
+	if (reuse) {
+		kinfo_page.pred_reuses++;
+		return 0;
+	}
+	/* Until it compiles, e->cpred matches no terms: nothing may reuse it. */
+	e->npred = 0;
+	if (compile_terms(e, (uint32_t)n)) /* every memory operand must be readable now */
+		return -EXO_EFAULT;
+	e->npred = (uint32_t)n;
+	return 0;
+}
+
+/* The hinted environment h (EXO_SYS_WAIT_FOR) is looked at before anything
+ * else: if its main context sleeps and its predicate holds, it wakes.  Only
+ * whom the kernel looks at first comes from the caller; whether h wakes is
+ * its own predicate's word, as in a poll. */
+static bool hint_wakes(struct env *h)
+{
+	if (!(sleeping & env_bit(h)) || h->ctx != &h->tf)
+		return false; /* running, runnable, blocked in a PCT, in an activation */
+	int r = evaluate(h);
+	if (!r)
+		return false;
+	wakeup_now(h, r > 0 ? 0 : r);
+	return true;
+}
+
+/* A hint is 0 (none) or an environment id other than the caller's.  An id
+ * that names no environment now is not an error: the peer it named may have
+ * exited since the libOS wrote it down, and the hint only says whom to look at
+ * first. */
+static int hint_check(const struct env *e, uint64_t hint)
+{
+	if (hint == 0)
+		return 0;
+	if (hint > UINT32_MAX || hint % EXO_NENV == 0 || hint == e->id)
+		return -EXO_EINVAL;
+	return 0;
+}
+
+long sys_wait_for(uint64_t uterms, uint64_t n, uint64_t hint)
 {
 	struct env *e = curenv;
 	if (e->ctx != &e->tf)
 		return -EXO_EBUSY; /* an activation does not sleep: it returns */
-	if (n == 0 || n > EXO_PRED_MAX_TERMS)
-		return -EXO_EINVAL;
-	if (copy_from_user(e->pml4, e->pred, uterms, n * sizeof(e->pred[0])))
-		return -EXO_EFAULT;
-	int err = pred_check(e->pred, n);
+	int err = hint_check(e, hint);
+	if (!err)
+		err = install(e, uterms, n);
 	if (err)
 		return err;
-	e->npred = (uint32_t)n;
-	if (compile(e)) /* every memory operand must be readable now */
-		return -EXO_EFAULT;
 	eval_now = rdtsc();
 	int now = pred_eval_compiled(e->cpred, n);
 	if (now)
@@ -131,5 +204,18 @@ long sys_wait(uint64_t uterms, uint64_t n)
 	sched_yielded(e);
 	sleeping |= env_bit(e);
 	sched_set_state(e, EXO_ENV_SLEEPING);
+	struct env *h = hint ? env_by_id((uint32_t)hint) : 0;
+	if (h && hint_wakes(h)) {
+		/* The rest of the slice goes to h, as with a directed yield: no
+		 * poll of the other sleepers, no search of the slice vector (the
+		 * ticks still poll them). */
+		kinfo_page.directed_wakeups++;
+		env_run(h);
+	}
 	sched_yield();
+}
+
+long sys_wait(uint64_t uterms, uint64_t n)
+{
+	return sys_wait_for(uterms, n, 0);
 }

@@ -21,5 +21,6 @@ struct env;
 void wakeup_now(struct env *e, int result);
 
 long sys_wait(uint64_t terms, uint64_t n);
+long sys_wait_for(uint64_t terms, uint64_t n, uint64_t hint);
 
 #endif

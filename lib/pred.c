@@ -115,6 +115,12 @@ static int compile_operand(uint8_t kind, const uint64_t *value, pred_resolve_fn 
 	return 0;
 }
 
+/* struct pred_compiled's holds, by op. */
+static const uint8_t outcomes[EXO_PRED_NOPS] = {
+        [EXO_PRED_EQ] = 2, [EXO_PRED_NE] = 5, [EXO_PRED_LT] = 1,
+        [EXO_PRED_LE] = 3, [EXO_PRED_GT] = 4, [EXO_PRED_GE] = 6,
+};
+
 int pred_compile(const struct exo_pred_term *t, size_t n, pred_resolve_fn resolve, void *ctx,
                  const volatile uint64_t *clock, struct pred_compiled *c)
 {
@@ -125,7 +131,7 @@ int pred_compile(const struct exo_pred_term *t, size_t n, pred_resolve_fn resolv
 			                    &c[i].rhs);
 		if (r < 0)
 			return r;
-		c[i].op = t[i].op;
+		c[i].holds = outcomes[t[i].op]; /* pred_check refused any other op */
 		c[i].ends = ends_product(t, i, n);
 	}
 	return 0;
@@ -134,7 +140,9 @@ int pred_compile(const struct exo_pred_term *t, size_t n, pred_resolve_fn resolv
 int pred_eval_compiled(const struct pred_compiled *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!compare(c[i].op, *c[i].lhs, *c[i].rhs)) {
+		uint64_t a = *c[i].lhs, b = *c[i].rhs;
+		unsigned k = (unsigned)(a > b) + (unsigned)(a >= b);
+		if (!((c[i].holds >> k) & 1)) {
 			while (!c[i].ends)
 				i++; /* the product is false: on to the next one */
 		} else if (c[i].ends) {

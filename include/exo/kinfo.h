@@ -94,6 +94,11 @@ struct exo_kinfo {
 	 * because a mapping of their environment went away (or were installed). */
 	uint64_t wakeups;
 	uint64_t pred_compiles;
+	/* Waits that kept the compiled form of the last predicate (the same words,
+	 * new constants), and sleepers woken and run at once because a wait named
+	 * them (EXO_SYS_WAIT_FOR). */
+	uint64_t pred_reuses;
+	uint64_t directed_wakeups;
 };
 #endif
 

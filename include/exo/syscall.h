@@ -164,7 +164,18 @@
  * or its rip is not a user address). */
 #define EXO_SYS_DEBUG_SIGNAL 38
 
-#define EXO_NSYSCALLS 39
+/* EXO_SYS_WAIT_FOR: (const struct exo_pred_term *, n, env id or 0) -> as EXO_SYS_WAIT,
+ * with a hint: the environment that should run next (the peer this wait hands
+ * the CPU to, e.g. the reader a pipe write just fed).  When the caller goes to
+ * sleep the kernel looks at that environment first: if its main context sleeps
+ * and its own predicate holds, it wakes and gets the rest of the slice (a
+ * directed wake-up, kinfo.directed_wakeups); otherwise the hint changes
+ * nothing (an id that names no environment now included: a peer may exit at
+ * any time).  -EXO_EINVAL for an id that can name no environment (above 32
+ * bits, slot 0) or the caller's own. */
+#define EXO_SYS_WAIT_FOR 39
+
+#define EXO_NSYSCALLS 40
 
 /* Streams for EXO_SYS_CONSOLE_WRITE. */
 #define EXO_STDOUT 1

@@ -52,6 +52,20 @@ static uint64_t tsc_at(uint64_t ns)
  * kernel ended (an abnormal end: a normal one wakes it at once). */
 #define CHILD_RECHECK_NS 250000000ul
 
+/* The process the last wake named (linux_handoff_to), 0 if none. */
+static uint32_t handoff;
+
+void linux_handoff_to(uint32_t env_id)
+{
+	if (env_id != exos_self_id())
+		handoff = env_id;
+}
+
+uint32_t linux_handoff_self(void)
+{
+	return exos_self_id();
+}
+
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
 	return !a ? b : !b ? a : a < b ? a : b;
@@ -103,7 +117,10 @@ void linux_block_kernel(const struct exo_pred_term *t, int n, uint64_t deadline_
 		                                  .rhs = when ? tsc_at(when) : ~0ul};
 	if (linux_pred_holds(all, k))
 		return;
-	exo_wait(all, (size_t)k); /* -EXO_EINTR (an upcall) or -EFAULT: look again */
+	uint32_t hint = handoff;
+	handoff = 0;
+	/* -EXO_EINTR (an upcall) or -EFAULT: look again */
+	exo_wait_for(all, (size_t)k, hint);
 	linux_proc_check_children();
 	/* What woke us may be a signal: take it now, so that a process whose
 	 * threads are all parked (thread.c's wait_all) sees it, and a stop

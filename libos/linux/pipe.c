@@ -11,6 +11,7 @@
 #include "linux.h"
 #include "proc.h"
 #include "rootfs.h"
+#include "thread.h"
 #include "vfs.h"
 
 /* The buffer is Linux's: 16 page slots, a write filling new pages after
@@ -29,6 +30,7 @@ struct pipe {
 		uint16_t off, len;
 	} slot[PIPE_SLOTS];
 	volatile uint64_t seq;      /* ++ at every change: what sleepers watch */
+	uint32_t sleeper;           /* env id of the last process to sleep on it, 0: none */
 	uint8_t (*page)[PIPE_PAGE]; /* PIPE_SLOTS pages in the shared region; NULL: free */
 };
 
@@ -58,11 +60,17 @@ static struct pipe *pipe_of(const struct ofile *of)
 	return &table()[of->stream];
 }
 
-/* Every change: sleepers on this pipe, and pollers of many, wake. */
+/* Every change: sleepers on this pipe, and pollers of many, wake; the one
+ * that sleeps on it gets the CPU when we next wait (ping-pong: the reader we
+ * fed runs at once, a directed wake-up, not at the scheduler's next look). */
 static void changed(struct pipe *p)
 {
 	p->seq++;
 	linux_shared()->io_seq++;
+	if (p->sleeper) {
+		linux_handoff_to(p->sleeper);
+		p->sleeper = 0;
+	}
 }
 
 /* True once p changes from what we saw (seq): any process's read, write or
@@ -76,10 +84,12 @@ static struct exo_pred_term change_term(struct pipe *p, uint64_t seq)
 	                              .rhs = seq};
 }
 
-/* Sleeps until p changes from what we saw (seq). */
+/* Sleeps until p changes from what we saw (seq).  The writer we wait for
+ * learns who sleeps here (changed): a racy store, but only a hint. */
 static long wait_change(struct pipe *p, uint64_t seq)
 {
 	struct exo_pred_term t = change_term(p, seq);
+	p->sleeper = linux_handoff_self();
 	return linux_block(&t, 1, 0);
 }
 

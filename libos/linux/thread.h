@@ -53,6 +53,14 @@ bool linux_pred_holds(const struct exo_pred_term *t, int n);
  * (0: none).  Only thread.c and linux_block call it. */
 void linux_block_kernel(const struct exo_pred_term *t, int n, uint64_t deadline_ns);
 
+/* Directed wake-ups (EXO_SYS_WAIT_FOR): the waker of a sleeping process
+ * names it (its environment id, written down by the sleeper beside what it
+ * sleeps on), and this process's next kernel wait hands it the CPU.  A hint
+ * only picks whom the kernel looks at first: a stale one costs nothing. */
+void linux_handoff_to(uint32_t env_id);
+/* The sleeper's side: the id a waker should name, this process's. */
+uint32_t linux_handoff_self(void);
+
 /* ---- thread.c --------------------------------------------------------- */
 
 /* Per-thread signal state, swapped in and out of signal.c at a switch. */

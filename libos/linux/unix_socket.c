@@ -182,6 +182,7 @@ struct usock {
 	uint8_t *buf;                /* SOCK_BUF bytes of ring; NULL until needed */
 	uint32_t head, tail;         /* free running: [tail, head) holds data */
 	uint32_t nrec;               /* records in it (datagrams, seqpackets) */
+	uint32_t sleeper;            /* env id of the last process to sleep on it, 0: none */
 	volatile uint64_t seq;       /* ++ at each change: what sleepers watch */
 	uint8_t natt;                /* att[0..natt): oldest first */
 	struct attach att[SOCK_ATTACH];
@@ -234,13 +235,18 @@ static struct usock *sock_of(const struct ofile *of)
 }
 
 /* Every change: sleepers on s, pollers of sockets, and pollers of many
- * shared files (io_seq) wake. */
+ * shared files (io_seq) wake; the process asleep on s gets the CPU when we
+ * next wait (a directed wake-up, as for pipes). */
 static void touch(struct usock *s)
 {
 	if (s) {
 		s->seq++;
 		tbl->seq++;
 		linux_shared()->io_seq++;
+		if (s->sleeper) {
+			linux_handoff_to(s->sleeper);
+			s->sleeper = 0;
+		}
 	}
 }
 
@@ -728,9 +734,10 @@ void usock_close(const struct ofile *of)
 
 /* Sleeps until s changes from seq (or the deadline, ns: 0 none).  0, or
  * -EINTR, or -EAGAIN when SO_*TIMEO ran out (Linux's answer). */
-static long wait_change(const struct usock *s, uint64_t seq, uint64_t deadline)
+static long wait_change(struct usock *s, uint64_t seq, uint64_t deadline)
 {
 	struct exo_pred_term t = linux_pred_word(&s->seq, EXO_PRED_NE, seq);
+	s->sleeper = linux_handoff_self(); /* for touch: a racy store, only a hint */
 	long r = linux_block(&t, 1, deadline);
 	return r == -LINUX_ETIMEDOUT ? -LINUX_EAGAIN : r;
 }

@@ -435,6 +435,7 @@ static void one(void)
 			a[4] = 0;
 		break;
 	case EXO_SYS_WAIT:
+	case EXO_SYS_WAIT_FOR: /* a[2], the hint, stays random: any id, or none */
 		if (rnd() % 8 == 0) {
 			a[0] = pick_addr();
 			if (a[0] < EXO_USER_TOP && exos_pte(a[0] & ~0xffful)) {

@@ -380,6 +380,13 @@ static inline long exo_wait(const struct exo_pred_term *t, size_t n)
 	return exo_syscall2(EXO_SYS_WAIT, (long)t, (long)n);
 }
 
+/* EXO_SYS_WAIT_FOR: exo_wait, handing the CPU to environment `hint` (an id, 0:
+ * none) if it sleeps on a predicate that now holds. */
+static inline long exo_wait_for(const struct exo_pred_term *t, size_t n, uint32_t hint)
+{
+	return exo_syscall3(EXO_SYS_WAIT_FOR, (long)t, (long)n, (long)hint);
+}
+
 /* EXO_SYS_RECLAIM: ask env_cap (with EXO_RIGHT_REVOKE) for npages back. */
 /* n (1..EXO_PAGE_ALLOC_MAX) fresh pages in one crossing; returns how many
  * were acquired (fewer when memory or slots ran out) or -EXO_E*. */
