@@ -137,17 +137,3 @@ int pred_compile(const struct exo_pred_term *t, size_t n, pred_resolve_fn resolv
 	return 0;
 }
 
-int pred_eval_compiled(const struct pred_compiled *c, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		uint64_t a = *c[i].lhs, b = *c[i].rhs;
-		unsigned k = (unsigned)(a > b) + (unsigned)(a >= b);
-		if (!((c[i].holds >> k) & 1)) {
-			while (!c[i].ends)
-				i++; /* the product is false: on to the next one */
-		} else if (c[i].ends) {
-			return 1;
-		}
-	}
-	return 0;
-}
