@@ -117,10 +117,29 @@ static void bad_input(void)
 	ERR(exo_syscall3(EXO_SYS_WAIT_FOR, (long)&t, 1, 1l << 32), EXO_EINVAL,
 	    "an id wider than 32 bits");
 	ERR(exo_wait_for(&t, 1, EXO_NENV * 3), EXO_EINVAL, "an id of slot 0 (no environment)");
-	t.pad = 1;
-	ERR(exo_wait_for(&t, 1, 0), EXO_EINVAL, "a malformed predicate, no hint");
-	t.pad = 0;
 	RET(exo_wait_for(&t, 1, 0), 0, "no hint, a true predicate: at once");
+	uint64_t reuses = exo_kinfo()->pred_reuses;
+	t.rhs = 5;
+	t.flags = EXO_PRED_OR; /* ignored on the last term, but a new shape */
+	t.op = EXO_PRED_NE;
+	RET(exo_wait_for(&t, 1, 0), 0, "the same word, another op and flag: at once");
+	t.rhs = 6;
+	RET(exo_wait_for(&t, 1, 0), 0, "the same shape, another constant: at once");
+	CHECK(exo_kinfo()->pred_reuses == reuses + 1, "only the last kept the compiled form");
+	t.pad = 1;
+	ERR(exo_wait_for(&t, 1, 0), EXO_EINVAL, "the same shape but a nonzero pad: checked again");
+	t.pad = 0;
+	t.op = EXO_PRED_NOPS;
+	ERR(exo_wait_for(&t, 1, 0), EXO_EINVAL, "the same shape but an unknown op");
+	t.op = EXO_PRED_NE;
+
+	/* A word on a page that goes between two waits of the same shape. */
+	const uint64_t va = SHARED + 0x10000;
+	CHECK(exos_page_map(va, EXO_PTE_W | EXO_PTE_NX) > 0, "mapped a page for a word");
+	struct exo_pred_term w = word_is((const volatile uint64_t *)va, 0);
+	RET(exo_wait_for(&w, 1, 0), 0, "a word on it: at once");
+	CHECK(exos_unmap_range(va, 1) == 0, "unmapped it");
+	ERR(exo_wait_for(&w, 1, 0), EXO_EFAULT, "the same predicate again: its page is gone");
 }
 
 /* A child that exited: its id names nothing now. */
@@ -193,7 +212,7 @@ static void ping_pong(void)
 	long id = spawn(ponger, "ponger", true);
 	CHECK(id > 0, "spawned the other end of a ping-pong");
 	until_state(id, EXO_ENV_SLEEPING);
-	uint64_t d0 = directed();
+	uint64_t d0 = directed(), r0 = exo_kinfo()->pred_reuses;
 	for (uint64_t ball = 0; ball < 2 * ROUNDS; ball += 2) {
 		SH->ball = ball + 1;
 		struct exo_pred_term t = word_is(&SH->ball, ball + 2);
@@ -206,6 +225,8 @@ static void ping_pong(void)
 	/* A tick may poll the sleeper awake first (then the hint finds it
 	 * runnable): a few, not most. */
 	CHECK(d >= ROUNDS && d <= 2 * ROUNDS, "most hand-offs were directed wake-ups");
+	CHECK(exo_kinfo()->pred_reuses - r0 >= 2 * ROUNDS - 2,
+	      "every wait after each side's first kept its compiled predicate");
 	printf("wait_for: %lu of %d hand-offs directed, the other end found us awake %lu times\n",
 	       (unsigned long)d, 2 * ROUNDS, (unsigned long)SH->misses);
 }
