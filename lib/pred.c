@@ -136,4 +136,3 @@ int pred_compile(const struct exo_pred_term *t, size_t n, pred_resolve_fn resolv
 	}
 	return 0;
 }
-
