@@ -118,11 +118,6 @@ static long take(struct pipe *p, uint64_t dst, size_t k)
 			p->tail++;
 	}
 	p->len -= (uint32_t)k;
-	/* Empty: start again at slot 0, whose page a ping-pong then keeps
-	 * using, instead of walking all 16 (each a page to touch again after
-	 * an address-space switch).  Only head - tail is visible. */
-	if (!p->len)
-		p->head = p->tail = 0;
 	changed(p);
 	return (long)k;
 }
