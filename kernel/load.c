@@ -83,59 +83,80 @@ static bool touches(const struct elf64_load *l, uint64_t va)
 	return va + EXO_PAGE_SIZE > l->vaddr && va < l->vaddr + l->memsz;
 }
 
-/* Whether the page at va of segment l can be the file's frame itself: a
- * read-only segment alone on the page, congruent with its file offset, whose
- * file bytes fill the page (or run to its end with no .bss, never past the
- * file: the frame's next bytes would be the archive's next entry).  The
- * libOS (libos/linux/load.c) does the same for a Linux program, and the
- * copy-on-write of writable pages, which the kernel leaves to it. */
-static bool page_in_place(const struct in_place *ip, const struct elf64_image *img,
-                          const struct elf64_load *l, uint64_t va, uint64_t *pfn)
+/* Whether a segment other than l has bytes on the page at va. */
+static bool shared_page(const struct elf64_image *img, const struct elf64_load *l, uint64_t va)
 {
-	if (ip->node < 0 || l->flags & 2 || l->offset % EXO_PAGE_SIZE != l->vaddr % EXO_PAGE_SIZE)
-		return false;
 	for (size_t i = 0; i < img->nloads; i++)
 		if (&img->load[i] != l && touches(&img->load[i], va))
-			return false;
-	uint64_t off = l->offset - (l->vaddr - va); /* >= 0: congruent */
-	if (va + EXO_PAGE_SIZE > l->vaddr + l->filesz &&
-	    (l->memsz != l->filesz || off + EXO_PAGE_SIZE > ip->len))
-		return false;
-	*pfn = ip->pfn0 + off / EXO_PAGE_SIZE;
-	return true;
+			return true;
+	return false;
 }
 
-/* One segment: runs of pages in place, and runs of fresh pages (one run
- * capability each, map_user_pages) with their share of the file copied. */
+/* The pages [*lo, *hi) of segment l that can be the file's frames themselves
+ * (empty if none): a read-only segment congruent with its file offset, the
+ * pages its file bytes fill, and its last page too when it has no .bss and the
+ * file runs on to that page's end (never past the file: the frame's next
+ * bytes would be the archive's next entry), but not a page another segment
+ * shares.  Segments never share bytes (elf64_parse), so only the first and
+ * the last page can be shared: the span is computed, not searched page by
+ * page (issue 13: that search was ~40% of the loader's ring-0 instructions).
+ * The libOS (libos/linux/load.c) does the same for a Linux program, and the
+ * copy-on-write of writable pages, which the kernel leaves to it. */
+static void in_place_span(const struct in_place *ip, const struct elf64_image *img,
+                          const struct elf64_load *l, uint64_t *lo, uint64_t *hi)
+{
+	*lo = *hi = 0;
+	if (ip->node < 0 || l->flags & 2 || l->offset % EXO_PAGE_SIZE != l->vaddr % EXO_PAGE_SIZE)
+		return;
+	uint64_t first = ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE), fend = l->vaddr + l->filesz;
+	uint64_t end = ROUNDDOWN(fend, EXO_PAGE_SIZE);
+	/* The file offset of the page at end: >= 0, as the segment is congruent. */
+	if (end < fend && l->memsz == l->filesz &&
+	    l->offset - (l->vaddr - end) + EXO_PAGE_SIZE <= ip->len)
+		end += EXO_PAGE_SIZE;
+	if (first < end && shared_page(img, l, first))
+		first += EXO_PAGE_SIZE;
+	if (first < end && shared_page(img, l, end - EXO_PAGE_SIZE))
+		end -= EXO_PAGE_SIZE;
+	if (first < end)
+		*lo = first, *hi = end;
+}
+
+/* Fresh pages [lo, hi) of segment l (one run capability, map_user_pages)
+ * with their share of the file copied. */
+static int load_fresh(struct env *e, const struct elf64_load *l, const uint8_t *file, uint64_t lo,
+                      uint64_t hi, uint64_t perm)
+{
+	if (lo >= hi)
+		return 0;
+	if (!map_user_pages(e, lo, hi, perm))
+		return -EXO_ENOMEM;
+	uint64_t fend = l->vaddr + l->filesz;
+	lo = lo > l->vaddr ? lo : l->vaddr;
+	hi = hi < fend ? hi : fend;
+	return lo < hi ? copy_to_new_user(e->pml4, lo, file + l->offset + (lo - l->vaddr), hi - lo)
+	               : 0;
+}
+
+/* One segment: its in-place pages mapped as one run, fresh pages below and
+ * above them. */
 static int load_segment(struct env *e, const struct in_place *ip, const struct elf64_image *img,
                         const struct elf64_load *l, const uint8_t *file)
 {
 	uint64_t perm = (l->flags & 2 ? PTE_W : 0) | (l->flags & 1 ? 0 : PTE_NX);
-	uint64_t end = ROUNDUP(l->vaddr + l->memsz, EXO_PAGE_SIZE), fend = l->vaddr + l->filesz;
-	uint64_t pfn;
-	for (uint64_t va = ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE), run; va < end; va = run) {
-		bool in = page_in_place(ip, img, l, va, &pfn);
-		for (run = va + EXO_PAGE_SIZE;
-		     run < end && page_in_place(ip, img, l, run, &pfn) == in;)
-			run += EXO_PAGE_SIZE;
-		if (in) {
-			/* congruent with the file: the run's frames are consecutive */
-			if (!page_in_place(ip, img, l, va, &pfn) ||
-			    vm_map_run(e, va, pfn, (run - va) / EXO_PAGE_SIZE, perm,
-			               (uint32_t)ip->node))
-				return -EXO_ENOMEM;
-			continue;
-		}
-		if (!map_user_pages(e, va, run, perm))
-			return -EXO_ENOMEM;
-		uint64_t lo = va > l->vaddr ? va : l->vaddr, hi = run < fend ? run : fend;
-		int err = lo < hi ? copy_to_new_user(e->pml4, lo,
-		                                     file + l->offset + (lo - l->vaddr), hi - lo)
-		                  : 0;
-		if (err)
-			return err;
-	}
-	return 0;
+	uint64_t start = ROUNDDOWN(l->vaddr, EXO_PAGE_SIZE);
+	uint64_t end = ROUNDUP(l->vaddr + l->memsz, EXO_PAGE_SIZE), lo, hi;
+	in_place_span(ip, img, l, &lo, &hi);
+	if (lo == hi)
+		return load_fresh(e, l, file, start, end, perm);
+	int err = load_fresh(e, l, file, start, lo, perm);
+	if (err)
+		return err;
+	/* congruent with the file: the span's frames are consecutive */
+	uint64_t pfn = ip->pfn0 + (l->offset - (l->vaddr - lo)) / EXO_PAGE_SIZE;
+	if (vm_map_run(e, lo, pfn, (hi - lo) / EXO_PAGE_SIZE, perm, (uint32_t)ip->node))
+		return -EXO_ENOMEM;
+	return load_fresh(e, l, file, hi, end, perm);
 }
 
 static int load_segments(struct env *e, const struct elf64_image *img, const uint8_t *file,
