@@ -18,6 +18,7 @@
 #include "elf64.h"
 #include "escape.h"
 #include "linux.h"
+#include "thread.h"
 
 /* Where ExOS itself is linked (CMakeLists.txt): programs must stay above. */
 #define EXOS_IMAGE_END 0x400000ul
@@ -223,6 +224,7 @@ _Noreturn static void enter(uint64_t entry, uint64_t sp)
 
 int main(void)
 {
+	linux_thread_boot();
 	read_options();
 	struct elf64_image img;
 	struct cpio_entry file = open_program(&img);

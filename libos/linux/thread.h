@@ -73,6 +73,10 @@ struct linux_sigstate {
 	uint32_t suspended, suspend_pad;
 };
 
+/* Before anything else at start-up: the main thread (threads[0]) is runnable on
+ * ExOS's own stack. */
+void linux_thread_boot(void);
+
 /* More than one thread is alive. */
 bool linux_threads_many(void);
 /* Parks the current thread on terms/deadline and runs others; see
