@@ -5,7 +5,8 @@
 #include "device.h"
 
 extern const struct dev_module dev_exit_module, dev_serial_module, dev_debugcon_module,
-        dev_pvconsole_module, dev_pvstdin_module, dev_discard_module, dev_ioapic_module;
+        dev_pvconsole_module, dev_pvstdin_module, dev_discard_module, dev_fill_module,
+        dev_ioapic_module;
 
 static const struct dev_module *const modules[] = {
         &dev_exit_module,      /* isa-debug-exit, port 0xf4 */
@@ -14,6 +15,7 @@ static const struct dev_module *const modules[] = {
         &dev_pvconsole_module, /* paravirtual console output, port 0x700 */
         &dev_pvstdin_module,   /* paravirtual console input, port 0x704 */
         &dev_discard_module,   /* paravirtual page discard (scrub), port 0x710 */
+        &dev_fill_module,      /* paravirtual word fill, port 0x714 */
         &dev_ioapic_module,    /* the IOAPIC (split irqchip), MMIO 0xfec00000 */
 };
 

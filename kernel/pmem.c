@@ -33,6 +33,7 @@
 #include <exo/memlayout.h>
 
 #include "arch.h"
+#include "fill.h"
 #include "kernel.h"
 #include "kstring.h"
 #include "gate.h"
@@ -74,11 +75,6 @@ static struct free_run free_runs[MAX_FREE_RUNS];
 static bool fresh_zero;
 /* Bit g: gigabyte g of physical memory has no free frame (holes, above). */
 static uint64_t hole_gib[HOLE_WORDS];
-
-static void fill64(void *dst, uint64_t pattern, uint64_t count)
-{
-	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(count) : "a"(pattern) : "memory");
-}
 
 static uint64_t kernel_entry_pattern(void)
 {

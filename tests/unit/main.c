@@ -42,6 +42,7 @@ int main(void)
 	srunner_add_suite(sr, pvstdin_suite());
 	srunner_add_suite(sr, stdin_async_suite());
 	srunner_add_suite(sr, discard_suite());
+	srunner_add_suite(sr, fill_suite());
 	srunner_add_suite(sr, deadline_suite());
 	srunner_add_suite(sr, insn_suite());
 	srunner_add_suite(sr, unix_status_suite());

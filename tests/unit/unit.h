@@ -31,6 +31,7 @@ Suite *device_suite(void);
 Suite *pvstdin_suite(void);
 Suite *stdin_async_suite(void);
 Suite *discard_suite(void);
+Suite *fill_suite(void);
 Suite *deadline_suite(void);
 Suite *insn_suite(void);
 Suite *unix_status_suite(void);
