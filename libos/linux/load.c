@@ -5,9 +5,11 @@
  * (EXO_CAP_INITRD; frame i holds archive bytes [i * 4096, (i + 1) * 4096)).
  * So a page of the program whose bytes are a page of its file is not copied:
  *  - a read-only or executable page maps the file's frame itself;
- *  - a writable page maps it copy-on-write (read-only + EXOS_PTE_COW): the
- *    first write copies it into a fresh page (vm.c's cow_fault), and the
- *    initramfs never changes, as the kernel refuses a writable mapping of it.
+ *  - a writable page of a large writable segment maps it copy-on-write
+ *    (read-only + EXOS_PTE_COW): the first write copies it into a fresh page
+ *    (vm.c's cow_fault), and the initramfs never changes, as the kernel
+ *    refuses a writable mapping of it; a small one is copied at once
+ *    (EAGER_DATA_PAGES says why).
  * Every other page is fresh and filled by copying, as before: the page where a
  * writable segment's file bytes end (what follows p_filesz must read as zero),
  * the .bss, a page two segments share, and every page of a segment whose file
@@ -64,6 +66,22 @@ static bool touches(const struct elf64_load *l, uint64_t va)
 	return va + EXO_PAGE_SIZE > l->vaddr && va < l->vaddr + l->memsz;
 }
 
+/* A writable segment with at most this many pages of file bytes is copied at
+ * load, not mapped copy-on-write: a program writes most of its .data, .got and
+ * relro at start (busybox true wrote 4 of its 9 such pages), and a
+ * copy-on-write fault costs a trap and a MAP, ~900 emulated ring-0
+ * instructions on KVM-on-PVM, where a fresh page in the load's one batched MAP
+ * costs ~25 and its copy is done in ring 3.  A larger one stays copy-on-write,
+ * so that loading never costs more than ~EAGER_DATA_PAGES copies. */
+#define EAGER_DATA_PAGES 64
+
+static uint64_t file_pages(const struct elf64_load *l)
+{
+	uint64_t lo = l->vaddr & ~(EXO_PAGE_SIZE - 1);
+	uint64_t hi = (l->vaddr + l->filesz + EXO_PAGE_SIZE - 1) & ~(EXO_PAGE_SIZE - 1);
+	return (hi - lo) / EXO_PAGE_SIZE;
+}
+
 /* What the page at va is, and for an in-place page the index of its frame in
  * EXO_CAP_INITRD's run. */
 static enum page_kind page_kind(const struct elf64_image *img, const struct source *src,
@@ -89,6 +107,8 @@ static enum page_kind page_kind(const struct elf64_image *img, const struct sour
 	/* A page the file covers whole; or, read-only without .bss, the
 	 * segment's last page whole, its tail the file's next bytes, as Linux
 	 * maps it (never past the file's end, into the next archive entry). */
+	if (writable && file_pages(l) <= EAGER_DATA_PAGES)
+		return PAGE_COPY;
 	if (va + EXO_PAGE_SIZE <= file_end ||
 	    (!writable && l->memsz == l->filesz && off + EXO_PAGE_SIZE <= src->size)) {
 		*frame = src->first + off / EXO_PAGE_SIZE;

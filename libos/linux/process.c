@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <exos/sched.h>
+#include <exos/vm.h>
 
 #include "linux.h"
 #include "proc.h"
@@ -27,8 +28,10 @@ _Noreturn static void exit_with(int status, int wstatus)
 		        status, linux_syscalls_trapped, linux_syscalls_direct, linux_sites_seen,
 		        linux_sites_rewritten);
 		exo_console_write(EXO_STDERR, line, (size_t)n);
-		n = snprintf(line, sizeof(line), "[exos] image: %lu pages in place, %lu fresh\n",
-		             linux_image_in_place, linux_image_fresh);
+		n = snprintf(
+		        line, sizeof(line),
+		        "[exos] image: %lu pages in place, %lu fresh; %lu copy-on-write faults\n",
+		        linux_image_in_place, linux_image_fresh, (uint64_t)exos_vm_cow_faults);
 		exo_console_write(EXO_STDERR, line, (size_t)n);
 	}
 	/* Linux's order: the files close (a pipe's reader sees EOF), then the

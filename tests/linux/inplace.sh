@@ -4,8 +4,8 @@
 # copying them from an archive whose files are not page-aligned, with the same
 # result.  Runs PROGRAM (a tests/linux program that prints its own verdicts) with
 # --trace-syscalls and requires from ExOS's line
-#   [exos] image: N pages in place, M fresh
-# N >= MIN_IN_PLACE; then re-packs the same archive with GNU cpio (no alignment),
+#   [exos] image: N pages in place, M fresh; K copy-on-write faults
+# N >= MIN_IN_PLACE and K = 0 (its small .data is copied at load); then re-packs the same archive with GNU cpio (no alignment),
 # boots it with --initrd and requires N = 0 and the same stdout and status.
 # Exit status: 0 pass, 1 fail, 77 skip (no /dev/kvm, no GNU cpio).
 set -u
@@ -27,9 +27,9 @@ run() {
 	local line
 	line=$(grep -E '^\[exos\] image: ' "$tmp/$name.err" | tail -n 1)
 	echo "$name: status $st; ${line:-no image line}"
-	[[ $line =~ ^\[exos\]\ image:\ ([0-9]+)\ pages\ in\ place,\ ([0-9]+)\ fresh$ ]] ||
+	[[ $line =~ ^\[exos\]\ image:\ ([0-9]+)\ pages\ in\ place,\ ([0-9]+)\ fresh\;\ ([0-9]+)\ copy-on-write\ faults$ ]] ||
 		{ echo "FAIL: no image line from ExOS"; cat "$tmp/$name.err"; exit 1; }
-	in_place=${BASH_REMATCH[1]} fresh=${BASH_REMATCH[2]}
+	in_place=${BASH_REMATCH[1]} fresh=${BASH_REMATCH[2]} cow=${BASH_REMATCH[3]}
 }
 
 run aligned --trace-syscalls "$prog"
@@ -37,6 +37,9 @@ st_aligned=$st
 [ "$st" = 0 ] || { echo "FAIL: the program failed its own checks"; cat "$tmp/aligned.out"; exit 1; }
 [ "$in_place" -ge "$min_in_place" ] ||
 	{ echo "FAIL: $in_place pages in place, expected >= $min_in_place"; exit 1; }
+# Its .data (a few pages) was copied at load, not mapped copy-on-write (load.c's
+# EAGER_DATA_PAGES): no write of it faults.
+[ "$cow" = 0 ] || { echo "FAIL: $cow copy-on-write faults, expected 0"; exit 1; }
 
 # The same files, packed by GNU cpio: data no longer on pages.  The program goes
 # first, so that its data is at byte 124 for sure.

@@ -20,6 +20,9 @@
 #include "check.h"
 
 static char data[64] = "the initial contents of .data";
+/* .data over several whole pages, each written below: ExOS copies a .data this
+ * small at load (libos/linux/load.c), so no write faults (inplace.sh counts). */
+static char pages[3 * 4096] = {1, [4096] = 2, [8192] = 3};
 static const char rodata[64] = "read-only";
 /* Never written: zero.  Our object's .bss comes before libc's (link order), so
  * from .data's end to this array's end nothing is written before the check. */
@@ -76,6 +79,10 @@ int main(void)
 	/* .data: written, the file unchanged */
 	strcpy(data, "written by the program");
 	CHECK(!strcmp(data, "written by the program"), ".data takes a write");
+	for (int i = 0; i < 3; i++)
+		pages[i * 4096] += 10;
+	CHECK(pages[0] == 11 && pages[4096] == 12 && pages[8192] == 13,
+	      ".data's whole pages take writes");
 	char file[64] = "";
 	uint64_t off = w->p_offset + ((uint64_t)data - bias - w->p_vaddr);
 	CHECK(pread(fd, file, sizeof(file), (off_t)off) == sizeof(file), "reads .data in the file");
