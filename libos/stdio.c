@@ -16,11 +16,16 @@ struct exo_file {
 	int unbuffered; /* flush at the end of every call */
 	int saw_nl;     /* a newline is in buf */
 	size_t len;
-	char buf[BUFSIZ];
+	char *buf; /* BUFSIZ bytes */
 };
 
-static struct exo_file out_file = {.stream = EXO_STDOUT};
-static struct exo_file err_file = {.stream = EXO_STDERR, .unbuffered = 1};
+/* The buffers are .bss, apart from the initialized structs: inside them they
+ * made 8 KB of file data, which the kernel's loader copies into every native
+ * program and ExOS at load (~1K emulated `rep movsq` iterations, ~0.6 ms on
+ * KVM-on-PVM). */
+static char out_buf[BUFSIZ], err_buf[BUFSIZ];
+static struct exo_file out_file = {.stream = EXO_STDOUT, .buf = out_buf};
+static struct exo_file err_file = {.stream = EXO_STDERR, .unbuffered = 1, .buf = err_buf};
 
 FILE *const stdout = &out_file;
 FILE *const stderr = &err_file;
@@ -50,7 +55,7 @@ static inline void file_put(FILE *f, char c)
 	f->buf[f->len++] = c;
 	if (c == '\n')
 		f->saw_nl = 1;
-	if (f->len == sizeof(f->buf))
+	if (f->len == BUFSIZ)
 		file_flush(f);
 }
 
