@@ -140,6 +140,19 @@ uint64_t vm_new_pml4(uint16_t owner)
 #define LEAF_SHIFT 21
 #define LEAF_SPAN  (1ul << LEAF_SHIFT)
 
+/* Where a table's present entries may be: bit k of its page-info large_refs
+ * (a table is never mapped as a 2 MiB page) covers entries 32k..32k+31.  Set
+ * whenever an entry there becomes present and never cleared (a stale bit only
+ * costs a look), so teardown scans only the chunks named: a scan of all 512
+ * entries of each table was ~1300 emulated instructions, ~20 tables a forked
+ * child.  Every store that makes an entry present goes with a table_mark. */
+static inline void table_mark(const uint64_t *entry, uint64_t n)
+{
+	uint64_t i = ((uint64_t)entry & (EXO_PAGE_SIZE - 1)) / 8, last = i + n - 1;
+	uint32_t bits = (2u << (last / 32)) - (1u << (i / 32));
+	page_info[PFN(kpa(entry))].large_refs |= (uint16_t)bits;
+}
+
 /* The entry for va at `level` (0: the PTE, 1: the page-directory entry),
  * creating the tables above it (owned by `owner`, or the kernel's if 0) when
  * asked.  Intermediate entries allow everything; the leaf decides.  0 with
@@ -160,6 +173,7 @@ static uint64_t *walk_to(uint64_t pml4, uint64_t va, int level, bool create, uin
 				return 0;
 			}
 			*e = pa | PTE_P | PTE_W | PTE_U;
+			table_mark(e, 1);
 		} else if (*e & PTE_PS) {
 			*err = -EXO_EBUSY;
 			return 0;
@@ -221,6 +235,7 @@ static int map_pte(struct env *e, uint64_t *pte, uint64_t va, uint64_t pfn, uint
 	*pte = PA(pfn) | perm | entry_bits(perm);
 	page_info[pfn].refs++;
 	(*table_used(pte))++;
+	table_mark(pte, 1);
 	return 0;
 }
 
@@ -271,6 +286,7 @@ static int map_large(struct env *e, uint64_t va, uint64_t pfn, uint64_t perm, ui
 		return -EXO_ENOMEM;
 	*pde = PA(pfn) | perm | entry_bits(perm) | PTE_PS;
 	page_info[pfn].large_refs++;
+	table_mark(pde, 1);
 	return 0;
 }
 
@@ -292,59 +308,84 @@ void vm_unbind(uint16_t env_slot, uint64_t va)
 		clear_pte(e, pte, va);
 }
 
-/* A page whose rmap records for the environment being torn down are already
- * gone (set and cleared within vm_teardown, so no one else sees it). */
+/* A frame whose records for the environment being torn down all went at
+ * once (set and cleared within vm_teardown, so no one else sees it): its
+ * other entries skip the rmap, so a page mapped N times costs one walk of its
+ * list, not N walks of an N-long list with interrupts off. */
 #define PAGE_RMAP_PURGED 0x80
 
-/* A mapped frame during teardown.  Pass 1 (free = false): drops e's rmap
- * records, one walk of the frame's list however often e maps it (a page
- * mapped N times would otherwise cost N walks of an N-long list, with
- * interrupts off).  Pass 2: drops the reference and clears the mark. */
-static void teardown_frame(struct env *e, uint64_t entry, bool large, bool free)
+/* A teardown's state: whose, and the frames marked PAGE_RMAP_PURGED. */
+struct teardown {
+	uint16_t slot;
+	uint32_t marked; /* rmap_mark_push's list */
+};
+
+/* One mapped frame at teardown, the entry for va: drops its rmap record and
+ * its reference.  The record is nearly always at its list's head (the last
+ * mapping made: a forked child's, over its parent's), so it is looked for
+ * there first (rmap_remove_near); past that, every record of ours for the
+ * frame goes in one walk and the frame is marked. */
+static inline __attribute__((always_inline)) void
+teardown_frame(struct teardown *td, uint64_t entry, uint64_t va, bool large)
 {
-	struct exo_page *pg = &page_info[PFN(entry & PTE_ADDR_MASK)];
-	if (!free && !(pg->flags & PAGE_RMAP_PURGED)) {
-		rmap_remove_env(PFN(entry & PTE_ADDR_MASK), e->slot);
+	uint64_t pfn = PFN(entry & PTE_ADDR_MASK);
+	struct exo_page *pg = &page_info[pfn];
+	if (large)
+		pg->large_refs--;
+	else
+		pg->refs--;
+	if (pg->flags & PAGE_RMAP_PURGED ||
+	    rmap_remove_near(pfn, td->slot, large ? va | RMAP_LARGE : va))
+		return;
+	if (rmap_remove_env(pfn, td->slot) > 1 && rmap_mark_push(&td->marked, pfn))
 		pg->flags |= PAGE_RMAP_PURGED;
-	} else if (free) {
-		pg->flags &= (uint8_t)~PAGE_RMAP_PURGED;
-		if (large)
-			pg->large_refs--;
-		else
-			pg->refs--;
-	}
 }
 
-static void teardown_table(struct env *e, uint64_t pa, int level, bool free)
+/* The present entries of table t, which maps from va, in the chunks its
+ * summary names (table_mark), eight absent entries skipped at a time; level 0
+ * is a leaf table, 1 a page directory (2 MiB pages or leaf tables), 2 and 3
+ * above.  Frees every table below t, not t.  (A forked child's sparse tables
+ * were most of its teardown: ~116k emulated ring-0 instructions a fork when
+ * every entry of every table was looked at twice, ~32k now.) */
+static void teardown_table(struct teardown *td, uint64_t *t, uint64_t va, int level)
 {
-	uint64_t *t = kva(pa);
-	for (uint64_t i = 0; i < 512; i++) {
-		/* Eight absent entries at a time: a sparse table's scan was most of a
-		 * forked child's teardown (~250k emulated instructions). */
-		if (!(i & 7) && !((t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] |
-		                   t[i + 6] | t[i + 7]) &
-		                  PTE_P)) {
-			i += 7;
-			continue;
+	const int shift = 12 + 9 * level;
+	uint32_t chunks = page_info[PFN(kpa(t))].large_refs;
+	for (; chunks; chunks &= chunks - 1) {
+		uint64_t i = (uint64_t)__builtin_ctz(chunks) * 32;
+		for (uint64_t end = i + 32; i < end; i++) {
+			if (!(i & 7) && !((t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] |
+			                   t[i + 5] | t[i + 6] | t[i + 7]) &
+			                  PTE_P)) {
+				i += 7;
+				continue;
+			}
+			uint64_t ent = t[i];
+			if (!(ent & PTE_P))
+				continue;
+			if (level == 0 || (level == 1 && (ent & PTE_PS))) {
+				teardown_frame(td, ent, va + (i << shift), level == 1);
+				continue;
+			}
+			teardown_table(td, kva(ent & PTE_ADDR_MASK), va + (i << shift), level - 1);
+			page_free(ent & PTE_ADDR_MASK);
 		}
-		if (!(t[i] & PTE_P))
-			continue;
-		if (level && !(t[i] & PTE_PS))
-			teardown_table(e, t[i] & PTE_ADDR_MASK, level - 1, free);
-		else
-			teardown_frame(e, t[i], level != 0, free);
 	}
-	if (free)
-		page_free(pa);
 }
 
+/* One pass over e's tables (each entry is looked at once). */
 void vm_teardown(struct env *e)
 {
 	uint64_t *t = kva(e->pml4);
-	for (int pass = 0; pass < 2; pass++)
-		for (uint64_t i = 0; i < EXPORT_SLOT; i++)
-			if (t[i] & PTE_P)
-				teardown_table(e, t[i] & PTE_ADDR_MASK, 2, pass == 1);
+	struct teardown td = {e->slot, 0};
+	for (uint64_t i = 0; i < EXPORT_SLOT; i++) {
+		if (t[i] & PTE_P) {
+			teardown_table(&td, kva(t[i] & PTE_ADDR_MASK), i << 39, 2);
+			page_free(t[i] & PTE_ADDR_MASK);
+		}
+	}
+	for (uint64_t pfn; (pfn = rmap_mark_pop(&td.marked));)
+		page_info[pfn - 1].flags &= (uint8_t)~PAGE_RMAP_PURGED;
 	page_free(e->pml4);
 	e->pml4 = 0;
 	e->vm_gen++;
@@ -421,6 +462,8 @@ static int map_fresh_entries(struct env *e, uint64_t *pte, uint64_t va, uint64_t
 		info[i].refs++;
 	}
 	*table_used(pte) += (uint16_t)done;
+	if (done)
+		table_mark(pte, done);
 	return done == n ? 0 : -EXO_ENOMEM;
 }
 

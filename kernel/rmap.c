@@ -84,7 +84,7 @@ uint64_t rmap_add_run(uint64_t pfn, uint16_t env_slot, uint64_t va, uint32_t nod
 	return done;
 }
 
-static void release(uint32_t i)
+static inline __attribute__((always_inline)) void release(uint32_t i)
 {
 	if (recs[i].node != RMAP_NO_NODE) {
 		caps.nodes[recs[i].node].bindings--;
@@ -109,6 +109,21 @@ uint32_t rmap_remove(uint64_t pfn, uint16_t env_slot, uint64_t va)
 	return 0;
 }
 
+bool rmap_remove_near(uint64_t pfn, uint16_t env_slot, uint64_t va)
+{
+	uint64_t k = key(env_slot, va);
+	uint32_t *link = &page_rmap[pfn];
+	for (int n = 0; n < RMAP_NEAR && *link; n++, link = &recs[*link - 1].next) {
+		uint32_t i = *link - 1;
+		if (recs[i].va_env == k) {
+			*link = recs[i].next;
+			release(i);
+			return true;
+		}
+	}
+	return false;
+}
+
 uint32_t rmap_remove_env(uint64_t pfn, uint16_t env_slot)
 {
 	uint32_t n = 0;
@@ -123,6 +138,29 @@ uint32_t rmap_remove_env(uint64_t pfn, uint16_t env_slot)
 		n++;
 	}
 	return n;
+}
+
+bool rmap_mark_push(uint32_t *list, uint64_t pfn)
+{
+	if (!free_head)
+		return false;
+	uint32_t i = free_head - 1;
+	free_head = recs[i].next;
+	recs[i] = (struct rmap_rec){pfn, RMAP_NO_NODE, *list};
+	*list = i + 1;
+	return true;
+}
+
+uint64_t rmap_mark_pop(uint32_t *list)
+{
+	if (!*list)
+		return 0;
+	uint32_t i = *list - 1;
+	uint64_t pfn = recs[i].va_env;
+	*list = recs[i].next;
+	recs[i].next = free_head;
+	free_head = i + 1;
+	return pfn + 1;
 }
 
 uint32_t rmap_find(uint64_t pfn, uint16_t env_slot, uint64_t va)
