@@ -64,8 +64,11 @@ struct exo_page {
 	                        EXO_PAGE_PT: how many of its own entries are present */
 	uint8_t type;        /* EXO_PAGE_* */
 	uint8_t flags;       /* EXO_PAGE_DIRTY */
-	uint16_t large_refs; /* on a 2 MiB-aligned frame: how many 2 MiB mappings
-	                        cover it and the 511 frames after it */
+	uint16_t large_refs; /* EXO_PAGE_USER, on a 2 MiB-aligned frame: how many
+	                        2 MiB mappings cover it and the 511 frames after it;
+	                        EXO_PAGE_PT: bit k set when entries 32k..32k+31 may
+	                        be present (set as one becomes so, never cleared:
+	                        the kernel's teardown looks only there) */
 };
 
 /* EXO_SYS_PAGE_ALLOC's result, one per page; EXO_SYS_RUN_ALLOC's, one per run. */
