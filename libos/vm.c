@@ -561,7 +561,10 @@ static int cow_large(uint64_t page)
 static bool sole_mapper(uint64_t pfn)
 {
 	const struct exo_page *pg = exos_pages();
-	return pg[pfn].refs == 1 && pg[pfn & ~(uint64_t)(EXO_LARGE_PAGES - 1)].large_refs == 0;
+	const struct exo_page *block = &pg[pfn & ~(uint64_t)(EXO_LARGE_PAGES - 1)];
+	/* a block starting with another kind of page (a page table's large_refs
+	 * is a summary, abi.md) cannot be mapped whole */
+	return pg[pfn].refs == 1 && (block->type != EXO_PAGE_USER || block->large_refs == 0);
 }
 
 static int cow_copy(uint64_t page, uint64_t perm)
@@ -615,7 +618,8 @@ static int cow_fault_held(uint64_t addr)
 		pte = exos_pte(page);
 	}
 	uint64_t old = (pte & EXO_PTE_ADDR) >> 12;
-	uint64_t perm = (pte & (EXO_PTE_NX | EXO_PTE_SW) & ~EXOS_PTE_COW) | EXO_PTE_W;
+	uint64_t perm =
+	        (pte & (EXO_PTE_NX | EXO_PTE_SW) & ~(EXOS_PTE_COW | EXOS_PTE_FORK)) | EXO_PTE_W;
 	int depth = exos_exception_depth;
 	uint64_t scratch;
 	struct exo_map_op op;
@@ -675,6 +679,17 @@ static int cow_fault_held(uint64_t addr)
 	return 1;
 }
 
+/* Notes a page served (exos_private_page.v.cow_log), once. */
+static void cow_log(uint64_t page)
+{
+	typeof(exos_private_page.v.cow_log) *log = &exos_private_page.v.cow_log;
+	for (uint32_t i = 0; i < log->n; i++)
+		if (log->va[i] == page)
+			return;
+	if (log->n < EXOS_COW_LOG)
+		log->va[log->n++] = page;
+}
+
 /* No upcall handler may run between reading the entry and replacing it: one
  * that wrote the page meanwhile (ExOS's own .bss is copy-on-write after a
  * fork, and the tick handler writes it) would copy it too, and our older
@@ -691,6 +706,8 @@ static int cow_fault(uint64_t addr)
 	int r = cow_fault_held(addr);
 	exos_private_page.v.cow_busy--;
 	exos_critical_leave();
+	if (r > 0)
+		cow_log(addr & ~(EXO_PAGE_SIZE - 1));
 	return r;
 }
 
