@@ -109,18 +109,17 @@ void *arena_alloc(struct arena *a, size_t size)
 	if (size > ARENA_SMALL_MAX)
 		return alloc_pages(a, arena_size_of(size) / ARENA_PAGE);
 	unsigned c = class_of(size);
-	if (!a->free[c]) { /* carve a fresh page into objects of this class */
-		uint8_t *p = alloc_pages(a, 1);
-		size_t sz = (size_t)16u << c;
-		if (!p)
-			return NULL;
-		for (size_t off = ARENA_PAGE; off >= sz; off -= sz) {
-			*(void **)(p + off - sz) = a->free[c];
-			a->free[c] = p + off - sz;
-		}
-	}
 	void *obj = a->free[c];
-	a->free[c] = *(void **)obj;
+	if (obj) {
+		a->free[c] = *(void **)obj;
+		return obj;
+	}
+	if (!a->carve[c] && !(a->carve[c] = alloc_pages(a, 1)))
+		return NULL;
+	obj = a->carve[c]; /* a fresh page, an object at a time: nothing written */
+	a->carve[c] += (size_t)16u << c;
+	if (!((uintptr_t)a->carve[c] & (ARENA_PAGE - 1)))
+		a->carve[c] = NULL;
 	return obj;
 }
 

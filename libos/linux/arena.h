@@ -24,6 +24,11 @@ struct arena {
 	uint64_t used;              /* pages in use (small-object pages included) */
 	uint64_t hint;              /* where the next search for free pages starts */
 	void *free[ARENA_NCLASSES]; /* free small objects, by class */
+	/* The next never-used object of the page being carved, by class (0:
+	 * none): a fresh page is handed out an object at a time and not written
+	 * before, so a caller that maps the memory it uses (the shared region,
+	 * shared.c) need not have mapped the whole page first. */
+	uint8_t *carve[ARENA_NCLASSES];
 };
 
 /* An arena over mem[0..bytes): its bitmap is taken from the start, the

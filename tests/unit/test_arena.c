@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "arena.h"
 #include "unit.h"
@@ -23,6 +24,32 @@ static void teardown(void)
 	free(mem);
 	mem = NULL;
 }
+
+/* A small object from a fresh page does not write the page (the shared
+ * region maps what an allocation returns only after it: ExOS died with a
+ * page fault in arena_alloc when the carved page was not mapped yet). */
+START_TEST(carve_writes_nothing)
+{
+	size_t bytes = 8 * ARENA_PAGE;
+	uint8_t *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	struct arena b;
+	ck_assert_uint_gt(arena_init(&b, m, bytes), 2);
+	size_t meta = (size_t)(b.pages - m);
+	ck_assert_int_eq(mprotect(b.pages, bytes - meta, PROT_NONE), 0); /* "not mapped" */
+	uint8_t *p = arena_alloc(&b, 100), *q = arena_alloc(&b, 100);
+	ck_assert_ptr_eq(p, b.pages);
+	ck_assert_ptr_eq(q, p + 128);
+	ck_assert_int_eq(mprotect(b.pages, bytes - meta, PROT_READ | PROT_WRITE), 0);
+	memset(p, 1, 128);
+	arena_free(&b, p, 100);
+	ck_assert_ptr_eq(arena_alloc(&b, 100), p); /* freed objects go first */
+	for (unsigned i = 2; i < ARENA_PAGE / 128; i++) /* the rest of the page... */
+		ck_assert_ptr_eq(arena_alloc(&b, 100), p + i * 128);
+	ck_assert_ptr_eq(arena_alloc(&b, 100), p + ARENA_PAGE); /* ...then the next */
+	munmap(m, bytes);
+}
+END_TEST
 
 START_TEST(layout)
 {
@@ -135,6 +162,7 @@ Suite *arena_suite(void)
 
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_add_test(tc, layout);
+	tcase_add_test(tc, carve_writes_nothing);
 	tcase_add_test(tc, meta_bound);
 	tcase_add_test(tc, small_objects);
 	tcase_add_test(tc, pages_until_full);
