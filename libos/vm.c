@@ -634,8 +634,7 @@ static int cow_fault_held(uint64_t addr)
 		pte = exos_pte(page);
 	}
 	uint64_t old = (pte & EXO_PTE_ADDR) >> 12;
-	uint64_t perm =
-	        (pte & (EXO_PTE_NX | EXO_PTE_SW) & ~(EXOS_PTE_COW | EXOS_PTE_FORK)) | EXO_PTE_W;
+	uint64_t perm = (pte & (EXO_PTE_NX | EXO_PTE_SW) & ~EXOS_PTE_COW) | EXO_PTE_W;
 	int depth = exos_exception_depth;
 	uint64_t scratch;
 	struct exo_map_op op;
@@ -695,17 +694,6 @@ static int cow_fault_held(uint64_t addr)
 	return 1;
 }
 
-/* Notes a page served (exos_private_page.v.cow_log), once. */
-static void cow_log(uint64_t page)
-{
-	typeof(exos_private_page.v.cow_log) *log = &exos_private_page.v.cow_log;
-	for (uint32_t i = 0; i < log->n; i++)
-		if (log->va[i] == page)
-			return;
-	if (log->n < EXOS_COW_LOG)
-		log->va[log->n++] = page;
-}
-
 /* No upcall handler may run between reading the entry and replacing it: one
  * that wrote the page meanwhile (ExOS's own .bss is copy-on-write after a
  * fork, and the tick handler writes it) would copy it too, and our older
@@ -722,8 +710,6 @@ static int cow_fault(uint64_t addr)
 	int r = cow_fault_held(addr);
 	exos_private_page.v.cow_busy--;
 	exos_critical_leave();
-	if (r > 0)
-		cow_log(addr & ~(EXO_PAGE_SIZE - 1));
 	return r;
 }
 

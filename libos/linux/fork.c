@@ -1,24 +1,24 @@
 /* fork, vfork and clone without CLONE_VM: a child is a new environment
- * (D1), built in two steps (docs/libos.md, "Processes"):
+ * (D1), built in two steps so that it owns its memory and never depends on
+ * its parent's (the kernel revokes every mapping made with a capability when
+ * its holder ends, and a Linux child outlives its parent):
  *
  *  1. env 1 creates the environment (it creates them all, over LRPC from the
  *     others: fork_create) and grants it, from env 1's own roots, the
  *     initramfs (slot EXO_CAP_INITRD), the shared region and a capability to
  *     call env 1; the parent gets a derived capability for the child;
  *  2. the parent maps its whole address space into the child, read-only,
- *     with its own capabilities, copy-on-write (EXOS_PTE_COW) where it was
- *     writable, write-protects its own writable pages (the snapshot), grants
- *     the child its page capabilities at the slots it has them, and starts it
- *     on a stack in the shared region.  The child maps fresh pages where
- *     nothing is shared, copies at once the pages it would otherwise copy on
- *     its first writes (rewrite.c's aliases, and the pages the parent's last
- *     child wrote first: proc.hot), and says it is done; the parent sleeps
- *     until then.  Every other write, in either process, copies one page
- *     (vm.c's cow_fault).
+ *     with its own capabilities (EXO_PTE_SW1 marks what was writable), and
+ *     starts it on a stack in the shared region; the child copies every page
+ *     into frames it allocates (2 MiB runs), maps initramfs frames with its
+ *     own capability, and so replaces every mapping of the parent's.  The
+ *     parent sleeps meanwhile (so the copy is a snapshot, as vfork would
+ *     have it), and is back as soon as the child says it is done.
  *
- * The cost is an entry and a reverse-map record per shared page, made by the
- * parent's MAP and dropped at the child's exit or exec: docs/benchmarks.md,
- * "Where fork's cost goes". */
+ * The cost is a page-table entry written per page twice (the parent's map,
+ * the child's remap) and a copy per page; measured in docs/benchmarks.md.
+ * Copy-on-write (D1) would save the copies but tie the child to the parent's
+ * frames: see docs/libos.md. */
 #include <stdio.h>
 #include <string.h>
 
@@ -299,15 +299,12 @@ static const struct {
         {LINUX_TEXT_ALIAS, EXOS_XSTACK_LO},
         {LINUX_STUB_ALIAS, LINUX_ROOTFS},
 };
-#define COPY_NOW    EXO_PTE_SW1 /* EXOS_PTE_FORK */
+#define COPY_NOW    EXO_PTE_SW1
 #define WAS_W       EXO_PTE_SW2
 #define MAX_ALIASED 256
 
 struct share {
 	struct batch b;
-	int nhot, khot; /* the pages to copy at once (proc.hot), the next to look at */
-	int ncopied;    /* of those, mapped here: for the trace */
-	uint64_t hot[EXOS_COW_LOG];
 	int naliased;
 	uint64_t aliased[MAX_ALIASED]; /* the frames of alias_ranges */
 	int nprot;
@@ -358,42 +355,6 @@ static long protect_add(struct share *s, uint64_t va, uint64_t n, uint64_t perm)
 	return 0;
 }
 
-/* Is va one of the pages the last child wrote first?  The walk goes up
- * through the address space and the list is sorted: one step at a time. */
-static bool is_hot(struct share *s, uint64_t va)
-{
-	while (s->khot < s->nhot && s->hot[s->khot] < va)
-		s->khot++;
-	return s->khot < s->nhot && s->hot[s->khot] == va;
-}
-
-/* The pages we wrote first since our fork: those we copied on a write
- * (vm.c's log), and those of parent's list we were given copied and then
- * wrote (their entries' dirty bit): sorted, at most EXOS_COW_LOG. */
-void linux_fork_note_hot(struct proc *parent)
-{
-	const typeof(exos_private_page.v.cow_log) *log = &exos_private_page.v.cow_log;
-	const uint64_t dirty = EXO_PTE_P | EXO_PTE_W | 0x40;
-	uint64_t va[2 * EXOS_COW_LOG];
-	uint32_t n = 0, kept = 0;
-	for (uint32_t i = 0; i < log->n && i < EXOS_COW_LOG; i++)
-		va[n++] = log->va[i];
-	for (uint32_t i = 0; i < parent->nhot && i < EXOS_COW_LOG; i++)
-		if ((exos_pte(parent->hot[i]) & dirty) == dirty)
-			va[n++] = parent->hot[i];
-	for (uint32_t i = 1; i < n; i++) { /* insertion sort: 64 at most */
-		uint64_t v = va[i];
-		uint32_t j = i;
-		for (; j > 0 && va[j - 1] > v; j--)
-			va[j] = va[j - 1];
-		va[j] = v;
-	}
-	for (uint32_t i = 0; i < n && kept < EXOS_COW_LOG; i++)
-		if (!kept || va[i] != parent->hot[kept - 1])
-			parent->hot[kept++] = va[i];
-	parent->nhot = kept;
-}
-
 static long note_alias(void *arg, uint64_t va, uint64_t e, bool large)
 {
 	struct share *s = arg;
@@ -432,20 +393,11 @@ static long share(void *arg, uint64_t va, uint64_t e, bool large)
 			fprintf(stderr, "[exos] fork: no capability for the page at 0x%lx\n", va);
 		return cap;
 	}
-	/* A page the last child wrote first: this one copies it at once, with
-	 * the aliases (one batch, not a fault each); ours is write-protected all
-	 * the same (the snapshot). */
-	bool hot = !large && (perm & (EXO_PTE_W | EXOS_PTE_COW)) && is_hot(s, va) &&
-	           s->naliased + s->nhot <= MAX_ALIASED;
 	if (perm & EXO_PTE_W) {
 		perm = (perm & ~EXO_PTE_W) | EXOS_PTE_COW;
 		long r = protect_add(s, va, large ? EXO_LARGE_PAGES : 1, perm);
 		if (r < 0)
 			return r;
-	}
-	if (hot) { /* still copy-on-write: a handler may write it before the copy */
-		perm |= EXOS_PTE_COW | COPY_NOW | WAS_W;
-		s->ncopied++;
 	}
 	return batch_add(&s->b, va, (int)cap, first, large, perm);
 }
@@ -522,7 +474,7 @@ static long remap_copy(void *arg, uint64_t va, uint64_t e, bool large)
 	uint64_t pfn = (e & EXO_PTE_ADDR) >> 12, perm = e & PERM_BITS;
 	if (large || !(e & COPY_NOW))
 		return 0;
-	perm = (perm & ~(COPY_NOW | WAS_W | EXOS_PTE_COW)) | (perm & WAS_W ? EXO_PTE_W : 0);
+	perm = (perm & ~(COPY_NOW | WAS_W)) | (perm & WAS_W ? EXO_PTE_W : 0);
 	for (int i = 0; i < m->c->n; i++)
 		if (m->c->old[i] == pfn)
 			return batch_add(&m->b, va, m->cap, (uint32_t)i, false, perm);
@@ -668,8 +620,6 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 	uint64_t t0 = linux_monotonic_ns(), t0_tsc = exo_rdtsc();
 	struct share *s = &(struct share){.b.env = cap};
 	struct batch *b = &s->b;
-	s->nhot = (int)(self->nhot < EXOS_COW_LOG ? self->nhot : EXOS_COW_LOG);
-	memcpy(s->hot, self->hot, sizeof(s->hot)); /* a child may write it meanwhile */
 	long err =
 	        batch_add(b, EXOS_SHARED_BASE, linux_shared_cap, 0, true, EXO_PTE_W | EXO_PTE_NX);
 	for (uint64_t off = EXO_LARGE_SIZE; err >= 0 && off < linux_shared_mapped();
@@ -702,11 +652,10 @@ static long do_fork(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid
 		exo_cap_release(cap); /* ours, derived; env 1 keeps its own */
 	if (linux_opts.trace)
 		fprintf(stderr,
-		        "[exos] fork: pid %u, %lu pages shared (%lu 2 MiB, %d copied at once), %ld "
-		        "capabilities not "
+		        "[exos] fork: pid %u, %lu pages shared (%lu 2 MiB), %ld capabilities not "
 		        "granted, in %lu us; the child started %lu us later, ready in %lu us; %lu "
 		        "us in all\n",
-		        c->pid, b->pages, b->large, s->ncopied, missed, us(t0_tsc, t_lent),
+		        c->pid, b->pages, b->large, missed, us(t0_tsc, t_lent),
 		        us(t_lent, c->t_entered), us(c->t_entered, c->t_copied),
 		        (linux_monotonic_ns() - t0) / 1000);
 	if (err < 0 || c->boot_word != 1) {

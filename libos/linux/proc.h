@@ -17,7 +17,6 @@
 
 #include <exo/env.h>
 #include <exo/pred.h>
-#include <exos/exception.h>
 #include <exos/vm.h>
 
 #include "arena.h"
@@ -64,11 +63,6 @@ struct proc {
 	uint32_t cmdline_len;
 	char comm[16];
 	char cmdline[PROC_CMDLINE];
-	/* fork: the pages the last child of this process to exit wrote first
-	 * (its copy-on-write log, vm.c), sorted: the next child copies them at
-	 * once (fork.c). */
-	uint32_t nhot, pad3;
-	uint64_t hot[EXOS_COW_LOG];
 	struct linux_ctx ctx; /* fork: where the child resumes */
 	uint8_t fpstate[PROC_FPSTATE] __attribute__((aligned(64)));
 };
@@ -130,9 +124,6 @@ void linux_proc_set_self(struct proc *p);
 struct proc *linux_proc_alloc(void);
 void linux_proc_free(struct proc *p);
 struct proc *linux_proc_by_pid(uint32_t pid);
-/* At exit, under the lock: tells parent which pages we wrote first since
- * our fork (fork.c). */
-void linux_fork_note_hot(struct proc *parent);
 long linux_proc_getpid(void);
 /* A signal to p: sets it pending and wakes it. */
 void linux_proc_signal(struct proc *p, int sig);

@@ -366,7 +366,6 @@ void linux_proc_exit(int wstatus)
 	self->wstatus = wstatus;
 	struct proc *parent = linux_proc_by_pid(self->ppid);
 	if (parent && parent->state != PROC_ZOMBIE) {
-		linux_fork_note_hot(parent);
 		self->state = PROC_ZOMBIE;
 		linux_proc_signal(parent, LINUX_SIGCHLD);
 	} else {

@@ -60,7 +60,6 @@ void exos_exception_dispatch(struct exo_xframe *f, struct exos_regs *r);
  * written before a fault is served, so they live on a page of their own that
  * a fork never shares copy-on-write (the child gets a fresh one,
  * libos/linux/fork.c): a write there must not fault. */
-#define EXOS_COW_LOG 32
 union exos_private_page {
 	struct {
 		volatile uint64_t exception_count;
@@ -72,14 +71,6 @@ union exos_private_page {
 			uint64_t pfn;
 		} cow;
 		volatile uint32_t cow_busy; /* serving a copy-on-write fault */
-		/* The first pages vm.c copied on a write since the page was fresh
-		 * (in a fork's child: since the fork).  A Linux child hands them to
-		 * its parent at exit, whose next child copies them at once
-		 * (libos/linux/fork.c): one batch instead of a fault each. */
-		struct {
-			uint32_t n;
-			uint64_t va[EXOS_COW_LOG];
-		} cow_log;
 	} v;
 	char page[EXO_PAGE_SIZE];
 };

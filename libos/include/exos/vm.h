@@ -40,9 +40,6 @@
 
 /* Our copy-on-write PTE bit (a software bit the kernel keeps for us). */
 #define EXOS_PTE_COW EXO_PTE_SW0
-/* The other two: a fork's marks on its child's entries until the child has
- * replaced them (libos/linux/fork.c); a copy-on-write copy drops them. */
-#define EXOS_PTE_FORK (EXO_PTE_SW1 | EXO_PTE_SW2)
 
 /* Acquires any free page and maps it at va (page-aligned) in our own space with
  * perm (EXO_PERM_MASK bits).  2 crossings.  Returns the capability slot or
