@@ -1,9 +1,9 @@
 /* Rewriting the program's syscall sites into jumps to per-site stubs, in the
  * style of gVisor's systrap ("syscall patching").
  *
- * Every site traps twice (syscall.c's upcall; REWRITE_AT says why), then
- * linux_site_trapped tries three forms, in this order, writing through the
- * writable alias of the text (no kernel crossing).  S is the address of the `syscall` (0f 05):
+ * Every site traps once (syscall.c's upcall), then linux_site_trapped tries
+ * three forms, in this order, writing through the writable alias of the text
+ * (no kernel crossing).  S is the address of the `syscall` (0f 05):
  *
  *   A  V, movable instructions, syscall    V (5..7 bytes) -> e9 rel32, int3s
  *   F  syscall, I (3+ bytes)               [S, S+5)       -> e9 rel32
@@ -157,17 +157,7 @@ static struct site {
 	uint64_t va;   /* the `syscall`'s address */
 	uint64_t cont; /* F: the stub's copy of the instruction after it */
 	uint8_t kind;
-	uint8_t traps; /* how many times it trapped, up to REWRITE_AT */
 } sites[SITES_MAX];
-
-/* A site is rewritten on its second trap, not its first.  Rewriting costs a
- * private copy of the text page and a stub page, each a page allocation and
- * two MAPs: ~1.5K emulated ring-0 instructions (~2 ms on KVM-on-PVM), where a
- * trap costs ~300.  Most sites of a short program run once (busybox true: 14
- * sites, 14 calls; rewriting them all was ~30 ms of its ~110), and every
- * execve starts over; a site that runs twice is likely to run many times, and
- * pays one trap more. */
-#define REWRITE_AT 2
 
 static struct site *site_slot(uint64_t va)
 {
@@ -482,10 +472,8 @@ void linux_site_trapped(uint64_t s, struct linux_ctx *c)
 		st->va = s, st->kind = SITE_TRAPS;
 		linux_sites_seen++;
 	}
-	if (st->traps < REWRITE_AT)
-		st->traps++;
 	struct plan p;
-	if (st->traps < REWRITE_AT || !window || !in_text(s, 2) || *(const uint16_t *)s != 0x050f)
+	if (!window || !in_text(s, 2) || *(const uint16_t *)s != 0x050f)
 		return;
 	enum site_kind kind = 0;
 	if (plan_keep_syscall(s, c, &p) && apply(s, &p))
