@@ -635,7 +635,7 @@ static struct env *range_target(uint64_t env_cap, uint64_t va, uint64_t npages, 
 struct range_op {
 	bool (*page)(struct env *t, uint64_t *pte, uint64_t va, uint64_t perm); /* false: EPERM */
 	bool (*large)(struct env *t, uint64_t *pde, uint64_t va, uint64_t perm);
-	long (*leaf)(struct env *t, uint64_t *pte, uint64_t n, uint64_t va,
+	long (*leaf)(uint64_t *pte, uint64_t n, uint64_t va,
 	             uint64_t perm); /* present, -1: EPERM */
 	uint64_t perm;
 };
@@ -687,7 +687,7 @@ range_apply(struct env *t, uint64_t va, uint64_t npages, const struct range_op *
 		uint64_t *pte = (uint64_t *)kva(*pde & PTE_ADDR_MASK) + PT_INDEX(va, 0);
 		uint64_t n = (stop - va) / EXO_PAGE_SIZE;
 		if (op->leaf && n <= budget) {
-			long changed = op->leaf(t, pte, n, va, op->perm);
+			long changed = op->leaf(pte, n, va, op->perm);
 			if (changed < 0)
 				return -EXO_EPERM;
 			budget -= (uint64_t)changed;
@@ -721,39 +721,16 @@ static bool unmap_large_entry(struct env *t, uint64_t *pde, uint64_t va, uint64_
 	return true;
 }
 
-/* UNMAP's loop over n entries of one leaf table, with no flush (a whole-TLB
- * flush after the call, or another environment's tables): each present
- * entry's record (nearly always its frame's list head: rmap_remove_near
- * first) and reference go, the entry is cleared; eight absent entries are
- * skipped at a time.  A call per entry (unmap_page, clear_pte) cost ~75
- * emulated instructions an entry, most of an exec's teardown of its old
- * image. */
-static long unmap_leaf(struct env *t, uint64_t *pte, uint64_t n, uint64_t va, uint64_t perm)
+/* unmap_page without the flush, for a whole-TLB flush after the call. */
+static bool unmap_page_noflush(struct env *t, uint64_t *pte, uint64_t va, uint64_t perm)
 {
 	(void)perm;
-	long present = 0;
-	for (uint64_t i = 0; i < n; i++) {
-		if (!((va + i * EXO_PAGE_SIZE) & (8 * EXO_PAGE_SIZE - 1)) && n - i >= 8 &&
-		    !((pte[i] | pte[i + 1] | pte[i + 2] | pte[i + 3] | pte[i + 4] | pte[i + 5] |
-		       pte[i + 6] | pte[i + 7]) &
-		      PTE_P)) {
-			i += 7;
-			continue;
-		}
-		uint64_t e = pte[i];
-		if (!(e & PTE_P))
-			continue;
-		uint64_t pfn = PFN(e & PTE_ADDR_MASK), at = va + i * EXO_PAGE_SIZE;
-		if (!rmap_remove_near(pfn, t->slot, at))
-			rmap_remove(pfn, t->slot, at);
-		page_info[pfn].refs--;
-		pte[i] = 0;
-		present++;
-	}
-	*table_used(pte) -= (uint16_t)present;
-	if (present)
-		t->vm_gen++;
-	return present;
+	rmap_remove(PFN(*pte & PTE_ADDR_MASK), t->slot, va);
+	page_info[PFN(*pte & PTE_ADDR_MASK)].refs--;
+	(*table_used(pte))--;
+	*pte = 0;
+	t->vm_gen++;
+	return true;
 }
 
 long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
@@ -763,14 +740,13 @@ long sys_unmap(uint64_t env_cap, uint64_t va, uint64_t npages)
 	struct env *t = range_target(env_cap, va, npages, &err);
 	if (!t)
 		return err;
-	if (t == curenv && !flush_whole(t, npages)) {
+	if (!flush_whole(t, npages)) {
 		const struct range_op op = {unmap_page, unmap_large_entry, 0, 0};
 		r = range_apply(t, va, npages, &op);
 	} else {
-		const struct range_op op = {unmap_page, unmap_large_entry, unmap_leaf, 0};
+		const struct range_op op = {unmap_page_noflush, unmap_large_entry, 0, 0};
 		r = range_apply(t, va, npages, &op);
-		if (t == curenv)
-			flush_all();
+		flush_all();
 	}
 	captab_reap(); /* an orphan's last mapping may have gone (cap.h) */
 	return r;
@@ -824,19 +800,16 @@ protect_entries(uint64_t *pte, uint64_t n, uint64_t va, uint64_t bits, bool to_w
 }
 
 /* For a whole-TLB flush after the call, or another environment's tables. */
-static long protect_leaf(struct env *t, uint64_t *pte, uint64_t n, uint64_t va, uint64_t perm)
+static long protect_leaf(uint64_t *pte, uint64_t n, uint64_t va, uint64_t perm)
 {
-	(void)t;
 	if (perm & PTE_W)
 		return protect_entries(pte, n, va, perm | entry_bits(perm), true, false);
 	return protect_entries(pte, n, va, perm | entry_bits(perm), false, false);
 }
 
 /* With an invlpg for each entry changed (a few pages of the running one). */
-static long protect_leaf_invlpg(struct env *t, uint64_t *pte, uint64_t n, uint64_t va,
-                                uint64_t perm)
+static long protect_leaf_invlpg(uint64_t *pte, uint64_t n, uint64_t va, uint64_t perm)
 {
-	(void)t;
 	if (perm & PTE_W)
 		return protect_entries(pte, n, va, perm | entry_bits(perm), true, true);
 	return protect_entries(pte, n, va, perm | entry_bits(perm), false, true);

@@ -402,32 +402,16 @@ static void release_run_if_unmapped(struct imported_run *r)
 	*r = imported_runs[--nimported_runs];
 }
 
-/* 64 pages at a time (their frames are looked up before, to give back what is
- * mapped nowhere after), with no call for what maps nothing: a region
- * without a page table is skipped whole, and 64 absent entries need no
- * crossing.  (An exec unmaps rewrite.c's 32 MiB alias windows: 128 calls,
- * each a crossing and a TLB flush, nearly all for nothing.) */
 long exos_unmap_range(uint64_t va, size_t npages)
 {
 	while (npages > 0) {
 		size_t n = npages < 64 ? npages : 64;
 		uint64_t pfns[64];
 		long r;
-		bool any = false;
 
-		if (!(exos_pde(va) & EXO_PTE_P)) {
-			size_t left =
-			        (EXO_LARGE_SIZE - (va & (EXO_LARGE_SIZE - 1))) / EXO_PAGE_SIZE;
-			n = npages < left ? npages : left;
-			va += n * EXO_PAGE_SIZE;
-			npages -= n;
-			continue;
-		}
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++)
 			pfns[i] = exos_pfn(va + i * EXO_PAGE_SIZE);
-			any |= pfns[i] != 0;
-		}
-		r = any ? exo_unmap(EXO_CAP_SELF, va, n) : 0;
+		r = exo_unmap(EXO_CAP_SELF, va, n);
 		if (r < 0)
 			return r;
 		for (size_t i = 0; i < n; i++) {
