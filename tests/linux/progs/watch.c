@@ -6,10 +6,12 @@
  * watch abort: calls abort() (dies of SIGABRT, 134).
  * watch spin: the child spins in spin(); the parent, once it ran, calls
  * touch(), kills it and exits 0 (two environments to see as gdb threads). */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,11 +23,17 @@ __attribute__((noinline)) void touch(int by)
 	counter += by;
 }
 
+/* Set by the spinning child once it is inside its loop (a MAP_SHARED page): the
+ * parent goes on only then, so gdb finds the child's saved rip in spin(). */
+static volatile int *spinning;
+
 __attribute__((noinline)) void spin(int fd)
 {
 	(void)!write(fd, "x", 1);
-	for (;;)
+	for (;;) {
 		counter++;
+		*spinning = 1;
+	}
 }
 
 static int spin_test(void)
@@ -34,11 +42,16 @@ static int spin_test(void)
 	char c;
 	if (pipe(p))
 		return 1;
+	spinning = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (spinning == MAP_FAILED)
+		return 1;
 	pid_t child = fork();
 	if (child == 0)
 		spin(p[1]);
 	if (read(p[0], &c, 1) != 1) /* the child runs */
 		return 1;
+	while (!*spinning) /* and is in its loop */
+		sched_yield();
 	touch(1);
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
